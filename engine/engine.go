@@ -1,0 +1,442 @@
+// Package engine applies the output of Tributary's pure rules to a store:
+// for each idempotent operation it checks the key, runs the rule against the
+// state it reads, checks the balances, and writes the entry, the postings,
+// the state change and the outbox events in one store transaction.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+)
+
+// Limits.
+const (
+	// BatchMax bounds the operations applied in one transaction.
+	BatchMax = 10000
+	// retriesMax bounds how often a batch that lost a race is run again.
+	retriesMax = 20
+)
+
+// ErrBatchMax is returned for a batch larger than BatchMax.
+var ErrBatchMax = errcode.New("batch_max", "too many operations in one batch")
+
+// Op is one idempotent write. Run computes what to write from what it reads
+// through the View; it must be pure and deterministic, because the engine
+// runs it again when a transaction has to be retried, and because replaying
+// the same inputs must give the same entry on any machine.
+type Op struct {
+	Key     string
+	Hash    ledger.Hash // digest of the request body, for replay detection
+	Time    time.Time   // the event's time, passed in, never read from a clock here
+	Program string      // owner of the state Run reads and writes; "" for the ledger
+	Run     func(View) (Change, error)
+}
+
+// View is what an operation may read. Reads lock what they read until the
+// transaction ends, and see the writes of earlier operations in the batch.
+type View interface {
+	// State returns the operation's program's state value for key.
+	State(key string) ([]byte, bool, error)
+	// Withdrawal returns a withdrawal by ID.
+	Withdrawal(id string) (ledger.Withdrawal, bool, error)
+	// Balance returns an account's balance in a currency.
+	Balance(account, currency string) (ledger.Balance, error)
+}
+
+// Change is what an operation writes.
+type Change struct {
+	Kind       ledger.Kind
+	Ref        string
+	Postings   []ledger.Posting
+	State      []StateWrite // Program is filled in from the Op
+	Withdrawal *ledger.Withdrawal
+	Events     []Event // Seq and Time are filled in by the engine
+}
+
+// Result is the outcome of one operation.
+type Result struct {
+	Entry ledger.Entry
+	// Replayed is true when the key had been applied before with the same
+	// body: Entry is the first result and nothing was written now.
+	Replayed bool
+	// Err is the operation's refusal; nothing of the operation was written.
+	Err error
+}
+
+// Engine applies operations to a store.
+type Engine struct {
+	store      Store
+	currencies ledger.Currencies
+}
+
+// New returns an engine writing to store and checking currencies against
+// currencies.
+func New(store Store, currencies ledger.Currencies) *Engine {
+	return &Engine{store: store, currencies: currencies}
+}
+
+// Currencies returns the registry the engine checks postings against.
+func (e *Engine) Currencies() ledger.Currencies { return e.currencies }
+
+// ApplyOne applies a single operation. A refusal is returned as the error.
+func (e *Engine) ApplyOne(ctx context.Context, op Op) (Result, error) {
+	res, err := e.Apply(ctx, []Op{op})
+	if err != nil {
+		return Result{}, err
+	}
+	return res[0], res[0].Err
+}
+
+// Apply applies ops in order in one transaction. Each operation succeeds or
+// is refused on its own (its Result.Err), and a refused operation leaves no
+// trace. The returned error is for the batch as a whole (the store failed,
+// the context ended): then nothing at all was written.
+//
+// Errors per operation: ledger.ErrKey, ledger.ErrKeyConflict, the errors of
+// ledger.ValidatePostings and ledger.Apply, and whatever Run returns.
+// Errors for the batch: ErrBatchMax, store and context errors.
+func (e *Engine) Apply(ctx context.Context, ops []Op) ([]Result, error) {
+	if len(ops) > BatchMax {
+		return nil, errcode.Errorf(ErrBatchMax, "batch has %d operations; at most %d are allowed", len(ops), BatchMax)
+	}
+	var results []Result
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = e.store.Update(ctx, func(tx Tx) error {
+			var ierr error
+			results, ierr = e.applyTx(ctx, tx, ops)
+			return ierr
+		})
+		if err == nil || !errors.Is(err, ErrRetry) || attempt == retriesMax {
+			break
+		}
+		// Back off a little, more each time, so that writers that collided
+		// do not collide again in lockstep.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * time.Millisecond):
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// overlay holds what earlier operations of the batch wrote, so that later
+// ones read it, and collects the batch.
+type overlay struct {
+	tx          Tx
+	ctx         context.Context
+	keys        map[string]*ledger.Entry
+	balances    ledger.Balances
+	loaded      map[ledger.BalanceKey]bool
+	touched     map[ledger.BalanceKey]bool
+	state       map[[2]string]stateValue
+	withdrawals map[string]*pendingWithdrawal
+	batch       Batch
+}
+
+type stateValue struct {
+	value []byte
+	ok    bool
+}
+
+// pendingWithdrawal is a withdrawal changed in this batch, with the entries
+// that changed it; their sequence numbers are known only once the batch has
+// reserved them.
+type pendingWithdrawal struct {
+	w                ledger.Withdrawal
+	request, resolve *ledger.Entry
+	changed          bool
+}
+
+func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op) ([]Result, error) {
+	ov := &overlay{
+		tx: tx, ctx: ctx,
+		keys:        map[string]*ledger.Entry{},
+		balances:    ledger.Balances{},
+		loaded:      map[ledger.BalanceKey]bool{},
+		touched:     map[ledger.BalanceKey]bool{},
+		state:       map[[2]string]stateValue{},
+		withdrawals: map[string]*pendingWithdrawal{},
+	}
+	results := make([]Result, len(ops))
+	// entries[i] is op i's entry; a new one gets its sequence number only
+	// when the batch reserves its numbers, so results are filled in last.
+	entries := make([]*ledger.Entry, len(ops))
+	for i, op := range ops {
+		entry, replayed, err := ov.apply(e, op)
+		if err != nil {
+			if errors.Is(err, ErrRetry) || errcode.Code(err) == errcode.Internal {
+				return nil, err // an operating failure fails the whole batch
+			}
+			results[i].Err = err
+			continue
+		}
+		entries[i], results[i].Replayed = entry, replayed
+	}
+	if len(ov.batch.Entries) > 0 {
+		if err := ov.write(); err != nil {
+			return nil, err
+		}
+	}
+	for i, ent := range entries {
+		if ent != nil {
+			results[i].Entry = *ent
+		}
+	}
+	return results, nil
+}
+
+// apply runs one operation against the overlay. It returns the operation's
+// entry, which is the first one when the key was applied before.
+func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
+	if err := ledger.ValidateKey(op.Key); err != nil {
+		return nil, false, err
+	}
+	prev, ok := ov.keys[op.Key]
+	if !ok {
+		ent, found, err := ov.tx.Entry(ov.ctx, op.Key)
+		if err != nil {
+			return nil, false, fmt.Errorf("looking up key %q: %w", op.Key, err)
+		}
+		if found {
+			prev = &ent
+			ov.keys[op.Key] = prev
+		}
+	}
+	if prev != nil {
+		if prev.Hash != op.Hash || prev.Program != op.Program {
+			return nil, false, errcode.Errorf(ledger.ErrKeyConflict, "idempotency key %q was first used with a different body (entry %d); use a new key for a new request", op.Key, prev.Seq)
+		}
+		return prev, true, nil
+	}
+	view := &opView{ov: ov, program: op.Program}
+	ch, err := op.Run(view)
+	if err != nil {
+		return nil, false, err
+	}
+	if ch.Kind == 0 {
+		ch.Kind = ledger.Transfer
+	}
+	if err := ledger.ValidatePostings(ch.Kind, ch.Postings, e.currencies); err != nil {
+		return nil, false, err
+	}
+	// Lock every balance the entry touches, in one order, then apply.
+	keys := ledger.Keys(ch.Postings)
+	if err := ov.loadBalances(keys); err != nil {
+		return nil, false, err
+	}
+	work := make(ledger.Balances, len(keys))
+	for _, k := range keys {
+		work[k] = ov.balances[k]
+	}
+	if err := ledger.Apply(work, ch.Kind, ch.Postings); err != nil {
+		return nil, false, err
+	}
+	// From here on the operation is accepted: merge it into the batch.
+	for k, b := range work {
+		ov.balances[k] = b
+		ov.touched[k] = true
+	}
+	ent := &ledger.Entry{Key: op.Key, Hash: op.Hash, Kind: ch.Kind, Program: op.Program, Ref: ch.Ref, Time: op.Time, Postings: ch.Postings}
+	ov.keys[op.Key] = ent
+	ov.batch.Entries = append(ov.batch.Entries, ent)
+	for _, w := range ch.State {
+		w.Program = op.Program
+		ov.state[[2]string{w.Program, w.Key}] = stateValue{value: w.Value, ok: w.Value != nil}
+		ov.batch.State = append(ov.batch.State, w)
+	}
+	for _, ev := range ch.Events {
+		ev.Time = op.Time
+		ov.batch.Events = append(ov.batch.Events, ev)
+	}
+	if ch.Withdrawal != nil {
+		pw := ov.withdrawals[ch.Withdrawal.ID]
+		if pw == nil {
+			pw = &pendingWithdrawal{}
+			ov.withdrawals[ch.Withdrawal.ID] = pw
+		}
+		pw.w, pw.changed = *ch.Withdrawal, true
+		if ch.Withdrawal.State == ledger.WithdrawalPending {
+			pw.request = ent
+		} else {
+			pw.resolve = ent
+		}
+	}
+	return ent, false, nil
+}
+
+func (ov *overlay) loadBalances(keys []ledger.BalanceKey) error {
+	var missing []ledger.BalanceKey
+	for _, k := range keys {
+		if !ov.loaded[k] {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.SortFunc(missing, compareKeys)
+	bals, err := ov.tx.LockBalances(ov.ctx, missing)
+	if err != nil {
+		return fmt.Errorf("locking balances: %w", err)
+	}
+	for _, b := range bals {
+		ov.balances[b.BalanceKey] = b
+	}
+	for _, k := range missing {
+		ov.loaded[k] = true
+	}
+	return nil
+}
+
+func compareKeys(a, b ledger.BalanceKey) int {
+	if a.Less(b) {
+		return -1
+	}
+	if b.Less(a) {
+		return 1
+	}
+	return 0
+}
+
+// write numbers the batch's entries and events, fills in what depends on
+// those numbers, and hands the batch to the store.
+func (ov *overlay) write() error {
+	b := &ov.batch
+	ids := make([]string, 0, len(ov.withdrawals))
+	for id, pw := range ov.withdrawals {
+		if pw.changed {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	events := make([]Event, 0, len(b.Entries)+len(b.Events)+len(ids))
+	for _, ent := range b.Entries {
+		events = append(events, Event{Type: EventEntryCommitted, Time: ent.Time})
+	}
+	events = append(events, b.Events...)
+	for _, id := range ids {
+		events = append(events, Event{Type: EventWithdrawalChanged, Time: withdrawalTime(ov.withdrawals[id].w)})
+	}
+	firstEntry, firstEvent, err := ov.tx.Reserve(ov.ctx, len(b.Entries), len(events))
+	if err != nil {
+		return fmt.Errorf("reserving sequence numbers: %w", err)
+	}
+	for i, ent := range b.Entries {
+		ent.Seq = firstEntry + uint64(i)
+		events[i].Data = mustJSON(entryEvent{Seq: ent.Seq, Key: ent.Key, Kind: ent.Kind.String(), Program: ent.Program, Postings: len(ent.Postings)})
+	}
+	for j, id := range ids {
+		pw := ov.withdrawals[id]
+		if pw.request != nil {
+			pw.w.RequestSeq = pw.request.Seq
+		}
+		if pw.resolve != nil {
+			pw.w.ResolveSeq = pw.resolve.Seq
+		}
+		b.Withdrawals = append(b.Withdrawals, pw.w)
+		events[len(b.Entries)+len(b.Events)+j].Data = mustJSON(withdrawalEvent{ID: pw.w.ID, Account: pw.w.Account, State: pw.w.State.String(), Amount: pw.w.Amount.String(), Currency: pw.w.Currency})
+	}
+	for i := range events {
+		events[i].Seq = firstEvent + uint64(i)
+	}
+	b.Events = events
+	keys := make([]ledger.BalanceKey, 0, len(ov.touched))
+	for k := range ov.touched {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, compareKeys)
+	for _, k := range keys {
+		bal := ov.balances[k]
+		bal.BalanceKey = k
+		b.Balances = append(b.Balances, bal)
+	}
+	if err := ov.tx.Write(ov.ctx, b); err != nil {
+		return fmt.Errorf("writing batch of %d entries: %w", len(b.Entries), err)
+	}
+	return nil
+}
+
+func withdrawalTime(w ledger.Withdrawal) time.Time {
+	if w.State == ledger.WithdrawalPending {
+		return w.Created
+	}
+	return w.Resolved
+}
+
+// opView is the View of one operation.
+type opView struct {
+	ov      *overlay
+	program string
+}
+
+func (v *opView) State(key string) ([]byte, bool, error) {
+	k := [2]string{v.program, key}
+	if sv, ok := v.ov.state[k]; ok {
+		return sv.value, sv.ok, nil
+	}
+	val, ok, err := v.ov.tx.LockState(v.ov.ctx, v.program, key)
+	if err != nil {
+		return nil, false, fmt.Errorf("reading state %s/%s: %w", v.program, key, err)
+	}
+	v.ov.state[k] = stateValue{value: val, ok: ok}
+	return val, ok, nil
+}
+
+func (v *opView) Withdrawal(id string) (ledger.Withdrawal, bool, error) {
+	if pw, ok := v.ov.withdrawals[id]; ok {
+		return pw.w, pw.w.ID != "", nil
+	}
+	w, ok, err := v.ov.tx.LockWithdrawal(v.ov.ctx, id)
+	if err != nil {
+		return ledger.Withdrawal{}, false, fmt.Errorf("reading withdrawal %s: %w", id, err)
+	}
+	// Remember absence too, so that a later read in the batch does not ask again.
+	v.ov.withdrawals[id] = &pendingWithdrawal{w: w}
+	return w, ok, nil
+}
+
+func (v *opView) Balance(account, currency string) (ledger.Balance, error) {
+	k := ledger.BalanceKey{Account: account, Currency: currency}
+	if err := v.ov.loadBalances([]ledger.BalanceKey{k}); err != nil {
+		return ledger.Balance{}, err
+	}
+	b := v.ov.balances[k]
+	b.BalanceKey = k
+	return b, nil
+}
+
+type entryEvent struct {
+	Seq      uint64 `json:"seq"`
+	Key      string `json:"key"`
+	Kind     string `json:"kind"`
+	Program  string `json:"program,omitempty"`
+	Postings int    `json:"postings"`
+}
+
+type withdrawalEvent struct {
+	ID       string `json:"id"`
+	Account  string `json:"account"`
+	State    string `json:"state"`
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("engine: encoding %T: %v", v, err))
+	}
+	return b
+}

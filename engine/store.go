@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+)
+
+// Store is what the engine needs of a store: transactions.
+type Store interface {
+	// Update runs fn in one transaction and commits it when fn returns nil.
+	// It returns an error wrapping ErrRetry when the transaction lost a race
+	// with another writer (a serialization failure, a deadlock, a unique key
+	// taken meanwhile); nothing of it is then written and the engine runs
+	// the whole batch again.
+	Update(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is one store transaction. Reads that precede a write lock what they
+// read until the transaction ends, so that concurrent writers serialize on
+// the rows they share and nowhere else.
+type Tx interface {
+	// Entry returns the committed entry with the given idempotency key.
+	Entry(ctx context.Context, key string) (ledger.Entry, bool, error)
+	// LockBalances returns and locks the balances with the given keys, which
+	// the caller passes sorted (ledger.BalanceKey.Less) so that locks are
+	// always taken in one order. Missing balances come back as zero.
+	LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error)
+	// LockState returns and locks a program's state value.
+	LockState(ctx context.Context, program, key string) ([]byte, bool, error)
+	// LockWithdrawal returns and locks a withdrawal.
+	LockWithdrawal(ctx context.Context, id string) (ledger.Withdrawal, bool, error)
+	// Reserve takes the next entries and events sequence numbers, gapless
+	// and in commit order, and returns the first of each. A store holds the
+	// counters locked until commit, so call it last, just before Write.
+	Reserve(ctx context.Context, entries, events int) (firstEntry, firstEvent uint64, err error)
+	// Write appends the batch: entries with their postings, the final value
+	// of every balance it changed, state, withdrawals and events.
+	Write(ctx context.Context, b *Batch) error
+}
+
+// Batch is everything one transaction writes.
+type Batch struct {
+	Entries     []*ledger.Entry
+	Balances    []ledger.Balance
+	State       []StateWrite
+	Withdrawals []ledger.Withdrawal
+	Events      []Event
+}
+
+// StateWrite sets a program's state value; a nil Value deletes it.
+type StateWrite struct {
+	Program string
+	Key     string
+	Value   []byte
+}
+
+// Event is one record of the transactional outbox: it commits with the
+// change it announces, so none is lost and none is invented.
+type Event struct {
+	Seq  uint64          `json:"seq"`
+	Type string          `json:"type"`
+	Time time.Time       `json:"time"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Event types written by the engine itself.
+const (
+	EventEntryCommitted    = "entry.committed"
+	EventWithdrawalChanged = "withdrawal.changed"
+	EventConfigChanged     = "config.changed"
+)
+
+// ErrRetry marks a transaction that lost a race and may simply be run again.
+var ErrRetry = errcode.New("retry", "transaction conflicted with a concurrent one; try again")

@@ -1,0 +1,95 @@
+// Package sqlite is Tributary's embedded default store: one SQLite file in
+// WAL mode through modernc.org/sqlite, a pure-Go driver, so `tributary
+// serve` needs nothing installed beside it.
+//
+// Writes go through a single connection: SQLite admits one writer at a
+// time anyway, and a single writing connection turns lock contention into a
+// queue in Go instead of busy-waiting in the database. Reads use their own
+// pool and, thanks to WAL, never wait for writes. Commits are durable
+// (synchronous=FULL): an acknowledged entry survives a power cut, not only
+// a killed process.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/store/sqlstore"
+)
+
+// Store is a ledger in one SQLite file.
+type Store struct {
+	*sqlstore.Store
+}
+
+var _ engine.Store = (*Store)(nil)
+
+// Dialect is SQLite's.
+var Dialect = sqlstore.Dialect{
+	Name:       "sqlite",
+	AmountType: "TEXT",
+	BytesType:  "BLOB",
+	Numbered:   false,
+	LockRows:   false,
+	Retryable:  isBusy,
+	ParamsMax:  32766,
+}
+
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		switch e.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
+	}
+	return false
+}
+
+// ReadersMax bounds the read connections.
+const ReadersMax = 8
+
+// Open opens or creates the store in the file at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	dsn := func(txlock string, extra ...string) string {
+		v := url.Values{}
+		for _, p := range append([]string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)"}, extra...) {
+			v.Add("_pragma", p)
+		}
+		v.Set("_txlock", txlock)
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
+	}
+	w, err := sql.Open("sqlite", dsn("immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn("deferred", "query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(ReadersMax)
+	r.SetMaxIdleConns(ReadersMax)
+	s, err := sqlstore.New(ctx, w, r, Dialect)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return &Store{Store: s}, nil
+}

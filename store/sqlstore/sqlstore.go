@@ -1,0 +1,488 @@
+// Package sqlstore is the SQL store shared by store/sqlite and
+// store/postgres: one implementation of the engine's transactions and of the
+// read queries, over database/sql, with the few differences between the two
+// databases gathered in a Dialect. Keeping one implementation means the two
+// stores cannot drift apart in what they mean; the conformance suite in
+// store/storetest checks that they do not.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+)
+
+// Dialect gathers what differs between databases.
+type Dialect struct {
+	Name       string
+	AmountType string // column type for 256-bit amounts
+	BytesType  string // column type for byte strings
+	// Numbered reports placeholders written $1, $2… (PostgreSQL); otherwise
+	// they are rewritten to ?1, ?2… (SQLite), which bind the same way.
+	Numbered bool
+	// LockRows appends FOR UPDATE to reads that precede writes. SQLite has
+	// one writer at a time and needs no row locks.
+	LockRows bool
+	// Retryable reports errors after which the transaction may be run again.
+	Retryable func(error) bool
+	// ParamsMax bounds the placeholders in one statement.
+	ParamsMax int
+}
+
+// Store is a ledger store in a SQL database.
+type Store struct {
+	w *sql.DB // writes; for SQLite a single connection
+	r *sql.DB // reads; may be the same pool
+	d Dialect
+}
+
+var _ engine.Store = (*Store)(nil)
+
+// New creates the schema if needed and returns the store. w is used for
+// transactions, r for reads.
+func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
+	s := &Store{w: w, r: r, d: d}
+	for _, stmt := range schemaFor(d) {
+		if _, err := w.ExecContext(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("creating schema (%s): %w", firstLine(stmt), err)
+		}
+	}
+	return s, nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// q rewrites $n placeholders for the dialect.
+func (s *Store) q(query string) string {
+	if s.d.Numbered {
+		return query
+	}
+	return strings.ReplaceAll(query, "$", "?")
+}
+
+func (s *Store) lock() string {
+	if s.d.LockRows {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Update runs fn in one transaction.
+func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return s.classify(fmt.Errorf("beginning transaction: %w", err))
+	}
+	t := &txn{s: s, tx: sqlTx, existing: map[existKey]bool{}}
+	if err := fn(t); err != nil {
+		_ = sqlTx.Rollback()
+		return s.classify(err)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return s.classify(fmt.Errorf("committing: %w", err))
+	}
+	return nil
+}
+
+func (s *Store) classify(err error) error {
+	if s.d.Retryable != nil && s.d.Retryable(err) && !errors.Is(err, engine.ErrRetry) {
+		return fmt.Errorf("%w: %v", engine.ErrRetry, err)
+	}
+	return err
+}
+
+// existKey remembers which rows a transaction found, so that Write can
+// insert the new ones with a plain INSERT: if a concurrent writer created
+// the same row meanwhile, the INSERT fails on the key instead of silently
+// overwriting it, and the engine runs the batch again.
+type existKey struct {
+	table string
+	a, b  string
+}
+
+type txn struct {
+	s        *Store
+	tx       *sql.Tx
+	existing map[existKey]bool
+}
+
+const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns"
+
+func (t *txn) Entry(ctx context.Context, key string) (ledger.Entry, bool, error) {
+	return t.s.entryByKey(ctx, t.tx, key)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) entryByKey(ctx context.Context, q querier, key string) (ledger.Entry, bool, error) {
+	rows, err := q.QueryContext(ctx, s.q("SELECT "+entryCols+" FROM entries WHERE idem_key = $1"), key)
+	if err != nil {
+		return ledger.Entry{}, false, err
+	}
+	ents, err := scanEntries(rows)
+	if err != nil || len(ents) == 0 {
+		return ledger.Entry{}, false, err
+	}
+	if err := s.loadPostings(ctx, q, ents); err != nil {
+		return ledger.Entry{}, false, err
+	}
+	return ents[0], true, nil
+}
+
+func scanEntries(rows *sql.Rows) ([]ledger.Entry, error) {
+	defer rows.Close()
+	var out []ledger.Entry
+	for rows.Next() {
+		var e ledger.Entry
+		var hash []byte
+		var kind int
+		var ns int64
+		if err := rows.Scan(&e.Seq, &e.Key, &hash, &kind, &e.Program, &e.Ref, &ns); err != nil {
+			return nil, err
+		}
+		if len(hash) != len(e.Hash) {
+			return nil, fmt.Errorf("entry %d has a %d-byte hash", e.Seq, len(hash))
+		}
+		copy(e.Hash[:], hash)
+		e.Kind = ledger.Kind(kind)
+		e.Time = fromNanos(ns)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// loadPostings fills in the postings of ents, which are in sequence order.
+func (s *Store) loadPostings(ctx context.Context, q querier, ents []ledger.Entry) error {
+	if len(ents) == 0 {
+		return nil
+	}
+	index := make(map[uint64]int, len(ents))
+	for i, e := range ents {
+		index[e.Seq] = i
+	}
+	lo, hi := ents[0].Seq, ents[len(ents)-1].Seq
+	rows, err := q.QueryContext(ctx, s.q("SELECT seq, from_account, to_account, currency, amount, path FROM postings WHERE seq >= $1 AND seq <= $2 ORDER BY seq, idx"), lo, hi)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq uint64
+		var p ledger.Posting
+		var amount string
+		if err := rows.Scan(&seq, &p.From, &p.To, &p.Currency, &amount, &p.Path); err != nil {
+			return err
+		}
+		if p.Amount, err = money.ParseUnits(amount); err != nil {
+			return fmt.Errorf("posting of entry %d: %w", seq, err)
+		}
+		if i, ok := index[seq]; ok {
+			ents[i].Postings = append(ents[i].Postings, p)
+		}
+	}
+	return rows.Err()
+}
+
+const balanceCols = "account, currency, debits_posted, credits_posted, debits_pending, credits_pending"
+
+func scanBalance(sc interface{ Scan(...any) error }) (ledger.Balance, error) {
+	var b ledger.Balance
+	var f [4]string
+	if err := sc.Scan(&b.Account, &b.Currency, &f[0], &f[1], &f[2], &f[3]); err != nil {
+		return b, err
+	}
+	for i, dst := range []*money.Amount{&b.DebitsPosted, &b.CreditsPosted, &b.DebitsPending, &b.CreditsPending} {
+		a, err := money.ParseUnits(f[i])
+		if err != nil {
+			return b, fmt.Errorf("balance %s/%s: %w", b.Account, b.Currency, err)
+		}
+		*dst = a
+	}
+	return b, nil
+}
+
+func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error) {
+	out := make([]ledger.Balance, 0, len(keys))
+	found := make(map[ledger.BalanceKey]ledger.Balance, len(keys))
+	const chunk = 200
+	for start := 0; start < len(keys); start += chunk {
+		part := keys[start:min(start+chunk, len(keys))]
+		var sb strings.Builder
+		args := make([]any, 0, 2*len(part))
+		sb.WriteString("SELECT " + balanceCols + " FROM balances WHERE (account, currency) IN (")
+		for i, k := range part {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, "($%d,$%d)", 2*i+1, 2*i+2)
+			args = append(args, k.Account, k.Currency)
+		}
+		sb.WriteString(") ORDER BY account, currency" + t.s.lock())
+		rows, err := t.tx.QueryContext(ctx, t.s.q(sb.String()), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			b, err := scanBalance(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[b.BalanceKey] = b
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range keys {
+		b, ok := found[k]
+		if ok {
+			t.existing[existKey{"balances", k.Account, k.Currency}] = true
+		} else {
+			b.BalanceKey = k
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func (t *txn) LockState(ctx context.Context, program, key string) ([]byte, bool, error) {
+	var v []byte
+	err := t.tx.QueryRowContext(ctx, t.s.q("SELECT value FROM state WHERE program = $1 AND skey = $2"+t.s.lock()), program, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	t.existing[existKey{"state", program, key}] = true
+	if v == nil {
+		v = []byte{}
+	}
+	return v, true, nil
+}
+
+const withdrawalCols = "id, account, destination, currency, amount, state, request_seq, resolve_seq, created_ns, resolved_ns"
+
+func scanWithdrawal(sc interface{ Scan(...any) error }) (ledger.Withdrawal, error) {
+	var w ledger.Withdrawal
+	var amount string
+	var state int
+	var created, resolved int64
+	if err := sc.Scan(&w.ID, &w.Account, &w.Destination, &w.Currency, &amount, &state, &w.RequestSeq, &w.ResolveSeq, &created, &resolved); err != nil {
+		return w, err
+	}
+	a, err := money.ParseUnits(amount)
+	if err != nil {
+		return w, fmt.Errorf("withdrawal %s: %w", w.ID, err)
+	}
+	w.Amount, w.State, w.Created, w.Resolved = a, ledger.WithdrawalState(state), fromNanos(created), fromNanos(resolved)
+	return w, nil
+}
+
+func (t *txn) LockWithdrawal(ctx context.Context, id string) (ledger.Withdrawal, bool, error) {
+	w, err := scanWithdrawal(t.tx.QueryRowContext(ctx, t.s.q("SELECT "+withdrawalCols+" FROM withdrawals WHERE id = $1"+t.s.lock()), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ledger.Withdrawal{}, false, nil
+	}
+	if err != nil {
+		return ledger.Withdrawal{}, false, err
+	}
+	t.existing[existKey{"withdrawals", id, ""}] = true
+	return w, true, nil
+}
+
+func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64, error) {
+	var firsts [2]uint64
+	for i, c := range []struct {
+		name string
+		n    int
+	}{{"entry", entries}, {"event", events}} {
+		var last uint64
+		err := t.tx.QueryRowContext(ctx, t.s.q("UPDATE counters SET value = value + $1 WHERE name = $2 RETURNING value"), c.n, c.name).Scan(&last)
+		if err != nil {
+			return 0, 0, fmt.Errorf("reserving %d %s numbers: %w", c.n, c.name, err)
+		}
+		firsts[i] = last - uint64(c.n) + 1
+	}
+	return firsts[0], firsts[1], nil
+}
+
+func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
+	var ins inserter
+	for _, e := range b.Entries {
+		ins.add("entries", entryCols, "", e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time))
+		for i, p := range e.Postings {
+			ins.add("postings", "seq, idx, from_account, to_account, currency, amount, path", "", e.Seq, i, p.From, p.To, p.Currency, p.Amount.String(), p.Path)
+		}
+	}
+	for _, bal := range b.Balances {
+		upsert := ""
+		if t.existing[existKey{"balances", bal.Account, bal.Currency}] {
+			upsert = " ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending"
+		}
+		ins.add("balances", balanceCols, upsert, bal.Account, bal.Currency, bal.DebitsPosted.String(), bal.CreditsPosted.String(), bal.DebitsPending.String(), bal.CreditsPending.String())
+	}
+	var deletes []engine.StateWrite
+	for _, st := range b.State {
+		if st.Value == nil {
+			deletes = append(deletes, st)
+			continue
+		}
+		upsert := ""
+		if t.existing[existKey{"state", st.Program, st.Key}] {
+			upsert = " ON CONFLICT (program, skey) DO UPDATE SET value = excluded.value"
+		}
+		// A later write to the same key in one batch must update the row
+		// the earlier one inserted.
+		t.existing[existKey{"state", st.Program, st.Key}] = true
+		ins.add("state", "program, skey, value", upsert, st.Program, st.Key, st.Value)
+	}
+	for _, w := range b.Withdrawals {
+		upsert := ""
+		if t.existing[existKey{"withdrawals", w.ID, ""}] {
+			upsert = " ON CONFLICT (id) DO UPDATE SET state = excluded.state, resolve_seq = excluded.resolve_seq, resolved_ns = excluded.resolved_ns"
+		}
+		ins.add("withdrawals", withdrawalCols, upsert, w.ID, w.Account, w.Destination, w.Currency, w.Amount.String(), int(w.State), w.RequestSeq, w.ResolveSeq, toNanos(w.Created), toNanos(w.Resolved))
+	}
+	for _, ev := range b.Events {
+		ins.add("events", "seq, type, time_ns, data", "", ev.Seq, ev.Type, toNanos(ev.Time), string(ev.Data))
+	}
+	if err := ins.flush(ctx, t); err != nil {
+		return err
+	}
+	for _, st := range deletes {
+		if _, err := t.tx.ExecContext(ctx, t.s.q("DELETE FROM state WHERE program = $1 AND skey = $2"), st.Program, st.Key); err != nil {
+			return fmt.Errorf("deleting state %s/%s: %w", st.Program, st.Key, err)
+		}
+	}
+	return nil
+}
+
+// inserter groups rows by statement shape and writes them with multi-row
+// INSERTs, which cost far less per row than one statement each. Groups are
+// written in the order they first appear, so entries go in before their
+// postings.
+type inserter struct {
+	order  []string
+	groups map[string]*insertGroup
+}
+
+type insertGroup struct {
+	table, cols, suffix string
+	ncols               int
+	args                []any
+}
+
+func (ins *inserter) add(table, cols, suffix string, args ...any) {
+	key := table + "|" + suffix
+	if ins.groups == nil {
+		ins.groups = map[string]*insertGroup{}
+	}
+	g := ins.groups[key]
+	if g == nil {
+		g = &insertGroup{table: table, cols: cols, suffix: suffix, ncols: len(args)}
+		ins.groups[key] = g
+		ins.order = append(ins.order, key)
+	}
+	g.args = append(g.args, args...)
+}
+
+func (ins *inserter) flush(ctx context.Context, t *txn) error {
+	for _, key := range ins.order {
+		g := ins.groups[key]
+		rowsMax := max(1, min(500, t.s.d.ParamsMax/g.ncols))
+		rows := len(g.args) / g.ncols
+		for start := 0; start < rows; start += rowsMax {
+			n := min(rowsMax, rows-start)
+			query := t.s.insertSQL(g.table, g.cols, g.suffix, g.ncols, n)
+			if _, err := t.tx.ExecContext(ctx, query, g.args[start*g.ncols:(start+n)*g.ncols]...); err != nil {
+				return fmt.Errorf("inserting %d rows into %s: %w", n, g.table, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Store) insertSQL(table, cols, suffix string, ncols, nrows int) string {
+	var sb strings.Builder
+	sb.Grow(32 + len(cols) + nrows*ncols*5 + len(suffix))
+	sb.WriteString("INSERT INTO ")
+	sb.WriteString(table)
+	sb.WriteString(" (")
+	sb.WriteString(cols)
+	sb.WriteString(") VALUES ")
+	mark := byte('?')
+	if s.d.Numbered {
+		mark = '$'
+	}
+	n := 1
+	for r := 0; r < nrows; r++ {
+		if r > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		for c := 0; c < ncols; c++ {
+			if c > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteByte(mark)
+			sb.WriteString(strconv.Itoa(n))
+			n++
+		}
+		sb.WriteByte(')')
+	}
+	sb.WriteString(suffix)
+	return sb.String()
+}
+
+func toNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
+
+// ErrNotFound is returned by reads of a record that does not exist.
+var ErrNotFound = ledger.ErrNotFound
+
+func notFound(what, id string) error {
+	return errcode.Errorf(ledger.ErrNotFound, "%s %q does not exist", what, id)
+}
