@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/store/sqlite"
+)
+
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+func TestSplitJSON(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"1.98", "USD", "50%", "15%", "35%"}, []string{"0.99", "0.30", "0.69"}},
+		{[]string{"1.98", "USDC", "50%", "15%", "35%"}, []string{"0.99", "0.297", "0.693"}},
+		{[]string{"1.00", "USD", "1", "1", "1"}, []string{"0.34", "0.33", "0.33"}},
+		{[]string{"1000", "ETH", "5000bp", "3000bp", "2000bp"}, []string{"500", "300", "200"}},
+		{[]string{"1.98", "USD", "50%", "1500bp", "35%"}, []string{"0.99", "0.30", "0.69"}},
+		{[]string{"10", "USD", "12.5%", "87.5%"}, []string{"1.25", "8.75"}},
+	}
+	for _, tt := range tests {
+		out, err := run(t, append([]string{"split", "--output", "json"}, tt.args...)...)
+		if err != nil {
+			t.Fatalf("split %v: %v", tt.args, err)
+		}
+		var got struct {
+			Parts []struct{ Receiver, Amount string }
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("split %v printed %q: %v", tt.args, out, err)
+		}
+		if len(got.Parts) != len(tt.want) {
+			t.Fatalf("split %v = %d parts; want %d", tt.args, len(got.Parts), len(tt.want))
+		}
+		for i, p := range got.Parts {
+			if p.Amount != tt.want[i] || p.Receiver != string(rune('1'+i)) {
+				t.Errorf("split %v part %d = %+v; want receiver %d amount %s", tt.args, i, p, i+1, tt.want[i])
+			}
+		}
+	}
+}
+
+func TestSplitTable(t *testing.T) {
+	out, err := run(t, "split", "1.98", "USD", "50%", "15%", "35%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"0.99", "0.30", "0.69", "15%", "1.98"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("split table %q does not contain %q", out, want)
+		}
+	}
+}
+
+func TestSplitRefusals(t *testing.T) {
+	tests := []struct {
+		args []string
+		code string
+	}{
+		{[]string{"1.999", "USD", "50%", "50%"}, "amount_precision"},
+		{[]string{"--", "-1", "USD", "50%", "50%"}, "amount_negative"},
+		{[]string{"1", "XYZ", "50%", "50%"}, "currency_unknown"},
+		{[]string{"1", "USD", "50%", "40%"}, "split_shares_sum"},
+		{[]string{"1", "USD", "50%", "1"}, "share_invalid"},
+		{[]string{"1", "USD", "12.345%", "87.655%"}, "share_invalid"},
+		{[]string{"1", "USD", "abc"}, "share_invalid"},
+		{[]string{"1", "USD", "0", "1"}, "split_share_zero"},
+		{[]string{"1", "USD", "101%"}, "share_invalid"},
+	}
+	for _, tt := range tests {
+		_, err := run(t, append([]string{"split"}, tt.args...)...)
+		if got := errcode.Code(err); got != tt.code {
+			t.Errorf("split %v error = %v (code %q); want code %q", tt.args, err, got, tt.code)
+		}
+	}
+	if _, err := run(t, "split", "--output", "xml", "1", "USD", "1"); errcode.Code(err) != "output_invalid" {
+		t.Errorf("--output xml error = %v; want output_invalid", err)
+	}
+}
+
+func TestLedgerVerify(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "v.db")
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := engine.New(s, money.NewRegistry())
+	ps := []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(500)}}
+	if _, err := e.ApplyOne(ctx, engine.Transfer("k", time.Unix(0, 0), ps)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	out, err := run(t, "ledger", "verify", "--db", db, "--output", "json")
+	if err != nil {
+		t.Fatalf("ledger verify: %v", err)
+	}
+	var rep struct {
+		OK      bool              `json:"ok"`
+		Entries int               `json:"entries"`
+		Totals  map[string]string `json:"totals"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || !rep.OK || rep.Entries != 1 || rep.Totals["USD"] != "500" {
+		t.Errorf("ledger verify printed %q (%v); want ok, 1 entry, USD 500", out, err)
+	}
+}
+
+func TestServeHealthAndShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, filepath.Join(t.TempDir(), "s.db"), "127.0.0.1:0", slog.New(slog.NewJSONHandler(io.Discard, nil)), ready)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s = %d; want 200", path, resp.StatusCode)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve after shutdown: %v", err)
+	}
+}

@@ -1,0 +1,249 @@
+package ledger
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/money"
+)
+
+func usd(n uint64) money.Amount { return money.FromUint64(n) }
+
+func p(from, to string, n uint64) Posting {
+	return Posting{From: from, To: to, Currency: "USD", Amount: usd(n)}
+}
+
+func TestValidateAccount(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // error code, "" for valid
+	}{
+		{"payee:alice", ""},
+		{"@world", ""},
+		{"@buyer:42", ""},
+		{"market/asset-7.owner_1", ""},
+		{"0xAbC0000000000000000000000000000000000001", ""},
+		{"", "account_invalid"},
+		{"@", "account_invalid"},
+		{"a b", "account_invalid"},
+		{"a@b", "account_invalid"},
+		{"é", "account_invalid"},
+		{strings.Repeat("a", AccountMaxLen), ""},
+		{strings.Repeat("a", AccountMaxLen+1), "account_invalid"},
+	}
+	for _, tt := range tests {
+		err := ValidateAccount(tt.in)
+		if got := code(err); got != tt.want {
+			t.Errorf("ValidateAccount(%q) = %v (code %q); want code %q", tt.in, err, got, tt.want)
+		}
+	}
+}
+
+func code(err error) string {
+	if err == nil {
+		return ""
+	}
+	return errcode.Code(err)
+}
+
+func TestValidateKey(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"order-123", ""},
+		{"7f3c9a1e-0b2d-4c11-9e7f-2a1d3b4c5d6e", ""},
+		{"", "key_invalid"},
+		{"has space", "key_invalid"},
+		{"tab\t", "key_invalid"},
+		{strings.Repeat("k", KeyMaxLen), ""},
+		{strings.Repeat("k", KeyMaxLen+1), "key_invalid"},
+	}
+	for _, tt := range tests {
+		if got := code(ValidateKey(tt.in)); got != tt.want {
+			t.Errorf("ValidateKey(%q) code = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestValidatePostings(t *testing.T) {
+	reg := money.NewRegistry()
+	tests := []struct {
+		name string
+		kind Kind
+		ps   []Posting
+		want string
+	}{
+		{"ok", Transfer, []Posting{p("@world", "a", 1)}, ""},
+		{"empty", Transfer, nil, "posting_invalid"},
+		{"zero amount", Transfer, []Posting{p("@world", "a", 0)}, "posting_invalid"},
+		{"self", Transfer, []Posting{p("a", "a", 1)}, "posting_invalid"},
+		{"bad from", Transfer, []Posting{p("", "a", 1)}, "account_invalid"},
+		{"bad to", Transfer, []Posting{p("a", "b c", 1)}, "account_invalid"},
+		{"unknown currency", Transfer, []Posting{{From: "@w", To: "a", Currency: "XXX", Amount: usd(1)}}, "currency_unknown"},
+		{"long path", Transfer, []Posting{{From: "@w", To: "a", Currency: "USD", Amount: usd(1), Path: strings.Repeat("x", PathMaxLen+1)}}, "posting_invalid"},
+		{"config with postings", Config, []Posting{p("@world", "a", 1)}, "posting_invalid"},
+		{"config without", Config, nil, ""},
+		{"withdrawal with two", WithdrawalRequest, []Posting{p("a", "@x", 1), p("a", "@x", 1)}, "posting_invalid"},
+	}
+	for _, tt := range tests {
+		if got := code(ValidatePostings(tt.kind, tt.ps, reg)); got != tt.want {
+			t.Errorf("%s: ValidatePostings code = %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestApply(t *testing.T) {
+	bals := Balances{}
+	steps := []struct {
+		name  string
+		kind  Kind
+		ps    []Posting
+		want  string            // error code
+		avail map[string]string // available after the step
+	}{
+		{"fund", Transfer, []Posting{p("@world", "a", 100)}, "", map[string]string{"a": "100", "@world": "-100"}},
+		{"overdraw", Transfer, []Posting{p("a", "b", 101)}, "overdraft", map[string]string{"a": "100", "b": "0"}},
+		{"pass through", Transfer, []Posting{p("a", "b", 100), p("b", "c", 30)}, "", map[string]string{"a": "0", "b": "70", "c": "30"}},
+		{"reserve", WithdrawalRequest, []Posting{p("b", "@payout", 50)}, "", map[string]string{"b": "20", "@payout": "0"}},
+		{"reserve too much", WithdrawalRequest, []Posting{p("b", "@payout", 21)}, "overdraft", map[string]string{"b": "20"}},
+		{"post", WithdrawalPost, []Posting{p("b", "@payout", 50)}, "", map[string]string{"b": "20", "@payout": "50"}},
+		{"post again", WithdrawalPost, []Posting{p("b", "@payout", 50)}, "withdrawal_resolved", map[string]string{"b": "20"}},
+		{"reserve 2", WithdrawalRequest, []Posting{p("c", "@payout", 30)}, "", map[string]string{"c": "0"}},
+		{"void", WithdrawalVoid, []Posting{p("c", "@payout", 30)}, "", map[string]string{"c": "30", "@payout": "50"}},
+	}
+	for _, s := range steps {
+		err := Apply(bals, s.kind, s.ps)
+		if got := code(err); got != s.want {
+			t.Fatalf("%s: Apply = %v (code %q); want code %q", s.name, err, got, s.want)
+		}
+		for acct, want := range s.avail {
+			if got := bals[BalanceKey{acct, "USD"}].Available().String(); got != want {
+				t.Errorf("%s: available(%s) = %s; want %s", s.name, acct, got, want)
+			}
+		}
+	}
+	if got := bals[BalanceKey{"b", "USD"}].Posted().String(); got != "20" {
+		t.Errorf("posted(b) = %s; want 20", got)
+	}
+}
+
+// journal builds a small valid journal and the balances it leads to.
+func journal(t *testing.T) ([]Entry, []Balance) {
+	t.Helper()
+	ents := []Entry{
+		{Seq: 1, Key: "k1", Kind: Transfer, Postings: []Posting{p("@world", "a", 100), p("@world", "b", 5)}},
+		{Seq: 2, Key: "k2", Kind: WithdrawalRequest, Postings: []Posting{p("a", "@payout", 40)}},
+		{Seq: 3, Key: "k3", Kind: Config},
+		{Seq: 4, Key: "k4", Kind: WithdrawalPost, Postings: []Posting{p("a", "@payout", 40)}},
+		{Seq: 5, Key: "k5", Kind: WithdrawalRequest, Postings: []Posting{p("b", "@payout", 5)}},
+	}
+	bals := Balances{}
+	for _, e := range ents {
+		if e.Kind != Config {
+			if err := Apply(bals, e.Kind, e.Postings); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var stored []Balance
+	for _, b := range bals {
+		stored = append(stored, b)
+	}
+	return ents, stored
+}
+
+func verify(ents []Entry, stored []Balance) (Report, error) {
+	v := NewVerifier()
+	for _, e := range ents {
+		if err := v.Add(e); err != nil {
+			return Report{}, err
+		}
+	}
+	return v.Check(stored)
+}
+
+func TestVerify(t *testing.T) {
+	ents, stored := journal(t)
+	rep, err := verify(ents, stored)
+	if err != nil {
+		t.Fatalf("Verify of a valid journal: %v", err)
+	}
+	if rep.Entries != 5 || rep.Totals["USD"] != usd(145) {
+		t.Errorf("report = %+v; want 5 entries and USD total 145", rep)
+	}
+	tamper := []struct {
+		name string
+		fn   func(ents []Entry, stored []Balance) ([]Entry, []Balance)
+		want string // part of the message
+	}{
+		{"gap", func(e []Entry, s []Balance) ([]Entry, []Balance) { return append(e[:2:2], e[3:]...), s }, "where 3 was expected"},
+		{"stored balance changed", func(e []Entry, s []Balance) ([]Entry, []Balance) {
+			s = append([]Balance(nil), s...)
+			s[0].CreditsPosted, _ = s[0].CreditsPosted.Add(usd(1))
+			return e, s
+		}, "is stored as"},
+		{"balance missing", func(e []Entry, s []Balance) ([]Entry, []Balance) {
+			out := []Balance{}
+			for _, b := range s {
+				if b.Account != "b" {
+					out = append(out, b)
+				}
+			}
+			return e, out
+		}, "not stored"},
+		{"overdraft in journal", func(e []Entry, s []Balance) ([]Entry, []Balance) {
+			e = append([]Entry(nil), e...)
+			e[1] = Entry{Seq: 2, Key: "k2", Kind: Transfer, Postings: []Posting{p("a", "z", 1000)}}
+			return e, s
+		}, "never go below zero"},
+		{"posting amount changed", func(e []Entry, s []Balance) ([]Entry, []Balance) {
+			e = append([]Entry(nil), e...)
+			e[0] = Entry{Seq: 1, Key: "k1", Kind: Transfer, Postings: []Posting{p("@world", "a", 100), p("@world", "b", 6)}}
+			return e, s
+		}, "is stored as"},
+	}
+	for _, tt := range tamper {
+		e, s := journal(t)
+		e, s = tt.fn(e, s)
+		_, err := verify(e, s)
+		if code(err) != "verify_failed" || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Verify = %v; want verify_failed mentioning %q", tt.name, err, tt.want)
+		}
+	}
+	// Stored balances that do not sum to zero per currency, even if the
+	// journal were to agree, are caught by the conservation check.
+	lopsided := []Balance{{BalanceKey: BalanceKey{"@world", "USD"}, CreditsPosted: usd(1)}}
+	v := NewVerifier()
+	v.bals[BalanceKey{"@world", "USD"}] = lopsided[0]
+	if _, err := v.Check(lopsided); err == nil || !strings.Contains(err.Error(), "does not balance") {
+		t.Errorf("Check of unbalanced books = %v; want a conservation failure", err)
+	}
+}
+
+func TestHashPostingsDistinguishes(t *testing.T) {
+	base := []Posting{p("a", "b", 1)}
+	variants := map[string][]Posting{
+		"amount":   {p("a", "b", 2)},
+		"from":     {p("x", "b", 1)},
+		"to":       {p("a", "x", 1)},
+		"path":     {{From: "a", To: "b", Currency: "USD", Amount: usd(1), Path: "x"}},
+		"currency": {{From: "a", To: "b", Currency: "USDC", Amount: usd(1)}},
+		"split":    {p("a", "b", 1), p("a", "b", 1)},
+		// "ab"+"c" must not hash like "a"+"bc".
+		"boundary": {{From: "a", To: "bUSD", Currency: "", Amount: usd(1)}},
+	}
+	h0 := HashPostings(Transfer, "", base)
+	if h0 != HashPostings(Transfer, "", []Posting{p("a", "b", 1)}) {
+		t.Fatal("HashPostings is not deterministic")
+	}
+	for name, ps := range variants {
+		if HashPostings(Transfer, "", ps) == h0 {
+			t.Errorf("HashPostings ignores a change of %s", name)
+		}
+	}
+	if HashPostings(WithdrawalRequest, "", base) == h0 || HashPostings(Transfer, "r", base) == h0 {
+		t.Error("HashPostings ignores the kind or the reference")
+	}
+}
