@@ -14,7 +14,9 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -36,13 +38,16 @@ var _ engine.Store = (*Store)(nil)
 
 // Dialect is PostgreSQL's.
 var Dialect = sqlstore.Dialect{
-	Name:       "postgres",
-	AmountType: "NUMERIC(78,0)",
-	BytesType:  "BYTEA",
-	Numbered:   true,
-	LockRows:   true,
-	Retryable:  isRetryable,
-	ParamsMax:  65535,
+	Name:        "postgres",
+	AmountType:  "NUMERIC(78,0)",
+	BytesType:   "BYTEA",
+	TextType:    `TEXT COLLATE "C"`,
+	SeqPK:       "BIGINT PRIMARY KEY",
+	TableSuffix: "",
+	Numbered:    true,
+	LockRows:    true,
+	Retryable:   isRetryable,
+	ParamsMax:   65535,
 }
 
 func isRetryable(err error) bool {
@@ -114,3 +119,30 @@ func DropSchema(ctx context.Context, dsn, schema string) error {
 }
 
 func quoteIdent(s string) string { return pgx.Identifier{s}.Sanitize() }
+
+// OpenFresh opens a store in a new, randomly named schema and returns it
+// with the URL that reaches that schema (for other processes) and a function
+// that closes the store and drops the schema. Tests use it to run side by
+// side on one database and leave nothing behind.
+func OpenFresh(ctx context.Context, dsn string) (*Store, string, func() error, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, "", nil, err
+	}
+	schema := "tributary_test_" + hex.EncodeToString(b[:])
+	s, err := Open(ctx, dsn, schema)
+	if err != nil {
+		_ = DropSchema(ctx, dsn, schema)
+		return nil, "", nil, err
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return s, u.String(), func() error {
+		return errors.Join(s.Close(), DropSchema(context.Background(), dsn, schema))
+	}, nil
+}

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"testing"
 
@@ -23,24 +21,17 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// OpenTestSchema opens a store in a new, randomly named schema and drops the
-// schema when t ends.
+// OpenTestSchema opens a store in a fresh schema that is dropped when t
+// ends.
 func OpenTestSchema(t testing.TB, url string) *Store {
 	t.Helper()
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	schema := "tributary_test_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	s, err := Open(ctx, url, schema)
+	s, _, cleanup, err := OpenFresh(context.Background(), url)
 	if err != nil {
 		t.Fatalf("opening PostgreSQL at %s: %v", url, err)
 	}
 	t.Cleanup(func() {
-		s.Close()
-		if err := DropSchema(context.Background(), url, schema); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
+		if err := cleanup(); err != nil {
+			t.Errorf("dropping test schema: %v", err)
 		}
 	})
 	return s

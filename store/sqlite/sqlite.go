@@ -33,13 +33,16 @@ var _ engine.Store = (*Store)(nil)
 
 // Dialect is SQLite's.
 var Dialect = sqlstore.Dialect{
-	Name:       "sqlite",
-	AmountType: "TEXT",
-	BytesType:  "BLOB",
-	Numbered:   false,
-	LockRows:   false,
-	Retryable:  isBusy,
-	ParamsMax:  32766,
+	Name:        "sqlite",
+	AmountType:  "TEXT",
+	BytesType:   "BLOB",
+	TextType:    "TEXT",
+	SeqPK:       "INTEGER PRIMARY KEY",
+	TableSuffix: " WITHOUT ROWID",
+	Numbered:    false,
+	LockRows:    false,
+	Retryable:   isBusy,
+	ParamsMax:   32766,
 }
 
 func isBusy(err error) bool {
@@ -60,7 +63,7 @@ const ReadersMax = 8
 func Open(ctx context.Context, path string) (*Store, error) {
 	dsn := func(txlock string, extra ...string) string {
 		v := url.Values{}
-		for _, p := range append([]string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)"}, extra...) {
+		for _, p := range append([]string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "cache_size(-65536)"}, extra...) {
 			v.Add("_pragma", p)
 		}
 		v.Set("_txlock", txlock)

@@ -64,7 +64,7 @@ func (s *Store) AccountBalances(ctx context.Context, account string) ([]ledger.B
 // BalancesPage returns up to limit balances ordered by account and
 // currency, starting after the given key (zero key: from the start).
 func (s *Store) BalancesPage(ctx context.Context, after ledger.BalanceKey, limit int) ([]ledger.Balance, error) {
-	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+balanceCols+" FROM balances WHERE account > $1 OR (account = $1 AND currency > $2) ORDER BY account, currency LIMIT $3"), after.Account, after.Currency, clampLimit(limit))
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+balanceCols+" FROM balances WHERE account > $1 OR (account = $2 AND currency > $3) ORDER BY account, currency LIMIT $4"), after.Account, after.Account, after.Currency, clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("reading balances: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tributary-ledger/tributary/engine"
@@ -26,6 +27,11 @@ type Dialect struct {
 	Name       string
 	AmountType string // column type for 256-bit amounts
 	BytesType  string // column type for byte strings
+	TextType   string // column type for text compared bytewise
+	SeqPK      string // column definition of a sequence-number primary key
+	// TableSuffix ends CREATE TABLE for tables keyed by something other
+	// than a sequence number.
+	TableSuffix string
 	// Numbered reports placeholders written $1, $2… (PostgreSQL); otherwise
 	// they are rewritten to ?1, ?2… (SQLite), which bind the same way.
 	Numbered bool
@@ -43,6 +49,50 @@ type Store struct {
 	w *sql.DB // writes; for SQLite a single connection
 	r *sql.DB // reads; may be the same pool
 	d Dialect
+
+	// stmts caches prepared statements of the write path. Parsing SQL was
+	// most of the cost of a commit on SQLite, whose driver prepares every
+	// statement afresh; pgx caches on its own, and this costs it nothing.
+	stmtsMu sync.Mutex
+	stmts   map[string]*sql.Stmt
+}
+
+// prepared returns the statement for query bound to tx: the cached one if
+// Open prepared it, otherwise one prepared in the transaction. Statements
+// cannot be prepared on the writer pool from inside a transaction, because
+// SQLite's pool has one connection and the transaction holds it.
+func (t *txn) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	t.s.stmtsMu.Lock()
+	st, ok := t.s.stmts[query]
+	t.s.stmtsMu.Unlock()
+	if ok {
+		return t.tx.StmtContext(ctx, st), nil
+	}
+	return t.tx.PrepareContext(ctx, query)
+}
+
+// prepareAll prepares the statements of the write path, outside any
+// transaction.
+func (s *Store) prepareAll(ctx context.Context) error {
+	queries := []string{
+		s.q("SELECT " + entryCols + " FROM entries WHERE idem_key = $1"),
+		s.q("SELECT " + balanceCols + " FROM balances WHERE account = $1 AND currency = $2"),
+	}
+	for _, g := range insertShapes {
+		for _, n := range insertChunks {
+			if n*g.ncols <= s.d.ParamsMax {
+				queries = append(queries, s.insertSQL(g.table, g.cols, g.suffix, g.ncols, n))
+			}
+		}
+	}
+	for _, q := range queries {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("preparing %.60s…: %w", q, err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
 }
 
 var _ engine.Store = (*Store)(nil)
@@ -50,11 +100,14 @@ var _ engine.Store = (*Store)(nil)
 // New creates the schema if needed and returns the store. w is used for
 // transactions, r for reads.
 func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
-	s := &Store{w: w, r: r, d: d}
+	s := &Store{w: w, r: r, d: d, stmts: map[string]*sql.Stmt{}}
 	for _, stmt := range schemaFor(d) {
 		if _, err := w.ExecContext(ctx, stmt); err != nil {
 			return nil, fmt.Errorf("creating schema (%s): %w", firstLine(stmt), err)
 		}
+	}
+	if err := s.prepareAll(ctx); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -69,6 +122,12 @@ func firstLine(s string) string {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.stmtsMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	s.stmtsMu.Unlock()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -79,12 +138,36 @@ func (s *Store) Close() error {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
-// q rewrites $n placeholders for the dialect.
+// q rewrites $n placeholders for the dialect. For SQLite, placeholders
+// numbered 1, 2, 3… in order become plain "?": SQLite maps numbered
+// parameters to names through a linear list, which made a multi-row INSERT
+// with thousands of ?NNN parameters quadratic (half of all CPU time in a
+// batched commit). Queries that reuse a number keep ?NNN.
 func (s *Store) q(query string) string {
 	if s.d.Numbered {
 		return query
 	}
-	return strings.ReplaceAll(query, "$", "?")
+	var sb strings.Builder
+	sb.Grow(len(query))
+	next := 1
+	for i := 0; i < len(query); i++ {
+		if query[i] != '$' {
+			sb.WriteByte(query[i])
+			continue
+		}
+		j := i + 1
+		for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+			j++
+		}
+		n, err := strconv.Atoi(query[i+1 : j])
+		if err != nil || n != next {
+			return strings.ReplaceAll(query, "$", "?")
+		}
+		next++
+		sb.WriteByte('?')
+		i = j - 1
+	}
+	return sb.String()
 }
 
 func (s *Store) lock() string {
@@ -136,7 +219,22 @@ type txn struct {
 const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns"
 
 func (t *txn) Entry(ctx context.Context, key string) (ledger.Entry, bool, error) {
-	return t.s.entryByKey(ctx, t.tx, key)
+	st, err := t.prepared(ctx, t.s.q("SELECT "+entryCols+" FROM entries WHERE idem_key = $1"))
+	if err != nil {
+		return ledger.Entry{}, false, err
+	}
+	rows, err := st.QueryContext(ctx, key)
+	if err != nil {
+		return ledger.Entry{}, false, err
+	}
+	ents, err := scanEntries(rows)
+	if err != nil || len(ents) == 0 {
+		return ledger.Entry{}, false, err
+	}
+	if err := t.s.loadPostings(ctx, t.tx, ents); err != nil {
+		return ledger.Entry{}, false, err
+	}
+	return ents[0], true, nil
 }
 
 type querier interface {
@@ -235,7 +333,25 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 	out := make([]ledger.Balance, 0, len(keys))
 	found := make(map[ledger.BalanceKey]ledger.Balance, len(keys))
 	const chunk = 200
-	for start := 0; start < len(keys); start += chunk {
+	if !t.s.d.LockRows {
+		// Without row locks (SQLite) the order does not matter, and one
+		// prepared single-row read per key beats parsing an IN list.
+		st, err := t.prepared(ctx, t.s.q("SELECT "+balanceCols+" FROM balances WHERE account = $1 AND currency = $2"))
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			b, err := scanBalance(st.QueryRowContext(ctx, k.Account, k.Currency))
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			found[k] = b
+		}
+	}
+	for start := 0; start < len(keys) && t.s.d.LockRows; start += chunk {
 		part := keys[start:min(start+chunk, len(keys))]
 		var sb strings.Builder
 		args := make([]any, 0, 2*len(part))
@@ -338,20 +454,40 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 	return firsts[0], firsts[1], nil
 }
 
+// The shapes of the write path's INSERTs: table, columns and conflict
+// clause. Write uses exactly these, so that prepareAll can prepare them.
+var (
+	insEntries       = insertShape{"entries", entryCols, "", 7}
+	insPostings      = insertShape{"postings", "seq, idx, from_account, to_account, currency, amount, path", "", 7}
+	insBalancesNew   = insertShape{"balances", balanceCols, "", 6}
+	insBalancesOld   = insertShape{"balances", balanceCols, " ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending", 6}
+	insStateNew      = insertShape{"state", "program, skey, value", "", 3}
+	insStateOld      = insertShape{"state", "program, skey, value", " ON CONFLICT (program, skey) DO UPDATE SET value = excluded.value", 3}
+	insWithdrawalNew = insertShape{"withdrawals", withdrawalCols, "", 10}
+	insWithdrawalOld = insertShape{"withdrawals", withdrawalCols, " ON CONFLICT (id) DO UPDATE SET state = excluded.state, resolve_seq = excluded.resolve_seq, resolved_ns = excluded.resolved_ns", 10}
+	insEvents        = insertShape{"events", "seq, type, time_ns, data", "", 4}
+	insertShapes     = []insertShape{insEntries, insPostings, insBalancesNew, insBalancesOld, insStateNew, insStateOld, insWithdrawalNew, insWithdrawalOld, insEvents}
+)
+
+type insertShape struct {
+	table, cols, suffix string
+	ncols               int
+}
+
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	var ins inserter
 	for _, e := range b.Entries {
-		ins.add("entries", entryCols, "", e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time))
+		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time))
 		for i, p := range e.Postings {
-			ins.add("postings", "seq, idx, from_account, to_account, currency, amount, path", "", e.Seq, i, p.From, p.To, p.Currency, p.Amount.String(), p.Path)
+			ins.add(insPostings, e.Seq, i, p.From, p.To, p.Currency, p.Amount.String(), p.Path)
 		}
 	}
 	for _, bal := range b.Balances {
-		upsert := ""
+		shape := insBalancesNew
 		if t.existing[existKey{"balances", bal.Account, bal.Currency}] {
-			upsert = " ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending"
+			shape = insBalancesOld
 		}
-		ins.add("balances", balanceCols, upsert, bal.Account, bal.Currency, bal.DebitsPosted.String(), bal.CreditsPosted.String(), bal.DebitsPending.String(), bal.CreditsPending.String())
+		ins.add(shape, bal.Account, bal.Currency, bal.DebitsPosted.String(), bal.CreditsPosted.String(), bal.DebitsPending.String(), bal.CreditsPending.String())
 	}
 	var deletes []engine.StateWrite
 	for _, st := range b.State {
@@ -359,24 +495,24 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 			deletes = append(deletes, st)
 			continue
 		}
-		upsert := ""
+		shape := insStateNew
 		if t.existing[existKey{"state", st.Program, st.Key}] {
-			upsert = " ON CONFLICT (program, skey) DO UPDATE SET value = excluded.value"
+			shape = insStateOld
 		}
 		// A later write to the same key in one batch must update the row
 		// the earlier one inserted.
 		t.existing[existKey{"state", st.Program, st.Key}] = true
-		ins.add("state", "program, skey, value", upsert, st.Program, st.Key, st.Value)
+		ins.add(shape, st.Program, st.Key, st.Value)
 	}
 	for _, w := range b.Withdrawals {
-		upsert := ""
+		shape := insWithdrawalNew
 		if t.existing[existKey{"withdrawals", w.ID, ""}] {
-			upsert = " ON CONFLICT (id) DO UPDATE SET state = excluded.state, resolve_seq = excluded.resolve_seq, resolved_ns = excluded.resolved_ns"
+			shape = insWithdrawalOld
 		}
-		ins.add("withdrawals", withdrawalCols, upsert, w.ID, w.Account, w.Destination, w.Currency, w.Amount.String(), int(w.State), w.RequestSeq, w.ResolveSeq, toNanos(w.Created), toNanos(w.Resolved))
+		ins.add(shape, w.ID, w.Account, w.Destination, w.Currency, w.Amount.String(), int(w.State), w.RequestSeq, w.ResolveSeq, toNanos(w.Created), toNanos(w.Resolved))
 	}
 	for _, ev := range b.Events {
-		ins.add("events", "seq, type, time_ns, data", "", ev.Seq, ev.Type, toNanos(ev.Time), string(ev.Data))
+		ins.add(insEvents, ev.Seq, ev.Type, toNanos(ev.Time), string(ev.Data))
 	}
 	if err := ins.flush(ctx, t); err != nil {
 		return err
@@ -394,41 +530,56 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 // written in the order they first appear, so entries go in before their
 // postings.
 type inserter struct {
-	order  []string
-	groups map[string]*insertGroup
+	order  []insertShape
+	groups map[insertShape]*insertGroup
 }
 
 type insertGroup struct {
-	table, cols, suffix string
-	ncols               int
-	args                []any
+	insertShape
+	args []any
 }
 
-func (ins *inserter) add(table, cols, suffix string, args ...any) {
-	key := table + "|" + suffix
-	if ins.groups == nil {
-		ins.groups = map[string]*insertGroup{}
+func (ins *inserter) add(shape insertShape, args ...any) {
+	if len(args) != shape.ncols {
+		panic(fmt.Sprintf("sqlstore: %d values for the %d columns of %s", len(args), shape.ncols, shape.table))
 	}
-	g := ins.groups[key]
+	if ins.groups == nil {
+		ins.groups = map[insertShape]*insertGroup{}
+	}
+	g := ins.groups[shape]
 	if g == nil {
-		g = &insertGroup{table: table, cols: cols, suffix: suffix, ncols: len(args)}
-		ins.groups[key] = g
-		ins.order = append(ins.order, key)
+		g = &insertGroup{insertShape: shape}
+		ins.groups[shape] = g
+		ins.order = append(ins.order, shape)
 	}
 	g.args = append(g.args, args...)
 }
 
+// insertChunks are the row counts of the INSERT statements used: a few
+// fixed shapes, so that each is prepared once and reused, instead of one
+// shape per batch size.
+var insertChunks = []int{256, 64, 16, 4, 1}
+
 func (ins *inserter) flush(ctx context.Context, t *txn) error {
 	for _, key := range ins.order {
 		g := ins.groups[key]
-		rowsMax := max(1, min(500, t.s.d.ParamsMax/g.ncols))
 		rows := len(g.args) / g.ncols
-		for start := 0; start < rows; start += rowsMax {
-			n := min(rowsMax, rows-start)
-			query := t.s.insertSQL(g.table, g.cols, g.suffix, g.ncols, n)
-			if _, err := t.tx.ExecContext(ctx, query, g.args[start*g.ncols:(start+n)*g.ncols]...); err != nil {
+		for start := 0; start < rows; {
+			n := 1
+			for _, c := range insertChunks {
+				if c <= rows-start && c*g.ncols <= t.s.d.ParamsMax {
+					n = c
+					break
+				}
+			}
+			st, err := t.prepared(ctx, t.s.insertSQL(g.table, g.cols, g.suffix, g.ncols, n))
+			if err != nil {
+				return fmt.Errorf("preparing insert into %s: %w", g.table, err)
+			}
+			if _, err := st.ExecContext(ctx, g.args[start*g.ncols:(start+n)*g.ncols]...); err != nil {
 				return fmt.Errorf("inserting %d rows into %s: %w", n, g.table, err)
 			}
+			start += n
 		}
 	}
 	return nil
@@ -442,10 +593,6 @@ func (s *Store) insertSQL(table, cols, suffix string, ncols, nrows int) string {
 	sb.WriteString(" (")
 	sb.WriteString(cols)
 	sb.WriteString(") VALUES ")
-	mark := byte('?')
-	if s.d.Numbered {
-		mark = '$'
-	}
 	n := 1
 	for r := 0; r < nrows; r++ {
 		if r > 0 {
@@ -456,8 +603,12 @@ func (s *Store) insertSQL(table, cols, suffix string, ncols, nrows int) string {
 			if c > 0 {
 				sb.WriteByte(',')
 			}
-			sb.WriteByte(mark)
-			sb.WriteString(strconv.Itoa(n))
+			if s.d.Numbered {
+				sb.WriteByte('$')
+				sb.WriteString(strconv.Itoa(n))
+			} else {
+				sb.WriteByte('?') // plain ? for SQLite: see Store.q
+			}
 			n++
 		}
 		sb.WriteByte(')')

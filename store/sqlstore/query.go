@@ -1,0 +1,173 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tributary-ledger/tributary/ledger"
+)
+
+// JournalFilter selects entries. Zero fields select everything.
+type JournalFilter struct {
+	After   uint64    // entries with larger sequence numbers
+	Account string    // entries with a posting from or to this account
+	Since   time.Time // entries at or after this time
+	Until   time.Time // entries before this time
+	Limit   int
+}
+
+// query builds a statement with numbered placeholders.
+type query struct {
+	sb   strings.Builder
+	args []any
+}
+
+func (q *query) add(sql string, args ...any) {
+	for _, a := range args {
+		q.args = append(q.args, a)
+		sql = strings.Replace(sql, "?", fmt.Sprintf("$%d", len(q.args)), 1)
+	}
+	q.sb.WriteString(sql)
+}
+
+// JournalFiltered returns entries matching f in sequence order, with their
+// postings.
+func (s *Store) JournalFiltered(ctx context.Context, f JournalFilter) ([]ledger.Entry, error) {
+	var q query
+	q.add("SELECT "+entryCols+" FROM entries WHERE seq > ?", f.After)
+	if f.Account != "" {
+		q.add(" AND seq IN (SELECT seq FROM postings WHERE from_account = ? AND seq > ? UNION SELECT seq FROM postings WHERE to_account = ? AND seq > ?)", f.Account, f.After, f.Account, f.After)
+	}
+	if !f.Since.IsZero() {
+		q.add(" AND time_ns >= ?", f.Since.UnixNano())
+	}
+	if !f.Until.IsZero() {
+		q.add(" AND time_ns < ?", f.Until.UnixNano())
+	}
+	q.add(" ORDER BY seq LIMIT ?", clampLimit(f.Limit))
+	rows, err := s.r.QueryContext(ctx, s.q(q.sb.String()), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading journal: %w", err)
+	}
+	ents, err := scanEntries(rows)
+	if err != nil {
+		return nil, fmt.Errorf("reading journal: %w", err)
+	}
+	// Postings are loaded per entry: a filtered page is sparse in sequence
+	// numbers, so one range query could read far more than it needs.
+	for i := range ents {
+		if err := s.loadPostings(ctx, s.r, ents[i:i+1]); err != nil {
+			return nil, fmt.Errorf("reading postings: %w", err)
+		}
+	}
+	return ents, nil
+}
+
+// EntryBySeq returns the entry with a sequence number.
+//
+// Errors: ledger.ErrNotFound.
+func (s *Store) EntryBySeq(ctx context.Context, seq uint64) (ledger.Entry, error) {
+	if seq == 0 {
+		return ledger.Entry{}, notFound("entry", "0")
+	}
+	ents, err := s.Journal(ctx, seq-1, 1)
+	if err != nil {
+		return ledger.Entry{}, err
+	}
+	if len(ents) == 0 || ents[0].Seq != seq {
+		return ledger.Entry{}, notFound("entry", fmt.Sprint(seq))
+	}
+	return ents[0], nil
+}
+
+// BalanceFilter selects balances. Zero fields select everything.
+type BalanceFilter struct {
+	After    ledger.BalanceKey // cursor: balances after this key
+	Prefix   string            // accounts starting with this
+	Currency string
+	Limit    int
+}
+
+// BalancesFiltered returns balances matching f ordered by account and
+// currency.
+func (s *Store) BalancesFiltered(ctx context.Context, f BalanceFilter) ([]ledger.Balance, error) {
+	var q query
+	q.add("SELECT "+balanceCols+" FROM balances WHERE (account > ? OR (account = ? AND currency > ?))", f.After.Account, f.After.Account, f.After.Currency)
+	if f.Prefix != "" {
+		// A range instead of LIKE: no escaping, and it uses the primary key.
+		q.add(" AND account >= ? AND account < ?", f.Prefix, f.Prefix+"\U0010FFFF")
+	}
+	if f.Currency != "" {
+		q.add(" AND currency = ?", f.Currency)
+	}
+	q.add(" ORDER BY account, currency LIMIT ?", clampLimit(f.Limit))
+	rows, err := s.r.QueryContext(ctx, s.q(q.sb.String()), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading balances: %w", err)
+	}
+	return collectBalances(rows)
+}
+
+// WithdrawalFilter selects withdrawals. Zero fields select everything.
+type WithdrawalFilter struct {
+	After   string // cursor: withdrawals with larger IDs
+	Account string
+	State   ledger.WithdrawalState
+	Limit   int
+}
+
+// Withdrawals returns withdrawals matching f ordered by ID.
+func (s *Store) Withdrawals(ctx context.Context, f WithdrawalFilter) ([]ledger.Withdrawal, error) {
+	var q query
+	q.add("SELECT "+withdrawalCols+" FROM withdrawals WHERE id > ?", f.After)
+	if f.Account != "" {
+		q.add(" AND account = ?", f.Account)
+	}
+	if f.State != 0 {
+		q.add(" AND state = ?", int(f.State))
+	}
+	q.add(" ORDER BY id LIMIT ?", clampLimit(f.Limit))
+	rows, err := s.r.QueryContext(ctx, s.q(q.sb.String()), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading withdrawals: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Withdrawal
+	for rows.Next() {
+		w, err := scanWithdrawal(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// StateValue is one program state record.
+type StateValue struct {
+	Key   string
+	Value []byte
+}
+
+// StatePage returns a program's state records whose keys start with prefix
+// and sort after after, in key order.
+func (s *Store) StatePage(ctx context.Context, program, prefix, after string, limit int) ([]StateValue, error) {
+	var q query
+	q.add("SELECT skey, value FROM state WHERE program = ? AND skey > ? AND skey >= ? AND skey < ? ORDER BY skey LIMIT ?", program, after, prefix, prefix+"\U0010FFFF", clampLimit(limit))
+	rows, err := s.r.QueryContext(ctx, s.q(q.sb.String()), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading state of %s: %w", program, err)
+	}
+	defer rows.Close()
+	var out []StateValue
+	for rows.Next() {
+		var v StateValue
+		if err := rows.Scan(&v.Key, &v.Value); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
