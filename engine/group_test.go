@@ -1,0 +1,73 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/store/sqlite"
+)
+
+// TestGroup has many goroutines submit through one group: every operation
+// gets its own result, refusals stay with their operation, an operating
+// failure of one operation does not fail the others, and the books verify.
+func TestGroup(t *testing.T) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := engine.New(s, money.NewRegistry())
+	g := engine.NewGroup(e, 1, 64)
+	defer g.Close()
+	ctx := context.Background()
+	at := time.Unix(0, 0)
+	usd := func(from, to string, n uint64) []ledger.Posting {
+		return []ledger.Posting{{From: from, To: to, Currency: "USD", Amount: money.FromUint64(n)}}
+	}
+	if _, err := g.Apply(ctx, engine.Transfer("fund", at, usd("@world", "pot", 100))); err != nil {
+		t.Fatal(err)
+	}
+	broken := errors.New("disk on fire")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, overdraft, failed := 0, 0, 0
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			op := engine.Transfer(fmt.Sprintf("draw-%d", i), at, usd("pot", "taker", 1))
+			if i%50 == 7 {
+				op = engine.Op{Key: fmt.Sprintf("bad-%d", i), Run: func(engine.View) (engine.Change, error) { return engine.Change{}, broken }}
+			}
+			_, err := g.Apply(ctx, op)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errcode.Code(err) == "overdraft":
+				overdraft++
+			case errors.Is(err, broken):
+				failed++
+			default:
+				t.Errorf("op %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 100 || overdraft != 96 || failed != 4 {
+		t.Errorf("results: %d applied, %d overdraft, %d failed; want 100, 96, 4", ok, overdraft, failed)
+	}
+	if _, err := engine.Verify(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+}
