@@ -184,6 +184,19 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 		return s.classify(fmt.Errorf("beginning transaction: %w", err))
 	}
 	t := &txn{s: s, tx: sqlTx, existing: map[existKey]bool{}}
+	if s.d.LockRows {
+		// Take the journal counter first. Every writing transaction holds
+		// it from Reserve to commit anyway, so commits are serialized on it
+		// whatever we do; taking it first gives all locks one global order,
+		// which the balances of a batch (each operation locking its own, in
+		// its own order) do not have. Without it, eight batched writers
+		// deadlocked on nearly every batch.
+		var v int64
+		if err := sqlTx.QueryRowContext(ctx, "SELECT value FROM counters WHERE name = 'entry' FOR UPDATE").Scan(&v); err != nil {
+			_ = sqlTx.Rollback()
+			return s.classify(fmt.Errorf("locking the journal counter: %w", err))
+		}
+	}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return s.classify(err)
@@ -201,10 +214,13 @@ func (s *Store) classify(err error) error {
 	return err
 }
 
-// existKey remembers which rows a transaction found, so that Write can
-// insert the new ones with a plain INSERT: if a concurrent writer created
-// the same row meanwhile, the INSERT fails on the key instead of silently
-// overwriting it, and the engine runs the batch again.
+// existKey remembers which rows a transaction read and whether it found
+// them. Write updates a row that was found (it is locked), inserts a row
+// that was read and found missing with a plain INSERT — if a concurrent
+// writer created it meanwhile, the INSERT fails on the key instead of
+// silently overwriting what the reader did not see, and the engine runs the
+// batch again — and upserts a row that was never read, because a blind
+// write depends on nothing it could have missed.
 type existKey struct {
 	table string
 	a, b  string
@@ -213,7 +229,7 @@ type existKey struct {
 type txn struct {
 	s        *Store
 	tx       *sql.Tx
-	existing map[existKey]bool
+	existing map[existKey]bool // found (true) or read and missing (false)
 }
 
 const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns"
@@ -376,15 +392,21 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 			}
 			found[b.BalanceKey] = b
 		}
+		// A deadlock found while waiting for a row lock ends the rows
+		// early: without this check the partial result passed for the
+		// whole and the aborted transaction failed later, unretried.
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, err
+		}
 		if err := rows.Close(); err != nil {
 			return nil, err
 		}
 	}
 	for _, k := range keys {
 		b, ok := found[k]
-		if ok {
-			t.existing[existKey{"balances", k.Account, k.Currency}] = true
-		} else {
+		t.existing[existKey{"balances", k.Account, k.Currency}] = ok
+		if !ok {
 			b.BalanceKey = k
 		}
 		out = append(out, b)
@@ -396,6 +418,7 @@ func (t *txn) LockState(ctx context.Context, program, key string) ([]byte, bool,
 	var v []byte
 	err := t.tx.QueryRowContext(ctx, t.s.q("SELECT value FROM state WHERE program = $1 AND skey = $2"+t.s.lock()), program, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
+		t.existing[existKey{"state", program, key}] = false
 		return nil, false, nil
 	}
 	if err != nil {
@@ -429,6 +452,7 @@ func scanWithdrawal(sc interface{ Scan(...any) error }) (ledger.Withdrawal, erro
 func (t *txn) LockWithdrawal(ctx context.Context, id string) (ledger.Withdrawal, bool, error) {
 	w, err := scanWithdrawal(t.tx.QueryRowContext(ctx, t.s.q("SELECT "+withdrawalCols+" FROM withdrawals WHERE id = $1"+t.s.lock()), id))
 	if errors.Is(err, sql.ErrNoRows) {
+		t.existing[existKey{"withdrawals", id, ""}] = false
 		return ledger.Withdrawal{}, false, nil
 	}
 	if err != nil {
@@ -484,7 +508,7 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	}
 	for _, bal := range b.Balances {
 		shape := insBalancesNew
-		if t.existing[existKey{"balances", bal.Account, bal.Currency}] {
+		if found, read := t.existing[existKey{"balances", bal.Account, bal.Currency}]; found || !read {
 			shape = insBalancesOld
 		}
 		ins.add(shape, bal.Account, bal.Currency, bal.DebitsPosted.String(), bal.CreditsPosted.String(), bal.DebitsPending.String(), bal.CreditsPending.String())
@@ -496,7 +520,7 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 			continue
 		}
 		shape := insStateNew
-		if t.existing[existKey{"state", st.Program, st.Key}] {
+		if found, read := t.existing[existKey{"state", st.Program, st.Key}]; found || !read {
 			shape = insStateOld
 		}
 		// A later write to the same key in one batch must update the row
@@ -506,7 +530,7 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	}
 	for _, w := range b.Withdrawals {
 		shape := insWithdrawalNew
-		if t.existing[existKey{"withdrawals", w.ID, ""}] {
+		if found, read := t.existing[existKey{"withdrawals", w.ID, ""}]; found || !read {
 			shape = insWithdrawalOld
 		}
 		ins.add(shape, w.ID, w.Account, w.Destination, w.Currency, w.Amount.String(), int(w.State), w.RequestSeq, w.ResolveSeq, toNanos(w.Created), toNanos(w.Resolved))

@@ -43,10 +43,10 @@ var benchRun atomic.Int64
 // its entries in Apply calls of batch operations. writers goroutines
 // share b.N between them, each with its own operations and keys.
 //
-// The store should be fresh (or at least not hold the benchmark's keys);
-// before the timer starts every payee and the fee account get a balance
-// row, so that the timed commits update existing balances as they would in
-// a running ledger. After the timer stops the journal is verified. The
+// The store must be fresh: after the timer stops the journal is verified
+// and its length checked. Before the timer starts every payee and the fee
+// account get a balance row, so that the timed commits update existing
+// balances as they would in a running ledger. The
 // retries/txn metric counts transactions the engine ran again because they
 // lost a race (deadlock, serialization failure, busy database).
 func BenchCommits(b *testing.B, s Store, batch, writers int) {

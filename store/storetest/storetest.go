@@ -491,6 +491,21 @@ func testState(t *testing.T, s Store) {
 			t.Errorf("state p/%s = %v, %v, %v; want [%d]", k, v, ok, err, want)
 		}
 	}
+	// Blind writes: an operation that sets a value without reading it,
+	// twice, in separate transactions (this once failed on the key).
+	blind := func(key string, v byte) engine.Op {
+		return engine.Op{Key: key, Time: t0, Program: "p", Hash: ledger.Hash{v}, Run: func(engine.View) (engine.Change, error) {
+			return engine.Change{Kind: ledger.Config, State: []engine.StateWrite{{Key: "blind", Value: []byte{v}}}}, nil
+		}}
+	}
+	for i, v := range []byte{1, 2} {
+		if _, err := e.ApplyOne(ctx, blind(fmt.Sprintf("blind-%d", i), v)); err != nil {
+			t.Fatalf("blind write %d: %v", i, err)
+		}
+	}
+	if v, ok, err := s.State(ctx, "p", "blind"); err != nil || !ok || len(v) != 1 || v[0] != 2 {
+		t.Errorf("state p/blind = %v, %v, %v; want [2]", v, ok, err)
+	}
 	// Deleting a value.
 	del := engine.Op{Key: "s5", Time: t0, Program: "p", Run: func(engine.View) (engine.Change, error) {
 		return engine.Change{Kind: ledger.Config, State: []engine.StateWrite{{Key: "m"}}}, nil
@@ -512,7 +527,7 @@ func testState(t *testing.T, s Store) {
 		}
 	}
 	if configEvents != 4 {
-		t.Errorf("config.changed events = %d; want 4 (one per applied state op, none for the replay)", configEvents)
+		t.Errorf("config.changed events = %d; want 4 (one per applied counter op, none for the replay)", configEvents)
 	}
 }
 
