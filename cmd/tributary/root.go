@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/store/postgres"
@@ -28,7 +29,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringP("output", "o", "table", "output format: table or json")
-	root.AddCommand(newSplitCmd(), newLedgerCmd(), newServeCmd())
+	root.AddCommand(newSplitCmd(), newLedgerCmd(), newServeCmd(), newTokenCmd(), newBalanceCmd(), newWithdrawCmd(), newJournalCmd())
 	return root
 }
 
@@ -51,14 +52,14 @@ func writeJSON(w io.Writer, v any) error {
 type store interface {
 	engine.Store
 	engine.JournalReader
-	Ping(ctx context.Context) error
+	api.Store
 	Close() error
 }
 
 // openStore opens the store named by db: a postgres:// URL, or a SQLite
 // file path.
 func openStore(ctx context.Context, db string) (store, error) {
-	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+	if isPostgres(db) {
 		return postgres.Open(ctx, db, "")
 	}
 	return sqlite.Open(ctx, db)
@@ -74,3 +75,7 @@ func dbFlag(cmd *cobra.Command) string {
 }
 
 func printf(w io.Writer, format string, args ...any) { fmt.Fprintf(w, format, args...) }
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}

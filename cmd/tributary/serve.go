@@ -7,17 +7,22 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tributary-ledger/tributary/api"
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/money"
 )
 
 // Server limits. Timeouts keep a slow or stuck client from holding a
-// connection forever; the body limit keeps one request from exhausting
-// memory.
+// connection forever; the API bounds request bodies itself (api.BodyMax).
 const (
 	defaultAddr       = "127.0.0.1:8650"
 	readHeaderTimeout = 5 * time.Second
@@ -25,7 +30,8 @@ const (
 	writeTimeout      = 60 * time.Second
 	idleTimeout       = 120 * time.Second
 	shutdownTimeout   = 30 * time.Second
-	requestBodyMax    = 4 << 20
+	// groupMax bounds the writes committed together in one transaction.
+	groupMax = 256
 )
 
 func newServeCmd() *cobra.Command {
@@ -54,24 +60,30 @@ func serve(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- 
 		return err
 	}
 	defer s.Close()
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintln(w, `{"status":"ok"}`)
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := s.Ping(pctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, `{"status":"store unreachable"}`)
-			return
+	if secret := os.Getenv("TRIBUTARY_ADMIN_TOKEN"); secret != "" {
+		tok := auth.FromSecret(secret, auth.Admin, nil, "TRIBUTARY_ADMIN_TOKEN", time.Now().UTC())
+		if err := s.PutToken(ctx, tok); err != nil {
+			return fmt.Errorf("installing TRIBUTARY_ADMIN_TOKEN: %w", err)
 		}
-		fmt.Fprintln(w, `{"status":"ready"}`)
-	})
+		log.Info("admin token from TRIBUTARY_ADMIN_TOKEN installed", "token_id", tok.ID)
+	}
+	currencies := money.NewRegistry()
+	eng := engine.New(s, currencies)
+	// SQLite has one writer: one committer; PostgreSQL takes a few at once.
+	workers := 1
+	if isPostgres(db) {
+		workers = 4
+	}
+	group := engine.NewGroup(eng, workers, groupMax)
+	defer group.Close()
 	srv := &http.Server{
-		Handler:           http.MaxBytesHandler(mux, requestBodyMax),
+		Handler: api.New(api.Config{
+			Store:      s,
+			Engine:     eng,
+			Group:      group,
+			Currencies: currencies,
+			Log:        log,
+		}).Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -82,7 +94,7 @@ func serve(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- 
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
-	log.Info("tributary serving", "addr", ln.Addr().String(), "db", db)
+	log.Info("tributary serving", "addr", ln.Addr().String(), "db", redact(db))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -96,7 +108,9 @@ func serve(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- 
 	log.Info("shutting down: finishing in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	// Event streams never finish on their own: Shutdown does not wait for
+	// hijacked or streaming connections beyond its context, so give it one.
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
@@ -104,4 +118,15 @@ func serve(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// redact hides a database URL's password in logs.
+func redact(db string) string {
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return db
 }

@@ -1,0 +1,128 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tributary-ledger/tributary/errcode"
+)
+
+const (
+	// eventsPage is how many events a stream reads at a time.
+	eventsPage = 500
+	// heartbeat keeps idle streams (and the proxies between) alive.
+	heartbeat = 15 * time.Second
+)
+
+// streams tracks the cursors of a server's open event streams, for the
+// outbox lag metric.
+type streams struct {
+	mu      sync.Mutex
+	cursors map[*uint64]struct{}
+}
+
+func (st *streams) lag(head uint64) float64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var lag uint64
+	for c := range st.cursors {
+		if head > *c && head-*c > lag {
+			lag = head - *c
+		}
+	}
+	return float64(lag)
+}
+
+// events streams the outbox as Server-Sent Events. Each event's id is its
+// sequence number; a client that reconnects with Last-Event-ID (or
+// ?after=N) resumes after it, without gaps or repeats, because events are
+// numbered in commit order.
+func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	var cursor uint64
+	from := r.Header.Get("Last-Event-ID")
+	if from == "" {
+		from = r.URL.Query().Get("after")
+	}
+	if from != "" {
+		n, err := strconv.ParseUint(from, 10, 64)
+		if err != nil {
+			return errcode.Errorf(ErrQuery, "Last-Event-ID %q is not an event id; want the number of the last event received", from)
+		}
+		cursor = n
+	}
+	// Drain the request: net/http notices a client that went away (and
+	// cancels r.Context()) only once the body has been read, and a stream
+	// that never notices would linger until its next heartbeat fails.
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<10))
+	_ = r.Body.Close()
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	s.streams.mu.Lock()
+	s.streams.cursors[&cursor] = struct{}{}
+	s.streams.mu.Unlock()
+	defer func() {
+		s.streams.mu.Lock()
+		delete(s.streams.cursors, &cursor)
+		s.streams.mu.Unlock()
+	}()
+	ctx := r.Context()
+	poll := time.NewTicker(s.cfg.EventPoll)
+	defer poll.Stop()
+	lastWrite := time.Now()
+	for {
+		// The server's write timeout is for ordinary requests; a stream
+		// lives as long as its client.
+		_ = rc.SetWriteDeadline(time.Now().Add(heartbeat * 2))
+		wake := s.commitSignal()
+		evs, err := s.cfg.Store.Events(ctx, cursor, eventsPage)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		for _, ev := range evs {
+			if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.Seq, ev.Type, ev.Data); err != nil {
+				return nil // the client went away
+			}
+			cursor = ev.Seq
+		}
+		if len(evs) > 0 {
+			s.metrics.head.Set(float64(cursor))
+			s.metrics.outboxLag.Set(s.streams.lag(cursor))
+			if err := rc.Flush(); err != nil {
+				return nil
+			}
+			lastWrite = time.Now()
+			if len(evs) == eventsPage {
+				continue
+			}
+		}
+		if time.Since(lastWrite) >= heartbeat {
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+				return nil
+			}
+			lastWrite = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-poll.C:
+		}
+	}
+}
+
+func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	return nil
+}

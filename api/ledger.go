@@ -1,0 +1,515 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/store/sqlstore"
+)
+
+// Who may do what. A payee is further scoped to its own accounts by the
+// handlers that take an account.
+var (
+	readers     = []auth.Role{auth.Admin, auth.Reader}
+	ingestors   = []auth.Role{auth.Admin, auth.Ingestor}
+	configurers = []auth.Role{auth.Admin, auth.Configurator}
+	admins      = []auth.Role{auth.Admin}
+	readOwn     = []auth.Role{auth.Admin, auth.Reader, auth.Payee}
+)
+
+func (s *Server) coreRoutes() []Route {
+	return []Route{
+		{"GET", "/healthz", nil, s.healthz},
+		{"GET", "/readyz", nil, s.readyz},
+		{"GET", "/metrics", nil, s.metricsHandler},
+		{"GET", "/v1/openapi.json", nil, s.openapi},
+		{"GET", "/v1/accounts", readers, s.listAccounts},
+		{"GET", "/v1/accounts/{account}", readOwn, s.getAccount},
+		{"GET", "/v1/entries", readOwn, s.listEntries},
+		{"POST", "/v1/entries", ingestors, s.createEntry},
+		{"POST", "/v1/entries/batch", ingestors, s.createEntries},
+		{"GET", "/v1/entries/{seq}", readers, s.getEntry},
+		{"GET", "/v1/entries/keys/{key}", append(readers, auth.Ingestor), s.getEntryByKey},
+		{"POST", "/v1/payments", ingestors, s.createPayment},
+		{"GET", "/v1/withdrawals", readOwn, s.listWithdrawals},
+		{"POST", "/v1/withdrawals", []auth.Role{auth.Admin, auth.Payee}, s.requestWithdrawal},
+		{"GET", "/v1/withdrawals/{id}", readOwn, s.getWithdrawal},
+		{"POST", "/v1/withdrawals/{id}/post", ingestors, s.postWithdrawal},
+		{"POST", "/v1/withdrawals/{id}/void", []auth.Role{auth.Admin, auth.Ingestor, auth.Payee}, s.voidWithdrawal},
+		{"GET", "/v1/splits", append(readers, auth.Configurator), s.listSplits},
+		{"POST", "/v1/splits", configurers, s.createSplit},
+		{"GET", "/v1/splits/{id}", append(readers, auth.Configurator), s.getSplit},
+		{"PUT", "/v1/splits/{id}", configurers, s.replaceSplit},
+		{"GET", "/v1/tokens", admins, s.listTokens},
+		{"POST", "/v1/tokens", admins, s.createToken},
+		{"DELETE", "/v1/tokens/{id}", admins, s.revokeToken},
+		{"GET", "/v1/events", readers, s.events},
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ *Call) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	if err := s.cfg.Store.Ping(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store unreachable"})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+// idempotencyKey returns the write's Idempotency-Key header.
+func idempotencyKey(r *http.Request) (string, error) {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		return "", errcode.Errorf(ErrKeyMissing, "%s %s is a write and needs an Idempotency-Key header (1 to %d printable characters); resending the same key is safe", r.Method, r.URL.Path, ledger.KeyMaxLen)
+	}
+	return key, ledger.ValidateKey(key)
+}
+
+// limit reads the limit query parameter.
+func limit(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return pageDefault, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > PageMax {
+		return 0, errcode.Errorf(ErrQuery, "limit=%q; want a whole number from 1 to %d", v, PageMax)
+	}
+	return n, nil
+}
+
+func encodeCursor(parts ...string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, "\x00")))
+}
+
+func decodeCursor(c string, n int) ([]string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	parts := strings.Split(string(b), "\x00")
+	if err != nil || len(parts) != n {
+		return nil, errcode.Errorf(ErrQuery, "after=%q is not a cursor this list returned", c)
+	}
+	return parts, nil
+}
+
+// apply runs one operation and answers with status and what respond makes
+// of the entry, marking replays.
+func (s *Server) apply(w http.ResponseWriter, r *http.Request, op engine.Op, status int, respond func(ledger.Entry) (any, error)) error {
+	var res engine.Result
+	var err error
+	if s.cfg.Group != nil {
+		res, err = s.cfg.Group.Apply(r.Context(), op)
+	} else {
+		res, err = s.cfg.Engine.ApplyOne(r.Context(), op)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	} else {
+		s.metrics.committed.Inc()
+		s.committed()
+	}
+	body, err := respond(res.Entry)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, body)
+	return nil
+}
+
+// entryBody answers with the entry itself.
+func entryBody(e ledger.Entry) (any, error) { return toEntry(e), nil }
+
+func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	q := r.URL.Query()
+	n, err := limit(r)
+	if err != nil {
+		return err
+	}
+	f := sqlstore.BalanceFilter{Prefix: q.Get("prefix"), Currency: q.Get("currency"), Limit: n}
+	if c := q.Get("after"); c != "" {
+		parts, err := decodeCursor(c, 2)
+		if err != nil {
+			return err
+		}
+		f.After = ledger.BalanceKey{Account: parts[0], Currency: parts[1]}
+	}
+	bals, err := s.cfg.Store.BalancesFiltered(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Balances []BalanceJSON `json:"balances"`
+		Next     string        `json:"next,omitempty"`
+	}{Balances: []BalanceJSON{}}
+	for _, b := range bals {
+		out.Balances = append(out.Balances, toBalance(b))
+	}
+	if len(bals) == n {
+		last := bals[len(bals)-1]
+		out.Next = encodeCursor(last.Account, last.Currency)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// AccountJSON is an account with its balances in every currency.
+type AccountJSON struct {
+	Account  string        `json:"account"`
+	External bool          `json:"external"`
+	Balances []BalanceJSON `json:"balances"`
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *Call) error {
+	account := r.PathValue("account")
+	if err := ledger.ValidateAccount(account); err != nil {
+		return err
+	}
+	if err := scope(c, account); err != nil {
+		return err
+	}
+	bals, err := s.cfg.Store.AccountBalances(r.Context(), account)
+	if err != nil {
+		return err
+	}
+	out := AccountJSON{Account: account, External: ledger.IsExternal(account), Balances: []BalanceJSON{}}
+	for _, b := range bals {
+		out.Balances = append(out.Balances, toBalance(b))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func parseTime(q, name string) (time.Time, error) {
+	if q == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, q)
+	if err != nil {
+		return time.Time{}, errcode.Errorf(ErrQuery, "%s=%q; want an RFC 3339 time such as 2026-11-22T12:00:00Z", name, q)
+	}
+	return t, nil
+}
+
+func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) error {
+	q := r.URL.Query()
+	n, err := limit(r)
+	if err != nil {
+		return err
+	}
+	f := sqlstore.JournalFilter{Account: q.Get("account"), Limit: n}
+	if c.Token.Role == auth.Payee {
+		if f.Account == "" {
+			return errcode.Errorf(auth.ErrForbidden, "a payee token lists entries of its own accounts: add account=…")
+		}
+		if err := scope(c, f.Account); err != nil {
+			return err
+		}
+	}
+	if a := q.Get("after"); a != "" {
+		if f.After, err = strconv.ParseUint(a, 10, 64); err != nil {
+			return errcode.Errorf(ErrQuery, "after=%q; want a sequence number", a)
+		}
+	}
+	if f.Since, err = parseTime(q.Get("since"), "since"); err != nil {
+		return err
+	}
+	if f.Until, err = parseTime(q.Get("until"), "until"); err != nil {
+		return err
+	}
+	ents, err := s.cfg.Store.JournalFiltered(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Entries []EntryJSON `json:"entries"`
+		Next    string      `json:"next,omitempty"`
+	}{Entries: []EntryJSON{}}
+	for _, e := range ents {
+		out.Entries = append(out.Entries, toEntry(e))
+	}
+	if len(ents) == n {
+		out.Next = strconv.FormatUint(ents[len(ents)-1].Seq, 10)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getEntry(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		return errcode.Errorf(ErrQuery, "entry %q: want a sequence number", r.PathValue("seq"))
+	}
+	e, err := s.cfg.Store.EntryBySeq(r.Context(), seq)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toEntry(e))
+	return nil
+}
+
+func (s *Server) getEntryByKey(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	e, err := s.cfg.Store.EntryByKey(r.Context(), r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toEntry(e))
+	return nil
+}
+
+// EntryRequest is the body of POST /v1/entries.
+type EntryRequest struct {
+	Postings []PostingJSON `json:"postings"`
+}
+
+func (s *Server) createEntry(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req EntryRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	ps, err := s.fromPostings(req.Postings)
+	if err != nil {
+		return err
+	}
+	return s.apply(w, r, engine.Transfer(key, c.Now, ps), http.StatusCreated, entryBody)
+}
+
+// BatchRequest is the body of POST /v1/entries/batch: entries that are
+// applied in order in one transaction, each with its own key and result.
+type BatchRequest struct {
+	Entries []BatchItem `json:"entries"`
+}
+
+// BatchItem is one entry of a batch.
+type BatchItem struct {
+	Key      string        `json:"key"`
+	Postings []PostingJSON `json:"postings"`
+}
+
+// BatchResult is one entry's outcome in a batch: "created", "replayed" or
+// "refused" with an error.
+type BatchResult struct {
+	Key    string     `json:"key"`
+	Status string     `json:"status"`
+	Entry  *EntryJSON `json:"entry,omitempty"`
+	Error  *errorJSON `json:"error,omitempty"`
+}
+
+func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) error {
+	var req BatchRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if len(req.Entries) == 0 {
+		return errcode.Errorf(ErrBadRequest, "batch has no entries; send 1 to %d", BatchMax)
+	}
+	if len(req.Entries) > BatchMax {
+		return errcode.Errorf(engine.ErrBatchMax, "batch has %d entries; send at most %d", len(req.Entries), BatchMax)
+	}
+	out := struct {
+		Results []BatchResult `json:"results"`
+	}{Results: make([]BatchResult, len(req.Entries))}
+	ops := make([]engine.Op, 0, len(req.Entries))
+	index := make([]int, 0, len(req.Entries))
+	for i, it := range req.Entries {
+		out.Results[i].Key = it.Key
+		ps, err := s.fromPostings(it.Postings)
+		if err != nil {
+			e := toErrorJSON(err)
+			out.Results[i].Status, out.Results[i].Error = "refused", &e
+			continue
+		}
+		ops = append(ops, engine.Transfer(it.Key, c.Now, ps))
+		index = append(index, i)
+	}
+	res, err := s.cfg.Engine.Apply(r.Context(), ops)
+	if err != nil {
+		return err
+	}
+	created := 0
+	for j, rr := range res {
+		br := &out.Results[index[j]]
+		switch {
+		case rr.Err != nil:
+			e := toErrorJSON(rr.Err)
+			br.Status, br.Error = "refused", &e
+		case rr.Replayed:
+			ent := toEntry(rr.Entry)
+			br.Status, br.Entry = "replayed", &ent
+		default:
+			ent := toEntry(rr.Entry)
+			br.Status, br.Entry = "created", &ent
+			created++
+		}
+	}
+	if created > 0 {
+		s.metrics.committed.Add(float64(created))
+		s.committed()
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// WithdrawalRequest is the body of POST /v1/withdrawals. The withdrawal's ID
+// is the request's Idempotency-Key.
+type WithdrawalRequest struct {
+	Account     string `json:"account"`
+	Amount      Amount `json:"amount"`
+	Currency    string `json:"currency"`
+	Destination string `json:"destination,omitempty"`
+}
+
+// withdrawalFromEntry rebuilds a withdrawal as its request entry left it:
+// pending.
+func withdrawalFromEntry(e ledger.Entry) WithdrawalJSON {
+	p := e.Postings[0]
+	return toWithdrawal(ledger.Withdrawal{ID: e.Ref, Account: p.From, Destination: p.To, Currency: p.Currency, Amount: p.Amount, State: ledger.WithdrawalPending, Created: e.Time, RequestSeq: e.Seq})
+}
+
+func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req WithdrawalRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := ledger.ValidateAccount(req.Account); err != nil {
+		return err
+	}
+	if err := scope(c, req.Account); err != nil {
+		return err
+	}
+	amt, err := s.amount(req.Amount, req.Currency)
+	if err != nil {
+		return err
+	}
+	if amt.IsZero() {
+		return errcode.Errorf(ledger.ErrPosting, "withdrawal amount is zero; want at least one base unit")
+	}
+	if req.Destination != "" {
+		if err := ledger.ValidateAccount(req.Destination); err != nil {
+			return err
+		}
+	}
+	// A request answers as its own entry left the withdrawal, so that a
+	// replay after the withdrawal resolved still answers as the first time.
+	return s.apply(w, r, engine.WithdrawalRequest(key, c.Now, req.Account, req.Destination, req.Currency, amt), http.StatusCreated, func(e ledger.Entry) (any, error) {
+		return withdrawalFromEntry(e), nil
+	})
+}
+
+func (s *Server) resolveWithdrawal(w http.ResponseWriter, r *http.Request, c *Call, post bool) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if c.Token.Role == auth.Payee {
+		wd, err := s.cfg.Store.Withdrawal(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if err := scope(c, wd.Account); err != nil {
+			return err
+		}
+	}
+	// A resolved withdrawal never changes again, so answering with the
+	// stored record answers every replay exactly as the first time.
+	return s.apply(w, r, engine.WithdrawalResolve(key, c.Now, id, post), http.StatusCreated, func(ledger.Entry) (any, error) {
+		wd, err := s.cfg.Store.Withdrawal(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		return toWithdrawal(wd), nil
+	})
+}
+
+func (s *Server) postWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
+	return s.resolveWithdrawal(w, r, c, true)
+}
+
+func (s *Server) voidWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
+	return s.resolveWithdrawal(w, r, c, false)
+}
+
+func (s *Server) getWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
+	wd, err := s.cfg.Store.Withdrawal(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := scope(c, wd.Account); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toWithdrawal(wd))
+	return nil
+}
+
+func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call) error {
+	q := r.URL.Query()
+	n, err := limit(r)
+	if err != nil {
+		return err
+	}
+	f := sqlstore.WithdrawalFilter{Account: q.Get("account"), Limit: n}
+	if c.Token.Role == auth.Payee {
+		if f.Account == "" {
+			return errcode.Errorf(auth.ErrForbidden, "a payee token lists withdrawals of its own accounts: add account=…")
+		}
+		if err := scope(c, f.Account); err != nil {
+			return err
+		}
+	}
+	if a := q.Get("after"); a != "" {
+		parts, err := decodeCursor(a, 1)
+		if err != nil {
+			return err
+		}
+		f.After = parts[0]
+	}
+	switch st := q.Get("state"); st {
+	case "":
+	case "pending":
+		f.State = ledger.WithdrawalPending
+	case "posted":
+		f.State = ledger.WithdrawalPosted
+	case "voided":
+		f.State = ledger.WithdrawalVoided
+	default:
+		return errcode.Errorf(ErrQuery, "state=%q; want pending, posted or voided", st)
+	}
+	ws, err := s.cfg.Store.Withdrawals(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Withdrawals []WithdrawalJSON `json:"withdrawals"`
+		Next        string           `json:"next,omitempty"`
+	}{Withdrawals: []WithdrawalJSON{}}
+	for _, wd := range ws {
+		out.Withdrawals = append(out.Withdrawals, toWithdrawal(wd))
+	}
+	if len(ws) == n {
+		out.Next = encodeCursor(ws[len(ws)-1].ID)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,754 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	liberrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/pb33f/libopenapi-validator/schema_validation"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/splitbook"
+	"github.com/tributary-ledger/tributary/store/sqlite"
+)
+
+// The tests below hold api/openapi.json to the server: every route is
+// documented and nothing else is, path parameters and Idempotency-Key
+// headers are declared, roles and public routes match the route table, the
+// document is valid OpenAPI 3.1, the schemas match the Go wire types, and
+// real requests and responses match the document.
+
+// oaDoc is the part of an OpenAPI document the route checks read.
+type oaDoc struct {
+	OpenAPI    string                                `json:"openapi"`
+	Security   []map[string][]string                 `json:"security"`
+	Paths      map[string]map[string]json.RawMessage `json:"paths"`
+	Components struct {
+		Parameters map[string]oaParam         `json:"parameters"`
+		Schemas    map[string]json.RawMessage `json:"schemas"`
+	} `json:"components"`
+}
+
+type oaParam struct {
+	Ref      string `json:"$ref"`
+	Name     string `json:"name"`
+	In       string `json:"in"`
+	Required bool   `json:"required"`
+}
+
+type oaOp struct {
+	OperationID string                     `json:"operationId"`
+	Summary     string                     `json:"summary"`
+	Description string                     `json:"description"`
+	Parameters  []oaParam                  `json:"parameters"`
+	Security    *[]map[string][]string     `json:"security"`
+	Roles       *[]string                  `json:"x-tributary-roles"`
+	Responses   map[string]json.RawMessage `json:"responses"`
+}
+
+var oaMethods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "options": true, "head": true, "patch": true, "trace": true}
+
+// oaIdempotentWrites are the routes that need an Idempotency-Key header.
+var oaIdempotentWrites = []string{
+	"POST /v1/entries",
+	"POST /v1/payments",
+	"POST /v1/withdrawals",
+	"POST /v1/withdrawals/{id}/post",
+	"POST /v1/withdrawals/{id}/void",
+	"POST /v1/splits",
+	"PUT /v1/splits/{id}",
+}
+
+func oaLoad(t *testing.T, raw []byte) (oaDoc, map[string]oaOp, map[string][]oaParam) {
+	t.Helper()
+	var doc oaDoc
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	ops := map[string]oaOp{}
+	params := map[string][]oaParam{} // path-level and operation-level, resolved
+	for path, item := range doc.Paths {
+		var common []oaParam
+		if raw, ok := item["parameters"]; ok {
+			if err := json.Unmarshal(raw, &common); err != nil {
+				t.Fatalf("paths[%q].parameters: %v", path, err)
+			}
+		}
+		for method, raw := range item {
+			if !oaMethods[method] {
+				continue
+			}
+			var op oaOp
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("paths[%q].%s: %v", path, method, err)
+			}
+			key := strings.ToUpper(method) + " " + path
+			ops[key] = op
+			for _, p := range append(slices.Clone(common), op.Parameters...) {
+				if p.Ref != "" {
+					name, ok := strings.CutPrefix(p.Ref, "#/components/parameters/")
+					resolved, found := doc.Components.Parameters[name]
+					if !ok || !found {
+						t.Errorf("%s: parameter $ref %q does not resolve", key, p.Ref)
+						continue
+					}
+					p = resolved
+				}
+				params[key] = append(params[key], p)
+			}
+		}
+	}
+	return doc, ops, params
+}
+
+var oaPathParam = regexp.MustCompile(`\{([^{}]*)\}`)
+
+// TestOpenAPIMatchesRoutes checks the document against the route table:
+// the same method and path pairs, declared path parameters, the
+// Idempotency-Key header exactly on the idempotent writes, and access
+// (public routes, roles, 401 and 403).
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc, ops, params := oaLoad(t, OpenAPI())
+	if doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi = %q; want 3.1.0", doc.OpenAPI)
+	}
+	if len(doc.Security) == 0 {
+		t.Errorf("the document has no global security requirement")
+	}
+
+	routes := New(Config{}).Routes()
+	if len(routes) == 0 {
+		t.Fatal("the server has no routes")
+	}
+	byKey := map[string]Route{}
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Pattern
+		if _, dup := byKey[key]; dup {
+			t.Errorf("route %s is registered twice", key)
+		}
+		byKey[key] = rt
+		if _, ok := ops[key]; !ok {
+			t.Errorf("route %s is not documented in openapi.json", key)
+		}
+	}
+	for key := range ops {
+		if _, ok := byKey[key]; !ok {
+			t.Errorf("openapi.json documents %s, which is not a route", key)
+		}
+	}
+
+	ids := map[string]string{}
+	for key, op := range ops {
+		if op.OperationID == "" || op.Summary == "" || op.Description == "" {
+			t.Errorf("%s: operationId, summary and description are all required", key)
+		}
+		if prev, dup := ids[op.OperationID]; dup {
+			t.Errorf("%s: operationId %q is used by %s too", key, op.OperationID, prev)
+		}
+		ids[op.OperationID] = key
+
+		// Path parameters: every {name} of the template is declared, as a
+		// required path parameter, and nothing else is declared in the path.
+		_, path, _ := strings.Cut(key, " ")
+		inTemplate := map[string]bool{}
+		for _, m := range oaPathParam.FindAllStringSubmatch(path, -1) {
+			inTemplate[m[1]] = true
+		}
+		declared := map[string]bool{}
+		for _, p := range params[key] {
+			if p.In != "path" {
+				continue
+			}
+			declared[p.Name] = true
+			if !inTemplate[p.Name] {
+				t.Errorf("%s: declares path parameter %q, which is not in the template", key, p.Name)
+			}
+			if !p.Required {
+				t.Errorf("%s: path parameter %q is not required", key, p.Name)
+			}
+		}
+		for name := range inTemplate {
+			if !declared[name] {
+				t.Errorf("%s: path parameter {%s} is not declared", key, name)
+			}
+		}
+
+		rt, ok := byKey[key]
+		if !ok {
+			continue
+		}
+		// Access: public routes override security to [], the others keep
+		// the global bearer requirement, answer 401 and 403, and list
+		// exactly the route's roles.
+		if rt.Allow == nil {
+			if op.Security == nil || len(*op.Security) != 0 {
+				t.Errorf("%s is public: want security: [] on the operation", key)
+			}
+		} else {
+			if op.Security != nil && len(*op.Security) == 0 {
+				t.Errorf("%s needs a token but its security is []", key)
+			}
+			for _, code := range []string{"401", "403"} {
+				if _, ok := op.Responses[code]; !ok {
+					t.Errorf("%s needs a token but documents no %s response", key, code)
+				}
+			}
+		}
+		var want []string
+		for _, r := range rt.Allow {
+			want = append(want, string(r))
+		}
+		var got []string
+		if op.Roles != nil {
+			got = *op.Roles
+		} else {
+			t.Errorf("%s: x-tributary-roles is missing", key)
+		}
+		sort.Strings(want)
+		got = slices.Clone(got)
+		sort.Strings(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: x-tributary-roles = %v; the route allows %v", key, got, want)
+		}
+		for _, r := range want {
+			if rt.Allow != nil && !strings.Contains(op.Description, "`"+r+"`") {
+				t.Errorf("%s: the description does not say that role %s may call it", key, r)
+			}
+		}
+	}
+
+	// Idempotency-Key: required on the idempotent writes, absent elsewhere.
+	for key := range ops {
+		var header *oaParam
+		for _, p := range params[key] {
+			if p.In == "header" && strings.EqualFold(p.Name, "Idempotency-Key") {
+				header = &p
+			}
+		}
+		switch want := slices.Contains(oaIdempotentWrites, key); {
+		case want && header == nil:
+			t.Errorf("%s is an idempotent write but declares no Idempotency-Key header", key)
+		case want && !header.Required:
+			t.Errorf("%s: the Idempotency-Key header is not required", key)
+		case !want && header != nil:
+			t.Errorf("%s declares an Idempotency-Key header, which it does not read", key)
+		}
+		if slices.Contains(oaIdempotentWrites, key) {
+			var created struct {
+				Headers map[string]json.RawMessage `json:"headers"`
+			}
+			// A write answers 201, except a replacement, which creates
+			// nothing: 200.
+			success := "201"
+			if strings.HasPrefix(key, "PUT ") {
+				success = "200"
+			}
+			if raw, ok := ops[key].Responses[success]; !ok {
+				t.Errorf("%s documents no %s response", key, success)
+			} else if err := json.Unmarshal(raw, &created); err != nil || created.Headers["Idempotent-Replayed"] == nil {
+				t.Errorf("%s: the %s response does not declare the Idempotent-Replayed header", key, success)
+			}
+		}
+	}
+	for _, key := range oaIdempotentWrites {
+		if _, ok := byKey[key]; !ok {
+			t.Errorf("idempotent write %s is not a route", key)
+		}
+	}
+}
+
+// oaFindings formats a validator's findings.
+func oaFindings(errs []*liberrors.ValidationError) string {
+	var b strings.Builder
+	for _, e := range errs {
+		fmt.Fprintf(&b, "\n  %s: %s", e.Message, e.Reason)
+		if e.SpecLine > 0 {
+			fmt.Fprintf(&b, " (line %d)", e.SpecLine)
+		}
+		for _, f := range e.SchemaValidationErrors {
+			fmt.Fprintf(&b, "\n    %s at %s (%s)", f.Reason, f.FieldPath, f.KeywordLocation)
+		}
+	}
+	return b.String()
+}
+
+// TestOpenAPIValid validates the document with libopenapi-validator against
+// the OpenAPI 3.1 specification, and every schema in it against JSON Schema
+// 2020-12.
+func TestOpenAPIValid(t *testing.T) {
+	doc, err := libopenapi.NewDocument(OpenAPI())
+	if err != nil {
+		t.Fatalf("libopenapi cannot read openapi.json: %v", err)
+	}
+	if _, err := doc.BuildV3Model(); err != nil {
+		t.Errorf("libopenapi cannot build a model of openapi.json: %v", err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("NewValidator: %v", errs)
+	}
+	if ok, verrs := v.ValidateDocument(); !ok || len(verrs) > 0 {
+		t.Errorf("openapi.json is not a valid OpenAPI 3.1 document:%s", oaFindings(verrs))
+	}
+
+	// The OpenAPI 3.1 meta-schema takes any object as a Schema Object, so
+	// compile every schema too: that checks it against the JSON Schema
+	// 2020-12 meta-schema (OpenAPI 3.1's default dialect) and resolves its
+	// references.
+	raw, err := jsonschema.UnmarshalJSON(bytes.NewReader(OpenAPI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const base = "file:///openapi.json"
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	if err := c.AddResource(base, raw); err != nil {
+		t.Fatal(err)
+	}
+	ptrs := oaSchemaPointers(raw, "")
+	if len(ptrs) == 0 {
+		t.Fatal("openapi.json has no schemas")
+	}
+	for _, ptr := range ptrs {
+		if _, err := c.Compile(base + "#" + ptr); err != nil {
+			t.Errorf("schema %s is not a valid JSON Schema: %v", ptr, err)
+		}
+	}
+}
+
+// oaSchemaPointers returns the JSON pointers of every schema in the
+// document: each of components.schemas, and each "schema" of a parameter,
+// header or media type.
+func oaSchemaPointers(v any, ptr string) []string {
+	var out []string
+	esc := strings.NewReplacer("~", "~0", "/", "~1")
+	switch v := v.(type) {
+	case map[string]any:
+		for k, sub := range v {
+			p := ptr + "/" + esc.Replace(k)
+			if ptr == "/components/schemas" || k == "schema" {
+				out = append(out, p)
+			} else {
+				out = append(out, oaSchemaPointers(sub, p)...)
+			}
+		}
+	case []any:
+		for i, sub := range v {
+			out = append(out, oaSchemaPointers(sub, ptr+"/"+strconv.Itoa(i))...)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// oaSchema is the part of a JSON Schema the wire-type check reads.
+type oaSchema struct {
+	Ref        string                     `json:"$ref"`
+	Properties map[string]json.RawMessage `json:"properties"`
+	Required   []string                   `json:"required"`
+	AllOf      []oaSchema                 `json:"allOf"`
+}
+
+// oaSchemaFields returns a component schema's properties and required ones,
+// following $ref and allOf.
+func oaSchemaFields(t *testing.T, schemas map[string]json.RawMessage, s oaSchema) (props, required map[string]bool) {
+	t.Helper()
+	props, required = map[string]bool{}, map[string]bool{}
+	if s.Ref != "" {
+		name, _ := strings.CutPrefix(s.Ref, "#/components/schemas/")
+		raw, ok := schemas[name]
+		if !ok {
+			t.Fatalf("schema $ref %q does not resolve", s.Ref)
+		}
+		var sub oaSchema
+		if err := json.Unmarshal(raw, &sub); err != nil {
+			t.Fatalf("schema %s: %v", name, err)
+		}
+		return oaSchemaFields(t, schemas, sub)
+	}
+	for name := range s.Properties {
+		props[name] = true
+	}
+	for _, name := range s.Required {
+		required[name] = true
+	}
+	for _, sub := range s.AllOf {
+		p, r := oaSchemaFields(t, schemas, sub)
+		for k := range p {
+			props[k] = true
+		}
+		for k := range r {
+			required[k] = true
+		}
+	}
+	return props, required
+}
+
+// oaGoFields returns the JSON field names of a struct type and whether each
+// is omitempty, as encoding/json sees them (embedded structs flattened).
+func oaGoFields(typ reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for f := range typ.Fields() {
+		tag := f.Tag.Get("json")
+		if tag == "-" || !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			for k, v := range oaGoFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = slices.Contains(strings.Split(opts, ","), "omitempty")
+	}
+	return out
+}
+
+// TestOpenAPISchemasMatchWireTypes checks each documented body schema
+// against the Go type the server reads or writes: the same field names,
+// the fields that are always written are required and the omitempty ones
+// are not, and a fully populated value validates against the schema.
+func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
+	doc, _, _ := oaLoad(t, OpenAPI())
+	lib, err := libopenapi.NewDocument(OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := lib.BuildV3Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := schema_validation.NewSchemaValidator()
+
+	now := time.Date(2026, 11, 22, 12, 0, 0, 123456789, time.UTC)
+	units := func(s string) money.Amount {
+		a, err := money.ParseUnits(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	posting := PostingJSON{From: "@buyer:42", To: "artist:1", Amount: "1500", Currency: "USD", Path: "payment:k1 → split:album → artist:1"}
+	entry := toEntry(ledger.Entry{Seq: 7, Key: "k1", Kind: ledger.Transfer, Program: "splits", Ref: "split:album", Time: now,
+		Postings: []ledger.Posting{{From: "@buyer:42", To: "artist:1", Currency: "USD", Amount: units("1500"), Path: "p"}}})
+	wd := ledger.Withdrawal{ID: "wd-1", Account: "artist:1", Destination: "@payout", Currency: "USD", Amount: units("500"),
+		State: ledger.WithdrawalPosted, RequestSeq: 8, ResolveSeq: 9, Created: now, Resolved: now}
+	bal := toBalance(ledger.Balance{BalanceKey: ledger.BalanceKey{Account: "@buyer:42", Currency: "USD"}, DebitsPosted: units("1500"), DebitsPending: units("3")})
+	tok, secret, err := auth.New(auth.Payee, []string{"artist:1"}, "artist one", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.Revoked = now
+	refusal := toErrorJSON(errcode.Errorf(ledger.ErrOverdraft, "short"))
+	def := splitbook.Def{ID: "album", Unit: "bp", Receivers: []splitbook.ReceiverDef{{Account: "artist:1", Share: 6000}, {Split: "band", Share: 4000}}}
+
+	cases := []struct {
+		schema   string
+		value    any
+		optional []string // always written, but not required in this schema
+	}{
+		{schema: "Error", value: errorBody{Error: refusal}},
+		{schema: "ErrorDetail", value: refusal},
+		{schema: "Posting", value: posting},
+		{schema: "EntryRequest", value: EntryRequest{Postings: []PostingJSON{posting}}},
+		{schema: "Entry", value: entry},
+		{schema: "BatchItem", value: BatchItem{Key: "k2", Postings: []PostingJSON{posting}}},
+		{schema: "BatchRequest", value: BatchRequest{Entries: []BatchItem{{Key: "k2", Postings: []PostingJSON{posting}}}}},
+		{schema: "BatchResult", value: BatchResult{Key: "k2", Status: "created", Entry: &entry}},
+		{schema: "BatchResult", value: BatchResult{Key: "k3", Status: "refused", Error: &refusal}},
+		{schema: "Balance", value: bal},
+		{schema: "Account", value: AccountJSON{Account: "@buyer:42", External: true, Balances: []BalanceJSON{bal}}},
+		{schema: "PaymentRequest", value: PaymentRequest{From: "@buyer:42", Split: "album", Amount: "1500", Currency: "USD", Memo: "order 42"}},
+		{schema: "WithdrawalRequest", value: WithdrawalRequest{Account: "artist:1", Amount: "500", Currency: "USD", Destination: "@bank:1"}},
+		{schema: "Withdrawal", value: toWithdrawal(wd)},
+		{schema: "Withdrawal", value: withdrawalFromEntry(ledger.Entry{Seq: 9, Kind: ledger.WithdrawalVoid, Ref: "wd-1", Time: now, Postings: []ledger.Posting{wd.Posting()}})},
+		{schema: "SplitDef", value: def},
+		{schema: "SplitReplacement", value: def, optional: []string{"id"}},
+		{schema: "Receiver", value: def.Receivers[0]},
+		{schema: "Receiver", value: def.Receivers[1]},
+		{schema: "TokenRequest", value: TokenRequest{Role: "payee", Accounts: []string{"artist:1"}, Name: "artist one"}},
+		{schema: "Token", value: toToken(tok)},
+		{schema: "NewToken", value: NewTokenJSON{TokenJSON: toToken(tok), Secret: secret}},
+	}
+	checked := map[string]bool{}
+	for _, c := range cases {
+		raw, ok := doc.Components.Schemas[c.schema]
+		if !ok {
+			t.Errorf("components.schemas has no %s", c.schema)
+			continue
+		}
+		typ := reflect.TypeOf(c.value)
+		var s oaSchema
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatalf("schema %s: %v", c.schema, err)
+		}
+		props, required := oaSchemaFields(t, doc.Components.Schemas, s)
+		fields := oaGoFields(typ)
+		pair := c.schema + " " + typ.String()
+		if checked[pair] {
+			fields = nil // the fields are checked; validate this value only
+		}
+		checked[pair] = true
+		for name, omitempty := range fields {
+			switch {
+			case !props[name]:
+				t.Errorf("schema %s lacks field %q of %s", c.schema, name, typ)
+			case omitempty && required[name]:
+				t.Errorf("schema %s requires %q, which %s omits when empty", c.schema, name, typ)
+			case !omitempty && !required[name] && !slices.Contains(c.optional, name):
+				t.Errorf("schema %s does not require %q, which %s always has", c.schema, name, typ)
+			}
+		}
+		for name := range props {
+			if _, ok := fields[name]; !ok && fields != nil {
+				t.Errorf("schema %s has property %q, which %s does not have", c.schema, name, typ)
+			}
+		}
+
+		body, err := json.Marshal(c.value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxy := model.Model.Components.Schemas.GetOrZero(c.schema)
+		if proxy == nil || proxy.Schema() == nil {
+			t.Errorf("schema %s does not build", c.schema)
+			continue
+		}
+		if ok, verrs := sv.ValidateSchemaBytes(proxy.Schema(), body); !ok {
+			t.Errorf("%s %s does not validate against schema %s:%s", typ, body, c.schema, oaFindings(verrs))
+		}
+	}
+}
+
+// TestOpenAPIExchanges runs real requests against a server on SQLite, one
+// or more for every route, and checks each request and response against
+// the document with the validator: statuses, headers, content types and
+// bodies must all be documented as the server sends them.
+func TestOpenAPIExchanges(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "openapi.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	const admin = "trb_openapi_test_admin"
+	if err := st.PutToken(ctx, auth.FromSecret(admin, auth.Admin, nil, "admin", time.Now().UTC())); err != nil {
+		t.Fatal(err)
+	}
+	currencies := money.NewRegistry()
+	srv := New(Config{Store: st, Engine: engine.New(st, currencies), Currencies: currencies, EventPoll: 10 * time.Millisecond})
+	h := srv.Handler()
+
+	// A mux of the same patterns tells which route a request hits.
+	routeOf := http.NewServeMux()
+	covered := map[string]bool{}
+	for _, rt := range srv.Routes() {
+		routeOf.Handle(rt.Method+" "+rt.Pattern, http.NotFoundHandler())
+		covered[rt.Method+" "+rt.Pattern] = false
+	}
+
+	doc, err := libopenapi.NewDocument(OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("NewValidator: %v", errs)
+	}
+
+	type call struct {
+		token, method, path, body string
+		header                    map[string]string
+		stream                    bool // an event stream: cut it off after a moment
+	}
+	do := func(want int, c call) (string, http.Header) {
+		t.Helper()
+		req := func(ctx context.Context) *http.Request {
+			var body io.Reader
+			if c.body != "" {
+				body = strings.NewReader(c.body)
+			}
+			r := httptest.NewRequestWithContext(ctx, c.method, "http://127.0.0.1:8650"+c.path, body)
+			if c.body != "" {
+				r.Header.Set("Content-Type", "application/json")
+			}
+			if c.token != "" {
+				r.Header.Set("Authorization", "Bearer "+c.token)
+			}
+			for k, v := range c.header {
+				r.Header.Set(k, v)
+			}
+			return r
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		if c.stream {
+			rctx, cancel = context.WithTimeout(ctx, 100*time.Millisecond)
+		}
+		defer cancel()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req(rctx))
+		resp := rec.Result()
+		body := rec.Body.String()
+		name := c.method + " " + c.path
+		if _, pattern := routeOf.Handler(req(ctx)); pattern != "" {
+			covered[pattern] = true
+		}
+		if resp.StatusCode != want {
+			t.Errorf("%s: status %d, want %d: %.300s", name, resp.StatusCode, want, body)
+		}
+		if ok, verrs := v.ValidateHttpRequestResponse(req(ctx), resp); !ok {
+			t.Errorf("%s → %d %.200s\ndoes not match openapi.json:%s", name, resp.StatusCode, body, oaFindings(verrs))
+		}
+		return body, resp.Header
+	}
+	field := func(body, name string) string {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatalf("%.200s: %v", body, err)
+		}
+		s, _ := m[name].(string)
+		return s
+	}
+	key := func(k string) map[string]string { return map[string]string{"Idempotency-Key": k} }
+	replayed := func(what string, h http.Header) {
+		t.Helper()
+		if h.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("%s: no Idempotent-Replayed: true on a replay", what)
+		}
+	}
+
+	// System.
+	do(200, call{method: "GET", path: "/healthz"})
+	do(200, call{method: "GET", path: "/readyz"})
+	do(200, call{method: "GET", path: "/metrics"})
+	do(200, call{method: "GET", path: "/v1/openapi.json"})
+
+	// Tokens.
+	body, _ := do(201, call{token: admin, method: "POST", path: "/v1/tokens", body: `{"role":"payee","accounts":["artist:1"],"name":"artist one"}`})
+	payee, payeeID := field(body, "secret"), field(body, "id")
+	body, _ = do(201, call{token: admin, method: "POST", path: "/v1/tokens", body: `{"role":"reader"}`})
+	reader := field(body, "secret")
+	body, _ = do(201, call{token: admin, method: "POST", path: "/v1/tokens", body: `{"role":"ingestor"}`})
+	ingestor := field(body, "secret")
+	body, _ = do(201, call{token: admin, method: "POST", path: "/v1/tokens", body: `{"role":"configurator"}`})
+	configurator := field(body, "secret")
+	do(400, call{token: admin, method: "POST", path: "/v1/tokens", body: `{"role":"reader","accounts":["artist:1"]}`})
+	do(403, call{token: reader, method: "POST", path: "/v1/tokens", body: `{"role":"reader"}`})
+	do(200, call{token: admin, method: "GET", path: "/v1/tokens"})
+
+	// Splits.
+	band := `{"id":"band","unit":"weight","receivers":[{"account":"artist:2","share":1},{"account":"artist:3","share":2}]}`
+	album := `{"id":"album","unit":"bp","receivers":[{"account":"artist:1","share":6000},{"split":"band","share":4000}]}`
+	do(201, call{token: configurator, method: "POST", path: "/v1/splits", header: key("split-band"), body: band})
+	do(201, call{token: configurator, method: "POST", path: "/v1/splits", header: key("split-album"), body: album})
+	_, hdr := do(201, call{token: configurator, method: "POST", path: "/v1/splits", header: key("split-album"), body: album})
+	replayed("POST /v1/splits", hdr)
+	do(409, call{token: configurator, method: "POST", path: "/v1/splits", header: key("split-album-2"), body: album})
+	do(422, call{token: configurator, method: "POST", path: "/v1/splits", header: key("split-bad"), body: `{"id":"bad","unit":"bp","receivers":[{"account":"artist:1","share":10}]}`})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/splits?limit=1"})
+	do(200, call{token: reader, method: "GET", path: "/v1/splits?after=" + field(body, "next")})
+	do(200, call{token: configurator, method: "GET", path: "/v1/splits/album"})
+	do(404, call{token: reader, method: "GET", path: "/v1/splits/nope"})
+	do(404, call{token: configurator, method: "PUT", path: "/v1/splits/nope", header: key("split-nope"), body: `{"unit":"bp","receivers":[{"account":"artist:1","share":10000}]}`})
+	do(400, call{token: configurator, method: "PUT", path: "/v1/splits/album", header: key("split-other"), body: `{"id":"other","unit":"bp","receivers":[{"account":"artist:1","share":10000}]}`})
+	do(200, call{token: configurator, method: "PUT", path: "/v1/splits/band", header: key("split-band-2"), body: strings.Replace(band, `"share":1`, `"share":2`, 1)})
+	_, hdr = do(200, call{token: configurator, method: "PUT", path: "/v1/splits/band", header: key("split-band-2"), body: strings.Replace(band, `"share":1`, `"share":2`, 1)})
+	if hdr.Get("Idempotent-Replayed") != "true" {
+		t.Error("replaying PUT /v1/splits/band did not say Idempotent-Replayed: true")
+	}
+
+	// Payments and entries.
+	payment := `{"from":"@buyer:42","split":"album","amount":"10000","currency":"USD","memo":"order 42"}`
+	do(201, call{token: ingestor, method: "POST", path: "/v1/payments", header: key("pay-1"), body: payment})
+	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/payments", header: key("pay-1"), body: payment})
+	replayed("POST /v1/payments", hdr)
+	do(409, call{token: ingestor, method: "POST", path: "/v1/payments", header: key("pay-1"), body: `{"from":"@buyer:42","split":"album","amount":"1","currency":"USD"}`})
+	do(404, call{token: ingestor, method: "POST", path: "/v1/payments", header: key("pay-2"), body: `{"from":"@buyer:42","split":"nope","amount":"1","currency":"USD"}`})
+	do(422, call{token: ingestor, method: "POST", path: "/v1/payments", header: key("pay-3"), body: `{"from":"@buyer:42","split":"album","amount":"1","currency":"XYZ"}`})
+	do(201, call{token: ingestor, method: "POST", path: "/v1/entries", header: key("entry-1"), body: `{"postings":[{"from":"@world","to":"artist:9","amount":"500","currency":"USD","path":"manual"}]}`})
+	do(422, call{token: ingestor, method: "POST", path: "/v1/entries", header: key("entry-2"), body: `{"postings":[{"from":"artist:9","to":"artist:8","amount":"501","currency":"USD"}]}`})
+	do(200, call{token: ingestor, method: "POST", path: "/v1/entries/batch", body: `{"entries":[` +
+		`{"key":"batch-1","postings":[{"from":"@world","to":"artist:7","amount":"5","currency":"USD"}]},` +
+		`{"key":"entry-1","postings":[{"from":"@world","to":"artist:9","amount":"500","currency":"USD","path":"manual"}]},` +
+		`{"key":"batch-3","postings":[{"from":"artist:6","to":"artist:7","amount":"5","currency":"USD"}]}]}`})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/entries?limit=2"})
+	do(200, call{token: reader, method: "GET", path: "/v1/entries?after=" + field(body, "next") + "&since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z"})
+	do(200, call{token: payee, method: "GET", path: "/v1/entries?account=artist:1"})
+	do(403, call{token: payee, method: "GET", path: "/v1/entries"})
+	do(200, call{token: reader, method: "GET", path: "/v1/entries/1"})
+	do(404, call{token: reader, method: "GET", path: "/v1/entries/999"})
+	do(200, call{token: ingestor, method: "GET", path: "/v1/entries/keys/entry-1"})
+	do(404, call{token: reader, method: "GET", path: "/v1/entries/keys/nope"})
+
+	// Accounts.
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/accounts?limit=2"})
+	do(200, call{token: reader, method: "GET", path: "/v1/accounts?after=" + field(body, "next")})
+	do(200, call{token: reader, method: "GET", path: "/v1/accounts?prefix=artist:&currency=USD"})
+	do(200, call{token: payee, method: "GET", path: "/v1/accounts/artist:1"})
+	do(403, call{token: payee, method: "GET", path: "/v1/accounts/artist:2"})
+	do(200, call{token: reader, method: "GET", path: "/v1/accounts/@buyer:42"})
+
+	// Withdrawals.
+	wd := `{"account":"artist:1","amount":"1000","currency":"USD"}`
+	do(201, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-1"), body: wd})
+	_, hdr = do(201, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-1"), body: wd})
+	replayed("POST /v1/withdrawals", hdr)
+	do(201, call{token: admin, method: "POST", path: "/v1/withdrawals", header: key("wd-2"), body: `{"account":"artist:1","amount":"1000","currency":"USD","destination":"@bank:1"}`})
+	do(403, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-3"), body: `{"account":"artist:2","amount":"1","currency":"USD"}`})
+	do(422, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-4"), body: `{"account":"artist:1","amount":"99999999","currency":"USD"}`})
+	body, _ = do(200, call{token: payee, method: "GET", path: "/v1/withdrawals?account=artist:1&state=pending&limit=1"})
+	do(200, call{token: reader, method: "GET", path: "/v1/withdrawals?after=" + field(body, "next")})
+	do(200, call{token: payee, method: "GET", path: "/v1/withdrawals/wd-1"})
+	do(404, call{token: reader, method: "GET", path: "/v1/withdrawals/nope"})
+	do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/post", header: key("resolve-1")})
+	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/post", header: key("resolve-1")})
+	replayed("POST /v1/withdrawals/{id}/post", hdr)
+	do(409, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/void", header: key("resolve-2")})
+	do(201, call{token: payee, method: "POST", path: "/v1/withdrawals/wd-2/void", header: key("resolve-3")})
+	do(404, call{token: ingestor, method: "POST", path: "/v1/withdrawals/nope/post", header: key("resolve-4")})
+	do(200, call{token: reader, method: "GET", path: "/v1/withdrawals/wd-1"})
+
+	// Events.
+	body, hdr = do(200, call{token: reader, method: "GET", path: "/v1/events", header: map[string]string{"Last-Event-ID": "0"}, stream: true})
+	if ct := hdr.Get("Content-Type"); ct != "text/event-stream" || !strings.HasPrefix(body, "id: 1\n") {
+		t.Errorf("GET /v1/events: Content-Type %q, stream %.100q; want text/event-stream from event 1", ct, body)
+	}
+	do(200, call{token: reader, method: "GET", path: "/v1/events?after=3", stream: true})
+	do(403, call{token: payee, method: "GET", path: "/v1/events"})
+
+	// Revoking.
+	do(200, call{token: admin, method: "DELETE", path: "/v1/tokens/" + payeeID})
+	do(404, call{token: admin, method: "DELETE", path: "/v1/tokens/nope"})
+	do(401, call{token: payee, method: "GET", path: "/v1/accounts/artist:1"})
+
+	for route, ok := range covered {
+		if !ok {
+			t.Errorf("route %s is not exercised by this test", route)
+		}
+	}
+}

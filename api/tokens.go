@@ -1,0 +1,90 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/errcode"
+)
+
+// TokenJSON is a token without its secret.
+type TokenJSON struct {
+	ID       string     `json:"id"`
+	Role     string     `json:"role"`
+	Accounts []string   `json:"accounts,omitempty"`
+	Name     string     `json:"name,omitempty"`
+	Created  time.Time  `json:"created"`
+	Revoked  *time.Time `json:"revoked,omitempty"`
+}
+
+// TokenRequest is the body of POST /v1/tokens.
+type TokenRequest struct {
+	Role     string   `json:"role"`
+	Accounts []string `json:"accounts,omitempty"`
+	Name     string   `json:"name,omitempty"`
+}
+
+// NewTokenJSON is a new token with its secret, which is shown this once.
+type NewTokenJSON struct {
+	TokenJSON
+	Secret string `json:"secret"`
+}
+
+// tokenNameMax bounds a token's name.
+const tokenNameMax = 100
+
+func toToken(t auth.Token) TokenJSON {
+	out := TokenJSON{ID: t.ID, Role: string(t.Role), Accounts: t.Accounts, Name: t.Name, Created: t.Created}
+	if !t.Revoked.IsZero() {
+		r := t.Revoked
+		out.Revoked = &r
+	}
+	return out
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	toks, err := s.cfg.Store.Tokens(r.Context())
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Tokens []TokenJSON `json:"tokens"`
+	}{Tokens: []TokenJSON{}}
+	for _, t := range toks {
+		out.Tokens = append(out.Tokens, toToken(t))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// createToken makes a token. It takes no Idempotency-Key: the secret is
+// never stored, so a replay could not answer with it. A client that lost
+// the answer revokes the token it cannot use and asks again.
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *Call) error {
+	var req TokenRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if len(req.Name) > tokenNameMax {
+		return errcode.Errorf(ErrBadRequest, "token name is %d bytes; at most %d are allowed", len(req.Name), tokenNameMax)
+	}
+	tok, secret, err := auth.New(auth.Role(req.Role), req.Accounts, req.Name, c.Now)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.PutToken(r.Context(), tok); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, NewTokenJSON{TokenJSON: toToken(tok), Secret: secret})
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c *Call) error {
+	tok, err := s.cfg.Store.RevokeToken(r.Context(), r.PathValue("id"), c.Now)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toToken(tok))
+	return nil
+}

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+)
+
+// decode reads exactly one JSON object into v, refusing unknown fields,
+// wrong types, trailing data and bodies over the server's limit.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		var typeErr *json.UnmarshalTypeError
+		var syntaxErr *json.SyntaxError
+		switch {
+		case errors.As(err, &tooBig):
+			return errcode.Errorf(ErrBodyTooLarge, "request body is over %d bytes", tooBig.Limit)
+		case errors.Is(err, io.EOF):
+			return errcode.Errorf(ErrBadRequest, "request body is empty; want a JSON object")
+		case errors.As(err, &typeErr):
+			return errcode.Errorf(ErrBadRequest, "field %q is a JSON %s; want %s (amounts are strings of base units)", typeErr.Field, typeErr.Value, typeErr.Type)
+		case errors.As(err, &syntaxErr):
+			return errcode.Errorf(ErrBadRequest, "request body is not valid JSON at byte %d: %v", syntaxErr.Offset, err)
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return errcode.Errorf(ErrBadRequest, "%s; see /v1/openapi.json for the allowed fields", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		// A Go error from a field's UnmarshalText keeps its code.
+		if errcode.Code(err) != errcode.Internal {
+			return err
+		}
+		return errcode.Errorf(ErrBadRequest, "request body: %v", err)
+	}
+	if dec.More() {
+		return errcode.Errorf(ErrBadRequest, "request body has data after the JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errcode.Errorf(ErrBodyTooLarge, "request body is over %d bytes", tooBig.Limit)
+		}
+		return errcode.Errorf(ErrBadRequest, "request body has data after the JSON object")
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	_ = enc.Encode(v)
+}
+
+// Amount is an amount on the wire: a string of base units.
+type Amount string
+
+// PostingJSON is a posting on the wire.
+type PostingJSON struct {
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Amount   Amount `json:"amount"`
+	Currency string `json:"currency"`
+	Path     string `json:"path,omitempty"`
+}
+
+// EntryJSON is an entry on the wire.
+type EntryJSON struct {
+	Seq      uint64        `json:"seq"`
+	Key      string        `json:"key"`
+	Kind     string        `json:"kind"`
+	Program  string        `json:"program,omitempty"`
+	Ref      string        `json:"ref,omitempty"`
+	Time     time.Time     `json:"time"`
+	Postings []PostingJSON `json:"postings"`
+}
+
+// BalanceJSON is one account's balance in one currency. Posted and
+// Available carry a sign for external accounts.
+type BalanceJSON struct {
+	Account   string `json:"account"`
+	Currency  string `json:"currency"`
+	Posted    string `json:"posted"`
+	Pending   string `json:"pending"`
+	Available string `json:"available"`
+	External  bool   `json:"external"`
+}
+
+// WithdrawalJSON is a withdrawal on the wire.
+type WithdrawalJSON struct {
+	ID          string     `json:"id"`
+	Account     string     `json:"account"`
+	Destination string     `json:"destination"`
+	Amount      Amount     `json:"amount"`
+	Currency    string     `json:"currency"`
+	State       string     `json:"state"`
+	RequestSeq  uint64     `json:"request_seq"`
+	ResolveSeq  uint64     `json:"resolve_seq,omitempty"`
+	Created     time.Time  `json:"created"`
+	Resolved    *time.Time `json:"resolved,omitempty"`
+}
+
+func toPostings(ps []ledger.Posting) []PostingJSON {
+	out := make([]PostingJSON, len(ps))
+	for i, p := range ps {
+		out[i] = PostingJSON{From: p.From, To: p.To, Amount: Amount(p.Amount.String()), Currency: p.Currency, Path: p.Path}
+	}
+	return out
+}
+
+func toEntry(e ledger.Entry) EntryJSON {
+	return EntryJSON{Seq: e.Seq, Key: e.Key, Kind: e.Kind.String(), Program: e.Program, Ref: e.Ref, Time: e.Time, Postings: toPostings(e.Postings)}
+}
+
+func toBalance(b ledger.Balance) BalanceJSON {
+	return BalanceJSON{Account: b.Account, Currency: b.Currency, Posted: b.Posted().String(), Pending: b.Pending().String(), Available: b.Available().String(), External: ledger.IsExternal(b.Account)}
+}
+
+func toWithdrawal(w ledger.Withdrawal) WithdrawalJSON {
+	out := WithdrawalJSON{ID: w.ID, Account: w.Account, Destination: w.Destination, Amount: Amount(w.Amount.String()), Currency: w.Currency, State: w.State.String(), RequestSeq: w.RequestSeq, ResolveSeq: w.ResolveSeq, Created: w.Created}
+	if !w.Resolved.IsZero() {
+		r := w.Resolved
+		out.Resolved = &r
+	}
+	return out
+}
+
+// fromPostings converts wire postings, checking amounts and currencies.
+func (s *Server) fromPostings(ps []PostingJSON) ([]ledger.Posting, error) {
+	if len(ps) > PostingsMax {
+		return nil, errcode.Errorf(ledger.ErrPostingsMax, "entry has %d postings; at most %d are accepted over HTTP", len(ps), PostingsMax)
+	}
+	out := make([]ledger.Posting, len(ps))
+	for i, p := range ps {
+		a, err := s.amount(p.Amount, p.Currency)
+		if err != nil {
+			return nil, errcode.Errorf(errorOf(err), "posting %d: %v", i, err)
+		}
+		out[i] = ledger.Posting{From: p.From, To: p.To, Currency: p.Currency, Amount: a, Path: p.Path}
+	}
+	return out, nil
+}
+
+// amount parses base units after checking the currency is known.
+func (s *Server) amount(a Amount, currency string) (money.Amount, error) {
+	if _, err := s.cfg.Currencies.Lookup(currency); err != nil {
+		return money.Zero, err
+	}
+	v, err := money.ParseUnits(string(a))
+	if err != nil {
+		return money.Zero, fmt.Errorf("amount: %w", err)
+	}
+	return v, nil
+}
+
+// errorOf returns the sentinel behind err, so that a re-worded error keeps
+// its code.
+func errorOf(err error) *errcode.Error {
+	var e *errcode.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return errcode.New(errcode.Internal, "internal")
+}

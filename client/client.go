@@ -1,0 +1,370 @@
+// Package client is the Go client of Tributary's HTTP API. Every write takes
+// the idempotency key explicitly, so that a caller retrying after a timeout
+// sends the same key and cannot apply a payment twice.
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tributary-ledger/tributary/api"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/splitbook"
+)
+
+// Client calls one Tributary server.
+type Client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// New returns a client for the server at base (e.g. http://127.0.0.1:8650)
+// authenticating with token. hc may be nil for a client with a 30-second
+// timeout on ordinary calls.
+func New(base, token string, hc *http.Client) *Client {
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	return &Client{base: strings.TrimRight(base, "/"), token: token, http: hc}
+}
+
+// Error is an error answered by the server. errcode.Code(err) returns its
+// code, as for errors raised in-process.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status) }
+
+// Unwrap exposes the code to errcode.Code.
+func (e *Error) Unwrap() error { return errcode.New(e.Code, e.Message) }
+
+// do sends a request and decodes a JSON answer into out. It reports whether
+// the server answered with a replay of an earlier request.
+func (c *Client) do(ctx context.Context, method, path, key string, in, out any) (bool, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return false, err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return false, err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		var eb struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
+			return false, &Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(raw))}
+		}
+		return false, &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+	}
+	replayed := resp.Header.Get("Idempotent-Replayed") == "true"
+	if out == nil {
+		return replayed, nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return replayed, fmt.Errorf("decoding %s %s: %w", method, path, err)
+	}
+	return replayed, nil
+}
+
+func query(kv ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			v.Set(kv[i], kv[i+1])
+		}
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// Ready reports whether the server and its store answer.
+func (c *Client) Ready(ctx context.Context) error {
+	_, err := c.do(ctx, "GET", "/readyz", "", nil, nil)
+	return err
+}
+
+// Account returns an account's balances.
+func (c *Client) Account(ctx context.Context, account string) (api.AccountJSON, error) {
+	var out api.AccountJSON
+	_, err := c.do(ctx, "GET", "/v1/accounts/"+url.PathEscape(account), "", nil, &out)
+	return out, err
+}
+
+// AccountsQuery selects balances.
+type AccountsQuery struct {
+	Prefix, Currency, After string
+	Limit                   int
+}
+
+// Accounts returns a page of balances and the cursor of the next page.
+func (c *Client) Accounts(ctx context.Context, q AccountsQuery) ([]api.BalanceJSON, string, error) {
+	var out struct {
+		Balances []api.BalanceJSON `json:"balances"`
+		Next     string            `json:"next"`
+	}
+	_, err := c.do(ctx, "GET", "/v1/accounts"+query("prefix", q.Prefix, "currency", q.Currency, "after", q.After, "limit", itoa(q.Limit)), "", nil, &out)
+	return out.Balances, out.Next, err
+}
+
+// JournalQuery selects entries.
+type JournalQuery struct {
+	Account      string
+	After        uint64
+	Since, Until time.Time
+	Limit        int
+}
+
+// Entries returns a page of the journal and the cursor of the next page.
+func (c *Client) Entries(ctx context.Context, q JournalQuery) ([]api.EntryJSON, string, error) {
+	var out struct {
+		Entries []api.EntryJSON `json:"entries"`
+		Next    string          `json:"next"`
+	}
+	kv := []string{"account", q.Account, "limit", itoa(q.Limit)}
+	if q.After > 0 {
+		kv = append(kv, "after", strconv.FormatUint(q.After, 10))
+	}
+	if !q.Since.IsZero() {
+		kv = append(kv, "since", q.Since.Format(time.RFC3339Nano))
+	}
+	if !q.Until.IsZero() {
+		kv = append(kv, "until", q.Until.Format(time.RFC3339Nano))
+	}
+	_, err := c.do(ctx, "GET", "/v1/entries"+query(kv...), "", nil, &out)
+	return out.Entries, out.Next, err
+}
+
+// Entry returns the entry with a sequence number.
+func (c *Client) Entry(ctx context.Context, seq uint64) (api.EntryJSON, error) {
+	var out api.EntryJSON
+	_, err := c.do(ctx, "GET", "/v1/entries/"+strconv.FormatUint(seq, 10), "", nil, &out)
+	return out, err
+}
+
+// EntryByKey returns the entry committed under an idempotency key.
+func (c *Client) EntryByKey(ctx context.Context, key string) (api.EntryJSON, error) {
+	var out api.EntryJSON
+	_, err := c.do(ctx, "GET", "/v1/entries/keys/"+url.PathEscape(key), "", nil, &out)
+	return out, err
+}
+
+// CreateEntry commits postings under key. replayed is true when the key had
+// been applied before with the same postings.
+func (c *Client) CreateEntry(ctx context.Context, key string, postings []api.PostingJSON) (e api.EntryJSON, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/entries", key, api.EntryRequest{Postings: postings}, &e)
+	return e, replayed, err
+}
+
+// CreateEntries commits a batch in one transaction; each item has its own
+// key and result.
+func (c *Client) CreateEntries(ctx context.Context, items []api.BatchItem) ([]api.BatchResult, error) {
+	var out struct {
+		Results []api.BatchResult `json:"results"`
+	}
+	_, err := c.do(ctx, "POST", "/v1/entries/batch", "", api.BatchRequest{Entries: items}, &out)
+	return out.Results, err
+}
+
+// Pay pays an amount by a named split.
+func (c *Client) Pay(ctx context.Context, key string, req api.PaymentRequest) (e api.EntryJSON, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/payments", key, req, &e)
+	return e, replayed, err
+}
+
+// RequestWithdrawal reserves an amount for withdrawal; the withdrawal's ID is
+// key.
+func (c *Client) RequestWithdrawal(ctx context.Context, key string, req api.WithdrawalRequest) (w api.WithdrawalJSON, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/withdrawals", key, req, &w)
+	return w, replayed, err
+}
+
+// PostWithdrawal completes a pending withdrawal.
+func (c *Client) PostWithdrawal(ctx context.Context, key, id string) (w api.WithdrawalJSON, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/withdrawals/"+url.PathEscape(id)+"/post", key, nil, &w)
+	return w, replayed, err
+}
+
+// VoidWithdrawal cancels a pending withdrawal; the money returns.
+func (c *Client) VoidWithdrawal(ctx context.Context, key, id string) (w api.WithdrawalJSON, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/withdrawals/"+url.PathEscape(id)+"/void", key, nil, &w)
+	return w, replayed, err
+}
+
+// Withdrawal returns a withdrawal as it stands.
+func (c *Client) Withdrawal(ctx context.Context, id string) (api.WithdrawalJSON, error) {
+	var out api.WithdrawalJSON
+	_, err := c.do(ctx, "GET", "/v1/withdrawals/"+url.PathEscape(id), "", nil, &out)
+	return out, err
+}
+
+// WithdrawalsQuery selects withdrawals.
+type WithdrawalsQuery struct {
+	Account, State, After string
+	Limit                 int
+}
+
+// Withdrawals returns a page of withdrawals and the next cursor.
+func (c *Client) Withdrawals(ctx context.Context, q WithdrawalsQuery) ([]api.WithdrawalJSON, string, error) {
+	var out struct {
+		Withdrawals []api.WithdrawalJSON `json:"withdrawals"`
+		Next        string               `json:"next"`
+	}
+	_, err := c.do(ctx, "GET", "/v1/withdrawals"+query("account", q.Account, "state", q.State, "after", q.After, "limit", itoa(q.Limit)), "", nil, &out)
+	return out.Withdrawals, out.Next, err
+}
+
+// CreateSplit creates a named split.
+func (c *Client) CreateSplit(ctx context.Context, key string, d splitbook.Def) (out splitbook.Def, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/splits", key, d, &out)
+	return out, replayed, err
+}
+
+// ReplaceSplit replaces a named split.
+func (c *Client) ReplaceSplit(ctx context.Context, key string, d splitbook.Def) (out splitbook.Def, replayed bool, err error) {
+	replayed, err = c.do(ctx, "PUT", "/v1/splits/"+url.PathEscape(d.ID), key, d, &out)
+	return out, replayed, err
+}
+
+// Split returns a named split.
+func (c *Client) Split(ctx context.Context, id string) (splitbook.Def, error) {
+	var out splitbook.Def
+	_, err := c.do(ctx, "GET", "/v1/splits/"+url.PathEscape(id), "", nil, &out)
+	return out, err
+}
+
+// Splits returns a page of splits and the next cursor.
+func (c *Client) Splits(ctx context.Context, after string, limit int) ([]splitbook.Def, string, error) {
+	var out struct {
+		Splits []splitbook.Def `json:"splits"`
+		Next   string          `json:"next"`
+	}
+	_, err := c.do(ctx, "GET", "/v1/splits"+query("after", after, "limit", itoa(limit)), "", nil, &out)
+	return out.Splits, out.Next, err
+}
+
+// CreateToken makes a token; the answer holds its secret, shown once.
+func (c *Client) CreateToken(ctx context.Context, req api.TokenRequest) (api.NewTokenJSON, error) {
+	var out api.NewTokenJSON
+	_, err := c.do(ctx, "POST", "/v1/tokens", "", req, &out)
+	return out, err
+}
+
+// Tokens lists tokens, without secrets.
+func (c *Client) Tokens(ctx context.Context) ([]api.TokenJSON, error) {
+	var out struct {
+		Tokens []api.TokenJSON `json:"tokens"`
+	}
+	_, err := c.do(ctx, "GET", "/v1/tokens", "", nil, &out)
+	return out.Tokens, err
+}
+
+// RevokeToken revokes a token.
+func (c *Client) RevokeToken(ctx context.Context, id string) (api.TokenJSON, error) {
+	var out api.TokenJSON
+	_, err := c.do(ctx, "DELETE", "/v1/tokens/"+url.PathEscape(id), "", nil, &out)
+	return out, err
+}
+
+// Event is one event of the live stream.
+type Event struct {
+	ID   uint64
+	Type string
+	Data json.RawMessage
+}
+
+// Events follows the live event stream from after the event with ID after
+// and calls fn for each event, in order, until ctx ends or fn returns an
+// error (which Events returns). It does not reconnect by itself: a caller
+// that wants to resume calls it again with the last ID it saw.
+func (c *Client) Events(ctx context.Context, after uint64, fn func(Event) error) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/v1/events", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if after > 0 {
+		req.Header.Set("Last-Event-ID", strconv.FormatUint(after, 10))
+	}
+	// A stream has no overall timeout; it ends with ctx.
+	hc := *c.http
+	hc.Timeout = 0
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return &Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(raw))}
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	var ev Event
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if ev.ID != 0 {
+				if err := fn(ev); err != nil {
+					return err
+				}
+			}
+			ev = Event{}
+		case strings.HasPrefix(line, ":"):
+		case strings.HasPrefix(line, "id: "):
+			ev.ID, _ = strconv.ParseUint(strings.TrimPrefix(line, "id: "), 10, 64)
+		case strings.HasPrefix(line, "event: "):
+			ev.Type = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			ev.Data = json.RawMessage(strings.TrimPrefix(line, "data: "))
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return sc.Err()
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/api"
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/client"
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/store/postgres"
+)
+
+const (
+	serveChildEnv = "TRIBUTARY_TEST_SERVE_DB"
+	testAdmin     = "trb_e2e_admin"
+)
+
+// TestServeChild is the child side of the multi-process tests: it runs
+// `serve` on a random port and prints the address.
+func TestServeChild(t *testing.T) {
+	db := os.Getenv(serveChildEnv)
+	if db == "" {
+		t.Skip("run by other tests only")
+	}
+	ready := make(chan string, 1)
+	go func() {
+		addr := <-ready
+		fmt.Printf("ADDR %s\n", addr)
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, db, "127.0.0.1:0", slog.New(slog.NewJSONHandler(io.Discard, nil)), ready); err != nil {
+		fmt.Println("serve:", err)
+		os.Exit(3)
+	}
+	os.Exit(0)
+}
+
+// startServer runs `serve` in a child process and returns its URL.
+func startServer(t *testing.T, db string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), serveChildEnv+"="+db, "TRIBUTARY_ADMIN_TOKEN="+testAdmin)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Error("server did not stop within 10s of SIGTERM")
+		}
+	})
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if addr, ok := strings.CutPrefix(sc.Text(), "ADDR "); ok {
+			go io.Copy(io.Discard, out)
+			return "http://" + addr
+		}
+		t.Logf("server: %s", sc.Text())
+	}
+	t.Fatalf("server exited before listening")
+	return ""
+}
+
+// TestTwoServersOnePostgres runs two server processes on one PostgreSQL
+// database and has 16 concurrent clients, spread over both, retry the same
+// idempotency keys against an account that can afford only half of them:
+// every key is applied at most once, the account never goes below zero,
+// every client agrees on each key's entry, and the journal verifies.
+func TestTwoServersOnePostgres(t *testing.T) {
+	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
+	if url == "" {
+		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
+	}
+	ctx := context.Background()
+	s, dsn, cleanup, err := postgres.OpenFresh(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cleanup() })
+	urls := []string{startServer(t, dsn), startServer(t, dsn)}
+	admin := client.New(urls[0], testAdmin, nil)
+	if _, _, err := admin.CreateEntry(ctx, "fund", []api.PostingJSON{{From: "@world", To: "pot", Amount: "50", Currency: "USD"}}); err != nil {
+		t.Fatal(err)
+	}
+	const keys = 100
+	var mu sync.Mutex
+	seqOf := map[string]uint64{}
+	var wg sync.WaitGroup
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := client.New(urls[g%2], testAdmin, nil)
+			for i := 0; i < keys; i++ {
+				k := fmt.Sprintf("draw-%d", (i*7+g*13)%keys)
+				e, _, err := c.CreateEntry(ctx, k, []api.PostingJSON{{From: "pot", To: "taker:" + k, Amount: "1", Currency: "USD"}})
+				var ce *client.Error
+				switch {
+				case err == nil:
+					mu.Lock()
+					if prev, ok := seqOf[k]; ok && prev != e.Seq {
+						t.Errorf("key %s answered as entry %d and as entry %d", k, prev, e.Seq)
+					}
+					seqOf[k] = e.Seq
+					mu.Unlock()
+				case errors.As(err, &ce) && ce.Code == "overdraft":
+				default:
+					t.Errorf("client %d key %s: %v", g, k, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seqOf) != 50 {
+		t.Errorf("%d keys applied; want exactly 50 (the pot held 50 units)", len(seqOf))
+	}
+	acct, err := admin.Account(ctx, "pot")
+	if err != nil || len(acct.Balances) != 1 || acct.Balances[0].Available != "0" {
+		t.Errorf("pot = %+v, %v; want 0 available", acct, err)
+	}
+	rep, err := engine.Verify(ctx, s)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if rep.Entries != 51 {
+		t.Errorf("journal has %d entries; want 51 (funding and 50 draws)", rep.Entries)
+	}
+}
+
+// TestCLIAgainstServer drives the client commands against a running server.
+func TestCLIAgainstServer(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cli.db")
+	ctx := context.Background()
+	s, err := openStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(ctx, auth.FromSecret(testAdmin, auth.Admin, nil, "", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	url := startServer(t, db)
+	c := client.New(url, testAdmin, nil)
+	if _, _, err := c.CreateEntry(ctx, "fund", []api.PostingJSON{{From: "@world", To: "payee:1", Amount: "1250", Currency: "USD"}}); err != nil {
+		t.Fatal(err)
+	}
+	remote := []string{"--server", url, "--token", testAdmin}
+	out, err := run(t, append([]string{"balance", "payee:1"}, remote...)...)
+	if err != nil || !strings.Contains(out, "12.50") {
+		t.Errorf("balance = %q, %v; want 12.50", out, err)
+	}
+	out, err = run(t, append([]string{"withdraw", "request", "payee:1", "10.00", "USD", "--key", "w1"}, remote...)...)
+	if err != nil || !strings.Contains(out, "pending") {
+		t.Errorf("withdraw request = %q, %v; want pending", out, err)
+	}
+	out, err = run(t, append([]string{"withdraw", "post", "w1", "--key", "w1-post", "-o", "json"}, remote...)...)
+	if err != nil || !strings.Contains(out, `"state": "posted"`) {
+		t.Errorf("withdraw post = %q, %v; want posted", out, err)
+	}
+	out, err = run(t, append([]string{"balance", "payee:1", "-o", "json"}, remote...)...)
+	if err != nil || !strings.Contains(out, `"available": "2.50"`) {
+		t.Errorf("balance after withdrawal = %q, %v; want 2.50 available", out, err)
+	}
+	out, err = run(t, append([]string{"journal", "--account", "payee:1"}, remote...)...)
+	if err != nil || strings.Count(out, "payee:1") < 3 {
+		t.Errorf("journal = %q, %v; want the funding and both withdrawal entries", out, err)
+	}
+	_, err = run(t, append([]string{"withdraw", "request", "payee:1", "10.00", "USD", "--key", "w2"}, remote...)...)
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Code != "overdraft" {
+		t.Errorf("withdrawing too much: %v; want overdraft", err)
+	}
+	_, err = run(t, "balance", "payee:1", "--server", url, "--token", "wrong")
+	if !errors.As(err, &ce) || ce.Status != 401 {
+		t.Errorf("bad token: %v; want 401", err)
+	}
+}
