@@ -157,3 +157,29 @@ func TestServeHealthAndShutdown(t *testing.T) {
 		t.Errorf("serve after shutdown: %v", err)
 	}
 }
+
+func TestDemoMarket(t *testing.T) {
+	out, err := run(t, "demo", "market", "--output", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Balances []struct{ Account, Currency, Amount string }
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("demo market printed %q: %v", out, err)
+	}
+	want := map[string]string{"market:treasury": "27.625", "owner": "854.875", "collaborator": "322.5", "seller": "900"}
+	if len(got.Balances) != len(want) {
+		t.Fatalf("demo market balances = %+v; want %v", got.Balances, want)
+	}
+	for _, b := range got.Balances {
+		if want[b.Account] != b.Amount || b.Currency != "ETH" {
+			t.Errorf("demo market: %s = %s %s; want %s ETH", b.Account, b.Amount, b.Currency, want[b.Account])
+		}
+	}
+	table, err := run(t, "demo", "market")
+	if err != nil || !strings.Contains(table, "market:asset-7 → secondary sale → royalty 10% → split 70% → owner") {
+		t.Errorf("demo market table lacks the explained paths: %q, %v", table, err)
+	}
+}
