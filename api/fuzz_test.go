@@ -1,0 +1,71 @@
+package api
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/money"
+)
+
+// FuzzDecodeEntry feeds arbitrary bodies to the request decoder and the
+// posting conversion: they must never panic, every refusal must carry a
+// code, and every accepted posting must have a parsed, known-currency
+// amount.
+func FuzzDecodeEntry(f *testing.F) {
+	for _, s := range []string{
+		`{"postings":[{"from":"@w","to":"a","amount":"1","currency":"USD"}]}`,
+		`{"postings":[{"from":"@w","to":"a","amount":1,"currency":"USD"}]}`,
+		`{"postings":[]} {}`, `{"x":1}`, `[`, ``, `{"postings":[{"amount":"-1"}]}`,
+		`{"postings":[{"amount":"115792089237316195423570985008687907853269984665640564039457584007913129639936","currency":"ETH"}]}`,
+	} {
+		f.Add(s)
+	}
+	s := &Server{cfg: Config{Currencies: money.NewRegistry()}}
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest("POST", "/v1/entries", strings.NewReader(body))
+		var req EntryRequest
+		if err := decode(r, &req); err != nil {
+			if errcode.Code(err) == errcode.Internal {
+				t.Fatalf("decode(%q) error without a code: %v", body, err)
+			}
+			return
+		}
+		ps, err := s.fromPostings(req.Postings)
+		if err != nil {
+			if errcode.Code(err) == errcode.Internal {
+				t.Fatalf("fromPostings(%q) error without a code: %v", body, err)
+			}
+			return
+		}
+		for i, p := range ps {
+			if p.Amount.String() != strings.TrimLeft(string(req.Postings[i].Amount), "0") && !p.Amount.IsZero() {
+				t.Fatalf("posting %d amount %q parsed as %s", i, req.Postings[i].Amount, p.Amount)
+			}
+		}
+	})
+}
+
+// FuzzCursor checks that any after= value is either a cursor or a coded
+// refusal.
+func FuzzCursor(f *testing.F) {
+	f.Add(encodeCursor("payee:1", "USD"), 2)
+	f.Add("!!", 1)
+	f.Add("", 1)
+	f.Fuzz(func(t *testing.T, c string, n int) {
+		if n < 1 || n > 4 {
+			return
+		}
+		parts, err := decodeCursor(c, n)
+		if err != nil {
+			if errcode.Code(err) != ErrQuery.Code() {
+				t.Fatalf("decodeCursor(%q) = %v; want query_invalid", c, err)
+			}
+			return
+		}
+		if len(parts) != n {
+			t.Fatalf("decodeCursor(%q, %d) = %d parts", c, n, len(parts))
+		}
+	})
+}
