@@ -376,6 +376,18 @@ var expectedAccess = map[string][]auth.Role{
 	"POST /v1/tokens":                {auth.Admin},
 	"DELETE /v1/tokens/{id}":         {auth.Admin},
 	"GET /v1/events":                 {auth.Admin, auth.Reader},
+	// The market: owners configure their own assets with a payee token.
+	"GET /v1/market/config":                  {auth.Admin, auth.Reader, auth.Configurator},
+	"PUT /v1/market/config":                  {auth.Admin},
+	"POST /v1/market/assets":                 {auth.Admin, auth.Configurator, auth.Payee},
+	"GET /v1/market/assets/{id}":             {auth.Admin, auth.Reader, auth.Configurator},
+	"PUT /v1/market/assets/{id}/split":       {auth.Admin, auth.Configurator, auth.Payee},
+	"PUT /v1/market/assets/{id}/royalty":     {auth.Admin, auth.Configurator, auth.Payee},
+	"POST /v1/market/licenses":               {auth.Admin, auth.Configurator, auth.Payee},
+	"GET /v1/market/licenses/{id}":           {auth.Admin, auth.Reader, auth.Configurator},
+	"POST /v1/market/licenses/{id}/revoke":   {auth.Admin, auth.Configurator, auth.Payee},
+	"POST /v1/market/licenses/{id}/payments": {auth.Admin, auth.Ingestor},
+	"POST /v1/market/sales":                  {auth.Admin, auth.Ingestor},
 }
 
 // TestAccessControl calls every route with no token, a revoked token and a
@@ -420,7 +432,7 @@ func TestAccessControl(t *testing.T) {
 			}
 			cctx, cancel := context.WithTimeout(ctx, wait)
 			defer cancel()
-			req, _ := http.NewRequestWithContext(cctx, rt.Method, e.srv.URL+fill.Replace(rt.Pattern)+"?account=payee:1", strings.NewReader(`{}`))
+			req, _ := http.NewRequestWithContext(cctx, rt.Method, e.srv.URL+fill.Replace(rt.Pattern)+"?account=payee:1", strings.NewReader(`{"owner":"payee:1"}`))
 			if secret != "" {
 				req.Header.Set("Authorization", "Bearer "+secret)
 			}

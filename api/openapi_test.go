@@ -29,6 +29,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/splitbook"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 )
@@ -70,6 +71,8 @@ type oaOp struct {
 var oaMethods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "options": true, "head": true, "patch": true, "trace": true}
 
 // oaIdempotentWrites are the routes that need an Idempotency-Key header.
+// Each answers 201, except a replacement (PUT) and the writes in
+// oaWrites200, which create nothing: 200.
 var oaIdempotentWrites = []string{
 	"POST /v1/entries",
 	"POST /v1/payments",
@@ -78,6 +81,20 @@ var oaIdempotentWrites = []string{
 	"POST /v1/withdrawals/{id}/void",
 	"POST /v1/splits",
 	"PUT /v1/splits/{id}",
+	"PUT /v1/market/config",
+	"POST /v1/market/assets",
+	"PUT /v1/market/assets/{id}/split",
+	"PUT /v1/market/assets/{id}/royalty",
+	"POST /v1/market/licenses",
+	"POST /v1/market/licenses/{id}/revoke",
+	"POST /v1/market/licenses/{id}/payments",
+	"POST /v1/market/sales",
+}
+
+// oaWrites200 are the idempotent POSTs that answer 200: they change the
+// state of something that exists and create nothing.
+var oaWrites200 = []string{
+	"POST /v1/market/licenses/{id}/revoke",
 }
 
 func oaLoad(t *testing.T, raw []byte) (oaDoc, map[string]oaOp, map[string][]oaParam) {
@@ -258,10 +275,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			var created struct {
 				Headers map[string]json.RawMessage `json:"headers"`
 			}
-			// A write answers 201, except a replacement, which creates
-			// nothing: 200.
+			// A write answers 201, except a replacement or a change of
+			// state, which creates nothing: 200.
 			success := "201"
-			if strings.HasPrefix(key, "PUT ") {
+			if strings.HasPrefix(key, "PUT ") || slices.Contains(oaWrites200, key) {
 				success = "200"
 			}
 			if raw, ok := ops[key].Responses[success]; !ok {
@@ -274,6 +291,11 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	for _, key := range oaIdempotentWrites {
 		if _, ok := byKey[key]; !ok {
 			t.Errorf("idempotent write %s is not a route", key)
+		}
+	}
+	for _, key := range oaWrites200 {
+		if !slices.Contains(oaIdempotentWrites, key) {
+			t.Errorf("%s is in oaWrites200 but not in oaIdempotentWrites", key)
 		}
 	}
 }
@@ -406,7 +428,8 @@ func oaSchemaFields(t *testing.T, schemas map[string]json.RawMessage, s oaSchema
 }
 
 // oaGoFields returns the JSON field names of a struct type and whether each
-// is omitempty, as encoding/json sees them (embedded structs flattened).
+// is omitempty or omitzero, as encoding/json sees them (embedded structs
+// flattened).
 func oaGoFields(typ reflect.Type) map[string]bool {
 	out := map[string]bool{}
 	for f := range typ.Fields() {
@@ -424,7 +447,7 @@ func oaGoFields(typ reflect.Type) map[string]bool {
 		if name == "" {
 			name = f.Name
 		}
-		out[name] = slices.Contains(strings.Split(opts, ","), "omitempty")
+		out[name] = slices.ContainsFunc(strings.Split(opts, ","), func(o string) bool { return o == "omitempty" || o == "omitzero" })
 	}
 	return out
 }
@@ -466,6 +489,11 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 	tok.Revoked = now
 	refusal := toErrorJSON(errcode.Errorf(ledger.ErrOverdraft, "short"))
 	def := splitbook.Def{ID: "album", Unit: "bp", Receivers: []splitbook.ReceiverDef{{Account: "artist:1", Share: 6000}, {Split: "band", Share: 4000}}}
+	bp, missed, due := uint64(2500), uint64(1), Amount("105000000000000000000")
+	recipients := []market.Recipient{{Account: "artist:1", ShareBP: 7000}, {Account: "artist:2", ShareBP: 3000}}
+	asset := market.Asset{ID: "asset-7", Owner: "artist:1", Split: recipients, RoyaltyBP: &bp, Sold: true}
+	license := market.License{ID: "license-1", Asset: "asset-7", Currency: "ETH", Base: units("100000000000000000000"), Penalty: units("5000000000000000000"),
+		PeriodSeconds: 30 * 24 * 3600, LastPaid: now, Expires: now.AddDate(1, 0, 0), Revoked: true, Sold: true}
 
 	cases := []struct {
 		schema   string
@@ -494,6 +522,23 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "TokenRequest", value: TokenRequest{Role: "payee", Accounts: []string{"artist:1"}, Name: "artist one"}},
 		{schema: "Token", value: toToken(tok)},
 		{schema: "NewToken", value: NewTokenJSON{TokenJSON: toToken(tok), Secret: secret}},
+		{schema: "MarketConfig", value: market.DefaultConfig()},
+		{schema: "MarketRecipient", value: recipients[0]},
+		{schema: "MarketAssetRequest", value: AssetRequest{ID: "asset-7", Owner: "artist:1", Split: recipients, RoyaltyBP: &bp}},
+		{schema: "MarketAsset", value: AssetJSON{Asset: asset, EffectiveRoyaltyBP: bp}},
+		{schema: "MarketAsset", value: AssetJSON{Asset: market.Asset{ID: "asset-8", Owner: "artist:2"}, EffectiveRoyaltyBP: 1000}},
+		{schema: "MarketSplitRequest", value: SplitRequest{Split: recipients}},
+		{schema: "MarketSplitRequest", value: SplitRequest{Split: []market.Recipient{}}},
+		{schema: "MarketRoyaltyRequest", value: RoyaltyRequest{RoyaltyBP: &bp}},
+		{schema: "MarketRoyaltyRequest", value: RoyaltyRequest{}},
+		{schema: "MarketLicenseRequest", value: LicenseRequest{ID: "license-1", Asset: "asset-7", Currency: "ETH", Base: "100000000000000000000", Penalty: "5000000000000000000",
+			PeriodSeconds: 30 * 24 * 3600, Start: now, Expires: &now}},
+		{schema: "MarketLicense", value: license},
+		{schema: "MarketLicense", value: market.License{ID: "license-8", Asset: "asset-8", LastPaid: now}},
+		{schema: "MarketLicenseStatus", value: LicenseJSON{License: license, DueNow: &due, MissedPeriod: &missed}},
+		{schema: "MarketLicensePaymentRequest", value: LicensePaymentRequest{Amount: due, Currency: "ETH", Payer: "@licensee:1"}},
+		{schema: "MarketSaleRequest", value: SaleRequest{Asset: "asset-7", Amount: "1000000000000000000000", Currency: "ETH", Buyer: "@buyer:2", Seller: "collector:1"}},
+		{schema: "MarketSaleRequest", value: SaleRequest{License: "license-8", Amount: "1", Currency: "ETH", Buyer: "@buyer:3"}},
 	}
 	checked := map[string]bool{}
 	for _, c := range cases {
@@ -732,6 +777,162 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(201, call{token: payee, method: "POST", path: "/v1/withdrawals/wd-2/void", header: key("resolve-3")})
 	do(404, call{token: ingestor, method: "POST", path: "/v1/withdrawals/nope/post", header: key("resolve-4")})
 	do(200, call{token: reader, method: "GET", path: "/v1/withdrawals/wd-1"})
+
+	// The market, with the seed's numbers in wei (ETH has 18 decimals).
+	wei := func(eth string) string { return eth + "000000000000000000" }
+	// sums adds up what an entry's postings pay each receiving account.
+	sums := func(body string) map[string]string {
+		t.Helper()
+		var e EntryJSON
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			t.Fatalf("%.200s: %v", body, err)
+		}
+		total := map[string]money.Amount{}
+		for _, p := range e.Postings {
+			a, err := money.ParseUnits(string(p.Amount))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total[p.To], err = total[p.To].Add(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := map[string]string{}
+		for k, v := range total {
+			out[k] = v.String()
+		}
+		return out
+	}
+	want := func(what string, got, want map[string]string) {
+		t.Helper()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: received %v; want %v", what, got, want)
+		}
+	}
+	number := func(body, name string) (float64, bool) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatalf("%.200s: %v", body, err)
+		}
+		n, ok := m[name].(float64)
+		return n, ok
+	}
+	marketConfig := `{"fee_bp":250,"default_royalty_bp":1000,"treasury":"market:treasury"}`
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/market/config"})
+	if body != marketConfig+"\n" {
+		t.Errorf("GET /v1/market/config = %s; want the default %s", body, marketConfig)
+	}
+	do(200, call{token: admin, method: "PUT", path: "/v1/market/config", header: key("market-config"), body: marketConfig})
+	_, hdr = do(200, call{token: admin, method: "PUT", path: "/v1/market/config", header: key("market-config"), body: marketConfig})
+	replayed("PUT /v1/market/config", hdr)
+	do(403, call{token: configurator, method: "PUT", path: "/v1/market/config", header: key("market-config-2"), body: marketConfig})
+	do(422, call{token: admin, method: "PUT", path: "/v1/market/config", header: key("market-config-3"), body: `{"fee_bp":250,"default_royalty_bp":1000,"treasury":"@treasury"}`})
+	do(200, call{token: configurator, method: "GET", path: "/v1/market/config"})
+
+	// asset-7 belongs to artist:1, whose payee token registers it and sets
+	// the seed's 7000/3000 split; asset-8 belongs to artist:2.
+	asset7 := `{"id":"asset-7","owner":"artist:1"}`
+	do(201, call{token: payee, method: "POST", path: "/v1/market/assets", header: key("asset-7"), body: asset7})
+	_, hdr = do(201, call{token: payee, method: "POST", path: "/v1/market/assets", header: key("asset-7"), body: asset7})
+	replayed("POST /v1/market/assets", hdr)
+	do(409, call{token: configurator, method: "POST", path: "/v1/market/assets", header: key("asset-7-again"), body: asset7})
+	do(403, call{token: payee, method: "POST", path: "/v1/market/assets", header: key("asset-8-payee"), body: `{"id":"asset-8","owner":"artist:2"}`})
+	do(422, call{token: configurator, method: "POST", path: "/v1/market/assets", header: key("asset-9"), body: `{"id":"asset-9","owner":"artist:2","split":[{"account":"artist:2","share_bp":6000},{"account":"artist:3","share_bp":3000}]}`})
+	do(201, call{token: configurator, method: "POST", path: "/v1/market/assets", header: key("asset-8"), body: `{"id":"asset-8","owner":"artist:2","split":[{"account":"artist:2","share_bp":5000},{"account":"artist:3","share_bp":5000}],"royalty_bp":500}`})
+	split7 := `{"split":[{"account":"artist:1","share_bp":7000},{"account":"artist:2","share_bp":3000}]}`
+	do(422, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/split", header: key("split-7-bad"), body: `{"split":[{"account":"artist:1","share_bp":7000},{"account":"artist:2","share_bp":2999}]}`})
+	do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/split", header: key("split-7"), body: split7})
+	_, hdr = do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/split", header: key("split-7"), body: split7})
+	replayed("PUT /v1/market/assets/{id}/split", hdr)
+	do(403, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-8/split", header: key("split-8-payee"), body: split7})
+	do(404, call{token: configurator, method: "PUT", path: "/v1/market/assets/nope/split", header: key("split-nope"), body: split7})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/market/assets/asset-7"})
+	if n, _ := number(body, "effective_royalty_bp"); n != 1000 || !strings.Contains(body, `"share_bp":7000`) {
+		t.Errorf("GET /v1/market/assets/asset-7 = %s; want the 7000/3000 split and the default royalty 1000", body)
+	}
+	do(200, call{token: configurator, method: "GET", path: "/v1/market/assets/asset-8"})
+	do(404, call{token: reader, method: "GET", path: "/v1/market/assets/nope"})
+
+	// A primary sale of 1000 ETH: 2.5% to the treasury, the rest 70/30.
+	sale := `{"asset":"asset-7","amount":"` + wei("1000") + `","currency":"ETH","buyer":"@buyer:1"}`
+	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/market/sales", header: key("sale-1"), body: sale})
+	want("primary sale", sums(body), map[string]string{"market:treasury": wei("25"), "artist:1": "682500000000000000000", "artist:2": "292500000000000000000"})
+	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/market/sales", header: key("sale-1"), body: sale})
+	replayed("POST /v1/market/sales", hdr)
+	// Then secondary: without a seller it is refused; with one, the 10%
+	// default royalty goes 70/30 and the rest to the seller.
+	do(422, call{token: ingestor, method: "POST", path: "/v1/market/sales", header: key("sale-2"), body: `{"asset":"asset-7","amount":"` + wei("500") + `","currency":"ETH","buyer":"@buyer:2"}`})
+	body, _ = do(201, call{token: admin, method: "POST", path: "/v1/market/sales", header: key("sale-3"), body: `{"asset":"asset-7","amount":"` + wei("500") + `","currency":"ETH","buyer":"@buyer:2","seller":"collector:1"}`})
+	want("secondary sale", sums(body), map[string]string{"artist:1": wei("35"), "artist:2": wei("15"), "collector:1": wei("450")})
+	do(404, call{token: ingestor, method: "POST", path: "/v1/market/sales", header: key("sale-4"), body: `{"asset":"nope","amount":"1","currency":"ETH","buyer":"@buyer:2"}`})
+	do(403, call{token: configurator, method: "POST", path: "/v1/market/sales", header: key("sale-5"), body: sale})
+
+	// A royalty override, then clearing it.
+	body, _ = do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
+	if n, _ := number(body, "effective_royalty_bp"); n != 2500 {
+		t.Errorf("after setting the royalty to 2500: %s", body)
+	}
+	_, hdr = do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
+	replayed("PUT /v1/market/assets/{id}/royalty", hdr)
+	body, _ = do(200, call{token: configurator, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7-clear"), body: `{"royalty_bp":null}`})
+	if n, _ := number(body, "effective_royalty_bp"); n != 1000 || strings.Contains(body, `"royalty_bp"`) {
+		t.Errorf("after clearing the royalty: %s; want the default 1000 and no override", body)
+	}
+	do(403, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-8/royalty", header: key("royalty-8-payee"), body: `{"royalty_bp":0}`})
+	do(404, call{token: configurator, method: "PUT", path: "/v1/market/assets/nope/royalty", header: key("royalty-nope"), body: `{"royalty_bp":0}`})
+
+	// A recurring license started 61 days ago with a 30-day period: one
+	// period is missed, so 100 ETH base + 5 ETH penalty are due.
+	start := time.Now().UTC().Add(-61 * 24 * time.Hour).Truncate(time.Second).Format(time.RFC3339)
+	license := `{"id":"license-1","asset":"asset-7","currency":"ETH","base":"` + wei("100") + `","penalty":"` + wei("5") + `","period_seconds":2592000,"start":"` + start + `"}`
+	do(201, call{token: payee, method: "POST", path: "/v1/market/licenses", header: key("license-1"), body: license})
+	_, hdr = do(201, call{token: payee, method: "POST", path: "/v1/market/licenses", header: key("license-1"), body: license})
+	replayed("POST /v1/market/licenses", hdr)
+	do(409, call{token: configurator, method: "POST", path: "/v1/market/licenses", header: key("license-1-again"), body: license})
+	do(422, call{token: configurator, method: "POST", path: "/v1/market/licenses", header: key("license-2"), body: `{"id":"license-2","asset":"asset-7","currency":"ETH","period_seconds":60}`})
+	do(403, call{token: payee, method: "POST", path: "/v1/market/licenses", header: key("license-8-payee"), body: `{"id":"license-8","asset":"asset-8"}`})
+	do(404, call{token: configurator, method: "POST", path: "/v1/market/licenses", header: key("license-nope"), body: `{"id":"license-9","asset":"nope"}`})
+	do(201, call{token: configurator, method: "POST", path: "/v1/market/licenses", header: key("license-8"), body: `{"id":"license-8","asset":"asset-8","expires":"2100-01-01T00:00:00Z"}`})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/market/licenses/license-1"})
+	if field(body, "due_now") != wei("105") {
+		t.Errorf("GET /v1/market/licenses/license-1 = %s; want 105 ETH due", body)
+	}
+	if n, _ := number(body, "missed_periods"); n != 1 {
+		t.Errorf("GET /v1/market/licenses/license-1 = %s; want 1 missed period", body)
+	}
+	do(200, call{token: configurator, method: "GET", path: "/v1/market/licenses/license-8"})
+	do(404, call{token: reader, method: "GET", path: "/v1/market/licenses/nope"})
+	payLicense := `{"amount":"` + wei("105") + `","currency":"ETH","payer":"@licensee:1"}`
+	do(422, call{token: ingestor, method: "POST", path: "/v1/market/licenses/license-1/payments", header: key("license-pay-0"), body: `{"amount":"` + wei("100") + `","currency":"ETH","payer":"@licensee:1"}`})
+	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/market/licenses/license-1/payments", header: key("license-pay-1"), body: payLicense})
+	// 2.5% of 105 ETH is 2.625 ETH; the 102.375 ETH left go 70/30.
+	want("license payment", sums(body), map[string]string{"market:treasury": "2625000000000000000", "artist:1": "71662500000000000000", "artist:2": "30712500000000000000"})
+	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/market/licenses/license-1/payments", header: key("license-pay-1"), body: payLicense})
+	replayed("POST /v1/market/licenses/{id}/payments", hdr)
+	do(404, call{token: ingestor, method: "POST", path: "/v1/market/licenses/nope/payments", header: key("license-pay-2"), body: payLicense})
+	do(403, call{token: configurator, method: "POST", path: "/v1/market/licenses/license-1/payments", header: key("license-pay-3"), body: payLicense})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/market/licenses/license-1"})
+	if field(body, "due_now") != wei("100") {
+		t.Errorf("GET /v1/market/licenses/license-1 after paying = %s; want 100 ETH due", body)
+	}
+	// A license is sold like an asset.
+	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/market/sales", header: key("sale-license-8"), body: `{"license":"license-8","amount":"` + wei("10") + `","currency":"ETH","buyer":"@buyer:3"}`})
+	want("license sale", sums(body), map[string]string{"market:treasury": "250000000000000000", "artist:2": "4875000000000000000", "artist:3": "4875000000000000000"})
+
+	// Revoking.
+	do(403, call{token: payee, method: "POST", path: "/v1/market/licenses/license-8/revoke", header: key("revoke-8-payee")})
+	body, _ = do(200, call{token: payee, method: "POST", path: "/v1/market/licenses/license-1/revoke", header: key("revoke-1")})
+	if !strings.Contains(body, `"revoked":true`) {
+		t.Errorf("POST /v1/market/licenses/license-1/revoke = %s; want it revoked", body)
+	}
+	_, hdr = do(200, call{token: payee, method: "POST", path: "/v1/market/licenses/license-1/revoke", header: key("revoke-1")})
+	replayed("POST /v1/market/licenses/{id}/revoke", hdr)
+	do(404, call{token: configurator, method: "POST", path: "/v1/market/licenses/nope/revoke", header: key("revoke-nope")})
+	do(422, call{token: ingestor, method: "POST", path: "/v1/market/licenses/license-1/payments", header: key("license-pay-4"), body: payLicense})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/market/licenses/license-1"})
+	if strings.Contains(body, "due_now") {
+		t.Errorf("GET /v1/market/licenses/license-1 after revoking = %s; want nothing due", body)
+	}
 
 	// Events.
 	body, hdr = do(200, call{token: reader, method: "GET", path: "/v1/events", header: map[string]string{"Last-Event-ID": "0"}, stream: true})

@@ -21,6 +21,7 @@ import (
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/store/postgres"
 )
 
@@ -193,6 +194,22 @@ func TestCLIAgainstServer(t *testing.T) {
 	var ce *client.Error
 	if !errors.As(err, &ce) || ce.Code != "overdraft" {
 		t.Errorf("withdrawing too much: %v; want overdraft", err)
+	}
+	// The market, from the command line.
+	if _, err := c.CreateAsset(ctx, "asset", api.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, append([]string{"market", "sell", "asset-7", "1000", "ETH", "--key", "s1"}, remote...)...)
+	if err != nil || !strings.Contains(out, "682.5 ETH") || !strings.Contains(out, "primary sale → split 70% → owner") {
+		t.Errorf("market sell = %q, %v; want 682.5 ETH to the owner by the 70%% split", out, err)
+	}
+	out, err = run(t, append([]string{"market", "sell", "asset-7", "1000", "ETH", "--seller", "seller", "--key", "s2"}, remote...)...)
+	if err != nil || !strings.Contains(out, "900 ETH") {
+		t.Errorf("secondary market sell = %q, %v; want 900 ETH to the seller", out, err)
+	}
+	out, err = run(t, append([]string{"market", "asset", "asset-7"}, remote...)...)
+	if err != nil || !strings.Contains(out, "royalty 10% (default)") || !strings.Contains(out, "70%  owner") {
+		t.Errorf("market asset = %q, %v", out, err)
 	}
 	_, err = run(t, "balance", "payee:1", "--server", url, "--token", "wrong")
 	if !errors.As(err, &ce) || ce.Status != 401 {

@@ -73,9 +73,9 @@ func write(key string, v any) engine.StateWrite {
 }
 
 // configure returns a Config entry writing state, with a config.changed
-// event naming what changed.
-func configure(kind, id string, writes ...engine.StateWrite) engine.Change {
-	ev, _ := json.Marshal(map[string]string{"kind": "market_" + kind, "id": id})
+// event naming what changed and how.
+func configure(kind, id, action string, writes ...engine.StateWrite) engine.Change {
+	ev, _ := json.Marshal(map[string]string{"kind": "market_" + kind, "id": id, "action": action})
 	return engine.Change{Kind: ledger.Config, Ref: "market:" + id, State: writes, Events: []engine.Event{{Type: engine.EventConfigChanged, Data: ev}}}
 }
 
@@ -100,7 +100,7 @@ func SetConfig(key string, at time.Time, c Config) engine.Op {
 		if err := c.Validate(); err != nil {
 			return engine.Change{}, err
 		}
-		return configure("config", "config", write(configKey, c)), nil
+		return configure("config", "config", "set", write(configKey, c)), nil
 	})
 }
 
@@ -118,7 +118,7 @@ func CreateAsset(key string, at time.Time, a Asset) engine.Op {
 		} else if ok {
 			return engine.Change{}, errcode.Errorf(ErrExists, "asset %q exists", a.ID)
 		}
-		return configure("asset", a.ID, write(assetKey(a.ID), a)), nil
+		return configure("asset", a.ID, "created", write(assetKey(a.ID), a)), nil
 	})
 }
 
@@ -139,7 +139,7 @@ func SetSplit(key string, at time.Time, id string, rs []Recipient) engine.Op {
 			}
 			a.Split = rs
 		}
-		return configure("split", id, write(assetKey(id), a)), nil
+		return configure("split", id, "replaced", write(assetKey(id), a)), nil
 	})
 }
 
@@ -157,26 +157,44 @@ func SetRoyalty(key string, at time.Time, id string, bp *uint64) engine.Op {
 			return engine.Change{}, errcode.Errorf(ErrRoyalty, "royalty_bp is %d; want 0 to %d", *bp, TotalBP)
 		}
 		a.RoyaltyBP = bp
-		return configure("royalty", id, write(assetKey(id), a)), nil
+		action := "set"
+		if bp == nil {
+			action = "cleared"
+		}
+		return configure("royalty", id, action, write(assetKey(id), a)), nil
 	})
 }
 
 // CreateLicense registers a license for an existing asset. A license with
-// a period is paid recurrently from its start time.
+// a period is paid recurrently from its start (LastPaid), which defaults to
+// the operation's time: defaulted inside the operation, so that a resent
+// request without a start is the same request and replays.
 //
-// Refusals: ErrExists, ErrID, ErrLicenseTerms, ledger.ErrNotFound.
+// Refusals: ErrExists, ErrID, ErrLicenseTerms, ledger.ErrNotFound,
+// money.ErrUnknownCurrency.
 func CreateLicense(key string, at time.Time, l License, currencies ledger.Currencies) engine.Op {
 	l.Sold, l.Revoked = false, false
 	return op(key, "license", at, l, func(v engine.View) (engine.Change, error) {
 		if err := ValidateID(l.ID); err != nil {
 			return engine.Change{}, err
 		}
+		if l.LastPaid.IsZero() {
+			l.LastPaid = at
+		}
+		if !l.Expires.IsZero() && !l.Expires.After(l.LastPaid) {
+			return engine.Change{}, errcode.Errorf(ErrLicenseTerms, "license %s expires at %s, not after its start %s", l.ID, l.Expires.Format(time.RFC3339), l.LastPaid.Format(time.RFC3339))
+		}
+		if l.Currency != "" {
+			if _, err := currencies.Lookup(l.Currency); err != nil {
+				return engine.Change{}, err
+			}
+		}
 		if _, err := ReadAsset(v, l.Asset); err != nil {
 			return engine.Change{}, err
 		}
 		if l.PeriodSeconds > 0 {
-			if _, err := currencies.Lookup(l.Currency); err != nil {
-				return engine.Change{}, err
+			if l.Currency == "" {
+				return engine.Change{}, errcode.Errorf(ErrLicenseTerms, "license %s has a period but no currency", l.ID)
 			}
 			if l.Base.IsZero() {
 				return engine.Change{}, errcode.Errorf(ErrLicenseTerms, "license %s has a period but no base amount", l.ID)
@@ -187,7 +205,7 @@ func CreateLicense(key string, at time.Time, l License, currencies ledger.Curren
 		} else if ok {
 			return engine.Change{}, errcode.Errorf(ErrExists, "license %q exists", l.ID)
 		}
-		return configure("license", l.ID, write(licenseKey(l.ID), l)), nil
+		return configure("license", l.ID, "created", write(licenseKey(l.ID), l)), nil
 	})
 }
 
@@ -199,7 +217,7 @@ func RevokeLicense(key string, at time.Time, id string) engine.Op {
 			return engine.Change{}, err
 		}
 		l.Revoked = true
-		return configure("license", id, write(licenseKey(id), l)), nil
+		return configure("license", id, "revoked", write(licenseKey(id), l)), nil
 	})
 }
 
