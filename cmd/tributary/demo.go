@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 )
@@ -81,7 +82,80 @@ and prints the resulting balances.`,
 			return printBalances(ctx, cmd, s, format)
 		},
 	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "collection",
+		Short: "The SHARE collections seed (001): one purchase of a $5.00 collection, in USD and in USDC",
+		Long: `Replays the seed's purchase on temporary SQLite stores, once in USD (cents)
+and once in USDC (6 decimals): a $5.00 collection of three tracks whose next
+track, song-1, costs $1.98 split 50% / 15% / 35% between payee-1, payee-2 and
+payee-3, who also created the collection. The buyer pays the price plus a 5%
+protocol fee and 2.9% + 0.30 processing, grossed up. Prints every posting
+with its path, then the balances.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := outputFormat(cmd)
+			if err != nil {
+				return err
+			}
+			var all []demoBalance
+			for _, cur := range []money.Currency{money.USD, money.USDC} {
+				bals, err := demoCollection(cmd, cur, format)
+				if err != nil {
+					return err
+				}
+				all = append(all, bals...)
+			}
+			return writeBalances(cmd, all, format)
+		},
+	})
 	return cmd
+}
+
+// demoCollection replays the collection seed's purchase in cur on a
+// temporary store and returns the balances.
+func demoCollection(cmd *cobra.Command, cur money.Currency, format string) ([]demoBalance, error) {
+	dir, err := os.MkdirTemp("", "tributary-demo-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	ctx := cmd.Context()
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "demo.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	reg := money.NewRegistry()
+	e := engine.New(s, reg)
+	price := func(v string) money.Amount { a, _ := money.Parse(v, cur); return a }
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	steps := []engine.Op{
+		collection.CreateTrack("demo:song-1", t0, collection.Track{ID: "song-1", Price: price("1.98"), Currency: cur.Code, Split: []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}}, reg),
+		collection.CreateTrack("demo:song-2", t0, collection.Track{ID: "song-2", Price: price("2.00"), Currency: cur.Code, Split: []collection.Recipient{{Account: "payee-4", ShareBP: 10000}}}, reg),
+		collection.CreateTrack("demo:song-3", t0, collection.Track{ID: "song-3", Price: price("1.50"), Currency: cur.Code, Split: []collection.Recipient{{Account: "payee-5", ShareBP: 10000}}}, reg),
+		collection.CreateCollection("demo:collection", t0, collection.Collection{ID: "best-of-2026", Creator: "payee-3", Price: price("5.00"), Currency: cur.Code, Tracks: []string{"song-1", "song-2", "song-3"}}, reg),
+		collection.Buy("demo:purchase", t0.Add(time.Hour), collection.Purchase{Collection: "best-of-2026", Currency: cur.Code, Buyer: "@buyer"}, reg),
+	}
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+	for _, op := range steps {
+		res, err := e.ApplyOne(ctx, op)
+		if err != nil {
+			return nil, err
+		}
+		var total money.Amount
+		for _, p := range res.Entry.Postings {
+			total, _ = total.Add(p.Amount)
+			printf(tw, "%s\t%s %s\t%s\n", p.To, money.Format(p.Amount, cur), cur.Code, p.Path)
+		}
+		if format == "table" && len(res.Entry.Postings) > 0 {
+			printf(cmd.OutOrStdout(), "In %s the buyer pays %s; postings, each with the path that produced it:\n", cur.Code, money.Format(total, cur))
+			if err := tw.Flush(); err != nil {
+				return nil, err
+			}
+			printf(cmd.OutOrStdout(), "\n")
+		}
+	}
+	return internalBalances(ctx, s)
 }
 
 type demoBalance struct {
@@ -93,12 +167,22 @@ type demoBalance struct {
 // printBalances prints every internal account's balance, in decimals,
 // after verifying the journal.
 func printBalances(ctx context.Context, cmd *cobra.Command, s *sqlite.Store, format string) error {
-	if _, err := engine.Verify(ctx, s); err != nil {
+	out, err := internalBalances(ctx, s)
+	if err != nil {
 		return err
+	}
+	return writeBalances(cmd, out, format)
+}
+
+// internalBalances verifies the journal and returns every internal
+// account's balance in decimals.
+func internalBalances(ctx context.Context, s *sqlite.Store) ([]demoBalance, error) {
+	if _, err := engine.Verify(ctx, s); err != nil {
+		return nil, err
 	}
 	bals, err := s.BalancesPage(ctx, ledger.BalanceKey{}, 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	reg := money.NewRegistry()
 	out := []demoBalance{}
@@ -108,11 +192,20 @@ func printBalances(ctx context.Context, cmd *cobra.Command, s *sqlite.Store, for
 		}
 		c, err := reg.Lookup(b.Currency)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out = append(out, demoBalance{Account: b.Account, Currency: b.Currency, Amount: money.Format(b.Available().Amount, c)})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Account < out[j].Account })
+	return out, nil
+}
+
+func writeBalances(cmd *cobra.Command, out []demoBalance, format string) error {
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Currency != out[j].Currency {
+			return out[i].Currency < out[j].Currency
+		}
+		return out[i].Account < out[j].Account
+	})
 	if format == "json" {
 		return writeJSON(cmd.OutOrStdout(), map[string]any{"balances": out})
 	}

@@ -183,3 +183,28 @@ func TestDemoMarket(t *testing.T) {
 		t.Errorf("demo market table lacks the explained paths: %q, %v", table, err)
 	}
 }
+
+func TestDemoCollection(t *testing.T) {
+	out, err := run(t, "demo", "collection", "--output", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Balances []struct{ Account, Currency, Amount string }
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("demo collection printed %q: %v", out, err)
+	}
+	want := map[string]string{
+		"payee-1/USD": "0.99", "payee-2/USD": "0.30", "payee-3/USD": "3.71", "collection:treasury/USD": "0.25",
+		"payee-1/USDC": "0.99", "payee-2/USDC": "0.297", "payee-3/USDC": "3.713", "collection:treasury/USDC": "0.25",
+	}
+	if len(got.Balances) != len(want) {
+		t.Fatalf("demo collection balances = %+v; want %v", got.Balances, want)
+	}
+	for _, b := range got.Balances {
+		if w := want[b.Account+"/"+b.Currency]; w != b.Amount {
+			t.Errorf("demo collection: %s = %s %s; want %s", b.Account, b.Amount, b.Currency, w)
+		}
+	}
+}

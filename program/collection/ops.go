@@ -1,0 +1,236 @@
+package collection
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+)
+
+// State keys. Every operation reads what it needs through the engine's
+// View, which locks it until the transaction ends: a purchase reads and
+// advances the rotation in the transaction that pays the track, so
+// concurrent purchases pay consecutive tracks, never the same one twice.
+const configKey = "config"
+
+func trackKey(id string) string      { return "track/" + id }
+func collectionKey(id string) string { return "collection/" + id }
+
+// ReadConfig returns the configuration, the default until set.
+func ReadConfig(v engine.View) (Config, error) {
+	raw, ok, err := v.State(configKey)
+	if err != nil || !ok {
+		return DefaultConfig(), err
+	}
+	var c Config
+	return c, json.Unmarshal(raw, &c)
+}
+
+// ReadTrack returns a track. Errors: ledger.ErrNotFound.
+func ReadTrack(v engine.View, id string) (Track, error) {
+	var t Track
+	return t, read(v, trackKey(id), "track", id, &t)
+}
+
+// ReadCollection returns a collection. Errors: ledger.ErrNotFound.
+func ReadCollection(v engine.View, id string) (Collection, error) {
+	var c Collection
+	return c, read(v, collectionKey(id), "collection", id, &c)
+}
+
+func read(v engine.View, key, what, id string, dst any) error {
+	raw, ok, err := v.State(key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errcode.Errorf(ledger.ErrNotFound, "%s %q does not exist", what, id)
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return fmt.Errorf("%s %s is corrupt: %w", what, id, err)
+	}
+	return nil
+}
+
+func write(key string, v any) engine.StateWrite {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return engine.StateWrite{Key: key, Value: raw}
+}
+
+func configure(kind, id, action string, writes ...engine.StateWrite) engine.Change {
+	ev, _ := json.Marshal(map[string]string{"kind": "collection_" + kind, "id": id, "action": action})
+	return engine.Change{Kind: ledger.Config, Ref: kind + ":" + id, State: writes, Events: []engine.Event{{Type: engine.EventConfigChanged, Data: ev}}}
+}
+
+func op(key, what string, at time.Time, body any, run func(engine.View) (engine.Change, error)) engine.Op {
+	var h ledger.Hasher
+	raw, _ := json.Marshal(body)
+	h.String("collection/v1").String(what).String(string(raw))
+	return engine.Op{Key: key, Hash: h.Sum(), Time: at, Program: Program, Run: run}
+}
+
+// SetConfig sets fees and accounts.
+func SetConfig(key string, at time.Time, c Config, currencies ledger.Currencies) engine.Op {
+	return op(key, "config", at, c, func(engine.View) (engine.Change, error) {
+		if err := c.Validate(currencies); err != nil {
+			return engine.Change{}, err
+		}
+		return configure("config", "config", "set", write(configKey, c)), nil
+	})
+}
+
+// CreateTrack registers a track.
+//
+// Refusals: ErrExists and those of ValidateTrack.
+func CreateTrack(key string, at time.Time, t Track, currencies ledger.Currencies) engine.Op {
+	t.Collections = nil
+	return op(key, "track", at, t, func(v engine.View) (engine.Change, error) {
+		if err := ValidateTrack(t, currencies); err != nil {
+			return engine.Change{}, err
+		}
+		if _, ok, err := v.State(trackKey(t.ID)); err != nil {
+			return engine.Change{}, err
+		} else if ok {
+			return engine.Change{}, errcode.Errorf(ErrExists, "track %q exists", t.ID)
+		}
+		return configure("track", t.ID, "created", write(trackKey(t.ID), t)), nil
+	})
+}
+
+// SetTrackPrice changes a track's price, refused if any collection that
+// contains the track would then cost less than it.
+func SetTrackPrice(key string, at time.Time, id string, price money.Amount) engine.Op {
+	return op(key, "price", at, []any{id, price}, func(v engine.View) (engine.Change, error) {
+		t, err := ReadTrack(v, id)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		var cs []Collection
+		for _, cid := range t.Collections {
+			c, err := ReadCollection(v, cid)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			cs = append(cs, c)
+		}
+		if err := CheckPriceChange(t, price, cs); err != nil {
+			return engine.Change{}, err
+		}
+		t.Price = price
+		return configure("track", id, "repriced", write(trackKey(id), t)), nil
+	})
+}
+
+// CreateCollection registers a collection of existing tracks, with its
+// rotation at the first track.
+//
+// Refusals: ErrExists, those of ValidateCollection, ErrTrackLimits.
+func CreateCollection(key string, at time.Time, c Collection, currencies ledger.Currencies) engine.Op {
+	c.Next = 0
+	return op(key, "collection", at, c, func(v engine.View) (engine.Change, error) {
+		if err := ValidateID(c.ID); err != nil {
+			return engine.Change{}, err
+		}
+		if len(c.Tracks) > TracksMax {
+			return engine.Change{}, errcode.Errorf(ErrTracksMax, "collection %s has %d tracks; at most %d are allowed", c.ID, len(c.Tracks), TracksMax)
+		}
+		if _, ok, err := v.State(collectionKey(c.ID)); err != nil {
+			return engine.Change{}, err
+		} else if ok {
+			return engine.Change{}, errcode.Errorf(ErrExists, "collection %q exists", c.ID)
+		}
+		tracks := map[string]Track{}
+		for _, id := range c.Tracks {
+			if _, seen := tracks[id]; seen {
+				continue // ValidateCollection names the duplicate
+			}
+			t, err := ReadTrack(v, id)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			tracks[id] = t
+		}
+		if err := ValidateCollection(c, tracks, currencies); err != nil {
+			return engine.Change{}, err
+		}
+		writes := []engine.StateWrite{write(collectionKey(c.ID), c)}
+		for _, id := range c.Tracks {
+			t := tracks[id]
+			if len(t.Collections) >= CollectionsPerTrackMax {
+				return engine.Change{}, errcode.Errorf(ErrTrackLimits, "track %s is in %d collections, the most allowed", id, CollectionsPerTrackMax)
+			}
+			t.Collections = append(t.Collections, c.ID)
+			writes = append(writes, write(trackKey(id), t))
+		}
+		return configure("collection", c.ID, "created", writes...), nil
+	})
+}
+
+// Purchase buys a track on its own (Track set) or a collection.
+type Purchase struct {
+	Track      string `json:"track,omitempty"`
+	Collection string `json:"collection,omitempty"`
+	Currency   string `json:"currency"`
+	Buyer      string `json:"buyer"`
+}
+
+// Buy records a purchase. The buyer pays the grossed-up total; the entry
+// shows where every unit of it went.
+//
+// Refusals: ledger.ErrNotFound, ErrCurrency, money.ErrUnknownCurrency,
+// ledger.ErrAccount.
+func Buy(key string, at time.Time, p Purchase, currencies ledger.Currencies) engine.Op {
+	return op(key, "purchase", at, p, func(v engine.View) (engine.Change, error) {
+		if err := ledger.ValidateAccount(p.Buyer); err != nil {
+			return engine.Change{}, err
+		}
+		if (p.Track == "") == (p.Collection == "") {
+			return engine.Change{}, errcode.Errorf(ErrID, "a purchase names exactly one of track and collection")
+		}
+		cur, err := currencies.Lookup(p.Currency)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		cfg, err := ReadConfig(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if p.Track != "" {
+			t, err := ReadTrack(v, p.Track)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			if t.Currency != p.Currency {
+				return engine.Change{}, errcode.Errorf(ErrCurrency, "track %s is sold in %s, not %s", t.ID, t.Currency, p.Currency)
+			}
+			ps, _, err := BuyTrack(cfg, t, cur, p.Buyer)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			return engine.Change{Kind: ledger.Transfer, Ref: "track:" + t.ID, Postings: ps}, nil
+		}
+		c, err := ReadCollection(v, p.Collection)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if c.Currency != p.Currency {
+			return engine.Change{}, errcode.Errorf(ErrCurrency, "collection %s is sold in %s, not %s", c.ID, c.Currency, p.Currency)
+		}
+		t, err := ReadTrack(v, c.Tracks[c.Next])
+		if err != nil {
+			return engine.Change{}, err
+		}
+		ps, after, _, err := BuyCollection(cfg, c, t, cur, p.Buyer)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		return engine.Change{Kind: ledger.Transfer, Ref: "collection:" + c.ID, Postings: ps, State: []engine.StateWrite{write(collectionKey(c.ID), after)}}, nil
+	})
+}
