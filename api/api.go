@@ -122,6 +122,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}}
 	s.Register(s.coreRoutes()...)
 	s.Register(s.marketRoutes()...)
+	s.Register(s.collectionRoutes()...)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also receives known paths called with another
 		// method: those are 405, with the methods that are allowed.

@@ -351,31 +351,33 @@ func TestEventsResume(t *testing.T) {
 // the route table so that a change to either is caught. Public routes are
 // absent from the map's values: nil.
 var expectedAccess = map[string][]auth.Role{
-	"GET /healthz":                   nil,
-	"GET /readyz":                    nil,
-	"GET /metrics":                   nil,
-	"GET /v1/openapi.json":           nil,
-	"GET /v1/accounts":               {auth.Admin, auth.Reader},
-	"GET /v1/accounts/{account}":     {auth.Admin, auth.Reader, auth.Payee},
-	"GET /v1/entries":                {auth.Admin, auth.Reader, auth.Payee},
-	"POST /v1/entries":               {auth.Admin, auth.Ingestor},
-	"POST /v1/entries/batch":         {auth.Admin, auth.Ingestor},
-	"GET /v1/entries/{seq}":          {auth.Admin, auth.Reader},
-	"GET /v1/entries/keys/{key}":     {auth.Admin, auth.Reader, auth.Ingestor},
-	"POST /v1/payments":              {auth.Admin, auth.Ingestor},
-	"GET /v1/withdrawals":            {auth.Admin, auth.Reader, auth.Payee},
-	"POST /v1/withdrawals":           {auth.Admin, auth.Payee},
-	"GET /v1/withdrawals/{id}":       {auth.Admin, auth.Reader, auth.Payee},
-	"POST /v1/withdrawals/{id}/post": {auth.Admin, auth.Ingestor},
-	"POST /v1/withdrawals/{id}/void": {auth.Admin, auth.Ingestor, auth.Payee},
-	"GET /v1/splits":                 {auth.Admin, auth.Reader, auth.Configurator},
-	"POST /v1/splits":                {auth.Admin, auth.Configurator},
-	"GET /v1/splits/{id}":            {auth.Admin, auth.Reader, auth.Configurator},
-	"PUT /v1/splits/{id}":            {auth.Admin, auth.Configurator},
-	"GET /v1/tokens":                 {auth.Admin},
-	"POST /v1/tokens":                {auth.Admin},
-	"DELETE /v1/tokens/{id}":         {auth.Admin},
-	"GET /v1/events":                 {auth.Admin, auth.Reader},
+	"GET /healthz":                                  nil,
+	"GET /readyz":                                   nil,
+	"GET /metrics":                                  nil,
+	"GET /v1/openapi.json":                          nil,
+	"GET /v1/accounts":                              {auth.Admin, auth.Reader},
+	"GET /v1/accounts/{account}":                    {auth.Admin, auth.Reader, auth.Payee},
+	"GET /v1/entries":                               {auth.Admin, auth.Reader, auth.Payee},
+	"POST /v1/entries":                              {auth.Admin, auth.Ingestor},
+	"POST /v1/entries/batch":                        {auth.Admin, auth.Ingestor},
+	"GET /v1/entries/{seq}":                         {auth.Admin, auth.Reader},
+	"GET /v1/entries/keys/{key}":                    {auth.Admin, auth.Reader, auth.Ingestor},
+	"POST /v1/payments":                             {auth.Admin, auth.Ingestor},
+	"GET /v1/withdrawals":                           {auth.Admin, auth.Reader, auth.Payee},
+	"POST /v1/withdrawals":                          {auth.Admin, auth.Payee},
+	"GET /v1/withdrawals/{id}":                      {auth.Admin, auth.Reader, auth.Payee},
+	"POST /v1/withdrawals/{id}/post":                {auth.Admin, auth.Ingestor},
+	"POST /v1/withdrawals/{id}/void":                {auth.Admin, auth.Ingestor, auth.Payee},
+	"GET /v1/splits":                                {auth.Admin, auth.Reader, auth.Configurator},
+	"POST /v1/splits":                               {auth.Admin, auth.Configurator},
+	"GET /v1/splits/{id}":                           {auth.Admin, auth.Reader, auth.Configurator},
+	"PUT /v1/splits/{id}":                           {auth.Admin, auth.Configurator},
+	"GET /v1/tokens":                                {auth.Admin},
+	"POST /v1/tokens":                               {auth.Admin},
+	"DELETE /v1/tokens/{id}":                        {auth.Admin},
+	"GET /v1/events":                                {auth.Admin, auth.Reader},
+	"GET /v1/config/withdrawal-minimums/{currency}": {auth.Admin, auth.Reader, auth.Payee},
+	"PUT /v1/config/withdrawal-minimums/{currency}": {auth.Admin},
 	// The market: owners configure their own assets with a payee token.
 	"GET /v1/market/config":                  {auth.Admin, auth.Reader, auth.Configurator},
 	"PUT /v1/market/config":                  {auth.Admin},
@@ -388,6 +390,15 @@ var expectedAccess = map[string][]auth.Role{
 	"POST /v1/market/licenses/{id}/revoke":   {auth.Admin, auth.Configurator, auth.Payee},
 	"POST /v1/market/licenses/{id}/payments": {auth.Admin, auth.Ingestor},
 	"POST /v1/market/sales":                  {auth.Admin, auth.Ingestor},
+	// Collections: configurators set tracks and collections up.
+	"GET /v1/collection/config":            {auth.Admin, auth.Reader, auth.Configurator},
+	"PUT /v1/collection/config":            {auth.Admin},
+	"POST /v1/collection/tracks":           {auth.Admin, auth.Configurator},
+	"GET /v1/collection/tracks/{id}":       {auth.Admin, auth.Reader, auth.Configurator},
+	"PUT /v1/collection/tracks/{id}/price": {auth.Admin, auth.Configurator},
+	"POST /v1/collection/collections":      {auth.Admin, auth.Configurator},
+	"GET /v1/collection/collections/{id}":  {auth.Admin, auth.Reader, auth.Configurator},
+	"POST /v1/collection/purchases":        {auth.Admin, auth.Ingestor},
 }
 
 // TestAccessControl calls every route with no token, a revoked token and a
@@ -417,7 +428,7 @@ func TestAccessControl(t *testing.T) {
 	if _, err := e.admin.RevokeToken(ctx, revoked.ID); err != nil {
 		t.Fatal(err)
 	}
-	fill := strings.NewReplacer("{account}", "payee:1", "{seq}", "1", "{key}", "k", "{id}", "x")
+	fill := strings.NewReplacer("{account}", "payee:1", "{seq}", "1", "{key}", "k", "{id}", "x", "{currency}", "USD")
 	for _, rt := range e.api.Routes() {
 		name := rt.Method + " " + rt.Pattern
 		allow, ok := expectedAccess[name]

@@ -9,6 +9,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/splitbook"
@@ -33,7 +34,7 @@ func status(err error) int {
 	case errors.Is(err, ErrBadRequest), errors.Is(err, ErrKeyMissing), errors.Is(err, ErrQuery),
 		errors.Is(err, money.ErrFormat), errors.Is(err, money.ErrNegative), errors.Is(err, money.ErrPrecision),
 		errors.Is(err, ledger.ErrKey), errors.Is(err, ledger.ErrAccount), errors.Is(err, ledger.ErrPosting),
-		errors.Is(err, auth.ErrRole), errors.Is(err, auth.ErrTokenAccounts), errors.Is(err, market.ErrID):
+		errors.Is(err, auth.ErrRole), errors.Is(err, auth.ErrTokenAccounts), errors.Is(err, market.ErrID), errors.Is(err, collection.ErrID):
 		return http.StatusBadRequest
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return http.StatusUnauthorized
@@ -44,13 +45,13 @@ func status(err error) int {
 	case errors.Is(err, ErrMethod):
 		return http.StatusMethodNotAllowed
 	case errors.Is(err, ledger.ErrKeyConflict), errors.Is(err, ledger.ErrWithdrawalState),
-		errors.Is(err, ledger.ErrWithdrawalExists), errors.Is(err, splitbook.ErrExists), errors.Is(err, market.ErrExists):
+		errors.Is(err, ledger.ErrWithdrawalExists), errors.Is(err, splitbook.ErrExists), errors.Is(err, market.ErrExists), errors.Is(err, collection.ErrExists):
 		return http.StatusConflict
 	case errors.Is(err, ErrBodyTooLarge), errors.Is(err, engine.ErrBatchMax), errors.Is(err, ledger.ErrPostingsMax):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ledger.ErrOverdraft), errors.Is(err, ledger.ErrBalanceOverflow),
 		errors.Is(err, money.ErrUnknownCurrency), errors.Is(err, money.ErrOverflow), errors.Is(err, money.ErrInsufficient),
-		errors.Is(err, splitbook.ErrSplitsMax), isSplitError(err), isMarketRefusal(err):
+		errors.Is(err, splitbook.ErrSplitsMax), errors.Is(err, engine.ErrWithdrawalMinimum), isSplitError(err), isProgramRefusal(err):
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, engine.ErrRetry), errors.Is(err, ErrUnavailable):
 		return http.StatusServiceUnavailable
@@ -58,8 +59,9 @@ func status(err error) int {
 	return http.StatusInternalServerError
 }
 
-func isMarketRefusal(err error) bool {
-	for _, e := range []*errcode.Error{market.ErrConfig, market.ErrRoyalty, market.ErrAddress, market.ErrAmount, market.ErrSeller,
+func isProgramRefusal(err error) bool {
+	for _, e := range []*errcode.Error{collection.ErrConfig, collection.ErrPrice, collection.ErrPriceRule, collection.ErrEmpty,
+		collection.ErrDuplicate, collection.ErrCurrency, collection.ErrTracksMax, collection.ErrTrackLimits, market.ErrConfig, market.ErrRoyalty, market.ErrAddress, market.ErrAmount, market.ErrSeller,
 		market.ErrLicenseRevoked, market.ErrLicenseExpired, market.ErrLicenseUnderpay, market.ErrLicenseTerms, market.ErrCurrency} {
 		if errors.Is(err, e) {
 			return true

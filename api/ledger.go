@@ -51,6 +51,8 @@ func (s *Server) coreRoutes() []Route {
 		{"POST", "/v1/tokens", admins, s.createToken},
 		{"DELETE", "/v1/tokens/{id}", admins, s.revokeToken},
 		{"GET", "/v1/events", readers, s.events},
+		{"GET", "/v1/config/withdrawal-minimums/{currency}", []auth.Role{auth.Admin, auth.Reader, auth.Payee}, s.getWithdrawalMinimum},
+		{"PUT", "/v1/config/withdrawal-minimums/{currency}", admins, s.putWithdrawalMinimum},
 	}
 }
 
@@ -512,4 +514,48 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// MinimumJSON is a currency's minimum withdrawal, in base units; "0" when
+// none is set.
+type MinimumJSON struct {
+	Currency string `json:"currency"`
+	Amount   Amount `json:"amount"`
+}
+
+// MinimumRequest is the body of PUT /v1/config/withdrawal-minimums/{currency}.
+type MinimumRequest struct {
+	Amount Amount `json:"amount"`
+}
+
+func (s *Server) getWithdrawalMinimum(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	cur := r.PathValue("currency")
+	if _, err := s.cfg.Currencies.Lookup(cur); err != nil {
+		return err
+	}
+	minimum, _, err := engine.WithdrawalMinimum(s.view(r, ""), cur)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, MinimumJSON{Currency: cur, Amount: Amount(minimum.String())})
+	return nil
+}
+
+func (s *Server) putWithdrawalMinimum(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req MinimumRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	cur := r.PathValue("currency")
+	minimum, err := s.amount(req.Amount, cur)
+	if err != nil {
+		return err
+	}
+	return s.apply(w, r, engine.SetWithdrawalMinimum(key, c.Now, cur, minimum, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
+		return MinimumJSON{Currency: cur, Amount: req.Amount}, nil
+	})
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/splitbook"
 	"github.com/tributary-ledger/tributary/store/sqlite"
@@ -89,6 +90,12 @@ var oaIdempotentWrites = []string{
 	"POST /v1/market/licenses/{id}/revoke",
 	"POST /v1/market/licenses/{id}/payments",
 	"POST /v1/market/sales",
+	"PUT /v1/collection/config",
+	"PUT /v1/config/withdrawal-minimums/{currency}",
+	"POST /v1/collection/tracks",
+	"PUT /v1/collection/tracks/{id}/price",
+	"POST /v1/collection/collections",
+	"POST /v1/collection/purchases",
 }
 
 // oaWrites200 are the idempotent POSTs that answer 200: they change the
@@ -494,6 +501,10 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 	asset := market.Asset{ID: "asset-7", Owner: "artist:1", Split: recipients, RoyaltyBP: &bp, Sold: true}
 	license := market.License{ID: "license-1", Asset: "asset-7", Currency: "ETH", Base: units("100000000000000000000"), Penalty: units("5000000000000000000"),
 		PeriodSeconds: 30 * 24 * 3600, LastPaid: now, Expires: now.AddDate(1, 0, 0), Revoked: true, Sold: true}
+	song1 := []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}
+	track := collection.Track{ID: "song-1", Price: units("198"), Currency: "USD", Split: song1, Collections: []string{"best-of-2026"}}
+	bestOf := collection.Collection{ID: "best-of-2026", Creator: "payee-3", Price: units("500"), Currency: "USD", Tracks: []string{"song-1", "song-2", "song-3"},
+		Split: []collection.Recipient{{Account: "payee-3", ShareBP: 10000}}, Next: 1}
 
 	cases := []struct {
 		schema   string
@@ -539,6 +550,21 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "MarketLicensePaymentRequest", value: LicensePaymentRequest{Amount: due, Currency: "ETH", Payer: "@licensee:1"}},
 		{schema: "MarketSaleRequest", value: SaleRequest{Asset: "asset-7", Amount: "1000000000000000000000", Currency: "ETH", Buyer: "@buyer:2", Seller: "collector:1"}},
 		{schema: "MarketSaleRequest", value: SaleRequest{License: "license-8", Amount: "1", Currency: "ETH", Buyer: "@buyer:3"}},
+		{schema: "CollectionConfig", value: collection.DefaultConfig()},
+		{schema: "CollectionFees", value: collection.DefaultConfig().Fees},
+		{schema: "CollectionRecipient", value: song1[0]},
+		{schema: "CollectionTrackRequest", value: TrackRequest{ID: "song-1", Price: "198", Currency: "USD", Split: song1}},
+		{schema: "CollectionTrack", value: track},
+		{schema: "CollectionTrack", value: collection.Track{ID: "song-2", Price: units("200"), Currency: "USD", Split: song1[:1]}},
+		{schema: "CollectionPriceRequest", value: PriceRequest{Price: "175"}},
+		{schema: "CollectionRequest", value: CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: bestOf.Tracks, Split: bestOf.Split}},
+		{schema: "CollectionRequest", value: CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: bestOf.Tracks}},
+		{schema: "Collection", value: bestOf},
+		{schema: "Collection", value: collection.Collection{ID: "solo", Creator: "payee-3", Price: units("198"), Currency: "USD", Tracks: []string{"song-1"}}},
+		{schema: "CollectionPurchaseRequest", value: collection.Purchase{Collection: "best-of-2026", Currency: "USD", Buyer: "@buyer:1"}},
+		{schema: "CollectionPurchaseRequest", value: collection.Purchase{Track: "song-1", Currency: "USD", Buyer: "@buyer:1"}},
+		{schema: "WithdrawalMinimum", value: MinimumJSON{Currency: "USD", Amount: "1000"}},
+		{schema: "WithdrawalMinimumRequest", value: MinimumRequest{Amount: "1000"}},
 	}
 	checked := map[string]bool{}
 	for _, c := range cases {
@@ -934,6 +960,76 @@ func TestOpenAPIExchanges(t *testing.T) {
 		t.Errorf("GET /v1/market/licenses/license-1 after revoking = %s; want nothing due", body)
 	}
 
+	// The collection program, with the seed's numbers in cents.
+	collectionConfig := `{"fees":{"protocol_fee_bp":500,"processor_fee_bp":290,"processor_fee_fix":"0.30"},"treasury":"collection:treasury","processor":"@processor"}`
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/collection/config"})
+	if body != collectionConfig+"\n" {
+		t.Errorf("GET /v1/collection/config = %s; want the default %s", body, collectionConfig)
+	}
+	do(200, call{token: admin, method: "PUT", path: "/v1/collection/config", header: key("collection-config"), body: collectionConfig})
+	_, hdr = do(200, call{token: admin, method: "PUT", path: "/v1/collection/config", header: key("collection-config"), body: collectionConfig})
+	replayed("PUT /v1/collection/config", hdr)
+	do(403, call{token: configurator, method: "PUT", path: "/v1/collection/config", header: key("collection-config-2"), body: collectionConfig})
+	do(422, call{token: admin, method: "PUT", path: "/v1/collection/config", header: key("collection-config-3"), body: strings.Replace(collectionConfig, "collection:treasury", "@treasury", 1)})
+	do(200, call{token: configurator, method: "GET", path: "/v1/collection/config"})
+
+	song1 := `{"id":"song-1","price":"198","currency":"USD","split":[{"account":"payee-1","share_bp":5000},{"account":"payee-2","share_bp":1500},{"account":"payee-3","share_bp":3500}]}`
+	do(201, call{token: configurator, method: "POST", path: "/v1/collection/tracks", header: key("track-1"), body: song1})
+	_, hdr = do(201, call{token: configurator, method: "POST", path: "/v1/collection/tracks", header: key("track-1"), body: song1})
+	replayed("POST /v1/collection/tracks", hdr)
+	do(409, call{token: admin, method: "POST", path: "/v1/collection/tracks", header: key("track-1-again"), body: song1})
+	do(201, call{token: admin, method: "POST", path: "/v1/collection/tracks", header: key("track-2"), body: `{"id":"song-2","price":"200","currency":"USD","split":[{"account":"payee-4","share_bp":10000}]}`})
+	do(201, call{token: configurator, method: "POST", path: "/v1/collection/tracks", header: key("track-3"), body: `{"id":"song-3","price":"150","currency":"USD","split":[{"account":"payee-5","share_bp":10000}]}`})
+	do(403, call{token: ingestor, method: "POST", path: "/v1/collection/tracks", header: key("track-4"), body: song1})
+	do(422, call{token: configurator, method: "POST", path: "/v1/collection/tracks", header: key("track-5"), body: `{"id":"song-5","price":"100","currency":"USD","split":[{"account":"payee-1","share_bp":5000}]}`})
+	do(422, call{token: configurator, method: "POST", path: "/v1/collection/tracks", header: key("track-6"), body: `{"id":"song-6","price":"100","currency":"XYZ","split":[{"account":"payee-1","share_bp":10000}]}`})
+
+	bestOf := `{"id":"best-of-2026","creator":"payee-3","price":"500","currency":"USD","tracks":["song-1","song-2","song-3"]}`
+	do(422, call{token: configurator, method: "POST", path: "/v1/collection/collections", header: key("cheap"), body: `{"id":"cheap","creator":"payee-3","price":"199","currency":"USD","tracks":["song-1","song-2"]}`})
+	do(201, call{token: configurator, method: "POST", path: "/v1/collection/collections", header: key("best-of"), body: bestOf})
+	_, hdr = do(201, call{token: configurator, method: "POST", path: "/v1/collection/collections", header: key("best-of"), body: bestOf})
+	replayed("POST /v1/collection/collections", hdr)
+	do(409, call{token: admin, method: "POST", path: "/v1/collection/collections", header: key("best-of-again"), body: bestOf})
+	do(404, call{token: configurator, method: "POST", path: "/v1/collection/collections", header: key("no-track"), body: `{"id":"other","creator":"payee-3","price":"500","currency":"USD","tracks":["nope"]}`})
+	do(403, call{token: reader, method: "POST", path: "/v1/collection/collections", header: key("best-of-reader"), body: bestOf})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/collection/tracks/song-1"})
+	if !strings.Contains(body, `"collections":["best-of-2026"]`) {
+		t.Errorf("GET /v1/collection/tracks/song-1 = %s; want it in best-of-2026", body)
+	}
+	do(200, call{token: configurator, method: "GET", path: "/v1/collection/tracks/song-2"})
+	do(404, call{token: reader, method: "GET", path: "/v1/collection/tracks/nope"})
+
+	// Repricing: song-2 above its collection's $5.00 is refused; song-3
+	// at $1.75 is not.
+	do(422, call{token: configurator, method: "PUT", path: "/v1/collection/tracks/song-2/price", header: key("price-2"), body: `{"price":"501"}`})
+	body, _ = do(200, call{token: configurator, method: "PUT", path: "/v1/collection/tracks/song-3/price", header: key("price-3"), body: `{"price":"175"}`})
+	if field(body, "price") != "175" {
+		t.Errorf("PUT /v1/collection/tracks/song-3/price = %s; want price 175", body)
+	}
+	_, hdr = do(200, call{token: admin, method: "PUT", path: "/v1/collection/tracks/song-3/price", header: key("price-3"), body: `{"price":"175"}`})
+	replayed("PUT /v1/collection/tracks/{id}/price", hdr)
+	do(404, call{token: configurator, method: "PUT", path: "/v1/collection/tracks/nope/price", header: key("price-nope"), body: `{"price":"100"}`})
+	do(403, call{token: ingestor, method: "PUT", path: "/v1/collection/tracks/song-3/price", header: key("price-ingestor"), body: `{"price":"100"}`})
+
+	// A purchase of the collection pays song-1, first in the rotation, its
+	// $1.98 by its split and the $3.02 surplus to the creator; the buyer
+	// pays $5.72 with the 5% protocol fee and 2.9% + 0.30 processing.
+	buy := `{"collection":"best-of-2026","currency":"USD","buyer":"@buyer:1"}`
+	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/collection/purchases", header: key("buy-1"), body: buy})
+	want("collection purchase", sums(body), map[string]string{"payee-1": "99", "payee-2": "30", "payee-3": "371", "collection:treasury": "25", "@processor": "47"})
+	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/collection/purchases", header: key("buy-1"), body: buy})
+	replayed("POST /v1/collection/purchases", hdr)
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/collection/collections/best-of-2026"})
+	if n, _ := number(body, "next"); n != 1 {
+		t.Errorf("GET /v1/collection/collections/best-of-2026 after a purchase = %s; want next 1", body)
+	}
+	do(200, call{token: configurator, method: "GET", path: "/v1/collection/collections/best-of-2026"})
+	do(404, call{token: reader, method: "GET", path: "/v1/collection/collections/nope"})
+	do(201, call{token: admin, method: "POST", path: "/v1/collection/purchases", header: key("buy-2"), body: `{"track":"song-2","currency":"USD","buyer":"@buyer:2"}`})
+	do(404, call{token: ingestor, method: "POST", path: "/v1/collection/purchases", header: key("buy-3"), body: `{"collection":"nope","currency":"USD","buyer":"@buyer:1"}`})
+	do(422, call{token: ingestor, method: "POST", path: "/v1/collection/purchases", header: key("buy-4"), body: `{"collection":"best-of-2026","currency":"USDC","buyer":"@buyer:1"}`})
+	do(403, call{token: configurator, method: "POST", path: "/v1/collection/purchases", header: key("buy-5"), body: buy})
+
 	// Events.
 	body, hdr = do(200, call{token: reader, method: "GET", path: "/v1/events", header: map[string]string{"Last-Event-ID": "0"}, stream: true})
 	if ct := hdr.Get("Content-Type"); ct != "text/event-stream" || !strings.HasPrefix(body, "id: 1\n") {
@@ -941,6 +1037,23 @@ func TestOpenAPIExchanges(t *testing.T) {
 	}
 	do(200, call{token: reader, method: "GET", path: "/v1/events?after=3", stream: true})
 	do(403, call{token: payee, method: "GET", path: "/v1/events"})
+
+	// Minimum withdrawals: set, replayed, read, enforced, cleared.
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/config/withdrawal-minimums/USD"})
+	if !strings.Contains(body, `"amount":"0"`) {
+		t.Errorf("GET minimum before any is set = %s; want amount 0", body)
+	}
+	do(200, call{token: admin, method: "PUT", path: "/v1/config/withdrawal-minimums/USD", header: key("minimum-1"), body: `{"amount":"100000"}`})
+	_, hdr = do(200, call{token: admin, method: "PUT", path: "/v1/config/withdrawal-minimums/USD", header: key("minimum-1"), body: `{"amount":"100000"}`})
+	if hdr.Get("Idempotent-Replayed") != "true" {
+		t.Error("replaying PUT /v1/config/withdrawal-minimums/USD did not say Idempotent-Replayed: true")
+	}
+	do(200, call{token: payee, method: "GET", path: "/v1/config/withdrawal-minimums/USD"})
+	do(422, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-below-minimum"), body: `{"account":"artist:1","amount":"1","currency":"USD"}`})
+	do(403, call{token: configurator, method: "PUT", path: "/v1/config/withdrawal-minimums/USD", header: key("minimum-2"), body: `{"amount":"1"}`})
+	do(422, call{token: admin, method: "PUT", path: "/v1/config/withdrawal-minimums/XYZ", header: key("minimum-3"), body: `{"amount":"1"}`})
+	do(422, call{token: reader, method: "GET", path: "/v1/config/withdrawal-minimums/XYZ"})
+	do(200, call{token: admin, method: "PUT", path: "/v1/config/withdrawal-minimums/USD", header: key("minimum-4"), body: `{"amount":"0"}`})
 
 	// Revoking.
 	do(200, call{token: admin, method: "DELETE", path: "/v1/tokens/" + payeeID})

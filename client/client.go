@@ -368,3 +368,19 @@ func (c *Client) Events(ctx context.Context, after uint64, fn func(Event) error)
 	}
 	return sc.Err()
 }
+
+// WithdrawalMinimum returns the smallest withdrawal allowed in currency
+// ("0" when none is set).
+func (c *Client) WithdrawalMinimum(ctx context.Context, currency string) (api.MinimumJSON, error) {
+	var out api.MinimumJSON
+	_, err := c.do(ctx, "GET", "/v1/config/withdrawal-minimums/"+url.PathEscape(currency), "", nil, &out)
+	return out, err
+}
+
+// SetWithdrawalMinimum sets the minimum withdrawal in currency; "0" clears
+// it (admin).
+func (c *Client) SetWithdrawalMinimum(ctx context.Context, key, currency string, amount api.Amount) (api.MinimumJSON, error) {
+	var out api.MinimumJSON
+	_, err := c.do(ctx, "PUT", "/v1/config/withdrawal-minimums/"+url.PathEscape(currency), key, api.MinimumRequest{Amount: amount}, &out)
+	return out, err
+}

@@ -71,3 +71,40 @@ func TestGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWithdrawalMinimum: below the minimum a withdrawal is refused and the
+// balance keeps accruing; at the minimum it goes through; zero clears it.
+func TestWithdrawalMinimum(t *testing.T) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	reg := money.NewRegistry()
+	e := engine.New(s, reg)
+	ctx := context.Background()
+	at := time.Unix(0, 0)
+	steps := []struct {
+		op   engine.Op
+		code string
+	}{
+		{engine.Transfer("fund", at, []ledger.Posting{{From: "@world", To: "payee", Currency: "USD", Amount: money.FromUint64(2000)}}), ""},
+		{engine.SetWithdrawalMinimum("min", at, "USD", money.FromUint64(1000), reg), ""},
+		{engine.WithdrawalRequest("w1", at, "payee", "", "USD", money.FromUint64(999)), "withdrawal_below_minimum"},
+		{engine.WithdrawalRequest("w2", at, "payee", "", "USDC", money.FromUint64(1)), "overdraft"}, // no USDC minimum
+		{engine.WithdrawalRequest("w3", at, "payee", "", "USD", money.FromUint64(1000)), ""},
+		{engine.SetWithdrawalMinimum("min-off", at, "USD", money.Zero, reg), ""},
+		{engine.WithdrawalRequest("w4", at, "payee", "", "USD", money.FromUint64(1)), ""},
+		{engine.SetWithdrawalMinimum("min-bad", at, "XYZ", money.FromUint64(1), reg), "currency_unknown"},
+	}
+	for _, st := range steps {
+		_, err := e.ApplyOne(ctx, st.op)
+		got := ""
+		if err != nil {
+			got = errcode.Code(err)
+		}
+		if got != st.code {
+			t.Errorf("%s: %v; want %q", st.op.Key, err, st.code)
+		}
+	}
+}

@@ -47,6 +47,11 @@ func WithdrawalRequest(key string, at time.Time, account, destination, currency 
 			if !ledger.IsExternal(destination) {
 				return Change{}, errcode.Errorf(ledger.ErrAccount, "destination %q is internal; a withdrawal pays out to an external account (starting with %q)", destination, ledger.ExternalPrefix)
 			}
+			if minimum, ok, err := WithdrawalMinimum(v, currency); err != nil {
+				return Change{}, err
+			} else if ok && amount.Cmp(minimum) < 0 {
+				return Change{}, errcode.Errorf(ErrWithdrawalMinimum, "withdrawals of %s are at least %s base units; %s asked for %s (the balance keeps accruing until then)", currency, minimum, account, amount)
+			}
 			if _, exists, err := v.Withdrawal(key); err != nil {
 				return Change{}, err
 			} else if exists {
@@ -56,6 +61,41 @@ func WithdrawalRequest(key string, at time.Time, account, destination, currency 
 			return Change{Kind: ledger.WithdrawalRequest, Ref: key, Postings: []ledger.Posting{w.Posting()}, Withdrawal: &w}, nil
 		},
 	}
+}
+
+// ErrWithdrawalMinimum refuses a withdrawal below its currency's minimum.
+var ErrWithdrawalMinimum = errcode.New("withdrawal_below_minimum", "withdrawal is below the minimum for its currency")
+
+func minimumKey(currency string) string { return "withdrawal_minimum/" + currency }
+
+// WithdrawalMinimum returns the smallest withdrawal allowed in currency, if
+// one is set. Small payments accrue until a payee's balance reaches it, so
+// that a payout rail's fixed costs are not paid on every cent.
+func WithdrawalMinimum(v View, currency string) (money.Amount, bool, error) {
+	raw, ok, err := v.State(minimumKey(currency))
+	if err != nil || !ok {
+		return money.Zero, false, err
+	}
+	a, err := money.ParseUnits(string(raw))
+	return a, err == nil, err
+}
+
+// SetWithdrawalMinimum sets (or, with zero, clears) the minimum withdrawal
+// in currency.
+func SetWithdrawalMinimum(key string, at time.Time, currency string, minimum money.Amount, currencies ledger.Currencies) Op {
+	var h ledger.Hasher
+	h.String("withdrawal_minimum/v1").String(currency).Amount(minimum)
+	return Op{Key: key, Hash: h.Sum(), Time: at, Run: func(View) (Change, error) {
+		if _, err := currencies.Lookup(currency); err != nil {
+			return Change{}, err
+		}
+		w := StateWrite{Key: minimumKey(currency), Value: []byte(minimum.String())}
+		if minimum.IsZero() {
+			w.Value = nil
+		}
+		ev := mustJSON(map[string]string{"kind": "withdrawal_minimum", "id": currency, "amount": minimum.String()})
+		return Change{Kind: ledger.Config, Ref: minimumKey(currency), State: []StateWrite{w}, Events: []Event{{Type: EventConfigChanged, Data: ev}}}, nil
+	}}
 }
 
 // WithdrawalResolve posts (post true: the money leaves) or voids (post

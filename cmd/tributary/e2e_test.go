@@ -21,6 +21,7 @@ import (
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/store/postgres"
 )
@@ -210,6 +211,21 @@ func TestCLIAgainstServer(t *testing.T) {
 	out, err = run(t, append([]string{"market", "asset", "asset-7"}, remote...)...)
 	if err != nil || !strings.Contains(out, "royalty 10% (default)") || !strings.Contains(out, "70%  owner") {
 		t.Errorf("market asset = %q, %v", out, err)
+	}
+	// A collection, from the command line.
+	if _, err := c.CreateTrack(ctx, "t1", api.TrackRequest{ID: "song-1", Price: "198", Currency: "USD", Split: []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateCollection(ctx, "c1", api.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: []string{"song-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, append([]string{"collection", "buy", "best-of-2026", "USD", "--key", "b1"}, remote...)...)
+	if err != nil || !strings.Contains(out, "0.30 USD") || !strings.Contains(out, "surplus → creator → payee-3") {
+		t.Errorf("collection buy = %q, %v; want payee-2's 0.30 and the creator's surplus", out, err)
+	}
+	out, err = run(t, append([]string{"collection", "show", "best-of-2026"}, remote...)...)
+	if err != nil || !strings.Contains(out, "5.00 USD, 1 tracks") {
+		t.Errorf("collection show = %q, %v", out, err)
 	}
 	_, err = run(t, "balance", "payee:1", "--server", url, "--token", "wrong")
 	if !errors.As(err, &ce) || ce.Status != 401 {

@@ -1,0 +1,151 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/collection"
+)
+
+func (s *Server) collectionRoutes() []Route {
+	read := []auth.Role{auth.Admin, auth.Reader, auth.Configurator}
+	return []Route{
+		{"GET", "/v1/collection/config", read, s.collectionConfig},
+		{"PUT", "/v1/collection/config", admins, s.putCollectionConfig},
+		{"POST", "/v1/collection/tracks", configurers, s.createTrack},
+		{"GET", "/v1/collection/tracks/{id}", read, s.getTrack},
+		{"PUT", "/v1/collection/tracks/{id}/price", configurers, s.putTrackPrice},
+		{"POST", "/v1/collection/collections", configurers, s.createCollection},
+		{"GET", "/v1/collection/collections/{id}", read, s.getCollection},
+		{"POST", "/v1/collection/purchases", ingestors, s.purchase},
+	}
+}
+
+func (s *Server) collectionConfig(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	cfg, err := collection.ReadConfig(s.view(r, collection.Program))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, cfg)
+	return nil
+}
+
+func (s *Server) putCollectionConfig(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var cfg collection.Config
+	if err := decode(r, &cfg); err != nil {
+		return err
+	}
+	return s.apply(w, r, collection.SetConfig(key, c.Now, cfg, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) { return cfg, nil })
+}
+
+// TrackRequest is the body of POST /v1/collection/tracks.
+type TrackRequest struct {
+	ID       string                 `json:"id"`
+	Price    Amount                 `json:"price"`
+	Currency string                 `json:"currency"`
+	Split    []collection.Recipient `json:"split"`
+}
+
+func (s *Server) createTrack(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req TrackRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	price, err := money.ParseUnits(string(req.Price))
+	if err != nil {
+		return err
+	}
+	t := collection.Track{ID: req.ID, Price: price, Currency: req.Currency, Split: req.Split}
+	return s.apply(w, r, collection.CreateTrack(key, c.Now, t, s.cfg.Currencies), http.StatusCreated, func(ledger.Entry) (any, error) { return t, nil })
+}
+
+func (s *Server) getTrack(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	t, err := collection.ReadTrack(s.view(r, collection.Program), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+// PriceRequest is the body of PUT /v1/collection/tracks/{id}/price.
+type PriceRequest struct {
+	Price Amount `json:"price"`
+}
+
+func (s *Server) putTrackPrice(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req PriceRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	price, err := money.ParseUnits(string(req.Price))
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	return s.apply(w, r, collection.SetTrackPrice(key, c.Now, id, price), http.StatusOK, func(ledger.Entry) (any, error) {
+		return collection.ReadTrack(s.view(r, collection.Program), id)
+	})
+}
+
+// CollectionRequest is the body of POST /v1/collection/collections.
+type CollectionRequest struct {
+	ID       string                 `json:"id"`
+	Creator  string                 `json:"creator"`
+	Price    Amount                 `json:"price"`
+	Currency string                 `json:"currency"`
+	Tracks   []string               `json:"tracks"`
+	Split    []collection.Recipient `json:"split,omitempty"`
+}
+
+func (s *Server) createCollection(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req CollectionRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	price, err := money.ParseUnits(string(req.Price))
+	if err != nil {
+		return err
+	}
+	col := collection.Collection{ID: req.ID, Creator: req.Creator, Price: price, Currency: req.Currency, Tracks: req.Tracks, Split: req.Split}
+	return s.apply(w, r, collection.CreateCollection(key, c.Now, col, s.cfg.Currencies), http.StatusCreated, func(ledger.Entry) (any, error) { return col, nil })
+}
+
+func (s *Server) getCollection(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	col, err := collection.ReadCollection(s.view(r, collection.Program), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, col)
+	return nil
+}
+
+func (s *Server) purchase(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req collection.Purchase
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	return s.apply(w, r, collection.Buy(key, c.Now, req, s.cfg.Currencies), http.StatusCreated, entryBody)
+}

@@ -1,0 +1,50 @@
+package client
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/tributary-ledger/tributary/api"
+	"github.com/tributary-ledger/tributary/program/collection"
+)
+
+// CreateTrack registers a track.
+func (c *Client) CreateTrack(ctx context.Context, key string, req api.TrackRequest) (collection.Track, error) {
+	var out collection.Track
+	_, err := c.do(ctx, "POST", "/v1/collection/tracks", key, req, &out)
+	return out, err
+}
+
+// Track returns a track.
+func (c *Client) Track(ctx context.Context, id string) (collection.Track, error) {
+	var out collection.Track
+	_, err := c.do(ctx, "GET", "/v1/collection/tracks/"+url.PathEscape(id), "", nil, &out)
+	return out, err
+}
+
+// SetTrackPrice reprices a track.
+func (c *Client) SetTrackPrice(ctx context.Context, key, id string, price api.Amount) (collection.Track, error) {
+	var out collection.Track
+	_, err := c.do(ctx, "PUT", "/v1/collection/tracks/"+url.PathEscape(id)+"/price", key, api.PriceRequest{Price: price}, &out)
+	return out, err
+}
+
+// CreateCollection registers a collection of tracks.
+func (c *Client) CreateCollection(ctx context.Context, key string, req api.CollectionRequest) (collection.Collection, error) {
+	var out collection.Collection
+	_, err := c.do(ctx, "POST", "/v1/collection/collections", key, req, &out)
+	return out, err
+}
+
+// Collection returns a collection with its rotation.
+func (c *Client) Collection(ctx context.Context, id string) (collection.Collection, error) {
+	var out collection.Collection
+	_, err := c.do(ctx, "GET", "/v1/collection/collections/"+url.PathEscape(id), "", nil, &out)
+	return out, err
+}
+
+// Purchase buys a track or a collection.
+func (c *Client) Purchase(ctx context.Context, key string, p collection.Purchase) (e api.EntryJSON, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/collection/purchases", key, p, &e)
+	return e, replayed, err
+}
