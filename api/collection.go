@@ -19,6 +19,7 @@ func (s *Server) collectionRoutes() []Route {
 		{"PUT", "/v1/collection/tracks/{id}/price", configurers, s.putTrackPrice},
 		{"POST", "/v1/collection/collections", configurers, s.createCollection},
 		{"GET", "/v1/collection/collections/{id}", read, s.getCollection},
+		{"PUT", "/v1/collection/collections/{id}", configurers, s.updateCollection},
 		{"POST", "/v1/collection/purchases", ingestors, s.purchase},
 	}
 }
@@ -148,4 +149,33 @@ func (s *Server) purchase(w http.ResponseWriter, r *http.Request, c *Call) error
 		return err
 	}
 	return s.apply(w, r, collection.Buy(key, c.Now, req, s.cfg.Currencies), http.StatusCreated, entryBody)
+}
+
+// UpdateCollectionRequest is the body of PUT
+// /v1/collection/collections/{id}: the new price, tracks and split (the
+// creator and currency stay).
+type UpdateCollectionRequest struct {
+	Price  Amount                 `json:"price"`
+	Tracks []string               `json:"tracks"`
+	Split  []collection.Recipient `json:"split,omitempty"`
+}
+
+func (s *Server) updateCollection(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req UpdateCollectionRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	price, err := money.ParseUnits(string(req.Price))
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	col := collection.Collection{ID: id, Price: price, Tracks: req.Tracks, Split: req.Split}
+	return s.apply(w, r, collection.UpdateCollection(key, c.Now, col, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
+		return collection.ReadCollection(s.view(r, collection.Program), id)
+	})
 }

@@ -398,6 +398,7 @@ var expectedAccess = map[string][]auth.Role{
 	"PUT /v1/collection/tracks/{id}/price": {auth.Admin, auth.Configurator},
 	"POST /v1/collection/collections":      {auth.Admin, auth.Configurator},
 	"GET /v1/collection/collections/{id}":  {auth.Admin, auth.Reader, auth.Configurator},
+	"PUT /v1/collection/collections/{id}":  {auth.Admin, auth.Configurator},
 	"POST /v1/collection/purchases":        {auth.Admin, auth.Ingestor},
 }
 

@@ -92,6 +92,7 @@ var oaIdempotentWrites = []string{
 	"POST /v1/market/sales",
 	"PUT /v1/collection/config",
 	"PUT /v1/config/withdrawal-minimums/{currency}",
+	"PUT /v1/collection/collections/{id}",
 	"POST /v1/collection/tracks",
 	"PUT /v1/collection/tracks/{id}/price",
 	"POST /v1/collection/collections",
@@ -565,6 +566,8 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "CollectionPurchaseRequest", value: collection.Purchase{Track: "song-1", Currency: "USD", Buyer: "@buyer:1"}},
 		{schema: "WithdrawalMinimum", value: MinimumJSON{Currency: "USD", Amount: "1000"}},
 		{schema: "WithdrawalMinimumRequest", value: MinimumRequest{Amount: "1000"}},
+		{schema: "CollectionUpdateRequest", value: UpdateCollectionRequest{Price: "600", Tracks: []string{"song-1"}, Split: []collection.Recipient{{Account: "payee-3", ShareBP: 10000}}}},
+		{schema: "CollectionUpdateRequest", value: UpdateCollectionRequest{Price: "600", Tracks: []string{"song-1"}}},
 	}
 	checked := map[string]bool{}
 	for _, c := range cases {
@@ -1037,6 +1040,16 @@ func TestOpenAPIExchanges(t *testing.T) {
 	}
 	do(200, call{token: reader, method: "GET", path: "/v1/events?after=3", stream: true})
 	do(403, call{token: payee, method: "GET", path: "/v1/events"})
+
+	// Changing a collection: refused below its dearest track, accepted above.
+	do(422, call{token: configurator, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-1"), body: `{"price":"150","tracks":["song-1","song-2"]}`})
+	do(404, call{token: configurator, method: "PUT", path: "/v1/collection/collections/nope", header: key("coll-update-2"), body: `{"price":"600","tracks":["song-1"]}`})
+	do(403, call{token: ingestor, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-3"), body: `{"price":"600","tracks":["song-1"]}`})
+	do(200, call{token: configurator, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-4"), body: `{"price":"600","tracks":["song-1","song-2","song-3"]}`})
+	_, hdr = do(200, call{token: configurator, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-4"), body: `{"price":"600","tracks":["song-1","song-2","song-3"]}`})
+	if hdr.Get("Idempotent-Replayed") != "true" {
+		t.Error("replaying PUT /v1/collection/collections/best-of-2026 did not say Idempotent-Replayed: true")
+	}
 
 	// Minimum withdrawals: set, replayed, read, enforced, cleared.
 	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/config/withdrawal-minimums/USD"})

@@ -241,3 +241,48 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("a negative price does not parse: %v", err)
 	}
 }
+
+// TestUpdateAndCommunitySplit: a collection changes its price and tracks
+// under the same rule as on creation; tracks it drops no longer bind its
+// price; a community split takes the surplus.
+func TestUpdateAndCommunitySplit(t *testing.T) {
+	e, s := open(t)
+	ctx := context.Background()
+	apply(t, e,
+		collection.CreateTrack("t1", t0, track("t1", "1.00", "artist-1"), reg),
+		collection.CreateTrack("t2", t0, track("t2", "2.00", "artist-2"), reg),
+		collection.CreateTrack("t3", t0, track("t3", "3.00", "artist-3"), reg),
+		collection.CreateCollection("c", t0, collection.Collection{ID: "mix", Creator: "curator", Price: amt("2.00", money.USD), Currency: "USD", Tracks: []string{"t1", "t2"}}, reg),
+	)
+	upd := func(key, price string, tracks []string, split []collection.Recipient) engine.Op {
+		return collection.UpdateCollection(key, t0, collection.Collection{ID: "mix", Price: amt(price, money.USD), Tracks: tracks, Split: split}, reg)
+	}
+	if _, err := e.ApplyOne(ctx, upd("u1", "2.50", []string{"t1", "t3"}, nil)); errcode.Code(err) != "collection_price_below_track" {
+		t.Errorf("adding a dearer track without raising the price: %v; want collection_price_below_track", err)
+	}
+	if _, err := e.ApplyOne(ctx, upd("u2", "1.50", []string{"t1", "t2"}, nil)); errcode.Code(err) != "collection_price_below_track" {
+		t.Errorf("lowering the price below a track: %v; want collection_price_below_track", err)
+	}
+	if _, err := e.ApplyOne(ctx, upd("u3", "1.00", nil, nil)); errcode.Code(err) != "collection_empty" {
+		t.Errorf("emptying the collection: %v; want collection_empty", err)
+	}
+	community := []collection.Recipient{{"curator", 5000}, {"fan-club", 5000}}
+	apply(t, e, upd("u4", "4.00", []string{"t1", "t3"}, community))
+	// t2 was dropped: it may now cost more than the collection.
+	apply(t, e, collection.SetTrackPrice("p", t0, "t2", amt("9.00", money.USD)))
+	// t3 is in: it may not.
+	if _, err := e.ApplyOne(ctx, collection.SetTrackPrice("p2", t0, "t3", amt("4.01", money.USD))); errcode.Code(err) != "collection_price_below_track" {
+		t.Errorf("repricing a track above the updated collection: %v", err)
+	}
+	res, err := e.ApplyOne(ctx, collection.Buy("b1", t0, collection.Purchase{Collection: "mix", Currency: "USD", Buyer: "@b"}, reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := received(res.Entry.Postings, money.USD)
+	if got["artist-1"] != "1.00" || got["curator"] != "1.50" || got["fan-club"] != "1.50" {
+		t.Errorf("purchase after the update pays %v; want artist-1 1.00 (rotation restarted) and the 3.00 surplus split 50/50", got)
+	}
+	if _, err := engine.Verify(ctx, s); err != nil {
+		t.Error(err)
+	}
+}

@@ -3,6 +3,8 @@ package collection
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/tributary-ledger/tributary/engine"
@@ -232,5 +234,62 @@ func Buy(key string, at time.Time, p Purchase, currencies ledger.Currencies) eng
 			return engine.Change{}, err
 		}
 		return engine.Change{Kind: ledger.Transfer, Ref: "collection:" + c.ID, Postings: ps, State: []engine.StateWrite{write(collectionKey(c.ID), after)}}, nil
+	})
+}
+
+// UpdateCollection replaces a collection's price, tracks and split (its
+// creator and currency stay), checked against its tracks as on creation.
+// The tracks it drops forget it and the tracks it adds remember it. The
+// rotation carries on where it was if the tracks are unchanged and restarts
+// at the first track otherwise.
+//
+// Refusals: ledger.ErrNotFound and those of ValidateCollection.
+func UpdateCollection(key string, at time.Time, c Collection, currencies ledger.Currencies) engine.Op {
+	return op(key, "update", at, c, func(v engine.View) (engine.Change, error) {
+		old, err := ReadCollection(v, c.ID)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		c.Creator, c.Currency = old.Creator, old.Currency
+		if len(c.Tracks) > TracksMax {
+			return engine.Change{}, errcode.Errorf(ErrTracksMax, "collection %s has %d tracks; at most %d are allowed", c.ID, len(c.Tracks), TracksMax)
+		}
+		tracks := map[string]Track{}
+		for _, id := range append(append([]string(nil), old.Tracks...), c.Tracks...) {
+			if _, seen := tracks[id]; seen {
+				continue
+			}
+			t, err := ReadTrack(v, id)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			tracks[id] = t
+		}
+		if err := ValidateCollection(c, tracks, currencies); err != nil {
+			return engine.Change{}, err
+		}
+		c.Next = 0
+		if slices.Equal(c.Tracks, old.Tracks) {
+			c.Next = old.Next
+		}
+		writes := []engine.StateWrite{write(collectionKey(c.ID), c)}
+		for id, t := range tracks {
+			in, was := slices.Contains(c.Tracks, id), slices.Contains(old.Tracks, id)
+			switch {
+			case in && !was:
+				if len(t.Collections) >= CollectionsPerTrackMax {
+					return engine.Change{}, errcode.Errorf(ErrTrackLimits, "track %s is in %d collections, the most allowed", id, CollectionsPerTrackMax)
+				}
+				t.Collections = append(t.Collections, c.ID)
+			case was && !in:
+				t.Collections = slices.DeleteFunc(t.Collections, func(x string) bool { return x == c.ID })
+			default:
+				continue
+			}
+			writes = append(writes, write(trackKey(id), t))
+		}
+		// Map order must not decide the batch's write order.
+		slices.SortFunc(writes[1:], func(a, b engine.StateWrite) int { return strings.Compare(a.Key, b.Key) })
+		return configure("collection", c.ID, "updated", writes...), nil
 	})
 }
