@@ -2,7 +2,6 @@ package collection
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -35,35 +34,13 @@ func ReadConfig(v engine.View) (Config, error) {
 // ReadTrack returns a track. Errors: ledger.ErrNotFound.
 func ReadTrack(v engine.View, id string) (Track, error) {
 	var t Track
-	return t, read(v, trackKey(id), "track", id, &t)
+	return t, engine.ReadJSON(v, trackKey(id), "track", id, &t)
 }
 
 // ReadCollection returns a collection. Errors: ledger.ErrNotFound.
 func ReadCollection(v engine.View, id string) (Collection, error) {
 	var c Collection
-	return c, read(v, collectionKey(id), "collection", id, &c)
-}
-
-func read(v engine.View, key, what, id string, dst any) error {
-	raw, ok, err := v.State(key)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errcode.Errorf(ledger.ErrNotFound, "%s %q does not exist", what, id)
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return fmt.Errorf("%s %s is corrupt: %w", what, id, err)
-	}
-	return nil
-}
-
-func write(key string, v any) engine.StateWrite {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return engine.StateWrite{Key: key, Value: raw}
+	return c, engine.ReadJSON(v, collectionKey(id), "collection", id, &c)
 }
 
 func configure(kind, id, action string, writes ...engine.StateWrite) engine.Change {
@@ -84,7 +61,7 @@ func SetConfig(key string, at time.Time, c Config, currencies ledger.Currencies)
 		if err := c.Validate(currencies); err != nil {
 			return engine.Change{}, err
 		}
-		return configure("config", "config", "set", write(configKey, c)), nil
+		return configure("config", "config", "set", engine.WriteJSON(configKey, c)), nil
 	})
 }
 
@@ -102,7 +79,7 @@ func CreateTrack(key string, at time.Time, t Track, currencies ledger.Currencies
 		} else if ok {
 			return engine.Change{}, errcode.Errorf(ErrExists, "track %q exists", t.ID)
 		}
-		return configure("track", t.ID, "created", write(trackKey(t.ID), t)), nil
+		return configure("track", t.ID, "created", engine.WriteJSON(trackKey(t.ID), t)), nil
 	})
 }
 
@@ -126,7 +103,7 @@ func SetTrackPrice(key string, at time.Time, id string, price money.Amount) engi
 			return engine.Change{}, err
 		}
 		t.Price = price
-		return configure("track", id, "repriced", write(trackKey(id), t)), nil
+		return configure("track", id, "repriced", engine.WriteJSON(trackKey(id), t)), nil
 	})
 }
 
@@ -162,14 +139,14 @@ func CreateCollection(key string, at time.Time, c Collection, currencies ledger.
 		if err := ValidateCollection(c, tracks, currencies); err != nil {
 			return engine.Change{}, err
 		}
-		writes := []engine.StateWrite{write(collectionKey(c.ID), c)}
+		writes := []engine.StateWrite{engine.WriteJSON(collectionKey(c.ID), c)}
 		for _, id := range c.Tracks {
 			t := tracks[id]
 			if len(t.Collections) >= CollectionsPerTrackMax {
 				return engine.Change{}, errcode.Errorf(ErrTrackLimits, "track %s is in %d collections, the most allowed", id, CollectionsPerTrackMax)
 			}
 			t.Collections = append(t.Collections, c.ID)
-			writes = append(writes, write(trackKey(id), t))
+			writes = append(writes, engine.WriteJSON(trackKey(id), t))
 		}
 		return configure("collection", c.ID, "created", writes...), nil
 	})
@@ -233,7 +210,7 @@ func Buy(key string, at time.Time, p Purchase, currencies ledger.Currencies) eng
 		if err != nil {
 			return engine.Change{}, err
 		}
-		return engine.Change{Kind: ledger.Transfer, Ref: "collection:" + c.ID, Postings: ps, State: []engine.StateWrite{write(collectionKey(c.ID), after)}}, nil
+		return engine.Change{Kind: ledger.Transfer, Ref: "collection:" + c.ID, Postings: ps, State: []engine.StateWrite{engine.WriteJSON(collectionKey(c.ID), after)}}, nil
 	})
 }
 
@@ -272,7 +249,7 @@ func UpdateCollection(key string, at time.Time, c Collection, currencies ledger.
 		if slices.Equal(c.Tracks, old.Tracks) {
 			c.Next = old.Next
 		}
-		writes := []engine.StateWrite{write(collectionKey(c.ID), c)}
+		writes := []engine.StateWrite{engine.WriteJSON(collectionKey(c.ID), c)}
 		for id, t := range tracks {
 			in, was := slices.Contains(c.Tracks, id), slices.Contains(old.Tracks, id)
 			switch {
@@ -286,7 +263,7 @@ func UpdateCollection(key string, at time.Time, c Collection, currencies ledger.
 			default:
 				continue
 			}
-			writes = append(writes, write(trackKey(id), t))
+			writes = append(writes, engine.WriteJSON(trackKey(id), t))
 		}
 		// Map order must not decide the batch's write order.
 		slices.SortFunc(writes[1:], func(a, b engine.StateWrite) int { return strings.Compare(a.Key, b.Key) })

@@ -39,7 +39,7 @@ func ReadConfig(v engine.View) (Config, error) {
 // Errors: ledger.ErrNotFound.
 func ReadAsset(v engine.View, id string) (Asset, error) {
 	var a Asset
-	return a, read(v, assetKey(id), "asset", id, &a)
+	return a, engine.ReadJSON(v, assetKey(id), "asset", id, &a)
 }
 
 // ReadLicense returns a license.
@@ -47,29 +47,7 @@ func ReadAsset(v engine.View, id string) (Asset, error) {
 // Errors: ledger.ErrNotFound.
 func ReadLicense(v engine.View, id string) (License, error) {
 	var l License
-	return l, read(v, licenseKey(id), "license", id, &l)
-}
-
-func read(v engine.View, key, what, id string, dst any) error {
-	raw, ok, err := v.State(key)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errcode.Errorf(ledger.ErrNotFound, "%s %q does not exist", what, id)
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return fmt.Errorf("%s %s is corrupt: %w", what, id, err)
-	}
-	return nil
-}
-
-func write(key string, v any) engine.StateWrite {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return engine.StateWrite{Key: key, Value: raw}
+	return l, engine.ReadJSON(v, licenseKey(id), "license", id, &l)
 }
 
 // configure returns a Config entry writing state, with a config.changed
@@ -100,7 +78,7 @@ func SetConfig(key string, at time.Time, c Config) engine.Op {
 		if err := c.Validate(); err != nil {
 			return engine.Change{}, err
 		}
-		return configure("config", "config", "set", write(configKey, c)), nil
+		return configure("config", "config", "set", engine.WriteJSON(configKey, c)), nil
 	})
 }
 
@@ -118,7 +96,7 @@ func CreateAsset(key string, at time.Time, a Asset) engine.Op {
 		} else if ok {
 			return engine.Change{}, errcode.Errorf(ErrExists, "asset %q exists", a.ID)
 		}
-		return configure("asset", a.ID, "created", write(assetKey(a.ID), a)), nil
+		return configure("asset", a.ID, "created", engine.WriteJSON(assetKey(a.ID), a)), nil
 	})
 }
 
@@ -139,7 +117,7 @@ func SetSplit(key string, at time.Time, id string, rs []Recipient) engine.Op {
 			}
 			a.Split = rs
 		}
-		return configure("split", id, "replaced", write(assetKey(id), a)), nil
+		return configure("split", id, "replaced", engine.WriteJSON(assetKey(id), a)), nil
 	})
 }
 
@@ -161,7 +139,7 @@ func SetRoyalty(key string, at time.Time, id string, bp *uint64) engine.Op {
 		if bp == nil {
 			action = "cleared"
 		}
-		return configure("royalty", id, action, write(assetKey(id), a)), nil
+		return configure("royalty", id, action, engine.WriteJSON(assetKey(id), a)), nil
 	})
 }
 
@@ -205,7 +183,7 @@ func CreateLicense(key string, at time.Time, l License, currencies ledger.Curren
 		} else if ok {
 			return engine.Change{}, errcode.Errorf(ErrExists, "license %q exists", l.ID)
 		}
-		return configure("license", l.ID, "created", write(licenseKey(l.ID), l)), nil
+		return configure("license", l.ID, "created", engine.WriteJSON(licenseKey(l.ID), l)), nil
 	})
 }
 
@@ -217,7 +195,7 @@ func RevokeLicense(key string, at time.Time, id string) engine.Op {
 			return engine.Change{}, err
 		}
 		l.Revoked = true
-		return configure("license", id, "revoked", write(licenseKey(id), l)), nil
+		return configure("license", id, "revoked", engine.WriteJSON(licenseKey(id), l)), nil
 	})
 }
 
@@ -273,10 +251,10 @@ func Sell(key string, at time.Time, s Sale) engine.Op {
 		var w engine.StateWrite
 		if s.License != "" {
 			lic.Sold = true
-			w = write(licenseKey(lic.ID), lic)
+			w = engine.WriteJSON(licenseKey(lic.ID), lic)
 		} else {
 			a.Sold = true
-			w = write(assetKey(a.ID), a)
+			w = engine.WriteJSON(assetKey(a.ID), a)
 		}
 		return engine.Change{Kind: ledger.Transfer, Ref: "market:" + item, Postings: ps, State: []engine.StateWrite{w}}, nil
 	})
@@ -306,6 +284,6 @@ func Pay(key string, at time.Time, license string, paid money.Amount, currency, 
 		if err != nil {
 			return engine.Change{}, err
 		}
-		return engine.Change{Kind: ledger.Transfer, Ref: "market:" + l.ID, Postings: ps, State: []engine.StateWrite{write(licenseKey(l.ID), l)}}, nil
+		return engine.Change{Kind: ledger.Transfer, Ref: "market:" + l.ID, Postings: ps, State: []engine.StateWrite{engine.WriteJSON(licenseKey(l.ID), l)}}, nil
 	})
 }
