@@ -7,6 +7,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
 )
 
 // Unit says how shares are counted.
@@ -222,4 +223,33 @@ func FormatShare(unit Unit, share, sum uint64) string {
 	}
 	b = append(b, '%')
 	return string(b)
+}
+
+// Share is one receiver of a basis-point split as programs configure it:
+// an account and its share out of TotalBasisPoints.
+type Share struct {
+	Account string `json:"account"`
+	ShareBP uint64 `json:"share_bp"`
+}
+
+// OfShares returns shares as a basis-point Split with the given ID, for
+// Validate.
+func OfShares(id string, shares []Share) Split {
+	s := Split{ID: id, Unit: BasisPoints, Receivers: make([]Receiver, len(shares))}
+	for i, sh := range shares {
+		s.Receivers[i] = Receiver{Account: sh.Account, Share: sh.ShareBP}
+	}
+	return s
+}
+
+// AllocateShares hands out total by the shares' basis points, exactly, by
+// largest remainder; parts are in the order of shares.
+//
+// Errors: those of Allocate.
+func AllocateShares(total money.Amount, shares []Share) ([]money.Amount, error) {
+	bp := make([]uint64, len(shares))
+	for i, sh := range shares {
+		bp[i] = sh.ShareBP
+	}
+	return Allocate(total, bp)
 }

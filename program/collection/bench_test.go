@@ -24,7 +24,7 @@ func BenchmarkPurchases(b *testing.B) {
 			id := fmt.Sprintf("t-%d-%d", a, k)
 			ids = append(ids, id)
 			setup = append(setup, collection.CreateTrack("setup-"+id, t0, collection.Track{ID: id, Price: amt("1.98", money.USDC), Currency: "USDC",
-				Split: []collection.Recipient{{fmt.Sprintf("artist:%d", a), 5000}, {fmt.Sprintf("producer:%d", k), 1500}, {fmt.Sprintf("label:%d", a%5), 3500}}}, reg))
+				Split: []collection.Recipient{{Account: fmt.Sprintf("artist:%d", a), ShareBP: 5000}, {Account: fmt.Sprintf("producer:%d", k), ShareBP: 1500}, {Account: fmt.Sprintf("label:%d", a%5), ShareBP: 3500}}}, reg))
 		}
 		setup = append(setup, collection.CreateCollection(fmt.Sprintf("setup-album-%d", a), t0, collection.Collection{ID: fmt.Sprintf("album-%d", a), Creator: fmt.Sprintf("curator:%d", a), Price: amt("5.00", money.USDC), Currency: "USDC", Tracks: ids}, reg))
 	}

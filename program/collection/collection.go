@@ -94,10 +94,7 @@ func (c Config) Validate(currencies ledger.Currencies) error {
 }
 
 // Recipient is one line of a split.
-type Recipient struct {
-	Account string `json:"account"`
-	ShareBP uint64 `json:"share_bp"`
-}
+type Recipient = split.Share
 
 // Track is a track with its price and split.
 type Track struct {
@@ -134,11 +131,7 @@ func ValidateID(id string) error {
 }
 
 func validateSplit(rs []Recipient) error {
-	s := split.Split{ID: "collection", Unit: split.BasisPoints, Receivers: make([]split.Receiver, len(rs))}
-	for i, r := range rs {
-		s.Receivers[i] = split.Receiver{Account: r.Account, Share: r.ShareBP}
-	}
-	return s.Validate(split.Limits{ReceiversMax: RecipientsMax})
+	return split.OfShares("collection", rs).Validate(split.Limits{ReceiversMax: RecipientsMax})
 }
 
 // ValidateTrack checks a track on its own.
@@ -250,11 +243,7 @@ func byShares(ps []ledger.Posting, rs []Recipient, amount money.Amount, currency
 	if amount.IsZero() {
 		return ps
 	}
-	shares := make([]uint64, len(rs))
-	for i, r := range rs {
-		shares[i] = r.ShareBP
-	}
-	parts, err := split.Allocate(amount, shares)
+	parts, err := split.AllocateShares(amount, rs)
 	if err != nil {
 		panic(err) // splits are validated when set
 	}

@@ -42,7 +42,7 @@ func received(ps []ledger.Posting, c money.Currency) map[string]string {
 }
 
 func song1(cur money.Currency) collection.Track {
-	return collection.Track{ID: "song-1", Price: amt("1.98", cur), Currency: cur.Code, Split: []collection.Recipient{{"payee-1", 5000}, {"payee-2", 1500}, {"payee-3", 3500}}}
+	return collection.Track{ID: "song-1", Price: amt("1.98", cur), Currency: cur.Code, Split: []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}}
 }
 
 // TestSeedPurchase is the seed's purchase: a $5.00 collection whose next
@@ -139,7 +139,7 @@ func apply(t *testing.T, e *engine.Engine, ops ...engine.Op) {
 }
 
 func track(id, price string, payee string) collection.Track {
-	return collection.Track{ID: id, Price: amt(price, money.USD), Currency: "USD", Split: []collection.Recipient{{payee, 10000}}}
+	return collection.Track{ID: id, Price: amt(price, money.USD), Currency: "USD", Split: []collection.Recipient{{Account: payee, ShareBP: 10000}}}
 }
 
 // TestThirtyPurchases: three tracks at $1.00, $2.00 and $1.50 in a $5.00
@@ -208,7 +208,7 @@ func TestRefusals(t *testing.T) {
 		collection.CreateTrack("t2", t0, track("t2", "2.00", "b"), reg),
 		collection.CreateCollection("c1", t0, collection.Collection{ID: "c1", Creator: "creator", Price: amt("2.50", money.USD), Currency: "USD", Tracks: []string{"t1", "t2"}}, reg),
 	)
-	usdc := collection.Track{ID: "t9", Price: amt("1", money.USDC), Currency: "USDC", Split: []collection.Recipient{{"a", 10000}}}
+	usdc := collection.Track{ID: "t9", Price: amt("1", money.USDC), Currency: "USDC", Split: []collection.Recipient{{Account: "a", ShareBP: 10000}}}
 	apply(t, e, collection.CreateTrack("t9", t0, usdc, reg))
 	coll := func(id, price string, tracks ...string) collection.Collection {
 		return collection.Collection{ID: id, Creator: "creator", Price: amt(price, money.USD), Currency: "USD", Tracks: tracks}
@@ -224,9 +224,9 @@ func TestRefusals(t *testing.T) {
 		{"unknown track", collection.CreateCollection("x4", t0, coll("x4", "5.00", "nope"), reg), "not_found"},
 		{"tracks in another currency", collection.CreateCollection("x5", t0, coll("x5", "5.00", "t1", "t9"), reg), "collection_currency_mismatch"},
 		{"price change breaking a collection", collection.SetTrackPrice("x6", t0, "t1", amt("2.51", money.USD)), "collection_price_below_track"},
-		{"split not 10000", collection.CreateTrack("x7", t0, collection.Track{ID: "t7", Price: amt("1", money.USD), Currency: "USD", Split: []collection.Recipient{{"a", 9000}}}, reg), "split_shares_sum"},
-		{"zero price", collection.CreateTrack("x8", t0, collection.Track{ID: "t8", Currency: "USD", Split: []collection.Recipient{{"a", 10000}}}, reg), "collection_price_invalid"},
-		{"unknown currency", collection.CreateTrack("x9", t0, collection.Track{ID: "t8", Price: money.FromUint64(1), Currency: "XYZ", Split: []collection.Recipient{{"a", 10000}}}, reg), "currency_unknown"},
+		{"split not 10000", collection.CreateTrack("x7", t0, collection.Track{ID: "t7", Price: amt("1", money.USD), Currency: "USD", Split: []collection.Recipient{{Account: "a", ShareBP: 9000}}}, reg), "split_shares_sum"},
+		{"zero price", collection.CreateTrack("x8", t0, collection.Track{ID: "t8", Currency: "USD", Split: []collection.Recipient{{Account: "a", ShareBP: 10000}}}, reg), "collection_price_invalid"},
+		{"unknown currency", collection.CreateTrack("x9", t0, collection.Track{ID: "t8", Price: money.FromUint64(1), Currency: "XYZ", Split: []collection.Recipient{{Account: "a", ShareBP: 10000}}}, reg), "currency_unknown"},
 		{"purchase in another currency", collection.Buy("x10", t0, collection.Purchase{Collection: "c1", Currency: "USDC", Buyer: "@b"}, reg), "collection_currency_mismatch"},
 		{"track exists", collection.CreateTrack("x11", t0, track("t1", "1.00", "a"), reg), "collection_exists"},
 	}
@@ -266,7 +266,7 @@ func TestUpdateAndCommunitySplit(t *testing.T) {
 	if _, err := e.ApplyOne(ctx, upd("u3", "1.00", nil, nil)); errcode.Code(err) != "collection_empty" {
 		t.Errorf("emptying the collection: %v; want collection_empty", err)
 	}
-	community := []collection.Recipient{{"curator", 5000}, {"fan-club", 5000}}
+	community := []collection.Recipient{{Account: "curator", ShareBP: 5000}, {Account: "fan-club", ShareBP: 5000}}
 	apply(t, e, upd("u4", "4.00", []string{"t1", "t3"}, community))
 	// t2 was dropped: it may now cost more than the collection.
 	apply(t, e, collection.SetTrackPrice("p", t0, "t2", amt("9.00", money.USD)))

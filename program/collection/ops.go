@@ -1,7 +1,6 @@
 package collection
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -23,12 +22,8 @@ func collectionKey(id string) string { return "collection/" + id }
 
 // ReadConfig returns the configuration, the default until set.
 func ReadConfig(v engine.View) (Config, error) {
-	raw, ok, err := v.State(configKey)
-	if err != nil || !ok {
-		return DefaultConfig(), err
-	}
-	var c Config
-	return c, json.Unmarshal(raw, &c)
+	c := DefaultConfig()
+	return c, engine.ReadJSONOr(v, configKey, &c)
 }
 
 // ReadTrack returns a track. Errors: ledger.ErrNotFound.
@@ -44,15 +39,11 @@ func ReadCollection(v engine.View, id string) (Collection, error) {
 }
 
 func configure(kind, id, action string, writes ...engine.StateWrite) engine.Change {
-	ev, _ := json.Marshal(map[string]string{"kind": "collection_" + kind, "id": id, "action": action})
-	return engine.Change{Kind: ledger.Config, Ref: kind + ":" + id, State: writes, Events: []engine.Event{{Type: engine.EventConfigChanged, Data: ev}}}
+	return engine.ConfigChange(kind+":"+id, "collection_"+kind, id, action, writes...)
 }
 
-func op(key, what string, at time.Time, body any, run func(engine.View) (engine.Change, error)) engine.Op {
-	var h ledger.Hasher
-	raw, _ := json.Marshal(body)
-	h.String("collection/v1").String(what).String(string(raw))
-	return engine.Op{Key: key, Hash: h.Sum(), Time: at, Program: Program, Run: run}
+func op(key, what string, at time.Time, input any, run func(engine.View) (engine.Change, error)) engine.Op {
+	return engine.JSONOp(Program, key, what, at, input, run)
 }
 
 // SetConfig sets fees and accounts.

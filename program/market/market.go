@@ -83,10 +83,7 @@ func (c Config) Validate() error {
 }
 
 // Recipient is one line of an asset's revenue split.
-type Recipient struct {
-	Account string `json:"account"`
-	ShareBP uint64 `json:"share_bp"`
-}
+type Recipient = split.Share
 
 // Asset is an IP asset.
 type Asset struct {
@@ -186,15 +183,7 @@ func ValidateSplit(rs []Recipient) error {
 			return err
 		}
 	}
-	return asSplit(rs).Validate(split.Limits{ReceiversMax: RecipientsMax})
-}
-
-func asSplit(rs []Recipient) split.Split {
-	s := split.Split{ID: "market", Unit: split.BasisPoints, Receivers: make([]split.Receiver, len(rs))}
-	for i, r := range rs {
-		s.Receivers[i] = split.Receiver{Account: r.Account, Share: r.ShareBP}
-	}
-	return s
+	return split.OfShares("market", rs).Validate(split.Limits{ReceiversMax: RecipientsMax})
 }
 
 // amountMax is the largest sale amount: amount × 10000 must fit in 256
@@ -232,11 +221,7 @@ func distribute(ps []ledger.Posting, a Asset, amount money.Amount, currency, fro
 	if len(a.Split) == 0 {
 		return append(ps, ledger.Posting{From: from, To: a.Owner, Currency: currency, Amount: amount, Path: prefix + " → all to the owner → " + a.Owner})
 	}
-	shares := make([]uint64, len(a.Split))
-	for i, r := range a.Split {
-		shares[i] = r.ShareBP
-	}
-	parts, err := split.Allocate(amount, shares)
+	parts, err := split.AllocateShares(amount, a.Split)
 	if err != nil {
 		panic(err) // the split was validated when it was set
 	}

@@ -134,7 +134,7 @@ func TestDue(t *testing.T) {
 // evenly), rates and splits, every sale hands out exactly its amount.
 func TestConservation(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
-	a := market.Asset{ID: "x", Owner: "o", Split: []market.Recipient{{"a", 5000}, {"b", 3000}, {"c", 2000}}}
+	a := market.Asset{ID: "x", Owner: "o", Split: []market.Recipient{{Account: "a", ShareBP: 5000}, {Account: "b", ShareBP: 3000}, {Account: "c", ShareBP: 2000}}}
 	for i := 0; i < 20000; i++ {
 		cfg := market.Config{FeeBP: r.Uint64N(10001), DefaultRoyaltyBP: r.Uint64N(10001), Treasury: "t"}
 		amount := money.FromUint64(1 + r.Uint64())
@@ -171,14 +171,14 @@ func TestRefusals(t *testing.T) {
 		a    market.Asset
 		code string
 	}{
-		{"shares not 10000", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{{"x", 7000}, {"y", 2000}}}, "split_shares_sum"},
+		{"shares not 10000", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{{Account: "x", ShareBP: 7000}, {Account: "y", ShareBP: 2000}}}, "split_shares_sum"},
 		{"empty split", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{}}, "split_empty"},
-		{"zero address", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{{"0x0000000000000000000000000000000000000000", 10000}}}, "market_address_invalid"},
-		{"malformed address", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{{"0x12345", 10000}}}, "market_address_invalid"},
+		{"zero address", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{{Account: "0x0000000000000000000000000000000000000000", ShareBP: 10000}}}, "market_address_invalid"},
+		{"malformed address", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{{Account: "0x12345", ShareBP: 10000}}}, "market_address_invalid"},
 		{"zero-address owner", market.Asset{ID: "a", Owner: "0x0000000000000000000000000000000000000000"}, "market_address_invalid"},
-		{"duplicate recipients", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{{"x", 5000}, {"x", 5000}}}, "split_receiver_duplicate"},
+		{"duplicate recipients", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{{Account: "x", ShareBP: 5000}, {Account: "x", ShareBP: 5000}}}, "split_receiver_duplicate"},
 		{"royalty over 100%", market.Asset{ID: "a", Owner: "o", RoyaltyBP: &nine}, "market_royalty_invalid"},
-		{"external recipient", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{{"@world", 10000}}}, "market_address_invalid"},
+		{"external recipient", market.Asset{ID: "a", Owner: "o", Split: []market.Recipient{{Account: "@world", ShareBP: 10000}}}, "market_address_invalid"},
 		{"bad id", market.Asset{ID: "a b", Owner: "o"}, "market_id_invalid"},
 	}
 	for _, tt := range tests {
@@ -251,7 +251,7 @@ func TestThroughEngine(t *testing.T) {
 		"market_exists":            market.CreateAsset("r3", t0, seedAsset),
 		"market_license_underpaid": market.Pay("r4", t0.Add(120*24*time.Hour), "lic-1", eth("100"), "ETH", "@licensee"),
 		"market_royalty_invalid":   market.SetRoyalty("r5", t0, "asset-7", func() *uint64 { v := uint64(10001); return &v }()),
-		"split_shares_sum":         market.SetSplit("r6", t0, "asset-7", []market.Recipient{{"owner", 9000}}),
+		"split_shares_sum":         market.SetSplit("r6", t0, "asset-7", []market.Recipient{{Account: "owner", ShareBP: 9000}}),
 	}
 	for code, op := range refused {
 		if _, err := e.ApplyOne(ctx, op); errcode.Code(err) != code {

@@ -1,8 +1,6 @@
 package market
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/tributary-ledger/tributary/engine"
@@ -23,15 +21,8 @@ func licenseKey(id string) string { return "license/" + id }
 
 // ReadConfig returns the market's configuration, the default until set.
 func ReadConfig(v engine.View) (Config, error) {
-	raw, ok, err := v.State(configKey)
-	if err != nil || !ok {
-		return DefaultConfig(), err
-	}
-	var c Config
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return c, fmt.Errorf("market config is corrupt: %w", err)
-	}
-	return c, nil
+	c := DefaultConfig()
+	return c, engine.ReadJSONOr(v, configKey, &c)
 }
 
 // ReadAsset returns an asset.
@@ -53,22 +44,11 @@ func ReadLicense(v engine.View, id string) (License, error) {
 // configure returns a Config entry writing state, with a config.changed
 // event naming what changed and how.
 func configure(kind, id, action string, writes ...engine.StateWrite) engine.Change {
-	ev, _ := json.Marshal(map[string]string{"kind": "market_" + kind, "id": id, "action": action})
-	return engine.Change{Kind: ledger.Config, Ref: "market:" + id, State: writes, Events: []engine.Event{{Type: engine.EventConfigChanged, Data: ev}}}
+	return engine.ConfigChange("market:"+id, "market_"+kind, id, action, writes...)
 }
 
-func hashOf(parts ...any) ledger.Hash {
-	var h ledger.Hasher
-	h.String("market/v1")
-	for _, p := range parts {
-		raw, _ := json.Marshal(p)
-		h.String(string(raw))
-	}
-	return h.Sum()
-}
-
-func op(key, what string, at time.Time, body any, run func(engine.View) (engine.Change, error)) engine.Op {
-	return engine.Op{Key: key, Hash: hashOf(what, body), Time: at, Program: Program, Run: run}
+func op(key, what string, at time.Time, input any, run func(engine.View) (engine.Change, error)) engine.Op {
+	return engine.JSONOp(Program, key, what, at, input, run)
 }
 
 // SetConfig sets the fee, default royalty and treasury (admin only: the
