@@ -123,6 +123,8 @@ func New(cfg Config) *Server {
 	s.Register(s.coreRoutes()...)
 	s.Register(s.marketRoutes()...)
 	s.Register(s.collectionRoutes()...)
+	s.Register(s.usageRoutes()...)
+	s.Register(s.feeshareRoutes()...)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also receives known paths called with another
 		// method: those are 405, with the methods that are allowed.

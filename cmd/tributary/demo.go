@@ -108,6 +108,7 @@ with its path, then the balances.`,
 			return writeBalances(cmd, all, format)
 		},
 	})
+	cmd.AddCommand(newUsageDemoCmd(), newFeeshareDemoCmd())
 	return cmd
 }
 

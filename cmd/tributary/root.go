@@ -29,7 +29,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringP("output", "o", "table", "output format: table or json")
-	root.AddCommand(newSplitCmd(), newLedgerCmd(), newServeCmd(), newTokenCmd(), newBalanceCmd(), newWithdrawCmd(), newJournalCmd(), newDemoCmd(), newMarketCmd(), newCollectionCmd())
+	root.AddCommand(newSplitCmd(), newLedgerCmd(), newServeCmd(), newTokenCmd(), newBalanceCmd(), newWithdrawCmd(), newJournalCmd(), newDemoCmd(), newMarketCmd(), newCollectionCmd(), newUsageCmd(), newFeeshareCmd())
 	return root
 }
 
