@@ -72,6 +72,11 @@ type Config struct {
 	// EventPoll is how often event streams look for events committed by
 	// other processes; zero is 200ms.
 	EventPoll time.Duration
+	// Ready are further conditions /readyz reports besides the store.
+	Ready []ReadyCheck
+	// Feeshare reads chain facts and verifies signed requests for the
+	// fee-share routes; nil makes those routes answer 503.
+	Feeshare FeeshareChain
 }
 
 // Server serves the API.

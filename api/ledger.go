@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"strconv"
@@ -66,8 +67,21 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *Call) error {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store unreachable"})
 		return nil
 	}
+	for _, c := range s.cfg.Ready {
+		if err := c.Check(r.Context()); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": c.Name + ": " + err.Error()})
+			return nil
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil
+}
+
+// ReadyCheck is one more condition /readyz reports, such as a chain
+// watcher that cannot reach its endpoint.
+type ReadyCheck struct {
+	Name  string
+	Check func(context.Context) error
 }
 
 // idempotencyKey returns the write's Idempotency-Key header.
