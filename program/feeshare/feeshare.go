@@ -1,0 +1,400 @@
+package feeshare
+
+import (
+	"math/bits"
+	"strconv"
+	"strings"
+
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+)
+
+// Program names the fee-share program's state and entries.
+const Program = "feeshare"
+
+// TotalBP is 100% in basis points.
+const TotalBP = 10000
+
+// Accounts. Fees come from the chain (external: it may go negative, it is
+// the outside world); the developer's share goes to the withdrawer's or
+// deployer's address account (Address.Account: 0x and lower-case hex); the
+// rest to the validators' account.
+const (
+	FeesAccount       = "@chain:fees"
+	ValidatorsAccount = "feeshare:validators"
+)
+
+// Limits.
+const (
+	// CostCreateMax bounds addr_derivation_cost_create so that 20 steps of
+	// it fit in a uint64 with room to spare.
+	CostCreateMax = 1 << 40
+	// sharesTextMax bounds the text of a developer share.
+	sharesTextMax = 32
+)
+
+// Errors of the rules. Each condition of the seed has its own.
+var (
+	ErrParams              = errcode.New("feeshare_params_invalid", "fee-share parameters are invalid")
+	ErrShares              = errcode.New("feeshare_shares_invalid", "developer shares must be 0 to 10000 basis points or an exact decimal 0 to 1")
+	ErrDisabled            = errcode.New("feeshare_disabled", "the fee-share module is disabled")
+	ErrAlreadyRegistered   = errcode.New("feeshare_already_registered", "the contract is registered already")
+	ErrNotRegistered       = errcode.New("feeshare_not_registered", "the contract is not registered")
+	ErrDeployerNoTx        = errcode.New("feeshare_deployer_no_account", "the deployer has sent no transaction")
+	ErrDeployerIsContract  = errcode.New("feeshare_deployer_is_contract", "the deployer is a contract, not an externally owned account")
+	ErrContractNoCode      = errcode.New("feeshare_contract_no_code", "the contract has no code")
+	ErrDerivation          = errcode.New("feeshare_derivation_mismatch", "the contract's address does not derive from the deployer through the nonces")
+	ErrContractZero        = errcode.New("feeshare_contract_zero", "the contract address is the zero address")
+	ErrAddressZero         = errcode.New("feeshare_address_zero", "an address is the zero address")
+	ErrWithdrawerIsDeploy  = errcode.New("feeshare_withdrawer_is_deployer", "the new withdrawer is the deployer")
+	ErrWithdrawerUnchanged = errcode.New("feeshare_withdrawer_unchanged", "the contract has this withdrawer already")
+	ErrNotDeployer         = errcode.New("feeshare_not_deployer", "only the contract's deployer may do this")
+	ErrExpired             = errcode.New("feeshare_request_expired", "the signed request has expired")
+	ErrReplay              = errcode.New("feeshare_request_replayed", "the request nonce was used before")
+	ErrAction              = errcode.New("feeshare_action_invalid", "the request's action is not register, update or cancel")
+	ErrBy                  = errcode.New("feeshare_by_invalid", "the actor is not the deployer nor an admin token")
+)
+
+// Params are the seed's parameters.
+type Params struct {
+	EnableRevenue            bool   `json:"enable_revenue"`
+	DeveloperSharesBP        uint64 `json:"developer_shares_bp"`
+	AddrDerivationCostCreate uint64 `json:"addr_derivation_cost_create"`
+}
+
+// DefaultParams are the seed's defaults: enabled, 50%, 50 gas per step.
+func DefaultParams() Params {
+	return Params{EnableRevenue: true, DeveloperSharesBP: 5000, AddrDerivationCostCreate: 50}
+}
+
+// Validate checks the share and the cost.
+//
+// Errors: ErrShares, ErrParams.
+func (p Params) Validate() error {
+	if p.DeveloperSharesBP > TotalBP {
+		return errcode.Errorf(ErrShares, "developer_shares_bp is %d; want 0 to %d", p.DeveloperSharesBP, TotalBP)
+	}
+	if p.AddrDerivationCostCreate > CostCreateMax {
+		return errcode.Errorf(ErrParams, "addr_derivation_cost_create is %d; at most %d is allowed", p.AddrDerivationCostCreate, uint64(CostCreateMax))
+	}
+	return nil
+}
+
+// GasCost is what a registration with n derivation steps costs: a flat
+// AddrDerivationCostCreate per step, as the seed charges.
+func (p Params) GasCost(n int) uint64 {
+	hi, lo := bits.Mul64(uint64(n), p.AddrDerivationCostCreate)
+	if hi != 0 {
+		return ^uint64(0) // unreachable with validated params and ≤ NoncesMax steps
+	}
+	return lo
+}
+
+// ParseShares reads a developer share: a whole number is basis points
+// ("5000" is 50%), a number with a decimal point is a fraction of one
+// ("0.5", "0.0125"; at most 4 significant decimals, since a share is a
+// whole number of basis points), and a number followed by % is percent
+// ("50%", "12.5%").
+//
+// Errors: ErrShares.
+func ParseShares(s string) (uint64, error) {
+	if s == "" || len(s) > sharesTextMax {
+		return 0, errcode.Errorf(ErrShares, "developer shares %.40q: want basis points (5000), a decimal (0.5) or percent (50%%)", s)
+	}
+	body, scale := s, 4 // digits after the point that make basis points
+	if b, ok := strings.CutSuffix(s, "%"); ok {
+		body, scale = b, 2
+	} else if !strings.Contains(s, ".") {
+		body, scale = s, 0
+	}
+	whole, frac, hasPoint := strings.Cut(body, ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" || hasPoint && frac == "" {
+		return 0, errcode.Errorf(ErrShares, "developer shares %q: want basis points (5000), a decimal (0.5) or percent (50%%)", s)
+	}
+	frac = strings.TrimRight(frac, "0")
+	if len(frac) > scale {
+		return 0, errcode.Errorf(ErrShares, "developer shares %q are not a whole number of basis points", s)
+	}
+	digits := strings.TrimLeft(whole+frac+strings.Repeat("0", scale-len(frac)), "0")
+	if len(digits) > 5 {
+		return 0, errcode.Errorf(ErrShares, "developer shares %q are more than 100%%", s)
+	}
+	bp := uint64(0)
+	if digits != "" {
+		n, err := strconv.ParseUint(digits, 10, 64)
+		if err != nil {
+			return 0, errcode.Errorf(ErrShares, "developer shares %q: %v", s, err)
+		}
+		bp = n
+	}
+	if bp > TotalBP {
+		return 0, errcode.Errorf(ErrShares, "developer shares %q are %d basis points; at most %d (100%%)", s, bp, TotalBP)
+	}
+	return bp, nil
+}
+
+// FormatShares writes basis points as an exact decimal fraction of one,
+// the seed's sdk.Dec reading ("0.5" for 5000).
+func FormatShares(bp uint64) string {
+	s := strconv.FormatUint(bp/TotalBP, 10)
+	if r := bp % TotalBP; r != 0 {
+		f := strconv.FormatUint(r, 10)
+		s += "." + strings.TrimRight(strings.Repeat("0", 4-len(f))+f, "0")
+	}
+	return s
+}
+
+// Registration is a registered contract: the seed's Revenue, with who
+// acted (the deployer by signature, or an admin token on its behalf).
+type Registration struct {
+	Contract   Address  `json:"contract"`
+	Deployer   Address  `json:"deployer"`
+	Withdrawer *Address `json:"withdrawer,omitempty"` // nil: fees go to the deployer
+	Nonces     []uint64 `json:"nonces,omitempty"`
+	By         string   `json:"by"` // "deployer", "admin:<token id>" or "genesis"
+}
+
+// Payee is the account of whoever receives the developer share.
+func (r Registration) Payee() Address {
+	if r.Withdrawer != nil {
+		return *r.Withdrawer
+	}
+	return r.Deployer
+}
+
+// Actors recorded in a registration.
+const (
+	ByDeployer = "deployer"
+	byAdmin    = "admin:"
+	byGenesis  = "genesis"
+)
+
+// ByAdmin names an admin token acting on a deployer's behalf.
+func ByAdmin(tokenID string) string { return byAdmin + tokenID }
+
+func checkBy(by string) error {
+	if by == ByDeployer || strings.HasPrefix(by, byAdmin) && len(by) > len(byAdmin) && len(by) <= 128 {
+		return nil
+	}
+	return errcode.Errorf(ErrBy, "actor %.40q: want %q or %q and a token ID", by, ByDeployer, byAdmin)
+}
+
+// Actions of a Request.
+const (
+	ActionRegister = "register"
+	ActionUpdate   = "update"
+	ActionCancel   = "cancel"
+)
+
+// ValidateRequest is the seed's stateless validation of a message of
+// req.Action (register, update or cancel).
+//
+// Errors: ErrAction, ErrContractZero, ErrAddressZero, ErrNoncesEmpty,
+// ErrNoncesMax, ErrWithdrawerIsDeploy.
+func ValidateRequest(req Request) error {
+	switch req.Action {
+	case ActionRegister, ActionUpdate, ActionCancel:
+	default:
+		return errcode.Errorf(ErrAction, "action %.40q: want %s, %s or %s", req.Action, ActionRegister, ActionUpdate, ActionCancel)
+	}
+	if req.Contract.IsZero() {
+		return errcode.Errorf(ErrContractZero, "contract address is the zero address; want the registered contract")
+	}
+	if req.Deployer.IsZero() {
+		return errcode.Errorf(ErrAddressZero, "deployer address is the zero address")
+	}
+	if req.Withdrawer != nil && req.Withdrawer.IsZero() {
+		return errcode.Errorf(ErrAddressZero, "withdrawer address is the zero address; money sent there is lost (leave it empty to pay the deployer)")
+	}
+	switch req.Action {
+	case ActionRegister:
+		if len(req.Nonces) == 0 {
+			return errcode.Errorf(ErrNoncesEmpty, "nonces are empty; want the CREATE nonces from the deployer to the contract")
+		}
+		if len(req.Nonces) > NoncesMax {
+			return errcode.Errorf(ErrNoncesMax, "%d nonces given; at most %d derivation steps are allowed", len(req.Nonces), NoncesMax)
+		}
+	case ActionUpdate:
+		// The seed refuses this statelessly for update (MsgUpdateRevenue),
+		// while register quietly stores it as empty.
+		if req.Withdrawer != nil && *req.Withdrawer == req.Deployer {
+			return errcode.Errorf(ErrWithdrawerIsDeploy, "withdrawer %s is the deployer; leave it empty to pay the deployer", req.Withdrawer.Bech32())
+		}
+	}
+	return nil
+}
+
+// CheckRegister checks a registration against the parameters, the
+// existing registration (nil when none) and the chain's facts, in the
+// seed's order, and returns what to store.
+//
+// Errors: ErrDisabled, ErrAlreadyRegistered, ErrDeployerNoTx,
+// ErrDeployerIsContract, ErrContractNoCode, ErrDerivation, and those of
+// ValidateRequest and DeriveCreate.
+func CheckRegister(p Params, existing *Registration, req Request, f Facts, by string) (Registration, error) {
+	if err := ValidateRequest(req); err != nil {
+		return Registration{}, err
+	}
+	if req.Action != ActionRegister {
+		return Registration{}, errcode.Errorf(ErrAction, "action is %q; a registration is %q", req.Action, ActionRegister)
+	}
+	if !p.EnableRevenue {
+		return Registration{}, errcode.Errorf(ErrDisabled, "the fee-share module is disabled; registrations are refused")
+	}
+	if existing != nil {
+		return Registration{}, errcode.Errorf(ErrAlreadyRegistered, "contract %s is registered already (deployer %s)", req.Contract.Hex(), existing.Deployer.Bech32())
+	}
+	if f.DeployerNonce == 0 {
+		return Registration{}, errcode.Errorf(ErrDeployerNoTx, "deployer %s has sent no transaction (at block %d); it cannot have deployed anything", req.Deployer.Hex(), f.Head)
+	}
+	if f.DeployerHasCode {
+		return Registration{}, errcode.Errorf(ErrDeployerIsContract, "deployer %s has code; the deployer must be an externally owned account (register through the EOA that deployed the first factory)", req.Deployer.Hex())
+	}
+	if !f.ContractHasCode {
+		return Registration{}, errcode.Errorf(ErrContractNoCode, "contract %s has no code (at block %d); it is not deployed, or it self-destructed", req.Contract.Hex(), f.Head)
+	}
+	derived, err := DeriveCreate(req.Deployer, req.Nonces)
+	if err != nil {
+		return Registration{}, err
+	}
+	if derived != req.Contract {
+		return Registration{}, errcode.Errorf(ErrDerivation, "deployer %s with nonces [%s] derives %s, not contract %s", req.Deployer.Hex(), FormatNonces(req.Nonces), derived.Hex(), req.Contract.Hex())
+	}
+	reg := Registration{Contract: req.Contract, Deployer: req.Deployer, Nonces: append([]uint64(nil), req.Nonces...), By: by}
+	if req.Withdrawer != nil && *req.Withdrawer != req.Deployer {
+		w := *req.Withdrawer
+		reg.Withdrawer = &w
+	}
+	return reg, nil
+}
+
+// CheckUpdate checks a withdrawer update and returns the registration as
+// it becomes. Following Evmos, an empty withdrawer pays the deployer again,
+// and setting the withdrawer the contract has already is refused.
+//
+// Errors: ErrDisabled, ErrNotRegistered, ErrNotDeployer,
+// ErrWithdrawerUnchanged, and those of ValidateRequest.
+func CheckUpdate(p Params, existing *Registration, req Request, by string) (Registration, error) {
+	if err := ValidateRequest(req); err != nil {
+		return Registration{}, err
+	}
+	if req.Action != ActionUpdate {
+		return Registration{}, errcode.Errorf(ErrAction, "action is %q; an update is %q", req.Action, ActionUpdate)
+	}
+	reg, err := checkExisting(p, existing, req)
+	if err != nil {
+		return Registration{}, err
+	}
+	var next *Address
+	if req.Withdrawer != nil && *req.Withdrawer != req.Deployer {
+		w := *req.Withdrawer
+		next = &w
+	}
+	if (next == nil) == (reg.Withdrawer == nil) && (next == nil || *next == *reg.Withdrawer) {
+		return Registration{}, errcode.Errorf(ErrWithdrawerUnchanged, "contract %s already pays %s", req.Contract.Hex(), reg.Payee().Bech32())
+	}
+	reg.Withdrawer = next
+	reg.By = by
+	return reg, nil
+}
+
+// CheckCancel checks a cancellation.
+//
+// Errors: ErrDisabled, ErrNotRegistered, ErrNotDeployer, and those of
+// ValidateRequest.
+func CheckCancel(p Params, existing *Registration, req Request) (Registration, error) {
+	if err := ValidateRequest(req); err != nil {
+		return Registration{}, err
+	}
+	if req.Action != ActionCancel {
+		return Registration{}, errcode.Errorf(ErrAction, "action is %q; a cancellation is %q", req.Action, ActionCancel)
+	}
+	return checkExisting(p, existing, req)
+}
+
+func checkExisting(p Params, existing *Registration, req Request) (Registration, error) {
+	if !p.EnableRevenue {
+		return Registration{}, errcode.Errorf(ErrDisabled, "the fee-share module is disabled; %ss are refused", req.Action)
+	}
+	if existing == nil {
+		return Registration{}, errcode.Errorf(ErrNotRegistered, "contract %s is not registered", req.Contract.Hex())
+	}
+	if existing.Deployer != req.Deployer {
+		return Registration{}, errcode.Errorf(ErrNotDeployer, "contract %s was registered by deployer %s, not %s", req.Contract.Hex(), existing.Deployer.Bech32(), req.Deployer.Bech32())
+	}
+	return *existing, nil
+}
+
+// Split divides a transaction's fee: floor(fee × bp / 10000) to the
+// developer, the rest to the validators; the two always sum to fee.
+func Split(fee money.Amount, bp uint64) (developer, validators money.Amount) {
+	if bp > TotalBP {
+		panic("feeshare: developer share above 100%") // params are validated when set
+	}
+	developer, _, err := fee.MulDiv(bp, TotalBP)
+	if err != nil {
+		panic(err) // bp ≤ TotalBP: the quotient is at most fee
+	}
+	validators, err = fee.Sub(developer)
+	if err != nil {
+		panic(err)
+	}
+	return developer, validators
+}
+
+// Fee is gasUsed × effectiveGasPrice.
+//
+// Errors: money.ErrOverflow.
+func Fee(tx Tx) (money.Amount, error) {
+	fee, _, err := tx.EffectiveGasPrice.MulDiv(tx.GasUsed, 1)
+	if err != nil {
+		return money.Zero, errcode.Errorf(money.ErrOverflow, "tx %s: gas used %d × effective gas price %s exceeds 2^256-1: %v", tx.Hash.Hex(), tx.GasUsed, tx.EffectiveGasPrice, err)
+	}
+	return fee, nil
+}
+
+// TxPostings returns the postings of one transaction's fee, given the
+// registration of its target (nil when it has none): the developer's share
+// to the payee and the rest to the validators, or all to the validators
+// for a failed transaction, a contract creation, an unregistered target or
+// a disabled module. No postings when the fee is zero.
+//
+// Errors: those of Fee.
+func TxPostings(p Params, reg *Registration, b BlockRef, tx Tx, currency string) ([]ledger.Posting, error) {
+	fee, err := Fee(tx)
+	if err != nil || fee.IsZero() {
+		return nil, err
+	}
+	prefix := "feeshare:block " + strconv.FormatUint(b.Number, 10) + " " + b.Hash.Hex()[:18] + "… → tx " + tx.Hash.Hex()
+	why := ""
+	switch {
+	case !tx.Success:
+		why = "failed"
+	case tx.To == nil:
+		why = "contract creation"
+	case !p.EnableRevenue:
+		why = "module disabled"
+	case reg == nil:
+		why = "unregistered target " + tx.To.Hex()
+	}
+	if why != "" {
+		return []ledger.Posting{{From: FeesAccount, To: ValidatorsAccount, Currency: currency, Amount: fee, Path: prefix + " (" + why + ") → all to validators"}}, nil
+	}
+	dev, val := Split(fee, p.DeveloperSharesBP)
+	var ps []ledger.Posting
+	payee := reg.Payee()
+	role := "deployer"
+	if reg.Withdrawer != nil {
+		role = "withdrawer"
+	}
+	if !dev.IsZero() {
+		ps = append(ps, ledger.Posting{From: FeesAccount, To: payee.Account(), Currency: currency, Amount: dev,
+			Path: prefix + " → contract " + reg.Contract.Hex() + " → developer " + FormatShares(p.DeveloperSharesBP) + " → " + role + " " + payee.Account()})
+	}
+	if !val.IsZero() {
+		ps = append(ps, ledger.Posting{From: FeesAccount, To: ValidatorsAccount, Currency: currency, Amount: val,
+			Path: prefix + " → contract " + reg.Contract.Hex() + " → validators remainder"})
+	}
+	return ps, nil
+}
