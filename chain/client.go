@@ -8,10 +8,12 @@ package chain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -46,6 +48,9 @@ var (
 	// while it was being read, and the read is tried again.
 	ErrInconsistent = errcode.New("chain_inconsistent", "the chain changed while it was read")
 )
+
+// errNotFound is a block the chain does not have (any more).
+var errNotFound = errors.New("no such block")
 
 // Backend is what the client needs of a JSON-RPC endpoint. go-ethereum's
 // *ethclient.Client and the simulated backend's client both satisfy it.
@@ -163,6 +168,10 @@ func (c *Client) hashAt(ctx context.Context, number uint64) (feeshare.Hash, erro
 	ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
 	defer cancel()
 	h, err := c.b.HeaderByNumber(ctx, new(big.Int).SetUint64(number))
+	if errors.Is(err, ethereum.NotFound) {
+		// Not an endpoint failure: the chain is shorter now.
+		return feeshare.Hash{}, fmt.Errorf("block %d: %w", number, errNotFound)
+	}
 	if err != nil {
 		return feeshare.Hash{}, endpointErr(fmt.Sprintf("eth_getBlockByNumber(%d)", number), err)
 	}
