@@ -59,6 +59,9 @@ func ParseAddress(s string) (Address, error) {
 		}
 		return a, nil
 	}
+	if len(s) == 40 && strings.Trim(s, "0123456789abcdefABCDEF") == "" {
+		return a, errcode.Errorf(ErrAddress, "address %q lacks the 0x prefix", s)
+	}
 	if strings.Contains(s, "1") && len(s) >= 8 {
 		hrp, data, err := bech32Decode(s)
 		if err != nil {
