@@ -1,0 +1,504 @@
+package usage
+
+import (
+	"cmp"
+	"fmt"
+	"math/bits"
+	"slices"
+
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/split"
+)
+
+// History is what a close needs of earlier epochs, per participant slot.
+// Columns are indexed by slot; a column shorter than the participants (or
+// missing) counts as zeros, which is what a newly registered participant has.
+type History struct {
+	Streak   []uint64   `json:"streak,omitempty"`   // consecutive epochs at or above the tier threshold
+	Smoothed []uint64   `json:"smoothed,omitempty"` // decay smoothing: the last smoothed score
+	Past     [][]uint64 `json:"past,omitempty"`     // rolling smoothing: Past[k][i] is slot i's base score k+1 epochs ago
+}
+
+func at(col []uint64, i int) uint64 {
+	if i < len(col) {
+		return col[i]
+	}
+	return 0
+}
+
+// Input is everything the close of one epoch depends on. Participants are
+// in slot order (registration order), which is also the order receivers
+// are listed in every allocation, so ties go to the earlier registration.
+type Input struct {
+	Epoch    uint64
+	Config   Config   // the configuration in force for the epoch
+	IDs      []string // participant IDs by slot
+	Category []string // participant categories by slot
+	Active   []bool   // false for deregistered participants: they score nothing
+	// Counts[m][i] is slot i's count of metric m (config order) in the
+	// epoch; a missing or short column counts as zeros.
+	Counts  [][]uint64
+	History History      // as left by the previous epoch's close
+	Revenue money.Amount // platform revenue recorded in the epoch
+	CarryIn money.Amount // left over from the previous epoch
+	Funding money.Amount // what the funding account holds: the pool never exceeds it
+}
+
+// Why a participant was not paid.
+const (
+	reasonNone uint8 = iota
+	reasonInactive
+	reasonNoScore
+	reasonMinScore
+	reasonMinUsers
+	reasonCategory
+)
+
+var reasonText = [...]string{"", "deregistered", "no score", "below min_score_bp", "below min_active_users", "category not configured"}
+
+// Outcome is the result of closing an epoch: amounts per slot, the pool's
+// accounting, the history the next close needs, and every intermediate
+// column the statement shows.
+type Outcome struct {
+	in *Input
+
+	Target    money.Amount // what the pool rules ask for, carry-in included
+	Pool      money.Amount // what is handed out or carried: min(Target, Funding)
+	Shortfall money.Amount // Target - Pool: unfunded, reported, never overdrawn
+	Paid      money.Amount // sum of Amounts
+	CarryOut  money.Amount // Pool - Paid: stays in the funding account for the next epoch
+	Cap       money.Amount // the cap on one participant, when configured
+
+	Totals, Medians, ClipAt []uint64 // per metric
+	Base, Smoothed, Score   []uint64 // per slot
+	Streak, Multiplier      []uint64 // per slot
+	Weight                  []uint64 // per slot: the formula's weight (score, or its square root)
+	Rank                    []uint32 // ranked_decay: 1-based rank, 0 when unranked
+	Reason                  []uint8
+	Amounts                 []money.Amount
+	Next                    History
+	Notes                   []string // pool-level facts: empty categories, everyone capped, scaled ladders
+}
+
+// Isqrt returns the integer square root of x: the largest r with r*r <= x.
+func Isqrt(x uint64) uint64 {
+	if x < 2 {
+		return x
+	}
+	// Newton's method from an over-estimate 2^ceil(bits/2) decreases
+	// monotonically to the floor of the root.
+	r := uint64(1) << ((bits.Len64(x) + 1) / 2)
+	for {
+		next := (r + x/r) / 2
+		if next >= r {
+			return r
+		}
+		r = next
+	}
+}
+
+// mulDiv64 returns floor(a*b/d) for a result known to fit in 64 bits.
+func mulDiv64(a, b, d uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	q, _ := bits.Div64(hi, lo, d)
+	return q
+}
+
+// contribution is one metric's part of a score: weight_bp × count/total ×
+// ScoreUnit, rounded down.
+func contribution(count, total, weightBP uint64) uint64 {
+	if count == 0 || total == 0 || weightBP == 0 {
+		return 0
+	}
+	return mulDiv64(count, weightBP*ScoreUnit, total)
+}
+
+// PoolTarget returns what a configuration's pool rules ask for from the
+// epoch's revenue, before carry-over and funding.
+func PoolTarget(p Pool, revenue money.Amount) (money.Amount, error) {
+	switch p.Kind {
+	case PoolFixedPercentage:
+		q, _, err := revenue.MulDiv(p.PercentBP, TotalBP)
+		return q, err
+	case PoolFixedAmount:
+		return p.Amount, nil
+	case PoolDynamic:
+		var sum, lower money.Amount
+		for _, b := range p.Bands {
+			upper := b.UpTo
+			if upper.IsZero() || revenue.Cmp(upper) < 0 {
+				upper = revenue
+			}
+			if upper.Cmp(lower) <= 0 {
+				break
+			}
+			slice, _ := upper.Sub(lower)
+			part, _, err := slice.MulDiv(b.RateBP, TotalBP)
+			if err != nil {
+				return money.Zero, err
+			}
+			if sum, err = sum.Add(part); err != nil {
+				return money.Zero, err
+			}
+			lower = upper
+		}
+		return sum, nil
+	}
+	return money.Zero, errcode.Errorf(ErrConfig, "pool.kind %q is unknown", p.Kind)
+}
+
+// Close computes the close of an epoch. It is pure and deterministic: the
+// same Input always gives the same Outcome and the same statement bytes.
+//
+// Errors: money.ErrOverflow when the pool does not fit in 256 bits, and an
+// internal error for inconsistent input columns (a programmer error).
+func Close(in *Input) (*Outcome, error) {
+	n := len(in.IDs)
+	cfg := in.Config
+	if len(in.Category) != n || len(in.Active) != n {
+		return nil, fmt.Errorf("usage: close input has %d IDs, %d categories, %d active flags", n, len(in.Category), len(in.Active))
+	}
+	if len(in.Counts) > len(cfg.Metrics) {
+		return nil, fmt.Errorf("usage: close input has %d count columns for %d metrics", len(in.Counts), len(cfg.Metrics))
+	}
+	o := &Outcome{in: in}
+	M := len(cfg.Metrics)
+	o.Totals, o.Medians, o.ClipAt = make([]uint64, M), make([]uint64, M), make([]uint64, M)
+
+	// 1. Clip each metric at its multiple of the epoch's median, then total it.
+	var scratch []uint64
+	for m, metric := range cfg.Metrics {
+		col := in.column(m)
+		if metric.ClipBP != 0 {
+			scratch = scratch[:0]
+			for i, c := range col {
+				if c > 0 && in.Active[i] {
+					scratch = append(scratch, c)
+				}
+			}
+			if len(scratch) > 0 {
+				slices.Sort(scratch)
+				o.Medians[m] = scratch[(len(scratch)-1)/2] // the lower median: an integer, always one of the counts
+				o.ClipAt[m] = mulDiv64(o.Medians[m], metric.ClipBP, TotalBP)
+			}
+		}
+		var total uint64
+		for i, c := range col {
+			if in.Active[i] {
+				total += o.clipped(m, c)
+			}
+		}
+		o.Totals[m] = total
+	}
+
+	// 2. Score: weighted shares, smoothed, multiplied by the tier reached.
+	o.Base, o.Smoothed, o.Score = make([]uint64, n), make([]uint64, n), make([]uint64, n)
+	o.Streak, o.Multiplier, o.Weight = make([]uint64, n), make([]uint64, n), make([]uint64, n)
+	o.Reason, o.Amounts = make([]uint8, n), make([]money.Amount, n)
+	sm := cfg.Smoothing
+	var pastCols int
+	switch sm.Kind {
+	case SmoothingRolling:
+		pastCols = int(sm.Epochs) - 1
+		o.Next.Past = make([][]uint64, pastCols)
+		for k := range o.Next.Past {
+			o.Next.Past[k] = make([]uint64, n)
+		}
+	case SmoothingDecay:
+		o.Next.Smoothed = o.Smoothed
+	}
+	tierMetric := -1
+	if cfg.Tier != nil {
+		tierMetric, _ = cfg.MetricIndex(cfg.Tier.Metric)
+		o.Next.Streak = o.Streak
+	}
+	usersMetric := -1
+	if cfg.Qualify.ActiveUsersMetric != "" {
+		usersMetric, _ = cfg.MetricIndex(cfg.Qualify.ActiveUsersMetric)
+	}
+	cols := make([][]uint64, M)
+	for m := range cols {
+		cols[m] = in.column(m)
+	}
+	minScore := cfg.Qualify.MinScoreBP * ScoreUnit
+	for i := 0; i < n; i++ {
+		o.Multiplier[i] = TotalBP
+		if !in.Active[i] {
+			o.Reason[i] = reasonInactive
+			continue
+		}
+		var base uint64
+		for m, metric := range cfg.Metrics {
+			base += contribution(o.clipped(m, at(cols[m], i)), o.Totals[m], metric.WeightBP)
+		}
+		o.Base[i] = base
+		smoothed := base
+		switch sm.Kind {
+		case SmoothingRolling:
+			sum := base
+			for k := 0; k < pastCols; k++ {
+				if k < len(in.History.Past) {
+					sum += at(in.History.Past[k], i)
+				}
+			}
+			smoothed = sum / sm.Epochs
+			if pastCols > 0 {
+				o.Next.Past[0][i] = base
+				for k := 1; k < pastCols; k++ {
+					if k-1 < len(in.History.Past) {
+						o.Next.Past[k][i] = at(in.History.Past[k-1], i)
+					}
+				}
+			}
+		case SmoothingDecay:
+			prev := at(in.History.Smoothed, i)
+			hi1, lo1 := bits.Mul64(base, TotalBP-sm.DecayBP)
+			hi2, lo2 := bits.Mul64(prev, sm.DecayBP)
+			lo, c := bits.Add64(lo1, lo2, 0)
+			hi := hi1 + hi2 + c
+			smoothed, _ = bits.Div64(hi, lo, TotalBP)
+		}
+		o.Smoothed[i] = smoothed
+		score := smoothed
+		if tierMetric >= 0 {
+			if at(cols[tierMetric], i) >= cfg.Tier.Threshold {
+				o.Streak[i] = at(in.History.Streak, i) + 1
+			}
+			for _, l := range cfg.Tier.Levels {
+				if o.Streak[i] >= l.Epochs {
+					o.Multiplier[i] = l.MultiplierBP
+				}
+			}
+			score = mulDiv64(smoothed, o.Multiplier[i], TotalBP)
+		}
+		o.Score[i] = score
+		switch {
+		case score == 0:
+			o.Reason[i] = reasonNoScore
+		case score < minScore:
+			o.Reason[i] = reasonMinScore
+		case usersMetric >= 0 && at(cols[usersMetric], i) < cfg.Qualify.MinActiveUsers:
+			o.Reason[i] = reasonMinUsers
+		}
+		if o.Reason[i] == reasonNone {
+			o.Weight[i] = score
+			if cfg.Formula.Kind == Quadratic {
+				o.Weight[i] = Isqrt(score)
+			}
+		}
+	}
+
+	// 3. The pool: what the rules ask for plus the carry-over, never more
+	// than the funding account holds.
+	target, err := PoolTarget(cfg.Pool, in.Revenue)
+	if err != nil {
+		return nil, err
+	}
+	if o.Target, err = target.Add(in.CarryIn); err != nil {
+		return nil, err
+	}
+	o.Pool = o.Target
+	if o.Pool.Cmp(in.Funding) > 0 {
+		o.Pool = in.Funding
+	}
+	o.Shortfall, _ = o.Target.Sub(o.Pool)
+	capped := cfg.CapBP > 0
+	if capped {
+		o.Cap, _, _ = o.Pool.MulDiv(cfg.CapBP, TotalBP)
+	}
+
+	// 4. Hand it out.
+	var alloc allocator
+	switch cfg.Formula.Kind {
+	case ProRata, Quadratic:
+		members := make([]int, 0, n)
+		for i := 0; i < n; i++ {
+			if o.Weight[i] > 0 {
+				members = append(members, i)
+			}
+		}
+		if left := alloc.capped(o, o.Pool, members, o.Weight, capped); !left.IsZero() && len(members) > 0 {
+			o.Notes = append(o.Notes, "every qualified participant reached the cap; the rest is carried")
+		}
+	case CategoryWeighted:
+		cats := cfg.Formula.Categories
+		index := make(map[string]int, len(cats))
+		shares := make([]uint64, len(cats))
+		for c, cat := range cats {
+			index[cat.Name], shares[c] = c, cat.ShareBP
+		}
+		members := make([][]int, len(cats))
+		for i := 0; i < n; i++ {
+			if o.Weight[i] == 0 {
+				continue
+			}
+			c, ok := index[in.Category[i]]
+			if !ok {
+				o.Reason[i], o.Weight[i] = reasonCategory, 0
+				continue
+			}
+			members[c] = append(members[c], i)
+		}
+		parts, err := split.Allocate(o.Pool, shares)
+		if err != nil {
+			return nil, err
+		}
+		for c, part := range parts {
+			if len(members[c]) == 0 && !part.IsZero() {
+				o.Notes = append(o.Notes, "category "+cats[c].Name+" has no qualified participant; its "+part.String()+" is carried")
+			}
+			alloc.capped(o, part, members[c], o.Weight, capped)
+		}
+	case RankedDecay:
+		o.ranked(&alloc, capped)
+	}
+
+	// 5. Account for every unit: paid + carried = pool.
+	for _, a := range o.Amounts {
+		if o.Paid, err = o.Paid.Add(a); err != nil {
+			panic("usage: payouts overflow the pool") // they are parts of the pool
+		}
+	}
+	if o.CarryOut, err = o.Pool.Sub(o.Paid); err != nil {
+		panic(fmt.Sprintf("usage: paid %s out of a pool of %s", o.Paid, o.Pool)) // a broken invariant: stop
+	}
+	return o, nil
+}
+
+// column returns metric m's counts, or nil.
+func (in *Input) column(m int) []uint64 {
+	if m < len(in.Counts) {
+		return in.Counts[m]
+	}
+	return nil
+}
+
+// clipped returns a count after metric m's outlier clipping.
+func (o *Outcome) clipped(m int, c uint64) uint64 {
+	if o.in.Config.Metrics[m].ClipBP != 0 && o.Medians[m] > 0 && c > o.ClipAt[m] {
+		return o.ClipAt[m]
+	}
+	return c
+}
+
+// allocator holds buffers reused between allocations.
+type allocator struct {
+	shares  []uint64
+	parts   []money.Amount
+	scratch split.Scratch
+}
+
+// capped hands total out over members by their weights, by largest
+// remainder. With a cap, a member whose part would exceed its headroom
+// (the cap less what it has already) gets exactly its headroom, and the
+// rest is handed out again over the others, until nobody exceeds it. It
+// returns what could not be handed out (no members, or everyone capped).
+func (a *allocator) capped(o *Outcome, total money.Amount, members []int, weights []uint64, capped bool) money.Amount {
+	set := members
+	if capped {
+		set = append([]int(nil), members...)
+	}
+	for len(set) > 0 && !total.IsZero() {
+		if cap(a.shares) < len(set) {
+			a.shares, a.parts = make([]uint64, len(set)), make([]money.Amount, len(set))
+		}
+		shares, parts := a.shares[:len(set)], a.parts[:len(set)]
+		for j, i := range set {
+			shares[j] = weights[i]
+		}
+		if err := split.AllocateInto(parts, total, shares, &a.scratch); err != nil {
+			panic(err) // weights are positive and their sum fits in 64 bits (see ScoreUnit)
+		}
+		over := 0
+		if capped {
+			for j, i := range set {
+				if parts[j].Cmp(o.headroom(i)) > 0 {
+					over++
+				}
+			}
+		}
+		if over == 0 {
+			for j, i := range set {
+				o.Amounts[i], _ = o.Amounts[i].Add(parts[j])
+			}
+			return money.Zero
+		}
+		// Fix the members over the cap at it, and share the rest again.
+		keep := set[:0]
+		for j, i := range set {
+			if h := o.headroom(i); parts[j].Cmp(h) > 0 {
+				o.Amounts[i] = o.Cap
+				total, _ = total.Sub(h)
+			} else {
+				keep = append(keep, i)
+			}
+		}
+		set = keep
+	}
+	return total
+}
+
+func (o *Outcome) headroom(i int) money.Amount {
+	h, _ := o.Cap.Sub(o.Amounts[i])
+	return h
+}
+
+// ranked pays the App Mining ladder: the top participant gets decay_bp of
+// the pool, the next decay_bp of what remains, and so on; what remains at
+// the end is carried, or spread over the ranked participants in proportion
+// to their ladder amounts.
+func (o *Outcome) ranked(alloc *allocator, capped bool) {
+	f := o.in.Config.Formula
+	order := make([]int, 0, len(o.Weight))
+	for i, w := range o.Weight {
+		if w > 0 {
+			order = append(order, i)
+		}
+	}
+	ids := o.in.IDs
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(o.Score[b], o.Score[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(ids[a], ids[b])
+	})
+	if f.Ranks > 0 && uint64(len(order)) > f.Ranks {
+		order = order[:f.Ranks]
+	}
+	o.Rank = make([]uint32, len(o.Weight))
+	remaining := o.Pool
+	for k, i := range order {
+		o.Rank[i] = uint32(k + 1)
+		rung, _, _ := remaining.MulDiv(f.DecayBP, TotalBP)
+		if capped && rung.Cmp(o.Cap) > 0 {
+			rung = o.Cap
+		}
+		o.Amounts[i] = rung
+		remaining, _ = remaining.Sub(rung)
+	}
+	if f.remainder() != RemainderSpread || remaining.IsZero() || len(order) == 0 {
+		return
+	}
+	// Spread by ladder amounts. Allocation weights are 64-bit: when the
+	// ladder's sum does not fit, every amount is shifted right by the same
+	// number of bits, which keeps the proportions to within that rounding.
+	var sum money.Amount
+	for _, i := range order {
+		sum, _ = sum.Add(o.Amounts[i])
+	}
+	shift := max(sum.Uint256().BitLen()-63, 0)
+	if shift > 0 {
+		o.Notes = append(o.Notes, fmt.Sprintf("ladder amounts shifted right by %d bits to serve as spread weights", shift))
+	}
+	members := make([]int, 0, len(order))
+	ladder := make([]uint64, len(o.Weight))
+	for _, i := range order {
+		w := o.Amounts[i].Uint256()
+		w.Rsh(w, uint(shift))
+		if ladder[i] = w.Uint64(); ladder[i] > 0 {
+			members = append(members, i)
+		}
+	}
+	alloc.capped(o, remaining, members, ladder, capped)
+}
