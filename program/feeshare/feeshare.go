@@ -135,14 +135,15 @@ func ParseShares(s string) (uint64, error) {
 }
 
 // FormatShares writes basis points as an exact decimal fraction of one,
-// the seed's sdk.Dec reading ("0.5" for 5000).
+// the seed's sdk.Dec reading ("0.5" for 5000, "1.0" for 10000: always with
+// a point, since a whole number reads as basis points).
 func FormatShares(bp uint64) string {
-	s := strconv.FormatUint(bp/TotalBP, 10)
-	if r := bp % TotalBP; r != 0 {
-		f := strconv.FormatUint(r, 10)
-		s += "." + strings.TrimRight(strings.Repeat("0", 4-len(f))+f, "0")
+	s := strconv.FormatUint(bp/TotalBP, 10) + "."
+	f := strconv.FormatUint(bp%TotalBP, 10)
+	if f = strings.TrimRight(strings.Repeat("0", 4-len(f))+f, "0"); f == "" {
+		f = "0"
 	}
-	return s
+	return s + f
 }
 
 // Registration is a registered contract: the seed's Revenue, with who
