@@ -152,6 +152,23 @@ func (c *Client) Signer(req feeshare.Request, sig []byte) (feeshare.Address, err
 	return Recover(req, sig)
 }
 
+// Verify checks that sig is the request's deployer's signature over req:
+// what the fee-share routes require before a deployer's register, update
+// or cancel.
+//
+// Errors: feeshare.ErrNotDeployer for a signature by another key (or over
+// other fields), and those of Signer.
+func (c *Client) Verify(req feeshare.Request, sig []byte) error {
+	signer, err := c.Signer(req, sig)
+	if err != nil {
+		return err
+	}
+	if signer != req.Deployer {
+		return errcode.Errorf(feeshare.ErrNotDeployer, "the request is signed by %s, not by the deployer %s (or it was signed over other fields)", signer.Hex(), req.Deployer.Hex())
+	}
+	return nil
+}
+
 // head returns the chain's head block number.
 func (c *Client) head(ctx context.Context) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
