@@ -5,10 +5,13 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"math/big"
+	"math/rand"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/tributary-ledger/tributary/engine"
@@ -472,5 +475,212 @@ func TestRestart(t *testing.T) {
 	w3 := l2.watcher(t, s.sim.Client, cfg)
 	if n, err := w3.Step(ctx); err != nil || n != 0 {
 		t.Errorf("Step on an up-to-date store = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// flaky is an endpoint whose calls fail at random, as a remote node that
+// drops connections does. It has no eth_getBlockReceipts, so the client
+// reads receipts one by one through it.
+type flaky struct {
+	Backend
+	rnd   *rand.Rand
+	fails int
+	mu    sync.Mutex
+	down  bool // every call fails
+}
+
+func (f *flaky) err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down || f.rnd.Intn(100) < 30 {
+		f.fails++
+		return errors.New("dial tcp 127.0.0.1:8545: connection refused")
+	}
+	return nil
+}
+
+func (f *flaky) BlockNumber(ctx context.Context) (uint64, error) {
+	if err := f.err(); err != nil {
+		return 0, err
+	}
+	return f.Backend.BlockNumber(ctx)
+}
+
+func (f *flaky) BlockByNumber(ctx context.Context, n *big.Int) (*types.Block, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Backend.BlockByNumber(ctx, n)
+}
+
+func (f *flaky) HeaderByNumber(ctx context.Context, n *big.Int) (*types.Header, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Backend.HeaderByNumber(ctx, n)
+}
+
+func (f *flaky) TransactionReceipt(ctx context.Context, h common.Hash) (*types.Receipt, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Backend.TransactionReceipt(ctx, h)
+}
+
+// TestEndpointErrors: with a third of the endpoint's calls failing, every
+// failed Step is a typed error reported by Ready, the cursor never moves
+// past a block it could not read, and the end result is exact.
+func TestEndpointErrors(t *testing.T) {
+	ctx := context.Background()
+	l := newLedger(t)
+	s := registered(t, l)
+	for i := range 10 {
+		s.send(t, s.user, s.path.Contract, i%4 == 0)
+		s.send(t, s.other, s.path.Contract, false)
+		s.sim.Commit()
+	}
+	head := s.mustHead(t)
+	fl := &flaky{Backend: s.sim.rpc, rnd: rand.New(rand.NewSource(6))}
+	c, err := New(ctx, s.sim.rpc) // the chain id is read once, reliably
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.b = fl
+	w := l.watcher(t, c, Config{Start: 1, BlocksPerStep: 3})
+	failures := 0
+	for i := 0; ; i++ {
+		before := w.Status().Tip
+		n, err := w.Step(ctx)
+		if err != nil {
+			failures++
+			if !errors.Is(err, ErrEndpoint) {
+				t.Fatalf("Step err = %v; want %s", err, ErrEndpoint.Code())
+			}
+			if rerr := w.Ready(ctx); !errors.Is(rerr, ErrEndpoint) {
+				t.Fatalf("Ready after a failed Step = %v; want %s", rerr, ErrEndpoint.Code())
+			}
+			if tip := w.Status().Tip; tip.Number > before.Number+uint64(n) {
+				t.Fatalf("tip moved from %d to %d with %d blocks applied", before.Number, tip.Number, n)
+			}
+			continue
+		}
+		if n == 0 {
+			break
+		}
+		if i > 1000 {
+			t.Fatal("never caught up")
+		}
+	}
+	if failures == 0 || fl.fails == 0 {
+		t.Fatalf("no endpoint call failed (%d, %d): the test tested nothing", failures, fl.fails)
+	}
+	if err := w.Ready(ctx); err != nil {
+		t.Errorf("Ready after catching up = %v; want nil", err)
+	}
+	if tip := w.Status().Tip.Number; tip != head.Number {
+		t.Errorf("tip = %d; want %d", tip, head.Number)
+	}
+	expect(t, s.sim, 1, head.Number, s.path.Contract, func(uint64) bool { return true }).check(t, l, KeyAddress(s.deployer))
+	for k, n := range journalKeys(t, l) {
+		if n != 1 {
+			t.Errorf("journal key %s appears %d times; want once", k, n)
+		}
+	}
+}
+
+// TestRunBackoff runs the loop against an endpoint that is down, then
+// comes back: Run keeps retrying, Ready reports the outage, and the watcher
+// catches up once the endpoint answers.
+func TestRunBackoff(t *testing.T) {
+	l := newLedger(t)
+	s := registered(t, l)
+	s.send(t, s.user, s.path.Contract, false)
+	s.sim.Commit()
+	head := s.mustHead(t)
+	c, err := New(context.Background(), s.sim.rpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &flaky{Backend: s.sim.rpc, rnd: rand.New(rand.NewSource(7)), down: true}
+	c.b = fl
+	w := l.watcher(t, c, Config{Start: 1, Poll: time.Millisecond, BackoffMin: time.Millisecond, BackoffMax: 8 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	waitFor(t, func() bool { fl.mu.Lock(); defer fl.mu.Unlock(); return fl.fails >= 5 })
+	if err := w.Ready(ctx); !errors.Is(err, ErrEndpoint) {
+		t.Errorf("Ready while the endpoint is down = %v; want %s", err, ErrEndpoint.Code())
+	}
+	if tip := w.Status().Tip.Number; tip != 0 {
+		t.Errorf("tip while down = %d; want 0 (nothing applied)", tip)
+	}
+	fl.mu.Lock()
+	fl.down = false
+	fl.mu.Unlock()
+	waitFor(t, func() bool { return w.Status().Tip.Number == head.Number })
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v; want nil after cancel", err)
+	}
+	expect(t, s.sim, 1, head.Number, s.path.Contract, func(uint64) bool { return true }).check(t, l, KeyAddress(s.deployer))
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 20s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestReorgTooDeep: when no block the cursor remembers is canonical any
+// more, the watcher stops with ErrReorgDepth and writes nothing.
+func TestReorgTooDeep(t *testing.T) {
+	ctx := context.Background()
+	l := newLedger(t)
+	s := registered(t, l)
+	forkAt := s.mustHead(t)
+	s.send(t, s.user, s.path.Contract, false)
+	s.sim.Commit()
+	w := l.watcher(t, s.sim.Client, Config{Start: forkAt.Number + 1})
+	catchUp(t, w)
+	tip := w.Status().Tip
+	if err := s.sim.Backend.Fork([32]byte(forkAt.Hash)); err != nil {
+		t.Fatal(err)
+	}
+	s.send(t, s.other, s.path.Contract, false)
+	s.sim.Commit()
+	s.sim.Commit()
+	before := journalKeys(t, l)
+	if _, err := w.Step(ctx); !errors.Is(err, ErrReorgDepth) {
+		t.Fatalf("Step err = %v; want %s", err, ErrReorgDepth.Code())
+	}
+	if got := len(journalKeys(t, l)); got != len(before) {
+		t.Errorf("journal has %d entries after the refused step; want %d (nothing written)", got, len(before))
+	}
+	if cur, err := w.cursor(ctx); err != nil || len(cur.Blocks) != 1 || cur.Blocks[0] != tip {
+		t.Errorf("cursor = %+v, %v; want it unchanged at %+v", cur, err, tip)
+	}
+}
+
+func TestNewWatcherLimits(t *testing.T) {
+	l := newLedger(t)
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"confirmations", Config{Confirmations: ConfirmationsMax + 1}},
+		{"blocks per step", Config{BlocksPerStep: BlocksPerStepMax + 1}},
+		{"negative blocks per step", Config{BlocksPerStep: -1}},
+		{"negative poll", Config{Poll: -time.Second}},
+		{"unknown currency", Config{Currency: "WEI"}},
+	}
+	for _, tt := range tests {
+		if _, err := NewWatcher(&Client{}, l.eng, l.st, tt.cfg); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: NewWatcher err = %v; want %s", tt.name, err, ErrConfig.Code())
+		}
 	}
 }
