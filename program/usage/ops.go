@@ -1,0 +1,887 @@
+package usage
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/split"
+)
+
+// The usage program keeps its state under these keys. The engine's View
+// reads one key at a time, so everything a close reads in bulk lives in
+// chunks of ChunkSize participants: a close of a million participants
+// reads a few hundred values, not millions.
+//
+//	status                 Status: slots used, next epoch to close, carry-over
+//	config                 []Version: configurations by effective epoch
+//	p/<id>                 the participant's slot, in decimal
+//	pc/<chunk>             []Participant of slots chunk*ChunkSize …
+//	rev/<epoch>            platform revenue recorded in the epoch
+//	r/<epoch>/<chunk>      map metric → counts of the chunk's slots
+//	h/<epoch>/<chunk>      snapshot at the close: categories, active flags,
+//	                       and the history the next close needs
+//	close/<epoch>          Summary of a closed epoch, with its statement digest
+const (
+	statusKey = "status"
+	configKey = "config"
+	// ChunkSize is the number of participants per state chunk.
+	ChunkSize = 4096
+	// VersionsMax bounds the stored configuration versions.
+	VersionsMax = 1000
+	// ParticipantsPerOpMax bounds one registration batch.
+	ParticipantsPerOpMax = 10000
+)
+
+func indexKey(id string) string               { return "p/" + id }
+func chunkKey(c uint64) string                { return "pc/" + strconv.FormatUint(c, 10) }
+func revenueKey(e uint64) string              { return "rev/" + strconv.FormatUint(e, 10) }
+func reportKey(e, c uint64) string            { return "r/" + strconv.FormatUint(e, 10) + "/" + strconv.FormatUint(c, 10) }
+func snapshotKey(e, c uint64) string          { return "h/" + strconv.FormatUint(e, 10) + "/" + strconv.FormatUint(c, 10) }
+func summaryKey(e uint64) string              { return "close/" + strconv.FormatUint(e, 10) }
+func chunks(slots uint64) uint64              { return (slots + ChunkSize - 1) / ChunkSize }
+func chunkRange(c, slots uint64) (lo, hi int) { return int(c * ChunkSize), int(min((c+1)*ChunkSize, slots)) }
+
+// Status is the program's running state.
+type Status struct {
+	Slots      uint64       `json:"slots"`       // participants ever registered (slots are never reused)
+	Configured bool         `json:"configured"`  // a configuration exists
+	NextClose  uint64       `json:"next_close"`  // the next epoch to close; earlier ones are closed
+	Latest     uint64       `json:"latest"`      // the latest epoch that received reports or revenue
+	Carry      money.Amount `json:"carry"`       // carried into NextClose's pool
+	LastClosed *uint64      `json:"last_closed"` // nil until an epoch closes
+}
+
+// Version is a configuration and the first epoch it applies to.
+type Version struct {
+	Epoch  uint64 `json:"epoch"`
+	Config Config `json:"config"`
+}
+
+// Participant is a registered app, contract or creator. Payouts go to
+// Account, or by Split when it has one.
+type Participant struct {
+	ID       string        `json:"id"`
+	Owner    string        `json:"owner"`
+	Account  string        `json:"account"`
+	Category string        `json:"category,omitempty"`
+	Split    []split.Share `json:"split,omitempty"`
+	Active   bool          `json:"active"`
+	Slot     uint64        `json:"slot"`
+}
+
+// Summary is what is stored of a closed epoch: its accounting and the
+// digest of its statement. The statement itself is recomputed from the
+// stored inputs on demand (Explain) and checked against the digest.
+type Summary struct {
+	Epoch       uint64       `json:"epoch"`
+	Key         string       `json:"key"`
+	ClosedAt    time.Time    `json:"closed_at"`
+	ConfigEpoch uint64       `json:"config_epoch"` // the configuration version in force
+	Slots       uint64       `json:"slots"`
+	Revenue     money.Amount `json:"revenue"`
+	CarryIn     money.Amount `json:"carry_in"`
+	Funding     money.Amount `json:"funding"`
+	Target      money.Amount `json:"target"`
+	Pool        money.Amount `json:"pool"`
+	Shortfall   money.Amount `json:"shortfall"`
+	Paid        money.Amount `json:"paid"`
+	CarryOut    money.Amount `json:"carry_out"`
+	Listed      int          `json:"participants"`
+	PaidCount   int          `json:"paid_count"`
+	Digest      string       `json:"statement_sha256"`
+	Notes       []string     `json:"notes"`
+}
+
+// snapshot is one chunk's state as a close saw it and left it.
+type snapshot struct {
+	Category []string `json:"category"`
+	Active   []bool   `json:"active"`
+	History  History  `json:"history"`
+}
+
+// ReadStatus returns the program's status.
+func ReadStatus(v engine.View) (Status, error) {
+	var s Status
+	return s, engine.ReadJSONOr(v, statusKey, &s)
+}
+
+// ReadVersions returns the configuration versions, oldest first.
+func ReadVersions(v engine.View) ([]Version, error) {
+	var vs []Version
+	return vs, engine.ReadJSONOr(v, configKey, &vs)
+}
+
+// ConfigFor returns the configuration in force for an epoch.
+//
+// Errors: ErrNotConfigured.
+func ConfigFor(vs []Version, epoch uint64) (Version, error) {
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i].Epoch <= epoch {
+			return vs[i], nil
+		}
+	}
+	return Version{}, errcode.Errorf(ErrNotConfigured, "no usage configuration applies to epoch %d; apply one first (a configuration applies from the epoch after the one it is applied in)", epoch)
+}
+
+// ReadParticipant returns a participant.
+//
+// Errors: ErrParticipant.
+func ReadParticipant(v engine.View, id string) (Participant, error) {
+	raw, ok, err := v.State(indexKey(id))
+	if err != nil {
+		return Participant{}, err
+	}
+	if !ok {
+		return Participant{}, errcode.Errorf(ErrParticipant, "participant %q is not registered", id)
+	}
+	slot, err := strconv.ParseUint(string(raw), 10, 64)
+	if err != nil {
+		return Participant{}, fmt.Errorf("participant index %s is corrupt: %w", id, err)
+	}
+	var ch []Participant
+	if err := engine.ReadJSON(v, chunkKey(slot/ChunkSize), "participant chunk", strconv.FormatUint(slot/ChunkSize, 10), &ch); err != nil {
+		return Participant{}, err
+	}
+	if int(slot%ChunkSize) >= len(ch) {
+		return Participant{}, fmt.Errorf("participant %s: slot %d is past its chunk", id, slot)
+	}
+	return ch[slot%ChunkSize], nil
+}
+
+// ReadSummary returns a closed epoch's summary.
+//
+// Errors: ledger.ErrNotFound.
+func ReadSummary(v engine.View, epoch uint64) (Summary, error) {
+	var s Summary
+	return s, engine.ReadJSON(v, summaryKey(epoch), "closed epoch", strconv.FormatUint(epoch, 10), &s)
+}
+
+func op(key, what string, at time.Time, input any, run func(engine.View) (engine.Change, error)) engine.Op {
+	return engine.JSONOp(Program, key, what, at, input, run)
+}
+
+func configure(kind, id, action string, writes ...engine.StateWrite) engine.Change {
+	return engine.ConfigChange("usage:"+id, "usage_"+kind, id, action, writes...)
+}
+
+// ApplyConfig stores a configuration. The first one applies from the epoch
+// that contains at (epoch 0 before the anchor); every later one from the
+// next epoch, so that an epoch's rules are fixed once it is under way. The
+// epoch length, anchor and currency never change.
+//
+// Refusals: those of Validate, ErrConfig, ErrLimit, money.ErrUnknownCurrency.
+func ApplyConfig(key string, at time.Time, c Config, currencies ledger.Currencies) engine.Op {
+	return op(key, "config", at, c, func(v engine.View) (engine.Change, error) {
+		if err := c.Validate(); err != nil {
+			return engine.Change{}, err
+		}
+		if _, err := currencies.Lookup(c.Currency); err != nil {
+			return engine.Change{}, err
+		}
+		st, err := ReadStatus(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		vs, err := ReadVersions(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		now, err := c.Epoch.Number(at)
+		before := errors.Is(err, ErrEpochFuture) // before the anchor: epoch 0 is still to come
+		if err != nil && !before {
+			return engine.Change{}, err
+		}
+		eff := now
+		if len(vs) == 0 {
+			st.Configured, st.NextClose = true, eff
+		} else {
+			first := vs[0].Config
+			if !first.Epoch.SameEpochs(c.Epoch) {
+				return engine.Change{}, errcode.Errorf(ErrConfig, "the epoch length and anchor cannot change once configured (%s from %s); epoch numbers must keep their meaning", first.Epoch.Length, first.Epoch.Anchor.Format(time.RFC3339))
+			}
+			if first.Currency != c.Currency {
+				return engine.Change{}, errcode.Errorf(ErrConfig, "the currency cannot change once configured (%s); carry-over and balances are in it", first.Currency)
+			}
+			if !before {
+				eff = now + 1
+			}
+			eff = max(eff, st.NextClose, st.Latest+1)
+		}
+		if n := len(vs); n > 0 && vs[n-1].Epoch == eff {
+			vs[n-1].Config = c // a change to the pending version replaces it
+		} else if n > 0 && vs[n-1].Epoch > eff {
+			return engine.Change{}, errcode.Errorf(ErrConfig, "a configuration for epoch %d is already scheduled, after epoch %d", vs[n-1].Epoch, eff)
+		} else {
+			if n >= VersionsMax {
+				return engine.Change{}, errcode.Errorf(ErrLimit, "%d configuration versions are stored; at most %d", n, VersionsMax)
+			}
+			vs = append(vs, Version{Epoch: eff, Config: c})
+		}
+		return configure("config", "config", "applies from epoch "+strconv.FormatUint(eff, 10), engine.WriteJSON(configKey, vs), engine.WriteJSON(statusKey, st)), nil
+	})
+}
+
+// validateParticipant checks a participant's fields.
+func validateParticipant(p Participant) error {
+	if err := ValidateName("participant", p.ID); err != nil {
+		return err
+	}
+	if err := ledger.ValidateAccount(p.Owner); err != nil {
+		return errcode.Errorf(ledger.ErrAccount, "participant %s owner: %v", p.ID, err)
+	}
+	if err := ledger.ValidateAccount(p.Account); err != nil {
+		return errcode.Errorf(ledger.ErrAccount, "participant %s account: %v", p.ID, err)
+	}
+	if ledger.IsExternal(p.Account) {
+		return errcode.Errorf(ledger.ErrAccount, "participant %s account %q is external; payouts go to internal accounts, from which participants withdraw", p.ID, p.Account)
+	}
+	if p.Category != "" {
+		if err := ValidateName("category", p.Category); err != nil {
+			return err
+		}
+	}
+	if len(p.Split) > 0 {
+		for _, s := range p.Split {
+			if ledger.IsExternal(s.Account) {
+				return errcode.Errorf(ledger.ErrAccount, "participant %s split account %q is external", p.ID, s.Account)
+			}
+		}
+		if err := split.OfShares("usage-"+p.ID, p.Split).Validate(split.Limits{ReceiversMax: SplitReceiversMax}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunkCache reads participant chunks once per operation and remembers
+// which it changed.
+type chunkCache struct {
+	v       engine.View
+	chunks  map[uint64][]Participant
+	changed map[uint64]bool
+}
+
+func newChunkCache(v engine.View) *chunkCache {
+	return &chunkCache{v: v, chunks: map[uint64][]Participant{}, changed: map[uint64]bool{}}
+}
+
+func (cc *chunkCache) get(c uint64) ([]Participant, error) {
+	if ch, ok := cc.chunks[c]; ok {
+		return ch, nil
+	}
+	var ch []Participant
+	if err := engine.ReadJSONOr(cc.v, chunkKey(c), &ch); err != nil {
+		return nil, err
+	}
+	cc.chunks[c] = ch
+	return ch, nil
+}
+
+func (cc *chunkCache) writes() []engine.StateWrite {
+	var ws []engine.StateWrite
+	for c := uint64(0); len(ws) < len(cc.changed); c++ {
+		if cc.changed[c] {
+			ws = append(ws, engine.WriteJSON(chunkKey(c), cc.chunks[c]))
+		}
+	}
+	return ws
+}
+
+// Register registers participants, active, in the order given (which is
+// their slot order: ties in allocations go to the earlier registration).
+// Whether the caller may register them for their owners is the caller's
+// check.
+//
+// Refusals: ErrExists, ErrLimit, ErrID, ledger.ErrAccount, split errors.
+func Register(key string, at time.Time, ps []Participant) engine.Op {
+	return op(key, "register", at, ps, func(v engine.View) (engine.Change, error) {
+		if len(ps) == 0 || len(ps) > ParticipantsPerOpMax {
+			return engine.Change{}, errcode.Errorf(ErrLimit, "%d participants in one registration; want 1 to %d", len(ps), ParticipantsPerOpMax)
+		}
+		st, err := ReadStatus(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if st.Slots+uint64(len(ps)) > ParticipantsMax {
+			return engine.Change{}, errcode.Errorf(ErrLimit, "%d participants are registered; at most %d may be", st.Slots, ParticipantsMax)
+		}
+		seen := make(map[string]bool, len(ps))
+		cc := newChunkCache(v)
+		var writes []engine.StateWrite
+		for _, p := range ps {
+			p.Active, p.Slot = true, st.Slots
+			if err := validateParticipant(p); err != nil {
+				return engine.Change{}, err
+			}
+			if seen[p.ID] {
+				return engine.Change{}, errcode.Errorf(ErrExists, "participant %q is listed twice", p.ID)
+			}
+			seen[p.ID] = true
+			if _, ok, err := v.State(indexKey(p.ID)); err != nil {
+				return engine.Change{}, err
+			} else if ok {
+				return engine.Change{}, errcode.Errorf(ErrExists, "participant %q is registered", p.ID)
+			}
+			c := p.Slot / ChunkSize
+			ch, err := cc.get(c)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			if uint64(len(ch)) != p.Slot%ChunkSize {
+				return engine.Change{}, fmt.Errorf("usage: chunk %d holds %d participants; slot %d expected next", c, len(ch), p.Slot)
+			}
+			cc.chunks[c], cc.changed[c] = append(ch, p), true
+			writes = append(writes, engine.StateWrite{Key: indexKey(p.ID), Value: []byte(strconv.FormatUint(p.Slot, 10))})
+			st.Slots++
+		}
+		writes = append(append(writes, cc.writes()...), engine.WriteJSON(statusKey, st))
+		id := ps[0].ID
+		if len(ps) > 1 {
+			id = fmt.Sprintf("%s+%d", id, len(ps)-1)
+		}
+		return configure("participant", id, "registered", writes...), nil
+	})
+}
+
+// modify changes a registered, active participant. owner, when not empty,
+// must be the participant's owner: the API passes it for payee tokens.
+func modify(v engine.View, id, owner string, change func(*Participant) error) ([]engine.StateWrite, error) {
+	p, err := ReadParticipant(v, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Active {
+		return nil, errcode.Errorf(ErrParticipant, "participant %q is deregistered", id)
+	}
+	if owner != "" && owner != p.Owner {
+		return nil, errcode.Errorf(ErrOwner, "participant %s belongs to %s; only its owner or a configurator may change it", id, p.Owner)
+	}
+	if err := change(&p); err != nil {
+		return nil, err
+	}
+	cc := newChunkCache(v)
+	ch, err := cc.get(p.Slot / ChunkSize)
+	if err != nil {
+		return nil, err
+	}
+	ch[p.Slot%ChunkSize], cc.changed[p.Slot/ChunkSize] = p, true
+	return cc.writes(), nil
+}
+
+// Update replaces a participant's account, category and split (its ID,
+// owner and slot stay). A category change counts from the next close.
+//
+// Refusals: ErrParticipant, ErrOwner, and those of registration.
+func Update(key string, at time.Time, p Participant, owner string) engine.Op {
+	return op(key, "update", at, []any{p, owner}, func(v engine.View) (engine.Change, error) {
+		ws, err := modify(v, p.ID, owner, func(old *Participant) error {
+			old.Account, old.Category, old.Split = p.Account, p.Category, p.Split
+			return validateParticipant(*old)
+		})
+		if err != nil {
+			return engine.Change{}, err
+		}
+		return configure("participant", p.ID, "updated", ws...), nil
+	})
+}
+
+// Deregister deactivates a participant: it takes no more reports and is
+// paid nothing from the next close on. Its ID stays taken.
+//
+// Refusals: ErrParticipant, ErrOwner.
+func Deregister(key string, at time.Time, id, owner string) engine.Op {
+	return op(key, "deregister", at, []any{id, owner}, func(v engine.View) (engine.Change, error) {
+		ws, err := modify(v, id, owner, func(p *Participant) error { p.Active = false; return nil })
+		if err != nil {
+			return engine.Change{}, err
+		}
+		return configure("participant", id, "deregistered", ws...), nil
+	})
+}
+
+// openEpoch checks that epoch takes reports and revenue at time at: it is
+// configured, not closed, and has started.
+func openEpoch(v engine.View, epoch uint64, at time.Time) (Status, Config, error) {
+	st, err := ReadStatus(v)
+	if err != nil {
+		return st, Config{}, err
+	}
+	vs, err := ReadVersions(v)
+	if err != nil {
+		return st, Config{}, err
+	}
+	if len(vs) == 0 {
+		return st, Config{}, errcode.Errorf(ErrNotConfigured, "the usage program has no configuration yet")
+	}
+	if epoch < st.NextClose {
+		return st, Config{}, errcode.Errorf(ErrEpochClosed, "epoch %d is closed (or precedes the program); a closed epoch never changes", epoch)
+	}
+	ver, err := ConfigFor(vs, epoch)
+	if err != nil {
+		return st, Config{}, err
+	}
+	if start := ver.Config.Epoch.Start(epoch); start.After(at) {
+		return st, Config{}, errcode.Errorf(ErrEpochFuture, "epoch %d starts at %s, after this report's time %s", epoch, start.Format(time.RFC3339), at.Format(time.RFC3339))
+	}
+	st.Latest = max(st.Latest, epoch)
+	return st, ver.Config, nil
+}
+
+// RecordRevenue records platform revenue of the epoch containing at: a
+// transfer from from (usually external, "@platform") into the pool account
+// of the configuration in force, tallied for fixed_percentage and dynamic
+// pools.
+//
+// Refusals: ErrNotConfigured, ErrEpochClosed, ErrEpochFuture, ErrConfig
+// (from is the pool account), ledger errors for the posting.
+func RecordRevenue(key string, at time.Time, from string, amount money.Amount) engine.Op {
+	return op(key, "revenue", at, []any{from, amount}, func(v engine.View) (engine.Change, error) {
+		vs, err := ReadVersions(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if len(vs) == 0 {
+			return engine.Change{}, errcode.Errorf(ErrNotConfigured, "the usage program has no configuration yet")
+		}
+		epoch, err := vs[0].Config.Epoch.Number(at)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		st, cfg, err := openEpoch(v, epoch, at)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if from == cfg.Pool.Account {
+			return engine.Change{}, errcode.Errorf(ErrConfig, "revenue comes from outside the pool account %s", from)
+		}
+		var total money.Amount
+		if raw, ok, err := v.State(revenueKey(epoch)); err != nil {
+			return engine.Change{}, err
+		} else if ok {
+			if total, err = money.ParseUnits(string(raw)); err != nil {
+				return engine.Change{}, fmt.Errorf("revenue of epoch %d is corrupt: %w", epoch, err)
+			}
+		}
+		if total, err = total.Add(amount); err != nil {
+			return engine.Change{}, err
+		}
+		ps := []ledger.Posting{{From: from, To: cfg.Pool.Account, Currency: cfg.Currency, Amount: amount, Path: fmt.Sprintf("usage:revenue → epoch %d → %s", epoch, cfg.Pool.Account)}}
+		ws := []engine.StateWrite{{Key: revenueKey(epoch), Value: []byte(total.String())}, engine.WriteJSON(statusKey, st)}
+		return engine.Change{Kind: ledger.Transfer, Ref: "usage:revenue:" + strconv.FormatUint(epoch, 10), Postings: ps, State: ws}, nil
+	})
+}
+
+// reportChunk is one chunk's counts in one epoch, by metric name.
+type reportChunk map[string][]uint64
+
+// ReportUsage adds a batch of counts to its epoch. Batches are increments:
+// two batches reporting the same participant and metric add up (each under
+// its own key; the same key replays).
+//
+// Refusals: those of Batch.Validate, ErrNotConfigured, ErrEpochClosed,
+// ErrEpochFuture, ErrMetric, ErrParticipant, ErrCount.
+func ReportUsage(key string, at time.Time, b Batch) engine.Op {
+	return op(key, "report", at, b, func(v engine.View) (engine.Change, error) {
+		if err := b.Validate(); err != nil {
+			return engine.Change{}, err
+		}
+		st, cfg, err := openEpoch(v, b.Epoch, at)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		cc := newChunkCache(v)
+		reports := map[uint64]reportChunk{}
+		for i, r := range b.Reports {
+			if _, ok := cfg.MetricIndex(r.Metric); !ok {
+				return engine.Change{}, errcode.Errorf(ErrMetric, "report %d: metric %q is not configured for epoch %d", i+1, r.Metric, b.Epoch)
+			}
+			raw, ok, err := v.State(indexKey(r.Participant))
+			if err != nil {
+				return engine.Change{}, err
+			}
+			if !ok {
+				return engine.Change{}, errcode.Errorf(ErrParticipant, "report %d: participant %q is not registered", i+1, r.Participant)
+			}
+			slot, err := strconv.ParseUint(string(raw), 10, 64)
+			if err != nil {
+				return engine.Change{}, fmt.Errorf("participant index %s is corrupt: %w", r.Participant, err)
+			}
+			c := slot / ChunkSize
+			ch, err := cc.get(c)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			if !ch[slot%ChunkSize].Active {
+				return engine.Change{}, errcode.Errorf(ErrParticipant, "report %d: participant %q is deregistered", i+1, r.Participant)
+			}
+			rc, ok := reports[c]
+			if !ok {
+				rc = reportChunk{}
+				if err := engine.ReadJSONOr(v, reportKey(b.Epoch, c), &rc); err != nil {
+					return engine.Change{}, err
+				}
+				reports[c] = rc
+			}
+			col := rc[r.Metric]
+			if col == nil {
+				col = make([]uint64, ChunkSize)
+				rc[r.Metric] = col
+			}
+			sum := col[slot%ChunkSize] + uint64(r.Count)
+			if sum > CountMax {
+				return engine.Change{}, errcode.Errorf(ErrCount, "report %d: %s's %s in epoch %d would reach %d; at most %d", i+1, r.Participant, r.Metric, b.Epoch, sum, uint64(CountMax))
+			}
+			col[slot%ChunkSize] = sum
+		}
+		ws := []engine.StateWrite{engine.WriteJSON(statusKey, st)}
+		for c := uint64(0); len(ws) <= len(reports); c++ {
+			if rc, ok := reports[c]; ok {
+				ws = append(ws, engine.WriteJSON(reportKey(b.Epoch, c), rc))
+			}
+		}
+		return engine.Change{Kind: ledger.Config, Ref: "usage:report:" + strconv.FormatUint(b.Epoch, 10), State: ws}, nil
+	})
+}
+
+// loaded is a close's input as read from state, with the participants
+// whose payouts it posts.
+type loaded struct {
+	in      Input
+	parts   []Participant
+	version Version
+}
+
+// load reads what the close of epoch needs: participants up to slots, the
+// epoch's counts and revenue, and the history the previous close left.
+// With fromSnapshot, categories and active flags come from the epoch's own
+// close snapshot (to recompute a closed epoch exactly as it was).
+func load(v engine.View, vs []Version, epoch, slots uint64, fromSnapshot bool) (*loaded, error) {
+	ver, err := ConfigFor(vs, epoch)
+	if err != nil {
+		return nil, err
+	}
+	cfg := ver.Config
+	n := int(slots)
+	l := &loaded{version: ver, parts: make([]Participant, 0, n)}
+	in := &l.in
+	in.Epoch, in.Config = epoch, cfg
+	in.IDs, in.Category, in.Active = make([]string, n), make([]string, n), make([]bool, n)
+	in.Counts = make([][]uint64, len(cfg.Metrics))
+	for m := range in.Counts {
+		in.Counts[m] = make([]uint64, n)
+	}
+	for c := uint64(0); c < chunks(slots); c++ {
+		lo, hi := chunkRange(c, slots)
+		var ch []Participant
+		if err := engine.ReadJSON(v, chunkKey(c), "participant chunk", strconv.FormatUint(c, 10), &ch); err != nil {
+			return nil, err
+		}
+		if len(ch) < hi-lo {
+			return nil, fmt.Errorf("usage: participant chunk %d has %d participants; want %d", c, len(ch), hi-lo)
+		}
+		l.parts = append(l.parts, ch[:hi-lo]...)
+		for j, p := range ch[:hi-lo] {
+			in.IDs[lo+j], in.Category[lo+j], in.Active[lo+j] = p.ID, p.Category, p.Active
+		}
+		var rc reportChunk
+		if err := engine.ReadJSONOr(v, reportKey(epoch, c), &rc); err != nil {
+			return nil, err
+		}
+		for m, metric := range cfg.Metrics {
+			if col := rc[metric.Name]; col != nil {
+				copy(in.Counts[m][lo:hi], col)
+			}
+		}
+		if fromSnapshot {
+			var s snapshot
+			if err := engine.ReadJSON(v, snapshotKey(epoch, c), "close snapshot", strconv.FormatUint(epoch, 10), &s); err != nil {
+				return nil, err
+			}
+			copy(in.Category[lo:hi], s.Category)
+			for j := lo; j < hi; j++ {
+				in.Active[j] = j-lo < len(s.Active) && s.Active[j-lo]
+			}
+		}
+	}
+	if epoch > 0 {
+		if in.History, err = loadHistory(v, epoch-1, slots); err != nil {
+			return nil, err
+		}
+	}
+	if raw, ok, err := v.State(revenueKey(epoch)); err != nil {
+		return nil, err
+	} else if ok {
+		if in.Revenue, err = money.ParseUnits(string(raw)); err != nil {
+			return nil, fmt.Errorf("revenue of epoch %d is corrupt: %w", epoch, err)
+		}
+	}
+	return l, nil
+}
+
+// loadHistory assembles the history a close of epoch left, if it closed.
+func loadHistory(v engine.View, epoch, slots uint64) (History, error) {
+	var h History
+	for c := uint64(0); c < chunks(slots); c++ {
+		var s snapshot
+		raw, ok, err := v.State(snapshotKey(epoch, c))
+		if err != nil {
+			return h, err
+		}
+		if !ok {
+			break // the epoch did not close, or had fewer participants
+		}
+		if err := jsonUnmarshal(raw, &s); err != nil {
+			return h, fmt.Errorf("close snapshot %d/%d is corrupt: %w", epoch, c, err)
+		}
+		h.Streak = append(h.Streak, pad(s.History.Streak, len(s.Active))...)
+		h.Smoothed = append(h.Smoothed, pad(s.History.Smoothed, len(s.Active))...)
+		for k, col := range s.History.Past {
+			if k == len(h.Past) {
+				h.Past = append(h.Past, make([]uint64, int(c)*ChunkSize))
+			}
+			h.Past[k] = append(h.Past[k], pad(col, len(s.Active))...)
+		}
+	}
+	return h, nil
+}
+
+func pad(col []uint64, n int) []uint64 {
+	if len(col) >= n {
+		return col[:n]
+	}
+	return append(col, make([]uint64, n-len(col))...)
+}
+
+func cut(col []uint64, lo, hi int) []uint64 {
+	if col == nil {
+		return nil
+	}
+	return col[lo:hi]
+}
+
+// CloseEpoch closes epoch at time at: it computes the epoch's payouts from the
+// configuration in force, the participants, the epoch's reports and
+// revenue, the carry-over and the funding account's balance, and writes
+// one entry paying every participant from the funding account (by its
+// split when it has one), the close snapshot and the summary with the
+// statement's digest. Epochs close in order, each once.
+//
+// Refusals: ErrNotConfigured, ErrEpochClosed (it closed already, under
+// another key), ErrEpochOrder, ErrEpochOpen, ledger.ErrPostingsMax.
+func CloseEpoch(key string, at time.Time, epoch uint64) engine.Op {
+	return op(key, "close", at, epoch, func(v engine.View) (engine.Change, error) {
+		ch, _, err := closeEpoch(v, key, at, epoch)
+		return ch, err
+	})
+}
+
+func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.Change, *Outcome, error) {
+	st, err := ReadStatus(v)
+	if err != nil {
+		return engine.Change{}, nil, err
+	}
+	vs, err := ReadVersions(v)
+	if err != nil {
+		return engine.Change{}, nil, err
+	}
+	if len(vs) == 0 {
+		return engine.Change{}, nil, errcode.Errorf(ErrNotConfigured, "the usage program has no configuration yet")
+	}
+	if epoch < st.NextClose {
+		if s, err := ReadSummary(v, epoch); err == nil {
+			return engine.Change{}, nil, errcode.Errorf(ErrEpochClosed, "epoch %d was closed by %q at %s; a closed epoch never changes", epoch, s.Key, s.ClosedAt.Format(time.RFC3339))
+		}
+		return engine.Change{}, nil, errcode.Errorf(ErrEpochClosed, "epoch %d precedes the program's first configured epoch %d", epoch, vs[0].Epoch)
+	}
+	if epoch > st.NextClose {
+		return engine.Change{}, nil, errcode.Errorf(ErrEpochOrder, "epoch %d cannot close before epoch %d", epoch, st.NextClose)
+	}
+	ver, err := ConfigFor(vs, epoch)
+	if err != nil {
+		return engine.Change{}, nil, err
+	}
+	cfg := ver.Config
+	if end := cfg.Epoch.End(epoch); at.Before(end) {
+		return engine.Change{}, nil, errcode.Errorf(ErrEpochOpen, "epoch %d ends at %s; it cannot close at %s", epoch, end.Format(time.RFC3339), at.Format(time.RFC3339))
+	}
+	l, err := load(v, vs, epoch, st.Slots, false)
+	if err != nil {
+		return engine.Change{}, nil, err
+	}
+	bal, err := v.Balance(cfg.Pool.Account, cfg.Currency)
+	if err != nil {
+		return engine.Change{}, nil, err
+	}
+	if av := bal.Available(); !av.Negative {
+		l.in.Funding = av.Amount
+	}
+	l.in.CarryIn = st.Carry
+	o, err := Close(&l.in)
+	if err != nil {
+		return engine.Change{}, nil, err
+	}
+	ps, err := payouts(o, l.parts)
+	if err != nil {
+		return engine.Change{}, nil, err
+	}
+	h := o.Header()
+	sum := Summary{
+		Epoch: epoch, Key: key, ClosedAt: at, ConfigEpoch: ver.Epoch, Slots: st.Slots,
+		Revenue: l.in.Revenue, CarryIn: l.in.CarryIn, Funding: l.in.Funding, Target: o.Target, Pool: o.Pool,
+		Shortfall: o.Shortfall, Paid: o.Paid, CarryOut: o.CarryOut, Listed: h.Participants, PaidCount: h.PaidCount,
+		Digest: o.Digest(), Notes: h.Notes,
+	}
+	ws := make([]engine.StateWrite, 0, chunks(st.Slots)+2)
+	for c := uint64(0); c < chunks(st.Slots); c++ {
+		lo, hi := chunkRange(c, st.Slots)
+		s := snapshot{Category: l.in.Category[lo:hi], Active: l.in.Active[lo:hi], History: History{
+			Streak: cut(o.Next.Streak, lo, hi), Smoothed: cut(o.Next.Smoothed, lo, hi),
+		}}
+		for _, col := range o.Next.Past {
+			s.History.Past = append(s.History.Past, col[lo:hi])
+		}
+		ws = append(ws, engine.WriteJSON(snapshotKey(epoch, c), s))
+	}
+	last := epoch
+	st.NextClose, st.Carry, st.LastClosed = epoch+1, o.CarryOut, &last
+	ws = append(ws, engine.WriteJSON(summaryKey(epoch), sum), engine.WriteJSON(statusKey, st))
+	kind := ledger.Transfer
+	if len(ps) == 0 {
+		kind = ledger.Config // nothing paid: an entry without postings still records the close
+	}
+	ev := engine.Event{Type: "usage.epoch_closed", Data: mustJSON(map[string]any{"epoch": epoch, "pool": o.Pool, "paid": o.Paid, "carry_out": o.CarryOut, "shortfall": o.Shortfall, "statement_sha256": sum.Digest})}
+	return engine.Change{Kind: kind, Ref: "usage:epoch-" + strconv.FormatUint(epoch, 10), Postings: ps, State: ws, Events: []engine.Event{ev}}, o, nil
+}
+
+// payouts returns the postings of a close: each paid participant's amount
+// from the pool account to its account, or by its split.
+func payouts(o *Outcome, parts []Participant) ([]ledger.Posting, error) {
+	cfg := o.in.Config
+	prefix := "usage:epoch-" + strconv.FormatUint(o.in.Epoch, 10) + " → " + cfg.Formula.Kind + " → "
+	var ps []ledger.Posting
+	for i, a := range o.Amounts {
+		if a.IsZero() {
+			continue
+		}
+		p := parts[i]
+		if len(p.Split) == 0 {
+			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: p.Account, Currency: cfg.Currency, Amount: a, Path: prefix + p.ID + " → " + p.Account})
+			continue
+		}
+		shares, err := split.AllocateShares(a, p.Split)
+		if err != nil {
+			return nil, err
+		}
+		for j, s := range shares {
+			if s.IsZero() {
+				continue
+			}
+			r := p.Split[j]
+			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: r.Account, Currency: cfg.Currency, Amount: s,
+				Path: prefix + p.ID + " → split " + split.FormatShare(split.BasisPoints, r.ShareBP, TotalBP) + " → " + r.Account})
+		}
+	}
+	return ps, nil
+}
+
+// Explain recomputes a closed epoch's statement from the stored inputs and
+// checks it against the digest stored at the close.
+//
+// Errors: ErrEpochOpen (not closed yet), ErrDigest, ledger.ErrNotFound.
+func Explain(v engine.View, epoch uint64) (*Outcome, Summary, error) {
+	st, err := ReadStatus(v)
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	if !st.Configured || epoch >= st.NextClose {
+		return nil, Summary{}, errcode.Errorf(ErrEpochOpen, "epoch %d is not closed; only closed epochs have statements", epoch)
+	}
+	sum, err := ReadSummary(v, epoch)
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	vs, err := ReadVersions(v)
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	l, err := load(v, vs, epoch, sum.Slots, true)
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	l.in.Funding, l.in.CarryIn = sum.Funding, sum.CarryIn
+	o, err := Close(&l.in)
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	if d := o.Digest(); d != sum.Digest {
+		return nil, Summary{}, errcode.Errorf(ErrDigest, "epoch %d: recomputed statement %s differs from the stored %s; the stored inputs were changed", epoch, d, sum.Digest)
+	}
+	return o, sum, nil
+}
+
+// SimEpoch is one epoch of a what-if: the amounts actually paid and those
+// an alternative configuration would have paid, by participant slot.
+type SimEpoch struct {
+	Epoch       uint64
+	Actual, Alt *Outcome
+}
+
+// Simulate recomputes closed epochs from through to under cfg, writing
+// nothing: the alternative's carry-over and history evolve under cfg from
+// what was actually stored before from, and each epoch's funding is the
+// balance the real close saw.
+//
+// Errors: those of Validate and Explain, ErrEpochOpen, ErrLimit.
+func Simulate(v engine.View, cfg Config, from, to uint64) ([]SimEpoch, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if to < from || to-from >= 120 {
+		return nil, errcode.Errorf(ErrLimit, "simulate epochs %d..%d; want from ≤ to and at most 120 epochs", from, to)
+	}
+	var out []SimEpoch
+	var carry money.Amount
+	var hist History
+	for e := from; e <= to; e++ {
+		actual, sum, err := Explain(v, e)
+		if err != nil {
+			return nil, err
+		}
+		if e == from {
+			carry, hist = sum.CarryIn, actual.in.History
+		}
+		in := actual.in
+		alt := *in
+		alt.Config, alt.CarryIn, alt.History = cfg, carry, hist
+		alt.Counts = make([][]uint64, len(cfg.Metrics))
+		for m, metric := range cfg.Metrics {
+			if k, ok := in.Config.MetricIndex(metric.Name); ok {
+				alt.Counts[m] = in.Counts[k]
+			}
+		}
+		o, err := Close(&alt)
+		if err != nil {
+			return nil, err
+		}
+		carry, hist = o.CarryOut, o.Next
+		out = append(out, SimEpoch{Epoch: e, Actual: actual, Alt: o})
+	}
+	return out, nil
+}
+
+func jsonUnmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("usage: encoding %T: %v", v, err)) // plain data always encodes
+	}
+	return b
+}
