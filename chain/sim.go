@@ -82,6 +82,9 @@ type Sim struct {
 	rpc     simulated.Client
 	// TipCap is the priority fee per gas of the transactions Send makes.
 	TipCap *big.Int
+	// nonces are the next nonce of each sender: the pool's pending nonce
+	// lags behind transactions sent in quick succession.
+	nonces map[common.Address]uint64
 }
 
 // simGasFeeCap is the fee cap of Send's transactions, far above the
@@ -102,7 +105,7 @@ func NewSim(ctx context.Context, keys ...*ecdsa.PrivateKey) (*Sim, error) {
 		return nil, err
 	}
 	// An odd tip makes the fees odd, so halving them has a remainder.
-	return &Sim{Backend: b, Client: c, rpc: b.Client(), TipCap: big.NewInt(1_000_000_007)}, nil
+	return &Sim{Backend: b, Client: c, rpc: b.Client(), TipCap: big.NewInt(1_000_000_007), nonces: map[common.Address]uint64{}}, nil
 }
 
 // Close stops the chain.
@@ -113,12 +116,17 @@ func (s *Sim) Commit() feeshare.Hash { return feeshare.Hash(s.Backend.Commit()) 
 
 // Send signs and submits a transaction from key to to (nil: create a
 // contract with data as init code), with key's next pending nonce, and
-// returns its hash. It is included at the next Commit.
+// returns its hash. It is included at the next Commit. Sim is not safe for
+// concurrent use.
 func (s *Sim) Send(ctx context.Context, key *ecdsa.PrivateKey, to *feeshare.Address, data []byte, gas uint64) (feeshare.Hash, error) {
 	from := crypto.PubkeyToAddress(key.PublicKey)
-	nonce, err := s.rpc.PendingNonceAt(ctx, from)
-	if err != nil {
-		return feeshare.Hash{}, err
+	nonce, ok := s.nonces[from]
+	if !ok {
+		n, err := s.rpc.PendingNonceAt(ctx, from)
+		if err != nil {
+			return feeshare.Hash{}, err
+		}
+		nonce = n
 	}
 	var dest *common.Address
 	if to != nil {
@@ -135,6 +143,7 @@ func (s *Sim) Send(ctx context.Context, key *ecdsa.PrivateKey, to *feeshare.Addr
 	if err := s.rpc.SendTransaction(ctx, tx); err != nil {
 		return feeshare.Hash{}, fmt.Errorf("sending tx with nonce %d from %s: %w", nonce, from, err)
 	}
+	s.nonces[from] = nonce + 1
 	return feeshare.Hash(tx.Hash()), nil
 }
 
