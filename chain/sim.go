@@ -10,7 +10,9 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/holiman/uint256"
 
+	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 )
 
@@ -147,10 +149,40 @@ func (s *Sim) Send(ctx context.Context, key *ecdsa.PrivateKey, to *feeshare.Addr
 	return feeshare.Hash(tx.Hash()), nil
 }
 
-// Receipt returns a transaction's receipt: its gas used, effective gas
-// price and status.
-func (s *Sim) Receipt(ctx context.Context, h feeshare.Hash) (*types.Receipt, error) {
-	return s.rpc.TransactionReceipt(ctx, common.Hash(h))
+// TxFee is what a transaction's receipt says about its fee.
+type TxFee struct {
+	Block             uint64
+	GasUsed           uint64
+	EffectiveGasPrice money.Amount
+	Fee               money.Amount // GasUsed × EffectiveGasPrice
+	Success           bool
+}
+
+// Fee reads a mined transaction's receipt.
+func (s *Sim) Fee(ctx context.Context, h feeshare.Hash) (TxFee, error) {
+	r, err := s.rpc.TransactionReceipt(ctx, common.Hash(h))
+	if err != nil {
+		return TxFee{}, fmt.Errorf("receipt of %s: %w", h, err)
+	}
+	price, overflow := uint256.FromBig(r.EffectiveGasPrice)
+	if overflow {
+		return TxFee{}, fmt.Errorf("receipt of %s: effective gas price %s overflows", h, r.EffectiveGasPrice)
+	}
+	fee, _, err := money.FromUint256(price).MulDiv(r.GasUsed, 1)
+	if err != nil {
+		return TxFee{}, err
+	}
+	return TxFee{Block: r.BlockNumber.Uint64(), GasUsed: r.GasUsed, EffectiveGasPrice: money.FromUint256(price), Fee: fee, Success: r.Status == types.ReceiptStatusSuccessful}, nil
+}
+
+// DemoKey derives a private key from a label: keccak256(label) as the
+// secret. For demos and tests only — anyone can derive it.
+func DemoKey(label string) *ecdsa.PrivateKey {
+	k, err := crypto.ToECDSA(crypto.Keccak256([]byte(label)))
+	if err != nil {
+		panic(fmt.Sprintf("chain: key from label %q: %v", label, err)) // a keccak output is a valid key but with negligible probability
+	}
+	return k
 }
 
 // Head returns the head block's number and hash.

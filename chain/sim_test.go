@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/core/types"
-
 	"github.com/tributary-ledger/tributary/program/feeshare"
 )
 
@@ -50,14 +48,17 @@ func TestSimFactoryChain(t *testing.T) {
 	sim.Commit()
 	for _, c := range []struct {
 		h    feeshare.Hash
-		want uint64
-	}{{ok, types.ReceiptStatusSuccessful}, {bad, types.ReceiptStatusFailed}} {
-		r, err := sim.Receipt(ctx, c.h)
+		want bool
+	}{{ok, true}, {bad, false}} {
+		f, err := sim.Fee(ctx, c.h)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Status != c.want {
-			t.Errorf("tx %x status = %d; want %d", c.h, r.Status, c.want)
+		if f.Success != c.want {
+			t.Errorf("tx %x success = %v; want %v", c.h, f.Success, c.want)
+		}
+		if f.GasUsed == 0 || f.Fee.IsZero() {
+			t.Errorf("tx %x fee = %+v; want gas used and a fee", c.h, f)
 		}
 	}
 }
