@@ -1,0 +1,80 @@
+package chain
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/api"
+)
+
+// Both satisfy what the fee-share routes need, without chain importing api.
+var (
+	_ api.FeeshareChain = (*Client)(nil)
+	_ api.FeeshareChain = (*Service)(nil)
+)
+
+// TestServiceConnectsLate: the endpoint is unreachable at first; the
+// service reports it, answers the routes with ErrEndpoint, keeps retrying,
+// and once connected applies the chain.
+func TestServiceConnectsLate(t *testing.T) {
+	l := newLedger(t)
+	s := registered(t, l)
+	s.send(t, s.user, s.path.Contract, false)
+	s.sim.Commit()
+	head := s.mustHead(t)
+	svc, err := NewService("http://127.0.0.1:1", l.eng, l.st, Config{Start: 1, Poll: time.Millisecond, BackoffMin: time.Millisecond, BackoffMax: 4 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	attempts := 0
+	svc.dial = func(ctx context.Context, url string) (*Client, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		attempts++
+		if attempts <= 3 {
+			return nil, errorsEndpoint("connection refused")
+		}
+		return s.sim.Client, nil
+	}
+	ctx := context.Background()
+	if err := svc.Ready(ctx); !errors.Is(err, ErrEndpoint) {
+		t.Errorf("Ready before connecting = %v; want %s", err, ErrEndpoint.Code())
+	}
+	if _, err := svc.Facts(ctx, KeyAddress(s.deployer), s.path.Contract); !errors.Is(err, ErrEndpoint) {
+		t.Errorf("Facts before connecting err = %v; want %s", err, ErrEndpoint.Code())
+	}
+	if id := svc.ChainID(); id != 0 {
+		t.Errorf("ChainID before connecting = %d; want 0", id)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(rctx) }()
+	waitFor(t, func() bool { st, ok := svc.Status(); return ok && st.Tip.Number == head.Number })
+	if err := svc.Ready(ctx); err != nil {
+		t.Errorf("Ready once caught up = %v; want nil", err)
+	}
+	if id := svc.ChainID(); id != s.sim.Client.ChainID() {
+		t.Errorf("ChainID = %d; want %d", id, s.sim.Client.ChainID())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v; want nil", err)
+	}
+	expect(t, s.sim, 1, head.Number, s.path.Contract, func(uint64) bool { return true }).check(t, l, KeyAddress(s.deployer))
+}
+
+func errorsEndpoint(msg string) error { return endpointErr("eth_chainId", errors.New(msg)) }
+
+func TestNewServiceRefusesBadConfig(t *testing.T) {
+	l := newLedger(t)
+	if _, err := NewService("", l.eng, l.st, Config{}); !errors.Is(err, ErrConfig) {
+		t.Errorf("empty URL: err = %v; want %s", err, ErrConfig.Code())
+	}
+	if _, err := NewService("http://x", l.eng, l.st, Config{Confirmations: ConfirmationsMax + 1}); !errors.Is(err, ErrConfig) {
+		t.Errorf("too many confirmations: err = %v; want %s", err, ErrConfig.Code())
+	}
+}
