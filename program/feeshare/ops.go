@@ -10,6 +10,7 @@ import (
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
 )
 
 // The program keeps its state under these keys (all JSON):
@@ -23,7 +24,8 @@ import (
 //	ix/wd/<withdrawer>/…        the same per withdrawer (set ones only)
 //	reqnonce/<deployer>/<n>     a signed request nonce, used
 //	cursor                      Cursor: the applied blocks within reorg reach
-//	block/<hash>                what ApplyBlock posted for the block
+//	block/<hash>                an applied block and its fee-bearing txs
+//	blocktx/<hash>/<tx>         what one transaction's entry posted
 //
 // The engine's View reads single keys, so lists are kept as explicit
 // indexes. Removal moves the last element into the hole, so every index
@@ -42,6 +44,9 @@ func reqNonceKey(d Address, n uint64) string {
 	return "reqnonce/" + d.Account() + "/" + strconv.FormatUint(n, 10)
 }
 func blockKey(h Hash) string { return "block/" + h.Hex() }
+func blockTxKey(b, tx Hash) string {
+	return "blocktx/" + hex.EncodeToString(b[:]) + "/" + hex.EncodeToString(tx[:])
+}
 
 // Limits.
 const (
@@ -238,6 +243,19 @@ func (s *stateTx) event(typ string, attrs map[string]string, action string, c Ad
 
 func (s *stateTx) config(ref string) engine.Change {
 	return engine.Change{Kind: ledger.Config, Ref: ref, State: s.writes(), Events: s.events}
+}
+
+// forget deletes what a block beyond reorg reach posted.
+func (s *stateTx) forget(h Hash) error {
+	var rec blockRecord
+	if ok, err := s.get(blockKey(h), &rec); err != nil || !ok {
+		return err
+	}
+	for _, tx := range rec.Txs {
+		s.del(blockTxKey(h, tx))
+	}
+	s.del(blockKey(h))
+	return nil
 }
 
 func mustJSON(v any) json.RawMessage {
@@ -492,22 +510,28 @@ func listIndex(v engine.View, prefix string, offset uint64, limit int) (Page, er
 
 // Fee distribution.
 
-// appliedTx is what one transaction's op posted, kept so that a revert
-// reverses exactly that.
+// appliedTx is what one transaction's op posted, kept (one key per
+// transaction, so that a block's ops do not rewrite a growing record) so
+// that a revert reverses exactly that.
 type appliedTx struct {
-	Tx       Hash             `json:"tx"`
 	Key      string           `json:"key"`
-	Postings []ledger.Posting `json:"postings"`
+	Postings []appliedPosting `json:"postings"`
 }
 
-// blockRecord is what ApplyBlock did for a block.
+type appliedPosting struct {
+	From     string       `json:"from"`
+	To       string       `json:"to"`
+	Currency string       `json:"currency"`
+	Amount   money.Amount `json:"amount"`
+}
+
+// blockRecord is an applied block: its fee-bearing transactions.
 type blockRecord struct {
-	Number   uint64      `json:"number"`
-	Hash     Hash        `json:"hash"`
-	Parent   Hash        `json:"parent"`
-	Txs      []appliedTx `json:"txs"`
-	Applied  bool        `json:"applied"`
-	Reverted bool        `json:"reverted"`
+	Number   uint64 `json:"number"`
+	Hash     Hash   `json:"hash"`
+	Parent   Hash   `json:"parent"`
+	Txs      []Hash `json:"txs"`
+	Reverted bool   `json:"reverted,omitempty"`
 }
 
 // TxKey is the idempotency key of one transaction's fee entry: the
@@ -560,6 +584,7 @@ func ApplyBlock(b Block, currency string) []engine.Op {
 	seen := make(map[Hash]bool, len(b.Txs))
 	var ops []engine.Op
 	var keys []string
+	var hashes []Hash
 	for _, tx := range b.Txs {
 		if seen[tx.Hash] {
 			return refuse(key, b.Time, b, errcode.Errorf(ErrBlock, "block %d lists transaction %s twice", b.Number, tx.Hash.Hex()))
@@ -570,6 +595,7 @@ func ApplyBlock(b Block, currency string) []engine.Op {
 		}
 		k := TxKey(b.Hash, tx.Hash)
 		keys = append(keys, k)
+		hashes = append(hashes, tx.Hash)
 		ops = append(ops, txOp(k, b, ref, tx, currency))
 	}
 	seal := op(key, "block", b.Time, blockInput{BlockRef: ref, Parent: b.Parent, Keys: keys, Currency: currency}, func(v engine.View) (engine.Change, error) {
@@ -588,23 +614,25 @@ func ApplyBlock(b Block, currency string) []engine.Op {
 		if rec.Reverted {
 			return engine.Change{}, errcode.Errorf(ErrBlockReverted, "block %d %s was reverted; it is not applied again", b.Number, b.Hash.Hex())
 		}
-		done := make(map[string]bool, len(rec.Txs))
-		for _, t := range rec.Txs {
-			done[t.Key] = true
-		}
-		for _, k := range keys {
-			if !done[k] {
-				return engine.Change{}, errcode.Errorf(ErrBlockPartial, "block %d %s: the entry %s was refused (see its error); the cursor stays at the parent, so the block is retried and never skipped", b.Number, b.Hash.Hex(), k)
+		for i, h := range hashes {
+			var at appliedTx
+			if ok, err := s.get(blockTxKey(b.Hash, h), &at); err != nil {
+				return engine.Change{}, err
+			} else if !ok {
+				return engine.Change{}, errcode.Errorf(ErrBlockPartial, "block %d %s: the entry %s was refused (see its error); the cursor stays at the parent, so the block is retried and never skipped", b.Number, b.Hash.Hex(), keys[i])
 			}
 		}
-		rec.Number, rec.Hash, rec.Parent, rec.Applied = b.Number, b.Hash, b.Parent, true
+		rec = blockRecord{Number: b.Number, Hash: b.Hash, Parent: b.Parent, Txs: hashes}
 		if rec.Txs == nil {
-			rec.Txs = []appliedTx{}
+			rec.Txs = []Hash{}
 		}
 		s.put(blockKey(b.Hash), rec)
 		cur.Blocks = append(cur.Blocks, ref)
 		for len(cur.Blocks) > CursorMax {
-			s.del(blockKey(cur.Blocks[0].Hash)) // beyond reorg reach: forget what it posted
+			// Beyond reorg reach: forget what the oldest block posted.
+			if err := s.forget(cur.Blocks[0].Hash); err != nil {
+				return engine.Change{}, err
+			}
 			cur.Blocks = cur.Blocks[1:]
 		}
 		s.put(cursorKey, cur)
@@ -638,10 +666,9 @@ func txOp(key string, b Block, ref BlockRef, tx Tx, currency string) engine.Op {
 			return engine.Change{}, err
 		}
 		var rec blockRecord
-		if _, err := s.get(blockKey(b.Hash), &rec); err != nil {
+		if ok, err := s.get(blockKey(b.Hash), &rec); err != nil {
 			return engine.Change{}, err
-		}
-		if rec.Reverted || rec.Applied {
+		} else if ok {
 			return engine.Change{}, errcode.Errorf(ErrBlockReverted, "block %d %s was applied and reverted before; it is not applied again", b.Number, b.Hash.Hex())
 		}
 		p, err := ReadParams(v)
@@ -658,9 +685,11 @@ func txOp(key string, b Block, ref BlockRef, tx Tx, currency string) engine.Op {
 		if err != nil {
 			return engine.Change{}, err
 		}
-		rec.Number, rec.Hash, rec.Parent = b.Number, b.Hash, b.Parent
-		rec.Txs = append(rec.Txs, appliedTx{Tx: tx.Hash, Key: key, Postings: ps})
-		s.put(blockKey(b.Hash), rec)
+		at := appliedTx{Key: key, Postings: make([]appliedPosting, len(ps))}
+		for i, p := range ps {
+			at.Postings[i] = appliedPosting{From: p.From, To: p.To, Currency: p.Currency, Amount: p.Amount}
+		}
+		s.put(blockTxKey(b.Hash, tx.Hash), at)
 		return engine.Change{Kind: ledger.Transfer, Ref: "feeshare:tx:" + tx.Hash.Hex(), Postings: ps, State: s.writes()}, nil
 	})
 }
@@ -688,15 +717,20 @@ func RevertBlock(b BlockRef, at time.Time) []engine.Op {
 		var rec blockRecord
 		if ok, err := s.get(blockKey(b.Hash), &rec); err != nil {
 			return engine.Change{}, err
-		} else if !ok || !rec.Applied || rec.Reverted {
+		} else if !ok || rec.Reverted {
 			return engine.Change{}, fmt.Errorf("fee-share block %d %s is the head but its record is missing or not applied", b.Number, b.Hash.Hex())
 		}
 		var ps []ledger.Posting
 		for i := len(rec.Txs) - 1; i >= 0; i-- {
-			t := rec.Txs[i]
+			var t appliedTx
+			if ok, err := s.get(blockTxKey(b.Hash, rec.Txs[i]), &t); err != nil {
+				return engine.Change{}, err
+			} else if !ok {
+				return engine.Change{}, fmt.Errorf("fee-share block %d %s lost the record of tx %s", b.Number, b.Hash.Hex(), rec.Txs[i].Hex())
+			}
 			for _, p := range t.Postings {
 				ps = append(ps, ledger.Posting{From: p.To, To: p.From, Currency: p.Currency, Amount: p.Amount,
-					Path: "feeshare:revert block " + strconv.FormatUint(b.Number, 10) + " " + b.Hash.Hex()[:18] + "… (reorg) → tx " + t.Tx.Hex() + " → returns " + p.To + "'s credit"})
+					Path: "feeshare:revert block " + strconv.FormatUint(b.Number, 10) + " " + b.Hash.Hex()[:18] + "… (reorg) → tx " + rec.Txs[i].Hex() + " → returns " + p.To + "'s credit"})
 			}
 		}
 		rec.Reverted = true
