@@ -1,0 +1,173 @@
+package usage_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/usage"
+	"github.com/tributary-ledger/tributary/store/sqlite"
+)
+
+// benchConfig has four metrics (one clipped at 3× its median), a rolling
+// average over three epochs, a tier, a cap and a minimum score: every step
+// of the score runs.
+func benchConfig(formula usage.Formula) usage.Config {
+	cfg := baseConfig()
+	cfg.Metrics = []usage.Metric{{Name: "volume", WeightBP: 4000, ClipBP: 30000}, {Name: "users", WeightBP: 3000}, {Name: "calls", WeightBP: 2000}, {Name: "gas", WeightBP: 1000}}
+	cfg.Pool = usage.Pool{Kind: usage.PoolFixedAmount, Amount: money.FromUint64(1_000_000_000_000), Account: "usage:pool"}
+	cfg.Formula = formula
+	cfg.CapBP = 100
+	cfg.Qualify = usage.Qualify{ActiveUsersMetric: "users", MinActiveUsers: 2}
+	cfg.Tier = &usage.Tier{Metric: "users", Threshold: 100, Levels: []usage.TierLevel{{Epochs: 3, MultiplierBP: 12000}}}
+	cfg.Smoothing = usage.Smoothing{Kind: usage.SmoothingRolling, Epochs: 3}
+	return cfg
+}
+
+func benchInput(n int, formula usage.Formula) *usage.Input {
+	rng := rand.New(rand.NewPCG(42, 42))
+	counts := make([][]uint64, 4)
+	for m := range counts {
+		counts[m] = make([]uint64, n)
+		for i := range counts[m] {
+			counts[m][i] = rng.Uint64N(1 << uint(4+rng.IntN(20)))
+		}
+	}
+	in := input(benchConfig(formula), counts...)
+	in.History.Past = [][]uint64{make([]uint64, n), make([]uint64, n)}
+	in.History.Streak = make([]uint64, n)
+	for i := 0; i < n; i++ {
+		in.IDs[i] = fmt.Sprintf("app-%07d", i)
+		in.History.Past[0][i], in.History.Past[1][i], in.History.Streak[i] = rng.Uint64N(1e10), rng.Uint64N(1e10), rng.Uint64N(4)
+	}
+	return in
+}
+
+// peak samples the heap in use while fn runs, for a rough peak figure.
+func peak(b *testing.B, fn func()) {
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	done := make(chan struct{})
+	var top uint64
+	go func() {
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+				runtime.ReadMemStats(&ms)
+				top = max(top, ms.HeapInuse)
+			}
+		}
+	}()
+	fn()
+	close(done)
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	top = max(top, after.HeapInuse)
+	b.ReportMetric(float64(top)/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkClose1M is the pure computation of an epoch's close for
+// 1,000,000 participants and 4 metrics, statement digest included.
+func BenchmarkClose1M(b *testing.B) {
+	for _, f := range []usage.Formula{{Kind: usage.ProRata}, {Kind: usage.Quadratic}, {Kind: usage.RankedDecay, DecayBP: 2000, Remainder: usage.RemainderSpread}} {
+		b.Run(f.Kind, func(b *testing.B) {
+			in := benchInput(1_000_000, f)
+			b.ReportAllocs()
+			b.ResetTimer()
+			peak(b, func() {
+				for range b.N {
+					o, err := usage.Close(in)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_ = o.Digest()
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkCloseEpochSQLite closes an epoch end to end on SQLite: loading
+// the chunks, computing, one entry paying every participant, snapshots and
+// summary. Setup (registration, reports) is not timed. USAGE_BENCH_N sets
+// the participants (default 100,000; the 1M figure in BENCHMARKS.md uses
+// USAGE_BENCH_N=1000000).
+func BenchmarkCloseEpochSQLite(b *testing.B) {
+	n := 100_000
+	if s := testingEnv("USAGE_BENCH_N"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		reg := money.NewRegistry()
+		e := engine.New(s, reg)
+		cfg := benchConfig(usage.Formula{Kind: usage.ProRata})
+		cfg.Tier, cfg.Smoothing = nil, usage.Smoothing{}
+		apply := func(ops ...engine.Op) {
+			res, err := e.Apply(ctx, ops)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Err != nil {
+					b.Fatal(r.Err)
+				}
+			}
+		}
+		apply(usage.ApplyConfig("cfg", anchor, cfg, reg),
+			engine.Transfer("fund", anchor, []ledger.Posting{{From: "@sponsor", To: "usage:pool", Currency: "USD", Amount: money.FromUint64(1_000_000_000_000), Path: "funding"}}))
+		rng := rand.New(rand.NewPCG(1, 1))
+		for lo := 0; lo < n; lo += usage.ParticipantsPerOpMax {
+			hi := min(lo+usage.ParticipantsPerOpMax, n)
+			ps := make([]usage.Participant, 0, hi-lo)
+			for j := lo; j < hi; j++ {
+				id := fmt.Sprintf("app-%07d", j)
+				ps = append(ps, usage.Participant{ID: id, Owner: "dev:" + id, Account: "dev:" + id})
+			}
+			apply(usage.Register(fmt.Sprintf("reg-%d", lo), anchor, ps))
+			var ops []engine.Op
+			for k := lo; k < hi; k += 2500 {
+				bt := usage.Batch{Epoch: 0}
+				for j := k; j < min(k+2500, hi); j++ {
+					for _, m := range cfg.Metrics {
+						bt.Reports = append(bt.Reports, usage.Report{Participant: fmt.Sprintf("app-%07d", j), Metric: m.Name, Count: usage.Count(2 + rng.Uint64N(1<<uint(4+rng.IntN(20))))})
+					}
+				}
+				ops = append(ops, usage.ReportUsage(fmt.Sprintf("rep-%d", k), anchor.Add(time.Hour), bt))
+			}
+			// One transaction each: a batch whose operations insert the same
+			// new state key twice trips the SQL store (see the report).
+			for _, op := range ops {
+				apply(op)
+			}
+		}
+		b.StartTimer()
+		peak(b, func() {
+			res, err := e.ApplyOne(ctx, usage.CloseEpoch("close", anchor.AddDate(0, 1, 0), 0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(res.Entry.Postings) != n {
+				b.Fatalf("%d postings; want %d", len(res.Entry.Postings), n)
+			}
+		})
+		b.StopTimer()
+		s.Close()
+	}
+}
