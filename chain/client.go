@@ -84,7 +84,7 @@ type Client struct {
 func Dial(ctx context.Context, url string) (*Client, error) {
 	c, err := ethclient.DialContext(ctx, url)
 	if err != nil {
-		return nil, errcode.Errorf(ErrEndpoint, "connecting to %s: %v", url, err)
+		return nil, fmt.Errorf("%w: connecting to %s: %w", ErrEndpoint, url, err)
 	}
 	return New(ctx, c)
 }
@@ -106,8 +106,10 @@ func New(ctx context.Context, b Backend) (*Client, error) {
 	return &Client{b: b, chainID: id.Uint64(), signer: types.LatestSignerForChainID(id)}, nil
 }
 
+// endpointErr wraps both ErrEndpoint, for the error code, and the
+// transport's error, for errors.Is on it.
 func endpointErr(call string, err error) error {
-	return fmt.Errorf("%s: %w", call, errcode.Errorf(ErrEndpoint, "%s failed: %v", call, err))
+	return fmt.Errorf("%w: %s: %w", ErrEndpoint, call, err)
 }
 
 // ChainID is the chain's id, which signed requests must name.

@@ -3,11 +3,14 @@ package chain
 import (
 	"context"
 	"errors"
+	"net"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tributary-ledger/tributary/api"
+	"github.com/tributary-ledger/tributary/program/feeshare"
 )
 
 // Both satisfy what the fee-share routes need, without chain importing api.
@@ -77,4 +80,54 @@ func TestNewServiceRefusesBadConfig(t *testing.T) {
 	if _, err := NewService("http://x", l.eng, l.st, Config{Confirmations: ConfirmationsMax + 1}); !errors.Is(err, ErrConfig) {
 		t.Errorf("too many confirmations: err = %v; want %s", err, ErrConfig.Code())
 	}
+}
+
+// TestWatcherOverHTTP follows the chain through a real JSON-RPC endpoint
+// over HTTP, as `tributary serve --chain-rpc` does.
+func TestWatcherOverHTTP(t *testing.T) {
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	deployer, user := testKey(t, 1), testKey(t, 3)
+	sim, err := NewSimHTTP(ctx, port, deployer, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	path, err := sim.DeployFactoryPath(ctx, deployer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Dial(ctx, "http://127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ChainID() != sim.Client.ChainID() {
+		t.Fatalf("chain id over HTTP = %d; want %d", c.ChainID(), sim.Client.ChainID())
+	}
+	l := newLedger(t)
+	req, sig := signed(t, c, deployer, feeshare.Request{Action: feeshare.ActionRegister, Contract: path.Contract, Deployer: KeyAddress(deployer), Nonces: path.Nonces, Nonce: 1})
+	if err := register(ctx, l, c, req, sig); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := sim.Send(ctx, user, &path.Contract, nil, simGas); err != nil {
+			t.Fatal(err)
+		}
+		sim.Commit()
+	}
+	head, err := sim.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := l.watcher(t, c, Config{Start: 1})
+	catchUp(t, w)
+	if got := w.Status().Tip; got != head {
+		t.Errorf("tip over HTTP = %+v; want %+v", got, head)
+	}
+	expect(t, sim, 1, head.Number, path.Contract, func(uint64) bool { return true }).check(t, l, KeyAddress(deployer))
 }

@@ -9,7 +9,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
 	"github.com/holiman/uint256"
 
 	"github.com/tributary-ledger/tributary/money"
@@ -96,11 +98,28 @@ var simGasFeeCap = big.NewInt(1_000_000_000_000)
 // NewSim starts a simulated chain on which every key's account holds 10^24
 // wei.
 func NewSim(ctx context.Context, keys ...*ecdsa.PrivateKey) (*Sim, error) {
+	return newSim(ctx, nil, keys)
+}
+
+// NewSimHTTP is NewSim with the chain also served over JSON-RPC on
+// http://127.0.0.1:port, as a remote node would be, for Dial and for
+// `tributary serve --chain-rpc`.
+func NewSimHTTP(ctx context.Context, port int, keys ...*ecdsa.PrivateKey) (*Sim, error) {
+	return newSim(ctx, func(n *node.Config, _ *ethconfig.Config) {
+		n.HTTPHost, n.HTTPPort, n.HTTPModules = "127.0.0.1", port, []string{"eth", "net", "web3"}
+	}, keys)
+}
+
+func newSim(ctx context.Context, opt func(*node.Config, *ethconfig.Config), keys []*ecdsa.PrivateKey) (*Sim, error) {
 	alloc := types.GenesisAlloc{}
 	for _, k := range keys {
 		alloc[crypto.PubkeyToAddress(k.PublicKey)] = types.Account{Balance: new(big.Int).Exp(big.NewInt(10), big.NewInt(24), nil)}
 	}
-	b := simulated.NewBackend(alloc)
+	var opts []func(*node.Config, *ethconfig.Config)
+	if opt != nil {
+		opts = append(opts, opt)
+	}
+	b := simulated.NewBackend(alloc, opts...)
 	c, err := New(ctx, b.Client())
 	if err != nil {
 		b.Close()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/chain"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
 )
@@ -43,18 +44,57 @@ func newServeCmd() *cobra.Command {
 			addr, _ := cmd.Flags().GetString("addr")
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, dbFlag(cmd), addr, slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil)), nil)
+			ch, err := chainFlagValues(cmd)
+			if err != nil {
+				return err
+			}
+			return serveWithChain(ctx, dbFlag(cmd), addr, slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil)), nil, ch)
 		},
 	}
 	addDBFlag(cmd)
 	cmd.Flags().String("addr", defaultAddr, "address to listen on")
+	cmd.Flags().String("chain-rpc", "", "EVM JSON-RPC endpoint (http, ws or ipc) whose transaction fees the fee-share program distributes; empty: no chain")
+	cmd.Flags().Uint64("chain-confirmations", 12, fmt.Sprintf("apply block N once the chain's head is at least N plus this many blocks (at most %d)", chain.ConfirmationsMax))
+	cmd.Flags().String("chain-currency", chain.DefaultCurrency, "ledger currency of the fees (wei as base units)")
+	cmd.Flags().Uint64("chain-start", 0, "first block to apply when the store has no fee-share cursor yet; afterwards the cursor decides")
 	return cmd
+}
+
+// chainOptions are the --chain-* flags; a zero value runs no watcher.
+type chainOptions struct {
+	rpc           string
+	confirmations uint64
+	currency      string
+	start         uint64
+}
+
+func chainFlagValues(cmd *cobra.Command) (chainOptions, error) {
+	var o chainOptions
+	var err error
+	if o.rpc, err = cmd.Flags().GetString("chain-rpc"); err != nil {
+		return o, err
+	}
+	if o.confirmations, err = cmd.Flags().GetUint64("chain-confirmations"); err != nil {
+		return o, err
+	}
+	if o.currency, err = cmd.Flags().GetString("chain-currency"); err != nil {
+		return o, err
+	}
+	o.start, err = cmd.Flags().GetUint64("chain-start")
+	return o, err
 }
 
 // serve runs the server until ctx ends, then shuts down gracefully: it stops
 // accepting connections, lets in-flight requests finish, and closes the
 // store. ready, when not nil, receives the bound address once listening.
 func serve(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- string) error {
+	return serveWithChain(ctx, db, addr, log, ready, chainOptions{})
+}
+
+// serveWithChain is serve with a chain watcher when ch names an endpoint:
+// it follows the chain in the background, feeds the fee-share routes its
+// facts and signature checks, and reports its health in /readyz.
+func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- string, ch chainOptions) error {
 	s, err := openStore(ctx, db)
 	if err != nil {
 		return err
@@ -76,14 +116,35 @@ func serve(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- 
 	}
 	group := engine.NewGroup(eng, workers, groupMax)
 	defer group.Close()
+	apiCfg := api.Config{
+		Store:      s,
+		Engine:     eng,
+		Group:      group,
+		Currencies: currencies,
+		Log:        log,
+	}
+	if ch.rpc != "" {
+		svc, err := chain.NewService(ch.rpc, eng, s, chain.Config{Confirmations: ch.confirmations, Currency: ch.currency, Start: ch.start, Log: log.With("component", "chain")})
+		if err != nil {
+			return err
+		}
+		apiCfg.Feeshare = svc
+		apiCfg.Ready = append(apiCfg.Ready, api.ReadyCheck{Name: "chain", Check: svc.Ready})
+		// The watcher stops with ctx, before the store closes (deferred
+		// above): wait for it on the way out.
+		wctx, stopWatcher := context.WithCancel(ctx)
+		watcherDone := make(chan struct{})
+		go func() {
+			defer close(watcherDone)
+			if err := svc.Run(wctx); err != nil {
+				log.Error("chain watcher stopped", "err", err)
+			}
+		}()
+		defer func() { stopWatcher(); <-watcherDone }()
+		log.Info("chain watcher started", "rpc", redact(ch.rpc), "confirmations", ch.confirmations)
+	}
 	srv := &http.Server{
-		Handler: api.New(api.Config{
-			Store:      s,
-			Engine:     eng,
-			Group:      group,
-			Currencies: currencies,
-			Log:        log,
-		}).Handler(),
+		Handler:           api.New(apiCfg).Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
