@@ -1,4 +1,342 @@
 package api
 
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/program/usage"
+	"github.com/tributary-ledger/tributary/split"
+)
+
 // usageRoutes are the usage program's routes (program/usage).
-func (s *Server) usageRoutes() []Route { return nil }
+func (s *Server) usageRoutes() []Route {
+	read := []auth.Role{auth.Admin, auth.Reader, auth.Configurator}
+	configurators := []auth.Role{auth.Admin, auth.Configurator}
+	return []Route{
+		{"GET", "/v1/usage/config", read, s.usageConfig},
+		{"PUT", "/v1/usage/config", configurators, s.putUsageConfig},
+		{"POST", "/v1/usage/participants", assetConfigurers, s.registerParticipant},
+		{"POST", "/v1/usage/participants/batch", configurators, s.registerParticipants},
+		{"GET", "/v1/usage/participants/{id}", read, s.getParticipant},
+		{"PUT", "/v1/usage/participants/{id}", assetConfigurers, s.updateParticipant},
+		{"DELETE", "/v1/usage/participants/{id}", assetConfigurers, s.deregisterParticipant},
+		{"POST", "/v1/usage/revenue", ingestors, s.usageRevenue},
+		{"POST", "/v1/usage/reports", ingestors, s.usageReports},
+		{"POST", "/v1/usage/epochs/{epoch}/close", configurators, s.closeUsageEpoch},
+		{"GET", "/v1/usage/epochs/{epoch}", read, s.usageEpoch},
+		{"GET", "/v1/usage/epochs/{epoch}/statement", read, s.usageStatement},
+	}
+}
+
+// usageRefusal keeps a usage refusal's own code while giving it the HTTP
+// status of its kind: errors.go maps statuses by sentinel, and until it
+// lists usage.Refusals this wrapper carries a sentinel of the right status
+// next to the original (errcode.Code finds the original first).
+type usageRefusal struct {
+	err, status error
+}
+
+func (u *usageRefusal) Error() string   { return u.err.Error() }
+func (u *usageRefusal) Unwrap() []error { return []error{u.err, u.status} }
+
+func usageErr(err error) error {
+	if err == nil || status(err) != http.StatusInternalServerError {
+		return err
+	}
+	switch {
+	case errors.Is(err, usage.ErrExists), errors.Is(err, usage.ErrEpochClosed), errors.Is(err, usage.ErrEpochOrder), errors.Is(err, usage.ErrEpochOpen):
+		return &usageRefusal{err, market.ErrExists} // 409: a clash with what is stored
+	case errors.Is(err, usage.ErrCount), errors.Is(err, usage.ErrID), errors.Is(err, usage.ErrReport):
+		return &usageRefusal{err, ErrBadRequest} // 400: unreadable input
+	case errors.Is(err, usage.ErrOwner):
+		return &usageRefusal{err, auth.ErrForbidden}
+	}
+	for _, e := range usage.Refusals {
+		if errors.Is(err, e) {
+			return &usageRefusal{err, market.ErrConfig} // 422: readable, against the rules
+		}
+	}
+	return err
+}
+
+func (s *Server) usageView(r *http.Request) engine.View { return s.view(r, usage.Program) }
+
+// UsageConfigJSON is the usage program's configuration versions and status.
+type UsageConfigJSON struct {
+	Versions []usage.Version `json:"versions"`
+	Status   usage.Status    `json:"status"`
+}
+
+func (s *Server) usageConfigAnswer(r *http.Request) (UsageConfigJSON, error) {
+	vs, err := usage.ReadVersions(s.usageView(r))
+	if err != nil {
+		return UsageConfigJSON{}, err
+	}
+	st, err := usage.ReadStatus(s.usageView(r))
+	if vs == nil {
+		vs = []usage.Version{}
+	}
+	return UsageConfigJSON{Versions: vs, Status: st}, err
+}
+
+func (s *Server) usageConfig(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	out, err := s.usageConfigAnswer(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// putUsageConfig applies a configuration (the same JSON fields as the TOML
+// file); it takes effect from the next epoch.
+func (s *Server) putUsageConfig(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var cfg usage.Config
+	if err := decode(r, &cfg); err != nil {
+		return usageErr(err)
+	}
+	return usageErr(s.apply(w, r, usage.ApplyConfig(key, c.Now, cfg, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
+		return s.usageConfigAnswer(r)
+	}))
+}
+
+// ParticipantRequest is the body of POST /v1/usage/participants, and of
+// PUT /v1/usage/participants/{id} (where id and owner are ignored).
+type ParticipantRequest struct {
+	ID       string        `json:"id"`
+	Owner    string        `json:"owner"`
+	Account  string        `json:"account"`
+	Category string        `json:"category,omitempty"`
+	Split    []split.Share `json:"split,omitempty"`
+}
+
+func (p ParticipantRequest) participant() usage.Participant {
+	return usage.Participant{ID: p.ID, Owner: p.Owner, Account: p.Account, Category: p.Category, Split: p.Split}
+}
+
+func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req ParticipantRequest
+	if err := decode(r, &req); err != nil {
+		return usageErr(err)
+	}
+	if err := ownerOnly(c, req.Owner); err != nil {
+		return err
+	}
+	return usageErr(s.apply(w, r, usage.Register(key, c.Now, []usage.Participant{req.participant()}), http.StatusCreated, func(ledger.Entry) (any, error) {
+		return usage.ReadParticipant(s.usageView(r), req.ID)
+	}))
+}
+
+// ParticipantsRequest is the body of POST /v1/usage/participants/batch:
+// up to 10,000 participants registered together, in order.
+type ParticipantsRequest struct {
+	Participants []ParticipantRequest `json:"participants"`
+}
+
+func (s *Server) registerParticipants(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req ParticipantsRequest
+	if err := decode(r, &req); err != nil {
+		return usageErr(err)
+	}
+	ps := make([]usage.Participant, len(req.Participants))
+	for i, p := range req.Participants {
+		ps[i] = p.participant()
+	}
+	return usageErr(s.apply(w, r, usage.Register(key, c.Now, ps), http.StatusCreated, func(ledger.Entry) (any, error) {
+		return map[string]int{"registered": len(ps)}, nil
+	}))
+}
+
+func (s *Server) getParticipant(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	p, err := usage.ReadParticipant(s.usageView(r), r.PathValue("id"))
+	if err != nil {
+		return usageErr(err)
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// participantOwner returns the owner the operation must check: the stored
+// owner when a payee token acts (after checking the token may act for it),
+// nobody for a configurator or admin.
+func (s *Server) participantOwner(r *http.Request, c *Call, id string) (string, error) {
+	p, err := usage.ReadParticipant(s.usageView(r), id)
+	if err != nil {
+		return "", usageErr(err)
+	}
+	if err := ownerOnly(c, p.Owner); err != nil {
+		return "", err
+	}
+	if c.Token.Role == auth.Payee {
+		return p.Owner, nil
+	}
+	return "", nil
+}
+
+func (s *Server) updateParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req ParticipantRequest
+	if err := decode(r, &req); err != nil {
+		return usageErr(err)
+	}
+	id := r.PathValue("id")
+	owner, err := s.participantOwner(r, c, id)
+	if err != nil {
+		return err
+	}
+	p := req.participant()
+	p.ID = id
+	return usageErr(s.apply(w, r, usage.Update(key, c.Now, p, owner), http.StatusOK, func(ledger.Entry) (any, error) {
+		return usage.ReadParticipant(s.usageView(r), id)
+	}))
+}
+
+func (s *Server) deregisterParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	owner, err := s.participantOwner(r, c, id)
+	if err != nil {
+		return err
+	}
+	return usageErr(s.apply(w, r, usage.Deregister(key, c.Now, id, owner), http.StatusOK, func(ledger.Entry) (any, error) {
+		return usage.ReadParticipant(s.usageView(r), id)
+	}))
+}
+
+// UsageRevenueRequest is the body of POST /v1/usage/revenue: platform
+// revenue recorded in the current epoch, from an account (usually external).
+type UsageRevenueRequest struct {
+	Amount   Amount `json:"amount"`
+	Currency string `json:"currency"`
+	From     string `json:"from"`
+}
+
+func (s *Server) usageRevenue(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req UsageRevenueRequest
+	if err := decode(r, &req); err != nil {
+		return usageErr(err)
+	}
+	amt, err := s.amount(req.Amount, req.Currency)
+	if err != nil {
+		return err
+	}
+	return usageErr(s.apply(w, r, usage.RecordRevenue(key, c.Now, req.From, amt, req.Currency), http.StatusCreated, entryBody))
+}
+
+// UsageReportsJSON answers a report batch.
+type UsageReportsJSON struct {
+	Epoch   uint64 `json:"epoch"`
+	Reports int    `json:"reports"`
+	Seq     uint64 `json:"seq"`
+}
+
+func (s *Server) usageReports(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var b usage.Batch
+	if err := decode(r, &b); err != nil {
+		return usageErr(err)
+	}
+	return usageErr(s.apply(w, r, usage.ReportUsage(key, c.Now, b), http.StatusCreated, func(e ledger.Entry) (any, error) {
+		return UsageReportsJSON{Epoch: b.Epoch, Reports: len(b.Reports), Seq: e.Seq}, nil
+	}))
+}
+
+func epochParam(r *http.Request) (uint64, error) {
+	e, err := strconv.ParseUint(r.PathValue("epoch"), 10, 64)
+	if err != nil {
+		return 0, errcode.Errorf(ErrBadRequest, "epoch %q is not an epoch number", r.PathValue("epoch"))
+	}
+	return e, nil
+}
+
+// closeUsageEpoch closes an epoch at the server's time; the body is ignored.
+// It answers with the epoch's summary; the entry (one posting per payee)
+// is at GET /v1/entries/keys/{key}.
+func (s *Server) closeUsageEpoch(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	epoch, err := epochParam(r)
+	if err != nil {
+		return err
+	}
+	return usageErr(s.apply(w, r, usage.CloseEpoch(key, c.Now, epoch), http.StatusCreated, func(ledger.Entry) (any, error) {
+		return usage.ReadSummary(s.usageView(r), epoch)
+	}))
+}
+
+func (s *Server) usageEpoch(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	epoch, err := epochParam(r)
+	if err != nil {
+		return err
+	}
+	sum, err := usage.ReadSummary(s.usageView(r), epoch)
+	if err != nil {
+		return usageErr(err)
+	}
+	writeJSON(w, http.StatusOK, sum)
+	return nil
+}
+
+// UsageStatementJSON is a closed epoch's statement, recomputed from the
+// stored inputs and checked against the stored digest: the header, and the
+// line of the participant asked for (all lines of a large program would
+// not fit one response; `tributary usage explain` prints any of them).
+type UsageStatementJSON struct {
+	Header usage.StatementHeader `json:"header"`
+	Digest string                `json:"statement_sha256"`
+	Rows   []usage.StatementRow  `json:"rows"`
+}
+
+func (s *Server) usageStatement(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	epoch, err := epochParam(r)
+	if err != nil {
+		return err
+	}
+	o, sum, err := usage.Explain(s.usageView(r), epoch)
+	if err != nil {
+		return usageErr(err)
+	}
+	out := UsageStatementJSON{Header: o.Header(), Digest: sum.Digest, Rows: []usage.StatementRow{}}
+	if id := r.URL.Query().Get("participant"); id != "" {
+		i, ok := o.Slot(id)
+		if !ok || !o.Listed(i) {
+			return usageErr(errcode.Errorf(usage.ErrParticipant, "participant %q has no line in epoch %d's statement", id, epoch))
+		}
+		out.Rows = append(out.Rows, o.Row(i))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
