@@ -39,14 +39,20 @@ const (
 	ParticipantsPerOpMax = 10000
 )
 
-func indexKey(id string) string               { return "p/" + id }
-func chunkKey(c uint64) string                { return "pc/" + strconv.FormatUint(c, 10) }
-func revenueKey(e uint64) string              { return "rev/" + strconv.FormatUint(e, 10) }
-func reportKey(e, c uint64) string            { return "r/" + strconv.FormatUint(e, 10) + "/" + strconv.FormatUint(c, 10) }
-func snapshotKey(e, c uint64) string          { return "h/" + strconv.FormatUint(e, 10) + "/" + strconv.FormatUint(c, 10) }
-func summaryKey(e uint64) string              { return "close/" + strconv.FormatUint(e, 10) }
-func chunks(slots uint64) uint64              { return (slots + ChunkSize - 1) / ChunkSize }
-func chunkRange(c, slots uint64) (lo, hi int) { return int(c * ChunkSize), int(min((c+1)*ChunkSize, slots)) }
+func indexKey(id string) string  { return "p/" + id }
+func chunkKey(c uint64) string   { return "pc/" + strconv.FormatUint(c, 10) }
+func revenueKey(e uint64) string { return "rev/" + strconv.FormatUint(e, 10) }
+func reportKey(e, c uint64) string {
+	return "r/" + strconv.FormatUint(e, 10) + "/" + strconv.FormatUint(c, 10)
+}
+func snapshotKey(e, c uint64) string {
+	return "h/" + strconv.FormatUint(e, 10) + "/" + strconv.FormatUint(c, 10)
+}
+func summaryKey(e uint64) string { return "close/" + strconv.FormatUint(e, 10) }
+func chunks(slots uint64) uint64 { return (slots + ChunkSize - 1) / ChunkSize }
+func chunkRange(c, slots uint64) (lo, hi int) {
+	return int(c * ChunkSize), int(min((c+1)*ChunkSize, slots))
+}
 
 // Status is the program's running state.
 type Status struct {
@@ -439,10 +445,13 @@ func openEpoch(v engine.View, epoch uint64, at time.Time) (Status, Config, error
 // of the configuration in force, tallied for fixed_percentage and dynamic
 // pools.
 //
+// currency, when not empty, must be the program's.
+//
 // Refusals: ErrNotConfigured, ErrEpochClosed, ErrEpochFuture, ErrConfig
-// (from is the pool account), ledger errors for the posting.
-func RecordRevenue(key string, at time.Time, from string, amount money.Amount) engine.Op {
-	return op(key, "revenue", at, []any{from, amount}, func(v engine.View) (engine.Change, error) {
+// (from is the pool account, or another currency), ledger errors for the
+// posting.
+func RecordRevenue(key string, at time.Time, from string, amount money.Amount, currency string) engine.Op {
+	return op(key, "revenue", at, []any{from, amount, currency}, func(v engine.View) (engine.Change, error) {
 		vs, err := ReadVersions(v)
 		if err != nil {
 			return engine.Change{}, err
@@ -457,6 +466,9 @@ func RecordRevenue(key string, at time.Time, from string, amount money.Amount) e
 		st, cfg, err := openEpoch(v, epoch, at)
 		if err != nil {
 			return engine.Change{}, err
+		}
+		if currency != "" && currency != cfg.Currency {
+			return engine.Change{}, errcode.Errorf(ErrConfig, "revenue in %s; the usage program counts in %s", currency, cfg.Currency)
 		}
 		if from == cfg.Pool.Account {
 			return engine.Change{}, errcode.Errorf(ErrConfig, "revenue comes from outside the pool account %s", from)

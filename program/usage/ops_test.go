@@ -77,7 +77,9 @@ func (v *env) balance(account string) uint64 {
 // view reads committed state outside any transaction.
 type view struct{ v *env }
 
-func (w view) State(key string) ([]byte, bool, error) { return w.v.s.State(w.v.ctx, usage.Program, key) }
+func (w view) State(key string) ([]byte, bool, error) {
+	return w.v.s.State(w.v.ctx, usage.Program, key)
+}
 func (w view) Withdrawal(string) (ledger.Withdrawal, bool, error) {
 	return ledger.Withdrawal{}, false, nil
 }
@@ -222,10 +224,11 @@ func TestEngineRevenuePool(t *testing.T) {
 	cfg.Pool = usage.Pool{Kind: usage.PoolFixedPercentage, PercentBP: 3000, Account: "usage:revenue"}
 	cfg.Metrics = []usage.Metric{{Name: "calls", WeightBP: 7000}, {Name: "users", WeightBP: 3000}}
 	v.ok(usage.ApplyConfig("cfg", anchor, cfg, v.reg))
-	v.refused(usage.RecordRevenue("rev-early", anchor.Add(-time.Hour), "@platform", money.FromUint64(100)), "usage_epoch_future")
+	v.refused(usage.RecordRevenue("rev-early", anchor.Add(-time.Hour), "@platform", money.FromUint64(100), ""), "usage_epoch_future")
 	v.ok(usage.Register("reg", anchor, []usage.Participant{{ID: "a", Owner: "a", Account: "a"}, {ID: "b", Owner: "b", Account: "b"}}))
-	v.ok(usage.RecordRevenue("rev-1", anchor.Add(time.Hour), "@platform", money.FromUint64(600_00)))
-	v.ok(usage.RecordRevenue("rev-2", anchor.Add(2*time.Hour), "@platform", money.FromUint64(400_00)))
+	v.ok(usage.RecordRevenue("rev-1", anchor.Add(time.Hour), "@platform", money.FromUint64(600_00), "USD"))
+	v.ok(usage.RecordRevenue("rev-2", anchor.Add(2*time.Hour), "@platform", money.FromUint64(400_00), ""))
+	v.refused(usage.RecordRevenue("rev-eth", anchor.Add(2*time.Hour), "@platform", money.FromUint64(1), "ETH"), "usage_config_invalid")
 	v.ok(usage.ReportUsage("r", anchor.Add(time.Hour), usage.Batch{Epoch: 0, Reports: []usage.Report{
 		{Participant: "a", Metric: "calls", Count: 3}, {Participant: "b", Metric: "calls", Count: 1}, {Participant: "a", Metric: "users", Count: 1}, {Participant: "b", Metric: "users", Count: 1},
 	}}))
