@@ -2,7 +2,17 @@ package api
 
 import (
 	"context"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
 
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 )
 
@@ -19,5 +29,517 @@ type FeeshareChain interface {
 	ChainID() uint64
 }
 
+// Errors of the fee-share routes.
+var (
+	ErrFeeshareChain     = errcode.New("feeshare_chain_unavailable", "the server follows no chain, or cannot reach it now; retry later")
+	ErrFeeshareSignature = errcode.New("feeshare_signature_required", "a signed request needs the deployer's EIP-712 signature, or an admin token acting on the deployer's behalf")
+	ErrFeeshareChainID   = errcode.New("feeshare_chain_id_mismatch", "the request names another chain than the one the server follows")
+	ErrFeeshareSigner    = errcode.New("feeshare_signer_mismatch", "the signature is not the deployer's")
+)
+
 // feeshareRoutes are the fee-share program's routes (program/feeshare).
-func (s *Server) feeshareRoutes() []Route { return nil }
+// Register, update and cancel are authorized by the deployer's EIP-712
+// signature, as a transaction on the seed's chain is, so they need no token;
+// an admin token instead acts on the deployer's behalf without a signature.
+func (s *Server) feeshareRoutes() []Route {
+	read := []auth.Role{auth.Admin, auth.Reader, auth.Configurator}
+	routes := []Route{
+		{"GET", "/v1/feeshare/params", read, s.feeshareParams},
+		{"PUT", "/v1/feeshare/params", admins, s.putFeeshareParams},
+		{"POST", "/v1/feeshare/register", nil, s.feeshareRegister},
+		{"POST", "/v1/feeshare/update", nil, s.feeshareUpdate},
+		{"POST", "/v1/feeshare/cancel", nil, s.feeshareCancel},
+		{"GET", "/v1/feeshare/contracts", read, s.feeshareContracts},
+		{"GET", "/v1/feeshare/contracts/{contract}", read, s.feeshareContract},
+		{"GET", "/v1/feeshare/deployers/{address}/contracts", read, s.feeshareDeployerContracts},
+		{"GET", "/v1/feeshare/withdrawers/{address}/contracts", read, s.feeshareWithdrawerContracts},
+		{"GET", "/v1/feeshare/cursor", read, s.feeshareCursor},
+		{"GET", "/v1/feeshare/genesis", admins, s.feeshareGenesis},
+		{"POST", "/v1/feeshare/genesis", admins, s.importFeeshareGenesis},
+	}
+	for i := range routes {
+		routes[i].Handler = feeshareErrors(routes[i].Handler)
+	}
+	return routes
+}
+
+// feeshareErrors writes the program's refusals with their HTTP status. The
+// shared status table (errors.go) does not know the feeshare_ codes; this
+// keeps the mapping next to the codes until it does.
+func feeshareErrors(h Handler) Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *Call) error {
+		err := h(w, r, c)
+		if err == nil {
+			return nil
+		}
+		if st, ok := feeshareStatus(err); ok {
+			writeJSON(w, st, errorBody{Error: toErrorJSON(err)})
+			return nil
+		}
+		return err
+	}
+}
+
+func feeshareStatus(err error) (int, bool) {
+	code := errcode.Code(err)
+	if !strings.HasPrefix(code, "feeshare_") {
+		return 0, false
+	}
+	switch {
+	case errors.Is(err, ErrFeeshareChain):
+		return http.StatusServiceUnavailable, true
+	case errors.Is(err, ErrFeeshareSigner), errors.Is(err, feeshare.ErrNotDeployer):
+		return http.StatusForbidden, true
+	case errors.Is(err, ErrFeeshareSignature):
+		return http.StatusUnauthorized, true
+	case errors.Is(err, feeshare.ErrNotRegistered):
+		return http.StatusNotFound, true
+	case errors.Is(err, feeshare.ErrAlreadyRegistered), errors.Is(err, feeshare.ErrReplay), errors.Is(err, feeshare.ErrGenesisState):
+		return http.StatusConflict, true
+	case errors.Is(err, feeshare.ErrAddress), errors.Is(err, feeshare.ErrBech32), errors.Is(err, feeshare.ErrBech32Prefix),
+		errors.Is(err, feeshare.ErrNonce), errors.Is(err, feeshare.ErrHash), errors.Is(err, feeshare.ErrGenesis):
+		return http.StatusBadRequest, true
+	}
+	return http.StatusUnprocessableEntity, true
+}
+
+// FeeshareParamsJSON are the parameters, the share both in basis points
+// and as the seed's decimal.
+type FeeshareParamsJSON struct {
+	EnableRevenue            bool   `json:"enable_revenue"`
+	DeveloperSharesBP        uint64 `json:"developer_shares_bp"`
+	DeveloperShares          string `json:"developer_shares"`
+	AddrDerivationCostCreate uint64 `json:"addr_derivation_cost_create"`
+}
+
+// FeeshareParamsRequest is the body of PUT /v1/feeshare/params. Every
+// field is required; developer_shares is basis points ("5000"), an exact
+// decimal ("0.5") or percent ("50%").
+type FeeshareParamsRequest struct {
+	EnableRevenue            *bool   `json:"enable_revenue"`
+	DeveloperShares          string  `json:"developer_shares"`
+	AddrDerivationCostCreate *uint64 `json:"addr_derivation_cost_create"`
+}
+
+func toFeeshareParams(p feeshare.Params) FeeshareParamsJSON {
+	return FeeshareParamsJSON{EnableRevenue: p.EnableRevenue, DeveloperSharesBP: p.DeveloperSharesBP, DeveloperShares: feeshare.FormatShares(p.DeveloperSharesBP), AddrDerivationCostCreate: p.AddrDerivationCostCreate}
+}
+
+func (s *Server) feeshareView(r *http.Request) engine.View { return s.view(r, feeshare.Program) }
+
+func (s *Server) feeshareParams(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	p, err := feeshare.ReadParams(s.feeshareView(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toFeeshareParams(p))
+	return nil
+}
+
+func (s *Server) putFeeshareParams(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req FeeshareParamsRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.EnableRevenue == nil || req.DeveloperShares == "" || req.AddrDerivationCostCreate == nil {
+		return errcode.Errorf(ErrBadRequest, "enable_revenue, developer_shares and addr_derivation_cost_create are all required")
+	}
+	bp, err := feeshare.ParseShares(req.DeveloperShares)
+	if err != nil {
+		return err
+	}
+	p := feeshare.Params{EnableRevenue: *req.EnableRevenue, DeveloperSharesBP: bp, AddrDerivationCostCreate: *req.AddrDerivationCostCreate}
+	return s.apply(w, r, feeshare.SetParams(key, c.Now, p), http.StatusOK, func(ledger.Entry) (any, error) { return toFeeshareParams(p), nil })
+}
+
+// FeeshareRequestJSON is the body of POST /v1/feeshare/register, update
+// and cancel: the signed request's fields as strings (addresses as 0x-hex
+// or evmos1… bech32; numbers in decimal, since uint64 does not fit a JSON
+// number everywhere) and the deployer's 65-byte EIP-712 signature in hex.
+// With an admin token the signature is left out.
+type FeeshareRequestJSON struct {
+	Contract   string   `json:"contract"`
+	Deployer   string   `json:"deployer"`
+	Withdrawer string   `json:"withdrawer,omitempty"`
+	Nonces     []string `json:"nonces,omitempty"` // register only
+	ChainID    string   `json:"chain_id,omitempty"`
+	Expiry     string   `json:"expiry,omitempty"` // unix seconds
+	Nonce      string   `json:"nonce,omitempty"`  // the deployer's request nonce
+	Signature  string   `json:"signature,omitempty"`
+}
+
+// FeeshareRegistrationJSON is a registration, every address in both forms.
+type FeeshareRegistrationJSON struct {
+	Contract         string   `json:"contract"`
+	ContractBech32   string   `json:"contract_bech32"`
+	Deployer         string   `json:"deployer"`
+	DeployerBech32   string   `json:"deployer_bech32"`
+	Withdrawer       string   `json:"withdrawer,omitempty"`
+	WithdrawerBech32 string   `json:"withdrawer_bech32,omitempty"`
+	Payee            string   `json:"payee"` // the ledger account the developer share goes to
+	Nonces           []string `json:"nonces,omitempty"`
+	By               string   `json:"by"`
+}
+
+// FeeshareWriteJSON answers register, update and cancel.
+type FeeshareWriteJSON struct {
+	FeeshareRegistrationJSON
+	GasCost   uint64 `json:"gas_cost,omitempty"` // register: nonces × addr_derivation_cost_create
+	Cancelled bool   `json:"cancelled,omitempty"`
+	Seq       uint64 `json:"seq"` // the journal entry
+}
+
+func toRegistration(reg feeshare.Registration) FeeshareRegistrationJSON {
+	out := FeeshareRegistrationJSON{Contract: reg.Contract.Hex(), ContractBech32: reg.Contract.Bech32(), Deployer: reg.Deployer.Hex(), DeployerBech32: reg.Deployer.Bech32(), Payee: reg.Payee().Account(), By: reg.By}
+	if reg.Withdrawer != nil {
+		out.Withdrawer, out.WithdrawerBech32 = reg.Withdrawer.Hex(), reg.Withdrawer.Bech32()
+	}
+	for _, n := range reg.Nonces {
+		out.Nonces = append(out.Nonces, strconv.FormatUint(n, 10))
+	}
+	return out
+}
+
+func parseUintField(name, v string) (uint64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, errcode.Errorf(ErrBadRequest, "%s is %.30q; want a decimal unsigned 64-bit integer as a string", name, v)
+	}
+	return n, nil
+}
+
+func parseFeeshareAddress(name, v string) (feeshare.Address, error) {
+	a, err := feeshare.ParseAddress(v)
+	if err != nil {
+		return a, errcode.Errorf(errSentinel(err), "%s: %v", name, err)
+	}
+	return a, nil
+}
+
+// errSentinel returns the coded sentinel of a typed error, so that a
+// message can be prefixed with the field's name and keep its code.
+func errSentinel(err error) *errcode.Error {
+	for _, e := range []*errcode.Error{feeshare.ErrAddress, feeshare.ErrBech32, feeshare.ErrBech32Prefix} {
+		if errors.Is(err, e) {
+			return e
+		}
+	}
+	return ErrBadRequest
+}
+
+// toRequest reads the body into a feeshare.Request of action.
+func toRequest(action string, b FeeshareRequestJSON) (feeshare.Request, error) {
+	req := feeshare.Request{Action: action}
+	var err error
+	if req.Contract, err = parseFeeshareAddress("contract", b.Contract); err != nil {
+		return req, err
+	}
+	if req.Deployer, err = parseFeeshareAddress("deployer", b.Deployer); err != nil {
+		return req, err
+	}
+	if b.Withdrawer != "" {
+		w, err := parseFeeshareAddress("withdrawer", b.Withdrawer)
+		if err != nil {
+			return req, err
+		}
+		req.Withdrawer = &w
+	}
+	if len(b.Nonces) > feeshare.NoncesMax {
+		return req, errcode.Errorf(feeshare.ErrNoncesMax, "%d nonces given; at most %d derivation steps are allowed", len(b.Nonces), feeshare.NoncesMax)
+	}
+	for i, n := range b.Nonces {
+		v, err := strconv.ParseUint(n, 10, 64)
+		if err != nil {
+			return req, errcode.Errorf(feeshare.ErrNonce, "nonce %d is %.30q; want a decimal unsigned 64-bit integer", i+1, n)
+		}
+		req.Nonces = append(req.Nonces, v)
+	}
+	if req.ChainID, err = parseUintField("chain_id", b.ChainID); err != nil {
+		return req, err
+	}
+	expiry, err := parseUintField("expiry", b.Expiry)
+	if err != nil {
+		return req, err
+	}
+	if expiry > 1<<62 {
+		return req, errcode.Errorf(ErrBadRequest, "expiry %d is not a plausible unix time", expiry)
+	}
+	req.Expiry = int64(expiry)
+	if req.Nonce, err = parseUintField("nonce", b.Nonce); err != nil {
+		return req, err
+	}
+	return req, feeshare.ValidateRequest(req)
+}
+
+// feeshareActor decides who acts: an admin token on the deployer's behalf,
+// or the deployer by a signature over the request that the chain verifies.
+// A token that is not an admin's is refused rather than ignored, so that a
+// caller is never silently treated as someone it did not mean to be.
+func (s *Server) feeshareActor(r *http.Request, req feeshare.Request, sigHex string) (string, error) {
+	if r.Header.Get("Authorization") != "" {
+		tok, err := s.authenticate(r)
+		if err != nil {
+			return "", err
+		}
+		if tok.Role != auth.Admin {
+			return "", errcode.Errorf(auth.ErrForbidden, "a %s token may not act for a deployer; send the deployer's signature without a token, or use an admin token", tok.Role)
+		}
+		return feeshare.ByAdmin(tok.ID), nil
+	}
+	if sigHex == "" {
+		return "", errcode.Errorf(ErrFeeshareSignature, "the request has no signature; sign it with the deployer's key (EIP-712), or act with an admin token")
+	}
+	if s.cfg.Feeshare == nil {
+		return "", errcode.Errorf(ErrFeeshareChain, "this server follows no chain (start it with --chain-rpc), so it cannot verify signatures")
+	}
+	sig, err := hex.DecodeString(strings.TrimPrefix(sigHex, "0x"))
+	if err != nil {
+		return "", errcode.Errorf(ErrBadRequest, "signature is not hex: %v", err)
+	}
+	if id := s.cfg.Feeshare.ChainID(); req.ChainID != id {
+		return "", errcode.Errorf(ErrFeeshareChainID, "the request names chain %d; this server follows chain %d", req.ChainID, id)
+	}
+	signer, err := s.cfg.Feeshare.Signer(req, sig)
+	if err != nil {
+		if errcode.Code(err) == errcode.Internal {
+			return "", errcode.Errorf(ErrBadRequest, "signature: %v", err)
+		}
+		return "", err
+	}
+	if signer != req.Deployer {
+		return "", errcode.Errorf(ErrFeeshareSigner, "the request is signed by %s, not by the deployer %s", signer.Hex(), req.Deployer.Hex())
+	}
+	return feeshare.ByDeployer, nil
+}
+
+// feeshareWrite decodes and authorizes a signed request of action, then
+// applies the operation build makes of it.
+func (s *Server) feeshareWrite(w http.ResponseWriter, r *http.Request, c *Call, action string, build func(key string, req feeshare.Request, by string) (engine.Op, error), respond func(feeshare.Request, ledger.Entry) (any, error)) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var body FeeshareRequestJSON
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	req, err := toRequest(action, body)
+	if err != nil {
+		return err
+	}
+	by, err := s.feeshareActor(r, req, body.Signature)
+	if err != nil {
+		return err
+	}
+	op, err := build(key, req, by)
+	if err != nil {
+		return err
+	}
+	return s.apply(w, r, op, http.StatusOK, func(e ledger.Entry) (any, error) { return respond(req, e) })
+}
+
+func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Call) error {
+	return s.feeshareWrite(w, r, c, feeshare.ActionRegister, func(key string, req feeshare.Request, by string) (engine.Op, error) {
+		if s.cfg.Feeshare == nil {
+			return engine.Op{}, errcode.Errorf(ErrFeeshareChain, "this server follows no chain (start it with --chain-rpc); registrations are checked against the chain")
+		}
+		facts, err := s.cfg.Feeshare.Facts(r.Context(), req.Deployer, req.Contract)
+		if err != nil {
+			if code := errcode.Code(err); code != errcode.Internal && !strings.HasPrefix(code, "chain_") {
+				return engine.Op{}, err
+			}
+			return engine.Op{}, errcode.Errorf(ErrFeeshareChain, "reading the deployer's and contract's state from the chain: %v", err)
+		}
+		return feeshare.Register(key, c.Now, req, facts, by), nil
+	}, func(req feeshare.Request, e ledger.Entry) (any, error) {
+		reg, err := feeshare.ReadRegistration(s.feeshareView(r), req.Contract)
+		if err != nil {
+			return nil, err
+		}
+		p, err := feeshare.ReadParams(s.feeshareView(r))
+		if err != nil {
+			return nil, err
+		}
+		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(reg), GasCost: p.GasCost(len(req.Nonces)), Seq: e.Seq}, nil
+	})
+}
+
+func (s *Server) feeshareUpdate(w http.ResponseWriter, r *http.Request, c *Call) error {
+	return s.feeshareWrite(w, r, c, feeshare.ActionUpdate, func(key string, req feeshare.Request, by string) (engine.Op, error) {
+		return feeshare.Update(key, c.Now, req, by), nil
+	}, func(req feeshare.Request, e ledger.Entry) (any, error) {
+		reg, err := feeshare.ReadRegistration(s.feeshareView(r), req.Contract)
+		if errors.Is(err, ledger.ErrNotFound) {
+			// Cancelled since: answer with what the update set.
+			reg = feeshare.Registration{Contract: req.Contract, Deployer: req.Deployer, Withdrawer: req.Withdrawer}
+		} else if err != nil {
+			return nil, err
+		}
+		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(reg), Seq: e.Seq}, nil
+	})
+}
+
+func (s *Server) feeshareCancel(w http.ResponseWriter, r *http.Request, c *Call) error {
+	return s.feeshareWrite(w, r, c, feeshare.ActionCancel, func(key string, req feeshare.Request, by string) (engine.Op, error) {
+		return feeshare.Cancel(key, c.Now, req, by), nil
+	}, func(req feeshare.Request, e ledger.Entry) (any, error) {
+		reg := feeshare.Registration{Contract: req.Contract, Deployer: req.Deployer}
+		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(reg), Cancelled: true, Seq: e.Seq}, nil
+	})
+}
+
+func (s *Server) feeshareContract(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	c, err := parseFeeshareAddress("contract", r.PathValue("contract"))
+	if err != nil {
+		return err
+	}
+	reg, err := feeshare.ReadRegistration(s.feeshareView(r), c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toRegistration(reg))
+	return nil
+}
+
+// FeeshareContractsJSON is a page of registrations; next is the offset of
+// the following page, absent on the last.
+type FeeshareContractsJSON struct {
+	Contracts []FeeshareRegistrationJSON `json:"contracts"`
+	Total     uint64                     `json:"total"`
+	Next      string                     `json:"next,omitempty"`
+}
+
+func (s *Server) feeshareList(w http.ResponseWriter, r *http.Request, list func(v engine.View, offset uint64, n int) (feeshare.Page, error)) error {
+	n, err := limit(r)
+	if err != nil {
+		return err
+	}
+	var offset uint64
+	if a := r.URL.Query().Get("after"); a != "" {
+		if offset, err = strconv.ParseUint(a, 10, 64); err != nil {
+			return errcode.Errorf(ErrQuery, "after=%q is not a cursor this list returned (an offset)", a)
+		}
+	}
+	page, err := list(s.feeshareView(r), offset, n)
+	if err != nil {
+		return err
+	}
+	out := FeeshareContractsJSON{Contracts: []FeeshareRegistrationJSON{}, Total: page.Total}
+	for _, reg := range page.Registrations {
+		out.Contracts = append(out.Contracts, toRegistration(reg))
+	}
+	if page.Next != 0 {
+		out.Next = strconv.FormatUint(page.Next, 10)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) feeshareContracts(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	return s.feeshareList(w, r, feeshare.Contracts)
+}
+
+func (s *Server) feeshareDeployerContracts(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	a, err := parseFeeshareAddress("deployer", r.PathValue("address"))
+	if err != nil {
+		return err
+	}
+	return s.feeshareList(w, r, func(v engine.View, o uint64, n int) (feeshare.Page, error) {
+		return feeshare.DeployerContracts(v, a, o, n)
+	})
+}
+
+func (s *Server) feeshareWithdrawerContracts(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	a, err := parseFeeshareAddress("withdrawer", r.PathValue("address"))
+	if err != nil {
+		return err
+	}
+	return s.feeshareList(w, r, func(v engine.View, o uint64, n int) (feeshare.Page, error) {
+		return feeshare.WithdrawerContracts(v, a, o, n)
+	})
+}
+
+// FeeshareCursorJSON is where fee distribution stands.
+type FeeshareCursorJSON struct {
+	Head   *FeeshareBlockJSON  `json:"head,omitempty"`
+	Blocks []FeeshareBlockJSON `json:"blocks"` // within reorg reach, oldest first
+}
+
+// FeeshareBlockJSON names a block.
+type FeeshareBlockJSON struct {
+	Number uint64 `json:"number"`
+	Hash   string `json:"hash"`
+}
+
+func (s *Server) feeshareCursor(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	cur, err := feeshare.ReadCursor(s.feeshareView(r))
+	if err != nil {
+		return err
+	}
+	out := FeeshareCursorJSON{Blocks: []FeeshareBlockJSON{}}
+	for _, b := range cur.Blocks {
+		out.Blocks = append(out.Blocks, FeeshareBlockJSON{Number: b.Number, Hash: b.Hash.Hex()})
+	}
+	if len(out.Blocks) > 0 {
+		out.Head = &out.Blocks[len(out.Blocks)-1]
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) feeshareGenesis(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	g, err := feeshare.ExportGenesis(s.feeshareView(r))
+	if err != nil {
+		return err
+	}
+	// The canonical bytes, as they are imported: export, import, export
+	// gives the same document.
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(feeshare.MarshalGenesis(g))
+	return err
+}
+
+func (s *Server) importFeeshareGenesis(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errcode.Errorf(ErrBodyTooLarge, "request body is over %d bytes", tooBig.Limit)
+		}
+		return errcode.Errorf(ErrBadRequest, "reading the genesis: %v", err)
+	}
+	// Refuse a bad document before it becomes an operation.
+	if _, _, _, err := feeshare.ParseGenesis(data); err != nil {
+		return err
+	}
+	return s.apply(w, r, feeshare.ImportGenesis(key, c.Now, data), http.StatusOK, func(ledger.Entry) (any, error) {
+		p, err := feeshare.ReadParams(s.feeshareView(r))
+		if err != nil {
+			return nil, err
+		}
+		page, err := feeshare.Contracts(s.feeshareView(r), 0, 1)
+		if err != nil {
+			return nil, err
+		}
+		return FeeshareGenesisJSON{Params: toFeeshareParams(p), Revenues: page.Total}, nil
+	})
+}
+
+// FeeshareGenesisJSON answers a genesis import: the parameters and how
+// many contracts are registered.
+type FeeshareGenesisJSON struct {
+	Params   FeeshareParamsJSON `json:"params"`
+	Revenues uint64             `json:"revenues"`
+}
