@@ -241,3 +241,28 @@ func TestEngineRevenuePool(t *testing.T) {
 		t.Errorf("revenue account keeps %d; want 70000 (the platform's 70%%)", got)
 	}
 }
+
+// TestEngineReportsBatched: reports applied in one transaction (as group
+// commit does) add up, also when both create the epoch's chunk.
+func TestEngineReportsBatched(t *testing.T) {
+	v := newEnv(t)
+	v.ok(usage.ApplyConfig("cfg", anchor, baseConfig(), v.reg))
+	v.ok(usage.Register("reg", anchor, []usage.Participant{{ID: "a", Owner: "a", Account: "a"}, {ID: "b", Owner: "b", Account: "b"}}))
+	res, err := v.e.Apply(v.ctx, []engine.Op{
+		usage.ReportUsage("r1", anchor.Add(time.Hour), usage.Batch{Reports: []usage.Report{{Participant: "a", Metric: "calls", Count: 3}}}),
+		usage.ReportUsage("r2", anchor.Add(time.Hour), usage.Batch{Reports: []usage.Report{{Participant: "a", Metric: "calls", Count: 4}, {Participant: "b", Metric: "calls", Count: 3}}}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	v.ok(engine.Transfer("fund", anchor, []ledger.Posting{{From: "@sponsor", To: "usage:pool", Currency: "USD", Amount: money.FromUint64(1000), Path: "funding"}}))
+	v.ok(usage.CloseEpoch("close", anchor.AddDate(0, 1, 0), 0))
+	if a, b := v.balance("a"), v.balance("b"); a != 700 || b != 300 {
+		t.Errorf("a, b = %d, %d; want 700, 300 (7 and 3 calls)", a, b)
+	}
+}
