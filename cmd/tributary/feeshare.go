@@ -1,8 +1,309 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
 
-// newFeeshareCmd groups the fee-share program's commands.
+	"github.com/spf13/cobra"
+
+	"github.com/tributary-ledger/tributary/api"
+	"github.com/tributary-ledger/tributary/client"
+	"github.com/tributary-ledger/tributary/program/feeshare"
+)
+
+// newFeeshareCmd groups the fee-share program's commands, mirroring the
+// seed's `evmosd query revenue …` and `evmosd tx revenue …`.
 func newFeeshareCmd() *cobra.Command {
-	return &cobra.Command{Use: "feeshare", Short: "Fee-share program: developers earn a share of their contracts' fees (seed 002)"}
+	cmd := &cobra.Command{Use: "feeshare", Short: "Fee-share program: developers earn a share of their contracts' fees (seed 002)"}
+	cmd.AddCommand(newFeeshareDeriveCmd(), newFeeshareQueryCmd())
+	for _, action := range []string{feeshare.ActionRegister, feeshare.ActionUpdate, feeshare.ActionCancel} {
+		cmd.AddCommand(newFeeshareWriteCmd(action))
+	}
+	return cmd
+}
+
+// newFeeshareDeriveCmd derives a contract's address offline.
+func newFeeshareDeriveCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "derive --deployer ADDR --nonces 5,2,1",
+		Short: "Print the address a CREATE path derives: the deployer creates nonces[0], that contract nonces[1], …",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := outputFormat(cmd)
+			if err != nil {
+				return err
+			}
+			d, _ := cmd.Flags().GetString("deployer")
+			n, _ := cmd.Flags().GetString("nonces")
+			deployer, err := feeshare.ParseAddress(d)
+			if err != nil {
+				return err
+			}
+			nonces, err := feeshare.ParseNonces(n)
+			if err != nil {
+				return err
+			}
+			a, err := feeshare.DeriveCreate(deployer, nonces)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(cmd.OutOrStdout(), map[string]string{"address": a.Hex(), "bech32": a.Bech32(), "deployer": deployer.Hex(), "nonces": feeshare.FormatNonces(nonces)})
+			}
+			printf(cmd.OutOrStdout(), "%s\n%s\n", a.Hex(), a.Bech32())
+			return nil
+		},
+	}
+	c.Flags().String("deployer", "", "the deployer's address (0x… or evmos1…)")
+	c.Flags().String("nonces", "", "the CREATE nonces from the deployer to the contract, comma-separated (1 to 20)")
+	_ = c.MarkFlagRequired("deployer")
+	_ = c.MarkFlagRequired("nonces")
+	return c
+}
+
+func newFeeshareQueryCmd() *cobra.Command {
+	q := &cobra.Command{Use: "query", Short: "Read the fee-share program on a running server"}
+	params := &cobra.Command{
+		Use: "params", Short: "Show the parameters", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var p api.FeeshareParamsJSON
+			if err := feeshareCall(cmd, "GET", "/v1/feeshare/params", "", nil, true, &p); err != nil {
+				return err
+			}
+			return feesharePrint(cmd, p, func(w io.Writer) {
+				printf(w, "enable_revenue %v\ndeveloper_shares %s (%d bp)\naddr_derivation_cost_create %d\n", p.EnableRevenue, p.DeveloperShares, p.DeveloperSharesBP, p.AddrDerivationCostCreate)
+			})
+		},
+	}
+	contract := &cobra.Command{
+		Use: "contract ADDR", Short: "Show a contract's registration", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := feeshare.ParseAddress(args[0])
+			if err != nil {
+				return err
+			}
+			var r api.FeeshareRegistrationJSON
+			if err := feeshareCall(cmd, "GET", "/v1/feeshare/contracts/"+a.Hex(), "", nil, true, &r); err != nil {
+				return err
+			}
+			return feesharePrint(cmd, r, func(w io.Writer) { printRegistration(w, r) })
+		},
+	}
+	list := func(use, short string, path func(args []string) (string, error)) *cobra.Command {
+		args := cobra.NoArgs
+		if strings.Contains(use, " ") {
+			args = cobra.ExactArgs(1)
+		}
+		c := &cobra.Command{
+			Use: use, Short: short, Args: args,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				p, err := path(args)
+				if err != nil {
+					return err
+				}
+				limit, _ := cmd.Flags().GetInt("limit")
+				after, _ := cmd.Flags().GetString("after")
+				v := url.Values{}
+				if limit > 0 {
+					v.Set("limit", strconv.Itoa(limit))
+				}
+				if after != "" {
+					v.Set("after", after)
+				}
+				if len(v) > 0 {
+					p += "?" + v.Encode()
+				}
+				var page api.FeeshareContractsJSON
+				if err := feeshareCall(cmd, "GET", p, "", nil, true, &page); err != nil {
+					return err
+				}
+				return feesharePrint(cmd, page, func(w io.Writer) {
+					for _, r := range page.Contracts {
+						printRegistration(w, r)
+					}
+					printf(w, "%d of %d", len(page.Contracts), page.Total)
+					if page.Next != "" {
+						printf(w, "; next page: --after %s", page.Next)
+					}
+					printf(w, "\n")
+				})
+			},
+		}
+		c.Flags().Int("limit", 0, "page size (default the server's)")
+		c.Flags().String("after", "", "the next page's cursor, as printed by the previous page")
+		return c
+	}
+	byAddress := func(kind string) func([]string) (string, error) {
+		return func(args []string) (string, error) {
+			a, err := feeshare.ParseAddress(args[0])
+			if err != nil {
+				return "", err
+			}
+			return "/v1/feeshare/" + kind + "/" + a.Hex() + "/contracts", nil
+		}
+	}
+	cmds := []*cobra.Command{
+		params, contract,
+		list("contracts", "List all registered contracts", func([]string) (string, error) { return "/v1/feeshare/contracts", nil }),
+		list("deployer-contracts ADDR", "List the contracts a deployer registered", byAddress("deployers")),
+		list("withdrawer-contracts ADDR", "List the contracts whose fees an address withdraws", byAddress("withdrawers")),
+	}
+	for _, c := range cmds {
+		addRemoteFlags(c)
+		q.AddCommand(c)
+	}
+	return q
+}
+
+func printRegistration(w io.Writer, r api.FeeshareRegistrationJSON) {
+	printf(w, "%s  %s\n  deployer   %s  %s\n", r.Contract, r.ContractBech32, r.Deployer, r.DeployerBech32)
+	if r.Withdrawer != "" {
+		printf(w, "  withdrawer %s  %s\n", r.Withdrawer, r.WithdrawerBech32)
+	}
+	printf(w, "  paid to %s; registered by %s\n", r.Payee, r.By)
+}
+
+// newFeeshareWriteCmd is register, update or cancel. With --signature the
+// request is the deployer's, signed (EIP-712) over exactly these fields, and
+// is sent without a token; without it, --token must be an admin's, acting
+// on the deployer's behalf.
+func newFeeshareWriteCmd(action string) *cobra.Command {
+	short := map[string]string{
+		feeshare.ActionRegister: "Register a contract for a share of its transactions' fees",
+		feeshare.ActionUpdate:   "Set a registered contract's withdrawer (empty: the deployer)",
+		feeshare.ActionCancel:   "Cancel a contract's registration",
+	}[action]
+	c := &cobra.Command{
+		Use: action, Short: short, Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			get := func(name string) string { v, _ := cmd.Flags().GetString(name); return v }
+			body := api.FeeshareRequestJSON{Contract: get("contract"), Deployer: get("deployer"), Withdrawer: get("withdrawer"),
+				ChainID: get("chain-id"), Expiry: get("expiry"), Nonce: get("nonce"), Signature: get("signature")}
+			if action == feeshare.ActionRegister {
+				ns, err := feeshare.ParseNonces(get("nonces"))
+				if err != nil {
+					return err
+				}
+				for _, n := range ns {
+					body.Nonces = append(body.Nonces, strconv.FormatUint(n, 10))
+				}
+			}
+			if body.Signature != "" && body.Expiry == "" {
+				return fmt.Errorf("--expiry is required with --signature: it is part of what the deployer signed")
+			}
+			var out api.FeeshareWriteJSON
+			if err := feeshareCall(cmd, "POST", "/v1/feeshare/"+action, keyFlag(cmd, "feeshare-"+action), body, body.Signature == "", &out); err != nil {
+				return err
+			}
+			return feesharePrint(cmd, out, func(w io.Writer) {
+				verb := map[string]string{feeshare.ActionRegister: "registered", feeshare.ActionUpdate: "updated", feeshare.ActionCancel: "cancelled"}[action]
+				printf(w, "%s (entry %d)\n", verb, out.Seq)
+				printRegistration(w, out.FeeshareRegistrationJSON)
+				if out.GasCost > 0 {
+					printf(w, "  derivation gas cost %d\n", out.GasCost)
+				}
+			})
+		},
+	}
+	c.Flags().String("contract", "", "the contract (0x… or evmos1…)")
+	c.Flags().String("deployer", "", "the deployer, the EOA that created the first contract of the path")
+	if action != feeshare.ActionCancel {
+		c.Flags().String("withdrawer", "", "who receives the developer share (default: the deployer)")
+	}
+	if action == feeshare.ActionRegister {
+		c.Flags().String("nonces", "", "the CREATE nonces from the deployer to the contract, e.g. 5,2,1")
+		_ = c.MarkFlagRequired("nonces")
+	}
+	c.Flags().String("chain-id", "", "the chain id the request was signed for")
+	c.Flags().String("expiry", "", "unix seconds after which the signed request is refused")
+	c.Flags().String("nonce", "", "the deployer's request nonce (each is used once)")
+	c.Flags().String("signature", "", "the deployer's EIP-712 signature, hex; without it, --token must be an admin token")
+	c.Flags().String("key", "", "idempotency key (default: a new one, printed)")
+	_ = c.MarkFlagRequired("contract")
+	_ = c.MarkFlagRequired("deployer")
+	addRemoteFlags(c)
+	return c
+}
+
+func feesharePrint(cmd *cobra.Command, v any, text func(io.Writer)) error {
+	format, err := outputFormat(cmd)
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		return writeJSON(cmd.OutOrStdout(), v)
+	}
+	text(cmd.OutOrStdout())
+	return nil
+}
+
+// feeshareCall sends one request to the server named by --server (or
+// $TRIBUTARY_SERVER) and decodes the answer into out; errors come back as
+// *client.Error with the server's code. withToken false leaves the token
+// out, for requests the deployer's signature authorizes.
+func feeshareCall(cmd *cobra.Command, method, path, key string, in any, withToken bool, out any) error {
+	server, _ := cmd.Flags().GetString("server")
+	if server == "" {
+		server = os.Getenv("TRIBUTARY_SERVER")
+	}
+	if server == "" {
+		server = "http://" + defaultAddr
+	}
+	var body io.Reader
+	if in != nil {
+		raw, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(cmd.Context(), method, strings.TrimRight(server, "/")+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if withToken {
+		token, _ := cmd.Flags().GetString("token")
+		if token == "" {
+			token = os.Getenv("TRIBUTARY_TOKEN")
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, api.BodyMax))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 400 {
+		var eb struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
+			return &client.Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(raw))}
+		}
+		return &client.Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("decoding %s %s: %w", method, path, err)
+	}
+	return nil
 }
