@@ -717,8 +717,14 @@ func RevertBlock(b BlockRef, at time.Time) []engine.Op {
 		var rec blockRecord
 		if ok, err := s.get(blockKey(b.Hash), &rec); err != nil {
 			return engine.Change{}, err
+		} else if !ok && len(cur.Blocks) == 1 {
+			// The parent a full revert left as the head, never applied
+			// here: there is nothing to reverse, and the cursor empties so
+			// that the chain's new branch applies from wherever it starts.
+			s.put(cursorKey, Cursor{Blocks: []BlockRef{}})
+			return engine.Change{Kind: ledger.Config, Ref: "feeshare:revert:" + strconv.FormatUint(b.Number, 10), State: s.writes()}, nil
 		} else if !ok || rec.Reverted {
-			return engine.Change{}, fmt.Errorf("fee-share block %d %s is the head but its record is missing or not applied", b.Number, b.Hash.Hex())
+			return engine.Change{}, fmt.Errorf("fee-share block %d %s is the head but its record is missing or reverted", b.Number, b.Hash.Hex())
 		}
 		var ps []ledger.Posting
 		for i := len(rec.Txs) - 1; i >= 0; i-- {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -218,6 +219,14 @@ func TestRegisterApplyRevert(t *testing.T) {
 		t.Errorf("cursor after the flip-flop = %+v; want it still at the genesis parent", cur)
 	}
 	check("after the flip-flop", map[string]string{withdrawer.Account(): "0", fs.ValidatorsAccount: "0"})
+	// Reverting the parent a full revert left behind, never applied here,
+	// reverses nothing and empties the cursor.
+	if _, err := e.ApplyOne(ctx, fs.RevertBlock(fs.BlockRef{Number: 0, Hash: gen}, t0)[0]); err != nil {
+		t.Fatalf("reverting the genesis parent: %v", err)
+	}
+	if cur, _ := fs.ReadCursor(view{s}); len(cur.Blocks) != 0 {
+		t.Errorf("cursor after reverting the genesis parent = %+v; want empty", cur)
+	}
 	if rep, err := engine.Verify(ctx, s); err != nil {
 		t.Errorf("verify: %v (%+v)", err, rep)
 	}
@@ -489,5 +498,103 @@ func TestCursorKeepsReorgReach(t *testing.T) {
 	}
 	if _, ok, _ := s.State(context.Background(), fs.Program, "block/"+fs.Hash{0, 45}.Hex()); !ok {
 		t.Error("block 45's record is gone while within reach")
+	}
+}
+
+// TestRandomReorgs applies, replays and reverts random blocks (transactions
+// of reverted blocks sometimes re-included in new ones) and checks every
+// balance against a model after each step: what the canonical blocks pay,
+// exactly, computed with math/big.
+func TestRandomReorgs(t *testing.T) {
+	e, s := open(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(20, 26))
+	d := addr(1)
+	c, _ := fs.DeriveCreate(d, []uint64{3})
+	if _, err := e.ApplyOne(ctx, fs.Register("r", t0, fs.Request{Contract: c, Deployer: d, Nonces: []uint64{3}}, fs.Facts{DeployerNonce: 1, ContractHasCode: true}, fs.ByAdmin("t"))); err != nil {
+		t.Fatal(err)
+	}
+	u := addr(9)
+	gen := fs.Hash{0xff}
+	var chain []fs.Block // applied, oldest first
+	var orphaned []fs.Tx
+	serial := 0
+	head := func() (uint64, fs.Hash) {
+		if len(chain) == 0 {
+			return 0, gen
+		}
+		b := chain[len(chain)-1]
+		return b.Number, b.Hash
+	}
+	wantBalances := func() (dev, val *big.Int) {
+		dev, val = new(big.Int), new(big.Int)
+		for _, b := range chain {
+			for _, tx := range b.Txs {
+				fee := new(big.Int).Mul(new(big.Int).SetUint64(tx.GasUsed), tx.EffectiveGasPrice.Uint256().ToBig())
+				share := new(big.Int)
+				if tx.Success && tx.To != nil && *tx.To == c {
+					share.Mul(fee, big.NewInt(5000)).Div(share, big.NewInt(10000))
+				}
+				dev.Add(dev, share)
+				val.Add(val, fee.Sub(fee, share))
+			}
+		}
+		return dev, val
+	}
+	for step := 0; step < 150; step++ {
+		switch r := rng.IntN(10); {
+		case r < 6 || len(chain) == 0:
+			n, parent := head()
+			serial++
+			b := fs.Block{Number: n + 1, Hash: fs.Hash{0xb0, byte(serial >> 8), byte(serial)}, Parent: parent, Time: t0}
+			for i := rng.IntN(5); i > 0; i-- {
+				if len(orphaned) > 0 && rng.IntN(3) == 0 {
+					b.Txs = append(b.Txs, orphaned[0]) // re-included after a reorg
+					orphaned = orphaned[1:]
+					continue
+				}
+				serial++
+				to := []*fs.Address{&c, &u, nil}[rng.IntN(3)]
+				b.Txs = append(b.Txs, fs.Tx{Hash: fs.Hash{0x70, byte(serial >> 8), byte(serial)}, To: to, GasUsed: rng.Uint64N(100000), EffectiveGasPrice: money.FromUint64(rng.Uint64N(1 << 40)), Success: rng.IntN(4) > 0})
+			}
+			for range 1 + rng.IntN(2) { // sometimes applied twice
+				for i, res := range applyAll(t, e, fs.ApplyBlock(b, "ETH")) {
+					if res.Err != nil {
+						t.Fatalf("step %d: block %d op %d: %v", step, b.Number, i, res.Err)
+					}
+				}
+			}
+			chain = append(chain, b)
+		case r < 9:
+			b := chain[len(chain)-1]
+			if _, err := e.ApplyOne(ctx, fs.RevertBlock(fs.BlockRef{Number: b.Number, Hash: b.Hash}, t0)[0]); err != nil {
+				t.Fatalf("step %d: revert block %d: %v", step, b.Number, err)
+			}
+			chain = chain[:len(chain)-1]
+			orphaned = append(orphaned, b.Txs...)
+		default:
+			b := chain[len(chain)-1]
+			for _, res := range applyAll(t, e, fs.ApplyBlock(b, "ETH")) {
+				if res.Err != nil || !res.Replayed {
+					t.Fatalf("step %d: the head again: %v, replayed %v", step, res.Err, res.Replayed)
+				}
+			}
+		}
+		dev, val := wantBalances()
+		fees := new(big.Int).Neg(new(big.Int).Add(dev, val))
+		for acct, want := range map[string]*big.Int{d.Account(): dev, fs.ValidatorsAccount: val, fs.FeesAccount: fees} {
+			if got := posted(t, s, acct); got != want.String() {
+				t.Fatalf("step %d (%d blocks applied): %s = %s; want %s", step, len(chain), acct, got, want)
+			}
+		}
+		cur, _ := fs.ReadCursor(view{s})
+		if n, h := head(); len(chain) > 0 {
+			if got, _ := cur.Head(); got.Hash != h || got.Number != n {
+				t.Fatalf("step %d: cursor head %+v; want block %d", step, got, n)
+			}
+		}
+	}
+	if rep, err := engine.Verify(ctx, s); err != nil {
+		t.Errorf("verify: %v (%+v)", err, rep)
 	}
 }
