@@ -35,6 +35,7 @@ var (
 	ErrFeeshareSignature = errcode.New("feeshare_signature_required", "a signed request needs the deployer's EIP-712 signature, or an admin token acting on the deployer's behalf")
 	ErrFeeshareChainID   = errcode.New("feeshare_chain_id_mismatch", "the request names another chain than the one the server follows")
 	ErrFeeshareSigner    = errcode.New("feeshare_signer_mismatch", "the signature is not the deployer's")
+	ErrFeeshareSigBad    = errcode.New("feeshare_signature_invalid", "the signature is malformed or does not recover a key")
 )
 
 // feeshareRoutes are the fee-share program's routes (program/feeshare).
@@ -97,7 +98,7 @@ func feeshareStatus(err error) (int, bool) {
 	case errors.Is(err, feeshare.ErrAlreadyRegistered), errors.Is(err, feeshare.ErrReplay), errors.Is(err, feeshare.ErrGenesisState):
 		return http.StatusConflict, true
 	case errors.Is(err, feeshare.ErrAddress), errors.Is(err, feeshare.ErrBech32), errors.Is(err, feeshare.ErrBech32Prefix),
-		errors.Is(err, feeshare.ErrNonce), errors.Is(err, feeshare.ErrHash), errors.Is(err, feeshare.ErrGenesis):
+		errors.Is(err, feeshare.ErrNonce), errors.Is(err, feeshare.ErrHash), errors.Is(err, feeshare.ErrGenesis), errors.Is(err, ErrFeeshareSigBad):
 		return http.StatusBadRequest, true
 	}
 	return http.StatusUnprocessableEntity, true
@@ -308,10 +309,9 @@ func (s *Server) feeshareActor(r *http.Request, req feeshare.Request, sigHex str
 	}
 	signer, err := s.cfg.Feeshare.Signer(req, sig)
 	if err != nil {
-		if errcode.Code(err) == errcode.Internal {
-			return "", errcode.Errorf(ErrBadRequest, "signature: %v", err)
-		}
-		return "", err
+		// The chain's own codes (signature_malformed, …) are not in the
+		// status table; the message keeps what was wrong.
+		return "", errcode.Errorf(ErrFeeshareSigBad, "signature: %v (code %s)", err, errcode.Code(err))
 	}
 	if signer != req.Deployer {
 		return "", errcode.Errorf(ErrFeeshareSigner, "the request is signed by %s, not by the deployer %s", signer.Hex(), req.Deployer.Hex())
@@ -352,9 +352,6 @@ func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Cal
 		}
 		facts, err := s.cfg.Feeshare.Facts(r.Context(), req.Deployer, req.Contract)
 		if err != nil {
-			if code := errcode.Code(err); code != errcode.Internal && !strings.HasPrefix(code, "chain_") {
-				return engine.Op{}, err
-			}
 			return engine.Op{}, errcode.Errorf(ErrFeeshareChain, "reading the deployer's and contract's state from the chain: %v", err)
 		}
 		return feeshare.Register(key, c.Now, req, facts, by), nil

@@ -191,7 +191,8 @@ func TestFeeshareEndToEnd(t *testing.T) {
 				{"another prefix", "", bad(func(r *api.FeeshareRequestJSON) { r.Deployer = "cosmos1dtr75vlcsv02nhx9xwf642ytyknctkls7frawd" }), 400, "feeshare_bech32_invalid"},
 				{"short hex", "", bad(func(r *api.FeeshareRequestJSON) { r.Contract = "0x1234" }), 400, "feeshare_address_invalid"},
 				{"expired", "", bad(func(r *api.FeeshareRequestJSON) { r.Expiry = fmt.Sprint(time.Now().Add(-time.Minute).Unix()) }), 422, "feeshare_request_expired"},
-				{"a signature of 3 bytes", "", bad(func(r *api.FeeshareRequestJSON) { r.Signature = "0xabcdef" }), 400, "bad_request"},
+				{"a signature of 3 bytes", "", bad(func(r *api.FeeshareRequestJSON) { r.Signature = "0xabcdef" }), 400, "feeshare_signature_invalid"},
+				{"a signature not in hex", "", bad(func(r *api.FeeshareRequestJSON) { r.Signature = "zz" }), 400, "bad_request"},
 			} {
 				e.call(t, "POST", "/v1/feeshare/register", tc.token, fmt.Sprint("bad-", i), tc.body).want(t, tc.what, tc.status, tc.code)
 			}
