@@ -24,6 +24,7 @@ import (
 //	ix/wd/<withdrawer>/…        the same per withdrawer (set ones only)
 //	reqnonce/<deployer>/<n>     a signed request nonce, used
 //	cursor                      Cursor: the applied blocks within reorg reach
+//	head                        the cursor's newest block, read without the rest
 //	block/<hash>                an applied block and its fee-bearing txs
 //	blocktx/<hash>/<tx>         what one transaction's entry posted
 //
@@ -34,6 +35,7 @@ import (
 const (
 	paramsKey = "params"
 	cursorKey = "cursor"
+	headKey   = "head" // the cursor's last block alone: what every tx op reads
 	allIndex  = "ix/all/"
 )
 
@@ -243,6 +245,16 @@ func (s *stateTx) event(typ string, attrs map[string]string, action string, c Ad
 
 func (s *stateTx) config(ref string) engine.Change {
 	return engine.Change{Kind: ledger.Config, Ref: ref, State: s.writes(), Events: s.events}
+}
+
+// putCursor writes the cursor and its head.
+func (s *stateTx) putCursor(c Cursor) {
+	s.put(cursorKey, c)
+	if h, ok := c.Head(); ok {
+		s.put(headKey, h)
+	} else {
+		s.del(headKey)
+	}
 }
 
 // forget deletes what a block beyond reorg reach posted.
@@ -554,6 +566,10 @@ func refuse(key string, at time.Time, b Block, err error) []engine.Op {
 // checkLinks refuses a block that does not follow the cursor's head.
 func checkLinks(cur Cursor, b Block) error {
 	head, ok := cur.Head()
+	return checkHead(head, ok, b)
+}
+
+func checkHead(head BlockRef, ok bool, b Block) error {
 	if !ok || head.Hash == b.Parent && head.Number+1 == b.Number {
 		return nil
 	}
@@ -635,7 +651,7 @@ func ApplyBlock(b Block, currency string) []engine.Op {
 			}
 			cur.Blocks = cur.Blocks[1:]
 		}
-		s.put(cursorKey, cur)
+		s.putCursor(cur)
 		return engine.Change{Kind: ledger.Config, Ref: "feeshare:block:" + strconv.FormatUint(b.Number, 10), State: s.writes()}, nil
 	})
 	return append(ops, seal)
@@ -658,11 +674,12 @@ type txInput struct {
 func txOp(key string, b Block, ref BlockRef, tx Tx, currency string) engine.Op {
 	return op(key, "tx", b.Time, txInput{ref, b.Parent, tx, currency}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
-		cur, err := ReadCursor(v)
+		var head BlockRef
+		ok, err := s.get(headKey, &head)
 		if err != nil {
 			return engine.Change{}, err
 		}
-		if err := checkLinks(cur, b); err != nil {
+		if err := checkHead(head, ok, b); err != nil {
 			return engine.Change{}, err
 		}
 		var rec blockRecord
@@ -721,7 +738,7 @@ func RevertBlock(b BlockRef, at time.Time) []engine.Op {
 			// The parent a full revert left as the head, never applied
 			// here: there is nothing to reverse, and the cursor empties so
 			// that the chain's new branch applies from wherever it starts.
-			s.put(cursorKey, Cursor{Blocks: []BlockRef{}})
+			s.putCursor(Cursor{Blocks: []BlockRef{}})
 			return engine.Change{Kind: ledger.Config, Ref: "feeshare:revert:" + strconv.FormatUint(b.Number, 10), State: s.writes()}, nil
 		} else if !ok || rec.Reverted {
 			return engine.Change{}, fmt.Errorf("fee-share block %d %s is the head but its record is missing or reverted", b.Number, b.Hash.Hex())
@@ -746,7 +763,7 @@ func RevertBlock(b BlockRef, at time.Time) []engine.Op {
 			// Keep the parent as the head, so that only its children apply next.
 			cur.Blocks = []BlockRef{{Number: b.Number - 1, Hash: rec.Parent}}
 		}
-		s.put(cursorKey, cur)
+		s.putCursor(cur)
 		ch := engine.Change{Kind: ledger.Transfer, Ref: "feeshare:revert:" + strconv.FormatUint(b.Number, 10), Postings: ps, State: s.writes()}
 		if len(ps) == 0 {
 			ch.Kind = ledger.Config
