@@ -70,6 +70,13 @@ type blockReceipts interface {
 	BlockReceipts(ctx context.Context, blockNrOrHash rpc.BlockNumberOrHash) ([]*types.Receipt, error)
 }
 
+// txSender is ethclient's TransactionSender, which answers from the
+// "from" the node sent with the block instead of an ecrecover per
+// transaction.
+type txSender interface {
+	TransactionSender(ctx context.Context, tx *types.Transaction, block common.Hash, index uint) (common.Address, error)
+}
+
 // Client reads a chain. It implements api.FeeshareChain.
 type Client struct {
 	b       Backend
@@ -228,9 +235,9 @@ func (c *Client) block(ctx context.Context, number uint64) (feeshare.Block, erro
 		if r.TxHash != tx.Hash() || r.BlockHash != blk.Hash() {
 			return feeshare.Block{}, errcode.Errorf(ErrInconsistent, "receipt %d of block %d (%s) is for tx %s in block %s", i, number, blk.Hash(), r.TxHash, r.BlockHash)
 		}
-		from, err := types.Sender(c.signer, tx)
+		from, err := c.sender(ctx, blk, tx, i)
 		if err != nil {
-			return feeshare.Block{}, fmt.Errorf("sender of tx %s: %w", tx.Hash(), err)
+			return feeshare.Block{}, err
 		}
 		price := r.EffectiveGasPrice
 		if price == nil {
@@ -256,6 +263,22 @@ func (c *Client) block(ctx context.Context, number uint64) (feeshare.Block, erro
 		out.Txs[i] = ftx
 	}
 	return out, nil
+}
+
+// sender returns the sender of blk's i-th transaction tx.
+func (c *Client) sender(ctx context.Context, blk *types.Block, tx *types.Transaction, i int) (common.Address, error) {
+	if ts, ok := c.b.(txSender); ok {
+		from, err := ts.TransactionSender(ctx, tx, blk.Hash(), uint(i))
+		if err != nil {
+			return common.Address{}, endpointErr(fmt.Sprintf("sender of tx %s", tx.Hash()), err)
+		}
+		return from, nil
+	}
+	from, err := types.Sender(c.signer, tx)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("sender of tx %s: %w", tx.Hash(), err)
+	}
+	return from, nil
 }
 
 // receipts returns blk's receipts in transaction order, with one call when

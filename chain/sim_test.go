@@ -62,3 +62,56 @@ func TestSimFactoryChain(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockRead: the client's block carries each transaction's sender,
+// target, gas used, effective price and status as the receipts say, both
+// through eth_getBlockReceipts and the node's "from" and through one
+// receipt and one ecrecover per transaction.
+func TestBlockRead(t *testing.T) {
+	ctx := context.Background()
+	deployer, user := testKey(t, 1), testKey(t, 3)
+	sim, err := NewSim(ctx, deployer, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	p, err := sim.DeployFactoryPath(ctx, deployer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, _ := sim.Send(ctx, user, &p.Contract, nil, gasLimit)
+	bad, _ := sim.Send(ctx, deployer, &p.Contract, []byte{1}, gasLimit)
+	sim.Commit()
+	head, _ := sim.Head(ctx)
+	slow, err := New(ctx, plainBackend{sim.rpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*Client{"block receipts": sim.Client, "per transaction": slow} {
+		b, err := c.block(ctx, head.Number)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if b.Hash != head.Hash || len(b.Txs) != 2 {
+			t.Fatalf("%s: block %x with %d txs; want %x with 2", name, b.Hash, len(b.Txs), head.Hash)
+		}
+		for i, want := range []struct {
+			h       feeshare.Hash
+			from    feeshare.Address
+			success bool
+		}{{ok, KeyAddress(user), true}, {bad, KeyAddress(deployer), false}} {
+			tx := b.Txs[i]
+			f, err := sim.Fee(ctx, want.h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tx.Hash != want.h || tx.From != want.from || tx.To == nil || *tx.To != p.Contract || tx.Success != want.success ||
+				tx.GasUsed != f.GasUsed || tx.EffectiveGasPrice != f.EffectiveGasPrice {
+				t.Errorf("%s: tx %d = %+v; want hash %x from %x to %x success %v gas %d price %s", name, i, tx, want.h, want.from, p.Contract, want.success, f.GasUsed, f.EffectiveGasPrice)
+			}
+		}
+	}
+}
+
+// plainBackend hides ethclient's extra methods, leaving only Backend.
+type plainBackend struct{ Backend }
