@@ -543,14 +543,66 @@ type blockRecord struct {
 	Hash     Hash   `json:"hash"`
 	Parent   Hash   `json:"parent"`
 	Txs      []Hash `json:"txs"`
+	Round    uint64 `json:"round,omitempty"`
 	Reverted bool   `json:"reverted,omitempty"`
+}
+
+// RoundsMax bounds how often one block may be applied again after being
+// reverted (a reorg that flips back and forth), so that keys stay short.
+const RoundsMax = 1000
+
+// ErrBlockRound refuses an application or reversal of a block in another
+// round than the one its record calls for.
+var ErrBlockRound = errcode.New("feeshare_block_round", "the block's application round is not the one given")
+
+// Round returns the round in which block h is next applied, or is applied
+// now: 0 for a block never applied, and one more each time it is reverted.
+// A reorg that orphans a block and later makes it canonical again (a
+// flip-flop) re-applies it with ApplyBlockAt(b, currency, Round(v, h)),
+// under fresh keys: ApplyBlock's keys were spent by the first round.
+func Round(v engine.View, h Hash) (uint64, error) {
+	var rec blockRecord
+	ok, err := newStateTx(v).get(blockKey(h), &rec)
+	if err != nil || !ok {
+		return 0, err
+	}
+	if rec.Reverted {
+		return rec.Round + 1, nil
+	}
+	return rec.Round, nil
+}
+
+func roundSuffix(round uint64) string {
+	if round == 0 {
+		return ""
+	}
+	return ":r" + strconv.FormatUint(round, 10)
+}
+
+// checkRound refuses to apply a block in a round its record does not call
+// for: a block applied now, or one reverted in another round.
+func checkRound(rec blockRecord, found bool, b Block, round uint64) error {
+	switch {
+	case !found && round == 0, found && rec.Reverted && round == rec.Round+1:
+		return nil
+	case found && !rec.Reverted:
+		return errcode.Errorf(ErrBlockReverted, "block %d %s is applied already (round %d)", b.Number, b.Hash.Hex(), rec.Round)
+	}
+	next := uint64(0)
+	if found {
+		next = rec.Round + 1
+	}
+	return errcode.Errorf(ErrBlockRound, "block %d %s is applied next in round %d, not %d (see Round)", b.Number, b.Hash.Hex(), next, round)
 }
 
 // TxKey is the idempotency key of one transaction's fee entry: the
 // transaction hash and (half of) the block hash, so that a transaction
 // re-included in another block after a reorg is applied again, once.
-func TxKey(block, tx Hash) string {
-	return "feeshare:tx:" + hex.EncodeToString(tx[:]) + ":" + hex.EncodeToString(block[:16])
+// Rounds after the first add ":r<round>".
+func TxKey(block, tx Hash) string { return txKey(block, tx, 0) }
+
+func txKey(block, tx Hash, round uint64) string {
+	return "feeshare:tx:" + hex.EncodeToString(tx[:]) + ":" + hex.EncodeToString(block[:16]) + roundSuffix(round)
 }
 
 // BlockKey is the idempotency key of the op that seals a block.
@@ -574,7 +626,7 @@ func checkHead(head BlockRef, ok bool, b Block) error {
 		return nil
 	}
 	if head.Hash == b.Hash {
-		return errcode.Errorf(ErrBlockReverted, "block %d %s is the head already, under other transactions' keys; it was reverted and re-included, which is not re-applied", b.Number, b.Hash.Hex())
+		return errcode.Errorf(ErrBlockReverted, "block %d %s is the head already (applied in another round)", b.Number, b.Hash.Hex())
 	}
 	return errcode.Errorf(ErrBlockParent, "block %d %s has parent %s, but the applied head is block %d %s: revert to the common ancestor first", b.Number, b.Hash.Hex(), b.Parent.Hex(), head.Number, head.Hash.Hex())
 }
@@ -588,11 +640,22 @@ func checkHead(head BlockRef, ok bool, b Block) error {
 // when the block is applied, so the order of registrations and blocks in
 // the engine's journal decides who is paid.
 //
+// A block reverted and then canonical again needs ApplyBlockAt and Round:
+// here its spent keys replay, credit nothing and leave the cursor where it
+// is.
+//
 // Refusals: ErrBlock (too many or duplicate transactions), ErrBlockParent,
-// ErrBlockReverted, ErrBlockPartial, money.ErrOverflow, and the ledger's
-// errors for an unknown currency.
-func ApplyBlock(b Block, currency string) []engine.Op {
-	key := BlockKey(b.Hash)
+// ErrBlockReverted, ErrBlockRound, ErrBlockPartial, money.ErrOverflow, and
+// the ledger's errors for an unknown currency.
+func ApplyBlock(b Block, currency string) []engine.Op { return ApplyBlockAt(b, currency, 0) }
+
+// ApplyBlockAt is ApplyBlock in a given round (see Round): round 0 is the
+// first application, round n the one after the n-th reversal.
+func ApplyBlockAt(b Block, currency string, round uint64) []engine.Op {
+	key := BlockKey(b.Hash) + roundSuffix(round)
+	if round > RoundsMax {
+		return refuse(key, b.Time, b, errcode.Errorf(ErrBlockRound, "block %d: round %d; at most %d re-applications of one block are supported", b.Number, round, RoundsMax))
+	}
 	if len(b.Txs) > TxsMax {
 		return refuse(key, b.Time, b, errcode.Errorf(ErrBlock, "block %d has %d transactions; at most %d are applied in one batch", b.Number, len(b.Txs), TxsMax))
 	}
@@ -609,12 +672,12 @@ func ApplyBlock(b Block, currency string) []engine.Op {
 		if fee, err := Fee(tx); err == nil && fee.IsZero() {
 			continue // zero-fee transactions write nothing
 		}
-		k := TxKey(b.Hash, tx.Hash)
+		k := txKey(b.Hash, tx.Hash, round)
 		keys = append(keys, k)
 		hashes = append(hashes, tx.Hash)
-		ops = append(ops, txOp(k, b, ref, tx, currency))
+		ops = append(ops, txOp(k, b, ref, tx, currency, round))
 	}
-	seal := op(key, "block", b.Time, blockInput{BlockRef: ref, Parent: b.Parent, Keys: keys, Currency: currency}, func(v engine.View) (engine.Change, error) {
+	seal := op(key, "block", b.Time, blockInput{BlockRef: ref, Parent: b.Parent, Keys: keys, Currency: currency, Round: round}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
 		cur, err := ReadCursor(v)
 		if err != nil {
@@ -624,11 +687,12 @@ func ApplyBlock(b Block, currency string) []engine.Op {
 			return engine.Change{}, err
 		}
 		var rec blockRecord
-		if _, err := s.get(blockKey(b.Hash), &rec); err != nil {
+		found, err := s.get(blockKey(b.Hash), &rec)
+		if err != nil {
 			return engine.Change{}, err
 		}
-		if rec.Reverted {
-			return engine.Change{}, errcode.Errorf(ErrBlockReverted, "block %d %s was reverted; it is not applied again", b.Number, b.Hash.Hex())
+		if err := checkRound(rec, found, b, round); err != nil {
+			return engine.Change{}, err
 		}
 		for i, h := range hashes {
 			var at appliedTx
@@ -638,7 +702,7 @@ func ApplyBlock(b Block, currency string) []engine.Op {
 				return engine.Change{}, errcode.Errorf(ErrBlockPartial, "block %d %s: the entry %s was refused (see its error); the cursor stays at the parent, so the block is retried and never skipped", b.Number, b.Hash.Hex(), keys[i])
 			}
 		}
-		rec = blockRecord{Number: b.Number, Hash: b.Hash, Parent: b.Parent, Txs: hashes}
+		rec = blockRecord{Number: b.Number, Hash: b.Hash, Parent: b.Parent, Txs: hashes, Round: round}
 		if rec.Txs == nil {
 			rec.Txs = []Hash{}
 		}
@@ -662,6 +726,7 @@ type blockInput struct {
 	Parent   Hash
 	Keys     []string
 	Currency string
+	Round    uint64 `json:",omitempty"`
 }
 
 type txInput struct {
@@ -671,7 +736,7 @@ type txInput struct {
 	Currency string
 }
 
-func txOp(key string, b Block, ref BlockRef, tx Tx, currency string) engine.Op {
+func txOp(key string, b Block, ref BlockRef, tx Tx, currency string, round uint64) engine.Op {
 	return op(key, "tx", b.Time, txInput{ref, b.Parent, tx, currency}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
 		var head BlockRef
@@ -683,10 +748,12 @@ func txOp(key string, b Block, ref BlockRef, tx Tx, currency string) engine.Op {
 			return engine.Change{}, err
 		}
 		var rec blockRecord
-		if ok, err := s.get(blockKey(b.Hash), &rec); err != nil {
+		found, err := s.get(blockKey(b.Hash), &rec)
+		if err != nil {
 			return engine.Change{}, err
-		} else if ok {
-			return engine.Change{}, errcode.Errorf(ErrBlockReverted, "block %d %s was applied and reverted before; it is not applied again", b.Number, b.Hash.Hex())
+		}
+		if err := checkRound(rec, found, b, round); err != nil {
+			return engine.Change{}, err
 		}
 		p, err := ReadParams(v)
 		if err != nil {
@@ -719,9 +786,18 @@ func txOp(key string, b Block, ref BlockRef, tx Tx, currency string) engine.Op {
 // (ledger.ErrOverdraft): the confirmation depth exists to keep that from
 // happening.
 //
-// Refusals: ErrRevertHead, ledger.ErrOverdraft.
-func RevertBlock(b BlockRef, at time.Time) []engine.Op {
-	return []engine.Op{op(RevertKey(b.Hash), "revert", at, b, func(v engine.View) (engine.Change, error) {
+// Refusals: ErrRevertHead, ErrBlockRound, ledger.ErrOverdraft.
+func RevertBlock(b BlockRef, at time.Time) []engine.Op { return RevertBlockAt(b, at, 0) }
+
+// RevertBlockAt is RevertBlock of the application in round (see Round).
+func RevertBlockAt(b BlockRef, at time.Time, round uint64) []engine.Op {
+	if round > RoundsMax {
+		round = RoundsMax + 1 // refused below; keeps the key short
+	}
+	return []engine.Op{op(RevertKey(b.Hash)+roundSuffix(round), "revert", at, struct {
+		BlockRef
+		Round uint64 `json:",omitempty"`
+	}{b, round}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
 		cur, err := ReadCursor(v)
 		if err != nil {
@@ -742,6 +818,8 @@ func RevertBlock(b BlockRef, at time.Time) []engine.Op {
 			return engine.Change{Kind: ledger.Config, Ref: "feeshare:revert:" + strconv.FormatUint(b.Number, 10), State: s.writes()}, nil
 		} else if !ok || rec.Reverted {
 			return engine.Change{}, fmt.Errorf("fee-share block %d %s is the head but its record is missing or reverted", b.Number, b.Hash.Hex())
+		} else if rec.Round != round {
+			return engine.Change{}, errcode.Errorf(ErrBlockRound, "block %d %s is applied in round %d; reverting round %d", b.Number, b.Hash.Hex(), rec.Round, round)
 		}
 		var ps []ledger.Posting
 		for i := len(rec.Txs) - 1; i >= 0; i-- {
@@ -755,6 +833,9 @@ func RevertBlock(b BlockRef, at time.Time) []engine.Op {
 				ps = append(ps, ledger.Posting{From: p.To, To: p.From, Currency: p.Currency, Amount: p.Amount,
 					Path: "feeshare:revert block " + strconv.FormatUint(b.Number, 10) + " " + b.Hash.Hex()[:18] + "… (reorg) → tx " + rec.Txs[i].Hex() + " → returns " + p.To + "'s credit"})
 			}
+			// A later round writes its own; a stale one must not stand in
+			// for an entry that round fails to make.
+			s.del(blockTxKey(b.Hash, rec.Txs[i]))
 		}
 		rec.Reverted = true
 		s.put(blockKey(b.Hash), rec)

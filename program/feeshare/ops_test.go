@@ -206,19 +206,39 @@ func TestRegisterApplyRevert(t *testing.T) {
 		}
 	}
 	check("after block 1'", map[string]string{withdrawer.Account(): "31500", fs.ValidatorsAccount: "31500"})
-	// A known limit: the orphaned block 1 coming back (a reorg flip-flop)
-	// replays its spent keys: nothing is credited and the cursor stays.
-	// The watcher sees it as a head that did not move.
-	applyAll(t, e, fs.RevertBlock(fs.BlockRef{Number: 1, Hash: b1b.Hash}, t0))
+	// The orphaned block 1 canonical again (a reorg flip-flop): ApplyBlock
+	// replays its spent keys, credits nothing and leaves the cursor; in
+	// the round Round names, it applies again under fresh keys.
+	if _, err := e.ApplyOne(ctx, fs.RevertBlock(fs.BlockRef{Number: 1, Hash: b1b.Hash}, t0)[0]); err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range applyAll(t, e, fs.ApplyBlock(b1, "ETH")) {
 		if !r.Replayed {
-			t.Errorf("orphaned block 1 again: %v, replayed %v; want a replay", r.Err, r.Replayed)
+			t.Errorf("orphaned block 1 again in round 0: %v, replayed %v; want a replay", r.Err, r.Replayed)
 		}
 	}
-	if cur, _ := fs.ReadCursor(view{s}); cur.Blocks[len(cur.Blocks)-1].Hash != gen {
-		t.Errorf("cursor after the flip-flop = %+v; want it still at the genesis parent", cur)
+	check("after a round-0 replay of the orphaned block", map[string]string{withdrawer.Account(): "0", fs.ValidatorsAccount: "0"})
+	round, err := fs.Round(view{s}, b1.Hash)
+	if err != nil || round != 1 {
+		t.Fatalf("Round(block 1) = %d, %v; want 1", round, err)
 	}
-	check("after the flip-flop", map[string]string{withdrawer.Account(): "0", fs.ValidatorsAccount: "0"})
+	if err := lastErr(applyAll(t, e, fs.ApplyBlockAt(b1, "ETH", 2))); errcode.Code(err) != "feeshare_block_round" {
+		t.Errorf("block 1 in round 2: %v; want feeshare_block_round", err)
+	}
+	for range 2 {
+		if err := lastErr(applyAll(t, e, fs.ApplyBlockAt(b1, "ETH", 1))); err != nil {
+			t.Fatalf("block 1 in round 1: %v", err)
+		}
+	}
+	check("after block 1 in round 1", want)
+	if res, err := e.ApplyOne(ctx, fs.RevertBlock(fs.BlockRef{Number: 1, Hash: b1.Hash}, t0)[0]); err == nil && !res.Replayed {
+		t.Error("reverting round 1 with round 0's key: want a replay or refusal, not a second reversal")
+	}
+	check("after a round-0 revert of round 1", want)
+	if _, err := e.ApplyOne(ctx, fs.RevertBlockAt(fs.BlockRef{Number: 1, Hash: b1.Hash}, t0, 1)[0]); err != nil {
+		t.Fatal(err)
+	}
+	check("after reverting round 1", map[string]string{withdrawer.Account(): "0", fs.ValidatorsAccount: "0", fs.FeesAccount: "0"})
 	// Reverting the parent a full revert left behind, never applied here,
 	// reverses nothing and empties the cursor.
 	if _, err := e.ApplyOne(ctx, fs.RevertBlock(fs.BlockRef{Number: 0, Hash: gen}, t0)[0]); err != nil {
@@ -518,6 +538,8 @@ func TestRandomReorgs(t *testing.T) {
 	gen := fs.Hash{0xff}
 	var chain []fs.Block // applied, oldest first
 	var orphaned []fs.Tx
+	var reverted []fs.Block // candidates to become canonical again
+	flipFlops := 0
 	serial := 0
 	head := func() (uint64, fs.Hash) {
 		if len(chain) == 0 {
@@ -541,10 +563,26 @@ func TestRandomReorgs(t *testing.T) {
 		}
 		return dev, val
 	}
-	for step := 0; step < 150; step++ {
+	for step := 0; step < 300; step++ {
 		switch r := rng.IntN(10); {
 		case r < 6 || len(chain) == 0:
 			n, parent := head()
+			if i := slices.IndexFunc(reverted, func(b fs.Block) bool { return b.Parent == parent && b.Number == n+1 }); i >= 0 && rng.IntN(2) == 0 {
+				b := reverted[i]
+				reverted = slices.Delete(reverted, i, i+1)
+				round, err := fs.Round(view{s}, b.Hash)
+				if err != nil || round == 0 {
+					t.Fatalf("step %d: Round of reverted block %d = %d, %v", step, b.Number, round, err)
+				}
+				for _, res := range applyAll(t, e, fs.ApplyBlockAt(b, "ETH", round)) {
+					if res.Err != nil {
+						t.Fatalf("step %d: block %d again in round %d: %v", step, b.Number, round, res.Err)
+					}
+				}
+				chain = append(chain, b)
+				flipFlops++
+				break
+			}
 			serial++
 			b := fs.Block{Number: n + 1, Hash: fs.Hash{0xb0, byte(serial >> 8), byte(serial)}, Parent: parent, Time: t0}
 			for i := rng.IntN(5); i > 0; i-- {
@@ -567,11 +605,18 @@ func TestRandomReorgs(t *testing.T) {
 			chain = append(chain, b)
 		case r < 9:
 			b := chain[len(chain)-1]
-			if _, err := e.ApplyOne(ctx, fs.RevertBlock(fs.BlockRef{Number: b.Number, Hash: b.Hash}, t0)[0]); err != nil {
+			round, err := fs.Round(view{s}, b.Hash)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.ApplyOne(ctx, fs.RevertBlockAt(fs.BlockRef{Number: b.Number, Hash: b.Hash}, t0, round)[0]); err != nil {
 				t.Fatalf("step %d: revert block %d: %v", step, b.Number, err)
 			}
 			chain = chain[:len(chain)-1]
-			orphaned = append(orphaned, b.Txs...)
+			reverted = append(reverted, b)
+			if rng.IntN(2) == 0 {
+				orphaned = append(orphaned, b.Txs...)
+			}
 		default:
 			b := chain[len(chain)-1]
 			for _, res := range applyAll(t, e, fs.ApplyBlock(b, "ETH")) {
@@ -593,6 +638,10 @@ func TestRandomReorgs(t *testing.T) {
 				t.Fatalf("step %d: cursor head %+v; want block %d", step, got, n)
 			}
 		}
+	}
+	t.Logf("%d blocks applied again after a revert; %d canonical at the end", flipFlops, len(chain))
+	if flipFlops < 3 {
+		t.Errorf("only %d blocks became canonical again; the walk checks too little of that", flipFlops)
 	}
 	if rep, err := engine.Verify(ctx, s); err != nil {
 		t.Errorf("verify: %v (%+v)", err, rep)
