@@ -46,6 +46,9 @@ func BenchmarkWatcher(b *testing.B) {
 		}
 		sim.Commit()
 	}
+	if err := sim.Settle(ctx); err != nil {
+		b.Fatal(err)
+	}
 	last := sim.mustHeadB(b).Number
 	b.ResetTimer()
 	var txs uint64
@@ -60,7 +63,7 @@ func BenchmarkWatcher(b *testing.B) {
 		if err := register(ctx, l, sim.Client, req, sig); err != nil {
 			b.Fatal(err)
 		}
-		w := l.watcher(b, sim.Client, Config{Start: first, BlocksPerStep: blocks})
+		w := l.watcher(b, sim.Client, Config{Start: first, BlocksPerStep: BlocksPerStepMax})
 		b.StartTimer()
 		catchUp(b, w)
 		b.StopTimer()

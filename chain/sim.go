@@ -168,6 +168,33 @@ func (s *Sim) Send(ctx context.Context, key *ecdsa.PrivateKey, to *feeshare.Addr
 	return feeshare.Hash(tx.Hash()), nil
 }
 
+// settleMax bounds the blocks Settle commits.
+const settleMax = 100
+
+// Settle commits blocks until every transaction Send made is mined: under
+// load the block builder may run out of time and leave some for the next
+// block.
+func (s *Sim) Settle(ctx context.Context) error {
+	for range settleMax {
+		mined := true
+		for addr, next := range s.nonces {
+			n, err := s.rpc.NonceAt(ctx, addr, nil)
+			if err != nil {
+				return err
+			}
+			if n < next {
+				mined = false
+				break
+			}
+		}
+		if mined {
+			return nil
+		}
+		s.Commit()
+	}
+	return fmt.Errorf("chain: transactions still pending after %d blocks", settleMax)
+}
+
 // TxFee is what a transaction's receipt says about its fee.
 type TxFee struct {
 	Block             uint64

@@ -289,6 +289,7 @@ func TestScenario(t *testing.T) {
 	s.sim.Commit()
 	s.send(t, s.other, s.path.Contract, false)
 	s.sim.Commit()
+	s.settle(t)
 	beforeCancel := s.mustHead(t).Number
 	for range depth {
 		s.sim.Commit()
@@ -313,6 +314,7 @@ func TestScenario(t *testing.T) {
 	}
 	s.send(t, s.user, s.path.Contract, false)
 	s.sim.Commit()
+	s.settle(t)
 	last := s.mustHead(t).Number
 	for range depth {
 		s.sim.Commit()
@@ -322,6 +324,14 @@ func TestScenario(t *testing.T) {
 	e.check(t, l, KeyAddress(s.deployer))
 	if err := w.Ready(ctx); err != nil {
 		t.Errorf("Ready after a clean run = %v; want nil", err)
+	}
+}
+
+// settle mines whatever the block builder left pending.
+func (s *scenario) settle(t testing.TB) {
+	t.Helper()
+	if err := s.sim.Settle(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -449,6 +459,7 @@ func TestRestart(t *testing.T) {
 		s.send(t, s.other, s.path.Contract, false)
 		s.sim.Commit()
 	}
+	s.settle(t)
 	head := s.mustHead(t)
 	cfg := Config{Confirmations: 0, Start: 1, BlocksPerStep: 4}
 	w1 := l.watcher(t, s.sim.Client, cfg)
@@ -539,6 +550,7 @@ func TestEndpointErrors(t *testing.T) {
 		s.send(t, s.other, s.path.Contract, false)
 		s.sim.Commit()
 	}
+	s.settle(t)
 	head := s.mustHead(t)
 	fl := &flaky{Backend: s.sim.rpc, rnd: rand.New(rand.NewSource(6))}
 	c, err := New(ctx, s.sim.rpc) // the chain id is read once, reliably
