@@ -297,3 +297,25 @@ func TestFeeshareEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFeeshareRequest posts arbitrary bodies to the signed-request routes:
+// whatever arrives, the answer is a typed refusal or a success, never a
+// server error.
+func FuzzFeeshareRequest(f *testing.F) {
+	deployer := feeshare.Address{0: 0xde, 19: 1}
+	contract, _ := feeshare.DeriveCreate(deployer, []uint64{0})
+	good, _ := json.Marshal(api.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Bech32(), Nonces: []string{"0"}, ChainID: "9001", Expiry: "99999999999", Nonce: "1", Signature: strings.Repeat("00", 65)})
+	for _, seed := range []string{string(good), `{}`, `{"contract":"0x"}`, `{"nonces":["-1"]}`, `{"expiry":"18446744073709551615"}`, `[`, ``} {
+		f.Add(seed, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, body string, route uint8) {
+		// A fresh server and store each time: a failing input then fails
+		// alone, whatever ran before it.
+		e := startFeeshare(t, stores(t)["sqlite"](t), &fakeChain{facts: feeshare.Facts{DeployerNonce: 1, ContractHasCode: true}, signer: deployer})
+		path := "/v1/feeshare/" + []string{"register", "update", "cancel"}[route%3]
+		a := e.call(t, "POST", path, "", fmt.Sprint("fz-", len(body), "-", route), []byte(body))
+		if a.status >= 500 || a.status >= 400 && a.code == "" {
+			t.Fatalf("POST %s %q: HTTP %d %s", path, body, a.status, a.body)
+		}
+	})
+}
