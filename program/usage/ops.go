@@ -107,9 +107,16 @@ type Summary struct {
 
 // snapshot is one chunk's state as a close saw it and left it.
 type snapshot struct {
-	Category []string `json:"category"`
-	Active   []bool   `json:"active"`
-	History  History  `json:"history"`
+	Category names       `json:"category"`
+	Active   flags       `json:"active"`
+	History  historyJSON `json:"history"`
+}
+
+// historyJSON is History as stored, with fast-decoding columns.
+type historyJSON struct {
+	Streak   counts   `json:"streak,omitempty"`
+	Smoothed counts   `json:"smoothed,omitempty"`
+	Past     []counts `json:"past,omitempty"`
 }
 
 // ReadStatus returns the program's status.
@@ -151,8 +158,12 @@ func ReadParticipant(v engine.View, id string) (Participant, error) {
 	if err != nil {
 		return Participant{}, fmt.Errorf("participant index %s is corrupt: %w", id, err)
 	}
-	var ch []Participant
-	if err := engine.ReadJSON(v, chunkKey(slot/ChunkSize), "participant chunk", strconv.FormatUint(slot/ChunkSize, 10), &ch); err != nil {
+	var pc participantChunk
+	if err := engine.ReadJSON(v, chunkKey(slot/ChunkSize), "participant chunk", strconv.FormatUint(slot/ChunkSize, 10), &pc); err != nil {
+		return Participant{}, err
+	}
+	ch, err := pc.participants(slot / ChunkSize * ChunkSize)
+	if err != nil {
 		return Participant{}, err
 	}
 	if int(slot%ChunkSize) >= len(ch) {
@@ -282,8 +293,12 @@ func (cc *chunkCache) get(c uint64) ([]Participant, error) {
 	if ch, ok := cc.chunks[c]; ok {
 		return ch, nil
 	}
-	var ch []Participant
-	if err := engine.ReadJSONOr(cc.v, chunkKey(c), &ch); err != nil {
+	var pc participantChunk
+	if err := engine.ReadJSONOr(cc.v, chunkKey(c), &pc); err != nil {
+		return nil, err
+	}
+	ch, err := pc.participants(c * ChunkSize)
+	if err != nil {
 		return nil, err
 	}
 	cc.chunks[c] = ch
@@ -294,7 +309,7 @@ func (cc *chunkCache) writes() []engine.StateWrite {
 	var ws []engine.StateWrite
 	for c := uint64(0); len(ws) < len(cc.changed); c++ {
 		if cc.changed[c] {
-			ws = append(ws, engine.WriteJSON(chunkKey(c), cc.chunks[c]))
+			ws = append(ws, engine.WriteJSON(chunkKey(c), chunkOf(cc.chunks[c])))
 		}
 	}
 	return ws
@@ -491,7 +506,7 @@ func RecordRevenue(key string, at time.Time, from string, amount money.Amount, c
 }
 
 // reportChunk is one chunk's counts in one epoch, by metric name.
-type reportChunk map[string][]uint64
+type reportChunk map[string]counts
 
 // ReportUsage adds a batch of counts to its epoch. Batches are increments:
 // two batches reporting the same participant and metric add up (each under
@@ -543,7 +558,7 @@ func ReportUsage(key string, at time.Time, b Batch) engine.Op {
 			}
 			col := rc[r.Metric]
 			if col == nil {
-				col = make([]uint64, ChunkSize)
+				col = make(counts, ChunkSize)
 				rc[r.Metric] = col
 			}
 			sum := col[slot%ChunkSize] + uint64(r.Count)
@@ -570,9 +585,10 @@ func ReportUsage(key string, at time.Time, b Batch) engine.Op {
 // loaded is a close's input as read from state, with the participants
 // whose payouts it posts.
 type loaded struct {
-	in      Input
-	parts   []Participant
-	version Version
+	in       Input
+	accounts []string              // by slot
+	splits   map[int][]split.Share // by slot, for the few that have one
+	version  Version
 }
 
 // load reads what the close of epoch needs: participants up to slots, the
@@ -586,7 +602,7 @@ func load(v engine.View, vs []Version, epoch, slots uint64, fromSnapshot bool) (
 	}
 	cfg := ver.Config
 	n := int(slots)
-	l := &loaded{version: ver, parts: make([]Participant, 0, n)}
+	l := &loaded{version: ver, accounts: make([]string, n), splits: map[int][]split.Share{}}
 	in := &l.in
 	in.Epoch, in.Config = epoch, cfg
 	in.IDs, in.Category, in.Active = make([]string, n), make([]string, n), make([]bool, n)
@@ -596,16 +612,23 @@ func load(v engine.View, vs []Version, epoch, slots uint64, fromSnapshot bool) (
 	}
 	for c := uint64(0); c < chunks(slots); c++ {
 		lo, hi := chunkRange(c, slots)
-		var ch []Participant
-		if err := engine.ReadJSON(v, chunkKey(c), "participant chunk", strconv.FormatUint(c, 10), &ch); err != nil {
+		var pc participantChunk
+		if err := engine.ReadJSON(v, chunkKey(c), "participant chunk", strconv.FormatUint(c, 10), &pc); err != nil {
 			return nil, err
 		}
-		if len(ch) < hi-lo {
-			return nil, fmt.Errorf("usage: participant chunk %d has %d participants; want %d", c, len(ch), hi-lo)
+		if len(pc.ID) < hi-lo || len(pc.Account) < hi-lo || len(pc.Category) < hi-lo || len(pc.Active) < hi-lo {
+			return nil, fmt.Errorf("usage: participant chunk %d has %d participants; want %d", c, len(pc.ID), hi-lo)
 		}
-		l.parts = append(l.parts, ch[:hi-lo]...)
-		for j, p := range ch[:hi-lo] {
-			in.IDs[lo+j], in.Category[lo+j], in.Active[lo+j] = p.ID, p.Category, p.Active
+		copy(in.IDs[lo:hi], pc.ID)
+		copy(in.Category[lo:hi], pc.Category)
+		copy(in.Active[lo:hi], pc.Active)
+		copy(l.accounts[lo:hi], pc.Account)
+		for k, sp := range pc.Split {
+			j, err := strconv.Atoi(k)
+			if err != nil || j < 0 || lo+j >= hi {
+				continue // a slot registered after the epoch closed
+			}
+			l.splits[lo+j] = sp
 		}
 		var rc reportChunk
 		if err := engine.ReadJSONOr(v, reportKey(epoch, c), &rc); err != nil {
@@ -744,7 +767,7 @@ func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.C
 	if err != nil {
 		return engine.Change{}, nil, err
 	}
-	ps, err := payouts(o, l.parts)
+	ps, err := payouts(o, l.accounts, l.splits)
 	if err != nil {
 		return engine.Change{}, nil, err
 	}
@@ -758,11 +781,11 @@ func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.C
 	ws := make([]engine.StateWrite, 0, chunks(st.Slots)+2)
 	for c := uint64(0); c < chunks(st.Slots); c++ {
 		lo, hi := chunkRange(c, st.Slots)
-		s := snapshot{Category: l.in.Category[lo:hi], Active: l.in.Active[lo:hi], History: History{
+		s := snapshot{Category: l.in.Category[lo:hi], Active: l.in.Active[lo:hi], History: historyJSON{
 			Streak: cut(o.Next.Streak, lo, hi), Smoothed: cut(o.Next.Smoothed, lo, hi),
 		}}
 		for _, col := range o.Next.Past {
-			s.History.Past = append(s.History.Past, col[lo:hi])
+			s.History.Past = append(s.History.Past, counts(col[lo:hi]))
 		}
 		ws = append(ws, engine.WriteJSON(snapshotKey(epoch, c), s))
 	}
@@ -779,20 +802,26 @@ func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.C
 
 // payouts returns the postings of a close: each paid participant's amount
 // from the pool account to its account, or by its split.
-func payouts(o *Outcome, parts []Participant) ([]ledger.Posting, error) {
+func payouts(o *Outcome, accounts []string, splits map[int][]split.Share) ([]ledger.Posting, error) {
 	cfg := o.in.Config
 	prefix := "usage:epoch-" + strconv.FormatUint(o.in.Epoch, 10) + " → " + cfg.Formula.Kind + " → "
-	var ps []ledger.Posting
+	paid := 0
+	for _, a := range o.Amounts {
+		if !a.IsZero() {
+			paid++
+		}
+	}
+	ps := make([]ledger.Posting, 0, paid+len(splits)*SplitReceiversMax)
 	for i, a := range o.Amounts {
 		if a.IsZero() {
 			continue
 		}
-		p := parts[i]
-		if len(p.Split) == 0 {
-			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: p.Account, Currency: cfg.Currency, Amount: a, Path: prefix + p.ID + " → " + p.Account})
+		id, sp := o.in.IDs[i], splits[i]
+		if len(sp) == 0 {
+			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: accounts[i], Currency: cfg.Currency, Amount: a, Path: prefix + id + " → " + accounts[i]})
 			continue
 		}
-		shares, err := split.AllocateShares(a, p.Split)
+		shares, err := split.AllocateShares(a, sp)
 		if err != nil {
 			return nil, err
 		}
@@ -800,9 +829,9 @@ func payouts(o *Outcome, parts []Participant) ([]ledger.Posting, error) {
 			if s.IsZero() {
 				continue
 			}
-			r := p.Split[j]
+			r := sp[j]
 			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: r.Account, Currency: cfg.Currency, Amount: s,
-				Path: prefix + p.ID + " → split " + split.FormatShare(split.BasisPoints, r.ShareBP, TotalBP) + " → " + r.Account})
+				Path: prefix + id + " → split " + split.FormatShare(split.BasisPoints, r.ShareBP, TotalBP) + " → " + r.Account})
 		}
 	}
 	return ps, nil
