@@ -252,6 +252,13 @@ func (w *Watcher) step(ctx context.Context) (int, error) {
 			if err != nil {
 				return done, err
 			}
+			if n == 0 {
+				// The tip is canonical, yet its child names another
+				// parent: the chain moved between the two reads, or the
+				// node contradicts itself. Try again later rather than
+				// loop here.
+				return done, errcode.Errorf(ErrInconsistent, "block %d names parent %x, but block %d on the chain is still %x", b.Number, b.Parent, tip.Number, tip.Hash)
+			}
 			done += n
 			if cur, err = w.cursor(ctx); err != nil {
 				return done, err

@@ -696,3 +696,48 @@ func TestNewWatcherLimits(t *testing.T) {
 		}
 	}
 }
+
+// liar answers one block with a parent that is not the chain's.
+type liar struct {
+	Backend
+	number uint64
+}
+
+func (l liar) BlockByNumber(ctx context.Context, n *big.Int) (*types.Block, error) {
+	b, err := l.Backend.BlockByNumber(ctx, n)
+	if err != nil || b.NumberU64() != l.number {
+		return b, err
+	}
+	h := b.Header()
+	h.ParentHash[0] ^= 0xff
+	return types.NewBlockWithHeader(h), nil
+}
+
+// TestContradictoryNode: a block whose parent contradicts a tip the node
+// still calls canonical is an error to retry, not a reorg, and nothing is
+// reverted or skipped.
+func TestContradictoryNode(t *testing.T) {
+	ctx := context.Background()
+	l := newLedger(t)
+	s := registered(t, l)
+	w := l.watcher(t, s.sim.Client, Config{Start: 1})
+	catchUp(t, w)
+	tip := w.Status().Tip
+	s.send(t, s.user, s.path.Contract, false)
+	s.sim.Commit()
+	c, err := New(ctx, liar{Backend: plainBackend{s.sim.rpc}, number: tip.Number + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2 := l.watcher(t, c, Config{Start: 1})
+	if n, err := w2.Step(ctx); !errors.Is(err, ErrInconsistent) || n != 0 {
+		t.Fatalf("Step = %d, %v; want 0, %s", n, err, ErrInconsistent.Code())
+	}
+	if cur, err := w2.cursor(ctx); err != nil || len(cur.Blocks) == 0 || cur.Blocks[len(cur.Blocks)-1] != tip {
+		t.Fatalf("cursor after the refused step = %+v, %v; want tip %+v", cur, err, tip)
+	}
+	catchUp(t, w) // the honest client goes on
+	if got := w.Status().Tip.Number; got != tip.Number+1 {
+		t.Errorf("tip = %d; want %d", got, tip.Number+1)
+	}
+}
