@@ -277,6 +277,26 @@ func validateParticipant(p Participant) error {
 	return nil
 }
 
+// notPoolAccount refuses a participant paid into a pool account: its
+// payout would be a posting from an account to itself.
+func notPoolAccount(v engine.View, p Participant) error {
+	vs, err := ReadVersions(v)
+	if err != nil {
+		return err
+	}
+	for _, ver := range vs {
+		pool := ver.Config.Pool.Account
+		bad := p.Account == pool
+		for _, s := range p.Split {
+			bad = bad || s.Account == pool
+		}
+		if bad {
+			return errcode.Errorf(ErrConfig, "participant %s would be paid into the pool account %s; payouts leave the pool", p.ID, pool)
+		}
+	}
+	return nil
+}
+
 // chunkCache reads participant chunks once per operation and remembers
 // which it changed.
 type chunkCache struct {
@@ -339,6 +359,9 @@ func Register(key string, at time.Time, ps []Participant) engine.Op {
 		for _, p := range ps {
 			p.Active, p.Slot = true, st.Slots
 			if err := validateParticipant(p); err != nil {
+				return engine.Change{}, err
+			}
+			if err := notPoolAccount(v, p); err != nil {
 				return engine.Change{}, err
 			}
 			if seen[p.ID] {
@@ -404,7 +427,10 @@ func Update(key string, at time.Time, p Participant, owner string) engine.Op {
 	return op(key, "update", at, []any{p, owner}, func(v engine.View) (engine.Change, error) {
 		ws, err := modify(v, p.ID, owner, func(old *Participant) error {
 			old.Account, old.Category, old.Split = p.Account, p.Category, p.Split
-			return validateParticipant(*old)
+			if err := validateParticipant(*old); err != nil {
+				return err
+			}
+			return notPoolAccount(v, *old)
 		})
 		if err != nil {
 			return engine.Change{}, err
@@ -902,6 +928,9 @@ func Simulate(v engine.View, cfg Config, from, to uint64) ([]SimEpoch, error) {
 		}
 		if e == from {
 			carry, hist = sum.CarryIn, actual.in.History
+		}
+		if !actual.in.Config.Epoch.SameEpochs(cfg.Epoch) || actual.in.Config.Currency != cfg.Currency {
+			return nil, errcode.Errorf(ErrConfig, "a what-if keeps the program's epochs and currency; only the rules change")
 		}
 		in := actual.in
 		alt := *in

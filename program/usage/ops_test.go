@@ -172,6 +172,7 @@ func TestEngineAppMining(t *testing.T) {
 	bad.Epoch.Length = usage.EpochWeek
 	v.refused(usage.ApplyConfig("cfg-epoch", feb, bad, v.reg), "usage_config_invalid")
 	v.refused(usage.Register("reg-dup", feb, ps[:1]), "usage_participant_exists")
+	v.refused(usage.Register("reg-pool", feb, []usage.Participant{{ID: "app-6", Owner: "x", Account: "usage:treasury"}}), "usage_config_invalid")
 	v.refused(usage.Update("upd-owner", feb, usage.Participant{ID: "app-1", Account: "thief"}, "dev-2"), "usage_owner_mismatch")
 
 	// A configuration change applies from the next epoch: epoch 1 stays
