@@ -60,6 +60,7 @@ type Status struct {
 	Configured bool         `json:"configured"`  // a configuration exists
 	NextClose  uint64       `json:"next_close"`  // the next epoch to close; earlier ones are closed
 	Latest     uint64       `json:"latest"`      // the latest epoch that received reports or revenue
+	Touched    bool         `json:"touched"`     // whether any epoch received reports or revenue
 	Carry      money.Amount `json:"carry"`       // carried into NextClose's pool
 	LastClosed *uint64      `json:"last_closed"` // nil until an epoch closes
 }
@@ -229,7 +230,12 @@ func ApplyConfig(key string, at time.Time, c Config, currencies ledger.Currencie
 			if !before {
 				eff = now + 1
 			}
-			eff = max(eff, st.NextClose, st.Latest+1)
+			// Never change the rules of an epoch that already has reports or
+			// revenue, also when clocks disagree.
+			eff = max(eff, st.NextClose)
+			if st.Touched {
+				eff = max(eff, st.Latest+1)
+			}
 		}
 		if n := len(vs); n > 0 && vs[n-1].Epoch == eff {
 			vs[n-1].Config = c // a change to the pending version replaces it
@@ -477,7 +483,7 @@ func openEpoch(v engine.View, epoch uint64, at time.Time) (Status, Config, error
 	if start := ver.Config.Epoch.Start(epoch); start.After(at) {
 		return st, Config{}, errcode.Errorf(ErrEpochFuture, "epoch %d starts at %s, after this report's time %s", epoch, start.Format(time.RFC3339), at.Format(time.RFC3339))
 	}
-	st.Latest = max(st.Latest, epoch)
+	st.Latest, st.Touched = max(st.Latest, epoch), true
 	return st, ver.Config, nil
 }
 

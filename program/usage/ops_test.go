@@ -224,7 +224,11 @@ func TestEngineRevenuePool(t *testing.T) {
 	cfg := baseConfig()
 	cfg.Pool = usage.Pool{Kind: usage.PoolFixedPercentage, PercentBP: 3000, Account: "usage:revenue"}
 	cfg.Metrics = []usage.Metric{{Name: "calls", WeightBP: 7000}, {Name: "users", WeightBP: 3000}}
-	v.ok(usage.ApplyConfig("cfg", anchor, cfg, v.reg))
+	v.ok(usage.ApplyConfig("cfg0", anchor.Add(-48*time.Hour), baseConfig(), v.reg))
+	v.ok(usage.ApplyConfig("cfg", anchor.Add(-time.Hour), cfg, v.reg)) // before epoch 0 starts: replaces the first
+	if vs, _ := usage.ReadVersions(view{v}); len(vs) != 1 || vs[0].Config.Pool.Kind != usage.PoolFixedPercentage {
+		t.Errorf("versions = %+v; want the second configuration alone, from epoch 0", vs)
+	}
 	v.refused(usage.RecordRevenue("rev-early", anchor.Add(-time.Hour), "@platform", money.FromUint64(100), ""), "usage_epoch_future")
 	v.ok(usage.Register("reg", anchor, []usage.Participant{{ID: "a", Owner: "a", Account: "a"}, {ID: "b", Owner: "b", Account: "b"}}))
 	v.ok(usage.RecordRevenue("rev-1", anchor.Add(time.Hour), "@platform", money.FromUint64(600_00), "USD"))
