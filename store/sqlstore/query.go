@@ -38,7 +38,7 @@ func (s *Store) JournalFiltered(ctx context.Context, f JournalFilter) ([]ledger.
 	var q query
 	q.add("SELECT "+entryCols+" FROM entries WHERE seq > ?", f.After)
 	if f.Account != "" {
-		q.add(" AND seq IN (SELECT seq FROM postings WHERE from_account = ? AND seq > ? UNION SELECT seq FROM postings WHERE to_account = ? AND seq > ?)", f.Account, f.After, f.Account, f.After)
+		q.add(" AND seq IN (SELECT seq FROM entry_accounts WHERE account = ? AND seq > ?)", f.Account, f.After)
 	}
 	if !f.Since.IsZero() {
 		q.add(" AND time_ns >= ?", f.Since.UnixNano())
@@ -54,13 +54,6 @@ func (s *Store) JournalFiltered(ctx context.Context, f JournalFilter) ([]ledger.
 	ents, err := scanEntries(rows)
 	if err != nil {
 		return nil, fmt.Errorf("reading journal: %w", err)
-	}
-	// Postings are loaded per entry: a filtered page is sparse in sequence
-	// numbers, so one range query could read far more than it needs.
-	for i := range ents {
-		if err := s.loadPostings(ctx, s.r, ents[i:i+1]); err != nil {
-			return nil, fmt.Errorf("reading postings: %w", err)
-		}
 	}
 	return ents, nil
 }

@@ -7,10 +7,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,6 +107,9 @@ func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
 		if _, err := w.ExecContext(ctx, stmt); err != nil {
 			return nil, fmt.Errorf("creating schema (%s): %w", firstLine(stmt), err)
 		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
 	}
 	if err := s.prepareAll(ctx); err != nil {
 		return nil, err
@@ -232,7 +237,7 @@ type txn struct {
 	existing map[existKey]bool // found (true) or read and missing (false)
 }
 
-const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns"
+const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns, postings"
 
 func (t *txn) Entry(ctx context.Context, key string) (ledger.Entry, bool, error) {
 	st, err := t.prepared(ctx, t.s.q("SELECT "+entryCols+" FROM entries WHERE idem_key = $1"))
@@ -245,9 +250,6 @@ func (t *txn) Entry(ctx context.Context, key string) (ledger.Entry, bool, error)
 	}
 	ents, err := scanEntries(rows)
 	if err != nil || len(ents) == 0 {
-		return ledger.Entry{}, false, err
-	}
-	if err := t.s.loadPostings(ctx, t.tx, ents); err != nil {
 		return ledger.Entry{}, false, err
 	}
 	return ents[0], true, nil
@@ -267,9 +269,6 @@ func (s *Store) entryByKey(ctx context.Context, q querier, key string) (ledger.E
 	if err != nil || len(ents) == 0 {
 		return ledger.Entry{}, false, err
 	}
-	if err := s.loadPostings(ctx, q, ents); err != nil {
-		return ledger.Entry{}, false, err
-	}
 	return ents[0], true, nil
 }
 
@@ -278,12 +277,17 @@ func scanEntries(rows *sql.Rows) ([]ledger.Entry, error) {
 	var out []ledger.Entry
 	for rows.Next() {
 		var e ledger.Entry
-		var hash []byte
+		var hash, postings []byte
 		var kind int
 		var ns int64
-		if err := rows.Scan(&e.Seq, &e.Key, &hash, &kind, &e.Program, &e.Ref, &ns); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Key, &hash, &kind, &e.Program, &e.Ref, &ns, &postings); err != nil {
 			return nil, err
 		}
+		ps, err := decodePostings(postings)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w", e.Seq, err)
+		}
+		e.Postings = ps
 		if len(hash) != len(e.Hash) {
 			return nil, fmt.Errorf("entry %d has a %d-byte hash", e.Seq, len(hash))
 		}
@@ -293,38 +297,6 @@ func scanEntries(rows *sql.Rows) ([]ledger.Entry, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// loadPostings fills in the postings of ents, which are in sequence order.
-func (s *Store) loadPostings(ctx context.Context, q querier, ents []ledger.Entry) error {
-	if len(ents) == 0 {
-		return nil
-	}
-	index := make(map[uint64]int, len(ents))
-	for i, e := range ents {
-		index[e.Seq] = i
-	}
-	lo, hi := ents[0].Seq, ents[len(ents)-1].Seq
-	rows, err := q.QueryContext(ctx, s.q("SELECT seq, from_account, to_account, currency, amount, path FROM postings WHERE seq >= $1 AND seq <= $2 ORDER BY seq, idx"), lo, hi)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var seq uint64
-		var p ledger.Posting
-		var amount string
-		if err := rows.Scan(&seq, &p.From, &p.To, &p.Currency, &amount, &p.Path); err != nil {
-			return err
-		}
-		if p.Amount, err = money.ParseUnits(amount); err != nil {
-			return fmt.Errorf("posting of entry %d: %w", seq, err)
-		}
-		if i, ok := index[seq]; ok {
-			ents[i].Postings = append(ents[i].Postings, p)
-		}
-	}
-	return rows.Err()
 }
 
 const balanceCols = "account, currency, debits_posted, credits_posted, debits_pending, credits_pending"
@@ -481,8 +453,8 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 // The shapes of the write path's INSERTs: table, columns and conflict
 // clause. Write uses exactly these, so that prepareAll can prepare them.
 var (
-	insEntries       = insertShape{"entries", entryCols, "", 7}
-	insPostings      = insertShape{"postings", "seq, idx, from_account, to_account, currency, amount, path", "", 7}
+	insEntries       = insertShape{"entries", entryCols, "", 8}
+	insEntryAccounts = insertShape{"entry_accounts", "account, seq", "", 2}
 	insBalancesNew   = insertShape{"balances", balanceCols, "", 6}
 	insBalancesOld   = insertShape{"balances", balanceCols, " ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending", 6}
 	insStateNew      = insertShape{"state", "program, skey, value", "", 3}
@@ -490,8 +462,13 @@ var (
 	insWithdrawalNew = insertShape{"withdrawals", withdrawalCols, "", 10}
 	insWithdrawalOld = insertShape{"withdrawals", withdrawalCols, " ON CONFLICT (id) DO UPDATE SET state = excluded.state, resolve_seq = excluded.resolve_seq, resolved_ns = excluded.resolved_ns", 10}
 	insEvents        = insertShape{"events", "seq, type, time_ns, data", "", 4}
-	insertShapes     = []insertShape{insEntries, insPostings, insBalancesNew, insBalancesOld, insStateNew, insStateOld, insWithdrawalNew, insWithdrawalOld, insEvents}
+	insertShapes     = []insertShape{insEntries, insEntryAccounts, insBalancesNew, insBalancesOld, insStateNew, insStateOld, insWithdrawalNew, insWithdrawalOld, insEvents}
 )
+
+type accountSeq struct {
+	account string
+	seq     uint64
+}
 
 type insertShape struct {
 	table, cols, suffix string
@@ -500,11 +477,28 @@ type insertShape struct {
 
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	var ins inserter
+	var accts []accountSeq
+	var names []string
 	for _, e := range b.Entries {
-		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time))
-		for i, p := range e.Postings {
-			ins.add(insPostings, e.Seq, i, p.From, p.To, p.Currency, p.Amount.String(), p.Path)
+		if n := postingsLen(e.Postings); n > PostingsBlobMax {
+			return fmt.Errorf("entry %q: its %d postings take about %d bytes; at most %d can be stored in one entry", e.Key, len(e.Postings), n, PostingsBlobMax)
 		}
+		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time), encodePostings(nil, e.Postings))
+		names = entryAccounts(e.Postings, names)
+		for _, a := range names {
+			accts = append(accts, accountSeq{a, e.Seq})
+		}
+	}
+	// In key order, so that the inserts walk the index once instead of
+	// jumping about it.
+	slices.SortFunc(accts, func(x, y accountSeq) int {
+		if c := strings.Compare(x.account, y.account); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.seq, y.seq)
+	})
+	for _, a := range accts {
+		ins.add(insEntryAccounts, a.account, a.seq)
 	}
 	for _, bal := range b.Balances {
 		shape := insBalancesNew
