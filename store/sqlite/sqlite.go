@@ -33,16 +33,17 @@ var _ engine.Store = (*Store)(nil)
 
 // Dialect is SQLite's.
 var Dialect = sqlstore.Dialect{
-	Name:        "sqlite",
-	AmountType:  "TEXT",
-	BytesType:   "BLOB",
-	TextType:    "TEXT",
-	SeqPK:       "INTEGER PRIMARY KEY",
-	TableSuffix: " WITHOUT ROWID",
-	Numbered:    false,
-	LockRows:    false,
-	Retryable:   isBusy,
-	ParamsMax:   32766,
+	Name:         "sqlite",
+	AmountType:   "TEXT",
+	BytesType:    "BLOB",
+	TextType:     "TEXT",
+	SeqPK:        "INTEGER PRIMARY KEY",
+	TableSuffix:  " WITHOUT ROWID",
+	Numbered:     false,
+	LockRows:     false,
+	Retryable:    isBusy,
+	ParamsMax:    32766,
+	SingleWriter: true,
 }
 
 func isBusy(err error) bool {

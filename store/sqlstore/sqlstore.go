@@ -44,6 +44,10 @@ type Dialect struct {
 	Retryable func(error) bool
 	// ParamsMax bounds the placeholders in one statement.
 	ParamsMax int
+	// SingleWriter reports that every transaction of a Store goes through
+	// one connection, one after another (SQLite). The store then keeps
+	// committed balances in memory (see balanceCache).
+	SingleWriter bool
 }
 
 // Store is a ledger store in a SQL database.
@@ -57,6 +61,8 @@ type Store struct {
 	// statement afresh; pgx caches on its own, and this costs it nothing.
 	stmtsMu sync.Mutex
 	stmts   map[string]*sql.Stmt
+
+	cache *balanceCache // nil unless the dialect has a single writer
 }
 
 // prepared returns the statement for query bound to tx: the cached one if
@@ -79,6 +85,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	queries := []string{
 		s.q("SELECT " + entryCols + " FROM entries WHERE idem_key = $1"),
 		s.q("SELECT " + balanceCols + " FROM balances WHERE account = $1 AND currency = $2"),
+		counterSQL,
 	}
 	for _, g := range insertShapes {
 		for _, n := range insertChunks {
@@ -103,6 +110,9 @@ var _ engine.Store = (*Store)(nil)
 // transactions, r for reads.
 func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
 	s := &Store{w: w, r: r, d: d, stmts: map[string]*sql.Stmt{}}
+	if d.SingleWriter {
+		s.cache = newBalanceCache()
+	}
 	for _, stmt := range schemaFor(d) {
 		if _, err := w.ExecContext(ctx, stmt); err != nil {
 			return nil, fmt.Errorf("creating schema (%s): %w", firstLine(stmt), err)
@@ -175,6 +185,8 @@ func (s *Store) q(query string) string {
 	return sb.String()
 }
 
+const counterSQL = "SELECT value FROM counters WHERE name = 'entry'"
+
 func (s *Store) lock() string {
 	if s.d.LockRows {
 		return " FOR UPDATE"
@@ -202,13 +214,39 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 			return s.classify(fmt.Errorf("locking the journal counter: %w", err))
 		}
 	}
+	if s.cache != nil {
+		st, err := t.prepared(ctx, counterSQL)
+		if err == nil {
+			err = st.QueryRowContext(ctx).Scan(&t.seq)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+			return s.classify(fmt.Errorf("reading the journal counter: %w", err))
+		}
+		if s.cache.begin(t.seq) {
+			if err := t.fillCache(ctx); err != nil {
+				_ = sqlTx.Rollback()
+				return s.classify(fmt.Errorf("reading balances into memory: %w", err))
+			}
+		}
+	}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return s.classify(err)
 	}
+	if s.cache == nil {
+		if err := sqlTx.Commit(); err != nil {
+			return s.classify(fmt.Errorf("committing: %w", err))
+		}
+		return nil
+	}
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
 	if err := sqlTx.Commit(); err != nil {
+		s.cache.invalidate() // it may have committed or not
 		return s.classify(fmt.Errorf("committing: %w", err))
 	}
+	s.cache.merge(t.reads, t.written, t.seq)
 	return nil
 }
 
@@ -235,6 +273,43 @@ type txn struct {
 	s        *Store
 	tx       *sql.Tx
 	existing map[existKey]bool // found (true) or read and missing (false)
+
+	// With a balance cache: the journal counter (at the start, then after
+	// Reserve), the balances read from the database and those written.
+	seq     uint64
+	reads   []cachedBalance
+	written []ledger.Balance
+}
+
+// fillCache reads every balance into the cache, or the first
+// BalanceCacheMax+1 of them if there are more (then the cache is not
+// complete and the rest is read on demand).
+func (t *txn) fillCache(ctx context.Context) error {
+	rows, err := t.tx.QueryContext(ctx, t.s.q("SELECT "+balanceCols+" FROM balances LIMIT $1"), t.s.cache.max+1)
+	if err != nil {
+		return err
+	}
+	var all []ledger.Balance
+	for rows.Next() {
+		b, err := scanBalance(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, b)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	complete := len(all) <= t.s.cache.max
+	if !complete {
+		all = all[:t.s.cache.max*7/8]
+	}
+	t.s.cache.fill(all, complete)
+	return nil
 }
 
 const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns, postings"
@@ -329,14 +404,28 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 			return nil, err
 		}
 		for _, k := range keys {
+			if t.s.cache != nil {
+				if c, ok := t.s.cache.get(k); ok {
+					if c.exists {
+						found[k] = c.b
+					}
+					continue
+				}
+			}
 			b, err := scanBalance(st.QueryRowContext(ctx, k.Account, k.Currency))
 			if errors.Is(err, sql.ErrNoRows) {
+				if t.s.cache != nil {
+					t.reads = append(t.reads, cachedBalance{b: ledger.Balance{BalanceKey: k}})
+				}
 				continue
 			}
 			if err != nil {
 				return nil, err
 			}
 			found[k] = b
+			if t.s.cache != nil {
+				t.reads = append(t.reads, cachedBalance{b: b, exists: true})
+			}
 		}
 	}
 	for start := 0; start < len(keys) && t.s.d.LockRows; start += chunk {
@@ -446,6 +535,9 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 			return 0, 0, fmt.Errorf("reserving %d %s numbers: %w", c.n, c.name, err)
 		}
 		firsts[i] = last - uint64(c.n) + 1
+		if c.name == "entry" {
+			t.seq = last
+		}
 	}
 	return firsts[0], firsts[1], nil
 }
@@ -476,6 +568,7 @@ type insertShape struct {
 }
 
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
+	t.written = b.Balances
 	var ins inserter
 	var accts []accountSeq
 	var names []string
