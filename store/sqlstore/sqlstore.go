@@ -87,6 +87,9 @@ func (s *Store) prepareAll(ctx context.Context) error {
 		s.q("SELECT " + balanceCols + " FROM balances WHERE account = $1 AND currency = $2"),
 		counterSQL,
 	}
+	for _, n := range keysChunks {
+		queries = append(queries, s.keysSQL(n))
+	}
 	for _, g := range insertShapes {
 		for _, n := range insertChunks {
 			if n*g.ncols <= s.d.ParamsMax {
@@ -328,6 +331,66 @@ func (t *txn) Entry(ctx context.Context, key string) (ledger.Entry, bool, error)
 		return ledger.Entry{}, false, err
 	}
 	return ents[0], true, nil
+}
+
+var _ engine.KeysTx = (*txn)(nil)
+
+// keysChunks are the list lengths of the key lookups Entries sends: a few
+// fixed shapes, prepared once.
+var keysChunks = []int{256, 64, 16, 4, 1}
+
+func (s *Store) keysSQL(n int) string {
+	var sb strings.Builder
+	sb.WriteString("SELECT " + entryCols + " FROM entries WHERE idem_key IN (")
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			sb.WriteByte(',')
+		}
+		if s.d.Numbered {
+			sb.WriteString("$" + strconv.Itoa(i))
+		} else {
+			sb.WriteByte('?')
+		}
+	}
+	sb.WriteByte(')')
+	return sb.String()
+}
+
+// Entries looks keys up in a few statements, one per chunk of keys.
+func (t *txn) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error) {
+	uniq := make([]any, 0, len(keys))
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			uniq = append(uniq, k)
+		}
+	}
+	var out []ledger.Entry
+	for start := 0; start < len(uniq); {
+		n := 1
+		for _, c := range keysChunks {
+			if c <= len(uniq)-start {
+				n = c
+				break
+			}
+		}
+		st, err := t.prepared(ctx, t.s.keysSQL(n))
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.QueryContext(ctx, uniq[start:start+n]...)
+		if err != nil {
+			return nil, err
+		}
+		ents, err := scanEntries(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ents...)
+		start += n
+	}
+	return out, nil
 }
 
 type querier interface {
