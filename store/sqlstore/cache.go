@@ -29,8 +29,8 @@ const BalanceCacheMax = 1 << 17
 // mu is held from commit to merge, so that the next transaction cannot
 // look in between.
 type balanceCache struct {
-	mu    sync.Mutex
-	m     map[ledger.BalanceKey]cachedBalance
+	mu       sync.Mutex
+	m        map[ledger.BalanceKey]cachedBalance
 	seq      uint64 // journal counter the contents are right for
 	valid    bool
 	complete bool // every balance row is in m
