@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/tributary-ledger/tributary/ledger"
@@ -28,7 +29,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return nil
 	case err == nil:
 		return fmt.Errorf("database schema is version %d; this build reads version %d", v, SchemaVersion)
-	case err != sql.ErrNoRows:
+	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("reading the schema version: %w", err)
 	}
 	// Only a version 1 database lacks the postings column.
@@ -47,7 +48,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrating schema version 1 to 2: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO counters (name, value) VALUES ('schema', $1)"), SchemaVersion); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO counters (name, value) VALUES ('schema', $1) ON CONFLICT (name) DO NOTHING"), SchemaVersion); err != nil {
 		return fmt.Errorf("recording the schema version: %w", err)
 	}
 	return tx.Commit()
