@@ -86,6 +86,10 @@ func (s *Store) prepareAll(ctx context.Context) error {
 		s.q("SELECT " + entryCols + " FROM entries WHERE idem_key = $1"),
 		s.q("SELECT " + balanceCols + " FROM balances WHERE account = $1 AND currency = $2"),
 		counterSQL,
+		s.q(reserveSQL),
+		s.q(stateSQL + s.lock()),
+		s.q(withdrawalSQL + s.lock()),
+		s.q(deleteStateSQL),
 	}
 	for _, n := range keysChunks {
 		queries = append(queries, s.keysSQL(n))
@@ -188,7 +192,14 @@ func (s *Store) q(query string) string {
 	return sb.String()
 }
 
-const counterSQL = "SELECT value FROM counters WHERE name = 'entry'"
+// Statements of the write path, prepared once by prepareAll.
+const (
+	counterSQL     = "SELECT value FROM counters WHERE name = 'entry'"
+	reserveSQL     = "UPDATE counters SET value = value + $1 WHERE name = $2 RETURNING value"
+	stateSQL       = "SELECT value FROM state WHERE program = $1 AND skey = $2"
+	withdrawalSQL  = "SELECT " + withdrawalCols + " FROM withdrawals WHERE id = $1"
+	deleteStateSQL = "DELETE FROM state WHERE program = $1 AND skey = $2"
+)
 
 func (s *Store) lock() string {
 	if s.d.LockRows {
@@ -540,7 +551,11 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 
 func (t *txn) LockState(ctx context.Context, program, key string) ([]byte, bool, error) {
 	var v []byte
-	err := t.tx.QueryRowContext(ctx, t.s.q("SELECT value FROM state WHERE program = $1 AND skey = $2"+t.s.lock()), program, key).Scan(&v)
+	st, err := t.prepared(ctx, t.s.q(stateSQL+t.s.lock()))
+	if err != nil {
+		return nil, false, err
+	}
+	err = st.QueryRowContext(ctx, program, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		t.existing[existKey{"state", program, key}] = false
 		return nil, false, nil
@@ -574,7 +589,11 @@ func scanWithdrawal(sc interface{ Scan(...any) error }) (ledger.Withdrawal, erro
 }
 
 func (t *txn) LockWithdrawal(ctx context.Context, id string) (ledger.Withdrawal, bool, error) {
-	w, err := scanWithdrawal(t.tx.QueryRowContext(ctx, t.s.q("SELECT "+withdrawalCols+" FROM withdrawals WHERE id = $1"+t.s.lock()), id))
+	st, err := t.prepared(ctx, t.s.q(withdrawalSQL+t.s.lock()))
+	if err != nil {
+		return ledger.Withdrawal{}, false, err
+	}
+	w, err := scanWithdrawal(st.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		t.existing[existKey{"withdrawals", id, ""}] = false
 		return ledger.Withdrawal{}, false, nil
@@ -593,7 +612,10 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 		n    int
 	}{{"entry", entries}, {"event", events}} {
 		var last uint64
-		err := t.tx.QueryRowContext(ctx, t.s.q("UPDATE counters SET value = value + $1 WHERE name = $2 RETURNING value"), c.n, c.name).Scan(&last)
+		st, err := t.prepared(ctx, t.s.q(reserveSQL))
+		if err == nil {
+			err = st.QueryRowContext(ctx, c.n, c.name).Scan(&last)
+		}
 		if err != nil {
 			return 0, 0, fmt.Errorf("reserving %d %s numbers: %w", c.n, c.name, err)
 		}
@@ -692,7 +714,11 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 		return err
 	}
 	for _, st := range deletes {
-		if _, err := t.tx.ExecContext(ctx, t.s.q("DELETE FROM state WHERE program = $1 AND skey = $2"), st.Program, st.Key); err != nil {
+		del, err := t.prepared(ctx, t.s.q(deleteStateSQL))
+		if err == nil {
+			_, err = del.ExecContext(ctx, st.Program, st.Key)
+		}
+		if err != nil {
 			return fmt.Errorf("deleting state %s/%s: %w", st.Program, st.Key, err)
 		}
 	}
