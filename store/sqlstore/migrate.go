@@ -119,7 +119,7 @@ func (s *Store) migrateV1(ctx context.Context, tx *sql.Tx) error {
 			}
 			names = entryAccounts(ps, names)
 			for _, a := range names {
-				if _, err := tx.ExecContext(ctx, s.q("INSERT INTO entry_accounts (account, seq) VALUES ($1, $2)"), a, seq); err != nil {
+				if _, err := tx.ExecContext(ctx, s.q("INSERT INTO entry_accounts (account, seq, more) VALUES ($1, $2, $3)"), a, seq, []byte{}); err != nil {
 					return fmt.Errorf("indexing entry %d: %w", seq, err)
 				}
 			}

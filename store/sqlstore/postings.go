@@ -15,7 +15,7 @@ import (
 // than one row per posting: with a row per posting (and an index on each
 // side) a 4-posting entry cost 12 B-tree inserts, most of a commit's time on
 // SQLite. Reads want all of an entry's postings anyway. Which entries touch
-// an account is kept apart, one row per account and entry (entry_accounts).
+// an account is kept apart, in entry_accounts (see seqs.go).
 //
 // The encoding, version 1:
 //

@@ -17,7 +17,8 @@ import "strings"
 // value and read well in a SQL shell.
 //
 // Schema version 2 keeps an entry's postings in its row (see postings.go)
-// and which entries name an account in entry_accounts; version 1 had a
+// and which entries name an account in entry_accounts (see seqs.go);
+// version 1 had a
 // postings table with a row per posting and an index on each side, which
 // migrateV1 converts.
 const schema = `
@@ -40,6 +41,7 @@ CREATE INDEX IF NOT EXISTS entries_time ON entries (time_ns, seq);
 CREATE TABLE IF NOT EXISTS entry_accounts (
 	account {text} NOT NULL,
 	seq     BIGINT NOT NULL,
+	more    {bytes} NOT NULL,
 	PRIMARY KEY (account, seq)
 ){norowid};
 CREATE TABLE IF NOT EXISTS balances (

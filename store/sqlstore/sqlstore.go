@@ -7,7 +7,6 @@
 package sqlstore
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -631,7 +630,7 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 // clause. Write uses exactly these, so that prepareAll can prepare them.
 var (
 	insEntries       = insertShape{"entries", entryCols, "", 8}
-	insEntryAccounts = insertShape{"entry_accounts", "account, seq", "", 2}
+	insEntryAccounts = insertShape{"entry_accounts", "account, seq, more", "", 3}
 	insBalancesNew   = insertShape{"balances", balanceCols, "", 6}
 	insBalancesOld   = insertShape{"balances", balanceCols, " ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending", 6}
 	insStateNew      = insertShape{"state", "program, skey, value", "", 3}
@@ -642,11 +641,6 @@ var (
 	insertShapes     = []insertShape{insEntries, insEntryAccounts, insBalancesNew, insBalancesOld, insStateNew, insStateOld, insWithdrawalNew, insWithdrawalOld, insEvents}
 )
 
-type accountSeq struct {
-	account string
-	seq     uint64
-}
-
 type insertShape struct {
 	table, cols, suffix string
 	ncols               int
@@ -655,7 +649,7 @@ type insertShape struct {
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	t.written = b.Balances
 	var ins inserter
-	var accts []accountSeq
+	byAccount := map[string][]uint64{}
 	var names []string
 	for _, e := range b.Entries {
 		if n := postingsLen(e.Postings); n > PostingsBlobMax {
@@ -664,19 +658,19 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time), encodePostings(nil, e.Postings))
 		names = entryAccounts(e.Postings, names)
 		for _, a := range names {
-			accts = append(accts, accountSeq{a, e.Seq})
+			byAccount[a] = append(byAccount[a], e.Seq) // ascending: entries come in order
 		}
 	}
 	// In key order, so that the inserts walk the index once instead of
 	// jumping about it.
-	slices.SortFunc(accts, func(x, y accountSeq) int {
-		if c := strings.Compare(x.account, y.account); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.seq, y.seq)
-	})
+	accts := make([]string, 0, len(byAccount))
+	for a := range byAccount {
+		accts = append(accts, a)
+	}
+	slices.Sort(accts)
 	for _, a := range accts {
-		ins.add(insEntryAccounts, a.account, a.seq)
+		seqs := byAccount[a]
+		ins.add(insEntryAccounts, a, seqs[0], encodeSeqs(seqs))
 	}
 	for _, bal := range b.Balances {
 		shape := insBalancesNew

@@ -757,12 +757,14 @@ func testBatchKeys(t *testing.T, s Store) {
 
 // testJournalByAccount checks the journal filtered by account (and time)
 // against the whole journal filtered in Go, over random entries between
-// external accounts, page by page.
+// external accounts in transactions of 1 to 3 entries (the index has a row
+// per account and transaction; there are more than one read of them per
+// account), in pages of 7 and in one page.
 func testJournalByAccount(t *testing.T, s Store) {
 	e := eng(s)
 	ctx := context.Background()
 	rng := rand.New(rand.NewSource(7))
-	const n, accounts = 150, 8
+	const n, accounts = 700, 4
 	acct := func() string { return fmt.Sprintf("@x%d", rng.Intn(accounts)) }
 	var ops []engine.Op
 	for i := 0; i < n; i++ {
@@ -775,7 +777,7 @@ func testJournalByAccount(t *testing.T, s Store) {
 			ps = append(ps, ledger.Posting{From: from, To: to, Currency: "USD", Amount: usd(uint64(rng.Intn(1000) + 1)), Path: fmt.Sprintf("entry %d posting %d", i, j)})
 		}
 		ops = append(ops, engine.Transfer(fmt.Sprintf("j%d", i), t0.Add(time.Duration(i)*time.Minute), ps))
-		if len(ops) == 40 || i == n-1 {
+		if len(ops) >= 1+rng.Intn(3) || i == n-1 {
 			res, err := e.Apply(ctx, ops)
 			if err != nil {
 				t.Fatal(err)
@@ -792,10 +794,14 @@ func testJournalByAccount(t *testing.T, s Store) {
 	if err != nil || len(all) != n {
 		t.Fatalf("Journal = %d entries, %v; want %d", len(all), err, n)
 	}
-	since, until := t0.Add(30*time.Minute), t0.Add(100*time.Minute)
+	since, until := t0.Add(30*time.Minute), t0.Add(500*time.Minute)
 	for a := 0; a <= accounts; a++ { // a == accounts names no entry
 		name := fmt.Sprintf("@x%d", a)
-		for _, timed := range []bool{false, true} {
+		for _, c := range []struct {
+			timed bool
+			limit int
+		}{{false, 7}, {true, 7}, {false, 0}, {true, 0}} {
+			timed := c.timed
 			var want []ledger.Entry
 			for _, ent := range all {
 				if timed && (ent.Time.Before(since) || !ent.Time.Before(until)) {
@@ -809,7 +815,7 @@ func testJournalByAccount(t *testing.T, s Store) {
 				}
 			}
 			var got []ledger.Entry
-			f := sqlstore.JournalFilter{Account: name, Limit: 7}
+			f := sqlstore.JournalFilter{Account: name, Limit: c.limit}
 			if timed {
 				f.Since, f.Until = since, until
 			}
@@ -819,13 +825,13 @@ func testJournalByAccount(t *testing.T, s Store) {
 					t.Fatal(err)
 				}
 				got = append(got, page...)
-				if len(page) < f.Limit {
+				if len(page) < f.Limit || f.Limit == 0 {
 					break
 				}
 				f.After = page[len(page)-1].Seq
 			}
 			if !reflect.DeepEqual(got, want) {
-				t.Errorf("JournalFiltered(%s, timed %v) = %d entries; want %d: %v", name, timed, len(got), len(want), entrySeqs(got))
+				t.Errorf("JournalFiltered(%s, timed %v, limit %d) = %d entries; want %d: %v", name, timed, c.limit, len(got), len(want), entrySeqs(got))
 			}
 		}
 	}
