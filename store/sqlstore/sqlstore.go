@@ -62,6 +62,8 @@ type Store struct {
 	stmts   map[string]*sql.Stmt
 
 	cache *balanceCache // nil unless the dialect has a single writer
+
+	tokenByHash *sql.Stmt // on the reader pool
 }
 
 // prepared returns the statement for query bound to tx: the cached one if
@@ -130,6 +132,11 @@ func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
 	if err := s.prepareAll(ctx); err != nil {
 		return nil, err
 	}
+	st, err := r.PrepareContext(ctx, s.q("SELECT "+tokenCols+" FROM tokens WHERE hash = $1"))
+	if err != nil {
+		return nil, fmt.Errorf("preparing the token lookup: %w", err)
+	}
+	s.tokenByHash = st
 	return s, nil
 }
 
@@ -149,6 +156,9 @@ func (s *Store) Close() error {
 	}
 	s.stmts = map[string]*sql.Stmt{}
 	s.stmtsMu.Unlock()
+	if s.tokenByHash != nil {
+		s.tokenByHash.Close()
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -378,18 +388,24 @@ func (t *txn) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error
 	}
 	var out []ledger.Entry
 	for start := 0; start < len(uniq); {
-		n := 1
+		// The smallest shape that takes the rest (or the largest), the
+		// list padded with repeats of its last key: one statement for a
+		// group of 13 keys rather than four.
+		n := keysChunks[0]
 		for _, c := range keysChunks {
-			if c <= len(uniq)-start {
+			if c >= len(uniq)-start {
 				n = c
-				break
 			}
+		}
+		args := slices.Clip(uniq[start:min(start+n, len(uniq))])
+		for len(args) < n {
+			args = append(args, args[len(args)-1])
 		}
 		st, err := t.prepared(ctx, t.s.keysSQL(n))
 		if err != nil {
 			return nil, err
 		}
-		rows, err := st.QueryContext(ctx, uniq[start:start+n]...)
+		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, err
 		}
