@@ -25,7 +25,8 @@ const BalanceCacheMax = 1 << 17
 // While the ledger has at most BalanceCacheMax balances the cache holds
 // all of them (complete), and a balance missing from it is known to be
 // zero without asking the database; in a new ledger that saves a read for
-// every new account. Past that, it holds some, and misses are read.
+// every new account. Past that, it holds some, misses are read, and a reset
+// does not read them all again.
 // mu is held from commit to merge, so that the next transaction cannot
 // look in between.
 type balanceCache struct {
@@ -35,11 +36,28 @@ type balanceCache struct {
 	valid    bool
 	complete bool // every balance row is in m
 	max      int  // BalanceCacheMax; smaller in tests
+	// tooBig: a fill found more than max balances. Balances are never
+	// deleted, so later resets do not read them all again.
+	tooBig bool
 }
 
 type cachedBalance struct {
 	b      ledger.Balance
 	exists bool // a row exists; false: none, the balance is zero
+}
+
+// SetBalanceCacheMax bounds the balances the single writer keeps in memory
+// (BalanceCacheMax by default; at least 1). It has no effect on a store
+// without a single writer. Call it before the first write.
+func (s *Store) SetBalanceCacheMax(n int) {
+	if s.cache == nil {
+		return
+	}
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	s.cache.max = max(n, 1)
+	clear(s.cache.m)
+	s.cache.valid, s.cache.complete, s.cache.tooBig = false, false, false
 }
 
 func newBalanceCache() *balanceCache {
@@ -49,7 +67,7 @@ func newBalanceCache() *balanceCache {
 // begin checks the cache against the journal counter read at the start of a
 // transaction. It reports that the cache was emptied and should be filled
 // (fill) from the database.
-func (c *balanceCache) begin(seq uint64) (reset bool) {
+func (c *balanceCache) begin(seq uint64) (refill bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.valid && c.seq == seq {
@@ -57,7 +75,7 @@ func (c *balanceCache) begin(seq uint64) (reset bool) {
 	}
 	clear(c.m)
 	c.seq, c.valid, c.complete = seq, true, false
-	return true
+	return !c.tooBig
 }
 
 // fill records the balance rows of the database, read in the transaction
@@ -69,6 +87,7 @@ func (c *balanceCache) fill(rows []ledger.Balance, complete bool) {
 		c.m[b.BalanceKey] = cachedBalance{b: b, exists: true}
 	}
 	c.complete = complete && len(c.m) <= c.max
+	c.tooBig = !complete
 }
 
 // get returns the cached balance for k; ok is false when the database must

@@ -73,6 +73,18 @@ func TestBalanceCache(t *testing.T) {
 	c.merge(nil, []ledger.Balance{bal("a", 1)}, 9)
 	c.mu.Unlock()
 	if !c.begin(9) {
-		t.Error("begin after invalidate did not reset")
+		t.Error("begin after invalidate did not ask for a refill")
+	}
+	// Once a fill found more balances than fit, resets stop asking for
+	// refills (each would read max+1 rows) but still empty the cache.
+	c.fill(many[:2], false)
+	if c.complete {
+		t.Error("an incomplete fill made the cache complete")
+	}
+	if c.begin(10) {
+		t.Error("begin after a too-big fill asked for a refill")
+	}
+	if _, ok := c.get(many[0].BalanceKey); ok {
+		t.Error("a reset cache still answers")
 	}
 }
