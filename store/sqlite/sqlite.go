@@ -7,7 +7,9 @@
 // queue in Go instead of busy-waiting in the database. Reads use their own
 // pool and, thanks to WAL, never wait for writes. Commits are durable
 // (synchronous=FULL): an acknowledged entry survives a power cut, not only
-// a killed process.
+// a killed process. Being the only writer, the store keeps committed
+// balances in memory and checks at every transaction, through the journal
+// counter, that no other process wrote meanwhile (sqlstore.balanceCache).
 package sqlite
 
 import (
