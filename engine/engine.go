@@ -143,6 +143,9 @@ type overlay struct {
 	state       map[[2]string]stateValue
 	withdrawals map[string]*pendingWithdrawal
 	batch       Batch
+	// keysLoaded: every committed entry the batch's keys name is in keys
+	// already (KeysTx), so a key not there is new.
+	keysLoaded bool
 }
 
 type stateValue struct {
@@ -168,6 +171,22 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op) ([]Result, error)
 		touched:     map[ledger.BalanceKey]bool{},
 		state:       map[[2]string]stateValue{},
 		withdrawals: map[string]*pendingWithdrawal{},
+	}
+	if kt, ok := tx.(KeysTx); ok {
+		keys := make([]string, 0, len(ops))
+		for _, op := range ops {
+			if ledger.ValidateKey(op.Key) == nil {
+				keys = append(keys, op.Key)
+			}
+		}
+		found, err := kt.Entries(ctx, keys)
+		if err != nil {
+			return nil, fmt.Errorf("looking up %d keys: %w", len(keys), err)
+		}
+		for i := range found {
+			ov.keys[found[i].Key] = &found[i]
+		}
+		ov.keysLoaded = true
 	}
 	results := make([]Result, len(ops))
 	// entries[i] is op i's entry; a new one gets its sequence number only
@@ -204,7 +223,7 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 		return nil, false, err
 	}
 	prev, ok := ov.keys[op.Key]
-	if !ok {
+	if !ok && !ov.keysLoaded {
 		ent, found, err := ov.tx.Entry(ov.ctx, op.Key)
 		if err != nil {
 			return nil, false, fmt.Errorf("looking up key %q: %w", op.Key, err)

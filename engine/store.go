@@ -42,6 +42,16 @@ type Tx interface {
 	Write(ctx context.Context, b *Batch) error
 }
 
+// KeysTx is implemented by transactions that can look up many idempotency
+// keys at once. The engine then asks once per batch, before running its
+// operations, instead of once per operation: on SQLite that was a
+// statement per entry, on PostgreSQL a round trip per entry.
+type KeysTx interface {
+	// Entries returns the committed entries whose keys are among keys
+	// (which may repeat), in any order.
+	Entries(ctx context.Context, keys []string) ([]ledger.Entry, error)
+}
+
 // Batch is everything one transaction writes.
 type Batch struct {
 	Entries     []*ledger.Entry

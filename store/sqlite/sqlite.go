@@ -7,7 +7,9 @@
 // queue in Go instead of busy-waiting in the database. Reads use their own
 // pool and, thanks to WAL, never wait for writes. Commits are durable
 // (synchronous=FULL): an acknowledged entry survives a power cut, not only
-// a killed process.
+// a killed process. Being the only writer, the store keeps committed
+// balances in memory and checks at every transaction, through the journal
+// counter, that no other process wrote meanwhile (sqlstore.balanceCache).
 package sqlite
 
 import (
@@ -33,16 +35,17 @@ var _ engine.Store = (*Store)(nil)
 
 // Dialect is SQLite's.
 var Dialect = sqlstore.Dialect{
-	Name:        "sqlite",
-	AmountType:  "TEXT",
-	BytesType:   "BLOB",
-	TextType:    "TEXT",
-	SeqPK:       "INTEGER PRIMARY KEY",
-	TableSuffix: " WITHOUT ROWID",
-	Numbered:    false,
-	LockRows:    false,
-	Retryable:   isBusy,
-	ParamsMax:   32766,
+	Name:         "sqlite",
+	AmountType:   "TEXT",
+	BytesType:    "BLOB",
+	TextType:     "TEXT",
+	SeqPK:        "INTEGER PRIMARY KEY",
+	TableSuffix:  " WITHOUT ROWID",
+	Numbered:     false,
+	LockRows:     false,
+	Retryable:    isBusy,
+	ParamsMax:    32766,
+	SingleWriter: true,
 }
 
 func isBusy(err error) bool {
@@ -63,7 +66,7 @@ const ReadersMax = 8
 func Open(ctx context.Context, path string) (*Store, error) {
 	dsn := func(txlock string, extra ...string) string {
 		v := url.Values{}
-		for _, p := range append([]string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "cache_size(-65536)"}, extra...) {
+		for _, p := range append([]string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "cache_size(-65536)", "temp_store(MEMORY)"}, extra...) {
 			v.Add("_pragma", p)
 		}
 		v.Set("_txlock", txlock)

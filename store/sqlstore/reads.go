@@ -31,9 +31,6 @@ func (s *Store) Journal(ctx context.Context, after uint64, limit int) ([]ledger.
 	if err != nil {
 		return nil, fmt.Errorf("reading journal: %w", err)
 	}
-	if err := s.loadPostings(ctx, s.r, ents); err != nil {
-		return nil, fmt.Errorf("reading postings: %w", err)
-	}
 	return ents, nil
 }
 

@@ -15,6 +15,12 @@ import "strings"
 // cursors and prefix ranges mean the same everywhere. The
 // engine does all arithmetic in Go, so the column type only has to hold the
 // value and read well in a SQL shell.
+//
+// Schema version 2 keeps an entry's postings in its row (see postings.go)
+// and which entries name an account in entry_accounts (see seqs.go);
+// version 1 had a
+// postings table with a row per posting and an index on each side, which
+// migrateV1 converts.
 const schema = `
 CREATE TABLE IF NOT EXISTS counters (
 	name  {text} PRIMARY KEY,
@@ -28,21 +34,16 @@ CREATE TABLE IF NOT EXISTS entries (
 	kind      SMALLINT NOT NULL,
 	program   {text} NOT NULL,
 	ref       {text} NOT NULL,
-	time_ns   BIGINT NOT NULL
+	time_ns   BIGINT NOT NULL,
+	postings  {bytes} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_time ON entries (time_ns, seq);
-CREATE TABLE IF NOT EXISTS postings (
-	seq          BIGINT NOT NULL,
-	idx          INTEGER NOT NULL,
-	from_account {text} NOT NULL,
-	to_account   {text} NOT NULL,
-	currency     {text} NOT NULL,
-	amount       {amount} NOT NULL,
-	path         {text} NOT NULL,
-	PRIMARY KEY (seq, idx)
+CREATE TABLE IF NOT EXISTS entry_accounts (
+	account {text} NOT NULL,
+	seq     BIGINT NOT NULL,
+	more    {bytes} NOT NULL,
+	PRIMARY KEY (account, seq)
 ){norowid};
-CREATE INDEX IF NOT EXISTS postings_from ON postings (from_account, seq);
-CREATE INDEX IF NOT EXISTS postings_to ON postings (to_account, seq);
 CREATE TABLE IF NOT EXISTS balances (
 	account         {text} NOT NULL,
 	currency        {text} NOT NULL,

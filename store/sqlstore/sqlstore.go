@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +43,10 @@ type Dialect struct {
 	Retryable func(error) bool
 	// ParamsMax bounds the placeholders in one statement.
 	ParamsMax int
+	// SingleWriter reports that every transaction of a Store goes through
+	// one connection, one after another (SQLite). The store then keeps
+	// committed balances in memory (see balanceCache).
+	SingleWriter bool
 }
 
 // Store is a ledger store in a SQL database.
@@ -55,6 +60,10 @@ type Store struct {
 	// statement afresh; pgx caches on its own, and this costs it nothing.
 	stmtsMu sync.Mutex
 	stmts   map[string]*sql.Stmt
+
+	cache *balanceCache // nil unless the dialect has a single writer
+
+	tokenByHash *sql.Stmt // on the reader pool
 }
 
 // prepared returns the statement for query bound to tx: the cached one if
@@ -77,6 +86,14 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	queries := []string{
 		s.q("SELECT " + entryCols + " FROM entries WHERE idem_key = $1"),
 		s.q("SELECT " + balanceCols + " FROM balances WHERE account = $1 AND currency = $2"),
+		counterSQL,
+		s.q(reserveSQL),
+		s.q(stateSQL + s.lock()),
+		s.q(withdrawalSQL + s.lock()),
+		s.q(deleteStateSQL),
+	}
+	for _, n := range keysChunks {
+		queries = append(queries, s.keysSQL(n))
 	}
 	for _, g := range insertShapes {
 		for _, n := range insertChunks {
@@ -101,14 +118,25 @@ var _ engine.Store = (*Store)(nil)
 // transactions, r for reads.
 func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
 	s := &Store{w: w, r: r, d: d, stmts: map[string]*sql.Stmt{}}
+	if d.SingleWriter {
+		s.cache = newBalanceCache()
+	}
 	for _, stmt := range schemaFor(d) {
 		if _, err := w.ExecContext(ctx, stmt); err != nil {
 			return nil, fmt.Errorf("creating schema (%s): %w", firstLine(stmt), err)
 		}
 	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.prepareAll(ctx); err != nil {
 		return nil, err
 	}
+	st, err := r.PrepareContext(ctx, s.q("SELECT "+tokenCols+" FROM tokens WHERE hash = $1"))
+	if err != nil {
+		return nil, fmt.Errorf("preparing the token lookup: %w", err)
+	}
+	s.tokenByHash = st
 	return s, nil
 }
 
@@ -128,6 +156,9 @@ func (s *Store) Close() error {
 	}
 	s.stmts = map[string]*sql.Stmt{}
 	s.stmtsMu.Unlock()
+	if s.tokenByHash != nil {
+		s.tokenByHash.Close()
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -170,6 +201,15 @@ func (s *Store) q(query string) string {
 	return sb.String()
 }
 
+// Statements of the write path, prepared once by prepareAll.
+const (
+	counterSQL     = "SELECT value FROM counters WHERE name = 'entry'"
+	reserveSQL     = "UPDATE counters SET value = value + $1 WHERE name = $2 RETURNING value"
+	stateSQL       = "SELECT value FROM state WHERE program = $1 AND skey = $2"
+	withdrawalSQL  = "SELECT " + withdrawalCols + " FROM withdrawals WHERE id = $1"
+	deleteStateSQL = "DELETE FROM state WHERE program = $1 AND skey = $2"
+)
+
 func (s *Store) lock() string {
 	if s.d.LockRows {
 		return " FOR UPDATE"
@@ -197,13 +237,39 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 			return s.classify(fmt.Errorf("locking the journal counter: %w", err))
 		}
 	}
+	if s.cache != nil {
+		st, err := t.prepared(ctx, counterSQL)
+		if err == nil {
+			err = st.QueryRowContext(ctx).Scan(&t.seq)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+			return s.classify(fmt.Errorf("reading the journal counter: %w", err))
+		}
+		if s.cache.begin(t.seq) {
+			if err := t.fillCache(ctx); err != nil {
+				_ = sqlTx.Rollback()
+				return s.classify(fmt.Errorf("reading balances into memory: %w", err))
+			}
+		}
+	}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return s.classify(err)
 	}
+	if s.cache == nil {
+		if err := sqlTx.Commit(); err != nil {
+			return s.classify(fmt.Errorf("committing: %w", err))
+		}
+		return nil
+	}
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
 	if err := sqlTx.Commit(); err != nil {
+		s.cache.invalidate() // it may have committed or not
 		return s.classify(fmt.Errorf("committing: %w", err))
 	}
+	s.cache.merge(t.reads, t.written, t.seq)
 	return nil
 }
 
@@ -230,9 +296,46 @@ type txn struct {
 	s        *Store
 	tx       *sql.Tx
 	existing map[existKey]bool // found (true) or read and missing (false)
+
+	// With a balance cache: the journal counter (at the start, then after
+	// Reserve), the balances read from the database and those written.
+	seq     uint64
+	reads   []cachedBalance
+	written []ledger.Balance
 }
 
-const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns"
+// fillCache reads every balance into the cache, or the first
+// BalanceCacheMax+1 of them if there are more (then the cache is not
+// complete and the rest is read on demand).
+func (t *txn) fillCache(ctx context.Context) error {
+	rows, err := t.tx.QueryContext(ctx, t.s.q("SELECT "+balanceCols+" FROM balances LIMIT $1"), t.s.cache.max+1)
+	if err != nil {
+		return err
+	}
+	var all []ledger.Balance
+	for rows.Next() {
+		b, err := scanBalance(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, b)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	complete := len(all) <= t.s.cache.max
+	if !complete {
+		all = all[:t.s.cache.max*7/8]
+	}
+	t.s.cache.fill(all, complete)
+	return nil
+}
+
+const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns, postings"
 
 func (t *txn) Entry(ctx context.Context, key string) (ledger.Entry, bool, error) {
 	st, err := t.prepared(ctx, t.s.q("SELECT "+entryCols+" FROM entries WHERE idem_key = $1"))
@@ -247,10 +350,73 @@ func (t *txn) Entry(ctx context.Context, key string) (ledger.Entry, bool, error)
 	if err != nil || len(ents) == 0 {
 		return ledger.Entry{}, false, err
 	}
-	if err := t.s.loadPostings(ctx, t.tx, ents); err != nil {
-		return ledger.Entry{}, false, err
-	}
 	return ents[0], true, nil
+}
+
+var _ engine.KeysTx = (*txn)(nil)
+
+// keysChunks are the list lengths of the key lookups Entries sends: a few
+// fixed shapes, prepared once.
+var keysChunks = []int{256, 64, 16, 4, 1}
+
+func (s *Store) keysSQL(n int) string {
+	var sb strings.Builder
+	sb.WriteString("SELECT " + entryCols + " FROM entries WHERE idem_key IN (")
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			sb.WriteByte(',')
+		}
+		if s.d.Numbered {
+			sb.WriteString("$" + strconv.Itoa(i))
+		} else {
+			sb.WriteByte('?')
+		}
+	}
+	sb.WriteByte(')')
+	return sb.String()
+}
+
+// Entries looks keys up in a few statements, one per chunk of keys.
+func (t *txn) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error) {
+	uniq := make([]any, 0, len(keys))
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			uniq = append(uniq, k)
+		}
+	}
+	var out []ledger.Entry
+	for start := 0; start < len(uniq); {
+		// The smallest shape that takes the rest (or the largest), the
+		// list padded with repeats of its last key: one statement for a
+		// group of 13 keys rather than four.
+		n := keysChunks[0]
+		for _, c := range keysChunks {
+			if c >= len(uniq)-start {
+				n = c
+			}
+		}
+		args := slices.Clip(uniq[start:min(start+n, len(uniq))])
+		for len(args) < n {
+			args = append(args, args[len(args)-1])
+		}
+		st, err := t.prepared(ctx, t.s.keysSQL(n))
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		ents, err := scanEntries(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ents...)
+		start += n
+	}
+	return out, nil
 }
 
 type querier interface {
@@ -267,9 +433,6 @@ func (s *Store) entryByKey(ctx context.Context, q querier, key string) (ledger.E
 	if err != nil || len(ents) == 0 {
 		return ledger.Entry{}, false, err
 	}
-	if err := s.loadPostings(ctx, q, ents); err != nil {
-		return ledger.Entry{}, false, err
-	}
 	return ents[0], true, nil
 }
 
@@ -278,12 +441,17 @@ func scanEntries(rows *sql.Rows) ([]ledger.Entry, error) {
 	var out []ledger.Entry
 	for rows.Next() {
 		var e ledger.Entry
-		var hash []byte
+		var hash, postings []byte
 		var kind int
 		var ns int64
-		if err := rows.Scan(&e.Seq, &e.Key, &hash, &kind, &e.Program, &e.Ref, &ns); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Key, &hash, &kind, &e.Program, &e.Ref, &ns, &postings); err != nil {
 			return nil, err
 		}
+		ps, err := decodePostings(postings)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w", e.Seq, err)
+		}
+		e.Postings = ps
 		if len(hash) != len(e.Hash) {
 			return nil, fmt.Errorf("entry %d has a %d-byte hash", e.Seq, len(hash))
 		}
@@ -293,38 +461,6 @@ func scanEntries(rows *sql.Rows) ([]ledger.Entry, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// loadPostings fills in the postings of ents, which are in sequence order.
-func (s *Store) loadPostings(ctx context.Context, q querier, ents []ledger.Entry) error {
-	if len(ents) == 0 {
-		return nil
-	}
-	index := make(map[uint64]int, len(ents))
-	for i, e := range ents {
-		index[e.Seq] = i
-	}
-	lo, hi := ents[0].Seq, ents[len(ents)-1].Seq
-	rows, err := q.QueryContext(ctx, s.q("SELECT seq, from_account, to_account, currency, amount, path FROM postings WHERE seq >= $1 AND seq <= $2 ORDER BY seq, idx"), lo, hi)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var seq uint64
-		var p ledger.Posting
-		var amount string
-		if err := rows.Scan(&seq, &p.From, &p.To, &p.Currency, &amount, &p.Path); err != nil {
-			return err
-		}
-		if p.Amount, err = money.ParseUnits(amount); err != nil {
-			return fmt.Errorf("posting of entry %d: %w", seq, err)
-		}
-		if i, ok := index[seq]; ok {
-			ents[i].Postings = append(ents[i].Postings, p)
-		}
-	}
-	return rows.Err()
 }
 
 const balanceCols = "account, currency, debits_posted, credits_posted, debits_pending, credits_pending"
@@ -357,14 +493,28 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 			return nil, err
 		}
 		for _, k := range keys {
+			if t.s.cache != nil {
+				if c, ok := t.s.cache.get(k); ok {
+					if c.exists {
+						found[k] = c.b
+					}
+					continue
+				}
+			}
 			b, err := scanBalance(st.QueryRowContext(ctx, k.Account, k.Currency))
 			if errors.Is(err, sql.ErrNoRows) {
+				if t.s.cache != nil {
+					t.reads = append(t.reads, cachedBalance{b: ledger.Balance{BalanceKey: k}})
+				}
 				continue
 			}
 			if err != nil {
 				return nil, err
 			}
 			found[k] = b
+			if t.s.cache != nil {
+				t.reads = append(t.reads, cachedBalance{b: b, exists: true})
+			}
 		}
 	}
 	for start := 0; start < len(keys) && t.s.d.LockRows; start += chunk {
@@ -416,7 +566,11 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 
 func (t *txn) LockState(ctx context.Context, program, key string) ([]byte, bool, error) {
 	var v []byte
-	err := t.tx.QueryRowContext(ctx, t.s.q("SELECT value FROM state WHERE program = $1 AND skey = $2"+t.s.lock()), program, key).Scan(&v)
+	st, err := t.prepared(ctx, t.s.q(stateSQL+t.s.lock()))
+	if err != nil {
+		return nil, false, err
+	}
+	err = st.QueryRowContext(ctx, program, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		t.existing[existKey{"state", program, key}] = false
 		return nil, false, nil
@@ -450,7 +604,11 @@ func scanWithdrawal(sc interface{ Scan(...any) error }) (ledger.Withdrawal, erro
 }
 
 func (t *txn) LockWithdrawal(ctx context.Context, id string) (ledger.Withdrawal, bool, error) {
-	w, err := scanWithdrawal(t.tx.QueryRowContext(ctx, t.s.q("SELECT "+withdrawalCols+" FROM withdrawals WHERE id = $1"+t.s.lock()), id))
+	st, err := t.prepared(ctx, t.s.q(withdrawalSQL+t.s.lock()))
+	if err != nil {
+		return ledger.Withdrawal{}, false, err
+	}
+	w, err := scanWithdrawal(st.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		t.existing[existKey{"withdrawals", id, ""}] = false
 		return ledger.Withdrawal{}, false, nil
@@ -469,11 +627,17 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 		n    int
 	}{{"entry", entries}, {"event", events}} {
 		var last uint64
-		err := t.tx.QueryRowContext(ctx, t.s.q("UPDATE counters SET value = value + $1 WHERE name = $2 RETURNING value"), c.n, c.name).Scan(&last)
+		st, err := t.prepared(ctx, t.s.q(reserveSQL))
+		if err == nil {
+			err = st.QueryRowContext(ctx, c.n, c.name).Scan(&last)
+		}
 		if err != nil {
 			return 0, 0, fmt.Errorf("reserving %d %s numbers: %w", c.n, c.name, err)
 		}
 		firsts[i] = last - uint64(c.n) + 1
+		if c.name == "entry" {
+			t.seq = last
+		}
 	}
 	return firsts[0], firsts[1], nil
 }
@@ -481,8 +645,8 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 // The shapes of the write path's INSERTs: table, columns and conflict
 // clause. Write uses exactly these, so that prepareAll can prepare them.
 var (
-	insEntries       = insertShape{"entries", entryCols, "", 7}
-	insPostings      = insertShape{"postings", "seq, idx, from_account, to_account, currency, amount, path", "", 7}
+	insEntries       = insertShape{"entries", entryCols, "", 8}
+	insEntryAccounts = insertShape{"entry_accounts", "account, seq, more", "", 3}
 	insBalancesNew   = insertShape{"balances", balanceCols, "", 6}
 	insBalancesOld   = insertShape{"balances", balanceCols, " ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending", 6}
 	insStateNew      = insertShape{"state", "program, skey, value", "", 3}
@@ -490,7 +654,7 @@ var (
 	insWithdrawalNew = insertShape{"withdrawals", withdrawalCols, "", 10}
 	insWithdrawalOld = insertShape{"withdrawals", withdrawalCols, " ON CONFLICT (id) DO UPDATE SET state = excluded.state, resolve_seq = excluded.resolve_seq, resolved_ns = excluded.resolved_ns", 10}
 	insEvents        = insertShape{"events", "seq, type, time_ns, data", "", 4}
-	insertShapes     = []insertShape{insEntries, insPostings, insBalancesNew, insBalancesOld, insStateNew, insStateOld, insWithdrawalNew, insWithdrawalOld, insEvents}
+	insertShapes     = []insertShape{insEntries, insEntryAccounts, insBalancesNew, insBalancesOld, insStateNew, insStateOld, insWithdrawalNew, insWithdrawalOld, insEvents}
 )
 
 type insertShape struct {
@@ -499,12 +663,30 @@ type insertShape struct {
 }
 
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
+	t.written = b.Balances
 	var ins inserter
+	byAccount := map[string][]uint64{}
+	var names []string
 	for _, e := range b.Entries {
-		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time))
-		for i, p := range e.Postings {
-			ins.add(insPostings, e.Seq, i, p.From, p.To, p.Currency, p.Amount.String(), p.Path)
+		if n := postingsLen(e.Postings); n > PostingsBlobMax {
+			return fmt.Errorf("entry %q: its %d postings take about %d bytes; at most %d can be stored in one entry", e.Key, len(e.Postings), n, PostingsBlobMax)
 		}
+		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time), encodePostings(nil, e.Postings))
+		names = entryAccounts(e.Postings, names)
+		for _, a := range names {
+			byAccount[a] = append(byAccount[a], e.Seq) // ascending: entries come in order
+		}
+	}
+	// In key order, so that the inserts walk the index once instead of
+	// jumping about it.
+	accts := make([]string, 0, len(byAccount))
+	for a := range byAccount {
+		accts = append(accts, a)
+	}
+	slices.Sort(accts)
+	for _, a := range accts {
+		seqs := byAccount[a]
+		ins.add(insEntryAccounts, a, seqs[0], encodeSeqs(seqs))
 	}
 	for _, bal := range b.Balances {
 		shape := insBalancesNew
@@ -542,7 +724,11 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 		return err
 	}
 	for _, st := range deletes {
-		if _, err := t.tx.ExecContext(ctx, t.s.q("DELETE FROM state WHERE program = $1 AND skey = $2"), st.Program, st.Key); err != nil {
+		del, err := t.prepared(ctx, t.s.q(deleteStateSQL))
+		if err == nil {
+			_, err = del.ExecContext(ctx, st.Program, st.Key)
+		}
+		if err != nil {
 			return fmt.Errorf("deleting state %s/%s: %w", st.Program, st.Key, err)
 		}
 	}

@@ -38,7 +38,9 @@ var benchRun atomic.Int64
 //
 // One benchmark op is one entry: ns/op is the wall time per committed
 // entry (across all writers), allocs/op and B/op are per entry, and the
-// entries/s metric is b.N over the elapsed time. batch <= 1 commits every
+// entries/s metric is b.N over the elapsed time; cpu-µs/entry is the
+// process's CPU time (all threads, garbage collection included) per entry,
+// steadier than wall time when other work shares the machine. batch <= 1 commits every
 // entry in its own transaction with ApplyOne; otherwise each writer sends
 // its entries in Apply calls of batch operations. writers goroutines
 // share b.N between them, each with its own operations and keys.
@@ -79,6 +81,7 @@ func BenchCommits(b *testing.B, s Store, batch, writers int) {
 
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	var wg sync.WaitGroup
 	for w := range per {
 		wg.Add(1)
@@ -91,6 +94,9 @@ func BenchCommits(b *testing.B, s Store, batch, writers int) {
 	}
 	wg.Wait()
 	b.StopTimer()
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/entry")
+	}
 
 	if el := b.Elapsed().Seconds(); el > 0 {
 		b.ReportMetric(float64(b.N)/el, "entries/s")

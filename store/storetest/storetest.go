@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/store/sqlstore"
 )
 
 // Store is what the suite needs of a store.
@@ -31,6 +34,7 @@ type Store interface {
 	Withdrawal(ctx context.Context, id string) (ledger.Withdrawal, error)
 	State(ctx context.Context, program, key string) ([]byte, bool, error)
 	Events(ctx context.Context, after uint64, limit int) ([]engine.Event, error)
+	JournalFiltered(ctx context.Context, f sqlstore.JournalFilter) ([]ledger.Entry, error)
 }
 
 // Opener returns a fresh, empty store that is closed when t ends.
@@ -56,6 +60,8 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentNoOverdraft", testConcurrentNoOverdraft},
 		{"ConcurrentSameKey", testConcurrentSameKey},
 		{"JournalAndEventsGapless", testGapless},
+		{"BatchKeysCommittedBefore", testBatchKeys},
+		{"JournalByAccount", testJournalByAccount},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -670,4 +676,171 @@ func testGapless(t *testing.T, s Store) {
 	if err != nil || len(page) != 5 || page[0].Seq != 151 {
 		t.Errorf("Journal(after 150, 5) = %d entries from %v, %v; want 5 from 151", len(page), page, err)
 	}
+}
+
+// testBatchKeys sends a batch larger than one key lookup whose keys were
+// partly committed before: each old key is a replay or, with a changed
+// body, a conflict; new keys apply once, also when repeated in the batch.
+func testBatchKeys(t *testing.T, s Store) {
+	e := eng(s)
+	ctx := context.Background()
+	const old = 300
+	var first []engine.Op
+	for i := 0; i < old; i++ {
+		first = append(first, engine.Transfer(fmt.Sprintf("old-%d", i), t0, []ledger.Posting{pay("@world", "a", uint64(i+1))}))
+	}
+	res, err := e.Apply(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqOf := map[string]uint64{}
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatalf("first batch op %d: %v", i, r.Err)
+		}
+		seqOf[first[i].Key] = r.Entry.Seq
+	}
+	var ops []engine.Op
+	type want struct {
+		code     string
+		replayed bool
+		seq      uint64 // 0: a new entry, checked below
+	}
+	var wants []want
+	for i := 0; i < old; i++ {
+		key := fmt.Sprintf("old-%d", i)
+		if i%7 == 3 {
+			ops = append(ops, engine.Transfer(key, t0, []ledger.Posting{pay("@world", "a", uint64(i+2))}))
+			wants = append(wants, want{"key_conflict", false, 0})
+		} else {
+			ops = append(ops, engine.Transfer(key, t0, []ledger.Posting{pay("@world", "a", uint64(i+1))}))
+			wants = append(wants, want{"", true, seqOf[key]})
+		}
+		if i%50 == 0 {
+			ops = append(ops, engine.Transfer(fmt.Sprintf("new-%d", i), t0, []ledger.Posting{pay("a", "b", 1)}))
+			wants = append(wants, want{"", false, 0})
+			ops = append(ops, engine.Transfer(fmt.Sprintf("new-%d", i), t0, []ledger.Posting{pay("a", "b", 1)}))
+			wants = append(wants, want{"", true, 0})
+		}
+	}
+	ops = append(ops, engine.Transfer("", t0, []ledger.Posting{pay("a", "b", 1)}))
+	wants = append(wants, want{"key_invalid", false, 0})
+	res, err = e.Apply(ctx, ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newSeq := uint64(old)
+	for i, w := range wants {
+		code := ""
+		if res[i].Err != nil {
+			code = errcode.Code(res[i].Err)
+		}
+		seq := w.seq
+		if w.code == "" && w.seq == 0 {
+			if !w.replayed {
+				newSeq++
+			}
+			seq = newSeq
+		}
+		if w.code != "" {
+			seq = 0
+		}
+		if code != w.code || res[i].Replayed != w.replayed || res[i].Entry.Seq != seq {
+			t.Errorf("op %d (%s): code %q replayed %v seq %d; want code %q replayed %v seq %d", i, ops[i].Key, code, res[i].Replayed, res[i].Entry.Seq, w.code, w.replayed, seq)
+		}
+	}
+	if n := journalLen(t, s); n != int(newSeq) {
+		t.Errorf("journal has %d entries; want %d", n, newSeq)
+	}
+	wantAvailable(t, s, "b", fmt.Sprint(newSeq-old))
+}
+
+// testJournalByAccount checks the journal filtered by account (and time)
+// against the whole journal filtered in Go, over random entries between
+// external accounts in transactions of 1 to 3 entries (the index has a row
+// per account and transaction; there are more than one read of them per
+// account), in pages of 7 and in one page.
+func testJournalByAccount(t *testing.T, s Store) {
+	e := eng(s)
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(7))
+	const n, accounts = 700, 4
+	acct := func() string { return fmt.Sprintf("@x%d", rng.Intn(accounts)) }
+	var ops []engine.Op
+	for i := 0; i < n; i++ {
+		var ps []ledger.Posting
+		for j := 0; j <= rng.Intn(4); j++ {
+			from, to := acct(), acct()
+			for to == from {
+				to = acct()
+			}
+			ps = append(ps, ledger.Posting{From: from, To: to, Currency: "USD", Amount: usd(uint64(rng.Intn(1000) + 1)), Path: fmt.Sprintf("entry %d posting %d", i, j)})
+		}
+		ops = append(ops, engine.Transfer(fmt.Sprintf("j%d", i), t0.Add(time.Duration(i)*time.Minute), ps))
+		if len(ops) >= 1+rng.Intn(3) || i == n-1 {
+			res, err := e.Apply(ctx, ops)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Err != nil {
+					t.Fatal(r.Err)
+				}
+			}
+			ops = nil
+		}
+	}
+	all, err := s.Journal(ctx, 0, 0)
+	if err != nil || len(all) != n {
+		t.Fatalf("Journal = %d entries, %v; want %d", len(all), err, n)
+	}
+	since, until := t0.Add(30*time.Minute), t0.Add(500*time.Minute)
+	for a := 0; a <= accounts; a++ { // a == accounts names no entry
+		name := fmt.Sprintf("@x%d", a)
+		for _, c := range []struct {
+			timed bool
+			limit int
+		}{{false, 7}, {true, 7}, {false, 0}, {true, 0}} {
+			timed := c.timed
+			var want []ledger.Entry
+			for _, ent := range all {
+				if timed && (ent.Time.Before(since) || !ent.Time.Before(until)) {
+					continue
+				}
+				for _, p := range ent.Postings {
+					if p.From == name || p.To == name {
+						want = append(want, ent)
+						break
+					}
+				}
+			}
+			var got []ledger.Entry
+			f := sqlstore.JournalFilter{Account: name, Limit: c.limit}
+			if timed {
+				f.Since, f.Until = since, until
+			}
+			for {
+				page, err := s.JournalFiltered(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, page...)
+				if len(page) < f.Limit || f.Limit == 0 {
+					break
+				}
+				f.After = page[len(page)-1].Seq
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("JournalFiltered(%s, timed %v, limit %d) = %d entries; want %d: %v", name, timed, c.limit, len(got), len(want), entrySeqs(got))
+			}
+		}
+	}
+}
+
+func entrySeqs(ents []ledger.Entry) []uint64 {
+	var out []uint64
+	for _, e := range ents {
+		out = append(out, e.Seq)
+	}
+	return out
 }

@@ -1,0 +1,94 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/store/sqlstore"
+)
+
+// TestMigrateV1 opens a schema made by the previous release (a postings
+// table, no postings column) and checks that its journal reads the same
+// afterwards.
+func TestMigrateV1(t *testing.T) {
+	dsn := os.Getenv("TRIBUTARY_POSTGRES_URL")
+	if dsn == "" {
+		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
+	}
+	ctx := context.Background()
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	schema := "tributary_test_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() { _ = DropSchema(context.Background(), dsn, schema) })
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE SCHEMA " + quoteIdent(schema)); err != nil {
+		t.Fatal(err)
+	}
+	admin.Close()
+	db, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	for _, stmt := range []string{
+		`CREATE TABLE counters (name TEXT COLLATE "C" PRIMARY KEY, value BIGINT NOT NULL)`,
+		`INSERT INTO counters (name, value) VALUES ('entry', 2), ('event', 2)`,
+		`CREATE TABLE entries (seq BIGINT PRIMARY KEY, idem_key TEXT COLLATE "C" NOT NULL UNIQUE, hash BYTEA NOT NULL, kind SMALLINT NOT NULL, program TEXT COLLATE "C" NOT NULL, ref TEXT COLLATE "C" NOT NULL, time_ns BIGINT NOT NULL)`,
+		`CREATE TABLE postings (seq BIGINT NOT NULL, idx INTEGER NOT NULL, from_account TEXT COLLATE "C" NOT NULL, to_account TEXT COLLATE "C" NOT NULL, currency TEXT COLLATE "C" NOT NULL, amount NUMERIC(78,0) NOT NULL, path TEXT COLLATE "C" NOT NULL, PRIMARY KEY (seq, idx))`,
+		`CREATE TABLE balances (account TEXT COLLATE "C" NOT NULL, currency TEXT COLLATE "C" NOT NULL, debits_posted NUMERIC(78,0) NOT NULL, credits_posted NUMERIC(78,0) NOT NULL, debits_pending NUMERIC(78,0) NOT NULL, credits_pending NUMERIC(78,0) NOT NULL, PRIMARY KEY (account, currency))`,
+		`INSERT INTO entries VALUES (1, 'k1', decode(repeat('00', 32), 'hex'), 1, '', '', 1000), (2, 'k2', decode(repeat('00', 32), 'hex'), 1, '', '', 2000)`,
+		`INSERT INTO postings VALUES (1, 1, '@world', 'b', 'USD', 7, 'second'), (1, 0, '@world', 'a', 'USD', 10, 'first'), (2, 0, 'a', 'b', 'USD', 3, 'back')`,
+		`INSERT INTO balances VALUES ('@world', 'USD', 17, 0, 0, 0), ('a', 'USD', 3, 10, 0, 0), ('b', 'USD', 0, 10, 0, 0)`,
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, dsn, schema)
+	if err != nil {
+		t.Fatalf("Open of a version 1 schema: %v", err)
+	}
+	defer s.Close()
+	ents, err := s.Journal(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][3]string
+	for _, e := range ents {
+		for _, p := range e.Postings {
+			got = append(got, [3]string{p.From + ">" + p.To, p.Amount.String(), p.Path})
+		}
+	}
+	want := [][3]string{{"@world>a", "10", "first"}, {"@world>b", "7", "second"}, {"a>b", "3", "back"}}
+	if len(ents) != 2 || !reflect.DeepEqual(got, want) {
+		t.Errorf("journal after migration: %d entries, postings %v; want 2 entries, %v", len(ents), got, want)
+	}
+	byB, err := s.JournalFiltered(ctx, sqlstore.JournalFilter{Account: "b"})
+	if err != nil || len(byB) != 2 {
+		t.Errorf("JournalFiltered(b) = %d entries, %v; want 2", len(byB), err)
+	}
+	if _, err := engine.Verify(ctx, s); err != nil {
+		t.Errorf("Verify after migration: %v", err)
+	}
+}

@@ -1,0 +1,119 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/store/sqlstore"
+)
+
+// schemaV1 is the part of version 1's schema that version 2 changed, as
+// the previous release created it, with a small journal in it.
+var schemaV1 = []string{
+	`CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL) WITHOUT ROWID`,
+	`INSERT INTO counters (name, value) VALUES ('entry', 3), ('event', 3)`,
+	`CREATE TABLE entries (seq INTEGER PRIMARY KEY, idem_key TEXT NOT NULL UNIQUE, hash BLOB NOT NULL, kind SMALLINT NOT NULL, program TEXT NOT NULL, ref TEXT NOT NULL, time_ns BIGINT NOT NULL)`,
+	`CREATE INDEX entries_time ON entries (time_ns, seq)`,
+	`CREATE TABLE postings (seq BIGINT NOT NULL, idx INTEGER NOT NULL, from_account TEXT NOT NULL, to_account TEXT NOT NULL, currency TEXT NOT NULL, amount TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (seq, idx)) WITHOUT ROWID`,
+	`CREATE INDEX postings_from ON postings (from_account, seq)`,
+	`CREATE INDEX postings_to ON postings (to_account, seq)`,
+	`CREATE TABLE balances (account TEXT NOT NULL, currency TEXT NOT NULL, debits_posted TEXT NOT NULL, credits_posted TEXT NOT NULL, debits_pending TEXT NOT NULL, credits_pending TEXT NOT NULL, PRIMARY KEY (account, currency)) WITHOUT ROWID`,
+	`INSERT INTO entries VALUES (1, 'k1', zeroblob(32), 1, '', '', 1000), (2, 'k2', zeroblob(32), 1, '', '', 2000), (3, 'cfg', zeroblob(32), 1, 'p', '', 3000)`,
+	`INSERT INTO postings VALUES (1, 1, '@world', 'b', 'USD', '7', 'second'), (1, 0, '@world', 'a', 'USD', '10', 'first'), (2, 0, 'a', 'b', 'USD', '3', 'back')`,
+	`INSERT INTO balances VALUES ('@world', 'USD', '17', '0', '0', '0'), ('a', 'USD', '3', '10', '0', '0'), ('b', 'USD', '0', '10', '0', '0')`,
+}
+
+func TestMigrateV1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range schemaV1 {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open of a version 1 file: %v", err)
+	}
+	defer s.Close()
+	ents, err := s.Journal(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usd := func(from, to, amount, path string) ledger.Posting {
+		a, err := money.ParseUnits(amount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ledger.Posting{From: from, To: to, Currency: "USD", Amount: a, Path: path}
+	}
+	want := [][]ledger.Posting{
+		{usd("@world", "a", "10", "first"), usd("@world", "b", "7", "second")},
+		{usd("a", "b", "3", "back")},
+		nil,
+	}
+	if len(ents) != len(want) {
+		t.Fatalf("journal after migration has %d entries; want %d", len(ents), len(want))
+	}
+	for i, e := range ents {
+		if e.Seq != uint64(i+1) || !reflect.DeepEqual(e.Postings, want[i]) {
+			t.Errorf("entry %d = seq %d postings %+v; want seq %d postings %+v", i, e.Seq, e.Postings, i+1, want[i])
+		}
+	}
+	for acct, seqs := range map[string][]uint64{"a": {1, 2}, "b": {1, 2}, "@world": {1}, "c": nil} {
+		got, err := s.JournalFiltered(ctx, sqlstore.JournalFilter{Account: acct})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotSeqs []uint64
+		for _, e := range got {
+			gotSeqs = append(gotSeqs, e.Seq)
+		}
+		if !reflect.DeepEqual(gotSeqs, seqs) {
+			t.Errorf("JournalFiltered(%s) = %v; want %v", acct, gotSeqs, seqs)
+		}
+	}
+	// The old table is gone and the version recorded, so a second open
+	// migrates nothing.
+	var v int64
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if err := raw.QueryRow(`SELECT value FROM counters WHERE name = 'schema'`).Scan(&v); err != nil || v != sqlstore.SchemaVersion {
+		t.Errorf("schema version = %d, %v; want %d", v, err, sqlstore.SchemaVersion)
+	}
+	var n int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'postings'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("postings tables left: %d, %v; want 0", n, err)
+	}
+	// And the journal goes on from where it was.
+	e := engine.New(s, money.NewRegistry())
+	res, err := e.ApplyOne(ctx, engine.Transfer("k4", time.Unix(4, 0), []ledger.Posting{usd("b", "c", "10", "after")}))
+	if err != nil || res.Entry.Seq != 4 {
+		t.Fatalf("first entry after migration = seq %d, %v; want seq 4", res.Entry.Seq, err)
+	}
+	if _, err := engine.Verify(ctx, s); err != nil {
+		t.Errorf("Verify after migration: %v", err)
+	}
+	s.Close()
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopening: %v", err)
+	}
+	s2.Close()
+}
