@@ -195,6 +195,13 @@ func (s *Sim) Settle(ctx context.Context) error {
 	return fmt.Errorf("chain: transactions still pending after %d blocks", settleMax)
 }
 
+// commitAll commits a block and then whatever the builder left pending,
+// so that the next stage sees every transaction sent so far mined.
+func (s *Sim) commitAll(ctx context.Context) error {
+	s.Commit()
+	return s.Settle(ctx)
+}
+
 // TxFee is what a transaction's receipt says about its fee.
 type TxFee struct {
 	Block             uint64
@@ -287,7 +294,9 @@ func (s *Sim) DeployFactoryPath(ctx context.Context, key *ecdsa.PrivateKey) (Fac
 	if err := send(nil, factoryAInit); err != nil {
 		return FactoryPath{}, err
 	}
-	s.Commit()
+	if err := s.commitAll(ctx); err != nil {
+		return FactoryPath{}, err
+	}
 	p := FactoryPath{Nonces: []uint64{2, 2, 1}}
 	p.FactoryA = CreateAddress(deployer, 2)
 	for range 2 {
@@ -295,12 +304,16 @@ func (s *Sim) DeployFactoryPath(ctx context.Context, key *ecdsa.PrivateKey) (Fac
 			return FactoryPath{}, err
 		}
 	}
-	s.Commit()
+	if err := s.commitAll(ctx); err != nil {
+		return FactoryPath{}, err
+	}
 	p.FactoryB = CreateAddress(p.FactoryA, 2)
 	if err := send(&p.FactoryB, nil); err != nil {
 		return FactoryPath{}, err
 	}
-	s.Commit()
+	if err := s.commitAll(ctx); err != nil {
+		return FactoryPath{}, err
+	}
 	p.Contract = CreateAddress(p.FactoryB, 1)
 	return p, nil
 }
