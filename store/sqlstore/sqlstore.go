@@ -696,7 +696,20 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 		ins.add(shape, bal.Account, bal.Currency, bal.DebitsPosted.String(), bal.CreditsPosted.String(), bal.DebitsPending.String(), bal.CreditsPending.String())
 	}
 	var deletes []engine.StateWrite
-	for _, st := range b.State {
+	// Only the last write of a key in the batch is written: it is what
+	// holds after the batch. Writing every one would run an earlier write
+	// after a later one whenever their statement shapes differ (a plain
+	// INSERT of a key first seen missing after the upsert of its second
+	// write, or a delete after the write that followed it), and would put
+	// one key twice into a multi-row upsert, which PostgreSQL refuses.
+	last := make(map[existKey]int, len(b.State))
+	for i, st := range b.State {
+		last[existKey{"state", st.Program, st.Key}] = i
+	}
+	for i, st := range b.State {
+		if last[existKey{"state", st.Program, st.Key}] != i {
+			continue
+		}
 		if st.Value == nil {
 			deletes = append(deletes, st)
 			continue
@@ -705,8 +718,8 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 		if found, read := t.existing[existKey{"state", st.Program, st.Key}]; found || !read {
 			shape = insStateOld
 		}
-		// A later write to the same key in one batch must update the row
-		// the earlier one inserted.
+		// A later batch in this transaction must update the row this one
+		// inserted.
 		t.existing[existKey{"state", st.Program, st.Key}] = true
 		ins.add(shape, st.Program, st.Key, st.Value)
 	}

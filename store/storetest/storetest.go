@@ -512,6 +512,35 @@ func testState(t *testing.T, s Store) {
 	if v, ok, err := s.State(ctx, "p", "blind"); err != nil || !ok || len(v) != 1 || v[0] != 2 {
 		t.Errorf("state p/blind = %v, %v, %v; want [2]", v, ok, err)
 	}
+	// One batch writing a key that existed, then twice a key that did not:
+	// the second write of the new key must update what the first
+	// inserted, whatever order the store writes its rows in. Then a delete
+	// followed by a write of one key, and a write followed by a delete of
+	// another: what holds after the batch is the last of each.
+	delOp := func(opKey, key string) engine.Op {
+		return engine.Op{Key: opKey, Time: t0, Program: "p", Hash: ledger.Hash{'d'}, Run: func(engine.View) (engine.Change, error) {
+			return engine.Change{Kind: ledger.Config, State: []engine.StateWrite{{Key: key}}}, nil
+		}}
+	}
+	res, err = e.Apply(ctx, []engine.Op{stateOp("s6", "n", 1), stateOp("s7", "fresh", 1), stateOp("s8", "fresh", 1),
+		delOp("s9", "n"), stateOp("s10", "n", 3), stateOp("s11", "gone", 1), delOp("s12", "gone")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatalf("op %d of the same-key batch: %v", i, r.Err)
+		}
+	}
+	for k, want := range map[string]byte{"n": 3, "fresh": 2} {
+		v, ok, err := s.State(ctx, "p", k)
+		if err != nil || !ok || len(v) != 1 || v[0] != want {
+			t.Errorf("after the same-key batch, state p/%s = %v, %v, %v; want [%d]", k, v, ok, err, want)
+		}
+	}
+	if _, ok, err := s.State(ctx, "p", "gone"); ok || err != nil {
+		t.Errorf("state written then deleted in one batch exists = %v, %v; want absent", ok, err)
+	}
 	// Deleting a value.
 	del := engine.Op{Key: "s5", Time: t0, Program: "p", Run: func(engine.View) (engine.Change, error) {
 		return engine.Change{Kind: ledger.Config, State: []engine.StateWrite{{Key: "m"}}}, nil
@@ -532,8 +561,8 @@ func testState(t *testing.T, s Store) {
 			configEvents++
 		}
 	}
-	if configEvents != 4 {
-		t.Errorf("config.changed events = %d; want 4 (one per applied counter op, none for the replay)", configEvents)
+	if configEvents != 9 {
+		t.Errorf("config.changed events = %d; want 9 (one per applied counter op, none for the replay)", configEvents)
 	}
 }
 
