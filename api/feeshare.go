@@ -304,7 +304,14 @@ func (s *Server) feeshareActor(r *http.Request, req feeshare.Request, sigHex str
 	if err != nil {
 		return "", errcode.Errorf(ErrBadRequest, "signature is not hex: %v", err)
 	}
-	if id := s.cfg.Feeshare.ChainID(); req.ChainID != id {
+	id := s.cfg.Feeshare.ChainID()
+	if id == 0 {
+		// The chain is still being dialled: its id is not known yet, so
+		// the request cannot be checked; that is the server's state, not
+		// the request's fault.
+		return "", errcode.Errorf(ErrFeeshareChain, "the server has not reached its chain yet; retry later")
+	}
+	if req.ChainID != id {
 		return "", errcode.Errorf(ErrFeeshareChainID, "the request names chain %d; this server follows chain %d", req.ChainID, id)
 	}
 	signer, err := s.cfg.Feeshare.Signer(req, sig)

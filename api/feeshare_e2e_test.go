@@ -25,8 +25,9 @@ import (
 // (the chain package's tests do, on a real EVM); any 65-byte signature
 // "recovers" the configured signer, and the facts are fixed.
 type fakeChain struct {
-	facts  feeshare.Facts
-	signer feeshare.Address
+	facts    feeshare.Facts
+	signer   feeshare.Address
+	dialling bool // the chain's id is not known yet: ChainID is 0
 }
 
 func (f *fakeChain) Facts(context.Context, feeshare.Address, feeshare.Address) (feeshare.Facts, error) {
@@ -40,7 +41,12 @@ func (f *fakeChain) Signer(_ feeshare.Request, sig []byte) (feeshare.Address, er
 	return f.signer, nil
 }
 
-func (f *fakeChain) ChainID() uint64 { return 9001 }
+func (f *fakeChain) ChainID() uint64 {
+	if f.dialling {
+		return 0
+	}
+	return 9001
+}
 
 type fsEnv struct {
 	srv   *httptest.Server
@@ -290,6 +296,10 @@ func TestFeeshareEndToEnd(t *testing.T) {
 			// Without a chain, registration is unavailable, not wrong.
 			e2.call(t, "POST", "/v1/feeshare/register", "", "n1", reg).want(t, "register without a chain", 503, "feeshare_chain_unavailable")
 			e2.call(t, "POST", "/v1/feeshare/register", adminSecret, "n2", bad(func(r *api.FeeshareRequestJSON) { r.Signature = "" })).want(t, "admin register without a chain", 503, "feeshare_chain_unavailable")
+			// A chain still being dialled does not know its id yet: a signed
+			// request is not refused as naming another chain, but answered 503.
+			e3 := startFeeshare(t, open(t), &fakeChain{dialling: true})
+			e3.call(t, "POST", "/v1/feeshare/register", "", "n3", reg).want(t, "register while the chain is dialled", 503, "feeshare_chain_unavailable")
 			cur := decodeAs[api.FeeshareCursorJSON](t, e2.call(t, "GET", "/v1/feeshare/cursor", adminSecret, "", nil))
 			if cur.Head != nil || len(cur.Blocks) != 0 {
 				t.Errorf("cursor of a fresh server = %+v; want empty", cur)
