@@ -235,8 +235,9 @@ func errSentinel(err error) *errcode.Error {
 	return ErrBadRequest
 }
 
-// toRequest reads the body into a feeshare.Request of action.
-func toRequest(action string, b FeeshareRequestJSON) (feeshare.Request, error) {
+// Request reads the body into a feeshare.Request of action: what the
+// deployer signs. The CLI uses it to sign exactly what the server checks.
+func (b FeeshareRequestJSON) Request(action string) (feeshare.Request, error) {
 	req := feeshare.Request{Action: action}
 	var err error
 	if req.Contract, err = parseFeeshareAddress("contract", b.Contract); err != nil {
@@ -337,7 +338,7 @@ func (s *Server) feeshareWrite(w http.ResponseWriter, r *http.Request, c *Call, 
 	if err := decode(r, &body); err != nil {
 		return err
 	}
-	req, err := toRequest(action, body)
+	req, err := body.Request(action)
 	if err != nil {
 		return err
 	}

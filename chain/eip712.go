@@ -45,6 +45,8 @@ var (
 	// or s out of range, or s in the upper half of the curve order (EIP-2),
 	// which would make the signature malleable.
 	ErrSignature = errcode.New("signature_malformed", "the signature is malformed")
+	// ErrKey: a private key is not 64 hex digits of a valid secp256k1 key.
+	ErrKey = errcode.New("key_invalid", "the private key is not 64 hex digits of a secp256k1 key")
 	// ErrRequest is a request that cannot be signed or verified as typed
 	// data: too many nonces, or an action that is too long.
 	ErrRequest = errcode.New("request_invalid", "the request cannot be encoded as typed data")
@@ -140,6 +142,22 @@ func Sign(req feeshare.Request, key *ecdsa.PrivateKey) ([]byte, error) {
 	}
 	sig[64] += 27
 	return sig, nil
+}
+
+// ParseKey reads a secp256k1 private key written as 64 hex digits, with or
+// without 0x, surrounding white space ignored (a key file's newline).
+//
+// Errors: ErrKey.
+func ParseKey(s string) (*ecdsa.PrivateKey, error) {
+	h := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0x"), "0X")
+	if len(h) != 64 {
+		return nil, errcode.Errorf(ErrKey, "the private key is %d hex digits; want 64", len(h))
+	}
+	k, err := crypto.HexToECDSA(h)
+	if err != nil {
+		return nil, errcode.Errorf(ErrKey, "the private key is not a secp256k1 key in hex: %v", err)
+	}
+	return k, nil
 }
 
 // Recover returns the address whose key produced sig over req's digest.

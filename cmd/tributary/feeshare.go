@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tributary-ledger/tributary/api"
+	"github.com/tributary-ledger/tributary/chain"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 )
@@ -196,6 +198,16 @@ func newFeeshareWriteCmd(action string) *cobra.Command {
 					body.Nonces = append(body.Nonces, strconv.FormatUint(n, 10))
 				}
 			}
+			if file := get("sign-key"); file != "" {
+				if body.Signature != "" {
+					return fmt.Errorf("--sign-key and --signature are exclusive: one signs here, the other brings a signature made elsewhere")
+				}
+				sig, err := signFeeshare(action, body, file)
+				if err != nil {
+					return err
+				}
+				body.Signature = sig
+			}
 			if body.Signature != "" && body.Expiry == "" {
 				return fmt.Errorf("--expiry is required with --signature: it is part of what the deployer signed")
 			}
@@ -226,6 +238,7 @@ func newFeeshareWriteCmd(action string) *cobra.Command {
 	c.Flags().String("expiry", "", "unix seconds after which the signed request is refused")
 	c.Flags().String("nonce", "", "the deployer's request nonce (each is used once)")
 	c.Flags().String("signature", "", "the deployer's EIP-712 signature, hex; without it, --token must be an admin token")
+	c.Flags().String("sign-key", "", "sign the request here with the deployer's private key, read from this file (64 hex digits); needs --chain-id, --expiry and --nonce")
 	c.Flags().String("key", "", "idempotency key (default: a new one, printed)")
 	_ = c.MarkFlagRequired("contract")
 	_ = c.MarkFlagRequired("deployer")
@@ -306,4 +319,33 @@ func feeshareCall(cmd *cobra.Command, method, path, key string, in any, withToke
 		return fmt.Errorf("decoding %s %s: %w", method, path, err)
 	}
 	return nil
+}
+
+// signFeeshare signs body as the deployer's EIP-712 request for action with
+// the private key in file, and returns the signature in hex. It refuses a
+// key that is not the deployer's: the server would, after a round trip.
+func signFeeshare(action string, body api.FeeshareRequestJSON, file string) (string, error) {
+	if body.ChainID == "" || body.Expiry == "" || body.Nonce == "" {
+		return "", fmt.Errorf("--sign-key needs --chain-id, --expiry and --nonce: they are part of what is signed")
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("reading the key: %w", err)
+	}
+	key, err := chain.ParseKey(string(raw))
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", file, err)
+	}
+	req, err := body.Request(action)
+	if err != nil {
+		return "", err
+	}
+	if got := chain.KeyAddress(key); got != req.Deployer {
+		return "", fmt.Errorf("the key in %s is %s's, not the deployer %s's", file, got.Hex(), req.Deployer.Hex())
+	}
+	sig, err := chain.Sign(req, key)
+	if err != nil {
+		return "", err
+	}
+	return "0x" + hex.EncodeToString(sig), nil
 }

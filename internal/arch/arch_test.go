@@ -159,3 +159,21 @@ func TestArchTestCanFail(t *testing.T) {
 		}
 	}
 }
+
+// TestGoEthereumConfined keeps go-ethereum inside the chain-facing package:
+// everything else sees the chain through chain's types and the interfaces
+// its users declare (api.FeeshareChain), so the rest of the module neither
+// builds against nor breaks with go-ethereum's API. Tests may use it to
+// check against it.
+func TestGoEthereumConfined(t *testing.T) {
+	for dir, p := range load(t) {
+		if dir == "chain" || strings.HasPrefix(dir, "chain"+string(filepath.Separator)) {
+			continue
+		}
+		for imp := range p.imports {
+			if strings.HasPrefix(imp, "github.com/ethereum/go-ethereum") {
+				t.Errorf("package %s imports %s; only chain may", dir, imp)
+			}
+		}
+	}
+}
