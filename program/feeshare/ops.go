@@ -385,17 +385,7 @@ func Update(key string, at time.Time, req Request, by string) engine.Op {
 	req.Action = ActionUpdate
 	return op(key, "update", at, opInput{req, by}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
-		if err := ValidateRequest(req); err != nil {
-			return engine.Change{}, err
-		}
-		if err := s.checkSigned(req, at, by); err != nil {
-			return engine.Change{}, err
-		}
-		p, err := ReadParams(v)
-		if err != nil {
-			return engine.Change{}, err
-		}
-		existing, err := s.registration(req.Contract)
+		p, existing, err := s.signedChange(req, at, by)
 		if err != nil {
 			return engine.Change{}, err
 		}
@@ -427,17 +417,7 @@ func Cancel(key string, at time.Time, req Request, by string) engine.Op {
 	req.Action = ActionCancel
 	return op(key, "cancel", at, opInput{req, by}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
-		if err := ValidateRequest(req); err != nil {
-			return engine.Change{}, err
-		}
-		if err := s.checkSigned(req, at, by); err != nil {
-			return engine.Change{}, err
-		}
-		p, err := ReadParams(v)
-		if err != nil {
-			return engine.Change{}, err
-		}
-		existing, err := s.registration(req.Contract)
+		p, existing, err := s.signedChange(req, at, by)
 		if err != nil {
 			return engine.Change{}, err
 		}
@@ -451,6 +431,24 @@ func Cancel(key string, at time.Time, req Request, by string) engine.Op {
 		s.event(EventCancel, map[string]string{"contract": req.Contract.Hex(), "sender": req.Deployer.Bech32(), "by": by}, "cancelled", req.Contract)
 		return s.config("feeshare:" + req.Contract.Hex()), nil
 	})
+}
+
+// signedChange is what update and cancel check first, in the same order:
+// the request's shape, its signature's expiry and nonce, then the
+// parameters and the registration it changes.
+func (s *stateTx) signedChange(req Request, at time.Time, by string) (Params, *Registration, error) {
+	if err := ValidateRequest(req); err != nil {
+		return Params{}, nil, err
+	}
+	if err := s.checkSigned(req, at, by); err != nil {
+		return Params{}, nil, err
+	}
+	p, err := ReadParams(s.v)
+	if err != nil {
+		return Params{}, nil, err
+	}
+	existing, err := s.registration(req.Contract)
+	return p, existing, err
 }
 
 func (s *stateTx) removeRegistration(reg Registration) error {
