@@ -36,19 +36,13 @@ and prints the resulting balances.`,
 			if err != nil {
 				return err
 			}
-			dir, err := os.MkdirTemp("", "tributary-demo-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
 			ctx := cmd.Context()
-			s, err := sqlite.Open(ctx, filepath.Join(dir, "demo.db"))
+			d, err := openDemo(ctx)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			reg := money.NewRegistry()
-			e := engine.New(s, reg)
+			defer d.close()
+			s, e, reg := d.s, d.e, d.reg
 			eth := func(v string) money.Amount { a, _ := money.Parse(v, money.ETH); return a }
 			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 			month := 30 * 24 * time.Hour
@@ -115,19 +109,13 @@ with its path, then the balances.`,
 // demoCollection replays the collection seed's purchase in cur on a
 // temporary store and returns the balances.
 func demoCollection(cmd *cobra.Command, cur money.Currency, format string) ([]demoBalance, error) {
-	dir, err := os.MkdirTemp("", "tributary-demo-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
 	ctx := cmd.Context()
-	s, err := sqlite.Open(ctx, filepath.Join(dir, "demo.db"))
+	d, err := openDemo(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
-	reg := money.NewRegistry()
-	e := engine.New(s, reg)
+	defer d.close()
+	s, e, reg := d.s, d.e, d.reg
 	price := func(v string) money.Amount { a, _ := money.Parse(v, cur); return a }
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	steps := []engine.Op{
@@ -216,4 +204,33 @@ func writeBalances(cmd *cobra.Command, out []demoBalance, format string) error {
 		printf(tw, "%s\t%s\t%s\n", b.Account, b.Currency, b.Amount)
 	}
 	return tw.Flush()
+}
+
+// demoEnv is a demo's temporary SQLite store and an engine over it with
+// the default currencies.
+type demoEnv struct {
+	dir string
+	s   *sqlite.Store
+	e   *engine.Engine
+	reg *money.Registry
+}
+
+func openDemo(ctx context.Context) (*demoEnv, error) {
+	dir, err := os.MkdirTemp("", "tributary-demo-")
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "demo.db"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	reg := money.NewRegistry()
+	return &demoEnv{dir: dir, s: s, e: engine.New(s, reg), reg: reg}, nil
+}
+
+// close closes the store and removes it.
+func (d *demoEnv) close() {
+	d.s.Close()
+	os.RemoveAll(d.dir)
 }

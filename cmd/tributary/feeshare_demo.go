@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"fmt"
-	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -53,17 +51,12 @@ transaction's fee and split, then the balances in ETH.`,
 // feeshareDemo runs the scenario; see newFeeshareDemoCmd.
 func feeshareDemo(cmd *cobra.Command, format string) error {
 	ctx := cmd.Context()
-	dir, err := os.MkdirTemp("", "tributary-demo-")
+	d, err := openDemo(ctx)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	s, err := sqlite.Open(ctx, filepath.Join(dir, "demo.db"))
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	eng := engine.New(s, money.NewRegistry())
+	defer d.close()
+	s, eng := d.s, d.e
 
 	deployer, user, other := chain.DemoKey("tributary demo deployer"), chain.DemoKey("tributary demo user"), chain.DemoKey("tributary demo other")
 	sim, err := chain.NewSim(ctx, deployer, user, other)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -18,7 +17,6 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/usage"
-	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
 // The usage commands work on a store directly (--db, like `ledger verify`
@@ -344,19 +342,13 @@ month do not qualify.`,
 			if err != nil {
 				return err
 			}
-			dir, err := os.MkdirTemp("", "tributary-usage-demo-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
 			ctx := cmd.Context()
-			s, err := sqlite.Open(ctx, filepath.Join(dir, "demo.db"))
+			d, err := openDemo(ctx)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			reg := money.NewRegistry()
-			e := engine.New(s, reg)
+			defer d.close()
+			s, e, reg := d.s, d.e, d.reg
 			ranked := demoConfig(usage.Formula{Kind: usage.RankedDecay, DecayBP: 2000})
 			t0 := ranked.Epoch.Anchor
 			ops := []engine.Op{
