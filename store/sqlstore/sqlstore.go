@@ -481,43 +481,54 @@ func scanBalance(sc interface{ Scan(...any) error }) (ledger.Balance, error) {
 	return b, nil
 }
 
+// readBalance returns the balance k, from the cache when it knows it, and
+// whether it has a row.
+func (t *txn) readBalance(ctx context.Context, k ledger.BalanceKey) (ledger.Balance, bool, error) {
+	if t.s.cache != nil {
+		if c, ok := t.s.cache.get(k); ok {
+			c.b.BalanceKey = k
+			return c.b, c.exists, nil
+		}
+	}
+	st, err := t.prepared(ctx, t.s.q("SELECT "+balanceCols+" FROM balances WHERE account = $1 AND currency = $2"))
+	if err != nil {
+		return ledger.Balance{}, false, err
+	}
+	b, err := scanBalance(st.QueryRowContext(ctx, k.Account, k.Currency))
+	if errors.Is(err, sql.ErrNoRows) {
+		b = ledger.Balance{BalanceKey: k}
+		if t.s.cache != nil {
+			t.reads = append(t.reads, cachedBalance{b: b})
+		}
+		return b, false, nil
+	}
+	if err != nil {
+		return ledger.Balance{}, false, err
+	}
+	if t.s.cache != nil {
+		t.reads = append(t.reads, cachedBalance{b: b, exists: true})
+	}
+	return b, true, nil
+}
+
 func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error) {
 	out := make([]ledger.Balance, 0, len(keys))
-	found := make(map[ledger.BalanceKey]ledger.Balance, len(keys))
-	const chunk = 200
 	if !t.s.d.LockRows {
 		// Without row locks (SQLite) the order does not matter, and one
 		// prepared single-row read per key beats parsing an IN list.
-		st, err := t.prepared(ctx, t.s.q("SELECT "+balanceCols+" FROM balances WHERE account = $1 AND currency = $2"))
-		if err != nil {
-			return nil, err
-		}
 		for _, k := range keys {
-			if t.s.cache != nil {
-				if c, ok := t.s.cache.get(k); ok {
-					if c.exists {
-						found[k] = c.b
-					}
-					continue
-				}
-			}
-			b, err := scanBalance(st.QueryRowContext(ctx, k.Account, k.Currency))
-			if errors.Is(err, sql.ErrNoRows) {
-				if t.s.cache != nil {
-					t.reads = append(t.reads, cachedBalance{b: ledger.Balance{BalanceKey: k}})
-				}
-				continue
-			}
+			b, ok, err := t.readBalance(ctx, k)
 			if err != nil {
 				return nil, err
 			}
-			found[k] = b
-			if t.s.cache != nil {
-				t.reads = append(t.reads, cachedBalance{b: b, exists: true})
-			}
+			t.existing[existKey{"balances", k.Account, k.Currency}] = ok
+			out = append(out, b)
 		}
+		return out, nil
 	}
-	for start := 0; start < len(keys) && t.s.d.LockRows; start += chunk {
+	found := make(map[ledger.BalanceKey]ledger.Balance, len(keys))
+	const chunk = 200
+	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(start+chunk, len(keys))]
 		var sb strings.Builder
 		args := make([]any, 0, 2*len(part))
@@ -693,7 +704,7 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 		if found, read := t.existing[existKey{"balances", bal.Account, bal.Currency}]; found || !read {
 			shape = insBalancesOld
 		}
-		ins.add(shape, bal.Account, bal.Currency, bal.DebitsPosted.String(), bal.CreditsPosted.String(), bal.DebitsPending.String(), bal.CreditsPending.String())
+		ins.add(shape, bal.Account, bal.Currency, amountText(bal.DebitsPosted), amountText(bal.CreditsPosted), amountText(bal.DebitsPending), amountText(bal.CreditsPending))
 	}
 	var deletes []engine.StateWrite
 	for _, st := range b.State {
@@ -825,6 +836,15 @@ func (s *Store) insertSQL(table, cols, suffix string, ncols, nrows int) string {
 	}
 	sb.WriteString(suffix)
 	return sb.String()
+}
+
+// amountText is a.String(), without an allocation for zero: most balances
+// have two or three zero sums (a payee is never debited, nothing pending).
+func amountText(a money.Amount) string {
+	if a.IsZero() {
+		return "0"
+	}
+	return a.String()
 }
 
 func toNanos(t time.Time) int64 {
