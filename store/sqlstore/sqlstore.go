@@ -676,7 +676,13 @@ type insertShape struct {
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	t.written = b.Balances
 	var ins inserter
-	byAccount := map[string][]uint64{}
+	// Room for every row up front: growing the argument lists by appending
+	// copied them over and over.
+	ins.reserve(insEntries, len(b.Entries))
+	ins.reserve(insEntryAccounts, 2*len(b.Entries))
+	ins.reserve(insBalancesOld, len(b.Balances))
+	ins.reserve(insEvents, len(b.Events))
+	byAccount := make(map[string][]uint64, 2*len(b.Entries))
 	var names []string
 	for _, e := range b.Entries {
 		if n := postingsLen(e.Postings); n > PostingsBlobMax {
@@ -764,6 +770,18 @@ func (ins *inserter) add(shape insertShape, args ...any) {
 	if len(args) != shape.ncols {
 		panic(fmt.Sprintf("sqlstore: %d values for the %d columns of %s", len(args), shape.ncols, shape.table))
 	}
+	g := ins.group(shape)
+	g.args = append(g.args, args...)
+}
+
+// reserve makes room for rows more rows of shape without changing the order
+// in which groups are written (an empty group writes nothing).
+func (ins *inserter) reserve(shape insertShape, rows int) {
+	g := ins.group(shape)
+	g.args = slices.Grow(g.args, rows*shape.ncols)
+}
+
+func (ins *inserter) group(shape insertShape) *insertGroup {
 	if ins.groups == nil {
 		ins.groups = map[insertShape]*insertGroup{}
 	}
@@ -773,7 +791,7 @@ func (ins *inserter) add(shape insertShape, args ...any) {
 		ins.groups[shape] = g
 		ins.order = append(ins.order, shape)
 	}
-	g.args = append(g.args, args...)
+	return g
 }
 
 // insertChunks are the row counts of the INSERT statements used: a few
