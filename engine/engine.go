@@ -134,13 +134,13 @@ func (e *Engine) Apply(ctx context.Context, ops []Op) ([]Result, error) {
 // overlay holds what earlier operations of the batch wrote, so that later
 // ones read it, and collects the batch.
 type overlay struct {
-	tx          Tx
-	ctx         context.Context
-	keys        map[string]*ledger.Entry
+	tx   Tx
+	ctx  context.Context
+	keys map[string]*ledger.Entry
 	// balances holds every balance the batch locked (a key is there once
 	// loaded, with its row's value or zero), updated as operations apply.
-	balances ledger.Balances
-	touched  map[ledger.BalanceKey]bool
+	balances    ledger.Balances
+	touched     map[ledger.BalanceKey]bool
 	state       map[[2]string]stateValue
 	withdrawals map[string]*pendingWithdrawal
 	batch       Batch
