@@ -27,7 +27,8 @@ type Tx interface {
 	Entry(ctx context.Context, key string) (ledger.Entry, bool, error)
 	// LockBalances returns and locks the balances with the given keys, which
 	// the caller passes sorted (ledger.BalanceKey.Less) so that locks are
-	// always taken in one order. Missing balances come back as zero.
+	// always taken in one order. It returns one balance per key, in the
+	// order of keys; missing balances come back as zero.
 	LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error)
 	// LockState returns and locks a program's state value.
 	LockState(ctx context.Context, program, key string) ([]byte, bool, error)

@@ -481,43 +481,54 @@ func scanBalance(sc interface{ Scan(...any) error }) (ledger.Balance, error) {
 	return b, nil
 }
 
+// readBalance returns the balance k, from the cache when it knows it, and
+// whether it has a row.
+func (t *txn) readBalance(ctx context.Context, k ledger.BalanceKey) (ledger.Balance, bool, error) {
+	if t.s.cache != nil {
+		if c, ok := t.s.cache.get(k); ok {
+			c.b.BalanceKey = k
+			return c.b, c.exists, nil
+		}
+	}
+	st, err := t.prepared(ctx, t.s.q("SELECT "+balanceCols+" FROM balances WHERE account = $1 AND currency = $2"))
+	if err != nil {
+		return ledger.Balance{}, false, err
+	}
+	b, err := scanBalance(st.QueryRowContext(ctx, k.Account, k.Currency))
+	if errors.Is(err, sql.ErrNoRows) {
+		b = ledger.Balance{BalanceKey: k}
+		if t.s.cache != nil {
+			t.reads = append(t.reads, cachedBalance{b: b})
+		}
+		return b, false, nil
+	}
+	if err != nil {
+		return ledger.Balance{}, false, err
+	}
+	if t.s.cache != nil {
+		t.reads = append(t.reads, cachedBalance{b: b, exists: true})
+	}
+	return b, true, nil
+}
+
 func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error) {
 	out := make([]ledger.Balance, 0, len(keys))
-	found := make(map[ledger.BalanceKey]ledger.Balance, len(keys))
-	const chunk = 200
 	if !t.s.d.LockRows {
 		// Without row locks (SQLite) the order does not matter, and one
 		// prepared single-row read per key beats parsing an IN list.
-		st, err := t.prepared(ctx, t.s.q("SELECT "+balanceCols+" FROM balances WHERE account = $1 AND currency = $2"))
-		if err != nil {
-			return nil, err
-		}
 		for _, k := range keys {
-			if t.s.cache != nil {
-				if c, ok := t.s.cache.get(k); ok {
-					if c.exists {
-						found[k] = c.b
-					}
-					continue
-				}
-			}
-			b, err := scanBalance(st.QueryRowContext(ctx, k.Account, k.Currency))
-			if errors.Is(err, sql.ErrNoRows) {
-				if t.s.cache != nil {
-					t.reads = append(t.reads, cachedBalance{b: ledger.Balance{BalanceKey: k}})
-				}
-				continue
-			}
+			b, ok, err := t.readBalance(ctx, k)
 			if err != nil {
 				return nil, err
 			}
-			found[k] = b
-			if t.s.cache != nil {
-				t.reads = append(t.reads, cachedBalance{b: b, exists: true})
-			}
+			t.existing[existKey{"balances", k.Account, k.Currency}] = ok
+			out = append(out, b)
 		}
+		return out, nil
 	}
-	for start := 0; start < len(keys) && t.s.d.LockRows; start += chunk {
+	found := make(map[ledger.BalanceKey]ledger.Balance, len(keys))
+	const chunk = 200
+	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(start+chunk, len(keys))]
 		var sb strings.Builder
 		args := make([]any, 0, 2*len(part))
@@ -665,7 +676,13 @@ type insertShape struct {
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	t.written = b.Balances
 	var ins inserter
-	byAccount := map[string][]uint64{}
+	// Room for every row up front: growing the argument lists by appending
+	// copied them over and over.
+	ins.reserve(insEntries, len(b.Entries))
+	ins.reserve(insEntryAccounts, 2*len(b.Entries))
+	ins.reserve(insBalancesOld, len(b.Balances))
+	ins.reserve(insEvents, len(b.Events))
+	byAccount := make(map[string][]uint64, 2*len(b.Entries))
 	var names []string
 	for _, e := range b.Entries {
 		if n := postingsLen(e.Postings); n > PostingsBlobMax {
@@ -693,7 +710,7 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 		if found, read := t.existing[existKey{"balances", bal.Account, bal.Currency}]; found || !read {
 			shape = insBalancesOld
 		}
-		ins.add(shape, bal.Account, bal.Currency, bal.DebitsPosted.String(), bal.CreditsPosted.String(), bal.DebitsPending.String(), bal.CreditsPending.String())
+		ins.add(shape, bal.Account, bal.Currency, amountText(bal.DebitsPosted), amountText(bal.CreditsPosted), amountText(bal.DebitsPending), amountText(bal.CreditsPending))
 	}
 	var deletes []engine.StateWrite
 	// Only the last write of a key in the batch is written: it is what
@@ -766,6 +783,18 @@ func (ins *inserter) add(shape insertShape, args ...any) {
 	if len(args) != shape.ncols {
 		panic(fmt.Sprintf("sqlstore: %d values for the %d columns of %s", len(args), shape.ncols, shape.table))
 	}
+	g := ins.group(shape)
+	g.args = append(g.args, args...)
+}
+
+// reserve makes room for rows more rows of shape without changing the order
+// in which groups are written (an empty group writes nothing).
+func (ins *inserter) reserve(shape insertShape, rows int) {
+	g := ins.group(shape)
+	g.args = slices.Grow(g.args, rows*shape.ncols)
+}
+
+func (ins *inserter) group(shape insertShape) *insertGroup {
 	if ins.groups == nil {
 		ins.groups = map[insertShape]*insertGroup{}
 	}
@@ -775,7 +804,7 @@ func (ins *inserter) add(shape insertShape, args ...any) {
 		ins.groups[shape] = g
 		ins.order = append(ins.order, shape)
 	}
-	g.args = append(g.args, args...)
+	return g
 }
 
 // insertChunks are the row counts of the INSERT statements used: a few
@@ -838,6 +867,15 @@ func (s *Store) insertSQL(table, cols, suffix string, ncols, nrows int) string {
 	}
 	sb.WriteString(suffix)
 	return sb.String()
+}
+
+// amountText is a.String(), without an allocation for zero: most balances
+// have two or three zero sums (a payee is never debited, nothing pending).
+func amountText(a money.Amount) string {
+	if a.IsZero() {
+		return "0"
+	}
+	return a.String()
 }
 
 func toNanos(t time.Time) int64 {
