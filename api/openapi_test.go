@@ -30,6 +30,7 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/collection"
+	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/splitbook"
 	"github.com/tributary-ledger/tributary/store/sqlite"
@@ -97,13 +98,43 @@ var oaIdempotentWrites = []string{
 	"PUT /v1/collection/tracks/{id}/price",
 	"POST /v1/collection/collections",
 	"POST /v1/collection/purchases",
+	"PUT /v1/feeshare/params",
+	"POST /v1/feeshare/register",
+	"POST /v1/feeshare/update",
+	"POST /v1/feeshare/cancel",
+	"POST /v1/feeshare/genesis",
 }
 
 // oaWrites200 are the idempotent POSTs that answer 200: they change the
 // state of something that exists and create nothing.
 var oaWrites200 = []string{
 	"POST /v1/market/licenses/{id}/revoke",
+	// The fee-share writes answer 200 (feeshare.go), a registration too.
+	"POST /v1/feeshare/register",
+	"POST /v1/feeshare/update",
+	"POST /v1/feeshare/cancel",
+	"POST /v1/feeshare/genesis",
 }
+
+// oaChain is a test-only FeeshareChain, as in feeshare_e2e_test.go: any
+// 65-byte signature "recovers" signer, and the chain's facts are fixed.
+type oaChain struct {
+	facts  feeshare.Facts
+	signer feeshare.Address
+}
+
+func (c *oaChain) Facts(context.Context, feeshare.Address, feeshare.Address) (feeshare.Facts, error) {
+	return c.facts, nil
+}
+
+func (c *oaChain) Signer(_ feeshare.Request, sig []byte) (feeshare.Address, error) {
+	if len(sig) != 65 {
+		return feeshare.Address{}, errcode.Errorf(ErrBadRequest, "signature is %d bytes; want 65", len(sig))
+	}
+	return c.signer, nil
+}
+
+func (c *oaChain) ChainID() uint64 { return 9001 }
 
 func oaLoad(t *testing.T, raw []byte) (oaDoc, map[string]oaOp, map[string][]oaParam) {
 	t.Helper()
@@ -504,6 +535,17 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		PeriodSeconds: 30 * 24 * 3600, LastPaid: now, Expires: now.AddDate(1, 0, 0), Revoked: true, Sold: true}
 	song1 := []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}
 	track := collection.Track{ID: "song-1", Price: units("198"), Currency: "USD", Split: song1, Collections: []string{"best-of-2026"}}
+	fsDeployer, fsWithdrawer := feeshare.Address{0: 0xde, 19: 1}, feeshare.Address{0: 0x77, 19: 2}
+	fsContract, err := feeshare.DeriveCreate(fsDeployer, []uint64{5, 2, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsReg := toRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer, Withdrawer: &fsWithdrawer, Nonces: []uint64{5, 2, 1}, By: feeshare.ByDeployer})
+	fsGenesisReg := toRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer, By: "genesis"})
+	fsTrue, fsCost := true, uint64(60)
+	fsBlock := FeeshareBlockJSON{Number: 99, Hash: feeshare.Hash{0: 0xab, 31: 1}.Hex()}
+	fsGenesis := feeshare.Genesis{Params: feeshare.GenesisParams{EnableRevenue: true, DeveloperShares: "0.5", AddrDerivationCostCreate: 50},
+		Revenues: []feeshare.GenesisRevenue{{ContractAddress: fsContract.Hex(), DeployerAddress: fsDeployer.Bech32(), WithdrawerAddress: fsWithdrawer.Bech32()}}}
 	bestOf := collection.Collection{ID: "best-of-2026", Creator: "payee-3", Price: units("500"), Currency: "USD", Tracks: []string{"song-1", "song-2", "song-3"},
 		Split: []collection.Recipient{{Account: "payee-3", ShareBP: 10000}}, Next: 1}
 
@@ -568,6 +610,24 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "WithdrawalMinimumRequest", value: MinimumRequest{Amount: "1000"}},
 		{schema: "CollectionUpdateRequest", value: UpdateCollectionRequest{Price: "600", Tracks: []string{"song-1"}, Split: []collection.Recipient{{Account: "payee-3", ShareBP: 10000}}}},
 		{schema: "CollectionUpdateRequest", value: UpdateCollectionRequest{Price: "600", Tracks: []string{"song-1"}}},
+		{schema: "FeeshareParams", value: toFeeshareParams(feeshare.DefaultParams())},
+		{schema: "FeeshareParamsRequest", value: FeeshareParamsRequest{EnableRevenue: &fsTrue, DeveloperShares: "40%", AddrDerivationCostCreate: &fsCost}},
+		{schema: "FeeshareRequest", value: FeeshareRequestJSON{Contract: fsContract.Hex(), Deployer: fsDeployer.Bech32(), Withdrawer: fsWithdrawer.Hex(), Nonces: []string{"5", "2", "1"},
+			ChainID: "9001", Expiry: "1795000000", Nonce: "1", Signature: "0x" + strings.Repeat("ab", 65)}},
+		{schema: "FeeshareRequest", value: FeeshareRequestJSON{Contract: fsContract.Bech32(), Deployer: fsDeployer.Hex()}},
+		{schema: "FeeshareRegistration", value: fsReg},
+		{schema: "FeeshareRegistration", value: fsGenesisReg},
+		{schema: "FeeshareWriteResult", value: FeeshareWriteJSON{FeeshareRegistrationJSON: fsReg, GasCost: 180, Seq: 12}},
+		{schema: "FeeshareWriteResult", value: FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer}), Cancelled: true, Seq: 13}},
+		{schema: "FeeshareContractList", value: FeeshareContractsJSON{Contracts: []FeeshareRegistrationJSON{fsReg, fsGenesisReg}, Total: 3, Next: "2"}},
+		{schema: "FeeshareContractList", value: FeeshareContractsJSON{Contracts: []FeeshareRegistrationJSON{}}},
+		{schema: "FeeshareBlock", value: fsBlock},
+		{schema: "FeeshareCursor", value: FeeshareCursorJSON{Head: &fsBlock, Blocks: []FeeshareBlockJSON{fsBlock}}},
+		{schema: "FeeshareCursor", value: FeeshareCursorJSON{Blocks: []FeeshareBlockJSON{}}},
+		{schema: "FeeshareGenesis", value: fsGenesis},
+		{schema: "FeeshareGenesisParams", value: fsGenesis.Params},
+		{schema: "FeeshareGenesisRevenue", value: fsGenesis.Revenues[0]},
+		{schema: "FeeshareGenesisResult", value: FeeshareGenesisJSON{Params: toFeeshareParams(feeshare.DefaultParams()), Revenues: 1}},
 	}
 	checked := map[string]bool{}
 	for _, c := range cases {
@@ -635,7 +695,9 @@ func TestOpenAPIExchanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	currencies := money.NewRegistry()
-	srv := New(Config{Store: st, Engine: engine.New(st, currencies), Currencies: currencies, EventPoll: 10 * time.Millisecond})
+	fsDeployer, fsWithdrawer := feeshare.Address{0: 0xde, 19: 1}, feeshare.Address{0: 0x77, 19: 2}
+	chain := &oaChain{facts: feeshare.Facts{DeployerNonce: 12, ContractHasCode: true, Head: 99}, signer: fsDeployer}
+	srv := New(Config{Store: st, Engine: engine.New(st, currencies), Currencies: currencies, EventPoll: 10 * time.Millisecond, Feeshare: chain})
 	h := srv.Handler()
 
 	// A mux of the same patterns tells which route a request hits.
@@ -1067,6 +1129,137 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(422, call{token: admin, method: "PUT", path: "/v1/config/withdrawal-minimums/XYZ", header: key("minimum-3"), body: `{"amount":"1"}`})
 	do(422, call{token: reader, method: "GET", path: "/v1/config/withdrawal-minimums/XYZ"})
 	do(200, call{token: admin, method: "PUT", path: "/v1/config/withdrawal-minimums/USD", header: key("minimum-4"), body: `{"amount":"0"}`})
+
+	// Fee sharing, against oaChain, whose signatures recover the deployer.
+	// The genesis goes first, into the empty program.
+	fsContract, _ := feeshare.DeriveCreate(fsDeployer, []uint64{5, 2, 1})
+	fsOther, _ := feeshare.DeriveCreate(fsDeployer, []uint64{7})
+	fsImported, fsImportedDeployer := feeshare.Address{0: 0x1c, 19: 3}, feeshare.Address{0: 0xd2, 19: 4}
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/feeshare/params"})
+	if body != `{"enable_revenue":true,"developer_shares_bp":5000,"developer_shares":"0.5","addr_derivation_cost_create":50}`+"\n" {
+		t.Errorf("GET /v1/feeshare/params = %s; want the defaults", body)
+	}
+	body, _ = do(200, call{token: admin, method: "GET", path: "/v1/feeshare/genesis"})
+	if !strings.Contains(body, `"revenues": []`) {
+		t.Errorf("GET /v1/feeshare/genesis of an empty program = %s", body)
+	}
+	do(403, call{token: reader, method: "GET", path: "/v1/feeshare/genesis"})
+	genesisRevenue := `{"contract_address":"` + fsImported.Hex() + `","deployer_address":"` + fsImportedDeployer.Bech32() + `"}`
+	genesis := `{"params":{"enable_revenue":true,"developer_shares":"0.5","addr_derivation_cost_create":50},"revenues":[` + genesisRevenue + `]}`
+	do(400, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis-twice"), body: strings.Replace(genesis, genesisRevenue, genesisRevenue+","+genesisRevenue, 1)})
+	do(422, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis-shares"), body: strings.Replace(genesis, `"0.5"`, `"2.0"`, 1)})
+	do(403, call{token: configurator, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis-configurator"), body: genesis})
+	body, _ = do(200, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis"), body: genesis})
+	if n, _ := number(body, "revenues"); n != 1 {
+		t.Errorf("POST /v1/feeshare/genesis = %s; want 1 revenue", body)
+	}
+	_, hdr = do(200, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis"), body: genesis})
+	replayed("POST /v1/feeshare/genesis", hdr)
+	do(409, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis-again"), body: genesis})
+
+	// Parameters.
+	fsParams := `{"enable_revenue":true,"developer_shares":"40%","addr_derivation_cost_create":60}`
+	body, _ = do(200, call{token: admin, method: "PUT", path: "/v1/feeshare/params", header: key("fs-params"), body: fsParams})
+	if n, _ := number(body, "developer_shares_bp"); n != 4000 || field(body, "developer_shares") != "0.4" {
+		t.Errorf("PUT /v1/feeshare/params 40%% = %s; want 4000 bp", body)
+	}
+	_, hdr = do(200, call{token: admin, method: "PUT", path: "/v1/feeshare/params", header: key("fs-params"), body: fsParams})
+	replayed("PUT /v1/feeshare/params", hdr)
+	do(403, call{token: configurator, method: "PUT", path: "/v1/feeshare/params", header: key("fs-params-2"), body: fsParams})
+	do(422, call{token: admin, method: "PUT", path: "/v1/feeshare/params", header: key("fs-params-3"), body: strings.Replace(fsParams, "40%", "1.5", 1)})
+	do(200, call{token: configurator, method: "GET", path: "/v1/feeshare/params"})
+
+	// Registering: signed by the deployer, without a token.
+	exp := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
+	signed := func(contract, deployer, withdrawer, nonces, nonce string) string {
+		b := `{"contract":"` + contract + `","deployer":"` + deployer + `"`
+		if withdrawer != "" {
+			b += `,"withdrawer":"` + withdrawer + `"`
+		}
+		if nonces != "" {
+			b += `,"nonces":[` + nonces + `]`
+		}
+		if nonce == "" {
+			return b + "}" // unsigned: an admin's
+		}
+		return b + `,"chain_id":"9001","expiry":"` + exp + `","nonce":"` + nonce + `","signature":"0x` + strings.Repeat("ab", 65) + `"}`
+	}
+	register := signed(fsContract.Hex(), fsDeployer.Bech32(), fsWithdrawer.Bech32(), `"5","2","1"`, "1")
+	body, _ = do(200, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register"), body: register})
+	if n, _ := number(body, "gas_cost"); n != 180 || field(body, "payee") != fsWithdrawer.Account() || field(body, "by") != "deployer" {
+		t.Errorf("POST /v1/feeshare/register = %s; want gas 3 × 60, the withdrawer paid, by the deployer", body)
+	}
+	_, hdr = do(200, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register"), body: register})
+	replayed("POST /v1/feeshare/register", hdr)
+	do(409, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register-again"), body: register})
+	do(401, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register-unsigned"), body: signed(fsContract.Hex(), fsDeployer.Hex(), "", `"5","2","1"`, "")})
+	do(401, call{token: "trb_not_a_token", method: "POST", path: "/v1/feeshare/register", header: key("fs-register-unknown"), body: register})
+	do(403, call{token: reader, method: "POST", path: "/v1/feeshare/register", header: key("fs-register-reader"), body: register})
+	do(422, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register-chain"), body: strings.Replace(register, `"chain_id":"9001"`, `"chain_id":"1"`, 1)})
+	do(422, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register-path"), body: signed(fsOther.Hex(), fsDeployer.Hex(), "", `"8"`, "9")})
+	bech := fsDeployer.Bech32()
+	typo := bech[:len(bech)-1] + map[bool]string{true: "q", false: "p"}[bech[len(bech)-1] != 'q']
+	do(400, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register-typo"), body: strings.Replace(register, bech, typo, 1)})
+	// An admin registers on the deployer's behalf, unsigned.
+	body, _ = do(200, call{token: admin, method: "POST", path: "/v1/feeshare/register", header: key("fs-register-admin"), body: signed(fsOther.Hex(), fsDeployer.Hex(), "", `"7"`, "")})
+	if !strings.HasPrefix(field(body, "by"), "admin:") || field(body, "payee") != fsDeployer.Account() {
+		t.Errorf("an admin's registration = %s; want by admin:… and the deployer paid", body)
+	}
+	do(409, call{token: admin, method: "POST", path: "/v1/feeshare/register", header: key("fs-register-admin-2"), body: signed(fsContract.Hex(), fsDeployer.Hex(), "", `"5","2","1"`, "")})
+
+	// Queries, in either address form.
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/feeshare/contracts?limit=2"})
+	if n, _ := number(body, "total"); n != 3 || field(body, "next") != "2" {
+		t.Errorf("GET /v1/feeshare/contracts?limit=2 = %s; want 2 of 3 and next 2", body)
+	}
+	do(200, call{token: configurator, method: "GET", path: "/v1/feeshare/contracts?limit=2&after=2"})
+	do(200, call{token: reader, method: "GET", path: "/v1/feeshare/contracts/" + fsContract.Hex()})
+	body, _ = do(200, call{token: admin, method: "GET", path: "/v1/feeshare/contracts/" + fsImported.Bech32()})
+	if field(body, "by") != "genesis" {
+		t.Errorf("the imported contract = %s; want by genesis", body)
+	}
+	do(404, call{token: reader, method: "GET", path: "/v1/feeshare/contracts/" + fsWithdrawer.Hex()})
+	do(403, call{token: ingestor, method: "GET", path: "/v1/feeshare/contracts"})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/feeshare/deployers/" + fsDeployer.Bech32() + "/contracts?limit=1"})
+	if n, _ := number(body, "total"); n != 2 || field(body, "next") != "1" {
+		t.Errorf("the deployer's contracts = %s; want 2 and next 1", body)
+	}
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/feeshare/withdrawers/" + fsWithdrawer.Hex() + "/contracts"})
+	if n, _ := number(body, "total"); n != 1 {
+		t.Errorf("the withdrawer's contracts = %s; want 1", body)
+	}
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/feeshare/cursor"})
+	if body != `{"blocks":[]}`+"\n" {
+		t.Errorf("GET /v1/feeshare/cursor before any block = %s", body)
+	}
+
+	// Updating and cancelling, signed and as an admin.
+	update := signed(fsContract.Hex(), fsDeployer.Hex(), "", "", "2")
+	body, _ = do(200, call{method: "POST", path: "/v1/feeshare/update", header: key("fs-update"), body: update})
+	if field(body, "payee") != fsDeployer.Account() || strings.Contains(body, "withdrawer") {
+		t.Errorf("POST /v1/feeshare/update without a withdrawer = %s; want the deployer paid", body)
+	}
+	_, hdr = do(200, call{method: "POST", path: "/v1/feeshare/update", header: key("fs-update"), body: update})
+	replayed("POST /v1/feeshare/update", hdr)
+	do(422, call{method: "POST", path: "/v1/feeshare/update", header: key("fs-update-self"), body: signed(fsContract.Hex(), fsDeployer.Hex(), fsDeployer.Bech32(), "", "3")})
+	do(403, call{method: "POST", path: "/v1/feeshare/update", header: key("fs-update-signer"), body: signed(fsContract.Hex(), fsWithdrawer.Hex(), "", "", "4")})
+	do(403, call{token: admin, method: "POST", path: "/v1/feeshare/update", header: key("fs-update-deployer"), body: signed(fsContract.Hex(), fsWithdrawer.Hex(), "", "", "")})
+	do(200, call{token: admin, method: "POST", path: "/v1/feeshare/update", header: key("fs-update-admin"), body: signed(fsOther.Hex(), fsDeployer.Hex(), fsWithdrawer.Hex(), "", "")})
+	cancel := signed(fsContract.Hex(), fsDeployer.Hex(), "", "", "5")
+	body, _ = do(200, call{method: "POST", path: "/v1/feeshare/cancel", header: key("fs-cancel"), body: cancel})
+	if !strings.Contains(body, `"cancelled":true`) {
+		t.Errorf("POST /v1/feeshare/cancel = %s; want cancelled", body)
+	}
+	_, hdr = do(200, call{method: "POST", path: "/v1/feeshare/cancel", header: key("fs-cancel"), body: cancel})
+	replayed("POST /v1/feeshare/cancel", hdr)
+	do(404, call{token: reader, method: "GET", path: "/v1/feeshare/contracts/" + fsContract.Hex()})
+	do(404, call{token: admin, method: "POST", path: "/v1/feeshare/cancel", header: key("fs-cancel-again"), body: signed(fsContract.Hex(), fsDeployer.Hex(), "", "", "")})
+	do(404, call{token: admin, method: "POST", path: "/v1/feeshare/update", header: key("fs-update-cancelled"), body: signed(fsContract.Hex(), fsDeployer.Hex(), fsWithdrawer.Hex(), "", "")})
+	do(403, call{token: configurator, method: "POST", path: "/v1/feeshare/cancel", header: key("fs-cancel-configurator"), body: signed(fsOther.Hex(), fsDeployer.Hex(), "", "", "")})
+	body, _ = do(200, call{token: admin, method: "GET", path: "/v1/feeshare/genesis"})
+	if !strings.Contains(body, fsOther.Hex()) || !strings.Contains(body, fsImported.Hex()) || strings.Contains(body, fsContract.Hex()) {
+		t.Errorf("GET /v1/feeshare/genesis after the changes = %s; want the imported and the admin's contracts", body)
+	}
 
 	// Revoking.
 	do(200, call{token: admin, method: "DELETE", path: "/v1/tokens/" + payeeID})
