@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +33,8 @@ import (
 	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/program/usage"
+	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/splitbook"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 )
@@ -103,10 +106,18 @@ var oaIdempotentWrites = []string{
 	"POST /v1/feeshare/update",
 	"POST /v1/feeshare/cancel",
 	"POST /v1/feeshare/genesis",
+	"PUT /v1/usage/config",
+	"POST /v1/usage/participants",
+	"POST /v1/usage/participants/batch",
+	"PUT /v1/usage/participants/{id}",
+	"DELETE /v1/usage/participants/{id}",
+	"POST /v1/usage/revenue",
+	"POST /v1/usage/reports",
+	"POST /v1/usage/epochs/{epoch}/close",
 }
 
-// oaWrites200 are the idempotent POSTs that answer 200: they change the
-// state of something that exists and create nothing.
+// oaWrites200 are the idempotent POSTs and DELETEs that answer 200: they
+// change the state of something that exists and create nothing.
 var oaWrites200 = []string{
 	"POST /v1/market/licenses/{id}/revoke",
 	// The fee-share writes answer 200 (feeshare.go), a registration too.
@@ -114,6 +125,7 @@ var oaWrites200 = []string{
 	"POST /v1/feeshare/update",
 	"POST /v1/feeshare/cancel",
 	"POST /v1/feeshare/genesis",
+	"DELETE /v1/usage/participants/{id}",
 }
 
 // oaChain is a test-only FeeshareChain, as in feeshare_e2e_test.go: any
@@ -546,6 +558,26 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 	fsBlock := FeeshareBlockJSON{Number: 99, Hash: feeshare.Hash{0: 0xab, 31: 1}.Hex()}
 	fsGenesis := feeshare.Genesis{Params: feeshare.GenesisParams{EnableRevenue: true, DeveloperShares: "0.5", AddrDerivationCostCreate: 50},
 		Revenues: []feeshare.GenesisRevenue{{ContractAddress: fsContract.Hex(), DeployerAddress: fsDeployer.Bech32(), WithdrawerAddress: fsWithdrawer.Bech32()}}}
+	usageLast := uint64(3)
+	usageConfig := usage.Config{Currency: "USD", Epoch: usage.Epoch{Length: "day", Anchor: now.Truncate(24 * time.Hour)},
+		Metrics: []usage.Metric{{Name: "calls", WeightBP: 7000, ClipBP: 30000}, {Name: "users", WeightBP: 3000}},
+		Pool:    usage.Pool{Kind: "dynamic", Bands: []usage.Band{{UpTo: units("100000"), RateBP: 5000}, {RateBP: 2500}}, Account: "usage:pool"},
+		Formula: usage.Formula{Kind: "ranked_decay", DecayBP: 5000, Remainder: "spread", Ranks: 10},
+		Qualify: usage.Qualify{MinScoreBP: 100, ActiveUsersMetric: "users", MinActiveUsers: 5}, CapBP: 5000,
+		Tier:      &usage.Tier{Metric: "calls", Threshold: 100, Levels: []usage.TierLevel{{Epochs: 3, MultiplierBP: 15000}}},
+		Smoothing: usage.Smoothing{Kind: "rolling", Epochs: 3}}
+	usageCategories := usage.Config{Currency: "USD", Epoch: usage.Epoch{Length: "seconds", Seconds: 3600, Anchor: now.Truncate(time.Hour)},
+		Metrics: []usage.Metric{{Name: "calls", WeightBP: 10000}}, Pool: usage.Pool{Kind: "fixed_amount", Amount: units("5000"), Account: "usage:pool"},
+		Formula: usage.Formula{Kind: "category_weighted", Categories: []usage.Category{{Name: "games", ShareBP: 10000}}}}
+	usageShares := []split.Share{{Account: "artist:2", ShareBP: 6000}, {Account: "artist:3", ShareBP: 4000}}
+	usageParticipant := ParticipantRequest{ID: "app-2", Owner: "artist:2", Account: "artist:2", Category: "games", Split: usageShares}
+	usageSummary := usage.Summary{Epoch: 3, Key: "close-3", ClosedAt: now, ConfigEpoch: 1, Slots: 4, Revenue: units("10000"), CarryIn: units("1"), Funding: units("10000"),
+		Target: units("5001"), Pool: units("5001"), Paid: units("5000"), CarryOut: units("1"), Listed: 3, PaidCount: 2, Digest: strings.Repeat("ab", 32), Notes: []string{"a note"}}
+	usageHeader := usage.StatementHeader{Epoch: 3, Start: now.Format(time.RFC3339), End: now.Add(24 * time.Hour).Format(time.RFC3339), Currency: "USD", Formula: "pro_rata", PoolKind: "fixed_percentage",
+		Revenue: units("10000"), Target: units("5000"), Funding: units("10000"), Pool: units("5000"), Paid: units("5000"), ScoreUnit: usage.ScoreUnit,
+		Metrics: []usage.MetricFigures{{Name: "calls", WeightBP: 7000, ClipBP: 30000, Median: 300, ClipAt: 900, Total: 1000}}, Participants: 3, PaidCount: 2, Notes: []string{}}
+	usageRow := usage.StatementRow{Participant: "app-1", Category: "games", Raw: []uint64{700, 10}, Clipped: []uint64{700, 10}, Contrib: []uint64{1, 2}, Base: 3, Smoothed: 3, Streak: 1,
+		MultiplierBP: 10000, Score: 3, Qualified: true, Weight: 3, Rank: 1, Amount: units("3500")}
 	bestOf := collection.Collection{ID: "best-of-2026", Creator: "payee-3", Price: units("500"), Currency: "USD", Tracks: []string{"song-1", "song-2", "song-3"},
 		Split: []collection.Recipient{{Account: "payee-3", ShareBP: 10000}}, Next: 1}
 
@@ -628,6 +660,41 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "FeeshareGenesisParams", value: fsGenesis.Params},
 		{schema: "FeeshareGenesisRevenue", value: fsGenesis.Revenues[0]},
 		{schema: "FeeshareGenesisResult", value: FeeshareGenesisJSON{Params: toFeeshareParams(feeshare.DefaultParams()), Revenues: 1}},
+		{schema: "UsageConfig", value: usageConfig},
+		{schema: "UsageConfig", value: usageCategories},
+		{schema: "UsageEpoch", value: usageCategories.Epoch},
+		{schema: "UsageMetric", value: usageConfig.Metrics[0]},
+		{schema: "UsagePool", value: usageConfig.Pool},
+		{schema: "UsagePool", value: usageCategories.Pool},
+		{schema: "UsageBand", value: usageConfig.Pool.Bands[0]},
+		{schema: "UsageFormula", value: usageConfig.Formula},
+		{schema: "UsageFormula", value: usageCategories.Formula},
+		{schema: "UsageCategory", value: usageCategories.Formula.Categories[0]},
+		{schema: "UsageQualify", value: usageConfig.Qualify},
+		{schema: "UsageTier", value: *usageConfig.Tier},
+		{schema: "UsageTierLevel", value: usageConfig.Tier.Levels[0]},
+		{schema: "UsageSmoothing", value: usageConfig.Smoothing},
+		{schema: "UsageVersion", value: usage.Version{Epoch: 1, Config: usageConfig}},
+		{schema: "UsageStatus", value: usage.Status{Slots: 4, Configured: true, NextClose: 4, Latest: 4, Touched: true, Carry: units("1"), LastClosed: &usageLast}},
+		{schema: "UsageStatus", value: usage.Status{}},
+		{schema: "UsageConfigState", value: UsageConfigJSON{Versions: []usage.Version{{Epoch: 1, Config: usageConfig}}, Status: usage.Status{Configured: true}}},
+		{schema: "UsageShare", value: usageShares[0]},
+		{schema: "UsageParticipantRequest", value: usageParticipant},
+		{schema: "UsageParticipantUpdate", value: usageParticipant, optional: []string{"id", "owner"}},
+		{schema: "UsageParticipant", value: usage.Participant{ID: "app-2", Owner: "artist:2", Account: "artist:2", Category: "games", Split: usageShares, Active: true, Slot: 1}},
+		{schema: "UsageParticipant", value: usage.Participant{ID: "app-1", Owner: "artist:1", Account: "artist:1"}},
+		{schema: "UsageParticipantsRequest", value: ParticipantsRequest{Participants: []ParticipantRequest{usageParticipant}}},
+		// UsageParticipantsResult has no Go type: the handler answers a map.
+		{schema: "UsageRevenueRequest", value: UsageRevenueRequest{Amount: "10000", Currency: "USD", From: "@platform"}},
+		{schema: "UsageReport", value: usage.Report{Participant: "app-1", Metric: "calls", Count: 700}},
+		{schema: "UsageReportBatch", value: usage.Batch{Epoch: 3, Reports: []usage.Report{{Participant: "app-1", Metric: "calls", Count: 700}}}},
+		{schema: "UsageReportsResult", value: UsageReportsJSON{Epoch: 3, Reports: 1, Seq: 40}},
+		{schema: "UsageSummary", value: usageSummary},
+		{schema: "UsageStatementHeader", value: usageHeader},
+		{schema: "UsageMetricFigures", value: usageHeader.Metrics[0]},
+		{schema: "UsageStatementRow", value: usageRow},
+		{schema: "UsageStatement", value: UsageStatementJSON{Header: usageHeader, Digest: strings.Repeat("ab", 32), Rows: []usage.StatementRow{usageRow}}},
+		{schema: "UsageStatement", value: UsageStatementJSON{Header: usageHeader, Digest: strings.Repeat("ab", 32), Rows: []usage.StatementRow{}}},
 	}
 	checked := map[string]bool{}
 	for _, c := range cases {
@@ -697,7 +764,11 @@ func TestOpenAPIExchanges(t *testing.T) {
 	currencies := money.NewRegistry()
 	fsDeployer, fsWithdrawer := feeshare.Address{0: 0xde, 19: 1}, feeshare.Address{0: 0x77, 19: 2}
 	chain := &oaChain{facts: feeshare.Facts{DeployerNonce: 12, ContractHasCode: true, Head: 99}, signer: fsDeployer}
-	srv := New(Config{Store: st, Engine: engine.New(st, currencies), Currencies: currencies, EventPoll: 10 * time.Millisecond, Feeshare: chain})
+	// The server's clock runs ahead by clockAhead, which the usage
+	// program's exchanges move forward to close an epoch.
+	var clockAhead atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(clockAhead.Load())) }
+	srv := New(Config{Store: st, Engine: engine.New(st, currencies), Currencies: currencies, EventPoll: 10 * time.Millisecond, Feeshare: chain, Now: clock})
 	h := srv.Handler()
 
 	// A mux of the same patterns tells which route a request hits.
@@ -1260,6 +1331,128 @@ func TestOpenAPIExchanges(t *testing.T) {
 	if !strings.Contains(body, fsOther.Hex()) || !strings.Contains(body, fsImported.Hex()) || strings.Contains(body, fsContract.Hex()) {
 		t.Errorf("GET /v1/feeshare/genesis after the changes = %s; want the imported and the admin's contracts", body)
 	}
+
+	// The usage program: daily epochs from three days ago; the server's
+	// clock then moves two days on to close today's epoch.
+	anchor := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -3)
+	usageConfig := `{"currency":"USD","epoch":{"length":"day","anchor":"` + anchor.Format(time.RFC3339) + `"},"metrics":[{"name":"calls","weight_bp":7000},{"name":"users","weight_bp":3000}],` +
+		`"pool":{"kind":"fixed_percentage","percent_bp":5000,"account":"usage:pool"},"formula":{"kind":"pro_rata"}}`
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/usage/config"})
+	if !strings.HasPrefix(body, `{"versions":[]`) {
+		t.Errorf("GET /v1/usage/config before any = %s; want no versions", body)
+	}
+	body, _ = do(200, call{token: configurator, method: "PUT", path: "/v1/usage/config", header: key("usage-config"), body: usageConfig})
+	var usageState UsageConfigJSON
+	if err := json.Unmarshal([]byte(body), &usageState); err != nil || len(usageState.Versions) != 1 {
+		t.Fatalf("PUT /v1/usage/config = %.300s (%v); want one version", body, err)
+	}
+	epoch := strconv.FormatUint(usageState.Versions[0].Epoch, 10)
+	_, hdr = do(200, call{token: configurator, method: "PUT", path: "/v1/usage/config", header: key("usage-config"), body: usageConfig})
+	replayed("PUT /v1/usage/config", hdr)
+	do(403, call{token: reader, method: "PUT", path: "/v1/usage/config", header: key("usage-config-reader"), body: usageConfig})
+	do(422, call{token: admin, method: "PUT", path: "/v1/usage/config", header: key("usage-config-weights"), body: strings.Replace(usageConfig, `"weight_bp":3000`, `"weight_bp":2000`, 1)})
+	do(422, call{token: admin, method: "PUT", path: "/v1/usage/config", header: key("usage-config-currency"), body: strings.Replace(usageConfig, `"USD"`, `"XYZ"`, 1)})
+	do(200, call{token: admin, method: "GET", path: "/v1/usage/config"})
+
+	// Participants.
+	app1 := `{"id":"app-1","owner":"artist:1","account":"artist:1"}`
+	body, _ = do(201, call{token: payee, method: "POST", path: "/v1/usage/participants", header: key("app-1"), body: app1})
+	if !strings.Contains(body, `"active":true`) {
+		t.Errorf("POST /v1/usage/participants = %s; want it active", body)
+	}
+	_, hdr = do(201, call{token: payee, method: "POST", path: "/v1/usage/participants", header: key("app-1"), body: app1})
+	replayed("POST /v1/usage/participants", hdr)
+	do(409, call{token: configurator, method: "POST", path: "/v1/usage/participants", header: key("app-1-again"), body: app1})
+	do(403, call{token: payee, method: "POST", path: "/v1/usage/participants", header: key("app-2-payee"), body: `{"id":"app-2","owner":"artist:2","account":"artist:2"}`})
+	do(403, call{token: ingestor, method: "POST", path: "/v1/usage/participants", header: key("app-2-ingestor"), body: `{"id":"app-2","owner":"artist:2","account":"artist:2"}`})
+	do(400, call{token: configurator, method: "POST", path: "/v1/usage/participants", header: key("app-2-external"), body: `{"id":"app-2","owner":"artist:2","account":"@artist:2"}`})
+	do(422, call{token: configurator, method: "POST", path: "/v1/usage/participants", header: key("app-2-pool"), body: `{"id":"app-2","owner":"artist:2","account":"usage:pool"}`})
+	do(201, call{token: configurator, method: "POST", path: "/v1/usage/participants", header: key("app-2"), body: `{"id":"app-2","owner":"artist:2","account":"artist:2","split":[{"account":"artist:2","share_bp":6000},{"account":"artist:3","share_bp":4000}]}`})
+	batch := `{"participants":[{"id":"app-3","owner":"artist:3","account":"artist:3"},{"id":"app-4","owner":"artist:4","account":"artist:4","category":"games"}]}`
+	body, _ = do(201, call{token: admin, method: "POST", path: "/v1/usage/participants/batch", header: key("apps-3-4"), body: batch})
+	if n, _ := number(body, "registered"); n != 2 {
+		t.Errorf("POST /v1/usage/participants/batch = %s; want 2 registered", body)
+	}
+	_, hdr = do(201, call{token: admin, method: "POST", path: "/v1/usage/participants/batch", header: key("apps-3-4"), body: batch})
+	replayed("POST /v1/usage/participants/batch", hdr)
+	do(409, call{token: configurator, method: "POST", path: "/v1/usage/participants/batch", header: key("apps-3-4-again"), body: batch})
+	do(403, call{token: payee, method: "POST", path: "/v1/usage/participants/batch", header: key("apps-payee"), body: batch})
+	do(200, call{token: reader, method: "GET", path: "/v1/usage/participants/app-1"})
+	do(200, call{token: configurator, method: "GET", path: "/v1/usage/participants/app-4"})
+	do(422, call{token: reader, method: "GET", path: "/v1/usage/participants/nope"})
+	do(403, call{token: payee, method: "GET", path: "/v1/usage/participants/app-1"})
+	participantUpdate := `{"account":"artist:3","category":"tools"}`
+	body, _ = do(200, call{token: configurator, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-update"), body: participantUpdate})
+	if field(body, "category") != "tools" {
+		t.Errorf("PUT /v1/usage/participants/app-3 = %s; want category tools", body)
+	}
+	_, hdr = do(200, call{token: configurator, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-update"), body: participantUpdate})
+	replayed("PUT /v1/usage/participants/{id}", hdr)
+	do(200, call{token: payee, method: "PUT", path: "/v1/usage/participants/app-1", header: key("app-1-update"), body: `{"account":"artist:1","category":"games"}`})
+	do(403, call{token: payee, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-payee"), body: participantUpdate})
+	do(422, call{token: configurator, method: "PUT", path: "/v1/usage/participants/nope", header: key("nope-update"), body: participantUpdate})
+	body, _ = do(200, call{token: configurator, method: "DELETE", path: "/v1/usage/participants/app-4", header: key("app-4-deregister")})
+	if !strings.Contains(body, `"active":false`) {
+		t.Errorf("DELETE /v1/usage/participants/app-4 = %s; want it inactive", body)
+	}
+	_, hdr = do(200, call{token: configurator, method: "DELETE", path: "/v1/usage/participants/app-4", header: key("app-4-deregister")})
+	replayed("DELETE /v1/usage/participants/{id}", hdr)
+	do(422, call{token: admin, method: "DELETE", path: "/v1/usage/participants/app-4", header: key("app-4-deregister-again")})
+	do(403, call{token: payee, method: "DELETE", path: "/v1/usage/participants/app-2", header: key("app-2-deregister-payee")})
+
+	// Revenue and reports in the current epoch.
+	revenue := `{"amount":"10000","currency":"USD","from":"@platform"}`
+	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/usage/revenue", header: key("usage-revenue"), body: revenue})
+	want("usage revenue", sums(body), map[string]string{"usage:pool": "10000"})
+	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/usage/revenue", header: key("usage-revenue"), body: revenue})
+	replayed("POST /v1/usage/revenue", hdr)
+	do(422, call{token: admin, method: "POST", path: "/v1/usage/revenue", header: key("usage-revenue-usdc"), body: `{"amount":"10000","currency":"USDC","from":"@platform"}`})
+	do(403, call{token: configurator, method: "POST", path: "/v1/usage/revenue", header: key("usage-revenue-configurator"), body: revenue})
+	reports := `{"epoch":` + epoch + `,"reports":[{"participant":"app-1","metric":"calls","count":700},{"participant":"app-2","metric":"calls","count":300},{"participant":"app-1","metric":"users","count":10}]}`
+	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/usage/reports", header: key("usage-reports"), body: reports})
+	if n, _ := number(body, "reports"); n != 3 {
+		t.Errorf("POST /v1/usage/reports = %s; want 3 reports", body)
+	}
+	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/usage/reports", header: key("usage-reports"), body: reports})
+	replayed("POST /v1/usage/reports", hdr)
+	report := func(participant, metric string) string {
+		return `{"epoch":` + epoch + `,"reports":[{"participant":"` + participant + `","metric":"` + metric + `","count":1}]}`
+	}
+	do(422, call{token: ingestor, method: "POST", path: "/v1/usage/reports", header: key("usage-report-metric"), body: report("app-1", "clicks")})
+	do(422, call{token: ingestor, method: "POST", path: "/v1/usage/reports", header: key("usage-report-unknown"), body: report("nope", "calls")})
+	do(422, call{token: ingestor, method: "POST", path: "/v1/usage/reports", header: key("usage-report-deregistered"), body: report("app-4", "calls")})
+	do(400, call{token: ingestor, method: "POST", path: "/v1/usage/reports", header: key("usage-report-twice"), body: strings.Replace(reports, `"users"`, `"calls"`, 1)})
+	do(422, call{token: ingestor, method: "POST", path: "/v1/usage/reports", header: key("usage-report-future"), body: strings.Replace(report("app-1", "calls"), `"epoch":`+epoch, `"epoch":999`, 1)})
+	do(403, call{token: configurator, method: "POST", path: "/v1/usage/reports", header: key("usage-report-configurator"), body: reports})
+
+	// Closing: not before the epoch ends, then once, in order.
+	closePath := "/v1/usage/epochs/" + epoch + "/close"
+	do(409, call{token: configurator, method: "POST", path: closePath, header: key("usage-close-early")})
+	do(404, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch})
+	do(409, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch + "/statement"})
+	clockAhead.Store(int64(48 * time.Hour))
+	body, _ = do(201, call{token: configurator, method: "POST", path: closePath, header: key("usage-close")})
+	if field(body, "pool") != "5000" || field(body, "paid") != "5000" {
+		t.Errorf("POST %s = %s; want half the 10000 revenue pooled and paid", closePath, body)
+	}
+	_, hdr = do(201, call{token: configurator, method: "POST", path: closePath, header: key("usage-close")})
+	replayed("POST /v1/usage/epochs/{epoch}/close", hdr)
+	do(409, call{token: admin, method: "POST", path: closePath, header: key("usage-close-again")})
+	do(409, call{token: admin, method: "POST", path: "/v1/usage/epochs/999/close", header: key("usage-close-order")})
+	do(403, call{token: ingestor, method: "POST", path: closePath, header: key("usage-close-ingestor")})
+	do(409, call{token: ingestor, method: "POST", path: "/v1/usage/reports", header: key("usage-report-closed"), body: report("app-1", "calls")})
+	do(200, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch})
+	do(404, call{token: configurator, method: "GET", path: "/v1/usage/epochs/999"})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch + "/statement?participant=app-1"})
+	if !strings.Contains(body, `"participant":"app-1"`) {
+		t.Errorf("the statement's line of app-1 = %.300s", body)
+	}
+	body, _ = do(200, call{token: configurator, method: "GET", path: "/v1/usage/epochs/" + epoch + "/statement"})
+	if !strings.Contains(body, `"rows":[]`) {
+		t.Errorf("the statement without a participant = %.300s; want no rows", body)
+	}
+	do(422, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch + "/statement?participant=nope"})
+	do(403, call{token: ingestor, method: "GET", path: "/v1/usage/epochs/" + epoch})
 
 	// Revoking.
 	do(200, call{token: admin, method: "DELETE", path: "/v1/tokens/" + payeeID})
