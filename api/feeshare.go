@@ -329,7 +329,7 @@ func (s *Server) feeshareActor(r *http.Request, req feeshare.Request, sigHex str
 
 // feeshareWrite decodes and authorizes a signed request of action, then
 // applies the operation build makes of it.
-func (s *Server) feeshareWrite(w http.ResponseWriter, r *http.Request, c *Call, action string, build func(key string, req feeshare.Request, by string) (engine.Op, error), respond func(feeshare.Request, ledger.Entry) (any, error)) error {
+func (s *Server) feeshareWrite(w http.ResponseWriter, r *http.Request, c *Call, action string, build func(key string, req feeshare.Request, by string) (engine.Op, error), respond func(req feeshare.Request, by string, e ledger.Entry) (any, error)) error {
 	key, err := idempotencyKey(r)
 	if err != nil {
 		return err
@@ -350,7 +350,7 @@ func (s *Server) feeshareWrite(w http.ResponseWriter, r *http.Request, c *Call, 
 	if err != nil {
 		return err
 	}
-	return s.apply(w, r, op, http.StatusOK, func(e ledger.Entry) (any, error) { return respond(req, e) })
+	return s.apply(w, r, op, http.StatusOK, func(e ledger.Entry) (any, error) { return respond(req, by, e) })
 }
 
 func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Call) error {
@@ -363,11 +363,10 @@ func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Cal
 			return engine.Op{}, errcode.Errorf(ErrFeeshareChain, "reading the deployer's and contract's state from the chain: %v", err)
 		}
 		return feeshare.Register(key, c.Now, req, facts, by), nil
-	}, func(req feeshare.Request, e ledger.Entry) (any, error) {
-		reg, err := feeshare.ReadRegistration(s.feeshareView(r), req.Contract)
-		if err != nil {
-			return nil, err
-		}
+	}, func(req feeshare.Request, by string, e ledger.Entry) (any, error) {
+		// The answer is what the request set, not what is stored now, so
+		// that a replay after a later update or cancel answers the same.
+		reg := feeshare.Requested(req, by)
 		p, err := feeshare.ReadParams(s.feeshareView(r))
 		if err != nil {
 			return nil, err
@@ -379,7 +378,7 @@ func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Cal
 func (s *Server) feeshareUpdate(w http.ResponseWriter, r *http.Request, c *Call) error {
 	return s.feeshareWrite(w, r, c, feeshare.ActionUpdate, func(key string, req feeshare.Request, by string) (engine.Op, error) {
 		return feeshare.Update(key, c.Now, req, by), nil
-	}, func(req feeshare.Request, e ledger.Entry) (any, error) {
+	}, func(req feeshare.Request, _ string, e ledger.Entry) (any, error) {
 		reg, err := feeshare.ReadRegistration(s.feeshareView(r), req.Contract)
 		if errors.Is(err, ledger.ErrNotFound) {
 			// Cancelled since: answer with what the update set.
@@ -394,8 +393,8 @@ func (s *Server) feeshareUpdate(w http.ResponseWriter, r *http.Request, c *Call)
 func (s *Server) feeshareCancel(w http.ResponseWriter, r *http.Request, c *Call) error {
 	return s.feeshareWrite(w, r, c, feeshare.ActionCancel, func(key string, req feeshare.Request, by string) (engine.Op, error) {
 		return feeshare.Cancel(key, c.Now, req, by), nil
-	}, func(req feeshare.Request, e ledger.Entry) (any, error) {
-		reg := feeshare.Registration{Contract: req.Contract, Deployer: req.Deployer}
+	}, func(req feeshare.Request, by string, e ledger.Entry) (any, error) {
+		reg := feeshare.Registration{Contract: req.Contract, Deployer: req.Deployer, By: by}
 		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(reg), Cancelled: true, Seq: e.Seq}, nil
 	})
 }

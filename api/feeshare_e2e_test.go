@@ -210,6 +210,7 @@ func TestFeeshareEndToEnd(t *testing.T) {
 			// Register, signed by the deployer.
 			a = e.call(t, "POST", "/v1/feeshare/register", "", "r1", reg)
 			a.want(t, "register", 200, "")
+			firstRegister := a
 			got := decodeAs[api.FeeshareWriteJSON](t, a)
 			if got.Contract != contract.Hex() || got.ContractBech32 != contract.Bech32() || got.DeployerBech32 != deployer.Bech32() || got.Withdrawer != withdrawer.Hex() ||
 				got.Payee != withdrawer.Account() || got.GasCost != 180 || got.By != "deployer" {
@@ -265,6 +266,13 @@ func TestFeeshareEndToEnd(t *testing.T) {
 			chain.signer = deployer
 			e.call(t, "POST", "/v1/feeshare/cancel", "", "c2", upd).want(t, "cancel by the deployer", 200, "")
 			e.call(t, "GET", "/v1/feeshare/contracts/"+contract.Hex(), reader, "", nil).want(t, "the contract after cancelling", 404, "not_found")
+			// A register retried after the cancel answers what it first did.
+			if again := e.call(t, "POST", "/v1/feeshare/register", "", "r1", reg); again.status != 200 || !again.replayed || !bytes.Equal(again.body, firstRegister.body) {
+				t.Errorf("register replayed after cancel: %d, replayed %v, %s; want the first answer %s", again.status, again.replayed, again.body, firstRegister.body)
+			}
+			if c := decodeAs[api.FeeshareWriteJSON](t, e.call(t, "POST", "/v1/feeshare/cancel", "", "c2", upd)); c.By != "deployer" || !c.Cancelled {
+				t.Errorf("cancel answered by %q, cancelled %v; want by deployer", c.By, c.Cancelled)
+			}
 			e.call(t, "POST", "/v1/feeshare/update", adminSecret, "u3", api.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), Withdrawer: withdrawer.Hex()}).want(t, "updating a cancelled contract", 404, "feeshare_not_registered")
 
 			// The seed's events, in the outbox.

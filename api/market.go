@@ -82,12 +82,12 @@ func (s *Server) storedLicense(r *http.Request, id string) (market.License, erro
 	return market.ReadLicense(s.view(r, market.Program), id)
 }
 
-// ownerOnly lets a payee token configure only the assets its account owns.
-// An asset's owner never changes, so checking before the operation commits
-// cannot be outrun.
-func ownerOnly(c *Call, owner string) error {
+// ownerOnly lets a payee token configure only what its account owns (what
+// names it: an asset, a participant). An owner never changes, so checking
+// before the operation commits cannot be outrun.
+func ownerOnly(c *Call, what, owner string) error {
 	if c.Token.Role == auth.Payee && !c.Token.MayAct(owner) {
-		return errcode.Errorf(auth.ErrForbidden, "only the asset's owner (%s) or a configurator may configure it", owner)
+		return errcode.Errorf(auth.ErrForbidden, "only the %s's owner (%s) or a configurator may configure it", what, owner)
 	}
 	return nil
 }
@@ -148,7 +148,7 @@ func (s *Server) createAsset(w http.ResponseWriter, r *http.Request, c *Call) er
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if err := ownerOnly(c, req.Owner); err != nil {
+	if err := ownerOnly(c, "asset", req.Owner); err != nil {
 		return err
 	}
 	a := market.Asset{ID: req.ID, Owner: req.Owner, Split: req.Split, RoyaltyBP: req.RoyaltyBP}
@@ -216,7 +216,7 @@ func (s *Server) configureAsset(w http.ResponseWriter, r *http.Request, c *Call,
 	if err != nil {
 		return err
 	}
-	if err := ownerOnly(c, a.Owner); err != nil {
+	if err := ownerOnly(c, "asset", a.Owner); err != nil {
 		return err
 	}
 	return s.apply(w, r, build(key, c.Now, id), http.StatusOK, func(ledger.Entry) (any, error) { return s.assetAnswer(r, id) })
@@ -277,7 +277,7 @@ func (s *Server) createLicense(w http.ResponseWriter, r *http.Request, c *Call) 
 	if err != nil {
 		return err
 	}
-	if err := ownerOnly(c, a.Owner); err != nil {
+	if err := ownerOnly(c, "asset", a.Owner); err != nil {
 		return err
 	}
 	l := market.License{ID: req.ID, Asset: req.Asset, Currency: req.Currency, PeriodSeconds: req.PeriodSeconds, LastPaid: req.Start}
@@ -328,7 +328,7 @@ func (s *Server) revokeLicense(w http.ResponseWriter, r *http.Request, c *Call) 
 	if err != nil {
 		return err
 	}
-	if err := ownerOnly(c, a.Owner); err != nil {
+	if err := ownerOnly(c, "asset", a.Owner); err != nil {
 		return err
 	}
 	return s.apply(w, r, market.RevokeLicense(key, c.Now, id), http.StatusOK, func(ledger.Entry) (any, error) {

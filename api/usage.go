@@ -133,7 +133,7 @@ func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request, c *
 	if err := decode(r, &req); err != nil {
 		return usageErr(err)
 	}
-	if err := ownerOnly(c, req.Owner); err != nil {
+	if err := ownerOnly(c, "participant", req.Owner); err != nil {
 		return err
 	}
 	return usageErr(s.apply(w, r, usage.Register(key, c.Now, []usage.Participant{req.participant()}), http.StatusCreated, func(ledger.Entry) (any, error) {
@@ -182,7 +182,7 @@ func (s *Server) participantOwner(r *http.Request, c *Call, id string) (string, 
 	if err != nil {
 		return "", usageErr(err)
 	}
-	if err := ownerOnly(c, p.Owner); err != nil {
+	if err := ownerOnly(c, "participant", p.Owner); err != nil {
 		return "", err
 	}
 	if c.Token.Role == auth.Payee {

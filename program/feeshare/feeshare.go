@@ -262,12 +262,18 @@ func CheckRegister(p Params, existing *Registration, req Request, f Facts, by st
 	if derived != req.Contract {
 		return Registration{}, errcode.Errorf(ErrDerivation, "deployer %s with nonces [%s] derives %s, not contract %s", req.Deployer.Hex(), FormatNonces(req.Nonces), derived.Hex(), req.Contract.Hex())
 	}
+	return Requested(req, by), nil
+}
+
+// Requested is the registration a register request sets, when it passes
+// CheckRegister: a withdrawer equal to the deployer is stored as none.
+func Requested(req Request, by string) Registration {
 	reg := Registration{Contract: req.Contract, Deployer: req.Deployer, Nonces: append([]uint64(nil), req.Nonces...), By: by}
 	if req.Withdrawer != nil && *req.Withdrawer != req.Deployer {
 		w := *req.Withdrawer
 		reg.Withdrawer = &w
 	}
-	return reg, nil
+	return reg
 }
 
 // CheckUpdate checks a withdrawer update and returns the registration as
