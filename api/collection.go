@@ -34,12 +34,8 @@ func (s *Server) collectionConfig(w http.ResponseWriter, r *http.Request, _ *Cal
 }
 
 func (s *Server) putCollectionConfig(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, cfg, err := readWrite[collection.Config](r)
 	if err != nil {
-		return err
-	}
-	var cfg collection.Config
-	if err := decode(r, &cfg); err != nil {
 		return err
 	}
 	return s.apply(w, r, collection.SetConfig(key, c.Now, cfg, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) { return cfg, nil })
@@ -54,12 +50,8 @@ type TrackRequest struct {
 }
 
 func (s *Server) createTrack(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[TrackRequest](r)
 	if err != nil {
-		return err
-	}
-	var req TrackRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	price, err := money.ParseUnits(string(req.Price))
@@ -85,12 +77,8 @@ type PriceRequest struct {
 }
 
 func (s *Server) putTrackPrice(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[PriceRequest](r)
 	if err != nil {
-		return err
-	}
-	var req PriceRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	price, err := money.ParseUnits(string(req.Price))
@@ -114,12 +102,8 @@ type CollectionRequest struct {
 }
 
 func (s *Server) createCollection(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[CollectionRequest](r)
 	if err != nil {
-		return err
-	}
-	var req CollectionRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	price, err := money.ParseUnits(string(req.Price))
@@ -140,12 +124,8 @@ func (s *Server) getCollection(w http.ResponseWriter, r *http.Request, _ *Call) 
 }
 
 func (s *Server) purchase(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[collection.Purchase](r)
 	if err != nil {
-		return err
-	}
-	var req collection.Purchase
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	return s.apply(w, r, collection.Buy(key, c.Now, req, s.cfg.Currencies), http.StatusCreated, entryBody)
@@ -161,12 +141,8 @@ type UpdateCollectionRequest struct {
 }
 
 func (s *Server) updateCollection(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[UpdateCollectionRequest](r)
 	if err != nil {
-		return err
-	}
-	var req UpdateCollectionRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	price, err := money.ParseUnits(string(req.Price))

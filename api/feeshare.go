@@ -138,12 +138,8 @@ func (s *Server) feeshareParams(w http.ResponseWriter, r *http.Request, _ *Call)
 }
 
 func (s *Server) putFeeshareParams(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[FeeshareParamsRequest](r)
 	if err != nil {
-		return err
-	}
-	var req FeeshareParamsRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	if req.EnableRevenue == nil || req.DeveloperShares == "" || req.AddrDerivationCostCreate == nil {
@@ -330,12 +326,8 @@ func (s *Server) feeshareActor(r *http.Request, req feeshare.Request, sigHex str
 // feeshareWrite decodes and authorizes a signed request of action, then
 // applies the operation build makes of it.
 func (s *Server) feeshareWrite(w http.ResponseWriter, r *http.Request, c *Call, action string, build func(key string, req feeshare.Request, by string) (engine.Op, error), respond func(req feeshare.Request, by string, e ledger.Entry) (any, error)) error {
-	key, err := idempotencyKey(r)
+	key, body, err := readWrite[FeeshareRequestJSON](r)
 	if err != nil {
-		return err
-	}
-	var body FeeshareRequestJSON
-	if err := decode(r, &body); err != nil {
 		return err
 	}
 	req, err := body.Request(action)

@@ -292,12 +292,8 @@ type EntryRequest struct {
 }
 
 func (s *Server) createEntry(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[EntryRequest](r)
 	if err != nil {
-		return err
-	}
-	var req EntryRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	ps, err := s.fromPostings(req.Postings)
@@ -400,12 +396,8 @@ func withdrawalFromEntry(e ledger.Entry) WithdrawalJSON {
 }
 
 func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[WithdrawalRequest](r)
 	if err != nil {
-		return err
-	}
-	var req WithdrawalRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	if err := ledger.ValidateAccount(req.Account); err != nil {
@@ -556,12 +548,8 @@ func (s *Server) getWithdrawalMinimum(w http.ResponseWriter, r *http.Request, _ 
 }
 
 func (s *Server) putWithdrawalMinimum(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[MinimumRequest](r)
 	if err != nil {
-		return err
-	}
-	var req MinimumRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	cur := r.PathValue("currency")

@@ -108,12 +108,8 @@ func (s *Server) marketConfig(w http.ResponseWriter, r *http.Request, _ *Call) e
 }
 
 func (s *Server) putMarketConfig(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, cfg, err := readWrite[market.Config](r)
 	if err != nil {
-		return err
-	}
-	var cfg market.Config
-	if err := decode(r, &cfg); err != nil {
 		return err
 	}
 	return s.apply(w, r, market.SetConfig(key, c.Now, cfg), http.StatusOK, func(ledger.Entry) (any, error) { return cfg, nil })
@@ -140,12 +136,8 @@ type AssetRequest struct {
 }
 
 func (s *Server) createAsset(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[AssetRequest](r)
 	if err != nil {
-		return err
-	}
-	var req AssetRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	if err := ownerOnly(c, "asset", req.Owner); err != nil {
@@ -265,12 +257,8 @@ func units(a Amount) (money.Amount, error) {
 }
 
 func (s *Server) createLicense(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[LicenseRequest](r)
 	if err != nil {
-		return err
-	}
-	var req LicenseRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	a, err := s.storedAsset(r, req.Asset)
@@ -346,12 +334,8 @@ type LicensePaymentRequest struct {
 }
 
 func (s *Server) payLicense(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[LicensePaymentRequest](r)
 	if err != nil {
-		return err
-	}
-	var req LicensePaymentRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	amt, err := s.amount(req.Amount, req.Currency)
@@ -374,12 +358,8 @@ type SaleRequest struct {
 }
 
 func (s *Server) sell(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[SaleRequest](r)
 	if err != nil {
-		return err
-	}
-	var req SaleRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	if (req.Asset == "") == (req.License == "") {

@@ -15,12 +15,8 @@ import (
 const memoMax = 200
 
 func (s *Server) putSplit(w http.ResponseWriter, r *http.Request, c *Call, replace bool) error {
-	key, err := idempotencyKey(r)
+	key, d, err := readWrite[splitbook.Def](r)
 	if err != nil {
-		return err
-	}
-	var d splitbook.Def
-	if err := decode(r, &d); err != nil {
 		return err
 	}
 	if replace {
@@ -102,12 +98,8 @@ type PaymentRequest struct {
 }
 
 func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[PaymentRequest](r)
 	if err != nil {
-		return err
-	}
-	var req PaymentRequest
-	if err := decode(r, &req); err != nil {
 		return err
 	}
 	if err := ledger.ValidateAccount(req.From); err != nil {

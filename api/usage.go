@@ -97,12 +97,8 @@ func (s *Server) usageConfig(w http.ResponseWriter, r *http.Request, _ *Call) er
 // putUsageConfig applies a configuration (the same JSON fields as the TOML
 // file); it takes effect from the next epoch.
 func (s *Server) putUsageConfig(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, cfg, err := readWrite[usage.Config](r)
 	if err != nil {
-		return err
-	}
-	var cfg usage.Config
-	if err := decode(r, &cfg); err != nil {
 		return usageErr(err)
 	}
 	return usageErr(s.apply(w, r, usage.ApplyConfig(key, c.Now, cfg, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
@@ -125,12 +121,8 @@ func (p ParticipantRequest) participant() usage.Participant {
 }
 
 func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[ParticipantRequest](r)
 	if err != nil {
-		return err
-	}
-	var req ParticipantRequest
-	if err := decode(r, &req); err != nil {
 		return usageErr(err)
 	}
 	if err := ownerOnly(c, "participant", req.Owner); err != nil {
@@ -148,12 +140,8 @@ type ParticipantsRequest struct {
 }
 
 func (s *Server) registerParticipants(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[ParticipantsRequest](r)
 	if err != nil {
-		return err
-	}
-	var req ParticipantsRequest
-	if err := decode(r, &req); err != nil {
 		return usageErr(err)
 	}
 	ps := make([]usage.Participant, len(req.Participants))
@@ -192,12 +180,8 @@ func (s *Server) participantOwner(r *http.Request, c *Call, id string) (string, 
 }
 
 func (s *Server) updateParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[ParticipantRequest](r)
 	if err != nil {
-		return err
-	}
-	var req ParticipantRequest
-	if err := decode(r, &req); err != nil {
 		return usageErr(err)
 	}
 	id := r.PathValue("id")
@@ -236,12 +220,8 @@ type UsageRevenueRequest struct {
 }
 
 func (s *Server) usageRevenue(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, req, err := readWrite[UsageRevenueRequest](r)
 	if err != nil {
-		return err
-	}
-	var req UsageRevenueRequest
-	if err := decode(r, &req); err != nil {
 		return usageErr(err)
 	}
 	amt, err := s.amount(req.Amount, req.Currency)
@@ -259,12 +239,8 @@ type UsageReportsJSON struct {
 }
 
 func (s *Server) usageReports(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, err := idempotencyKey(r)
+	key, b, err := readWrite[usage.Batch](r)
 	if err != nil {
-		return err
-	}
-	var b usage.Batch
-	if err := decode(r, &b); err != nil {
 		return usageErr(err)
 	}
 	return usageErr(s.apply(w, r, usage.ReportUsage(key, c.Now, b), http.StatusCreated, func(e ledger.Entry) (any, error) {

@@ -14,6 +14,17 @@ import (
 	"github.com/tributary-ledger/tributary/money"
 )
 
+// readWrite reads what every JSON write starts with: its Idempotency-Key
+// header, then its body as a T.
+func readWrite[T any](r *http.Request) (string, T, error) {
+	var body T
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return "", body, err
+	}
+	return key, body, decode(r, &body)
+}
+
 // decode reads exactly one JSON object into v, refusing unknown fields,
 // wrong types, trailing data and bodies over the server's limit.
 func decode(r *http.Request, v any) error {
