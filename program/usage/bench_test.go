@@ -162,11 +162,7 @@ func BenchmarkCloseEpochSQLite(b *testing.B) {
 				}
 				ops = append(ops, usage.ReportUsage(fmt.Sprintf("rep-%d", k), anchor.Add(time.Hour), bt))
 			}
-			// One transaction each: a batch whose operations insert the same
-			// new state key twice trips the SQL store (see the report).
-			for _, op := range ops {
-				apply(op)
-			}
+			apply(ops...)
 		}
 		b.StartTimer()
 		peak(b, func() {

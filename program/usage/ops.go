@@ -599,17 +599,12 @@ func ReportUsage(key string, at time.Time, b Batch) engine.Op {
 			}
 			col[slot%ChunkSize] = sum
 		}
-		// Chunks first, status last: keys that may be new come before the
-		// one that exists, which is the order the SQL store's batched
-		// writes handle when two reports in one group commit create the
-		// same chunk (see BenchmarkCloseEpochSQLite).
-		var ws []engine.StateWrite
-		for c := uint64(0); len(ws) < len(reports); c++ {
+		ws := []engine.StateWrite{engine.WriteJSON(statusKey, st)}
+		for c := uint64(0); len(ws) <= len(reports); c++ {
 			if rc, ok := reports[c]; ok {
 				ws = append(ws, engine.WriteJSON(reportKey(b.Epoch, c), rc))
 			}
 		}
-		ws = append(ws, engine.WriteJSON(statusKey, st))
 		return engine.Change{Kind: ledger.Config, Ref: "usage:report:" + strconv.FormatUint(b.Epoch, 10), State: ws}, nil
 	})
 }
