@@ -30,6 +30,13 @@ var (
 // cannot be read is 400; input that reads but breaks a rule is 422; a clash
 // with what is stored is 409.
 func status(err error) int {
+	// The fee-share and usage programs keep their tables beside their
+	// routes; they answer only for their own codes.
+	for _, program := range []func(error) (int, bool){feeshareStatus, usageStatus} {
+		if st, ok := program(err); ok {
+			return st
+		}
+	}
 	switch {
 	case errors.Is(err, ErrBadRequest), errors.Is(err, ErrKeyMissing), errors.Is(err, ErrQuery),
 		errors.Is(err, money.ErrFormat), errors.Is(err, money.ErrNegative), errors.Is(err, money.ErrPrecision),

@@ -58,32 +58,12 @@ func (s *Server) feeshareRoutes() []Route {
 		{"GET", "/v1/feeshare/genesis", admins, s.feeshareGenesis},
 		{"POST", "/v1/feeshare/genesis", admins, s.importFeeshareGenesis},
 	}
-	for i := range routes {
-		routes[i].Handler = feeshareErrors(routes[i].Handler)
-	}
 	return routes
 }
 
-// feeshareErrors writes the program's refusals with their HTTP status. The
-// shared status table (errors.go) does not know the feeshare_ codes; this
-// keeps the mapping next to the codes until it does.
-func feeshareErrors(h Handler) Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *Call) error {
-		err := h(w, r, c)
-		if err == nil {
-			return nil
-		}
-		if st, ok := feeshareStatus(err); ok {
-			writeJSON(w, st, errorBody{Error: toErrorJSON(err)})
-			return nil
-		}
-		return err
-	}
-}
-
+// feeshareStatus is the HTTP status of a fee-share refusal.
 func feeshareStatus(err error) (int, bool) {
-	code := errcode.Code(err)
-	if !strings.HasPrefix(code, "feeshare_") {
+	if !strings.HasPrefix(errcode.Code(err), "feeshare_") {
 		return 0, false
 	}
 	switch {

@@ -9,7 +9,6 @@ import (
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
-	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/program/usage"
 	"github.com/tributary-ledger/tributary/split"
 )
@@ -34,35 +33,24 @@ func (s *Server) usageRoutes() []Route {
 	}
 }
 
-// usageRefusal keeps a usage refusal's own code while giving it the HTTP
-// status of its kind: errors.go maps statuses by sentinel, and until it
-// lists usage.Refusals this wrapper carries a sentinel of the right status
-// next to the original (errcode.Code finds the original first).
-type usageRefusal struct {
-	err, status error
-}
-
-func (u *usageRefusal) Error() string   { return u.err.Error() }
-func (u *usageRefusal) Unwrap() []error { return []error{u.err, u.status} }
-
-func usageErr(err error) error {
-	if err == nil || status(err) != http.StatusInternalServerError {
-		return err
-	}
+// usageStatus is the HTTP status of a usage refusal: a clash with what is
+// stored is 409, unreadable input 400, another owner 403, and the rest of
+// the program's refusals 422.
+func usageStatus(err error) (int, bool) {
 	switch {
 	case errors.Is(err, usage.ErrExists), errors.Is(err, usage.ErrEpochClosed), errors.Is(err, usage.ErrEpochOrder), errors.Is(err, usage.ErrEpochOpen):
-		return &usageRefusal{err, market.ErrExists} // 409: a clash with what is stored
+		return http.StatusConflict, true
 	case errors.Is(err, usage.ErrCount), errors.Is(err, usage.ErrID), errors.Is(err, usage.ErrReport):
-		return &usageRefusal{err, ErrBadRequest} // 400: unreadable input
+		return http.StatusBadRequest, true
 	case errors.Is(err, usage.ErrOwner):
-		return &usageRefusal{err, auth.ErrForbidden}
+		return http.StatusForbidden, true
 	}
 	for _, e := range usage.Refusals {
 		if errors.Is(err, e) {
-			return &usageRefusal{err, market.ErrConfig} // 422: readable, against the rules
+			return http.StatusUnprocessableEntity, true
 		}
 	}
-	return err
+	return 0, false
 }
 
 func (s *Server) usageView(r *http.Request) engine.View { return s.view(r, usage.Program) }
@@ -99,11 +87,11 @@ func (s *Server) usageConfig(w http.ResponseWriter, r *http.Request, _ *Call) er
 func (s *Server) putUsageConfig(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, cfg, err := readWrite[usage.Config](r)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
-	return usageErr(s.apply(w, r, usage.ApplyConfig(key, c.Now, cfg, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
+	return s.apply(w, r, usage.ApplyConfig(key, c.Now, cfg, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
 		return s.usageConfigAnswer(r)
-	}))
+	})
 }
 
 // ParticipantRequest is the body of POST /v1/usage/participants, and of
@@ -123,14 +111,14 @@ func (p ParticipantRequest) participant() usage.Participant {
 func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[ParticipantRequest](r)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	if err := ownerOnly(c, "participant", req.Owner); err != nil {
 		return err
 	}
-	return usageErr(s.apply(w, r, usage.Register(key, c.Now, []usage.Participant{req.participant()}), http.StatusCreated, func(ledger.Entry) (any, error) {
+	return s.apply(w, r, usage.Register(key, c.Now, []usage.Participant{req.participant()}), http.StatusCreated, func(ledger.Entry) (any, error) {
 		return usage.ReadParticipant(s.usageView(r), req.ID)
-	}))
+	})
 }
 
 // ParticipantsRequest is the body of POST /v1/usage/participants/batch:
@@ -142,21 +130,21 @@ type ParticipantsRequest struct {
 func (s *Server) registerParticipants(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[ParticipantsRequest](r)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	ps := make([]usage.Participant, len(req.Participants))
 	for i, p := range req.Participants {
 		ps[i] = p.participant()
 	}
-	return usageErr(s.apply(w, r, usage.Register(key, c.Now, ps), http.StatusCreated, func(ledger.Entry) (any, error) {
+	return s.apply(w, r, usage.Register(key, c.Now, ps), http.StatusCreated, func(ledger.Entry) (any, error) {
 		return map[string]int{"registered": len(ps)}, nil
-	}))
+	})
 }
 
 func (s *Server) getParticipant(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	p, err := usage.ReadParticipant(s.usageView(r), r.PathValue("id"))
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, p)
 	return nil
@@ -168,7 +156,7 @@ func (s *Server) getParticipant(w http.ResponseWriter, r *http.Request, _ *Call)
 func (s *Server) participantOwner(r *http.Request, c *Call, id string) (string, error) {
 	p, err := usage.ReadParticipant(s.usageView(r), id)
 	if err != nil {
-		return "", usageErr(err)
+		return "", err
 	}
 	if err := ownerOnly(c, "participant", p.Owner); err != nil {
 		return "", err
@@ -182,7 +170,7 @@ func (s *Server) participantOwner(r *http.Request, c *Call, id string) (string, 
 func (s *Server) updateParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[ParticipantRequest](r)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	id := r.PathValue("id")
 	owner, err := s.participantOwner(r, c, id)
@@ -191,9 +179,9 @@ func (s *Server) updateParticipant(w http.ResponseWriter, r *http.Request, c *Ca
 	}
 	p := req.participant()
 	p.ID = id
-	return usageErr(s.apply(w, r, usage.Update(key, c.Now, p, owner), http.StatusOK, func(ledger.Entry) (any, error) {
+	return s.apply(w, r, usage.Update(key, c.Now, p, owner), http.StatusOK, func(ledger.Entry) (any, error) {
 		return usage.ReadParticipant(s.usageView(r), id)
-	}))
+	})
 }
 
 func (s *Server) deregisterParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
@@ -206,9 +194,9 @@ func (s *Server) deregisterParticipant(w http.ResponseWriter, r *http.Request, c
 	if err != nil {
 		return err
 	}
-	return usageErr(s.apply(w, r, usage.Deregister(key, c.Now, id, owner), http.StatusOK, func(ledger.Entry) (any, error) {
+	return s.apply(w, r, usage.Deregister(key, c.Now, id, owner), http.StatusOK, func(ledger.Entry) (any, error) {
 		return usage.ReadParticipant(s.usageView(r), id)
-	}))
+	})
 }
 
 // UsageRevenueRequest is the body of POST /v1/usage/revenue: platform
@@ -222,13 +210,13 @@ type UsageRevenueRequest struct {
 func (s *Server) usageRevenue(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[UsageRevenueRequest](r)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	amt, err := s.amount(req.Amount, req.Currency)
 	if err != nil {
 		return err
 	}
-	return usageErr(s.apply(w, r, usage.RecordRevenue(key, c.Now, req.From, amt, req.Currency), http.StatusCreated, entryBody))
+	return s.apply(w, r, usage.RecordRevenue(key, c.Now, req.From, amt, req.Currency), http.StatusCreated, entryBody)
 }
 
 // UsageReportsJSON answers a report batch.
@@ -241,11 +229,11 @@ type UsageReportsJSON struct {
 func (s *Server) usageReports(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, b, err := readWrite[usage.Batch](r)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
-	return usageErr(s.apply(w, r, usage.ReportUsage(key, c.Now, b), http.StatusCreated, func(e ledger.Entry) (any, error) {
+	return s.apply(w, r, usage.ReportUsage(key, c.Now, b), http.StatusCreated, func(e ledger.Entry) (any, error) {
 		return UsageReportsJSON{Epoch: b.Epoch, Reports: len(b.Reports), Seq: e.Seq}, nil
-	}))
+	})
 }
 
 func epochParam(r *http.Request) (uint64, error) {
@@ -268,9 +256,9 @@ func (s *Server) closeUsageEpoch(w http.ResponseWriter, r *http.Request, c *Call
 	if err != nil {
 		return err
 	}
-	return usageErr(s.apply(w, r, usage.CloseEpoch(key, c.Now, epoch), http.StatusCreated, func(ledger.Entry) (any, error) {
+	return s.apply(w, r, usage.CloseEpoch(key, c.Now, epoch), http.StatusCreated, func(ledger.Entry) (any, error) {
 		return usage.ReadSummary(s.usageView(r), epoch)
-	}))
+	})
 }
 
 func (s *Server) usageEpoch(w http.ResponseWriter, r *http.Request, _ *Call) error {
@@ -280,7 +268,7 @@ func (s *Server) usageEpoch(w http.ResponseWriter, r *http.Request, _ *Call) err
 	}
 	sum, err := usage.ReadSummary(s.usageView(r), epoch)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, sum)
 	return nil
@@ -303,13 +291,13 @@ func (s *Server) usageStatement(w http.ResponseWriter, r *http.Request, _ *Call)
 	}
 	o, sum, err := usage.Explain(s.usageView(r), epoch)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	out := UsageStatementJSON{Header: o.Header(), Digest: sum.Digest, Rows: []usage.StatementRow{}}
 	if id := r.URL.Query().Get("participant"); id != "" {
 		i, ok := o.Slot(id)
 		if !ok || !o.Listed(i) {
-			return usageErr(errcode.Errorf(usage.ErrParticipant, "participant %q has no line in epoch %d's statement", id, epoch))
+			return errcode.Errorf(usage.ErrParticipant, "participant %q has no line in epoch %d's statement", id, epoch)
 		}
 		out.Rows = append(out.Rows, o.Row(i))
 	}
