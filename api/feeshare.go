@@ -256,21 +256,29 @@ func (b FeeshareRequestJSON) Request(action string) (feeshare.Request, error) {
 	return req, feeshare.ValidateRequest(req)
 }
 
-// feeshareActor decides who acts: an admin token on the deployer's behalf,
-// or the deployer by a signature over the request that the chain verifies.
-// A token that is not an admin's is refused rather than ignored, so that a
-// caller is never silently treated as someone it did not mean to be.
-func (s *Server) feeshareActor(r *http.Request, req feeshare.Request, sigHex string) (string, error) {
-	if r.Header.Get("Authorization") != "" {
-		tok, err := s.authenticate(r)
-		if err != nil {
-			return "", err
-		}
-		if tok.Role != auth.Admin {
-			return "", errcode.Errorf(auth.ErrForbidden, "a %s token may not act for a deployer; send the deployer's signature without a token, or use an admin token", tok.Role)
-		}
-		return feeshare.ByAdmin(tok.ID), nil
+// feeshareAdmin reads the request's token, if it has one, before its body
+// is read: an admin token acts on the deployer's behalf (the answer is who
+// acts), no token means the body must carry the deployer's signature (the
+// answer is ""). A token that is not an admin's is refused rather than
+// ignored, so that a caller is never silently treated as someone it did not
+// mean to be, and a bad token is refused before its body costs anything.
+func (s *Server) feeshareAdmin(r *http.Request) (string, error) {
+	if r.Header.Get("Authorization") == "" {
+		return "", nil
 	}
+	tok, err := s.authenticate(r)
+	if err != nil {
+		return "", err
+	}
+	if tok.Role != auth.Admin {
+		return "", errcode.Errorf(auth.ErrForbidden, "a %s token may not act for a deployer; send the deployer's signature without a token, or use an admin token", tok.Role)
+	}
+	return feeshare.ByAdmin(tok.ID), nil
+}
+
+// feeshareSigner checks that the deployer signed req: the chain verifies
+// the EIP-712 signature sigHex and the signer must be the deployer.
+func (s *Server) feeshareSigner(req feeshare.Request, sigHex string) (string, error) {
 	if sigHex == "" {
 		return "", errcode.Errorf(ErrFeeshareSignature, "the request has no signature; sign it with the deployer's key (EIP-712), or act with an admin token")
 	}
@@ -303,9 +311,14 @@ func (s *Server) feeshareActor(r *http.Request, req feeshare.Request, sigHex str
 	return feeshare.ByDeployer, nil
 }
 
-// feeshareWrite decodes and authorizes a signed request of action, then
-// applies the operation build makes of it.
-func (s *Server) feeshareWrite(w http.ResponseWriter, r *http.Request, c *Call, action string, build func(key string, req feeshare.Request, by string) (engine.Op, error), respond func(req feeshare.Request, by string, e ledger.Entry) (any, error)) error {
+// feeshareWrite authorizes and decodes a request of action, then applies
+// the operation build makes of it and answers status: 201 for a register,
+// which creates a registration, 200 for an update or cancel.
+func (s *Server) feeshareWrite(w http.ResponseWriter, r *http.Request, c *Call, action string, status int, build func(key string, req feeshare.Request, by string) (engine.Op, error), respond func(req feeshare.Request, by string, e ledger.Entry) (any, error)) error {
+	by, err := s.feeshareAdmin(r)
+	if err != nil {
+		return err
+	}
 	key, body, err := readWrite[FeeshareRequestJSON](r)
 	if err != nil {
 		return err
@@ -314,19 +327,20 @@ func (s *Server) feeshareWrite(w http.ResponseWriter, r *http.Request, c *Call, 
 	if err != nil {
 		return err
 	}
-	by, err := s.feeshareActor(r, req, body.Signature)
-	if err != nil {
-		return err
+	if by == "" {
+		if by, err = s.feeshareSigner(req, body.Signature); err != nil {
+			return err
+		}
 	}
 	op, err := build(key, req, by)
 	if err != nil {
 		return err
 	}
-	return s.apply(w, r, op, http.StatusOK, func(e ledger.Entry) (any, error) { return respond(req, by, e) })
+	return s.apply(w, r, op, status, func(e ledger.Entry) (any, error) { return respond(req, by, e) })
 }
 
 func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Call) error {
-	return s.feeshareWrite(w, r, c, feeshare.ActionRegister, func(key string, req feeshare.Request, by string) (engine.Op, error) {
+	return s.feeshareWrite(w, r, c, feeshare.ActionRegister, http.StatusCreated, func(key string, req feeshare.Request, by string) (engine.Op, error) {
 		if s.cfg.Feeshare == nil {
 			return engine.Op{}, errcode.Errorf(ErrFeeshareChain, "this server follows no chain (start it with --chain-rpc); registrations are checked against the chain")
 		}
@@ -348,7 +362,7 @@ func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Cal
 }
 
 func (s *Server) feeshareUpdate(w http.ResponseWriter, r *http.Request, c *Call) error {
-	return s.feeshareWrite(w, r, c, feeshare.ActionUpdate, func(key string, req feeshare.Request, by string) (engine.Op, error) {
+	return s.feeshareWrite(w, r, c, feeshare.ActionUpdate, http.StatusOK, func(key string, req feeshare.Request, by string) (engine.Op, error) {
 		return feeshare.Update(key, c.Now, req, by), nil
 	}, func(req feeshare.Request, _ string, e ledger.Entry) (any, error) {
 		reg, err := feeshare.ReadRegistration(s.feeshareView(r), req.Contract)
@@ -363,7 +377,7 @@ func (s *Server) feeshareUpdate(w http.ResponseWriter, r *http.Request, c *Call)
 }
 
 func (s *Server) feeshareCancel(w http.ResponseWriter, r *http.Request, c *Call) error {
-	return s.feeshareWrite(w, r, c, feeshare.ActionCancel, func(key string, req feeshare.Request, by string) (engine.Op, error) {
+	return s.feeshareWrite(w, r, c, feeshare.ActionCancel, http.StatusOK, func(key string, req feeshare.Request, by string) (engine.Op, error) {
 		return feeshare.Cancel(key, c.Now, req, by), nil
 	}, func(req feeshare.Request, by string, e ledger.Entry) (any, error) {
 		reg := feeshare.Registration{Contract: req.Contract, Deployer: req.Deployer, By: by}

@@ -188,6 +188,10 @@ func TestFeeshareEndToEnd(t *testing.T) {
 				{"no signature and no token", "", bad(func(r *api.FeeshareRequestJSON) { r.Signature = "" }), 401, "feeshare_signature_required"},
 				{"a reader token", reader, reg, 403, "forbidden"},
 				{"an ingestor token", ingest, reg, 403, "forbidden"},
+				// The token is judged before the body: a reader learns
+				// nothing from how its body would have been read.
+				{"a reader token with a malformed body", reader, bad(func(r *api.FeeshareRequestJSON) { r.Contract = "0x1234" }), 403, "forbidden"},
+				{"an unknown token with a malformed body", "trb_not_a_token", bad(func(r *api.FeeshareRequestJSON) { r.Contract = "0x1234" }), 401, "unauthenticated"},
 				{"another chain", "", bad(func(r *api.FeeshareRequestJSON) { r.ChainID = "1" }), 422, "feeshare_chain_id_mismatch"},
 				{"a wrong nonce path", "", bad(func(r *api.FeeshareRequestJSON) { r.Nonces = []string{"5", "2", "2"} }), 422, "feeshare_derivation_mismatch"},
 				{"21 nonces", "", bad(func(r *api.FeeshareRequestJSON) { r.Nonces = strings.Split(strings.Repeat("1,", 20)+"1", ",") }), 422, "feeshare_nonces_max"},
@@ -209,14 +213,14 @@ func TestFeeshareEndToEnd(t *testing.T) {
 
 			// Register, signed by the deployer.
 			a = e.call(t, "POST", "/v1/feeshare/register", "", "r1", reg)
-			a.want(t, "register", 200, "")
+			a.want(t, "register", 201, "")
 			firstRegister := a
 			got := decodeAs[api.FeeshareWriteJSON](t, a)
 			if got.Contract != contract.Hex() || got.ContractBech32 != contract.Bech32() || got.DeployerBech32 != deployer.Bech32() || got.Withdrawer != withdrawer.Hex() ||
 				got.Payee != withdrawer.Account() || got.GasCost != 180 || got.By != "deployer" {
 				t.Errorf("register answered %s; want both forms, payee %s, gas 3 × 60", a.body, withdrawer.Account())
 			}
-			if again := e.call(t, "POST", "/v1/feeshare/register", "", "r1", reg); again.status != 200 || !again.replayed {
+			if again := e.call(t, "POST", "/v1/feeshare/register", "", "r1", reg); again.status != 201 || !again.replayed {
 				t.Errorf("the same key again: %d, replayed %v; want a replay", again.status, again.replayed)
 			}
 			e.call(t, "POST", "/v1/feeshare/register", "", "r2", reg).want(t, "the signed request under a new key", 409, "feeshare_request_replayed")
@@ -231,7 +235,7 @@ func TestFeeshareEndToEnd(t *testing.T) {
 			}
 			other, _ := feeshare.DeriveCreate(deployer, []uint64{7})
 			chain.facts.DeployerNonce = 13
-			e.call(t, "POST", "/v1/feeshare/register", adminSecret, "r4", api.FeeshareRequestJSON{Contract: other.Hex(), Deployer: deployer.Hex(), Nonces: []string{"7"}}).want(t, "admin registering on the deployer's behalf", 200, "")
+			e.call(t, "POST", "/v1/feeshare/register", adminSecret, "r4", api.FeeshareRequestJSON{Contract: other.Hex(), Deployer: deployer.Hex(), Nonces: []string{"7"}}).want(t, "admin registering on the deployer's behalf", 201, "")
 			page := decodeAs[api.FeeshareContractsJSON](t, e.call(t, "GET", "/v1/feeshare/contracts?limit=1", reader, "", nil))
 			if len(page.Contracts) != 1 || page.Total != 2 || page.Next != "1" {
 				t.Errorf("first page of 1 = %+v; want 1 of 2 and next 1", page)
@@ -267,7 +271,7 @@ func TestFeeshareEndToEnd(t *testing.T) {
 			e.call(t, "POST", "/v1/feeshare/cancel", "", "c2", upd).want(t, "cancel by the deployer", 200, "")
 			e.call(t, "GET", "/v1/feeshare/contracts/"+contract.Hex(), reader, "", nil).want(t, "the contract after cancelling", 404, "not_found")
 			// A register retried after the cancel answers what it first did.
-			if again := e.call(t, "POST", "/v1/feeshare/register", "", "r1", reg); again.status != 200 || !again.replayed || !bytes.Equal(again.body, firstRegister.body) {
+			if again := e.call(t, "POST", "/v1/feeshare/register", "", "r1", reg); again.status != 201 || !again.replayed || !bytes.Equal(again.body, firstRegister.body) {
 				t.Errorf("register replayed after cancel: %d, replayed %v, %s; want the first answer %s", again.status, again.replayed, again.body, firstRegister.body)
 			}
 			if c := decodeAs[api.FeeshareWriteJSON](t, e.call(t, "POST", "/v1/feeshare/cancel", "", "c2", upd)); c.By != "deployer" || !c.Cancelled {

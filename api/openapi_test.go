@@ -120,8 +120,8 @@ var oaIdempotentWrites = []string{
 // change the state of something that exists and create nothing.
 var oaWrites200 = []string{
 	"POST /v1/market/licenses/{id}/revoke",
-	// The fee-share writes answer 200 (feeshare.go), a registration too.
-	"POST /v1/feeshare/register",
+	// A fee-share update or cancel answers 200; a registration, which
+	// creates one, answers 201 (feeshare.go).
 	"POST /v1/feeshare/update",
 	"POST /v1/feeshare/cancel",
 	"POST /v1/feeshare/genesis",
@@ -1256,11 +1256,11 @@ func TestOpenAPIExchanges(t *testing.T) {
 		return b + `,"chain_id":"9001","expiry":"` + exp + `","nonce":"` + nonce + `","signature":"0x` + strings.Repeat("ab", 65) + `"}`
 	}
 	register := signed(fsContract.Hex(), fsDeployer.Bech32(), fsWithdrawer.Bech32(), `"5","2","1"`, "1")
-	body, _ = do(200, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register"), body: register})
+	body, _ = do(201, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register"), body: register})
 	if n, _ := number(body, "gas_cost"); n != 180 || field(body, "payee") != fsWithdrawer.Account() || field(body, "by") != "deployer" {
 		t.Errorf("POST /v1/feeshare/register = %s; want gas 3 × 60, the withdrawer paid, by the deployer", body)
 	}
-	_, hdr = do(200, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register"), body: register})
+	_, hdr = do(201, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register"), body: register})
 	replayed("POST /v1/feeshare/register", hdr)
 	do(409, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register-again"), body: register})
 	do(401, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register-unsigned"), body: signed(fsContract.Hex(), fsDeployer.Hex(), "", `"5","2","1"`, "")})
@@ -1272,7 +1272,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	typo := bech[:len(bech)-1] + map[bool]string{true: "q", false: "p"}[bech[len(bech)-1] != 'q']
 	do(400, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register-typo"), body: strings.Replace(register, bech, typo, 1)})
 	// An admin registers on the deployer's behalf, unsigned.
-	body, _ = do(200, call{token: admin, method: "POST", path: "/v1/feeshare/register", header: key("fs-register-admin"), body: signed(fsOther.Hex(), fsDeployer.Hex(), "", `"7"`, "")})
+	body, _ = do(201, call{token: admin, method: "POST", path: "/v1/feeshare/register", header: key("fs-register-admin"), body: signed(fsOther.Hex(), fsDeployer.Hex(), "", `"7"`, "")})
 	if !strings.HasPrefix(field(body, "by"), "admin:") || field(body, "payee") != fsDeployer.Account() {
 		t.Errorf("an admin's registration = %s; want by admin:… and the deployer paid", body)
 	}
@@ -1379,7 +1379,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(403, call{token: payee, method: "POST", path: "/v1/usage/participants/batch", header: key("apps-payee"), body: batch})
 	do(200, call{token: reader, method: "GET", path: "/v1/usage/participants/app-1"})
 	do(200, call{token: configurator, method: "GET", path: "/v1/usage/participants/app-4"})
-	do(422, call{token: reader, method: "GET", path: "/v1/usage/participants/nope"})
+	do(404, call{token: reader, method: "GET", path: "/v1/usage/participants/nope"})
 	do(403, call{token: payee, method: "GET", path: "/v1/usage/participants/app-1"})
 	participantUpdate := `{"account":"artist:3","category":"tools"}`
 	body, _ = do(200, call{token: configurator, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-update"), body: participantUpdate})
@@ -1390,7 +1390,8 @@ func TestOpenAPIExchanges(t *testing.T) {
 	replayed("PUT /v1/usage/participants/{id}", hdr)
 	do(200, call{token: payee, method: "PUT", path: "/v1/usage/participants/app-1", header: key("app-1-update"), body: `{"account":"artist:1","category":"games"}`})
 	do(403, call{token: payee, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-payee"), body: participantUpdate})
-	do(422, call{token: configurator, method: "PUT", path: "/v1/usage/participants/nope", header: key("nope-update"), body: participantUpdate})
+	do(404, call{token: configurator, method: "PUT", path: "/v1/usage/participants/nope", header: key("nope-update"), body: participantUpdate})
+	do(404, call{token: configurator, method: "DELETE", path: "/v1/usage/participants/nope", header: key("nope-deregister")})
 	body, _ = do(200, call{token: configurator, method: "DELETE", path: "/v1/usage/participants/app-4", header: key("app-4-deregister")})
 	if !strings.Contains(body, `"active":false`) {
 		t.Errorf("DELETE /v1/usage/participants/app-4 = %s; want it inactive", body)
@@ -1398,6 +1399,11 @@ func TestOpenAPIExchanges(t *testing.T) {
 	_, hdr = do(200, call{token: configurator, method: "DELETE", path: "/v1/usage/participants/app-4", header: key("app-4-deregister")})
 	replayed("DELETE /v1/usage/participants/{id}", hdr)
 	do(422, call{token: admin, method: "DELETE", path: "/v1/usage/participants/app-4", header: key("app-4-deregister-again")})
+	do(422, call{token: configurator, method: "PUT", path: "/v1/usage/participants/app-4", header: key("app-4-update-deregistered"), body: participantUpdate})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/usage/participants/app-4"})
+	if !strings.Contains(body, `"active":false`) {
+		t.Errorf("GET /v1/usage/participants/app-4 after deregistering = %s; want it answered, inactive", body)
+	}
 	do(403, call{token: payee, method: "DELETE", path: "/v1/usage/participants/app-2", header: key("app-2-deregister-payee")})
 
 	// Revenue and reports in the current epoch.
@@ -1429,7 +1435,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	closePath := "/v1/usage/epochs/" + epoch + "/close"
 	do(409, call{token: configurator, method: "POST", path: closePath, header: key("usage-close-early")})
 	do(404, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch})
-	do(409, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch + "/statement"})
+	do(404, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch + "/statement"})
 	clockAhead.Store(int64(48 * time.Hour))
 	body, _ = do(201, call{token: configurator, method: "POST", path: closePath, header: key("usage-close")})
 	if field(body, "pool") != "5000" || field(body, "paid") != "5000" {
@@ -1451,7 +1457,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	if !strings.Contains(body, `"rows":[]`) {
 		t.Errorf("the statement without a participant = %.300s; want no rows", body)
 	}
-	do(422, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch + "/statement?participant=nope"})
+	do(404, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch + "/statement?participant=nope"})
 	do(403, call{token: ingestor, method: "GET", path: "/v1/usage/epochs/" + epoch})
 
 	// Revoking.

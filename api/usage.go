@@ -33,11 +33,37 @@ func (s *Server) usageRoutes() []Route {
 	}
 }
 
-// usageStatus is the HTTP status of a usage refusal: a clash with what is
-// stored is 409, unreadable input 400, another owner 403, and the rest of
-// the program's refusals 422.
+// pathMissing marks a refusal about the resource the URL names (a
+// participant or statement that is not there): the request is well formed
+// but points at nothing, which is a 404, while the same code from a body
+// (a report naming an unknown participant) stays a 422. The error keeps
+// its code; only its status changes.
+type pathMissing struct{ error }
+
+func (e pathMissing) Unwrap() error { return e.error }
+
+// inPath marks err as pathMissing when it is one of missing.
+func inPath(err error, missing ...error) error {
+	for _, m := range missing {
+		if errors.Is(err, m) {
+			return pathMissing{err}
+		}
+	}
+	return err
+}
+
+// usageStatus is the HTTP status of a usage refusal: a URL naming nothing
+// is 404, a clash with what is stored 409, unreadable input 400, another
+// owner 403, a stored statement its inputs no longer reproduce 500 (the
+// server's data, not the request, is wrong), and the rest of the
+// program's refusals 422.
 func usageStatus(err error) (int, bool) {
+	var pm pathMissing
 	switch {
+	case errors.As(err, &pm):
+		return http.StatusNotFound, true
+	case errors.Is(err, usage.ErrDigest):
+		return http.StatusInternalServerError, true
 	case errors.Is(err, usage.ErrExists), errors.Is(err, usage.ErrEpochClosed), errors.Is(err, usage.ErrEpochOrder), errors.Is(err, usage.ErrEpochOpen):
 		return http.StatusConflict, true
 	case errors.Is(err, usage.ErrCount), errors.Is(err, usage.ErrID), errors.Is(err, usage.ErrReport):
@@ -144,7 +170,7 @@ func (s *Server) registerParticipants(w http.ResponseWriter, r *http.Request, c 
 func (s *Server) getParticipant(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	p, err := usage.ReadParticipant(s.usageView(r), r.PathValue("id"))
 	if err != nil {
-		return err
+		return inPath(err, usage.ErrParticipant)
 	}
 	writeJSON(w, http.StatusOK, p)
 	return nil
@@ -156,7 +182,7 @@ func (s *Server) getParticipant(w http.ResponseWriter, r *http.Request, _ *Call)
 func (s *Server) participantOwner(r *http.Request, c *Call, id string) (string, error) {
 	p, err := usage.ReadParticipant(s.usageView(r), id)
 	if err != nil {
-		return "", err
+		return "", inPath(err, usage.ErrParticipant)
 	}
 	if err := ownerOnly(c, "participant", p.Owner); err != nil {
 		return "", err
@@ -291,13 +317,14 @@ func (s *Server) usageStatement(w http.ResponseWriter, r *http.Request, _ *Call)
 	}
 	o, sum, err := usage.Explain(s.usageView(r), epoch)
 	if err != nil {
-		return err
+		// An open epoch has no statement yet: nothing is at this URL.
+		return inPath(err, usage.ErrEpochOpen)
 	}
 	out := UsageStatementJSON{Header: o.Header(), Digest: sum.Digest, Rows: []usage.StatementRow{}}
 	if id := r.URL.Query().Get("participant"); id != "" {
 		i, ok := o.Slot(id)
 		if !ok || !o.Listed(i) {
-			return errcode.Errorf(usage.ErrParticipant, "participant %q has no line in epoch %d's statement", id, epoch)
+			return pathMissing{errcode.Errorf(usage.ErrParticipant, "participant %q has no line in epoch %d's statement", id, epoch)}
 		}
 		out.Rows = append(out.Rows, o.Row(i))
 	}
