@@ -54,19 +54,58 @@ func (e *Error) Unwrap() error { return errcode.New(e.Code, e.Message) }
 // do sends a request and decodes a JSON answer into out. It reports whether
 // the server answered with a replay of an earlier request.
 func (c *Client) do(ctx context.Context, method, path, key string, in, out any) (bool, error) {
-	var body io.Reader
+	var body []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return false, err
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	resp, err := c.send(ctx, method, path, key, body)
 	if err != nil {
 		return false, err
 	}
-	if in != nil {
+	defer resp.Body.Close()
+	replayed := resp.Header.Get("Idempotent-Replayed") == "true"
+	if out == nil {
+		return replayed, nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return replayed, fmt.Errorf("decoding %s %s: %w", method, path, err)
+	}
+	return replayed, nil
+}
+
+// doRaw sends body as it is and returns the answer's bytes as they are: for
+// documents whose exact bytes matter (a genesis export is canonical, and
+// re-encoding it would change what is compared or hashed).
+func (c *Client) doRaw(ctx context.Context, method, path, key string, body []byte) ([]byte, bool, error) {
+	resp, err := c.send(ctx, method, path, key, body)
+	if err != nil {
+		return nil, false, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, false, fmt.Errorf("reading %s %s: %w", method, path, err)
+	}
+	return raw, resp.Header.Get("Idempotent-Replayed") == "true", nil
+}
+
+// send sends a request with a JSON body (none when body is nil) and returns
+// the response of a success, whose body the caller closes, or the server's
+// refusal as an *Error.
+func (c *Client) send(ctx context.Context, method, path, key string, body []byte) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.token != "" {
@@ -77,27 +116,20 @@ func (c *Client) do(ctx context.Context, method, path, key string, in, out any) 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return false, err
+		return nil, err
+	}
+	if resp.StatusCode < 400 {
+		return resp, nil
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode >= 400 {
-		var eb struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
-			return false, &Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(raw))}
-		}
-		return false, &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+	var eb struct {
+		Error struct{ Code, Message string } `json:"error"`
 	}
-	replayed := resp.Header.Get("Idempotent-Replayed") == "true"
-	if out == nil {
-		return replayed, nil
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
+		return nil, &Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(raw))}
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return replayed, fmt.Errorf("decoding %s %s: %w", method, path, err)
-	}
-	return replayed, nil
+	return nil, &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
 }
 
 func query(kv ...string) string {
