@@ -364,15 +364,10 @@ func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Cal
 func (s *Server) feeshareUpdate(w http.ResponseWriter, r *http.Request, c *Call) error {
 	return s.feeshareWrite(w, r, c, feeshare.ActionUpdate, http.StatusOK, func(key string, req feeshare.Request, by string) (engine.Op, error) {
 		return feeshare.Update(key, c.Now, req, by), nil
-	}, func(req feeshare.Request, _ string, e ledger.Entry) (any, error) {
-		reg, err := feeshare.ReadRegistration(s.feeshareView(r), req.Contract)
-		if errors.Is(err, ledger.ErrNotFound) {
-			// Cancelled since: answer with what the update set.
-			reg = feeshare.Registration{Contract: req.Contract, Deployer: req.Deployer, Withdrawer: req.Withdrawer}
-		} else if err != nil {
-			return nil, err
-		}
-		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(reg), Seq: e.Seq}, nil
+	}, func(req feeshare.Request, by string, e ledger.Entry) (any, error) {
+		// The answer is what this update set, not what is stored now, so
+		// that a replay after a later update or a cancel answers the same.
+		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Requested(req, by)), Seq: e.Seq}, nil
 	})
 }
 

@@ -259,9 +259,9 @@ func TestFeeshareEndToEnd(t *testing.T) {
 			upd := api.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), Withdrawer: deployer.Hex(), ChainID: "9001", Expiry: exp, Nonce: "2", Signature: sig}
 			e.call(t, "POST", "/v1/feeshare/update", "", "u1", upd).want(t, "update to the deployer", 422, "feeshare_withdrawer_is_deployer")
 			upd.Withdrawer = ""
-			a = e.call(t, "POST", "/v1/feeshare/update", "", "u2", upd)
-			if a.want(t, "update to no withdrawer", 200, ""); decodeAs[api.FeeshareWriteJSON](t, a).Payee != deployer.Account() {
-				t.Errorf("after clearing the withdrawer: %s", a.body)
+			firstUpdate := e.call(t, "POST", "/v1/feeshare/update", "", "u2", upd)
+			if firstUpdate.want(t, "update to no withdrawer", 200, ""); decodeAs[api.FeeshareWriteJSON](t, firstUpdate).Payee != deployer.Account() {
+				t.Errorf("after clearing the withdrawer: %s", firstUpdate.body)
 			}
 			chain.signer = withdrawer
 			upd.Nonce = "3"
@@ -273,6 +273,10 @@ func TestFeeshareEndToEnd(t *testing.T) {
 			// A register retried after the cancel answers what it first did.
 			if again := e.call(t, "POST", "/v1/feeshare/register", "", "r1", reg); again.status != 201 || !again.replayed || !bytes.Equal(again.body, firstRegister.body) {
 				t.Errorf("register replayed after cancel: %d, replayed %v, %s; want the first answer %s", again.status, again.replayed, again.body, firstRegister.body)
+			}
+			// So does an update.
+			if again := e.call(t, "POST", "/v1/feeshare/update", "", "u2", api.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), ChainID: "9001", Expiry: exp, Nonce: "2", Signature: sig}); again.status != 200 || !again.replayed || !bytes.Equal(again.body, firstUpdate.body) {
+				t.Errorf("update replayed after cancel: %d, replayed %v, %s; want the first answer %s", again.status, again.replayed, again.body, firstUpdate.body)
 			}
 			if c := decodeAs[api.FeeshareWriteJSON](t, e.call(t, "POST", "/v1/feeshare/cancel", "", "c2", upd)); c.By != "deployer" || !c.Cancelled {
 				t.Errorf("cancel answered by %q, cancelled %v; want by deployer", c.By, c.Cancelled)
