@@ -227,6 +227,32 @@ func TestCLIAgainstServer(t *testing.T) {
 	if err != nil || !strings.Contains(out, "5.00 USD, 1 tracks") {
 		t.Errorf("collection show = %q, %v", out, err)
 	}
+	// The fee-share program, from the command line: this server follows
+	// no chain, so reads answer the defaults and writes are refused.
+	out, err = run(t, append([]string{"feeshare", "query", "params"}, remote...)...)
+	if err != nil || !strings.Contains(out, "developer_shares 0.5 (5000 bp)") {
+		t.Errorf("feeshare query params = %q, %v; want the default half", out, err)
+	}
+	out, err = run(t, append([]string{"feeshare", "query", "contracts", "--limit", "5"}, remote...)...)
+	if err != nil || !strings.Contains(out, "0 of 0") {
+		t.Errorf("feeshare query contracts = %q, %v; want none", out, err)
+	}
+	const contract, deployer = "0x96B0a3d596F71ee95fB5b1Bb70854f9441B88827", "0xDE00000000000000000000000000000000000001"
+	_, err = run(t, append([]string{"feeshare", "register", "--contract", contract, "--deployer", deployer, "--nonces", "5,2,1", "--key", "r1"}, remote...)...)
+	if !errors.As(err, &ce) || ce.Code != "feeshare_chain_unavailable" {
+		t.Errorf("feeshare register by admin token: %v; want feeshare_chain_unavailable", err)
+	}
+	// A signed request goes without the token: a reader's token sent along
+	// would be refused (403) before the missing chain is noticed.
+	reader, err := c.CreateToken(ctx, api.TokenRequest{Role: string(auth.Reader)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = run(t, "feeshare", "register", "--contract", contract, "--deployer", deployer, "--nonces", "5,2,1", "--key", "r2",
+		"--chain-id", "9001", "--expiry", "4102444800", "--nonce", "1", "--signature", "0x"+strings.Repeat("ab", 65), "--server", url, "--token", reader.Secret)
+	if !errors.As(err, &ce) || ce.Code != "feeshare_chain_unavailable" {
+		t.Errorf("feeshare register signed: %v; want feeshare_chain_unavailable", err)
+	}
 	_, err = run(t, "balance", "payee:1", "--server", url, "--token", "wrong")
 	if !errors.As(err, &ce) || ce.Status != 401 {
 		t.Errorf("bad token: %v; want 401", err)

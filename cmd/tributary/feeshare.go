@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -76,8 +72,8 @@ func newFeeshareQueryCmd() *cobra.Command {
 	params := &cobra.Command{
 		Use: "params", Short: "Show the parameters", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var p api.FeeshareParamsJSON
-			if err := feeshareCall(cmd, "GET", "/v1/feeshare/params", "", nil, true, &p); err != nil {
+			p, err := remote(cmd).FeeshareParams(cmd.Context())
+			if err != nil {
 				return err
 			}
 			return feesharePrint(cmd, p, func(w io.Writer) {
@@ -92,14 +88,17 @@ func newFeeshareQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var r api.FeeshareRegistrationJSON
-			if err := feeshareCall(cmd, "GET", "/v1/feeshare/contracts/"+a.Hex(), "", nil, true, &r); err != nil {
+			r, err := remote(cmd).FeeshareContract(cmd.Context(), a.Hex())
+			if err != nil {
 				return err
 			}
 			return feesharePrint(cmd, r, func(w io.Writer) { printRegistration(w, r) })
 		},
 	}
-	list := func(use, short string, path func(args []string) (string, error)) *cobra.Command {
+	// page is one of the client's list calls: the whole list, or by the
+	// address in args[0].
+	type page func(c *client.Client, cmd *cobra.Command, args []string, after string, limit int) (api.FeeshareContractsJSON, error)
+	list := func(use, short string, get page) *cobra.Command {
 		args := cobra.NoArgs
 		if strings.Contains(use, " ") {
 			args = cobra.ExactArgs(1)
@@ -107,24 +106,10 @@ func newFeeshareQueryCmd() *cobra.Command {
 		c := &cobra.Command{
 			Use: use, Short: short, Args: args,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				p, err := path(args)
-				if err != nil {
-					return err
-				}
 				limit, _ := cmd.Flags().GetInt("limit")
 				after, _ := cmd.Flags().GetString("after")
-				v := url.Values{}
-				if limit > 0 {
-					v.Set("limit", strconv.Itoa(limit))
-				}
-				if after != "" {
-					v.Set("after", after)
-				}
-				if len(v) > 0 {
-					p += "?" + v.Encode()
-				}
-				var page api.FeeshareContractsJSON
-				if err := feeshareCall(cmd, "GET", p, "", nil, true, &page); err != nil {
+				page, err := get(remote(cmd), cmd, args, after, limit)
+				if err != nil {
 					return err
 				}
 				return feesharePrint(cmd, page, func(w io.Writer) {
@@ -143,20 +128,26 @@ func newFeeshareQueryCmd() *cobra.Command {
 		c.Flags().String("after", "", "the next page's cursor, as printed by the previous page")
 		return c
 	}
-	byAddress := func(kind string) func([]string) (string, error) {
-		return func(args []string) (string, error) {
+	byAddress := func(get func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (api.FeeshareContractsJSON, error)) page {
+		return func(c *client.Client, cmd *cobra.Command, args []string, after string, limit int) (api.FeeshareContractsJSON, error) {
 			a, err := feeshare.ParseAddress(args[0])
 			if err != nil {
-				return "", err
+				return api.FeeshareContractsJSON{}, err
 			}
-			return "/v1/feeshare/" + kind + "/" + a.Hex() + "/contracts", nil
+			return get(c, cmd, a.Hex(), after, limit)
 		}
 	}
 	cmds := []*cobra.Command{
 		params, contract,
-		list("contracts", "List all registered contracts", func([]string) (string, error) { return "/v1/feeshare/contracts", nil }),
-		list("deployer-contracts ADDR", "List the contracts a deployer registered", byAddress("deployers")),
-		list("withdrawer-contracts ADDR", "List the contracts whose fees an address withdraws", byAddress("withdrawers")),
+		list("contracts", "List all registered contracts", func(c *client.Client, cmd *cobra.Command, _ []string, after string, limit int) (api.FeeshareContractsJSON, error) {
+			return c.FeeshareContracts(cmd.Context(), after, limit)
+		}),
+		list("deployer-contracts ADDR", "List the contracts a deployer registered", byAddress(func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (api.FeeshareContractsJSON, error) {
+			return c.FeeshareDeployerContracts(cmd.Context(), addr, after, limit)
+		})),
+		list("withdrawer-contracts ADDR", "List the contracts whose fees an address withdraws", byAddress(func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (api.FeeshareContractsJSON, error) {
+			return c.FeeshareWithdrawerContracts(cmd.Context(), addr, after, limit)
+		})),
 	}
 	for _, c := range cmds {
 		addRemoteFlags(c)
@@ -211,8 +202,19 @@ func newFeeshareWriteCmd(action string) *cobra.Command {
 			if body.Signature != "" && body.Expiry == "" {
 				return fmt.Errorf("--expiry is required with --signature: it is part of what the deployer signed")
 			}
-			var out api.FeeshareWriteJSON
-			if err := feeshareCall(cmd, "POST", "/v1/feeshare/"+action, keyFlag(cmd, "feeshare-"+action), body, body.Signature == "", &out); err != nil {
+			// A signed request carries its own authority and goes without a
+			// token; an unsigned one needs the admin token.
+			c := anonymous(cmd)
+			if body.Signature == "" {
+				c = remote(cmd)
+			}
+			write := map[string]func(*client.Client, context.Context, string, api.FeeshareRequestJSON) (api.FeeshareWriteJSON, bool, error){
+				feeshare.ActionRegister: (*client.Client).FeeshareRegister,
+				feeshare.ActionUpdate:   (*client.Client).FeeshareUpdate,
+				feeshare.ActionCancel:   (*client.Client).FeeshareCancel,
+			}[action]
+			out, _, err := write(c, cmd.Context(), keyFlag(cmd, "feeshare-"+action), body)
+			if err != nil {
 				return err
 			}
 			return feesharePrint(cmd, out, func(w io.Writer) {
@@ -255,69 +257,6 @@ func feesharePrint(cmd *cobra.Command, v any, text func(io.Writer)) error {
 		return writeJSON(cmd.OutOrStdout(), v)
 	}
 	text(cmd.OutOrStdout())
-	return nil
-}
-
-// feeshareCall sends one request to the server named by --server (or
-// $TRIBUTARY_SERVER) and decodes the answer into out; errors come back as
-// *client.Error with the server's code. withToken false leaves the token
-// out, for requests the deployer's signature authorizes.
-func feeshareCall(cmd *cobra.Command, method, path, key string, in any, withToken bool, out any) error {
-	server, _ := cmd.Flags().GetString("server")
-	if server == "" {
-		server = os.Getenv("TRIBUTARY_SERVER")
-	}
-	if server == "" {
-		server = "http://" + defaultAddr
-	}
-	var body io.Reader
-	if in != nil {
-		raw, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(cmd.Context(), method, strings.TrimRight(server, "/")+path, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if withToken {
-		token, _ := cmd.Flags().GetString("token")
-		if token == "" {
-			token = os.Getenv("TRIBUTARY_TOKEN")
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-	}
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, api.BodyMax))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 400 {
-		var eb struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
-			return &client.Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(raw))}
-		}
-		return &client.Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("decoding %s %s: %w", method, path, err)
-	}
 	return nil
 }
 

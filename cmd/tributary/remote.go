@@ -24,6 +24,21 @@ func addRemoteFlags(cmd *cobra.Command) {
 }
 
 func remote(cmd *cobra.Command) *client.Client {
+	token, _ := cmd.Flags().GetString("token")
+	if token == "" {
+		token = os.Getenv("TRIBUTARY_TOKEN")
+	}
+	return client.New(serverURL(cmd), token, nil)
+}
+
+// anonymous is a client that sends no token, for requests that carry
+// their own authority (a deployer's signature): a token the server does
+// not expect there would be refused, not ignored.
+func anonymous(cmd *cobra.Command) *client.Client {
+	return client.New(serverURL(cmd), "", nil)
+}
+
+func serverURL(cmd *cobra.Command) string {
 	server, _ := cmd.Flags().GetString("server")
 	if server == "" {
 		server = os.Getenv("TRIBUTARY_SERVER")
@@ -31,11 +46,7 @@ func remote(cmd *cobra.Command) *client.Client {
 	if server == "" {
 		server = "http://" + defaultAddr
 	}
-	token, _ := cmd.Flags().GetString("token")
-	if token == "" {
-		token = os.Getenv("TRIBUTARY_TOKEN")
-	}
-	return client.New(server, token, nil)
+	return server
 }
 
 // decimal formats base units in whole units of a known currency, and leaves

@@ -19,11 +19,13 @@ import (
 	"github.com/tributary-ledger/tributary/program/usage"
 )
 
-// The usage commands work on a store directly (--db, like `ledger verify`
-// and `token create`), not through the HTTP API: explain and simulate
-// recompute statements from the stored inputs, which needs the program's
-// state, and the client has no usage calls. SQLite's WAL lets them run next
-// to a serving process.
+// Most usage commands work on a store directly (--db, like `ledger verify`
+// and `token create`): simulate recomputes statements under another
+// configuration from the stored inputs, which needs the program's state,
+// and explain prints a participant's line with every step. SQLite's WAL
+// lets them run next to a serving process. Closing an epoch is an
+// operator's action on a running server (close, --server and --token), so
+// that it goes through the server's access rules and group commit.
 
 // localView reads committed program state and balances from a store.
 type localView struct {
@@ -170,7 +172,46 @@ func newUsageCmd() *cobra.Command {
 		addDBFlag(c)
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(newUsageCloseCmd())
 	return cmd
+}
+
+// newUsageCloseCmd closes an epoch on a running server and prints the
+// statement's header. A rerun with the same --key answers the first close.
+func newUsageCloseCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use: "close EPOCH", Short: "Close an ended epoch on a running server: pay its pool and print the statement's header", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(cmd)
+			if err != nil {
+				return err
+			}
+			epoch, err := strconv.ParseUint(args[0], 10, 64)
+			if err != nil {
+				return errcode.Errorf(usage.ErrLimit, "epoch %q; want an epoch number", args[0])
+			}
+			c := remote(cmd)
+			sum, replayed, err := c.CloseUsageEpoch(cmd.Context(), keyFlag(cmd, fmt.Sprintf("usage-close-%d", epoch)), epoch)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(cmd.OutOrStdout(), sum)
+			}
+			st, err := c.UsageStatement(cmd.Context(), epoch, "")
+			if err != nil {
+				return err
+			}
+			if replayed {
+				printf(cmd.OutOrStdout(), "(already closed by this key; the first close's result)\n")
+			}
+			printHeader(cmd.OutOrStdout(), st.Header, st.Digest)
+			return nil
+		},
+	}
+	c.Flags().String("key", "", "idempotency key (default: a new one, printed)")
+	addRemoteFlags(c)
+	return c
 }
 
 // parseEpochs reads "A..B" or "A".

@@ -18,6 +18,7 @@ import (
 	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/usage"
@@ -131,6 +132,7 @@ func TestUsageCommands(t *testing.T) {
 // statement, and the refusals' codes and statuses.
 func TestUsageRoutes(t *testing.T) {
 	ctx := context.Background()
+	runCLI := run // the steps below shadow it
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -223,9 +225,18 @@ func TestUsageRoutes(t *testing.T) {
 		{"close too early", admin, "POST", "/v1/usage/epochs/0/close", "x0", ``, 409, "usage_epoch_open"},
 	})
 	setNow(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
-	status, sum := call(admin, "POST", "/v1/usage/epochs/0/close", "x1", "")
-	if status != 201 || sum["paid"] != "4880000" || sum["carry_out"] != "5120000" {
-		t.Errorf("close = %d %v; want 201, paid 4880000 (20,000 + 16,000 + 12,800), carry 5120000", status, sum)
+	// The close, from the command line; its replay, as JSON.
+	out, err := runCLI(t, "usage", "close", "0", "--key", "x1", "--server", srv.URL, "--token", admin)
+	if err != nil || !strings.Contains(out, "epoch 0 (2026-01-01T00:00:00Z to 2026-02-01T00:00:00Z), ranked_decay") || !strings.Contains(out, "paid 48800.00 USD to 3 of 3 participants; carried 51200.00 USD") {
+		t.Errorf("usage close 0 = %q, %v; want 48,800 paid (20,000 + 16,000 + 12,800) and 51,200 carried", out, err)
+	}
+	out, err = runCLI(t, "usage", "close", "0", "--key", "x1", "--server", srv.URL, "--token", admin, "-o", "json")
+	var sum map[string]any
+	if err != nil || json.Unmarshal([]byte(out), &sum) != nil || sum["paid"] != "4880000" || sum["carry_out"] != "5120000" {
+		t.Errorf("usage close 0 replayed, as JSON = %q, %v; want paid 4880000, carry 5120000", out, err)
+	}
+	if _, err := runCLI(t, "usage", "close", "1", "--key", "x1b", "--server", srv.URL, "--token", admin); errcode.Code(err) != "usage_epoch_open" {
+		t.Errorf("usage close 1 before it ends: %v; want usage_epoch_open", err)
 	}
 	run([]struct {
 		name, secret, method, path, key, body string
