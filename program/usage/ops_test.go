@@ -1,6 +1,7 @@
 package usage_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -87,6 +88,20 @@ func (w view) Balance(account, currency string) (ledger.Balance, error) {
 	return ledger.Balance{}, nil
 }
 
+// tamperedView answers value for key, as if the stored row were changed.
+type tamperedView struct {
+	view
+	key   string
+	value []byte
+}
+
+func (w tamperedView) State(key string) ([]byte, bool, error) {
+	if key == w.key {
+		return w.value, true, nil
+	}
+	return w.view.State(key)
+}
+
 func appMining() usage.Config {
 	cfg := baseConfig()
 	cfg.Pool = usage.Pool{Kind: usage.PoolFixedAmount, Amount: money.FromUint64(100_000_00), Account: "usage:treasury"}
@@ -149,6 +164,17 @@ func TestEngineAppMining(t *testing.T) {
 	}
 	if sum.CarryOut.Uint64() != 32_768_00 || sum.Pool.Uint64() != 100_000_00 {
 		t.Errorf("summary = %+v", sum)
+	}
+	// A stored input changed after the close (app-1's 50 calls made 51)
+	// no longer reproduces the stored digest: the statement is refused,
+	// not recomputed into another story.
+	raw, ok, err := v.s.State(v.ctx, usage.Program, "r/0/0")
+	if err != nil || !ok || !bytes.Contains(raw, []byte("50")) {
+		t.Fatalf("epoch 0's report chunk = %s, %v, %v; want app-1's 50 calls in it", raw, ok, err)
+	}
+	tampered := tamperedView{view{v}, "r/0/0", bytes.Replace(raw, []byte("50"), []byte("51"), 1)}
+	if _, _, err := usage.Explain(tampered, 0); errcode.Code(err) != "usage_statement_mismatch" {
+		t.Errorf("Explain over a changed report = %v; want usage_statement_mismatch", err)
 	}
 
 	// Refusals, each with nothing written.
