@@ -10,6 +10,9 @@
 // a killed process. Being the only writer, the store keeps committed
 // balances in memory and checks at every transaction, through the journal
 // counter, that no other process wrote meanwhile (sqlstore.balanceCache).
+// WAL checkpoints run on a connection of their own, beside the writer (see
+// checkpoint.go), so that a commit does not wait for pages being copied
+// into the database file.
 package sqlite
 
 import (
@@ -29,6 +32,7 @@ import (
 // Store is a ledger in one SQLite file.
 type Store struct {
 	*sqlstore.Store
+	ckpt *checkpointer
 }
 
 var _ engine.Store = (*Store)(nil)
@@ -72,7 +76,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		v.Set("_txlock", txlock)
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
 	}
-	w, err := sql.Open("sqlite", dsn("immediate"))
+	// The writer checkpoints only as a backstop, when the WAL has grown
+	// far past what the checkpointer keeps it at (it fell behind, or
+	// readers held old snapshots for long).
+	w, err := sql.Open("sqlite", dsn("immediate", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages)))
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -97,5 +104,24 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
-	return &Store{Store: s}, nil
+	ck, err := sql.Open("sqlite", dsn("deferred"))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("opening %s for checkpoints: %w", path, err)
+	}
+	ck.SetMaxOpenConns(1)
+	return &Store{Store: s, ckpt: startCheckpointer(ck)}, nil
+}
+
+// Update runs fn in one transaction, then tells the checkpointer that the
+// WAL grew.
+func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
+	err := s.Store.Update(ctx, fn)
+	s.ckpt.poke()
+	return err
+}
+
+// Close stops the checkpointer and closes the file.
+func (s *Store) Close() error {
+	return errors.Join(s.ckpt.stop(), s.Store.Close())
 }
