@@ -12,43 +12,15 @@ import (
 
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/store/sqlstore"
+	"github.com/tributary-ledger/tributary/store/storetest"
 )
 
 // TestMigrateV1 opens a schema made by the previous release (a postings
 // table, no postings column) and checks that its journal reads the same
 // afterwards.
 func TestMigrateV1(t *testing.T) {
-	dsn := os.Getenv("TRIBUTARY_POSTGRES_URL")
-	if dsn == "" {
-		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
-	}
+	dsn, schema, db := oldSchema(t)
 	ctx := context.Background()
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	schema := "tributary_test_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() { _ = DropSchema(context.Background(), dsn, schema) })
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE SCHEMA " + quoteIdent(schema)); err != nil {
-		t.Fatal(err)
-	}
-	admin.Close()
-	db, err := sql.Open("pgx", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
 	for _, stmt := range []string{
 		`CREATE TABLE counters (name TEXT COLLATE "C" PRIMARY KEY, value BIGINT NOT NULL)`,
 		`INSERT INTO counters (name, value) VALUES ('entry', 2), ('event', 2)`,
@@ -91,4 +63,56 @@ func TestMigrateV1(t *testing.T) {
 	if _, err := engine.Verify(ctx, s); err != nil {
 		t.Errorf("Verify after migration: %v", err)
 	}
+}
+
+// oldSchema makes an empty PostgreSQL schema, dropped when t ends, and
+// returns the server's URL, the schema's name and a connection to it, for
+// the tables of a previous release.
+func oldSchema(t *testing.T) (dsn, schema string, db *sql.DB) {
+	dsn = os.Getenv("TRIBUTARY_POSTGRES_URL")
+	if dsn == "" {
+		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
+	}
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	schema = "tributary_test_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() { _ = DropSchema(context.Background(), dsn, schema) })
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE SCHEMA " + quoteIdent(schema)); err != nil {
+		t.Fatal(err)
+	}
+	admin.Close()
+	db, err = sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return dsn, schema, db
+}
+
+// TestMigrateV2 opens a schema that the release writing schema version 2
+// left (storetest.SeedV2) and checks it reads and writes as before.
+func TestMigrateV2(t *testing.T) {
+	dsn, schema, db := oldSchema(t)
+	storetest.SeedV2(t, db, Dialect)
+	db.Close()
+	s, err := Open(context.Background(), dsn, schema)
+	if err != nil {
+		t.Fatalf("Open of a version 2 schema: %v", err)
+	}
+	defer s.Close()
+	storetest.CheckMigratedV2(t, s)
 }

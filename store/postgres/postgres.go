@@ -48,6 +48,8 @@ var Dialect = sqlstore.Dialect{
 	LockRows:    true,
 	Retryable:   isRetryable,
 	ParamsMax:   65535,
+	// journalByAccount reads several statements from one snapshot.
+	ReadIsolation: sql.LevelRepeatableRead,
 }
 
 func isRetryable(err error) bool {

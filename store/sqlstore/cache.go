@@ -43,7 +43,8 @@ type balanceCache struct {
 
 type cachedBalance struct {
 	b      ledger.Balance
-	exists bool // a row exists; false: none, the balance is zero
+	exists bool   // a row exists; false: none, the balance is zero
+	recent []byte // the row's recent entries (see seqs.go)
 }
 
 // SetBalanceCacheMax bounds the balances the single writer keeps in memory
@@ -80,11 +81,11 @@ func (c *balanceCache) begin(seq uint64) (refill bool) {
 
 // fill records the balance rows of the database, read in the transaction
 // that called begin; complete says they are all of them.
-func (c *balanceCache) fill(rows []ledger.Balance, complete bool) {
+func (c *balanceCache) fill(rows []cachedBalance, complete bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, b := range rows {
-		c.m[b.BalanceKey] = cachedBalance{b: b, exists: true}
+	for _, r := range rows {
+		c.m[r.b.BalanceKey] = r
 	}
 	c.complete = complete && len(c.m) <= c.max
 	c.tooBig = !complete
@@ -99,7 +100,7 @@ func (c *balanceCache) get(k ledger.BalanceKey) (v cachedBalance, ok bool) {
 		return v, true
 	}
 	if c.complete {
-		return cachedBalance{b: ledger.Balance{BalanceKey: k}}, true
+		return cachedBalance{b: ledger.Balance{BalanceKey: k}, recent: []byte{}}, true
 	}
 	return v, false
 }
@@ -113,7 +114,7 @@ func (c *balanceCache) invalidate() {
 
 // merge records a committed transaction: the balances it read, then those
 // it wrote, and the journal counter after it. Call with mu held.
-func (c *balanceCache) merge(reads []cachedBalance, writes []ledger.Balance, seq uint64) {
+func (c *balanceCache) merge(reads, writes []cachedBalance, seq uint64) {
 	if !c.valid {
 		return
 	}
@@ -137,9 +138,9 @@ func (c *balanceCache) merge(reads []cachedBalance, writes []ledger.Balance, seq
 	}
 	for _, w := range writes {
 		if len(c.m) < c.max {
-			c.m[w.BalanceKey] = cachedBalance{b: w, exists: true}
+			c.m[w.b.BalanceKey] = w
 		} else {
-			delete(c.m, w.BalanceKey) // never keep an old value of a written balance
+			delete(c.m, w.b.BalanceKey) // never keep an old value of a written balance
 		}
 	}
 	c.seq = seq

@@ -8,8 +8,8 @@ import (
 	"github.com/tributary-ledger/tributary/money"
 )
 
-func bal(account string, units uint64) ledger.Balance {
-	return ledger.Balance{BalanceKey: ledger.BalanceKey{Account: account, Currency: "USD"}, CreditsPosted: money.FromUint64(units)}
+func bal(account string, units uint64) cachedBalance {
+	return cachedBalance{b: ledger.Balance{BalanceKey: ledger.BalanceKey{Account: account, Currency: "USD"}, CreditsPosted: money.FromUint64(units)}, exists: true, recent: []byte{}}
 }
 
 func key(account string) ledger.BalanceKey {
@@ -22,7 +22,7 @@ func TestBalanceCache(t *testing.T) {
 	if !c.begin(0) {
 		t.Fatal("first begin did not reset")
 	}
-	c.fill([]ledger.Balance{bal("a", 5)}, true)
+	c.fill([]cachedBalance{bal("a", 5)}, true)
 	if v, ok := c.get(key("a")); !ok || !v.exists || v.b.CreditsPosted.Uint64() != 5 {
 		t.Errorf("get(a) = %+v, %v; want 5, found", v, ok)
 	}
@@ -31,7 +31,7 @@ func TestBalanceCache(t *testing.T) {
 		t.Errorf("get(zz) of a complete cache = %+v, %v; want zero, known", v, ok)
 	}
 	c.mu.Lock()
-	c.merge(nil, []ledger.Balance{bal("a", 7), bal("b", 1)}, 3)
+	c.merge(nil, []cachedBalance{bal("a", 7), bal("b", 1)}, 3)
 	c.mu.Unlock()
 	if c.begin(3) {
 		t.Error("begin at the counter of the last merge reset the cache")
@@ -40,7 +40,7 @@ func TestBalanceCache(t *testing.T) {
 		t.Errorf("get(a) after merge = %v; want 7", v.b.CreditsPosted)
 	}
 	// Past the bound it evicts and stops claiming completeness.
-	var many []ledger.Balance
+	var many []cachedBalance
 	for i := 0; i < 10; i++ {
 		many = append(many, bal(fmt.Sprintf("n%d", i), uint64(i)))
 	}
@@ -54,9 +54,9 @@ func TestBalanceCache(t *testing.T) {
 	if _, ok := c.get(key("never-seen")); ok {
 		t.Error("an incomplete cache answered for a balance it does not hold")
 	}
-	for _, b := range many {
-		if v, ok := c.get(b.BalanceKey); ok && v.b.CreditsPosted.Cmp(b.CreditsPosted) != 0 {
-			t.Errorf("get(%s) = %v; want %v or a miss", b.Account, v.b.CreditsPosted, b.CreditsPosted)
+	for _, m := range many {
+		if v, ok := c.get(m.b.BalanceKey); ok && v.b.CreditsPosted.Cmp(m.b.CreditsPosted) != 0 {
+			t.Errorf("get(%s) = %v; want %v or a miss", m.b.Account, v.b.CreditsPosted, m.b.CreditsPosted)
 		}
 	}
 	// Another writer moved the counter: everything is forgotten.
@@ -70,7 +70,7 @@ func TestBalanceCache(t *testing.T) {
 	// at the same counter.
 	c.mu.Lock()
 	c.invalidate()
-	c.merge(nil, []ledger.Balance{bal("a", 1)}, 9)
+	c.merge(nil, []cachedBalance{bal("a", 1)}, 9)
 	c.mu.Unlock()
 	if !c.begin(9) {
 		t.Error("begin after invalidate did not ask for a refill")
@@ -84,7 +84,7 @@ func TestBalanceCache(t *testing.T) {
 	if c.begin(10) {
 		t.Error("begin after a too-big fill asked for a refill")
 	}
-	if _, ok := c.get(many[0].BalanceKey); ok {
+	if _, ok := c.get(many[0].b.BalanceKey); ok {
 		t.Error("a reset cache still answers")
 	}
 }

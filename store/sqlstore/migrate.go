@@ -12,52 +12,98 @@ import (
 
 // SchemaVersion is the version of the tables this package writes, kept in
 // the counters table under "schema".
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrateChunk is how many entries migrateV1 converts per round.
 const migrateChunk = 5000
 
 // migrate brings the tables to SchemaVersion, after the CREATE statements
-// ran. A database without a version is either new (its entries table was
-// just created with a postings column) or of version 1 (a postings table,
-// no postings column).
+// ran (which create only what is missing, in the current shape). A database
+// without a version is either new (its entries table was just created with
+// a postings column) or of version 1 (a postings table, no postings
+// column). Each migration runs in one transaction with the version's
+// update: either the whole database is converted or nothing is.
 func (s *Store) migrate(ctx context.Context) error {
 	var v int64
 	err := s.w.QueryRowContext(ctx, "SELECT value FROM counters WHERE name = 'schema'").Scan(&v)
 	switch {
 	case err == nil && v == SchemaVersion:
 		return nil
-	case err == nil:
-		return fmt.Errorf("database schema is version %d; this build reads version %d", v, SchemaVersion)
-	case !errors.Is(err, sql.ErrNoRows):
+	case err == nil && v != 2:
+		return fmt.Errorf("database schema is version %d; this build reads version %d (and migrates version 1 and 2)", v, SchemaVersion)
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("reading the schema version: %w", err)
 	}
-	// Only a version 1 database lacks the postings column.
-	rows, err := s.w.QueryContext(ctx, "SELECT postings FROM entries WHERE 1 = 0")
-	hasPostings := err == nil
-	if err == nil {
+	versioned := err == nil
+	// What is missing is probed before the transaction: on PostgreSQL a
+	// failed statement would abort it.
+	has := func(table, column string) bool {
+		rows, err := s.w.QueryContext(ctx, "SELECT "+column+" FROM "+table+" WHERE 1 = 0")
+		if err != nil {
+			return false
+		}
 		rows.Close()
+		return true
 	}
+	hasPostings := has("entries", "postings")
+	hasRecent := has("balances", "recent")
+	hasIndexCurrency := has("entry_accounts", "currency")
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	if !hasPostings {
-		if err := s.migrateV1(ctx, tx); err != nil {
+		if err := s.migrateV1(ctx, tx, hasIndexCurrency); err != nil {
 			return fmt.Errorf("migrating schema version 1 to 2: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO counters (name, value) VALUES ('schema', $1) ON CONFLICT (name) DO NOTHING"), SchemaVersion); err != nil {
+	if versioned || !hasPostings {
+		if err := s.migrateV2(ctx, tx, hasRecent, hasIndexCurrency); err != nil {
+			return fmt.Errorf("migrating schema version 2 to 3: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO counters (name, value) VALUES ('schema', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value"), SchemaVersion); err != nil {
 		return fmt.Errorf("recording the schema version: %w", err)
 	}
 	return tx.Commit()
 }
 
+// migrateV2 brings version 2's tables to version 3: balances get their
+// recent column (empty: every entry so far is in entry_accounts), the
+// account index its currency column (version 2's rows, one per account and
+// transaction in every currency, keep currency ""), and the state table
+// becomes a rowid table. Tables are rebuilt by copying, which both SQLite
+// and PostgreSQL do inside a transaction.
+func (s *Store) migrateV2(ctx context.Context, tx *sql.Tx, hasRecent, hasIndexCurrency bool) error {
+	var stmts []string
+	if !hasRecent {
+		stmts = append(stmts, "ALTER TABLE balances ADD COLUMN recent "+s.d.BytesType+" NOT NULL DEFAULT ''")
+	}
+	if !hasIndexCurrency {
+		stmts = append(stmts,
+			"CREATE TABLE entry_accounts_v3 (account "+s.d.TextType+" NOT NULL, currency "+s.d.TextType+" NOT NULL, seq BIGINT NOT NULL, more "+s.d.BytesType+" NOT NULL, PRIMARY KEY (account, currency, seq))"+s.d.TableSuffix,
+			"INSERT INTO entry_accounts_v3 (account, currency, seq, more) SELECT account, '', seq, more FROM entry_accounts",
+			"DROP TABLE entry_accounts",
+			"ALTER TABLE entry_accounts_v3 RENAME TO entry_accounts")
+	}
+	stmts = append(stmts,
+		"CREATE TABLE state_v3 (program "+s.d.TextType+" NOT NULL, skey "+s.d.TextType+" NOT NULL, value "+s.d.BytesType+" NOT NULL, PRIMARY KEY (program, skey))",
+		"INSERT INTO state_v3 (program, skey, value) SELECT program, skey, value FROM state",
+		"DROP TABLE state",
+		"ALTER TABLE state_v3 RENAME TO state")
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%.50s…: %w", stmt, err)
+		}
+	}
+	return nil
+}
+
 // migrateV1 moves version 1's postings rows into their entries' rows and
 // fills entry_accounts, in one transaction: either the whole journal is
 // converted or nothing is.
-func (s *Store) migrateV1(ctx context.Context, tx *sql.Tx) error {
+func (s *Store) migrateV1(ctx context.Context, tx *sql.Tx, indexCurrency bool) error {
 	if _, err := tx.ExecContext(ctx, "ALTER TABLE entries ADD COLUMN postings "+s.d.BytesType+" NOT NULL DEFAULT ''"); err != nil {
 		return err
 	}
@@ -119,7 +165,15 @@ func (s *Store) migrateV1(ctx context.Context, tx *sql.Tx) error {
 			}
 			names = entryAccounts(ps, names)
 			for _, a := range names {
-				if _, err := tx.ExecContext(ctx, s.q("INSERT INTO entry_accounts (account, seq, more) VALUES ($1, $2, $3)"), a, seq, []byte{}); err != nil {
+				// Version 1 had no account index: it is built here in
+				// version 2's shape, or version 3's when the CREATE
+				// statements just made the table (then as version 2's
+				// rows would be after migrateV2).
+				ins := "INSERT INTO entry_accounts (account, seq, more) VALUES ($1, $2, $3)"
+				if indexCurrency {
+					ins = "INSERT INTO entry_accounts (account, currency, seq, more) VALUES ($1, '', $2, $3)"
+				}
+				if _, err := tx.ExecContext(ctx, s.q(ins), a, seq, []byte{}); err != nil {
 					return fmt.Errorf("indexing entry %d: %w", seq, err)
 				}
 			}

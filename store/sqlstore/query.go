@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -62,96 +60,6 @@ func (q *query) addTime(f JournalFilter) {
 	if !f.Until.IsZero() {
 		q.add(" AND time_ns < ?", f.Until.UnixNano())
 	}
-}
-
-// accountChunk is how many index rows, and candidate entries, one round of
-// journalByAccount reads.
-const accountChunk = 256
-
-// journalByAccount reads the entries naming f.Account: candidates from
-// entry_accounts in sequence order, then the entries themselves, filtered
-// by time, until the page is full or the candidates run out.
-func (s *Store) journalByAccount(ctx context.Context, f JournalFilter) ([]ledger.Entry, error) {
-	limit := clampLimit(f.Limit)
-	// The row starting at or before After may list later entries.
-	var first uint64
-	var more []byte
-	err := s.r.QueryRowContext(ctx, s.q("SELECT seq, more FROM entry_accounts WHERE account = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1"), f.Account, f.After).Scan(&first, &more)
-	var pending []uint64
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return nil, fmt.Errorf("reading the index of %s: %w", f.Account, err)
-	default:
-		seqs, err := decodeSeqs(nil, first, more)
-		if err != nil {
-			return nil, fmt.Errorf("index of %s: %w", f.Account, err)
-		}
-		for _, seq := range seqs {
-			if seq > f.After {
-				pending = append(pending, seq)
-			}
-		}
-	}
-	cursor, done := f.After, false // index rows starting after cursor are unread
-	var out []ledger.Entry
-	for len(out) < limit {
-		for len(pending) < accountChunk && !done {
-			rows, err := s.r.QueryContext(ctx, s.q("SELECT seq, more FROM entry_accounts WHERE account = $1 AND seq > $2 ORDER BY seq LIMIT $3"), f.Account, cursor, accountChunk)
-			if err != nil {
-				return nil, fmt.Errorf("reading the index of %s: %w", f.Account, err)
-			}
-			n := 0
-			for rows.Next() {
-				if err := rows.Scan(&first, &more); err != nil {
-					rows.Close()
-					return nil, err
-				}
-				if pending, err = decodeSeqs(pending, first, more); err != nil {
-					rows.Close()
-					return nil, fmt.Errorf("index of %s: %w", f.Account, err)
-				}
-				cursor = first
-				n++
-			}
-			if err := rows.Close(); err != nil {
-				return nil, err
-			}
-			if err := rows.Err(); err != nil {
-				return nil, err
-			}
-			done = n < accountChunk
-		}
-		if len(pending) == 0 {
-			break
-		}
-		take := pending[:min(len(pending), accountChunk)]
-		pending = pending[len(take):]
-		var q query
-		q.add("SELECT " + entryCols + " FROM entries WHERE seq IN (")
-		for i, seq := range take {
-			if i > 0 {
-				q.add(",")
-			}
-			q.add("?", seq)
-		}
-		q.add(")")
-		q.addTime(f)
-		q.add(" ORDER BY seq")
-		rows, err := s.r.QueryContext(ctx, s.q(q.sb.String()), q.args...)
-		if err != nil {
-			return nil, fmt.Errorf("reading journal: %w", err)
-		}
-		ents, err := scanEntries(rows)
-		if err != nil {
-			return nil, fmt.Errorf("reading journal: %w", err)
-		}
-		out = append(out, ents...)
-	}
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
 }
 
 // EntryBySeq returns the entry with a sequence number.

@@ -16,11 +16,16 @@ import "strings"
 // engine does all arithmetic in Go, so the column type only has to hold the
 // value and read well in a SQL shell.
 //
-// Schema version 2 keeps an entry's postings in its row (see postings.go)
-// and which entries name an account in entry_accounts (see seqs.go);
-// version 1 had a
-// postings table with a row per posting and an index on each side, which
-// migrateV1 converts.
+// Schema version 2 keeps an entry's postings in its row (see postings.go);
+// version 1 had a postings table with a row per posting and an index on each
+// side, which migrateV1 converts. Version 3 keeps which entries name an
+// account in two places (see seqs.go): the latest few in the balance row
+// they changed anyway (balances.recent), the rest in entry_accounts, now
+// keyed by account, currency and first entry; and the state table is an
+// ordinary rowid table, because SQLite keeps a WITHOUT ROWID table's whole
+// rows in its B-tree's inner cells, and a program's large state values (a
+// usage chunk is hundreds of kilobytes) were copied out whole at every step
+// of every key lookup. migrateV2 converts.
 const schema = `
 CREATE TABLE IF NOT EXISTS counters (
 	name  {text} PRIMARY KEY,
@@ -39,10 +44,11 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_time ON entries (time_ns, seq);
 CREATE TABLE IF NOT EXISTS entry_accounts (
-	account {text} NOT NULL,
-	seq     BIGINT NOT NULL,
-	more    {bytes} NOT NULL,
-	PRIMARY KEY (account, seq)
+	account  {text} NOT NULL,
+	currency {text} NOT NULL,
+	seq      BIGINT NOT NULL,
+	more     {bytes} NOT NULL,
+	PRIMARY KEY (account, currency, seq)
 ){norowid};
 CREATE TABLE IF NOT EXISTS balances (
 	account         {text} NOT NULL,
@@ -51,6 +57,7 @@ CREATE TABLE IF NOT EXISTS balances (
 	credits_posted  {amount} NOT NULL,
 	debits_pending  {amount} NOT NULL,
 	credits_pending {amount} NOT NULL,
+	recent          {bytes} NOT NULL DEFAULT '',
 	PRIMARY KEY (account, currency)
 ){norowid};
 CREATE TABLE IF NOT EXISTS state (
@@ -58,7 +65,7 @@ CREATE TABLE IF NOT EXISTS state (
 	skey    {text} NOT NULL,
 	value   {bytes} NOT NULL,
 	PRIMARY KEY (program, skey)
-){norowid};
+);
 CREATE TABLE IF NOT EXISTS withdrawals (
 	id          {text} PRIMARY KEY,
 	account     {text} NOT NULL,

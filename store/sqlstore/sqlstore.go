@@ -43,6 +43,10 @@ type Dialect struct {
 	Retryable func(error) bool
 	// ParamsMax bounds the placeholders in one statement.
 	ParamsMax int
+	// ReadIsolation is the isolation of read transactions that need one
+	// snapshot across several statements: SQLite's are snapshots anyway;
+	// PostgreSQL's READ COMMITTED takes one per statement.
+	ReadIsolation sql.IsolationLevel
 	// SingleWriter reports that every transaction of a Store goes through
 	// one connection, one after another (SQLite). The store then keeps
 	// committed balances in memory (see balanceCache).
@@ -85,7 +89,7 @@ func (t *txn) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 func (s *Store) prepareAll(ctx context.Context) error {
 	queries := []string{
 		s.q("SELECT " + entryCols + " FROM entries WHERE idem_key = $1"),
-		s.q("SELECT " + balanceCols + " FROM balances WHERE account = $1 AND currency = $2"),
+		s.q(balanceByKeySQL),
 		counterSQL,
 		s.q(reserveSQL),
 		s.q(stateSQL + s.lock()),
@@ -293,46 +297,19 @@ type existKey struct {
 }
 
 type txn struct {
-	s        *Store
-	tx       *sql.Tx
-	existing map[existKey]bool // found (true) or read and missing (false)
+	s  *Store
+	tx *sql.Tx
+	// existing: state and withdrawal rows found (true) or read and
+	// missing (false); bals: the same for balances, with their recent
+	// entries.
+	existing map[existKey]bool
+	bals     balanceRows
 
 	// With a balance cache: the journal counter (at the start, then after
 	// Reserve), the balances read from the database and those written.
 	seq     uint64
 	reads   []cachedBalance
-	written []ledger.Balance
-}
-
-// fillCache reads every balance into the cache, or the first
-// BalanceCacheMax+1 of them if there are more (then the cache is not
-// complete and the rest is read on demand).
-func (t *txn) fillCache(ctx context.Context) error {
-	rows, err := t.tx.QueryContext(ctx, t.s.q("SELECT "+balanceCols+" FROM balances LIMIT $1"), t.s.cache.max+1)
-	if err != nil {
-		return err
-	}
-	var all []ledger.Balance
-	for rows.Next() {
-		b, err := scanBalance(rows)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		all = append(all, b)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	complete := len(all) <= t.s.cache.max
-	if !complete {
-		all = all[:t.s.cache.max*7/8]
-	}
-	t.s.cache.fill(all, complete)
-	return nil
+	written []cachedBalance
 }
 
 const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns, postings"
@@ -463,118 +440,6 @@ func scanEntries(rows *sql.Rows) ([]ledger.Entry, error) {
 	return out, rows.Err()
 }
 
-const balanceCols = "account, currency, debits_posted, credits_posted, debits_pending, credits_pending"
-
-func scanBalance(sc interface{ Scan(...any) error }) (ledger.Balance, error) {
-	var b ledger.Balance
-	var f [4]string
-	if err := sc.Scan(&b.Account, &b.Currency, &f[0], &f[1], &f[2], &f[3]); err != nil {
-		return b, err
-	}
-	for i, dst := range []*money.Amount{&b.DebitsPosted, &b.CreditsPosted, &b.DebitsPending, &b.CreditsPending} {
-		a, err := money.ParseUnits(f[i])
-		if err != nil {
-			return b, fmt.Errorf("balance %s/%s: %w", b.Account, b.Currency, err)
-		}
-		*dst = a
-	}
-	return b, nil
-}
-
-// readBalance returns the balance k, from the cache when it knows it, and
-// whether it has a row.
-func (t *txn) readBalance(ctx context.Context, k ledger.BalanceKey) (ledger.Balance, bool, error) {
-	if t.s.cache != nil {
-		if c, ok := t.s.cache.get(k); ok {
-			c.b.BalanceKey = k
-			return c.b, c.exists, nil
-		}
-	}
-	st, err := t.prepared(ctx, t.s.q("SELECT "+balanceCols+" FROM balances WHERE account = $1 AND currency = $2"))
-	if err != nil {
-		return ledger.Balance{}, false, err
-	}
-	b, err := scanBalance(st.QueryRowContext(ctx, k.Account, k.Currency))
-	if errors.Is(err, sql.ErrNoRows) {
-		b = ledger.Balance{BalanceKey: k}
-		if t.s.cache != nil {
-			t.reads = append(t.reads, cachedBalance{b: b})
-		}
-		return b, false, nil
-	}
-	if err != nil {
-		return ledger.Balance{}, false, err
-	}
-	if t.s.cache != nil {
-		t.reads = append(t.reads, cachedBalance{b: b, exists: true})
-	}
-	return b, true, nil
-}
-
-func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error) {
-	out := make([]ledger.Balance, 0, len(keys))
-	if !t.s.d.LockRows {
-		// Without row locks (SQLite) the order does not matter, and one
-		// prepared single-row read per key beats parsing an IN list.
-		for _, k := range keys {
-			b, ok, err := t.readBalance(ctx, k)
-			if err != nil {
-				return nil, err
-			}
-			t.existing[existKey{"balances", k.Account, k.Currency}] = ok
-			out = append(out, b)
-		}
-		return out, nil
-	}
-	found := make(map[ledger.BalanceKey]ledger.Balance, len(keys))
-	const chunk = 200
-	for start := 0; start < len(keys); start += chunk {
-		part := keys[start:min(start+chunk, len(keys))]
-		var sb strings.Builder
-		args := make([]any, 0, 2*len(part))
-		sb.WriteString("SELECT " + balanceCols + " FROM balances WHERE (account, currency) IN (")
-		for i, k := range part {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			fmt.Fprintf(&sb, "($%d,$%d)", 2*i+1, 2*i+2)
-			args = append(args, k.Account, k.Currency)
-		}
-		sb.WriteString(") ORDER BY account, currency" + t.s.lock())
-		rows, err := t.tx.QueryContext(ctx, t.s.q(sb.String()), args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			b, err := scanBalance(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			found[b.BalanceKey] = b
-		}
-		// A deadlock found while waiting for a row lock ends the rows
-		// early: without this check the partial result passed for the
-		// whole and the aborted transaction failed later, unretried.
-		if err := rows.Err(); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if err := rows.Close(); err != nil {
-			return nil, err
-		}
-	}
-	for _, k := range keys {
-		b, ok := found[k]
-		t.existing[existKey{"balances", k.Account, k.Currency}] = ok
-		if !ok {
-			b.BalanceKey = k
-		}
-		out = append(out, b)
-	}
-	return out, nil
-}
-
 func (t *txn) LockState(ctx context.Context, program, key string) ([]byte, bool, error) {
 	var v []byte
 	st, err := t.prepared(ctx, t.s.q(stateSQL+t.s.lock()))
@@ -657,9 +522,9 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 // clause. Write uses exactly these, so that prepareAll can prepare them.
 var (
 	insEntries       = insertShape{"entries", entryCols, "", 8}
-	insEntryAccounts = insertShape{"entry_accounts", "account, seq, more", "", 3}
-	insBalancesNew   = insertShape{"balances", balanceCols, "", 6}
-	insBalancesOld   = insertShape{"balances", balanceCols, " ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending", 6}
+	insEntryAccounts = insertShape{"entry_accounts", "account, currency, seq, more", "", 4}
+	insBalancesNew   = insertShape{"balances", writerBalanceCols, "", 7}
+	insBalancesOld   = insertShape{"balances", writerBalanceCols, " ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending, recent = excluded.recent", 7}
 	insStateNew      = insertShape{"state", "program, skey, value", "", 3}
 	insStateOld      = insertShape{"state", "program, skey, value", " ON CONFLICT (program, skey) DO UPDATE SET value = excluded.value", 3}
 	insWithdrawalNew = insertShape{"withdrawals", withdrawalCols, "", 10}
@@ -674,43 +539,20 @@ type insertShape struct {
 }
 
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
-	t.written = b.Balances
 	var ins inserter
 	// Room for every row up front: growing the argument lists by appending
-	// copied them over and over.
+	// copied them over and over. Entries go first, so that their rows are
+	// in before anything that names them.
 	ins.reserve(insEntries, len(b.Entries))
-	ins.reserve(insEntryAccounts, 2*len(b.Entries))
-	ins.reserve(insBalancesOld, len(b.Balances))
 	ins.reserve(insEvents, len(b.Events))
-	byAccount := make(map[string][]uint64, 2*len(b.Entries))
-	var names []string
 	for _, e := range b.Entries {
 		if n := postingsLen(e.Postings); n > PostingsBlobMax {
 			return fmt.Errorf("entry %q: its %d postings take about %d bytes; at most %d can be stored in one entry", e.Key, len(e.Postings), n, PostingsBlobMax)
 		}
 		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time), encodePostings(nil, e.Postings))
-		names = entryAccounts(e.Postings, names)
-		for _, a := range names {
-			byAccount[a] = append(byAccount[a], e.Seq) // ascending: entries come in order
-		}
 	}
-	// In key order, so that the inserts walk the index once instead of
-	// jumping about it.
-	accts := make([]string, 0, len(byAccount))
-	for a := range byAccount {
-		accts = append(accts, a)
-	}
-	slices.Sort(accts)
-	for _, a := range accts {
-		seqs := byAccount[a]
-		ins.add(insEntryAccounts, a, seqs[0], encodeSeqs(seqs))
-	}
-	for _, bal := range b.Balances {
-		shape := insBalancesNew
-		if found, read := t.existing[existKey{"balances", bal.Account, bal.Currency}]; found || !read {
-			shape = insBalancesOld
-		}
-		ins.add(shape, bal.Account, bal.Currency, amountText(bal.DebitsPosted), amountText(bal.CreditsPosted), amountText(bal.DebitsPending), amountText(bal.CreditsPending))
+	if err := t.writeBalances(&ins, b); err != nil {
+		return err
 	}
 	var deletes []engine.StateWrite
 	// Only the last write of a key in the batch is written: it is what

@@ -1,0 +1,318 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+)
+
+// balanceCols are the columns of a balance that readers see; the writer
+// also reads balances.recent (see seqs.go).
+const balanceCols = "account, currency, debits_posted, credits_posted, debits_pending, credits_pending"
+
+// writerBalanceCols are what a writing transaction reads of a balance row.
+const writerBalanceCols = balanceCols + ", recent"
+
+func scanBalance(sc interface{ Scan(...any) error }) (ledger.Balance, error) {
+	var b ledger.Balance
+	var f [4]string
+	if err := sc.Scan(&b.Account, &b.Currency, &f[0], &f[1], &f[2], &f[3]); err != nil {
+		return b, err
+	}
+	return b, parseSums(&b, &f)
+}
+
+// scanBalanceRow scans writerBalanceCols.
+func scanBalanceRow(sc interface{ Scan(...any) error }) (cachedBalance, error) {
+	var c cachedBalance
+	var f [4]string
+	if err := sc.Scan(&c.b.Account, &c.b.Currency, &f[0], &f[1], &f[2], &f[3], &c.recent); err != nil {
+		return c, err
+	}
+	c.exists = true
+	if c.recent == nil {
+		c.recent = []byte{}
+	}
+	return c, parseSums(&c.b, &f)
+}
+
+func parseSums(b *ledger.Balance, f *[4]string) error {
+	for i, dst := range []*money.Amount{&b.DebitsPosted, &b.CreditsPosted, &b.DebitsPending, &b.CreditsPending} {
+		a, err := money.ParseUnits(f[i])
+		if err != nil {
+			return fmt.Errorf("balance %s/%s: %w", b.Account, b.Currency, err)
+		}
+		*dst = a
+	}
+	return nil
+}
+
+// balanceRows is what a transaction knows of the balance rows it read:
+// whether each exists (Write inserts a row read as missing with a plain
+// INSERT, see existKey) and its recent entries.
+type balanceRows struct {
+	idx  map[ledger.BalanceKey]int32
+	rows []cachedBalance
+}
+
+func (br *balanceRows) put(c cachedBalance) {
+	if br.idx == nil {
+		br.idx = map[ledger.BalanceKey]int32{}
+	}
+	if i, ok := br.idx[c.b.BalanceKey]; ok {
+		br.rows[i] = c
+		return
+	}
+	br.idx[c.b.BalanceKey] = int32(len(br.rows))
+	br.rows = append(br.rows, c)
+}
+
+func (br *balanceRows) get(k ledger.BalanceKey) (cachedBalance, bool) {
+	i, ok := br.idx[k]
+	if !ok {
+		return cachedBalance{}, false
+	}
+	return br.rows[i], true
+}
+
+// fillCache reads every balance into the cache, or the first
+// BalanceCacheMax+1 of them if there are more (then the cache is not
+// complete and the rest is read on demand).
+func (t *txn) fillCache(ctx context.Context) error {
+	rows, err := t.tx.QueryContext(ctx, t.s.q("SELECT "+writerBalanceCols+" FROM balances LIMIT $1"), t.s.cache.max+1)
+	if err != nil {
+		return err
+	}
+	var all []cachedBalance
+	for rows.Next() {
+		c, err := scanBalanceRow(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, c)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	complete := len(all) <= t.s.cache.max
+	if !complete {
+		all = all[:t.s.cache.max*7/8]
+	}
+	t.s.cache.fill(all, complete)
+	return nil
+}
+
+// readBalance returns the balance row k, from the cache when it knows it.
+func (t *txn) readBalance(ctx context.Context, k ledger.BalanceKey) (cachedBalance, error) {
+	if t.s.cache != nil {
+		if c, ok := t.s.cache.get(k); ok {
+			c.b.BalanceKey = k
+			return c, nil
+		}
+	}
+	st, err := t.prepared(ctx, t.s.q(balanceByKeySQL))
+	if err != nil {
+		return cachedBalance{}, err
+	}
+	c, err := scanBalanceRow(st.QueryRowContext(ctx, k.Account, k.Currency))
+	if errors.Is(err, sql.ErrNoRows) {
+		c = cachedBalance{b: ledger.Balance{BalanceKey: k}, recent: []byte{}}
+	} else if err != nil {
+		return cachedBalance{}, err
+	}
+	if t.s.cache != nil {
+		t.reads = append(t.reads, c)
+	}
+	return c, nil
+}
+
+const balanceByKeySQL = "SELECT " + writerBalanceCols + " FROM balances WHERE account = $1 AND currency = $2"
+
+func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error) {
+	out := make([]ledger.Balance, 0, len(keys))
+	if !t.s.d.LockRows {
+		// Without row locks (SQLite) the order does not matter, and one
+		// prepared single-row read per key beats parsing an IN list.
+		for _, k := range keys {
+			c, err := t.readBalance(ctx, k)
+			if err != nil {
+				return nil, err
+			}
+			t.bals.put(c)
+			out = append(out, c.b)
+		}
+		return out, nil
+	}
+	found := make(map[ledger.BalanceKey]cachedBalance, len(keys))
+	const chunk = 200
+	for start := 0; start < len(keys); start += chunk {
+		part := keys[start:min(start+chunk, len(keys))]
+		var sb strings.Builder
+		args := make([]any, 0, 2*len(part))
+		sb.WriteString("SELECT " + writerBalanceCols + " FROM balances WHERE (account, currency) IN (")
+		for i, k := range part {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, "($%d,$%d)", 2*i+1, 2*i+2)
+			args = append(args, k.Account, k.Currency)
+		}
+		sb.WriteString(") ORDER BY account, currency" + t.s.lock())
+		rows, err := t.tx.QueryContext(ctx, t.s.q(sb.String()), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			c, err := scanBalanceRow(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[c.b.BalanceKey] = c
+		}
+		// A deadlock found while waiting for a row lock ends the rows
+		// early: without this check the partial result passed for the
+		// whole and the aborted transaction failed later, unretried.
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range keys {
+		c, ok := found[k]
+		if !ok {
+			c = cachedBalance{b: ledger.Balance{BalanceKey: k}, recent: []byte{}}
+		}
+		t.bals.put(c)
+		out = append(out, c.b)
+	}
+	return out, nil
+}
+
+// writeBalances adds to ins the batch's balance rows, each with its recent
+// entries, and the entry_accounts rows of the lists that grew past
+// RecentMax (see seqs.go). It records the rows written for the cache.
+func (t *txn) writeBalances(ins *inserter, b *engine.Batch) error {
+	seqs, start, err := balanceSeqs(b.Balances, b.Entries)
+	if err != nil {
+		return err
+	}
+	ins.reserve(insBalancesOld, len(b.Balances))
+	if t.s.cache != nil {
+		t.written = make([]cachedBalance, 0, len(b.Balances))
+	}
+	var old []uint64
+	for i, bal := range b.Balances {
+		row, read := t.bals.get(bal.BalanceKey)
+		if !read {
+			// The engine locks every balance before it changes it.
+			return fmt.Errorf("balance %s/%s was written without being read", bal.Account, bal.Currency)
+		}
+		added := dedupSorted(seqs[start[i]:start[i+1]])
+		if old, err = decodeRecent(old[:0], row.recent); err != nil {
+			return fmt.Errorf("balance %s/%s: %w", bal.Account, bal.Currency, err)
+		}
+		if len(old) > 0 && len(added) > 0 && added[0] <= old[len(old)-1] {
+			return fmt.Errorf("balance %s/%s: entry %d follows entry %d in its list", bal.Account, bal.Currency, added[0], old[len(old)-1])
+		}
+		all := append(old, added...)
+		old = all // keep the room for the next balance
+		var recent []byte
+		if len(all) > RecentMax {
+			ins.add(insEntryAccounts, bal.Account, bal.Currency, all[0], encodeSeqs(all))
+			recent = []byte{}
+		} else {
+			recent = encodeRecent(nil, all)
+		}
+		shape := insBalancesOld
+		if !row.exists {
+			shape = insBalancesNew
+		}
+		ins.add(shape, bal.Account, bal.Currency, amountText(bal.DebitsPosted), amountText(bal.CreditsPosted), amountText(bal.DebitsPending), amountText(bal.CreditsPending), recent)
+		row = cachedBalance{b: bal, exists: true, recent: recent}
+		// A later Write in this transaction updates the row this one wrote.
+		t.bals.rows[t.bals.idx[bal.BalanceKey]] = row
+		if t.s.cache != nil {
+			t.written = append(t.written, row)
+		}
+	}
+	return nil
+}
+
+// balanceSeqs returns, for each of the batch's balances (sorted, distinct),
+// the sequence numbers of the batch's entries that name it, ascending, as
+// seqs[start[i]:start[i+1]] (an entry naming a balance twice is there
+// twice, next to itself). One counting sort over flat slices: an entry of a
+// million postings would otherwise cost a million small slices.
+func balanceSeqs(bals []ledger.Balance, entries []*ledger.Entry) (seqs []uint64, start []int32, err error) {
+	idx := make(map[ledger.BalanceKey]int32, len(bals))
+	for i, b := range bals {
+		idx[b.BalanceKey] = int32(i)
+	}
+	type pair struct {
+		bal int32
+		seq uint64
+	}
+	n := 0
+	for _, e := range entries {
+		n += 2 * len(e.Postings)
+	}
+	pairs := make([]pair, 0, n)
+	var lastKey ledger.BalanceKey
+	lastIdx := int32(-1)
+	lookup := func(k ledger.BalanceKey) (int32, error) {
+		// Large entries name one side (a pool, a buyer) over and over.
+		if lastIdx >= 0 && k == lastKey {
+			return lastIdx, nil
+		}
+		i, ok := idx[k]
+		if !ok {
+			return 0, fmt.Errorf("an entry posts to %s/%s, which is not among the batch's balances", k.Account, k.Currency)
+		}
+		lastKey, lastIdx = k, i
+		return i, nil
+	}
+	for _, e := range entries {
+		for j := range e.Postings {
+			p := &e.Postings[j]
+			for _, acct := range [2]string{p.From, p.To} {
+				i, err := lookup(ledger.BalanceKey{Account: acct, Currency: p.Currency})
+				if err != nil {
+					return nil, nil, err
+				}
+				pairs = append(pairs, pair{i, e.Seq})
+			}
+		}
+	}
+	start = make([]int32, len(bals)+1)
+	for _, p := range pairs {
+		start[p.bal+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	seqs = make([]uint64, len(pairs))
+	next := slices.Clone(start[:len(bals)])
+	for _, p := range pairs {
+		seqs[next[p.bal]] = p.seq
+		next[p.bal]++
+	}
+	return seqs, start, nil
+}
+
+// dedupSorted drops repeats from an ascending slice, in place.
+func dedupSorted(s []uint64) []uint64 { return slices.Compact(s) }
