@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -139,8 +140,10 @@ type overlay struct {
 	keys map[string]*ledger.Entry
 	// balances holds every balance the batch locked (a key is there once
 	// loaded, with its row's value or zero), updated as operations apply.
-	balances    ledger.Balances
-	touched     map[ledger.BalanceKey]bool
+	balances ledger.Balances
+	// touched lists the balance keys of the accepted operations, each
+	// operation's once; write sorts them and drops repeats.
+	touched     []ledger.BalanceKey
 	state       map[[2]string]stateValue
 	withdrawals map[string]*pendingWithdrawal
 	batch       Batch
@@ -168,7 +171,7 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op) ([]Result, error)
 		tx: tx, ctx: ctx,
 		keys:        map[string]*ledger.Entry{},
 		balances:    make(ledger.Balances, 4*len(ops)),
-		touched:     make(map[ledger.BalanceKey]bool, 4*len(ops)),
+		touched:     make([]ledger.BalanceKey, 0, 4*len(ops)),
 		state:       map[[2]string]stateValue{},
 		withdrawals: map[string]*pendingWithdrawal{},
 	}
@@ -251,20 +254,18 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 		return nil, false, err
 	}
 	// Lock every balance the entry touches, in one order, then apply.
-	var buf [8]ledger.BalanceKey
-	keys := balanceKeys(buf[:0], ch.Postings)
-	if err := ov.loadBalances(keys); err != nil {
+	var buf [2 * balanceKeysLinear]ledger.BalanceKey
+	keys, sorted := balanceKeys(buf[:0], ch.Postings)
+	if err := ov.loadBalances(keys, sorted); err != nil {
 		return nil, false, err
 	}
-	// ledger.Apply changes the batch's balances all or nothing, so a
+	// ledger.ApplyKeys changes the batch's balances all or nothing, so a
 	// refused operation leaves them as they were.
-	if err := ledger.Apply(ov.balances, ch.Kind, ch.Postings); err != nil {
+	if err := ledger.ApplyKeys(ov.balances, ch.Kind, ch.Postings, keys); err != nil {
 		return nil, false, err
 	}
 	// From here on the operation is accepted: merge it into the batch.
-	for _, k := range keys {
-		ov.touched[k] = true
-	}
+	ov.touched = append(ov.touched, keys...)
 	ent := &ledger.Entry{Key: op.Key, Hash: op.Hash, Kind: ch.Kind, Program: op.Program, Ref: ch.Ref, Time: op.Time, Postings: ch.Postings}
 	ov.keys[op.Key] = ent
 	ov.batch.Entries = append(ov.batch.Entries, ent)
@@ -294,47 +295,76 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 }
 
 // balanceKeysLinear is how many postings balanceKeys deduplicates by
-// comparing keys pairwise; above it a map is cheaper.
+// comparing keys pairwise; above it, it sorts.
 const balanceKeysLinear = 8
 
-// balanceKeys appends to dst the keys of the balances postings touch, without
-// duplicates, in the order they first appear: ledger.Keys without its map
-// for the usual few postings (a map per operation was a fifth of the
-// engine's allocations).
-func balanceKeys(dst []ledger.BalanceKey, postings []ledger.Posting) []ledger.BalanceKey {
-	if len(postings) > balanceKeysLinear {
-		return append(dst, ledger.Keys(postings)...)
-	}
+// balanceKeys appends to dst the keys of the balances postings touch,
+// without duplicates, and reports whether they are sorted. For the usual
+// few postings they come in the order they first appear, deduplicated
+// pairwise (a map per operation was a fifth of the engine's allocations);
+// for more they are sorted and compacted, which is what locking them needs
+// anyway: an entry paying a million participants from one pool names the
+// pool a million times, so a key equal to the previous posting's on the
+// same side is skipped before the sort, leaving the participants in the
+// order they came, often sorted already.
+func balanceKeys(dst []ledger.BalanceKey, postings []ledger.Posting) ([]ledger.BalanceKey, bool) {
 	start := len(dst)
-	for _, p := range postings {
-		for _, k := range [2]ledger.BalanceKey{{Account: p.From, Currency: p.Currency}, {Account: p.To, Currency: p.Currency}} {
-			if !slices.Contains(dst[start:], k) {
-				dst = append(dst, k)
+	if len(postings) <= balanceKeysLinear {
+		for _, p := range postings {
+			for _, k := range [2]ledger.BalanceKey{{Account: p.From, Currency: p.Currency}, {Account: p.To, Currency: p.Currency}} {
+				if !slices.Contains(dst[start:], k) {
+					dst = append(dst, k)
+				}
 			}
 		}
+		return dst, false
 	}
-	return dst
+	dst = slices.Grow(dst, 2*len(postings))
+	for i, p := range postings {
+		if i == 0 || p.From != postings[i-1].From || p.Currency != postings[i-1].Currency {
+			dst = append(dst, ledger.BalanceKey{Account: p.From, Currency: p.Currency})
+		}
+		if i == 0 || p.To != postings[i-1].To || p.Currency != postings[i-1].Currency {
+			dst = append(dst, ledger.BalanceKey{Account: p.To, Currency: p.Currency})
+		}
+	}
+	keys := dst[start:]
+	slices.SortFunc(keys, ledger.BalanceKey.Compare)
+	return append(dst[:start], slices.Compact(keys)...), true
 }
 
 // loadBalances locks the balances of keys not loaded yet (not in
-// ov.balances) and records them.
-func (ov *overlay) loadBalances(keys []ledger.BalanceKey) error {
+// ov.balances) and records them. sorted says keys are in lock order
+// already.
+func (ov *overlay) loadBalances(keys []ledger.BalanceKey, sorted bool) error {
 	var missing []ledger.BalanceKey
-	for _, k := range keys {
+	for i, k := range keys {
 		if _, ok := ov.balances[k]; !ok {
+			if missing == nil {
+				missing = make([]ledger.BalanceKey, 0, len(keys)-i)
+			}
 			missing = append(missing, k)
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	slices.SortFunc(missing, compareKeys)
+	if !sorted {
+		slices.SortFunc(missing, ledger.BalanceKey.Compare)
+	}
 	bals, err := ov.tx.LockBalances(ov.ctx, missing)
 	if err != nil {
 		return fmt.Errorf("locking balances: %w", err)
 	}
 	if len(bals) != len(missing) {
 		return fmt.Errorf("locking %d balances: the store returned %d", len(missing), len(bals))
+	}
+	if len(missing) > overlayRegrowMin && len(missing) > len(ov.balances) {
+		// A map grown one insert at a time to a million keys rehashes
+		// all the way up; one sized once does not.
+		grown := make(ledger.Balances, len(ov.balances)+len(missing))
+		maps.Copy(grown, ov.balances)
+		ov.balances = grown
 	}
 	for i, b := range bals {
 		if b.BalanceKey != missing[i] {
@@ -345,15 +375,9 @@ func (ov *overlay) loadBalances(keys []ledger.BalanceKey) error {
 	return nil
 }
 
-func compareKeys(a, b ledger.BalanceKey) int {
-	if a.Less(b) {
-		return -1
-	}
-	if b.Less(a) {
-		return 1
-	}
-	return 0
-}
+// overlayRegrowMin is the number of balances an operation must bring for
+// the batch's map to be made anew at its final size.
+const overlayRegrowMin = 4096
 
 // write numbers the batch's entries and events, fills in what depends on
 // those numbers, and hands the batch to the store.
@@ -397,15 +421,15 @@ func (ov *overlay) write() error {
 		events[i].Seq = firstEvent + uint64(i)
 	}
 	b.Events = events
-	keys := make([]ledger.BalanceKey, 0, len(ov.touched))
-	for k := range ov.touched {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, compareKeys)
-	for _, k := range keys {
+	// Sorted runs (one per large operation) sort fast.
+	keys := ov.touched
+	slices.SortFunc(keys, ledger.BalanceKey.Compare)
+	keys = slices.Compact(keys)
+	b.Balances = make([]ledger.Balance, len(keys))
+	for i, k := range keys {
 		bal := ov.balances[k]
 		bal.BalanceKey = k
-		b.Balances = append(b.Balances, bal)
+		b.Balances[i] = bal
 	}
 	if err := ov.tx.Write(ov.ctx, b); err != nil {
 		return fmt.Errorf("writing batch of %d entries: %w", len(b.Entries), err)
@@ -454,7 +478,7 @@ func (v *opView) Withdrawal(id string) (ledger.Withdrawal, bool, error) {
 
 func (v *opView) Balance(account, currency string) (ledger.Balance, error) {
 	k := ledger.BalanceKey{Account: account, Currency: currency}
-	if err := v.ov.loadBalances([]ledger.BalanceKey{k}); err != nil {
+	if err := v.ov.loadBalances([]ledger.BalanceKey{k}, true); err != nil {
 		return ledger.Balance{}, err
 	}
 	b := v.ov.balances[k]

@@ -1,6 +1,9 @@
 package ledger
 
 import (
+	"maps"
+	"math/rand"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -245,5 +248,100 @@ func TestHashPostingsDistinguishes(t *testing.T) {
 	}
 	if HashPostings(WithdrawalRequest, "", base) == h0 || HashPostings(Transfer, "r", base) == h0 {
 		t.Error("HashPostings ignores the kind or the reference")
+	}
+}
+
+// applyReference is Apply as it was first written, with a working map of
+// its own: the model the in-place version is checked against.
+func applyReference(bals Balances, kind Kind, postings []Posting) error {
+	work := map[BalanceKey]Balance{}
+	get := func(k BalanceKey) Balance {
+		if b, ok := work[k]; ok {
+			return b
+		}
+		b := bals[k]
+		b.BalanceKey = k
+		return b
+	}
+	for _, p := range postings {
+		fk, tk := BalanceKey{p.From, p.Currency}, BalanceKey{p.To, p.Currency}
+		from, to := get(fk), get(tk)
+		var err error
+		add := func(a *money.Amount) {
+			if err == nil {
+				*a, err = a.Add(p.Amount)
+			}
+		}
+		switch kind {
+		case Transfer:
+			add(&from.DebitsPosted)
+			add(&to.CreditsPosted)
+		case WithdrawalRequest:
+			add(&from.DebitsPending)
+			add(&to.CreditsPending)
+		case WithdrawalPost, WithdrawalVoid:
+			var e1, e2 error
+			from.DebitsPending, e1 = from.DebitsPending.Sub(p.Amount)
+			to.CreditsPending, e2 = to.CreditsPending.Sub(p.Amount)
+			if e1 != nil || e2 != nil {
+				return errcode.Errorf(ErrWithdrawalState, "reference")
+			}
+			if kind == WithdrawalPost {
+				add(&from.DebitsPosted)
+				add(&to.CreditsPosted)
+			}
+		}
+		if err != nil {
+			return errcode.Errorf(ErrBalanceOverflow, "reference")
+		}
+		work[fk], work[tk] = from, to
+	}
+	for k, b := range work {
+		if !IsExternal(k.Account) && b.Available().Negative {
+			return errcode.Errorf(ErrOverdraft, "reference")
+		}
+	}
+	for k, b := range work {
+		bals[k] = b
+	}
+	return nil
+}
+
+// TestApplyAgainstReference applies random entries (amounts near 2^256
+// now and then, so that sums overflow) to two copies of random balances,
+// with Apply and with the reference: the same outcome every time, and on a
+// refusal the balances exactly as they were (no key added either).
+func TestApplyAgainstReference(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	accounts := []string{"a", "b", "c", "@x", "@y"}
+	amount := func() money.Amount {
+		if rng.Intn(10) == 0 {
+			return money.Max
+		}
+		return money.FromUint64(uint64(rng.Intn(50)))
+	}
+	kinds := []Kind{Transfer, Transfer, WithdrawalRequest, WithdrawalPost, WithdrawalVoid}
+	got, want := Balances{}, Balances{}
+	for c := 0; c < 20000; c++ {
+		kind := kinds[rng.Intn(len(kinds))]
+		var ps []Posting
+		for j := 0; j <= rng.Intn(4); j++ {
+			from, to := accounts[rng.Intn(len(accounts))], accounts[rng.Intn(len(accounts))]
+			if from == to {
+				continue
+			}
+			ps = append(ps, Posting{From: from, To: to, Currency: []string{"USD", "ETH"}[rng.Intn(2)], Amount: amount()})
+		}
+		before := maps.Clone(got)
+		errGot, errWant := Apply(got, kind, ps), applyReference(want, kind, ps)
+		if code(errGot) != code(errWant) {
+			t.Fatalf("case %d (%v %+v): Apply = %v; the reference says %v", c, kind, ps, errGot, errWant)
+		}
+		if errGot != nil && !reflect.DeepEqual(got, before) {
+			t.Fatalf("case %d: a refused Apply changed the balances", c)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("case %d: balances differ from the reference's", c)
+		}
 	}
 }
