@@ -56,28 +56,42 @@ func parseSums(b *ledger.Balance, f *[4]string) error {
 
 // balanceRows is what a transaction knows of the balance rows it read:
 // whether each exists (Write inserts a row read as missing with a plain
-// INSERT, see existKey) and its recent entries.
+// INSERT, see existKey) and its recent entries. Not the sums: the engine
+// holds those.
 type balanceRows struct {
 	idx  map[ledger.BalanceKey]int32
-	rows []cachedBalance
+	rows []balanceRow
 }
 
-func (br *balanceRows) put(c cachedBalance) {
+type balanceRow struct {
+	exists bool
+	recent []byte
+}
+
+func (br *balanceRows) put(k ledger.BalanceKey, r balanceRow) {
 	if br.idx == nil {
 		br.idx = map[ledger.BalanceKey]int32{}
 	}
-	if i, ok := br.idx[c.b.BalanceKey]; ok {
-		br.rows[i] = c
+	if i, ok := br.idx[k]; ok {
+		br.rows[i] = r
 		return
 	}
-	br.idx[c.b.BalanceKey] = int32(len(br.rows))
-	br.rows = append(br.rows, c)
+	br.idx[k] = int32(len(br.rows))
+	br.rows = append(br.rows, r)
 }
 
-func (br *balanceRows) get(k ledger.BalanceKey) (cachedBalance, bool) {
+// grow makes room for n more rows.
+func (br *balanceRows) grow(n int) {
+	if br.idx == nil || len(br.idx) == 0 {
+		br.idx = make(map[ledger.BalanceKey]int32, n)
+	}
+	br.rows = slices.Grow(br.rows, n)
+}
+
+func (br *balanceRows) get(k ledger.BalanceKey) (balanceRow, bool) {
 	i, ok := br.idx[k]
 	if !ok {
-		return cachedBalance{}, false
+		return balanceRow{}, false
 	}
 	return br.rows[i], true
 }
@@ -131,26 +145,71 @@ func (t *txn) readBalance(ctx context.Context, k ledger.BalanceKey) (cachedBalan
 	} else if err != nil {
 		return cachedBalance{}, err
 	}
-	if t.s.cache != nil {
-		t.reads = append(t.reads, c)
-	}
+	t.remember(c)
 	return c, nil
+}
+
+// remember keeps a balance read from the database for the cache, unless
+// the transaction read or wrote more than the cache holds: then the cache
+// is dropped at commit instead (a million copies would cost more than the
+// reads they save).
+func (t *txn) remember(c cachedBalance) {
+	if t.s.cache == nil || t.cacheOverflow {
+		return
+	}
+	if len(t.reads) >= t.s.cache.max {
+		t.cacheOverflow, t.reads = true, nil
+		return
+	}
+	t.reads = append(t.reads, c)
 }
 
 const balanceByKeySQL = "SELECT " + writerBalanceCols + " FROM balances WHERE account = $1 AND currency = $2"
 
+// bulkReadMin is the number of balances missing from the cache from which
+// one read looks them up together, by key ranges, instead of one by one.
+const bulkReadMin = 256
+
+// bulkRangeMax bounds the keys one range read covers; a range read gives
+// up (and reads those keys one by one) when the range holds more than
+// bulkSparseMax rows per key asked for.
+const (
+	bulkRangeMax  = 4096
+	bulkSparseMax = 4
+)
+
 func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error) {
 	out := make([]ledger.Balance, 0, len(keys))
+	if len(keys) > bulkReadMin {
+		t.bals.grow(len(keys))
+	}
 	if !t.s.d.LockRows {
 		// Without row locks (SQLite) the order does not matter, and one
-		// prepared single-row read per key beats parsing an IN list.
-		for _, k := range keys {
-			c, err := t.readBalance(ctx, k)
+		// prepared single-row read per key beats parsing an IN list;
+		// many keys are read by ranges.
+		var misses []int // indexes in keys of what the cache does not know
+		for i, k := range keys {
+			if t.s.cache != nil {
+				if c, ok := t.s.cache.get(k); ok {
+					t.bals.put(k, balanceRow{exists: c.exists, recent: c.recent})
+					c.b.BalanceKey = k
+					out = append(out, c.b)
+					continue
+				}
+			}
+			misses = append(misses, i)
+			out = append(out, ledger.Balance{})
+		}
+		if len(misses) > bulkReadMin {
+			return out, t.readRanges(ctx, keys, misses, out)
+		}
+		for _, i := range misses {
+			c, err := t.readBalance(ctx, keys[i])
 			if err != nil {
 				return nil, err
 			}
-			t.bals.put(c)
-			out = append(out, c.b)
+			t.bals.put(keys[i], balanceRow{exists: c.exists, recent: c.recent})
+			out[i] = c.b
 		}
 		return out, nil
 	}
@@ -197,11 +256,77 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 		if !ok {
 			c = cachedBalance{b: ledger.Balance{BalanceKey: k}, recent: []byte{}}
 		}
-		t.bals.put(c)
+		t.bals.put(k, balanceRow{exists: c.exists, recent: c.recent})
 		out = append(out, c.b)
 	}
 	return out, nil
 }
+
+// readRanges reads the balances keys[i] for i in misses (ascending, keys
+// sorted) into out, a range of up to bulkRangeMax keys at a time, merging
+// the rows of each range with its keys; a range too sparse (many more rows
+// than keys: other accounts between them) is read key by key instead.
+func (t *txn) readRanges(ctx context.Context, keys []ledger.BalanceKey, misses []int, out []ledger.Balance) error {
+	st, err := t.prepared(ctx, t.s.q(balanceRangeSQL))
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(misses); start += bulkRangeMax {
+		part := misses[start:min(start+bulkRangeMax, len(misses))]
+		lo, hi := keys[part[0]], keys[part[len(part)-1]]
+		limit := bulkSparseMax * len(part)
+		rows, err := st.QueryContext(ctx, lo.Account, lo.Account, lo.Currency, hi.Account, hi.Account, hi.Currency, limit+1)
+		if err != nil {
+			return err
+		}
+		var got []cachedBalance
+		for rows.Next() {
+			c, err := scanBalanceRow(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			got = append(got, c)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(got) > limit {
+			for _, i := range part {
+				c, err := t.readBalance(ctx, keys[i])
+				if err != nil {
+					return err
+				}
+				t.bals.put(keys[i], balanceRow{exists: c.exists, recent: c.recent})
+				out[i] = c.b
+			}
+			continue
+		}
+		r := 0
+		for _, i := range part {
+			k := keys[i]
+			for r < len(got) && got[r].b.BalanceKey.Compare(k) < 0 {
+				r++
+			}
+			c := cachedBalance{b: ledger.Balance{BalanceKey: k}, recent: []byte{}}
+			if r < len(got) && got[r].b.BalanceKey == k {
+				c = got[r]
+			}
+			t.remember(c)
+			t.bals.put(k, balanceRow{exists: c.exists, recent: c.recent})
+			out[i] = c.b
+		}
+	}
+	return nil
+}
+
+// balanceRangeSQL reads the balance rows from one key to another, both
+// included, in key order (without row values, which not every database
+// compares through an index).
+const balanceRangeSQL = "SELECT " + writerBalanceCols + " FROM balances WHERE (account > $1 OR (account = $2 AND currency >= $3)) AND (account < $4 OR (account = $5 AND currency <= $6)) ORDER BY account, currency LIMIT $7"
 
 // writeBalances adds to ins the batch's balance rows, each with its recent
 // entries, and the entry_accounts rows of the lists that grew past
@@ -211,9 +336,12 @@ func (t *txn) writeBalances(ins *inserter, b *engine.Batch) error {
 	if err != nil {
 		return err
 	}
-	ins.reserve(insBalancesOld, len(b.Balances))
-	if t.s.cache != nil {
-		t.written = make([]cachedBalance, 0, len(b.Balances))
+	if t.s.cache != nil && !t.cacheOverflow {
+		if len(b.Balances) > t.s.cache.max {
+			t.cacheOverflow, t.reads = true, nil
+		} else {
+			t.written = make([]cachedBalance, 0, len(b.Balances))
+		}
 	}
 	var old []uint64
 	for i, bal := range b.Balances {
@@ -243,11 +371,10 @@ func (t *txn) writeBalances(ins *inserter, b *engine.Batch) error {
 			shape = insBalancesNew
 		}
 		ins.add(shape, bal.Account, bal.Currency, amountText(bal.DebitsPosted), amountText(bal.CreditsPosted), amountText(bal.DebitsPending), amountText(bal.CreditsPending), recent)
-		row = cachedBalance{b: bal, exists: true, recent: recent}
 		// A later Write in this transaction updates the row this one wrote.
-		t.bals.rows[t.bals.idx[bal.BalanceKey]] = row
-		if t.s.cache != nil {
-			t.written = append(t.written, row)
+		t.bals.rows[t.bals.idx[bal.BalanceKey]] = balanceRow{exists: true, recent: recent}
+		if t.written != nil {
+			t.written = append(t.written, cachedBalance{b: bal, exists: true, recent: recent})
 		}
 	}
 	return nil

@@ -65,6 +65,10 @@ type Store struct {
 	stmtsMu sync.Mutex
 	stmts   map[string]*sql.Stmt
 
+	// ins[shape.id][c] inserts insertChunks[c] rows of shape; nil when that
+	// many would pass the dialect's ParamsMax.
+	ins [][len(insertChunks)]*sql.Stmt
+
 	cache *balanceCache // nil unless the dialect has a single writer
 
 	tokenByHash *sql.Stmt // on the reader pool
@@ -90,6 +94,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	queries := []string{
 		s.q("SELECT " + entryCols + " FROM entries WHERE idem_key = $1"),
 		s.q(balanceByKeySQL),
+		s.q(balanceRangeSQL),
 		counterSQL,
 		s.q(reserveSQL),
 		s.q(stateSQL + s.lock()),
@@ -99,19 +104,26 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	for _, n := range keysChunks {
 		queries = append(queries, s.keysSQL(n))
 	}
-	for _, g := range insertShapes {
-		for _, n := range insertChunks {
-			if n*g.ncols <= s.d.ParamsMax {
-				queries = append(queries, s.insertSQL(g.table, g.cols, g.suffix, g.ncols, n))
-			}
-		}
-	}
 	for _, q := range queries {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("preparing %.60s…: %w", q, err)
 		}
 		s.stmts[q] = st
+	}
+	s.ins = make([][len(insertChunks)]*sql.Stmt, len(insertShapes))
+	for _, g := range insertShapes {
+		for c, n := range insertChunks {
+			if n*g.ncols > s.d.ParamsMax {
+				continue
+			}
+			q := s.insertSQL(g, n)
+			st, err := s.w.PrepareContext(ctx, q)
+			if err != nil {
+				return fmt.Errorf("preparing %.60s…: %w", q, err)
+			}
+			s.ins[g.id][c] = st
+		}
 	}
 	return nil
 }
@@ -159,6 +171,14 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	s.stmts = map[string]*sql.Stmt{}
+	for _, sts := range s.ins {
+		for _, st := range sts {
+			if st != nil {
+				st.Close()
+			}
+		}
+	}
+	s.ins = nil
 	s.stmtsMu.Unlock()
 	if s.tokenByHash != nil {
 		s.tokenByHash.Close()
@@ -273,7 +293,11 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 		s.cache.invalidate() // it may have committed or not
 		return s.classify(fmt.Errorf("committing: %w", err))
 	}
-	s.cache.merge(t.reads, t.written, t.seq)
+	if t.cacheOverflow {
+		s.cache.invalidate()
+	} else {
+		s.cache.merge(t.reads, t.written, t.seq)
+	}
 	return nil
 }
 
@@ -310,6 +334,9 @@ type txn struct {
 	seq     uint64
 	reads   []cachedBalance
 	written []cachedBalance
+	// cacheOverflow: the transaction read or wrote more balances than the
+	// cache holds; at commit the cache is dropped instead of merged.
+	cacheOverflow bool
 }
 
 const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns, postings"
@@ -521,37 +548,41 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 // The shapes of the write path's INSERTs: table, columns and conflict
 // clause. Write uses exactly these, so that prepareAll can prepare them.
 var (
-	insEntries       = insertShape{"entries", entryCols, "", 8}
-	insEntryAccounts = insertShape{"entry_accounts", "account, currency, seq, more", "", 4}
-	insBalancesNew   = insertShape{"balances", writerBalanceCols, "", 7}
-	insBalancesOld   = insertShape{"balances", writerBalanceCols, " ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending, recent = excluded.recent", 7}
-	insStateNew      = insertShape{"state", "program, skey, value", "", 3}
-	insStateOld      = insertShape{"state", "program, skey, value", " ON CONFLICT (program, skey) DO UPDATE SET value = excluded.value", 3}
-	insWithdrawalNew = insertShape{"withdrawals", withdrawalCols, "", 10}
-	insWithdrawalOld = insertShape{"withdrawals", withdrawalCols, " ON CONFLICT (id) DO UPDATE SET state = excluded.state, resolve_seq = excluded.resolve_seq, resolved_ns = excluded.resolved_ns", 10}
-	insEvents        = insertShape{"events", "seq, type, time_ns, data", "", 4}
-	insertShapes     = []insertShape{insEntries, insEntryAccounts, insBalancesNew, insBalancesOld, insStateNew, insStateOld, insWithdrawalNew, insWithdrawalOld, insEvents}
+	insEntries       = &insertShape{table: "entries", cols: entryCols, ncols: 8}
+	insEntryAccounts = &insertShape{table: "entry_accounts", cols: "account, currency, seq, more", ncols: 4}
+	insBalancesNew   = &insertShape{table: "balances", cols: writerBalanceCols, ncols: 7}
+	insBalancesOld   = &insertShape{table: "balances", cols: writerBalanceCols, suffix: " ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending, recent = excluded.recent", ncols: 7}
+	insStateNew      = &insertShape{table: "state", cols: "program, skey, value", ncols: 3}
+	insStateOld      = &insertShape{table: "state", cols: "program, skey, value", suffix: " ON CONFLICT (program, skey) DO UPDATE SET value = excluded.value", ncols: 3}
+	insWithdrawalNew = &insertShape{table: "withdrawals", cols: withdrawalCols, ncols: 10}
+	insWithdrawalOld = &insertShape{table: "withdrawals", cols: withdrawalCols, suffix: " ON CONFLICT (id) DO UPDATE SET state = excluded.state, resolve_seq = excluded.resolve_seq, resolved_ns = excluded.resolved_ns", ncols: 10}
+	insEvents        = &insertShape{table: "events", cols: "seq, type, time_ns, data", ncols: 4}
+	insertShapes     = []*insertShape{insEntries, insEntryAccounts, insBalancesNew, insBalancesOld, insStateNew, insStateOld, insWithdrawalNew, insWithdrawalOld, insEvents}
 )
 
+func init() {
+	for i, sh := range insertShapes {
+		sh.id = i
+	}
+}
+
+// insertShape is one table's INSERT: its columns and conflict clause.
 type insertShape struct {
+	id                  int // index in insertShapes
 	table, cols, suffix string
 	ncols               int
 }
 
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
-	var ins inserter
-	// Room for every row up front: growing the argument lists by appending
-	// copied them over and over. Entries go first, so that their rows are
-	// in before anything that names them.
-	ins.reserve(insEntries, len(b.Entries))
-	ins.reserve(insEvents, len(b.Events))
+	ins := newInserter(ctx, t, len(b.Entries)+len(b.Balances)+len(b.Events) > pipelineRowsMin)
+	defer ins.abort()
 	for _, e := range b.Entries {
 		if n := postingsLen(e.Postings); n > PostingsBlobMax {
 			return fmt.Errorf("entry %q: its %d postings take about %d bytes; at most %d can be stored in one entry", e.Key, len(e.Postings), n, PostingsBlobMax)
 		}
 		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time), encodePostings(nil, e.Postings))
 	}
-	if err := t.writeBalances(&ins, b); err != nil {
+	if err := t.writeBalances(ins, b); err != nil {
 		return err
 	}
 	var deletes []engine.StateWrite
@@ -592,7 +623,7 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	for _, ev := range b.Events {
 		ins.add(insEvents, ev.Seq, ev.Type, toNanos(ev.Time), string(ev.Data))
 	}
-	if err := ins.flush(ctx, t); err != nil {
+	if err := ins.flush(); err != nil {
 		return err
 	}
 	for _, st := range deletes {
@@ -605,110 +636,6 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 		}
 	}
 	return nil
-}
-
-// inserter groups rows by statement shape and writes them with multi-row
-// INSERTs, which cost far less per row than one statement each. Groups are
-// written in the order they first appear, so entries go in before their
-// postings.
-type inserter struct {
-	order  []insertShape
-	groups map[insertShape]*insertGroup
-}
-
-type insertGroup struct {
-	insertShape
-	args []any
-}
-
-func (ins *inserter) add(shape insertShape, args ...any) {
-	if len(args) != shape.ncols {
-		panic(fmt.Sprintf("sqlstore: %d values for the %d columns of %s", len(args), shape.ncols, shape.table))
-	}
-	g := ins.group(shape)
-	g.args = append(g.args, args...)
-}
-
-// reserve makes room for rows more rows of shape without changing the order
-// in which groups are written (an empty group writes nothing).
-func (ins *inserter) reserve(shape insertShape, rows int) {
-	g := ins.group(shape)
-	g.args = slices.Grow(g.args, rows*shape.ncols)
-}
-
-func (ins *inserter) group(shape insertShape) *insertGroup {
-	if ins.groups == nil {
-		ins.groups = map[insertShape]*insertGroup{}
-	}
-	g := ins.groups[shape]
-	if g == nil {
-		g = &insertGroup{insertShape: shape}
-		ins.groups[shape] = g
-		ins.order = append(ins.order, shape)
-	}
-	return g
-}
-
-// insertChunks are the row counts of the INSERT statements used: a few
-// fixed shapes, so that each is prepared once and reused, instead of one
-// shape per batch size.
-var insertChunks = []int{256, 64, 16, 4, 1}
-
-func (ins *inserter) flush(ctx context.Context, t *txn) error {
-	for _, key := range ins.order {
-		g := ins.groups[key]
-		rows := len(g.args) / g.ncols
-		for start := 0; start < rows; {
-			n := 1
-			for _, c := range insertChunks {
-				if c <= rows-start && c*g.ncols <= t.s.d.ParamsMax {
-					n = c
-					break
-				}
-			}
-			st, err := t.prepared(ctx, t.s.insertSQL(g.table, g.cols, g.suffix, g.ncols, n))
-			if err != nil {
-				return fmt.Errorf("preparing insert into %s: %w", g.table, err)
-			}
-			if _, err := st.ExecContext(ctx, g.args[start*g.ncols:(start+n)*g.ncols]...); err != nil {
-				return fmt.Errorf("inserting %d rows into %s: %w", n, g.table, err)
-			}
-			start += n
-		}
-	}
-	return nil
-}
-
-func (s *Store) insertSQL(table, cols, suffix string, ncols, nrows int) string {
-	var sb strings.Builder
-	sb.Grow(32 + len(cols) + nrows*ncols*5 + len(suffix))
-	sb.WriteString("INSERT INTO ")
-	sb.WriteString(table)
-	sb.WriteString(" (")
-	sb.WriteString(cols)
-	sb.WriteString(") VALUES ")
-	n := 1
-	for r := 0; r < nrows; r++ {
-		if r > 0 {
-			sb.WriteByte(',')
-		}
-		sb.WriteByte('(')
-		for c := 0; c < ncols; c++ {
-			if c > 0 {
-				sb.WriteByte(',')
-			}
-			if s.d.Numbered {
-				sb.WriteByte('$')
-				sb.WriteString(strconv.Itoa(n))
-			} else {
-				sb.WriteByte('?') // plain ? for SQLite: see Store.q
-			}
-			n++
-		}
-		sb.WriteByte(')')
-	}
-	sb.WriteString(suffix)
-	return sb.String()
 }
 
 // amountText is a.String(), without an allocation for zero: most balances

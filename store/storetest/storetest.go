@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"JournalAndEventsGapless", testGapless},
 		{"BatchKeysCommittedBefore", testBatchKeys},
 		{"JournalByAccount", testJournalByAccount},
+		{"LargeBatches", testLargeBatches},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -836,6 +837,73 @@ func testJournalByAccount(t *testing.T, s Store) {
 	}
 	CheckJournalByAccount(t, s, names, time.Time{}, time.Time{})
 	CheckJournalByAccount(t, s, names, t0.Add(30*time.Minute), t0.Add(500*time.Minute))
+}
+
+// testLargeBatches commits two batches of 3,000 entries each (large
+// enough for a store to write them differently, in a pipeline), the second
+// changing the balances the first created, and checks every entry, event,
+// balance and account journal against what was sent.
+func testLargeBatches(t *testing.T, s Store) {
+	e := eng(s)
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(11))
+	const per, accounts = 3000, 1500
+	want := map[ledger.BalanceKey]int64{}
+	seq := 0
+	for round := 0; round < 2; round++ {
+		ops := make([]engine.Op, 0, per)
+		for i := 0; i < per; i++ {
+			var ps []ledger.Posting
+			for j := 0; j <= rng.Intn(3); j++ {
+				to := fmt.Sprintf("payee:%04d", rng.Intn(accounts))
+				cur := []string{"USD", "USDC"}[rng.Intn(2)]
+				units := uint64(rng.Intn(10000) + 1)
+				ps = append(ps, ledger.Posting{From: "@buyer", To: to, Currency: cur, Amount: usd(units), Path: fmt.Sprintf("round %d entry %d", round, i)})
+				want[ledger.BalanceKey{Account: to, Currency: cur}] += int64(units)
+			}
+			seq++
+			ops = append(ops, engine.Transfer(fmt.Sprintf("large-%d", seq), t0.Add(time.Duration(seq)*time.Second), ps))
+		}
+		res, err := e.Apply(ctx, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res {
+			if r.Err != nil || r.Entry.Seq == 0 {
+				t.Fatalf("round %d op %d: seq %d, %v", round, i, r.Entry.Seq, r.Err)
+			}
+		}
+	}
+	if n := journalLen(t, s); n != 2*per {
+		t.Errorf("journal has %d entries; want %d", n, 2*per)
+	}
+	evs, err := s.Events(ctx, 0, 0)
+	if err != nil || len(evs) != 2*per {
+		t.Errorf("events = %d, %v; want %d", len(evs), err, 2*per)
+	}
+	for k, units := range want {
+		bals, err := s.AccountBalances(ctx, k.Account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, b := range bals {
+			if b.Currency == k.Currency {
+				found = true
+				if got := b.CreditsPosted.Uint64(); got != uint64(units) {
+					t.Errorf("%s/%s credits = %d; want %d", k.Account, k.Currency, got, units)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s/%s has no balance", k.Account, k.Currency)
+		}
+	}
+	var sample []string
+	for a := 0; a < accounts; a += 97 {
+		sample = append(sample, fmt.Sprintf("payee:%04d", a))
+	}
+	CheckJournalByAccount(t, s, append(sample, "@buyer"), time.Time{}, time.Time{})
 }
 
 func entrySeqs(ents []ledger.Entry) []uint64 {
