@@ -227,8 +227,9 @@ func (s *Store) q(query string) string {
 
 // Statements of the write path, prepared once by prepareAll.
 const (
-	counterSQL     = "SELECT value FROM counters WHERE name = 'entry'"
-	reserveSQL     = "UPDATE counters SET value = value + $1 WHERE name = $2 RETURNING value"
+	counterSQL = "SELECT value FROM counters WHERE name = 'entry'"
+	// reserveSQL moves both journal counters in one statement.
+	reserveSQL     = "UPDATE counters SET value = value + CASE name WHEN 'entry' THEN CAST($1 AS BIGINT) ELSE CAST($2 AS BIGINT) END WHERE name IN ('entry', 'event') RETURNING name, value"
 	stateSQL       = "SELECT value FROM state WHERE program = $1 AND skey = $2"
 	withdrawalSQL  = "SELECT " + withdrawalCols + " FROM withdrawals WHERE id = $1"
 	deleteStateSQL = "DELETE FROM state WHERE program = $1 AND skey = $2"
@@ -524,25 +525,39 @@ func (t *txn) LockWithdrawal(ctx context.Context, id string) (ledger.Withdrawal,
 }
 
 func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64, error) {
-	var firsts [2]uint64
-	for i, c := range []struct {
-		name string
-		n    int
-	}{{"entry", entries}, {"event", events}} {
-		var last uint64
-		st, err := t.prepared(ctx, t.s.q(reserveSQL))
-		if err == nil {
-			err = st.QueryRowContext(ctx, c.n, c.name).Scan(&last)
-		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("reserving %d %s numbers: %w", c.n, c.name, err)
-		}
-		firsts[i] = last - uint64(c.n) + 1
-		if c.name == "entry" {
-			t.seq = last
-		}
+	st, err := t.prepared(ctx, t.s.q(reserveSQL))
+	if err != nil {
+		return 0, 0, fmt.Errorf("reserving %d entry and %d event numbers: %w", entries, events, err)
 	}
-	return firsts[0], firsts[1], nil
+	rows, err := st.QueryContext(ctx, entries, events)
+	if err != nil {
+		return 0, 0, fmt.Errorf("reserving %d entry and %d event numbers: %w", entries, events, err)
+	}
+	defer rows.Close()
+	var lastEntry, lastEvent uint64
+	n := 0
+	for rows.Next() {
+		var name string
+		var last uint64
+		if err := rows.Scan(&name, &last); err != nil {
+			return 0, 0, err
+		}
+		switch name {
+		case "entry":
+			lastEntry = last
+		case "event":
+			lastEvent = last
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("reserving %d entry and %d event numbers: %w", entries, events, err)
+	}
+	if n != 2 {
+		return 0, 0, fmt.Errorf("reserving numbers: %d counters moved; want 2", n)
+	}
+	t.seq = lastEntry
+	return lastEntry - uint64(entries) + 1, lastEvent - uint64(events) + 1, nil
 }
 
 // The shapes of the write path's INSERTs: table, columns and conflict
