@@ -5,6 +5,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -138,12 +139,17 @@ type overlay struct {
 	tx   Tx
 	ctx  context.Context
 	keys map[string]*ledger.Entry
-	// balances holds every balance the batch locked (a key is there once
-	// loaded, with its row's value or zero), updated as operations apply.
-	balances ledger.Balances
-	// touched lists the balance keys of the accepted operations, each
-	// operation's once; write sorts them and drops repeats.
-	touched     []ledger.BalanceKey
+	// bals holds every balance the batch locked (with its row's value or
+	// zero), updated as operations apply, and at holds its position by
+	// key: a key is in at once loaded. Positions rather than a map of
+	// balances, so that an entry of a million postings pays one lookup per
+	// posting side, not several (ledger.ApplyAt).
+	at   map[ledger.BalanceKey]int32
+	bals []ledger.Balance
+	// touched lists, for each accepted operation, the positions of the
+	// balances it changed, once each, with the operation's place among
+	// the batch's entries; write sorts them by key.
+	touched     []touch
 	state       map[[2]string]stateValue
 	withdrawals map[string]*pendingWithdrawal
 	batch       Batch
@@ -170,8 +176,9 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op) ([]Result, error)
 	ov := &overlay{
 		tx: tx, ctx: ctx,
 		keys:        map[string]*ledger.Entry{},
-		balances:    make(ledger.Balances, 4*len(ops)),
-		touched:     make([]ledger.BalanceKey, 0, 4*len(ops)),
+		at:          make(map[ledger.BalanceKey]int32, 4*len(ops)),
+		bals:        make([]ledger.Balance, 0, 4*len(ops)),
+		touched:     make([]touch, 0, 4*len(ops)),
 		state:       map[[2]string]stateValue{},
 		withdrawals: map[string]*pendingWithdrawal{},
 	}
@@ -259,13 +266,19 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 	if err := ov.loadBalances(keys, sorted); err != nil {
 		return nil, false, err
 	}
-	// ledger.ApplyKeys changes the batch's balances all or nothing, so a
+	var posBuf [2 * balanceKeysLinear]int32
+	var sideBuf [4 * balanceKeysLinear]int32
+	pos, sides := ov.positions(posBuf[:0], sideBuf[:0], keys, ch.Postings)
+	// ledger.ApplyAt changes the batch's balances all or nothing, so a
 	// refused operation leaves them as they were.
-	if err := ledger.ApplyKeys(ov.balances, ch.Kind, ch.Postings, keys); err != nil {
+	if err := ledger.ApplyAt(ov.bals, ch.Kind, ch.Postings, sides, pos); err != nil {
 		return nil, false, err
 	}
 	// From here on the operation is accepted: merge it into the batch.
-	ov.touched = append(ov.touched, keys...)
+	entry := int32(len(ov.batch.Entries))
+	for _, p := range pos {
+		ov.touched = append(ov.touched, touch{bal: p, entry: entry})
+	}
 	ent := &ledger.Entry{Key: op.Key, Hash: op.Hash, Kind: ch.Kind, Program: op.Program, Ref: ch.Ref, Time: op.Time, Postings: ch.Postings}
 	ov.keys[op.Key] = ent
 	ov.batch.Entries = append(ov.batch.Entries, ent)
@@ -333,13 +346,12 @@ func balanceKeys(dst []ledger.BalanceKey, postings []ledger.Posting) ([]ledger.B
 	return append(dst[:start], slices.Compact(keys)...), true
 }
 
-// loadBalances locks the balances of keys not loaded yet (not in
-// ov.balances) and records them. sorted says keys are in lock order
-// already.
+// loadBalances locks the balances of keys not loaded yet (not in ov.at)
+// and records them. sorted says keys are in lock order already.
 func (ov *overlay) loadBalances(keys []ledger.BalanceKey, sorted bool) error {
 	var missing []ledger.BalanceKey
 	for i, k := range keys {
-		if _, ok := ov.balances[k]; !ok {
+		if _, ok := ov.at[k]; !ok {
 			if missing == nil {
 				missing = make([]ledger.BalanceKey, 0, len(keys)-i)
 			}
@@ -359,20 +371,52 @@ func (ov *overlay) loadBalances(keys []ledger.BalanceKey, sorted bool) error {
 	if len(bals) != len(missing) {
 		return fmt.Errorf("locking %d balances: the store returned %d", len(missing), len(bals))
 	}
-	if len(missing) > overlayRegrowMin && len(missing) > len(ov.balances) {
+	if len(missing) > overlayRegrowMin && len(missing) > len(ov.at) {
 		// A map grown one insert at a time to a million keys rehashes
 		// all the way up; one sized once does not.
-		grown := make(ledger.Balances, len(ov.balances)+len(missing))
-		maps.Copy(grown, ov.balances)
-		ov.balances = grown
+		grown := make(map[ledger.BalanceKey]int32, len(ov.at)+len(missing))
+		maps.Copy(grown, ov.at)
+		ov.at = grown
+		ov.bals = slices.Grow(ov.bals, len(missing))
 	}
 	for i, b := range bals {
 		if b.BalanceKey != missing[i] {
 			return fmt.Errorf("locking balances: the store returned %s/%s for %s/%s", b.Account, b.Currency, missing[i].Account, missing[i].Currency)
 		}
-		ov.balances[b.BalanceKey] = b
+		ov.at[b.BalanceKey] = int32(len(ov.bals))
+		ov.bals = append(ov.bals, b)
 	}
 	return nil
+}
+
+// positions appends to pos the positions in ov.bals of keys (loaded), and
+// to sides those of each posting's From and To balances. A side equal to
+// the previous posting's is not looked up again: a close pays a million
+// participants from one pool.
+func (ov *overlay) positions(pos, sides []int32, keys []ledger.BalanceKey, postings []ledger.Posting) ([]int32, []int32) {
+	for _, k := range keys {
+		pos = append(pos, ov.at[k])
+	}
+	sides = slices.Grow(sides, 2*len(postings))
+	for i, p := range postings {
+		if i > 0 && p.From == postings[i-1].From && p.Currency == postings[i-1].Currency {
+			sides = append(sides, sides[2*i-2])
+		} else {
+			sides = append(sides, ov.at[ledger.BalanceKey{Account: p.From, Currency: p.Currency}])
+		}
+		if i > 0 && p.To == postings[i-1].To && p.Currency == postings[i-1].Currency {
+			sides = append(sides, sides[2*i-1])
+		} else {
+			sides = append(sides, ov.at[ledger.BalanceKey{Account: p.To, Currency: p.Currency}])
+		}
+	}
+	return pos, sides
+}
+
+// touch says that the batch's entry number entry changed the balance at
+// position bal.
+type touch struct {
+	bal, entry int32
 }
 
 // overlayRegrowMin is the number of balances an operation must bring for
@@ -421,16 +465,25 @@ func (ov *overlay) write() error {
 		events[i].Seq = firstEvent + uint64(i)
 	}
 	b.Events = events
-	// Sorted runs (one per large operation) sort fast.
-	keys := ov.touched
-	slices.SortFunc(keys, ledger.BalanceKey.Compare)
-	keys = slices.Compact(keys)
-	b.Balances = make([]ledger.Balance, len(keys))
-	for i, k := range keys {
-		bal := ov.balances[k]
-		bal.BalanceKey = k
-		b.Balances[i] = bal
+	// By key, then entry; sorted runs (a large operation's) sort fast.
+	ts := ov.touched
+	slices.SortFunc(ts, func(x, y touch) int {
+		if c := ov.bals[x.bal].BalanceKey.Compare(ov.bals[y.bal].BalanceKey); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.entry, y.entry)
+	})
+	b.Touches = make([]int32, len(ts))
+	b.Balances = b.Balances[:0]
+	b.TouchStart = b.TouchStart[:0]
+	for i, t := range ts {
+		if i == 0 || t.bal != ts[i-1].bal {
+			b.Balances = append(b.Balances, ov.bals[t.bal])
+			b.TouchStart = append(b.TouchStart, int32(i))
+		}
+		b.Touches[i] = t.entry
 	}
+	b.TouchStart = append(b.TouchStart, int32(len(ts)))
 	if err := ov.tx.Write(ov.ctx, b); err != nil {
 		return fmt.Errorf("writing batch of %d entries: %w", len(b.Entries), err)
 	}
@@ -481,9 +534,7 @@ func (v *opView) Balance(account, currency string) (ledger.Balance, error) {
 	if err := v.ov.loadBalances([]ledger.BalanceKey{k}, true); err != nil {
 		return ledger.Balance{}, err
 	}
-	b := v.ov.balances[k]
-	b.BalanceKey = k
-	return b, nil
+	return v.ov.bals[v.ov.at[k]], nil
 }
 
 type entryEvent struct {

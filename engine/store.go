@@ -55,8 +55,14 @@ type KeysTx interface {
 
 // Batch is everything one transaction writes.
 type Batch struct {
-	Entries     []*ledger.Entry
+	Entries []*ledger.Entry
+	// Balances are the final values of the balances the entries changed,
+	// sorted by key. The entries that changed Balances[i] are
+	// Entries[j] for j in Touches[TouchStart[i]:TouchStart[i+1]],
+	// ascending: what a store indexes entries by account with.
 	Balances    []ledger.Balance
+	Touches     []int32
+	TouchStart  []int32
 	State       []StateWrite
 	Withdrawals []ledger.Withdrawal
 	Events      []Event

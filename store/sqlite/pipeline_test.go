@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +45,17 @@ func TestPipelinedWriteFails(t *testing.T) {
 		if _, _, err := tx.Reserve(ctx, n, 0); err != nil {
 			return err
 		}
-		b := &engine.Batch{Balances: bals}
+		// Balances[0] is @world's, named by every entry; Balances[1+i]
+		// is entry i's payee's.
+		b := &engine.Batch{Balances: bals, TouchStart: []int32{0}}
+		for i := 0; i < n; i++ {
+			b.Touches = append(b.Touches, int32(i))
+		}
+		b.TouchStart = append(b.TouchStart, n)
+		for i := 0; i < n; i++ {
+			b.Touches = append(b.Touches, int32(i))
+			b.TouchStart = append(b.TouchStart, int32(len(b.Touches)))
+		}
 		for i := 0; i < n; i++ {
 			seq := uint64(2 + i)
 			if i == 2000 {
@@ -55,8 +66,8 @@ func TestPipelinedWriteFails(t *testing.T) {
 		}
 		return tx.Write(ctx, b)
 	})
-	if err == nil {
-		t.Fatal("a write reusing a sequence number succeeded")
+	if err == nil || !strings.Contains(err.Error(), "inserting 256 rows into entries") {
+		t.Fatalf("a write reusing a sequence number: %v; want the INSERT's failure", err)
 	}
 	rep, err := engine.Verify(ctx, s)
 	if err != nil {

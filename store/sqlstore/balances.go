@@ -57,10 +57,18 @@ func parseSums(b *ledger.Balance, f *[4]string) error {
 // balanceRows is what a transaction knows of the balance rows it read:
 // whether each exists (Write inserts a row read as missing with a plain
 // INSERT, see existKey) and its recent entries. Not the sums: the engine
-// holds those.
+// holds those. A list, not a map: Write sorts it (by then it is sorted
+// already, or nearly: the engine locks balances in key order) and walks it
+// beside the batch's sorted balances, where a million map lookups cost
+// more.
 type balanceRows struct {
-	idx  map[ledger.BalanceKey]int32
-	rows []balanceRow
+	list   []keyedRow
+	sorted bool // list is sorted by key
+}
+
+type keyedRow struct {
+	k ledger.BalanceKey
+	balanceRow
 }
 
 type balanceRow struct {
@@ -69,31 +77,32 @@ type balanceRow struct {
 }
 
 func (br *balanceRows) put(k ledger.BalanceKey, r balanceRow) {
-	if br.idx == nil {
-		br.idx = map[ledger.BalanceKey]int32{}
+	if n := len(br.list); n == 0 {
+		br.sorted = true
+	} else if br.sorted && br.list[n-1].k.Compare(k) >= 0 {
+		br.sorted = false
 	}
-	if i, ok := br.idx[k]; ok {
-		br.rows[i] = r
-		return
-	}
-	br.idx[k] = int32(len(br.rows))
-	br.rows = append(br.rows, r)
+	br.list = append(br.list, keyedRow{k, r})
 }
 
 // grow makes room for n more rows.
-func (br *balanceRows) grow(n int) {
-	if br.idx == nil || len(br.idx) == 0 {
-		br.idx = make(map[ledger.BalanceKey]int32, n)
-	}
-	br.rows = slices.Grow(br.rows, n)
-}
+func (br *balanceRows) grow(n int) { br.list = slices.Grow(br.list, n) }
 
-func (br *balanceRows) get(k ledger.BalanceKey) (balanceRow, bool) {
-	i, ok := br.idx[k]
-	if !ok {
-		return balanceRow{}, false
+// sort sorts the list by key; of rows with one key (read twice), the last
+// read is kept.
+func (br *balanceRows) sort() {
+	if br.sorted {
+		return
 	}
-	return br.rows[i], true
+	slices.SortStableFunc(br.list, func(a, b keyedRow) int { return a.k.Compare(b.k) })
+	out := br.list[:0]
+	for i, r := range br.list {
+		if i+1 < len(br.list) && br.list[i+1].k == r.k {
+			continue
+		}
+		out = append(out, r)
+	}
+	br.list, br.sorted = out, true
 }
 
 // fillCache reads every balance into the cache, or the first
@@ -332,9 +341,9 @@ const balanceRangeSQL = "SELECT " + writerBalanceCols + " FROM balances WHERE (a
 // entries, and the entry_accounts rows of the lists that grew past
 // RecentMax (see seqs.go). It records the rows written for the cache.
 func (t *txn) writeBalances(ins *inserter, b *engine.Batch) error {
-	seqs, start, err := balanceSeqs(b.Balances, b.Entries)
-	if err != nil {
-		return err
+	touches, start := b.Touches, b.TouchStart
+	if len(start) != len(b.Balances)+1 || int(start[len(start)-1]) != len(touches) {
+		return fmt.Errorf("a batch of %d balances with %d touch offsets for %d touches", len(b.Balances), len(start), len(touches))
 	}
 	if t.s.cache != nil && !t.cacheOverflow {
 		if len(b.Balances) > t.s.cache.max {
@@ -343,14 +352,29 @@ func (t *txn) writeBalances(ins *inserter, b *engine.Batch) error {
 			t.written = make([]cachedBalance, 0, len(b.Balances))
 		}
 	}
-	var old []uint64
+	t.bals.sort()
+	rows := t.bals.list
+	r := 0
+	var old, added []uint64
 	for i, bal := range b.Balances {
-		row, read := t.bals.get(bal.BalanceKey)
-		if !read {
+		for r < len(rows) && rows[r].k.Compare(bal.BalanceKey) < 0 {
+			r++
+		}
+		if r == len(rows) || rows[r].k != bal.BalanceKey {
 			// The engine locks every balance before it changes it.
 			return fmt.Errorf("balance %s/%s was written without being read", bal.Account, bal.Currency)
 		}
-		added := dedupSorted(seqs[start[i]:start[i+1]])
+		row := &rows[r].balanceRow
+		added = added[:0]
+		for _, j := range touches[start[i]:start[i+1]] {
+			if j < 0 || int(j) >= len(b.Entries) {
+				return fmt.Errorf("balance %s/%s: entry %d of a batch of %d", bal.Account, bal.Currency, j, len(b.Entries))
+			}
+			if seq := b.Entries[j].Seq; len(added) == 0 || seq > added[len(added)-1] {
+				added = append(added, seq)
+			}
+		}
+		var err error
 		if old, err = decodeRecent(old[:0], row.recent); err != nil {
 			return fmt.Errorf("balance %s/%s: %w", bal.Account, bal.Currency, err)
 		}
@@ -372,74 +396,10 @@ func (t *txn) writeBalances(ins *inserter, b *engine.Batch) error {
 		}
 		ins.add(shape, bal.Account, bal.Currency, amountText(bal.DebitsPosted), amountText(bal.CreditsPosted), amountText(bal.DebitsPending), amountText(bal.CreditsPending), recent)
 		// A later Write in this transaction updates the row this one wrote.
-		t.bals.rows[t.bals.idx[bal.BalanceKey]] = balanceRow{exists: true, recent: recent}
+		*row = balanceRow{exists: true, recent: recent}
 		if t.written != nil {
 			t.written = append(t.written, cachedBalance{b: bal, exists: true, recent: recent})
 		}
 	}
 	return nil
 }
-
-// balanceSeqs returns, for each of the batch's balances (sorted, distinct),
-// the sequence numbers of the batch's entries that name it, ascending, as
-// seqs[start[i]:start[i+1]] (an entry naming a balance twice is there
-// twice, next to itself). One counting sort over flat slices: an entry of a
-// million postings would otherwise cost a million small slices.
-func balanceSeqs(bals []ledger.Balance, entries []*ledger.Entry) (seqs []uint64, start []int32, err error) {
-	idx := make(map[ledger.BalanceKey]int32, len(bals))
-	for i, b := range bals {
-		idx[b.BalanceKey] = int32(i)
-	}
-	type pair struct {
-		bal int32
-		seq uint64
-	}
-	n := 0
-	for _, e := range entries {
-		n += 2 * len(e.Postings)
-	}
-	pairs := make([]pair, 0, n)
-	var lastKey ledger.BalanceKey
-	lastIdx := int32(-1)
-	lookup := func(k ledger.BalanceKey) (int32, error) {
-		// Large entries name one side (a pool, a buyer) over and over.
-		if lastIdx >= 0 && k == lastKey {
-			return lastIdx, nil
-		}
-		i, ok := idx[k]
-		if !ok {
-			return 0, fmt.Errorf("an entry posts to %s/%s, which is not among the batch's balances", k.Account, k.Currency)
-		}
-		lastKey, lastIdx = k, i
-		return i, nil
-	}
-	for _, e := range entries {
-		for j := range e.Postings {
-			p := &e.Postings[j]
-			for _, acct := range [2]string{p.From, p.To} {
-				i, err := lookup(ledger.BalanceKey{Account: acct, Currency: p.Currency})
-				if err != nil {
-					return nil, nil, err
-				}
-				pairs = append(pairs, pair{i, e.Seq})
-			}
-		}
-	}
-	start = make([]int32, len(bals)+1)
-	for _, p := range pairs {
-		start[p.bal+1]++
-	}
-	for i := 1; i < len(start); i++ {
-		start[i] += start[i-1]
-	}
-	seqs = make([]uint64, len(pairs))
-	next := slices.Clone(start[:len(bals)])
-	for _, p := range pairs {
-		seqs[next[p.bal]] = p.seq
-		next[p.bal]++
-	}
-	return seqs, start, nil
-}
-
-// dedupSorted drops repeats from an ascending slice, in place.
-func dedupSorted(s []uint64) []uint64 { return slices.Compact(s) }

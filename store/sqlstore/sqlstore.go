@@ -592,10 +592,15 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	ins := newInserter(ctx, t, len(b.Entries)+len(b.Balances)+len(b.Events) > pipelineRowsMin)
 	defer ins.abort()
 	for _, e := range b.Entries {
-		if n := postingsLen(e.Postings); n > PostingsBlobMax {
+		n := postingsLen(e.Postings)
+		if n > PostingsBlobMax {
 			return fmt.Errorf("entry %q: its %d postings take about %d bytes; at most %d can be stored in one entry", e.Key, len(e.Postings), n, PostingsBlobMax)
 		}
-		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time), encodePostings(nil, e.Postings))
+		var blob []byte
+		if len(e.Postings) > 64 {
+			blob = make([]byte, 0, n) // an upper bound: no growing a large entry's copy
+		}
+		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time), encodePostings(blob, e.Postings))
 	}
 	if err := t.writeBalances(ins, b); err != nil {
 		return err
