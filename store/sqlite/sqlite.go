@@ -40,7 +40,9 @@ var _ engine.Store = (*Store)(nil)
 // Dialect is SQLite's.
 var Dialect = sqlstore.Dialect{
 	Name:         "sqlite",
-	AmountType:   "TEXT",
+	// No declared type, so no affinity: amounts that fit in 63 bits are
+	// stored as integers, larger ones as decimal text (see amountArg).
+	AmountType:   "",
 	BytesType:    "BLOB",
 	TextType:     "TEXT",
 	SeqPK:        "INTEGER PRIMARY KEY",

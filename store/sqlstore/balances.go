@@ -22,7 +22,7 @@ const writerBalanceCols = balanceCols + ", recent"
 
 func scanBalance(sc interface{ Scan(...any) error }) (ledger.Balance, error) {
 	var b ledger.Balance
-	var f [4]string
+	var f [4]any
 	if err := sc.Scan(&b.Account, &b.Currency, &f[0], &f[1], &f[2], &f[3]); err != nil {
 		return b, err
 	}
@@ -32,7 +32,7 @@ func scanBalance(sc interface{ Scan(...any) error }) (ledger.Balance, error) {
 // scanBalanceRow scans writerBalanceCols.
 func scanBalanceRow(sc interface{ Scan(...any) error }) (cachedBalance, error) {
 	var c cachedBalance
-	var f [4]string
+	var f [4]any
 	if err := sc.Scan(&c.b.Account, &c.b.Currency, &f[0], &f[1], &f[2], &f[3], &c.recent); err != nil {
 		return c, err
 	}
@@ -43,9 +43,9 @@ func scanBalanceRow(sc interface{ Scan(...any) error }) (cachedBalance, error) {
 	return c, parseSums(&c.b, &f)
 }
 
-func parseSums(b *ledger.Balance, f *[4]string) error {
+func parseSums(b *ledger.Balance, f *[4]any) error {
 	for i, dst := range []*money.Amount{&b.DebitsPosted, &b.CreditsPosted, &b.DebitsPending, &b.CreditsPending} {
-		a, err := money.ParseUnits(f[i])
+		a, err := parseAmount(f[i])
 		if err != nil {
 			return fmt.Errorf("balance %s/%s: %w", b.Account, b.Currency, err)
 		}
@@ -394,7 +394,7 @@ func (t *txn) writeBalances(ins *inserter, b *engine.Batch) error {
 		if !row.exists {
 			shape = insBalancesNew
 		}
-		ins.add(shape, bal.Account, bal.Currency, amountText(bal.DebitsPosted), amountText(bal.CreditsPosted), amountText(bal.DebitsPending), amountText(bal.CreditsPending), recent)
+		ins.add(shape, bal.Account, bal.Currency, amountArg(bal.DebitsPosted), amountArg(bal.CreditsPosted), amountArg(bal.DebitsPending), amountArg(bal.CreditsPending), recent)
 		// A later Write in this transaction updates the row this one wrote.
 		*row = balanceRow{exists: true, recent: recent}
 		if t.written != nil {

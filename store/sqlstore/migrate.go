@@ -78,7 +78,13 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) migrateV2(ctx context.Context, tx *sql.Tx, hasRecent, hasIndexCurrency bool) error {
 	var stmts []string
 	if !hasRecent {
-		stmts = append(stmts, "ALTER TABLE balances ADD COLUMN recent "+s.d.BytesType+" NOT NULL DEFAULT ''")
+		// Rebuilt rather than altered: the amount columns change type too
+		// (on SQLite, none, see amountArg); the rows keep theirs.
+		stmts = append(stmts,
+			"CREATE TABLE balances_v3 (account "+s.d.TextType+" NOT NULL, currency "+s.d.TextType+" NOT NULL, debits_posted "+s.d.AmountType+" NOT NULL, credits_posted "+s.d.AmountType+" NOT NULL, debits_pending "+s.d.AmountType+" NOT NULL, credits_pending "+s.d.AmountType+" NOT NULL, recent "+s.d.BytesType+" NOT NULL DEFAULT '', PRIMARY KEY (account, currency))"+s.d.TableSuffix,
+			"INSERT INTO balances_v3 (account, currency, debits_posted, credits_posted, debits_pending, credits_pending, recent) SELECT account, currency, debits_posted, credits_posted, debits_pending, credits_pending, '' FROM balances",
+			"DROP TABLE balances",
+			"ALTER TABLE balances_v3 RENAME TO balances")
 	}
 	if !hasIndexCurrency {
 		stmts = append(stmts,
