@@ -16,18 +16,33 @@ import (
 )
 
 func TestPostingsGolden(t *testing.T) {
-	ps := []ledger.Posting{{From: "@b", To: "p:1", Currency: "USD", Amount: money.FromUint64(0x0102), Path: "x"}}
-	want := []byte{1, 1, 2, '@', 'b', 3, 'p', ':', '1', 3, 'U', 'S', 'D', 2, 0x01, 0x02, 1, 'x'}
+	ps := []ledger.Posting{
+		{From: "@b", To: "p:1", Currency: "USD", Amount: money.FromUint64(0x0102), Path: "x→p:1"},
+		{From: "@b", To: "p:2", Currency: "USD", Amount: money.FromUint64(7), Path: "x→p:2"},
+	}
+	want := []byte{2, 2,
+		0, 2, '@', 'b', 0, 3, 'p', ':', '1', 0, 3, 'U', 'S', 'D', 2, 0x01, 0x02, 0, 7, 'x', 0xe2, 0x86, 0x92, 'p', ':', '1',
+		2, 0, 2, 1, '2', 3, 0, 1, 7, 6, 1, '2'}
 	if got := encodePostings(nil, ps); !bytes.Equal(got, want) {
 		t.Errorf("encodePostings = %v; want %v", got, want)
 	}
-	if got := encodePostings(nil, nil); !bytes.Equal(got, []byte{1, 0}) {
-		t.Errorf("encodePostings(nil) = %v; want [1 0]", got)
+	if got := encodePostings(nil, nil); !bytes.Equal(got, []byte{2, 0}) {
+		t.Errorf("encodePostings(nil) = %v; want [2 0]", got)
 	}
 	// Zero is no amount bytes at all.
 	zero := encodePostings(nil, []ledger.Posting{{From: "a", To: "b", Currency: "USD"}})
-	if want := []byte{1, 1, 1, 'a', 1, 'b', 3, 'U', 'S', 'D', 0, 0}; !bytes.Equal(zero, want) {
+	if want := []byte{2, 1, 0, 1, 'a', 0, 1, 'b', 0, 3, 'U', 'S', 'D', 0, 0, 0}; !bytes.Equal(zero, want) {
 		t.Errorf("encoding of a zero amount = %v; want %v", zero, want)
+	}
+}
+
+// TestPostingsV1 reads the encoding that schema version 2 wrote.
+func TestPostingsV1(t *testing.T) {
+	v1 := []byte{1, 1, 2, '@', 'b', 3, 'p', ':', '1', 3, 'U', 'S', 'D', 2, 0x01, 0x02, 1, 'x'}
+	got, err := decodePostings(v1)
+	want := []ledger.Posting{{From: "@b", To: "p:1", Currency: "USD", Amount: money.FromUint64(0x0102), Path: "x"}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("decodePostings(v1) = %+v, %v; want %+v", got, err, want)
 	}
 }
 
@@ -83,12 +98,18 @@ func TestPostingsRefused(t *testing.T) {
 	amt33 := []byte{1, 1, 1, 'a', 1, 'b', 1, 'U', 33}
 	amt33 = append(amt33, bytes.Repeat([]byte{1}, 33)...)
 	amt33 = append(amt33, 0)
+	short := []byte{2, 2, 0, 2, 'a', 'b', 0, 1, 'x', 0, 1, 'U', 0, 0, 0,
+		1, 1, 'b', 1, 0, 1, 0, 0, 1, 0} // second From "ab" shares 1 byte, then 'b': not the longest prefix
+	beyond := []byte{2, 2, 0, 2, 'a', 'b', 0, 1, 'x', 0, 1, 'U', 0, 0, 0,
+		3, 0, 1, 0, 1, 0, 0, 1, 0} // shares 3 bytes of a 2-byte string
 	tests := []struct {
 		name string
 		in   []byte
 	}{
 		{"empty", nil},
-		{"unknown version", append([]byte{2}, good[1:]...)},
+		{"unknown version", append([]byte{3}, good[1:]...)},
+		{"shared prefix not the longest", short},
+		{"shared prefix beyond the string", beyond},
 		{"truncated", good[:len(good)-1]},
 		{"trailing byte", append(append([]byte{}, good...), 0)},
 		{"leading zero amount", []byte{1, 1, 1, 'a', 1, 'b', 1, 'U', 2, 0, 5, 0}},
@@ -110,14 +131,25 @@ func FuzzDecodePostings(f *testing.F) {
 	f.Add(encodePostings(nil, nil))
 	f.Add(encodePostings(nil, []ledger.Posting{{From: "@buyer:1", To: "payee:0001", Currency: "USDC", Amount: money.FromUint64(1234567), Path: "product:1 → split 50% → payee:0001"}}))
 	f.Add([]byte{1, 200, 1})
+	f.Add([]byte{1, 1, 2, '@', 'b', 3, 'p', ':', '1', 3, 'U', 'S', 'D', 2, 0x01, 0x02, 1, 'x'})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ps, err := decodePostings(b)
 		if err != nil {
 			return
 		}
-		// Whatever decodes is canonical: it encodes back to the same bytes.
-		if again := encodePostings(nil, ps); !bytes.Equal(again, b) {
-			t.Fatalf("decode then encode of %v gave %v", b, again)
+		again := encodePostings(nil, ps)
+		if b[0] == postingsV2 {
+			// Whatever decodes is canonical: it encodes back to the
+			// same bytes.
+			if !bytes.Equal(again, b) {
+				t.Fatalf("decode then encode of %v gave %v", b, again)
+			}
+			return
+		}
+		// Version 1 is re-encoded in version 2, to the same postings.
+		back, err := decodePostings(again)
+		if err != nil || !reflect.DeepEqual(back, ps) {
+			t.Fatalf("version 1 %v re-encoded as %v decodes to %+v, %v", b, again, back, err)
 		}
 	})
 }
