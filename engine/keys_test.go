@@ -52,3 +52,32 @@ func TestBalanceKeysOrder(t *testing.T) {
 		t.Errorf("balanceKeys = %s; want %s", got, want)
 	}
 }
+
+// TestEntryEventJSON checks the hand-written event against encoding/json's
+// over random keys and programs (printable ASCII with every character
+// that needs escaping, and now and then a byte that sends it back to
+// encoding/json).
+func TestEntryEventJSON(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	str := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(0x21 + rng.Intn(0x7e-0x20))
+			if rng.Intn(200) == 0 {
+				b[i] = byte(rng.Intn(256))
+			}
+		}
+		return string(b)
+	}
+	kinds := []ledger.Kind{ledger.Transfer, ledger.WithdrawalRequest, ledger.WithdrawalPost, ledger.WithdrawalVoid, ledger.Config}
+	for i := 0; i < 20000; i++ {
+		ent := &ledger.Entry{Seq: rng.Uint64() >> uint(rng.Intn(64)), Key: str(1 + rng.Intn(40)), Kind: kinds[rng.Intn(len(kinds))], Postings: make([]ledger.Posting, rng.Intn(5))}
+		if rng.Intn(2) == 0 {
+			ent.Program = str(rng.Intn(12))
+		}
+		want := mustJSON(entryEvent{Seq: ent.Seq, Key: ent.Key, Kind: ent.Kind.String(), Program: ent.Program, Postings: len(ent.Postings)})
+		if got := entryEventJSON(ent); string(got) != string(want) {
+			t.Fatalf("entryEventJSON(%+v) = %s; want %s", ent, got, want)
+		}
+	}
+}

@@ -157,16 +157,26 @@ func ApplyAt(bals []Balance, kind Kind, postings []Posting, sides, touched []int
 	if len(sides) != 2*len(postings) {
 		return errcode.Errorf(ErrPosting, "%d positions for %d postings", len(sides), len(postings))
 	}
-	saved := make([]Balance, len(touched))
-	for i, t := range touched {
-		saved[i] = bals[t]
+	// A few balances are saved on the stack: most entries have a handful.
+	var buf [16]Balance
+	saved := buf[:0]
+	if len(touched) > len(buf) {
+		saved = make([]Balance, 0, len(touched))
 	}
-	restore := func(err error) error {
+	for _, t := range touched {
+		saved = append(saved, bals[t])
+	}
+	if err := applyPostings(bals, kind, postings, sides, touched); err != nil {
 		for i, t := range touched {
 			bals[t] = saved[i]
 		}
 		return err
 	}
+	return nil
+}
+
+// applyPostings is ApplyAt without putting anything back on error.
+func applyPostings(bals []Balance, kind Kind, postings []Posting, sides, touched []int32) error {
 	for i := range postings {
 		p := &postings[i]
 		from, to := &bals[sides[2*i]], &bals[sides[2*i+1]]
@@ -182,10 +192,10 @@ func ApplyAt(bals []Balance, kind Kind, postings []Posting, sides, touched []int
 			}
 		case WithdrawalPost, WithdrawalVoid:
 			if from.DebitsPending, err = from.DebitsPending.Sub(p.Amount); err != nil {
-				return restore(errcode.Errorf(ErrWithdrawalState, "posting %d: %s has less than %s %s pending", i, p.From, p.Amount, p.Currency))
+				return errcode.Errorf(ErrWithdrawalState, "posting %d: %s has less than %s %s pending", i, p.From, p.Amount, p.Currency)
 			}
 			if to.CreditsPending, err = to.CreditsPending.Sub(p.Amount); err != nil {
-				return restore(errcode.Errorf(ErrWithdrawalState, "posting %d: %s has less than %s %s pending", i, p.To, p.Amount, p.Currency))
+				return errcode.Errorf(ErrWithdrawalState, "posting %d: %s has less than %s %s pending", i, p.To, p.Amount, p.Currency)
 			}
 			if kind == WithdrawalPost {
 				if err = addTo(&from.DebitsPosted, p.Amount); err == nil {
@@ -193,10 +203,10 @@ func ApplyAt(bals []Balance, kind Kind, postings []Posting, sides, touched []int
 				}
 			}
 		default:
-			return restore(errcode.Errorf(ErrPosting, "entry kind %d has no postings", kind))
+			return errcode.Errorf(ErrPosting, "entry kind %d has no postings", kind)
 		}
 		if err != nil {
-			return restore(errcode.Errorf(ErrBalanceOverflow, "posting %d: %s → %s: %v", i, p.From, p.To, err))
+			return errcode.Errorf(ErrBalanceOverflow, "posting %d: %s → %s: %v", i, p.From, p.To, err)
 		}
 	}
 	for _, t := range touched {
@@ -205,7 +215,7 @@ func ApplyAt(bals []Balance, kind Kind, postings []Posting, sides, touched []int
 			continue
 		}
 		if av := b.Available(); av.Negative {
-			return restore(errcode.Errorf(ErrOverdraft, "%s would have %s %s available; internal accounts never go below zero", b.Account, av, b.Currency))
+			return errcode.Errorf(ErrOverdraft, "%s would have %s %s available; internal accounts never go below zero", b.Account, av, b.Currency)
 		}
 	}
 	return nil
@@ -219,4 +229,3 @@ func addTo(a *money.Amount, x money.Amount) error {
 	*a = n
 	return nil
 }
-
