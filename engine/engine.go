@@ -27,6 +27,9 @@ const (
 	retriesMax = 20
 )
 
+// errStreamFailed marks a store's failure to take a streamed entry.
+var errStreamFailed = errors.New("streaming the batch failed")
+
 // ErrBatchMax is returned for a batch larger than BatchMax.
 var ErrBatchMax = errcode.New("batch_max", "too many operations in one batch")
 
@@ -157,7 +160,18 @@ type overlay struct {
 	// keysLoaded: every committed entry the batch's keys name is in keys
 	// already (KeysTx), so a key not there is new.
 	keysLoaded bool
+	// stream takes accepted entries as they come (a large batch on a
+	// StreamTx), numbered from streamEntry and streamEvent, the next
+	// numbers being nextEntry and nextEvent.
+	stream                   StreamTx
+	streamEntry, streamEvent uint64
+	nextEntry, nextEvent     uint64
 }
+
+// streamOpsMin is the batch size from which accepted entries are streamed
+// to a StreamTx: below it, a goroutine's hand-offs cost more than the
+// overlap saves.
+const streamOpsMin = 256
 
 type stateValue struct {
 	value []byte
@@ -199,6 +213,13 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op) ([]Result, error)
 		}
 		ov.keysLoaded = true
 	}
+	if st, ok := tx.(StreamTx); ok && len(ops) >= streamOpsMin && st.Streaming() {
+		e, v, err := st.Counters(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ov.stream, ov.streamEntry, ov.streamEvent, ov.nextEntry, ov.nextEvent = st, e, v, e, v
+	}
 	results := make([]Result, len(ops))
 	// entries[i] is op i's entry; a new one gets its sequence number only
 	// when the batch reserves its numbers, so results are filled in last.
@@ -206,7 +227,7 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op) ([]Result, error)
 	for i, op := range ops {
 		entry, replayed, err := ov.apply(e, op)
 		if err != nil {
-			if errors.Is(err, ErrRetry) || errcode.Code(err) == errcode.Internal {
+			if errors.Is(err, ErrRetry) || errors.Is(err, errStreamFailed) || errcode.Code(err) == errcode.Internal {
 				return nil, err // an operating failure fails the whole batch
 			}
 			results[i].Err = err
@@ -283,6 +304,17 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 	ent := &ledger.Entry{Key: op.Key, Hash: op.Hash, Kind: ch.Kind, Program: op.Program, Ref: ch.Ref, Time: op.Time, Postings: ch.Postings}
 	ov.keys[op.Key] = ent
 	ov.batch.Entries = append(ov.batch.Entries, ent)
+	if ov.stream != nil {
+		ent.Seq = ov.nextEntry
+		ev := Event{Seq: ov.nextEvent, Type: EventEntryCommitted, Time: ent.Time, Data: entryEventJSON(ent)}
+		ov.nextEntry++
+		ov.nextEvent++
+		if err := ov.stream.AddEntry(ov.ctx, ent, ev); err != nil {
+			// The store's failure, not the operation's: the batch fails.
+			return nil, false, fmt.Errorf("%w: writing entry %q: %v", errStreamFailed, op.Key, err)
+		}
+		ov.batch.Streamed++
+	}
 	for _, w := range ch.State {
 		w.Program = op.Program
 		ov.state[[2]string{w.Program, w.Key}] = stateValue{value: w.Value, ok: w.Value != nil}
@@ -435,20 +467,27 @@ func (ov *overlay) write() error {
 		}
 	}
 	slices.Sort(ids)
-	events := make([]Event, 0, len(b.Entries)+len(b.Events)+len(ids))
-	for _, ent := range b.Entries {
+	// The batch's events: one per entry (already written when the entries
+	// were streamed), then the programs', then the withdrawals'.
+	streamed := b.Streamed
+	events := make([]Event, 0, len(b.Entries)-streamed+len(b.Events)+len(ids))
+	for _, ent := range b.Entries[streamed:] {
 		events = append(events, Event{Type: EventEntryCommitted, Time: ent.Time})
 	}
 	events = append(events, b.Events...)
 	for _, id := range ids {
 		events = append(events, Event{Type: EventWithdrawalChanged, Time: withdrawalTime(ov.withdrawals[id].w)})
 	}
-	firstEntry, firstEvent, err := ov.tx.Reserve(ov.ctx, len(b.Entries), len(events))
+	firstEntry, firstEvent, err := ov.tx.Reserve(ov.ctx, len(b.Entries), streamed+len(events))
 	if err != nil {
 		return fmt.Errorf("reserving sequence numbers: %w", err)
 	}
-	for i, ent := range b.Entries {
-		ent.Seq = firstEntry + uint64(i)
+	if streamed > 0 && (firstEntry != ov.streamEntry || firstEvent != ov.streamEvent) {
+		return fmt.Errorf("reserved entries from %d and events from %d; the streamed ones were numbered from %d and %d", firstEntry, firstEvent, ov.streamEntry, ov.streamEvent)
+	}
+	firstEvent += uint64(streamed)
+	for i, ent := range b.Entries[streamed:] {
+		ent.Seq = firstEntry + uint64(streamed+i)
 		events[i].Data = entryEventJSON(ent)
 	}
 	for j, id := range ids {
@@ -460,7 +499,7 @@ func (ov *overlay) write() error {
 			pw.w.ResolveSeq = pw.resolve.Seq
 		}
 		b.Withdrawals = append(b.Withdrawals, pw.w)
-		events[len(b.Entries)+len(b.Events)+j].Data = mustJSON(withdrawalEvent{ID: pw.w.ID, Account: pw.w.Account, State: pw.w.State.String(), Amount: pw.w.Amount.String(), Currency: pw.w.Currency})
+		events[len(b.Entries)-streamed+len(b.Events)+j].Data = mustJSON(withdrawalEvent{ID: pw.w.ID, Account: pw.w.Account, State: pw.w.State.String(), Amount: pw.w.Amount.String(), Currency: pw.w.Currency})
 	}
 	for i := range events {
 		events[i].Seq = firstEvent + uint64(i)

@@ -53,9 +53,29 @@ type KeysTx interface {
 	Entries(ctx context.Context, keys []string) ([]ledger.Entry, error)
 }
 
+// StreamTx is implemented by transactions that can take a large batch's
+// entries as the engine accepts them, so that the store writes them while
+// the engine runs the batch's later operations. The engine then numbers
+// entries and their committed events itself, from Counters, and the
+// numbers Reserve returns must be those.
+type StreamTx interface {
+	// Streaming reports whether the transaction can take entries while the
+	// engine still reads through it (a PostgreSQL connection cannot run a
+	// statement while another's rows are being read).
+	Streaming() bool
+	// Counters returns the next entry and event sequence numbers.
+	Counters(ctx context.Context) (nextEntry, nextEvent uint64, err error)
+	// AddEntry writes an accepted entry, numbered, and its committed
+	// event. They are Batch.Entries[:Batch.Streamed] at Write.
+	AddEntry(ctx context.Context, e *ledger.Entry, committed Event) error
+}
+
 // Batch is everything one transaction writes.
 type Batch struct {
 	Entries []*ledger.Entry
+	// Streamed is how many of Entries (the first), with their committed
+	// events, went to StreamTx.AddEntry already; Events holds the rest.
+	Streamed int
 	// Balances are the final values of the balances the entries changed,
 	// sorted by key. The entries that changed Balances[i] are
 	// Entries[j] for j in Touches[TouchStart[i]:TouchStart[i+1]],

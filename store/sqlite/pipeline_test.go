@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -137,5 +138,46 @@ func TestBulkBalanceReads(t *testing.T) {
 	}
 	if _, err := engine.Verify(ctx, s); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStreamedBatchFails has a batch large enough for its accepted entries
+// to be written as they come (engine.StreamTx) fail at its last operation
+// with an operating error: the batch fails as a whole, nothing of the
+// entries already handed to the store remains, and the store goes on.
+func TestStreamedBatchFails(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := engine.New(s, money.NewRegistry())
+	at := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	pay := func(key string) engine.Op {
+		return engine.Transfer(key, at, []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(1), Path: "t"}})
+	}
+	broken := fmt.Errorf("disk on fire")
+	var ops []engine.Op
+	for i := 0; i < 2000; i++ {
+		ops = append(ops, pay(fmt.Sprintf("k%d", i)))
+	}
+	ops = append(ops, engine.Op{Key: "last", Run: func(engine.View) (engine.Change, error) { return engine.Change{}, broken }})
+	if _, err := e.Apply(ctx, ops); !errors.Is(err, broken) {
+		t.Fatalf("Apply of a batch failing at its end = %v; want %v", err, broken)
+	}
+	rep, err := engine.Verify(ctx, s)
+	if err != nil || rep.Entries != 0 {
+		t.Fatalf("after the failed batch: %d entries, %v; want none", rep.Entries, err)
+	}
+	if evs, err := s.Events(ctx, 0, 0); err != nil || len(evs) != 0 {
+		t.Errorf("after the failed batch: %d events, %v; want none", len(evs), err)
+	}
+	res, err := e.Apply(ctx, ops[:2000])
+	if err != nil || res[0].Entry.Seq != 1 || res[1999].Entry.Seq != 2000 {
+		t.Fatalf("the same batch without its failing operation: %v", err)
+	}
+	if evs, err := s.Events(ctx, 0, 0); err != nil || len(evs) != 2000 || evs[1999].Seq != 2000 {
+		t.Errorf("events after the batch: %d, %v; want 2000, numbered to 2000", len(evs), err)
 	}
 }

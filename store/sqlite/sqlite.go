@@ -39,7 +39,7 @@ var _ engine.Store = (*Store)(nil)
 
 // Dialect is SQLite's.
 var Dialect = sqlstore.Dialect{
-	Name:         "sqlite",
+	Name: "sqlite",
 	// No declared type, so no affinity: amounts that fit in 63 bits are
 	// stored as integers, larger ones as decimal text (see amountArg).
 	AmountType:   "",
@@ -52,6 +52,9 @@ var Dialect = sqlstore.Dialect{
 	Retryable:    isBusy,
 	ParamsMax:    32766,
 	SingleWriter: true,
+	// Accepted entries are written while the engine runs a batch's later
+	// operations (engine.StreamTx).
+	ConcurrentStatements: true,
 }
 
 func isBusy(err error) bool {

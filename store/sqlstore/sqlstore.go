@@ -48,6 +48,10 @@ type Dialect struct {
 	// snapshot across several statements: SQLite's are snapshots anyway;
 	// PostgreSQL's READ COMMITTED takes one per statement.
 	ReadIsolation sql.IsolationLevel
+	// ConcurrentStatements reports that a connection runs a statement
+	// while another's rows are open (SQLite); PostgreSQL's wire protocol
+	// does not.
+	ConcurrentStatements bool
 	// SingleWriter reports that every transaction of a Store goes through
 	// one connection, one after another (SQLite). The store then keeps
 	// committed balances in memory (see balanceCache).
@@ -279,7 +283,14 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 			}
 		}
 	}
-	if err := fn(t); err != nil {
+	err = fn(t)
+	if t.ins != nil {
+		// Entries were streamed and Write never came: stop the pipeline
+		// before the transaction ends under it.
+		t.ins.abort()
+		t.ins = nil
+	}
+	if err != nil {
 		_ = sqlTx.Rollback()
 		return s.classify(err)
 	}
@@ -336,6 +347,8 @@ type txn struct {
 	seq     uint64
 	reads   []cachedBalance
 	written []cachedBalance
+	// ins holds the entries AddEntry took, until Write.
+	ins *inserter
 	// cacheOverflow: the transaction read or wrote more balances than the
 	// cache holds; at commit the cache is dropped instead of merged.
 	cacheOverflow bool
@@ -589,19 +602,86 @@ type insertShape struct {
 	ncols               int
 }
 
+var _ engine.StreamTx = (*txn)(nil)
+
+// Streaming reports whether the dialect's connections run a statement
+// while another statement's rows are open: the pipeline's INSERTs then
+// interleave with the engine's reads.
+func (t *txn) Streaming() bool { return t.s.d.ConcurrentStatements }
+
+// Counters returns the next entry and event numbers. The transaction
+// holds the entry counter (SQLite's single writer, PostgreSQL's row lock
+// taken first), and every writer takes it before the event counter, so
+// neither can move until it ends.
+func (t *txn) Counters(ctx context.Context) (nextEntry, nextEvent uint64, err error) {
+	rows, err := t.tx.QueryContext(ctx, "SELECT name, value FROM counters WHERE name IN ('entry', 'event')")
+	if err != nil {
+		return 0, 0, fmt.Errorf("reading the journal counters: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var v uint64
+		if err := rows.Scan(&name, &v); err != nil {
+			return 0, 0, err
+		}
+		switch name {
+		case "entry":
+			nextEntry = v + 1
+		case "event":
+			nextEvent = v + 1
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, err
+	}
+	if nextEntry == 0 || nextEvent == 0 {
+		return 0, 0, errors.New("reading the journal counters: not found")
+	}
+	return nextEntry, nextEvent, nil
+}
+
+// AddEntry writes an accepted entry and its event now, into the pipeline
+// that Write then finishes: SQLite inserts a batch's entries while the
+// engine runs its later operations.
+func (t *txn) AddEntry(ctx context.Context, e *ledger.Entry, ev engine.Event) error {
+	if t.ins == nil {
+		t.ins = newInserter(ctx, t, true)
+	}
+	if err := t.addEntry(t.ins, e); err != nil {
+		return err
+	}
+	t.ins.add(insEvents, ev.Seq, ev.Type, toNanos(ev.Time), string(ev.Data))
+	return nil
+}
+
+func (t *txn) addEntry(ins *inserter, e *ledger.Entry) error {
+	n := postingsLen(e.Postings)
+	if n > PostingsBlobMax {
+		return fmt.Errorf("entry %q: its %d postings take about %d bytes; at most %d can be stored in one entry", e.Key, len(e.Postings), n, PostingsBlobMax)
+	}
+	var blob []byte
+	if len(e.Postings) > 64 {
+		blob = make([]byte, 0, n) // an upper bound: no growing a large entry's copy
+	}
+	ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time), encodePostings(blob, e.Postings))
+	return nil
+}
+
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
-	ins := newInserter(ctx, t, len(b.Entries)+len(b.Balances)+len(b.Events) > pipelineRowsMin)
+	ins := t.ins
+	if ins == nil {
+		ins = newInserter(ctx, t, len(b.Entries)+len(b.Balances)+len(b.Events) > pipelineRowsMin)
+	}
+	t.ins = nil
 	defer ins.abort()
-	for _, e := range b.Entries {
-		n := postingsLen(e.Postings)
-		if n > PostingsBlobMax {
-			return fmt.Errorf("entry %q: its %d postings take about %d bytes; at most %d can be stored in one entry", e.Key, len(e.Postings), n, PostingsBlobMax)
+	if b.Streamed > len(b.Entries) {
+		return fmt.Errorf("a batch of %d entries says %d were written already", len(b.Entries), b.Streamed)
+	}
+	for _, e := range b.Entries[b.Streamed:] {
+		if err := t.addEntry(ins, e); err != nil {
+			return err
 		}
-		var blob []byte
-		if len(e.Postings) > 64 {
-			blob = make([]byte, 0, n) // an upper bound: no growing a large entry's copy
-		}
-		ins.add(insEntries, e.Seq, e.Key, e.Hash[:], int(e.Kind), e.Program, e.Ref, toNanos(e.Time), encodePostings(blob, e.Postings))
 	}
 	if err := t.writeBalances(ins, b); err != nil {
 		return err
