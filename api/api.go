@@ -90,6 +90,7 @@ type Server struct {
 	commitsMu sync.Mutex
 	commits   chan struct{}
 	streams   streams
+	tokens    *tokenCache
 }
 
 // Handler is a route's handler. It returns an error instead of writing one,
@@ -124,7 +125,7 @@ func New(cfg Config) *Server {
 	if cfg.EventPoll == 0 {
 		cfg.EventPoll = 200 * time.Millisecond
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}, tokens: newTokenCache(time.Now)}
 	s.Register(s.coreRoutes()...)
 	s.Register(s.marketRoutes()...)
 	s.Register(s.collectionRoutes()...)
@@ -210,6 +211,9 @@ func allowed(roles []auth.Role, role auth.Role) bool {
 	return false
 }
 
+// authenticate returns the token of the request's bearer secret. A valid
+// token is remembered for TokenRecheck (see tokenCache); the token returned
+// may be shared with other requests and is read, never changed.
 func (s *Server) authenticate(r *http.Request) (auth.Token, error) {
 	h := r.Header.Get("Authorization")
 	secret, ok := strings.CutPrefix(h, "Bearer ")
@@ -217,14 +221,29 @@ func (s *Server) authenticate(r *http.Request) (auth.Token, error) {
 		return auth.Token{}, errcode.Errorf(auth.ErrUnauthenticated, "missing bearer token; send Authorization: Bearer <token>")
 	}
 	digest := auth.Digest(secret)
-	tok, err := s.cfg.Store.TokenByHash(r.Context(), digest)
-	if errors.Is(err, ledger.ErrNotFound) || err == nil && (!tok.Valid() || !auth.Equal(tok.Hash, digest)) {
-		return auth.Token{}, errcode.Errorf(auth.ErrUnauthenticated, "the bearer token is unknown or revoked")
+	tok, hit, gen := s.tokens.get(digest)
+	if !hit {
+		fetched := s.tokens.now()
+		var err error
+		tok, err = s.cfg.Store.TokenByHash(r.Context(), digest)
+		if errors.Is(err, ledger.ErrNotFound) {
+			return auth.Token{}, errUnknownToken()
+		}
+		if err != nil {
+			return auth.Token{}, err
+		}
+		s.tokens.put(tok, fetched, gen)
 	}
-	if err != nil {
-		return auth.Token{}, err
+	// The digest found the record; the comparison that decides stays in
+	// constant time, whether the record came from the store or the cache.
+	if !tok.Valid() || !auth.Equal(tok.Hash, digest) {
+		return auth.Token{}, errUnknownToken()
 	}
 	return tok, nil
+}
+
+func errUnknownToken() error {
+	return errcode.Errorf(auth.ErrUnauthenticated, "the bearer token is unknown or revoked")
 }
 
 // scope refuses a payee token acting on an account that is not its own.
