@@ -173,6 +173,7 @@ func (s *Server) Handler() http.Handler { return http.MaxBytesHandler(s.mux, Bod
 
 // wrap applies authentication, authorization, metrics and error writing.
 func (s *Server) wrap(rt Route) http.Handler {
+	rm := s.metrics.route(rt.Method, rt.Pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -183,7 +184,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 			}
 			s.writeError(sw, r, err)
 		}
-		s.metrics.observe(rt.Method, rt.Pattern, sw.code(), time.Since(start))
+		rm.observe(sw.code(), time.Since(start))
 	})
 }
 
