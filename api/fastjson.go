@@ -141,10 +141,18 @@ func (r *jsonReader) key() ([]byte, bool) {
 	return s[1 : len(s)-1], true
 }
 
-func (r *jsonReader) str(dst *string) bool {
+func (r *jsonReader) str(dst *string) bool { return r.strLike(dst, "") }
+
+// strLike reads a string, sharing like when it is the same: postings of one
+// payment repeat their payer and currency, which then cost one string each.
+func (r *jsonReader) strLike(dst *string, like string) bool {
 	s, ok := r.raw()
 	if ok {
-		*dst = string(s[1 : len(s)-1])
+		if v := s[1 : len(s)-1]; string(v) == like {
+			*dst = like
+		} else {
+			*dst = string(v)
+		}
 	}
 	return ok
 }
@@ -220,20 +228,22 @@ func once(seen *uint8, bit uint8) bool {
 	return true
 }
 
-func (r *jsonReader) posting(p *PostingJSON) bool {
+// posting reads a posting; prev is the one before it, whose strings it
+// shares where they are the same.
+func (r *jsonReader) posting(p, prev *PostingJSON) bool {
 	var seen uint8
 	return r.object(func(k []byte) bool {
 		switch string(k) { // a conversion to compare does not allocate
 		case "from":
-			return once(&seen, 1) && r.str(&p.From)
+			return once(&seen, 1) && r.strLike(&p.From, prev.From)
 		case "to":
-			return once(&seen, 2) && r.str(&p.To)
+			return once(&seen, 2) && r.strLike(&p.To, prev.To)
 		case "amount":
-			return once(&seen, 4) && r.str((*string)(&p.Amount))
+			return once(&seen, 4) && r.strLike((*string)(&p.Amount), string(prev.Amount))
 		case "currency":
-			return once(&seen, 8) && r.str(&p.Currency)
+			return once(&seen, 8) && r.strLike(&p.Currency, prev.Currency)
 		case "path":
-			return once(&seen, 16) && r.str(&p.Path)
+			return once(&seen, 16) && r.strLike(&p.Path, prev.Path)
 		}
 		return false
 	})
@@ -244,8 +254,12 @@ func (r *jsonReader) postings(dst *[]PostingJSON) bool {
 	// room for a payment's usual few postings saves growing.
 	ps := make([]PostingJSON, 0, 4)
 	ok := r.array(func() bool {
+		var prev PostingJSON
+		if len(ps) > 0 {
+			prev = ps[len(ps)-1]
+		}
 		ps = append(ps, PostingJSON{})
-		return r.posting(&ps[len(ps)-1])
+		return r.posting(&ps[len(ps)-1], &prev)
 	})
 	*dst = ps
 	return ok
