@@ -82,7 +82,13 @@ func (c *Client) do(ctx context.Context, method, path, key string, in, out any) 
 // which every payment sends.
 func marshal(in any) ([]byte, error) {
 	if req, ok := in.(api.EntryRequest); ok {
-		return req.AppendJSON(nil)
+		// Room for the postings as they are written, so that the body is
+		// one allocation.
+		n := len(`{"postings":[]}`)
+		for _, p := range req.Postings {
+			n += len(`{"from":"","to":"","amount":"","currency":"","path":""},`) + len(p.From) + len(p.To) + len(p.Amount) + len(p.Currency) + len(p.Path)
+		}
+		return req.AppendJSON(make([]byte, 0, n))
 	}
 	return json.Marshal(in)
 }
