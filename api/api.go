@@ -168,16 +168,27 @@ func (s *Server) Register(routes ...Route) {
 	}
 }
 
-// Handler returns the HTTP handler, with the body limit applied.
-func (s *Server) Handler() http.Handler { return http.MaxBytesHandler(s.mux, BodyMax) }
+// Handler returns the HTTP handler. Every route's body is limited to
+// BodyMax (by wrap); the catch-all for unknown routes reads none.
+func (s *Server) Handler() http.Handler { return s.mux }
 
-// wrap applies authentication, authorization, metrics and error writing.
+// wrap applies the body limit, authentication, authorization, metrics and
+// error writing.
 func (s *Server) wrap(rt Route) http.Handler {
 	rm := s.metrics.route(rt.Method, rt.Pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		err := s.serve(rt, sw, r)
+		// Here rather than by http.MaxBytesHandler, which copies the
+		// request to replace its body; w is the server's own, so that a
+		// body over the limit closes the connection after the answer.
+		r.Body = http.MaxBytesReader(w, r.Body, BodyMax)
+		// One allocation for what every request needs.
+		st := &struct {
+			sw   statusWriter
+			call Call
+		}{sw: statusWriter{ResponseWriter: w}}
+		sw := &st.sw
+		err := s.serve(rt, sw, r, &st.call)
 		if err != nil {
 			if errcode.Code(err) == errcode.Internal {
 				s.cfg.Log.Error("request failed", "method", r.Method, "route", rt.Pattern, "err", err)
@@ -188,8 +199,8 @@ func (s *Server) wrap(rt Route) http.Handler {
 	})
 }
 
-func (s *Server) serve(rt Route, w http.ResponseWriter, r *http.Request) error {
-	c := &Call{Now: s.cfg.Now().UTC()}
+func (s *Server) serve(rt Route, w http.ResponseWriter, r *http.Request, c *Call) error {
+	c.Now = s.cfg.Now().UTC()
 	if rt.Allow != nil {
 		tok, err := s.authenticate(r)
 		if err != nil {
