@@ -26,7 +26,10 @@ import (
 type Client struct {
 	base  string
 	token string
-	http  *http.Client
+	// bearer is the Authorization header's value, made once rather than on
+	// every request.
+	bearer string
+	http   *http.Client
 }
 
 // New returns a client for the server at base (e.g. http://127.0.0.1:8650)
@@ -36,7 +39,7 @@ func New(base, token string, hc *http.Client) *Client {
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Client{base: strings.TrimRight(base, "/"), token: token, http: hc}
+	return &Client{base: strings.TrimRight(base, "/"), token: token, bearer: "Bearer " + token, http: hc}
 }
 
 // Error is an error answered by the server. errcode.Code(err) returns its
@@ -164,7 +167,7 @@ func (c *Client) send(ctx context.Context, method, path, key string, body []byte
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+		req.Header.Set("Authorization", c.bearer)
 	}
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
@@ -412,7 +415,7 @@ func (c *Client) Events(ctx context.Context, after uint64, fn func(Event) error)
 		return err
 	}
 	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", c.bearer)
 	if after > 0 {
 		req.Header.Set("Last-Event-ID", strconv.FormatUint(after, 10))
 	}
