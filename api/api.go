@@ -89,8 +89,12 @@ type Server struct {
 	// event streams at once instead of at their next poll.
 	commitsMu sync.Mutex
 	commits   chan struct{}
-	streams   streams
-	tokens    *tokenCache
+	// commitsTaken is whether a stream holds commits: only then is there
+	// anyone to wake, and a commit with no stream listening (most of them)
+	// costs no new channel.
+	commitsTaken bool
+	streams      streams
+	tokens       *tokenCache
 }
 
 // Handler is a route's handler. It returns an error instead of writing one,
@@ -273,14 +277,19 @@ func (s *Server) writeError(w http.ResponseWriter, _ *http.Request, err error) {
 // committed wakes the event streams.
 func (s *Server) committed() {
 	s.commitsMu.Lock()
-	close(s.commits)
-	s.commits = make(chan struct{})
+	if s.commitsTaken {
+		close(s.commits)
+		s.commits = make(chan struct{})
+		s.commitsTaken = false
+	}
 	s.commitsMu.Unlock()
 }
 
+// commitSignal returns a channel closed at the next local commit.
 func (s *Server) commitSignal() <-chan struct{} {
 	s.commitsMu.Lock()
 	defer s.commitsMu.Unlock()
+	s.commitsTaken = true
 	return s.commits
 }
 
