@@ -30,9 +30,10 @@ func (c *testClock) advance(d time.Duration) {
 }
 
 // TestTokenRevocation checks both bounds of the token cache: a token
-// revoked through the server stops at its next request, and one revoked in
-// the store behind the server's back (as another process sharing the
-// database does) stops once TokenRecheck has passed on the cache's clock.
+// revoked through the server stops at its next request, and one revoked
+// behind the server's back, in the store or through another server on the
+// same database (as another process sharing the database does), stops
+// once TokenRecheck has passed on the cache's clock.
 func TestTokenRevocation(t *testing.T) {
 	for name, open := range stores(t) {
 		t.Run(name, func(t *testing.T) {
@@ -80,6 +81,30 @@ func TestTokenRevocation(t *testing.T) {
 			if _, err := e.admin.Account(ctx, "payee:1"); err != nil {
 				t.Errorf("the admin token after the recheck: %v", err)
 			}
+
+			// Through another server on the same database, as two serve
+			// processes on one PostgreSQL: the same bound, on the clock of
+			// the server that did not revoke.
+			other := start(t, e.s)
+			otherClock := &testClock{t: time.Unix(1_000_000, 0)}
+			api.SetTokenClock(other.api, otherClock.now)
+			tok, err = e.admin.CreateToken(ctx, api.TokenRequest{Role: string(auth.Reader)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reader = client.New(other.srv.URL, tok.Secret, nil)
+			if _, err := reader.Account(ctx, "payee:1"); err != nil {
+				t.Fatalf("a fresh reader token on the other server: %v", err)
+			}
+			if _, err := e.admin.RevokeToken(ctx, tok.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := reader.Account(ctx, "payee:1"); err != nil {
+				t.Errorf("a token revoked on another server, within TokenRecheck: %v; want it still trusted (cached)", err)
+			}
+			otherClock.advance(api.TokenRecheck)
+			_, err = reader.Account(ctx, "payee:1")
+			wantCode(t, "a token revoked on another server, after TokenRecheck", err, "unauthenticated", 401)
 		})
 	}
 }
