@@ -89,7 +89,12 @@ type Server struct {
 	// event streams at once instead of at their next poll.
 	commitsMu sync.Mutex
 	commits   chan struct{}
-	streams   streams
+	// commitsTaken is whether a stream holds commits: only then is there
+	// anyone to wake, and a commit with no stream listening (most of them)
+	// costs no new channel.
+	commitsTaken bool
+	streams      streams
+	tokens       *tokenCache
 }
 
 // Handler is a route's handler. It returns an error instead of writing one,
@@ -124,7 +129,7 @@ func New(cfg Config) *Server {
 	if cfg.EventPoll == 0 {
 		cfg.EventPoll = 200 * time.Millisecond
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}, tokens: newTokenCache(time.Now)}
 	s.Register(s.coreRoutes()...)
 	s.Register(s.marketRoutes()...)
 	s.Register(s.collectionRoutes()...)
@@ -167,27 +172,39 @@ func (s *Server) Register(routes ...Route) {
 	}
 }
 
-// Handler returns the HTTP handler, with the body limit applied.
-func (s *Server) Handler() http.Handler { return http.MaxBytesHandler(s.mux, BodyMax) }
+// Handler returns the HTTP handler. Every route's body is limited to
+// BodyMax (by wrap); the catch-all for unknown routes reads none.
+func (s *Server) Handler() http.Handler { return s.mux }
 
-// wrap applies authentication, authorization, metrics and error writing.
+// wrap applies the body limit, authentication, authorization, metrics and
+// error writing.
 func (s *Server) wrap(rt Route) http.Handler {
+	rm := s.metrics.route(rt.Method, rt.Pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		err := s.serve(rt, sw, r)
+		// Here rather than by http.MaxBytesHandler, which copies the
+		// request to replace its body; w is the server's own, so that a
+		// body over the limit closes the connection after the answer.
+		r.Body = http.MaxBytesReader(w, r.Body, BodyMax)
+		// One allocation for what every request needs.
+		st := &struct {
+			sw   statusWriter
+			call Call
+		}{sw: statusWriter{ResponseWriter: w}}
+		sw := &st.sw
+		err := s.serve(rt, sw, r, &st.call)
 		if err != nil {
 			if errcode.Code(err) == errcode.Internal {
 				s.cfg.Log.Error("request failed", "method", r.Method, "route", rt.Pattern, "err", err)
 			}
 			s.writeError(sw, r, err)
 		}
-		s.metrics.observe(rt.Method, rt.Pattern, sw.code(), time.Since(start))
+		rm.observe(sw.code(), time.Since(start))
 	})
 }
 
-func (s *Server) serve(rt Route, w http.ResponseWriter, r *http.Request) error {
-	c := &Call{Now: s.cfg.Now().UTC()}
+func (s *Server) serve(rt Route, w http.ResponseWriter, r *http.Request, c *Call) error {
+	c.Now = s.cfg.Now().UTC()
 	if rt.Allow != nil {
 		tok, err := s.authenticate(r)
 		if err != nil {
@@ -210,6 +227,9 @@ func allowed(roles []auth.Role, role auth.Role) bool {
 	return false
 }
 
+// authenticate returns the token of the request's bearer secret. A valid
+// token is remembered for TokenRecheck (see tokenCache); the token returned
+// may be shared with other requests and is read, never changed.
 func (s *Server) authenticate(r *http.Request) (auth.Token, error) {
 	h := r.Header.Get("Authorization")
 	secret, ok := strings.CutPrefix(h, "Bearer ")
@@ -217,14 +237,29 @@ func (s *Server) authenticate(r *http.Request) (auth.Token, error) {
 		return auth.Token{}, errcode.Errorf(auth.ErrUnauthenticated, "missing bearer token; send Authorization: Bearer <token>")
 	}
 	digest := auth.Digest(secret)
-	tok, err := s.cfg.Store.TokenByHash(r.Context(), digest)
-	if errors.Is(err, ledger.ErrNotFound) || err == nil && (!tok.Valid() || !auth.Equal(tok.Hash, digest)) {
-		return auth.Token{}, errcode.Errorf(auth.ErrUnauthenticated, "the bearer token is unknown or revoked")
+	tok, hit, gen := s.tokens.get(digest)
+	if !hit {
+		fetched := s.tokens.now()
+		var err error
+		tok, err = s.cfg.Store.TokenByHash(r.Context(), digest)
+		if errors.Is(err, ledger.ErrNotFound) {
+			return auth.Token{}, errUnknownToken()
+		}
+		if err != nil {
+			return auth.Token{}, err
+		}
+		s.tokens.put(tok, fetched, gen)
 	}
-	if err != nil {
-		return auth.Token{}, err
+	// The digest found the record; the comparison that decides stays in
+	// constant time, whether the record came from the store or the cache.
+	if !tok.Valid() || !auth.Equal(tok.Hash, digest) {
+		return auth.Token{}, errUnknownToken()
 	}
 	return tok, nil
+}
+
+func errUnknownToken() error {
+	return errcode.Errorf(auth.ErrUnauthenticated, "the bearer token is unknown or revoked")
 }
 
 // scope refuses a payee token acting on an account that is not its own.
@@ -242,14 +277,19 @@ func (s *Server) writeError(w http.ResponseWriter, _ *http.Request, err error) {
 // committed wakes the event streams.
 func (s *Server) committed() {
 	s.commitsMu.Lock()
-	close(s.commits)
-	s.commits = make(chan struct{})
+	if s.commitsTaken {
+		close(s.commits)
+		s.commits = make(chan struct{})
+		s.commitsTaken = false
+	}
 	s.commitsMu.Unlock()
 }
 
+// commitSignal returns a channel closed at the next local commit.
 func (s *Server) commitSignal() <-chan struct{} {
 	s.commitsMu.Lock()
 	defer s.commitsMu.Unlock()
+	s.commitsTaken = true
 	return s.commits
 }
 

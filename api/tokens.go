@@ -81,7 +81,11 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *Call) er
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c *Call) error {
-	tok, err := s.cfg.Store.RevokeToken(r.Context(), r.PathValue("id"), c.Now)
+	id := r.PathValue("id")
+	tok, err := s.cfg.Store.RevokeToken(r.Context(), id, c.Now)
+	// Forgotten even when the store failed: the revocation may have been
+	// written, and forgetting costs one store query at the next use.
+	s.tokens.forget(id)
 	if err != nil {
 		return err
 	}

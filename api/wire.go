@@ -28,7 +28,24 @@ func readWrite[T any](r *http.Request) (string, T, error) {
 // decode reads exactly one JSON object into v, refusing unknown fields,
 // wrong types, trailing data and bodies over the server's limit.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	// A body of announced size within the limit is read whole (the check
+	// for trailing data read it all anyway), so that a plain one can take
+	// the path without reflection; encoding/json reads any other.
+	if r.ContentLength >= 0 && r.ContentLength <= BodyMax && hasFastDecode(v) {
+		buf := getBuf()
+		defer putBuf(buf)
+		data, err := readBody(r.Body, buf, r.ContentLength)
+		if err == nil && decodeFast(data, v) {
+			return nil
+		}
+		return decodeFrom(readAgain(data, err), v)
+	}
+	return decodeFrom(r.Body, v)
+}
+
+// decodeFrom is decode by encoding/json.
+func decodeFrom(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
@@ -68,6 +85,9 @@ func decode(r *http.Request, v any) error {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
+	if writeFast(w, v) {
+		return
+	}
 	enc := json.NewEncoder(w)
 	_ = enc.Encode(v)
 }

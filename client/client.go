@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tributary-ledger/tributary/api"
@@ -25,7 +26,10 @@ import (
 type Client struct {
 	base  string
 	token string
-	http  *http.Client
+	// bearer is the Authorization header's value, made once rather than on
+	// every request.
+	bearer string
+	http   *http.Client
 }
 
 // New returns a client for the server at base (e.g. http://127.0.0.1:8650)
@@ -35,7 +39,7 @@ func New(base, token string, hc *http.Client) *Client {
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Client{base: strings.TrimRight(base, "/"), token: token, http: hc}
+	return &Client{base: strings.TrimRight(base, "/"), token: token, bearer: "Bearer " + token, http: hc}
 }
 
 // Error is an error answered by the server. errcode.Code(err) returns its
@@ -56,7 +60,7 @@ func (e *Error) Unwrap() error { return errcode.New(e.Code, e.Message) }
 func (c *Client) do(ctx context.Context, method, path, key string, in, out any) (bool, error) {
 	var body []byte
 	if in != nil {
-		b, err := json.Marshal(in)
+		b, err := marshal(in)
 		if err != nil {
 			return false, err
 		}
@@ -71,11 +75,65 @@ func (c *Client) do(ctx context.Context, method, path, key string, in, out any) 
 	if out == nil {
 		return replayed, nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	if err := unmarshal(resp, out); err != nil {
 		return replayed, fmt.Errorf("decoding %s %s: %w", method, path, err)
 	}
 	return replayed, nil
 }
+
+// marshal is json.Marshal, by the API's own writer for a single entry,
+// which every payment sends.
+func marshal(in any) ([]byte, error) {
+	if req, ok := in.(api.EntryRequest); ok {
+		// Room for the postings as they are written, so that the body is
+		// one allocation.
+		n := len(`{"postings":[]}`)
+		for _, p := range req.Postings {
+			n += len(`{"from":"","to":"","amount":"","currency":"","path":""},`) + len(p.From) + len(p.To) + len(p.Amount) + len(p.Currency) + len(p.Path)
+		}
+		return req.AppendJSON(make([]byte, 0, n))
+	}
+	return json.Marshal(in)
+}
+
+// answerMax bounds the answers read whole to be decoded by the API's own
+// reader of an entry; a larger one (or one of unknown length) is streamed
+// to encoding/json.
+const answerMax = 1 << 20
+
+// answerRoom is the room made for an answer before reading it: an entry of
+// a few dozen postings; a larger answer grows the buffer as it arrives.
+const answerRoom = 16 << 10
+
+var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// unmarshal decodes the first JSON value of resp's body into out, as a
+// json.Decoder does. An entry, the answer to every payment, is read whole
+// and decoded without reflection (api.EntryJSON.DecodeJSON).
+func unmarshal(resp *http.Response, out any) error {
+	e, isEntry := out.(*api.EntryJSON)
+	if !isEntry || resp.ContentLength < 0 || resp.ContentLength > answerMax {
+		return json.NewDecoder(resp.Body).Decode(out)
+	}
+	buf := answerBufs.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		answerBufs.Put(buf)
+	}()
+	// Room for the body and the read that sees its end: reading to the end
+	// also lets the connection be reused.
+	buf.Grow(int(min(resp.ContentLength, answerRoom)) + bytes.MinRead)
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		// What json.Decoder would have made of the same bytes and failure.
+		return json.NewDecoder(io.MultiReader(bytes.NewReader(buf.Bytes()), failReader{err})).Decode(out)
+	}
+	return e.DecodeJSON(buf.Bytes())
+}
+
+// failReader fails every read with err.
+type failReader struct{ err error }
+
+func (f failReader) Read([]byte) (int, error) { return 0, f.err }
 
 // doRaw sends body as it is and returns the answer's bytes as they are: for
 // documents whose exact bytes matter (a genesis export is canonical, and
@@ -109,7 +167,7 @@ func (c *Client) send(ctx context.Context, method, path, key string, body []byte
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+		req.Header.Set("Authorization", c.bearer)
 	}
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
@@ -357,7 +415,7 @@ func (c *Client) Events(ctx context.Context, after uint64, fn func(Event) error)
 		return err
 	}
 	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", c.bearer)
 	if after > 0 {
 		req.Header.Set("Last-Event-ID", strconv.FormatUint(after, 10))
 	}
