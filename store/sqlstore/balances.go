@@ -43,6 +43,23 @@ func scanBalanceRow(sc interface{ Scan(...any) error }) (cachedBalance, error) {
 	return c, parseSums(&c.b, &f)
 }
 
+// collectBalanceRows scans the rows of a query of writerBalanceCols.
+func collectBalanceRows(rows *sql.Rows, err error) ([]cachedBalance, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []cachedBalance
+	for rows.Next() {
+		c, err := scanBalanceRow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 func parseSums(b *ledger.Balance, f *[4]any) error {
 	for i, dst := range []*money.Amount{&b.DebitsPosted, &b.CreditsPosted, &b.DebitsPending, &b.CreditsPending} {
 		a, err := parseAmount(f[i])
@@ -109,23 +126,8 @@ func (br *balanceRows) sort() {
 // BalanceCacheMax+1 of them if there are more (then the cache is not
 // complete and the rest is read on demand).
 func (t *txn) fillCache(ctx context.Context) error {
-	rows, err := t.tx.QueryContext(ctx, t.s.q("SELECT "+writerBalanceCols+" FROM balances LIMIT $1"), t.s.cache.max+1)
+	all, err := collectBalanceRows(t.tx.QueryContext(ctx, t.s.q("SELECT "+writerBalanceCols+" FROM balances LIMIT $1"), t.s.cache.max+1))
 	if err != nil {
-		return err
-	}
-	var all []cachedBalance
-	for rows.Next() {
-		c, err := scanBalanceRow(rows)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		all = append(all, c)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	complete := len(all) <= t.s.cache.max
@@ -284,23 +286,8 @@ func (t *txn) readRanges(ctx context.Context, keys []ledger.BalanceKey, misses [
 		part := misses[start:min(start+bulkRangeMax, len(misses))]
 		lo, hi := keys[part[0]], keys[part[len(part)-1]]
 		limit := bulkSparseMax * len(part)
-		rows, err := st.QueryContext(ctx, lo.Account, lo.Account, lo.Currency, hi.Account, hi.Account, hi.Currency, limit+1)
+		got, err := collectBalanceRows(st.QueryContext(ctx, lo.Account, lo.Account, lo.Currency, hi.Account, hi.Account, hi.Currency, limit+1))
 		if err != nil {
-			return err
-		}
-		var got []cachedBalance
-		for rows.Next() {
-			c, err := scanBalanceRow(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			got = append(got, c)
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if len(got) > limit {
