@@ -9,6 +9,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -62,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"BatchKeysCommittedBefore", testBatchKeys},
 		{"JournalByAccount", testJournalByAccount},
 		{"LargeBatches", testLargeBatches},
+		{"LargeBatchEvents", testLargeBatchEvents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -904,6 +906,77 @@ func testLargeBatches(t *testing.T, s Store) {
 		sample = append(sample, fmt.Sprintf("payee:%04d", a))
 	}
 	CheckJournalByAccount(t, s, append(sample, "@buyer"), time.Time{}, time.Time{})
+}
+
+// testLargeBatchEvents commits one batch of 400 operations (large enough
+// for a store to take its entries while the engine runs it) of transfers,
+// program state changes with events, withdrawal requests and a refusal,
+// and checks the outbox: one entry.committed per entry, in entry order,
+// naming its entry; then the programs' events in operation order; then one
+// withdrawal.changed per withdrawal; numbered without a gap.
+func testLargeBatchEvents(t *testing.T, s Store) {
+	e := eng(s)
+	ctx := context.Background()
+	fund(t, e, "fund", "pot", 1000)
+	var ops []engine.Op
+	var programEvents, withdrawals int
+	for i := 0; i < 400; i++ {
+		switch i % 4 {
+		case 0, 1:
+			ops = append(ops, engine.Transfer(fmt.Sprintf("ev-t%d", i), t0, []ledger.Posting{pay("@world", fmt.Sprintf("acct:%d", i%7), uint64(i+1))}))
+		case 2:
+			ops = append(ops, stateOp(fmt.Sprintf("ev-s%d", i), fmt.Sprintf("c%d", i%5), 1))
+			programEvents++
+		case 3:
+			ops = append(ops, engine.WithdrawalRequest(fmt.Sprintf("ev-w%d", i), t0, "pot", "", "USD", usd(1)))
+			withdrawals++
+		}
+	}
+	ops = append(ops, engine.Transfer("ev-refused", t0, []ledger.Posting{pay("nobody", "x", 1)}))
+	res, err := e.Apply(ctx, ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for i, r := range res {
+		if i == len(res)-1 {
+			wantCode(t, "the batch's last operation", r.Err, "overdraft")
+			continue
+		}
+		if r.Err != nil {
+			t.Fatalf("op %d: %v", i, r.Err)
+		}
+		seqs = append(seqs, r.Entry.Seq)
+	}
+	evs, err := s.Events(ctx, 1, 0) // after the funding's event
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := len(seqs) + programEvents + withdrawals; len(evs) != want {
+		t.Fatalf("events = %d; want %d", len(evs), want)
+	}
+	for i, ev := range evs {
+		if ev.Seq != uint64(i+2) {
+			t.Fatalf("event %d has seq %d; want %d", i, ev.Seq, i+2)
+		}
+		switch {
+		case i < len(seqs):
+			var data struct {
+				Seq uint64 `json:"seq"`
+			}
+			if ev.Type != engine.EventEntryCommitted || json.Unmarshal(ev.Data, &data) != nil || data.Seq != seqs[i] {
+				t.Fatalf("event %d = %s %s; want entry.committed of entry %d", i, ev.Type, ev.Data, seqs[i])
+			}
+		case i < len(seqs)+programEvents:
+			if ev.Type != engine.EventConfigChanged {
+				t.Fatalf("event %d = %s; want the programs' config.changed", i, ev.Type)
+			}
+		default:
+			if ev.Type != engine.EventWithdrawalChanged {
+				t.Fatalf("event %d = %s; want withdrawal.changed", i, ev.Type)
+			}
+		}
+	}
 }
 
 func entrySeqs(ents []ledger.Entry) []uint64 {
