@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/holiman/uint256"
 
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/usage"
@@ -398,5 +401,60 @@ func TestEpochNumbers(t *testing.T) {
 	}
 	if _, err := (usage.Epoch{Length: usage.EpochDay, Anchor: anchor}).Number(anchor.Add(-time.Second)); err == nil {
 		t.Error("a time before the anchor has an epoch; want usage_epoch_future")
+	}
+}
+
+// TestStatementBlocks: a statement of several blocks of lines is the same
+// bytes on any number of cores, and every line is what encoding/json
+// writes for its row, amounts above 64 bits included.
+func TestStatementBlocks(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	rng := rand.New(rand.NewPCG(21, 34))
+	in := benchInput(3*4096+17, usage.Formula{Kind: usage.ProRata})
+	in.Config.Pool.Amount = money.FromUint256(new(uint256.Int).Lsh(uint256.NewInt(1), 100))
+	in.Config.CapBP = 0
+	in.Funding = money.Max
+	for i := range in.Active {
+		in.Active[i] = rng.IntN(10) > 0
+		if rng.IntN(10) == 0 {
+			for m := range in.Counts {
+				in.Counts[m][i] = 0
+			}
+		}
+	}
+	o := mustClose(t, in)
+	var want []byte
+	for _, procs := range []int{1, 2, 3, 8} {
+		runtime.GOMAXPROCS(procs)
+		var b bytes.Buffer
+		if err := o.WriteStatement(&b); err != nil {
+			t.Fatal(err)
+		}
+		if want == nil {
+			want = b.Bytes()
+			continue
+		}
+		if !bytes.Equal(b.Bytes(), want) {
+			t.Fatalf("statement on %d cores differs from the one on 1", procs)
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(string(want), "\n"), "\n")
+	row, big := 1, 0
+	for i := range in.IDs {
+		if !o.Listed(i) {
+			continue
+		}
+		r := o.Row(i)
+		if !r.Amount.IsUint64() {
+			big++
+		}
+		line, _ := json.Marshal(r)
+		if lines[row] != string(line) {
+			t.Fatalf("line %d = %s; want %s", row, lines[row], line)
+		}
+		row++
+	}
+	if row != len(lines) || big == 0 {
+		t.Fatalf("%d lines, %d amounts above 64 bits; want %d lines and some", len(lines), big, row)
 	}
 }
