@@ -1038,6 +1038,12 @@ func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.C
 
 // payouts returns the postings of a close: each paid participant's amount
 // from the pool account to its account, or by its split.
+//
+// A million Path strings, each its own allocation, were a good part of a
+// close's garbage; they are built instead into one string per
+// pathsBlock postings, of which each Path is a substring. The bytes are
+// the same; a Path kept after the entry keeps its block (a few hundred
+// kilobytes) alive, not the whole close.
 func payouts(o *Outcome, accounts []string, splits map[int][]split.Share) ([]ledger.Posting, error) {
 	cfg := o.in.Config
 	prefix := "usage:epoch-" + strconv.FormatUint(o.in.Epoch, 10) + " → " + cfg.Formula.Kind + " → "
@@ -1048,13 +1054,16 @@ func payouts(o *Outcome, accounts []string, splits map[int][]split.Share) ([]led
 		}
 	}
 	ps := make([]ledger.Posting, 0, paid+len(splits)*SplitReceiversMax)
+	var paths pathBuilder
 	for i, a := range o.Amounts {
 		if a.IsZero() {
 			continue
 		}
 		id, sp := o.in.IDs[i], splits[i]
 		if len(sp) == 0 {
-			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: accounts[i], Currency: cfg.Currency, Amount: a, Path: prefix + id + " → " + accounts[i]})
+			paths.add(len(ps), prefix, id, " → ", accounts[i])
+			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: accounts[i], Currency: cfg.Currency, Amount: a})
+			paths.flush(ps, false)
 			continue
 		}
 		shares, err := split.AllocateShares(a, sp)
@@ -1066,11 +1075,49 @@ func payouts(o *Outcome, accounts []string, splits map[int][]split.Share) ([]led
 				continue
 			}
 			r := sp[j]
-			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: r.Account, Currency: cfg.Currency, Amount: s,
-				Path: prefix + id + " → split " + split.FormatShare(split.BasisPoints, r.ShareBP, TotalBP) + " → " + r.Account})
+			paths.add(len(ps), prefix, id, " → split "+split.FormatShare(split.BasisPoints, r.ShareBP, TotalBP)+" → ", r.Account)
+			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: r.Account, Currency: cfg.Currency, Amount: s})
+			paths.flush(ps, false)
 		}
 	}
+	paths.flush(ps, true)
 	return ps, nil
+}
+
+// pathsBlock is how many postings share one string of Paths.
+const pathsBlock = 4096
+
+// pathBuilder writes the Paths of consecutive postings into a buffer and
+// hands each its substring of one exact-size string when the block is
+// full.
+type pathBuilder struct {
+	buf   []byte // reused from block to block
+	first int    // the posting of the block's first path
+	ends  []int  // where each path of the block ends in buf
+}
+
+func (pb *pathBuilder) add(posting int, parts ...string) {
+	if len(pb.ends) == 0 {
+		pb.first, pb.buf = posting, pb.buf[:0]
+	}
+	for _, s := range parts {
+		pb.buf = append(pb.buf, s...)
+	}
+	pb.ends = append(pb.ends, len(pb.buf))
+}
+
+// flush sets the Paths of the block once it is full, or with last.
+func (pb *pathBuilder) flush(ps []ledger.Posting, last bool) {
+	if len(pb.ends) == 0 || len(pb.ends) < pathsBlock && !last {
+		return
+	}
+	all := string(pb.buf)
+	start := 0
+	for k, end := range pb.ends {
+		ps[pb.first+k].Path = all[start:end]
+		start = end
+	}
+	pb.ends = pb.ends[:0]
 }
 
 // Explain recomputes a closed epoch's statement from the stored inputs and
