@@ -171,6 +171,9 @@ func Close(in *Input) (*Outcome, error) {
 	for m, metric := range cfg.Metrics {
 		col := in.column(m)
 		if metric.ClipBP != 0 {
+			if scratch == nil {
+				scratch = make([]uint64, 0, len(col))
+			}
 			scratch = scratch[:0]
 			for i, c := range col {
 				if c > 0 && in.Active[i] {
@@ -178,8 +181,7 @@ func Close(in *Input) (*Outcome, error) {
 				}
 			}
 			if len(scratch) > 0 {
-				slices.Sort(scratch)
-				o.Medians[m] = scratch[(len(scratch)-1)/2] // the lower median: an integer, always one of the counts
+				o.Medians[m] = lowerMedian(scratch) // an integer, always one of the counts
 				o.ClipAt[m] = mulDiv64(o.Medians[m], metric.ClipBP, TotalBP)
 			}
 		}
@@ -390,15 +392,12 @@ type allocator struct {
 }
 
 // capped hands total out over members by their weights, by largest
-// remainder. With a cap, a member whose part would exceed its headroom
+// remainder, reusing members' memory. With a cap, a member whose part would exceed its headroom
 // (the cap less what it has already) gets exactly its headroom, and the
 // rest is handed out again over the others, until nobody exceeds it. It
 // returns what could not be handed out (no members, or everyone capped).
 func (a *allocator) capped(o *Outcome, total money.Amount, members []int, weights []uint64, capped bool) money.Amount {
-	set := members
-	if capped {
-		set = append([]int(nil), members...)
-	}
+	set := members // capped overwrites members: no caller needs them after
 	for len(set) > 0 && !total.IsZero() {
 		if cap(a.shares) < len(set) {
 			a.shares, a.parts = make([]uint64, len(set)), make([]money.Amount, len(set))
@@ -456,13 +455,7 @@ func (o *Outcome) ranked(alloc *allocator, capped bool) {
 			order = append(order, i)
 		}
 	}
-	ids := o.in.IDs
-	slices.SortFunc(order, func(a, b int) int {
-		if c := cmp.Compare(o.Score[b], o.Score[a]); c != 0 {
-			return c
-		}
-		return cmp.Compare(ids[a], ids[b])
-	})
+	rankOrder(order, o.Score, o.in.IDs)
 	if f.Ranks > 0 && uint64(len(order)) > f.Ranks {
 		order = order[:f.Ranks]
 	}
@@ -473,6 +466,14 @@ func (o *Outcome) ranked(alloc *allocator, capped bool) {
 		rung, _, _ := remaining.MulDiv(f.DecayBP, TotalBP)
 		if capped && rung.Cmp(o.Cap) > 0 {
 			rung = o.Cap
+		}
+		if rung.IsZero() {
+			// What remains no longer pays a unit, and never will: every
+			// later rung is zero too. Only the ranks are left to set.
+			for j := k + 1; j < len(order); j++ {
+				o.Rank[order[j]] = uint32(j + 1)
+			}
+			break
 		}
 		o.Amounts[i] = rung
 		remaining, _ = remaining.Sub(rung)
@@ -501,4 +502,69 @@ func (o *Outcome) ranked(alloc *allocator, capped bool) {
 		}
 	}
 	alloc.capped(o, remaining, members, ladder, capped)
+}
+
+// rankOrder sorts slots by score, highest first, ties to the lower ID
+// (then, for IDs that are equal, which registered participants never
+// are, the earlier slot). The keys sit next to their scores, not behind
+// an index into a column of a million.
+func rankOrder(order []int, score []uint64, ids []string) {
+	type key struct {
+		score uint64
+		slot  int
+	}
+	keys := make([]key, len(order))
+	for k, i := range order {
+		keys[k] = key{score[i], i}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		if c := cmp.Compare(ids[a.slot], ids[b.slot]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.slot, b.slot)
+	})
+	for k := range keys {
+		order[k] = keys[k].slot
+	}
+}
+
+// lowerMedian returns the element of rank (len(xs)-1)/2 of xs, the one
+// sorting would put there, reordering xs. It selects instead of sorting
+// a million counts: three-way partitions around medians of three, and a
+// range that does not shrink within 2·log2(n) rounds (adversarial counts)
+// is sorted instead, so the worst case stays n log n.
+func lowerMedian(xs []uint64) uint64 {
+	k := (len(xs) - 1) / 2
+	lo, hi := 0, len(xs) // xs[lo:hi] holds rank k
+	for budget := 2 * bits.Len(uint(len(xs))); hi-lo > 16 && budget > 0; budget-- {
+		a, b, c := xs[lo], xs[lo+(hi-lo)/2], xs[hi-1]
+		p := max(min(a, b), min(max(a, b), c))
+		lt, i, gt := lo, lo, hi // [lo,lt) < p, [lt,i) == p, [gt,hi) > p
+		for i < gt {
+			switch x := xs[i]; {
+			case x < p:
+				xs[lt], xs[i] = x, xs[lt]
+				lt++
+				i++
+			case x > p:
+				gt--
+				xs[gt], xs[i] = x, xs[gt]
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt
+		case k >= gt:
+			lo = gt
+		default:
+			return p
+		}
+	}
+	slices.Sort(xs[lo:hi])
+	return xs[k]
 }

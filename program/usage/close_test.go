@@ -404,6 +404,21 @@ func TestEpochNumbers(t *testing.T) {
 	}
 }
 
+// TestRankedDecayRanksPastTheLastUnit: once the ladder's rungs round to
+// nothing, later participants are still ranked, and paid nothing.
+func TestRankedDecayRanksPastTheLastUnit(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Pool.Amount = money.FromUint64(10)
+	cfg.Formula = usage.Formula{Kind: usage.RankedDecay, DecayBP: 5000}
+	o := mustClose(t, input(cfg, []uint64{1, 2, 3, 4, 5, 6, 7, 8}))
+	if got, want := fmt.Sprint(amounts(o)), fmt.Sprint([]uint64{0, 0, 0, 0, 1, 1, 2, 5}); got != want {
+		t.Errorf("payouts = %s; want %s", got, want)
+	}
+	if got, want := fmt.Sprint(o.Rank), fmt.Sprint([]uint32{8, 7, 6, 5, 4, 3, 2, 1}); got != want {
+		t.Errorf("ranks = %s; want %s", got, want)
+	}
+}
+
 // TestStatementBlocks: a statement of several blocks of lines is the same
 // bytes on any number of cores, and every line is what encoding/json
 // writes for its row, amounts above 64 bits included.
