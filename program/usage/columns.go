@@ -180,24 +180,103 @@ func (s *scanner) uint() (uint64, bool) {
 // A column is read into dst: element k goes to dst[k] while k < len(dst);
 // later ones are appended when grow is set (into a column of ChunkSize
 // capacity when dst is nil), and otherwise only checked. The column
-// readers return dst and the number of elements the array had.
+// readers return dst and the number of elements the array had. They are
+// the hot loops of a close, so they work on local copies of the buffer
+// and position rather than through list and closures.
+
+// special marks the bytes that end the plain run of a string: the quote,
+// a backslash, control characters, and the start of a multi-byte rune
+// (checked for valid UTF-8 separately).
+var special = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf
+	}
+	return t
+}()
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// open reads the '[' of a column and reports whether the array is empty
+// (its ']' read too).
+func (s *scanner) open() (empty, ok bool) {
+	b := s.b
+	i := skipSpace(b, s.i)
+	if i == len(b) || b[i] != '[' {
+		return false, false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		s.i = i + 1
+		return true, true
+	}
+	s.i = i
+	return false, true
+}
+
+// delim reads what follows an element at i: a comma (then more follows)
+// or the closing bracket.
+func (s *scanner) delim(i int) (more, ok bool) {
+	b := s.b
+	if i < len(b) && b[i] == ',' { // the plain case: no space
+		s.i = i + 1
+		return true, true
+	}
+	i = skipSpace(b, i)
+	if i == len(b) {
+		return false, false
+	}
+	switch b[i] {
+	case ',':
+		s.i = i + 1
+		return true, true
+	case ']':
+		s.i = i + 1
+		return false, true
+	}
+	return false, false
+}
 
 // uints reads a column of counts.
 func (s *scanner) uints(dst []uint64, grow bool) ([]uint64, int, bool) {
 	if grow && dst == nil {
 		dst = make([]uint64, 0, ChunkSize)
 	}
-	n, ok := s.list(func(k int) bool {
-		v, ok := s.uint()
+	empty, ok := s.open()
+	if empty || !ok {
+		return dst, 0, ok
+	}
+	b := s.b
+	for n := 0; ; {
+		i := skipSpace(b, s.i)
+		start := i
+		var v uint64
+		for ; i < len(b); i++ {
+			d := b[i] - '0'
+			if d > 9 {
+				break
+			}
+			v = v*10 + uint64(d)
+		}
+		if digits := i - start; digits == 0 || digits > 19 || digits > 1 && b[start] == '0' {
+			return dst, n, false // 19 digits never overflow; 20 go to encoding/json
+		}
 		switch {
-		case k < len(dst):
-			dst[k] = v
+		case n < len(dst):
+			dst[n] = v
 		case grow:
 			dst = append(dst, v)
 		}
-		return ok
-	})
-	return dst, n, ok
+		n++
+		more, ok := s.delim(i)
+		if !more {
+			return dst, n, ok
+		}
+	}
 }
 
 // bools reads a column of flags.
@@ -205,26 +284,34 @@ func (s *scanner) bools(dst []bool, grow bool) ([]bool, int, bool) {
 	if grow && dst == nil {
 		dst = make([]bool, 0, ChunkSize)
 	}
-	n, ok := s.list(func(k int) bool {
-		s.skipSpace()
+	empty, ok := s.open()
+	if empty || !ok {
+		return dst, 0, ok
+	}
+	b := s.b
+	for n := 0; ; {
+		i := skipSpace(b, s.i)
 		var v bool
-		switch rest := s.b[s.i:]; {
-		case bytes.HasPrefix(rest, []byte("true")):
-			v, s.i = true, s.i+4
-		case bytes.HasPrefix(rest, []byte("false")):
-			s.i += 5
+		switch rest := b[i:]; {
+		case len(rest) >= 4 && string(rest[:4]) == "true":
+			v, i = true, i+4
+		case len(rest) >= 5 && string(rest[:5]) == "false":
+			i += 5
 		default:
-			return false
+			return dst, n, false
 		}
 		switch {
-		case k < len(dst):
-			dst[k] = v
+		case n < len(dst):
+			dst[n] = v
 		case grow:
 			dst = append(dst, v)
 		}
-		return true
-	})
-	return dst, n, ok
+		n++
+		more, ok := s.delim(i)
+		if !more {
+			return dst, n, ok
+		}
+	}
 }
 
 // strs reads a column of names. The names kept are substrings of one
@@ -235,17 +322,49 @@ func (s *scanner) strs(dst []string, grow bool) ([]string, int, bool) {
 	if grow && dst == nil {
 		dst = make([]string, 0, ChunkSize)
 	}
+	empty, ok := s.open()
+	if empty || !ok {
+		return dst, 0, ok
+	}
+	b := s.b
 	offs := s.offs[:0]
-	n, ok := s.list(func(k int) bool {
-		start, end, ok := s.str()
-		if ok && (k < len(dst) || grow) {
-			offs = append(offs, start, end)
+	n := 0
+	for {
+		i := skipSpace(b, s.i)
+		if i == len(b) || b[i] != '"' {
+			return dst, n, false
 		}
-		return ok
-	})
-	s.offs = offs
-	if !ok {
-		return dst, n, false
+		i++
+		start := i
+		for i < len(b) && !special[b[i]] {
+			i++
+		}
+		if i < len(b) && b[i] >= utf8.RuneSelf { // not ASCII: the slow way
+			for i < len(b) && b[i] != '"' {
+				if b[i] == '\\' || b[i] < 0x20 {
+					return dst, n, false
+				}
+				i++
+			}
+			if i < len(b) && !utf8.Valid(b[start:i]) {
+				return dst, n, false
+			}
+		}
+		if i == len(b) || b[i] != '"' {
+			return dst, n, false
+		}
+		if n < len(dst) || grow {
+			offs = append(offs, start, i)
+		}
+		n++
+		more, ok := s.delim(i + 1)
+		if !more {
+			s.offs = offs
+			if !ok {
+				return dst, n, false
+			}
+			break
+		}
 	}
 	lo, hi := -1, -1
 	for k := 0; k < len(offs); k += 2 {
@@ -258,7 +377,7 @@ func (s *scanner) strs(dst []string, grow bool) ([]string, int, bool) {
 	}
 	var col string
 	if lo >= 0 {
-		col = string(s.b[lo:hi])
+		col = string(b[lo:hi])
 	}
 	for k := 0; k < len(offs); k += 2 {
 		var name string
