@@ -81,6 +81,9 @@ type Outcome struct {
 	Notes                   []string // pool-level facts: empty categories, everyone capped, scaled ladders
 }
 
+// scoreBlock is how many slots one goroutine scores at a time.
+const scoreBlock = 1 << 14
+
 // Isqrt returns the integer square root of x: the largest r with r*r <= x.
 func Isqrt(x uint64) uint64 {
 	if x < 2 {
@@ -224,72 +227,77 @@ func Close(in *Input) (*Outcome, error) {
 		cols[m] = in.column(m)
 	}
 	minScore := cfg.Qualify.MinScoreBP * ScoreUnit
-	for i := 0; i < n; i++ {
-		o.Multiplier[i] = TotalBP
-		if !in.Active[i] {
-			o.Reason[i] = reasonInactive
-			continue
-		}
-		var base uint64
-		for m, metric := range cfg.Metrics {
-			base += contribution(o.clipped(m, at(cols[m], i)), o.Totals[m], metric.WeightBP)
-		}
-		o.Base[i] = base
-		smoothed := base
-		switch sm.Kind {
-		case SmoothingRolling:
-			sum := base
-			for k := 0; k < pastCols; k++ {
-				if k < len(in.History.Past) {
-					sum += at(in.History.Past[k], i)
-				}
+	// Every slot's score depends on its own counts and history only: the
+	// slots are scored in blocks on up to WorkersMax goroutines, each
+	// writing its own slots.
+	parallel((n+scoreBlock-1)/scoreBlock, func(k int) {
+		for i := k * scoreBlock; i < min((k+1)*scoreBlock, n); i++ {
+			o.Multiplier[i] = TotalBP
+			if !in.Active[i] {
+				o.Reason[i] = reasonInactive
+				continue
 			}
-			smoothed = sum / sm.Epochs
-			if pastCols > 0 {
-				o.Next.Past[0][i] = base
-				for k := 1; k < pastCols; k++ {
-					if k-1 < len(in.History.Past) {
-						o.Next.Past[k][i] = at(in.History.Past[k-1], i)
+			var base uint64
+			for m, metric := range cfg.Metrics {
+				base += contribution(o.clipped(m, at(cols[m], i)), o.Totals[m], metric.WeightBP)
+			}
+			o.Base[i] = base
+			smoothed := base
+			switch sm.Kind {
+			case SmoothingRolling:
+				sum := base
+				for k := 0; k < pastCols; k++ {
+					if k < len(in.History.Past) {
+						sum += at(in.History.Past[k], i)
 					}
 				}
+				smoothed = sum / sm.Epochs
+				if pastCols > 0 {
+					o.Next.Past[0][i] = base
+					for k := 1; k < pastCols; k++ {
+						if k-1 < len(in.History.Past) {
+							o.Next.Past[k][i] = at(in.History.Past[k-1], i)
+						}
+					}
+				}
+			case SmoothingDecay:
+				prev := at(in.History.Smoothed, i)
+				hi1, lo1 := bits.Mul64(base, TotalBP-sm.DecayBP)
+				hi2, lo2 := bits.Mul64(prev, sm.DecayBP)
+				lo, c := bits.Add64(lo1, lo2, 0)
+				hi := hi1 + hi2 + c
+				smoothed, _ = bits.Div64(hi, lo, TotalBP)
 			}
-		case SmoothingDecay:
-			prev := at(in.History.Smoothed, i)
-			hi1, lo1 := bits.Mul64(base, TotalBP-sm.DecayBP)
-			hi2, lo2 := bits.Mul64(prev, sm.DecayBP)
-			lo, c := bits.Add64(lo1, lo2, 0)
-			hi := hi1 + hi2 + c
-			smoothed, _ = bits.Div64(hi, lo, TotalBP)
-		}
-		o.Smoothed[i] = smoothed
-		score := smoothed
-		if tierMetric >= 0 {
-			if at(cols[tierMetric], i) >= cfg.Tier.Threshold {
-				o.Streak[i] = at(in.History.Streak, i) + 1
+			o.Smoothed[i] = smoothed
+			score := smoothed
+			if tierMetric >= 0 {
+				if at(cols[tierMetric], i) >= cfg.Tier.Threshold {
+					o.Streak[i] = at(in.History.Streak, i) + 1
+				}
+				for _, l := range cfg.Tier.Levels {
+					if o.Streak[i] >= l.Epochs {
+						o.Multiplier[i] = l.MultiplierBP
+					}
+				}
+				score = mulDiv64(smoothed, o.Multiplier[i], TotalBP)
 			}
-			for _, l := range cfg.Tier.Levels {
-				if o.Streak[i] >= l.Epochs {
-					o.Multiplier[i] = l.MultiplierBP
+			o.Score[i] = score
+			switch {
+			case score == 0:
+				o.Reason[i] = reasonNoScore
+			case score < minScore:
+				o.Reason[i] = reasonMinScore
+			case usersMetric >= 0 && at(cols[usersMetric], i) < cfg.Qualify.MinActiveUsers:
+				o.Reason[i] = reasonMinUsers
+			}
+			if o.Reason[i] == reasonNone {
+				o.Weight[i] = score
+				if cfg.Formula.Kind == Quadratic {
+					o.Weight[i] = Isqrt(score)
 				}
 			}
-			score = mulDiv64(smoothed, o.Multiplier[i], TotalBP)
 		}
-		o.Score[i] = score
-		switch {
-		case score == 0:
-			o.Reason[i] = reasonNoScore
-		case score < minScore:
-			o.Reason[i] = reasonMinScore
-		case usersMetric >= 0 && at(cols[usersMetric], i) < cfg.Qualify.MinActiveUsers:
-			o.Reason[i] = reasonMinUsers
-		}
-		if o.Reason[i] == reasonNone {
-			o.Weight[i] = score
-			if cfg.Formula.Kind == Quadratic {
-				o.Weight[i] = Isqrt(score)
-			}
-		}
-	}
+	})
 
 	// 3. The pool: what the rules ask for plus the carry-over, never more
 	// than the funding account holds.

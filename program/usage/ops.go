@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tributary-ledger/tributary/engine"
@@ -1037,88 +1038,119 @@ func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.C
 }
 
 // payouts returns the postings of a close: each paid participant's amount
-// from the pool account to its account, or by its split.
+// from the pool account to its account, or by its split, in slot order.
 //
+// Slots are taken in blocks of pathsBlock on up to WorkersMax goroutines:
+// a first pass counts each block's postings (allocating split payouts),
+// so that a second can write every block into its own part of one slice.
 // A million Path strings, each its own allocation, were a good part of a
-// close's garbage; they are built instead into one string per
-// pathsBlock postings, of which each Path is a substring. The bytes are
-// the same; a Path kept after the entry keeps its block (a few hundred
-// kilobytes) alive, not the whole close.
+// close's garbage; a block's Paths are instead substrings of one string
+// of exactly their length. The bytes are the same; a Path kept after the
+// entry keeps its block (some hundred kilobytes) alive, not the close's.
 func payouts(o *Outcome, accounts []string, splits map[int][]split.Share) ([]ledger.Posting, error) {
 	cfg := o.in.Config
 	prefix := "usage:epoch-" + strconv.FormatUint(o.in.Epoch, 10) + " → " + cfg.Formula.Kind + " → "
-	paid := 0
-	for _, a := range o.Amounts {
-		if !a.IsZero() {
-			paid++
-		}
+	n := len(o.Amounts)
+	type block struct {
+		postings, pathBytes int
+		parts               map[int][]money.Amount // by slot, of the block's split payouts
+		err                 error
 	}
-	ps := make([]ledger.Posting, 0, paid+len(splits)*SplitReceiversMax)
-	var paths pathBuilder
-	for i, a := range o.Amounts {
-		if a.IsZero() {
-			continue
-		}
-		id, sp := o.in.IDs[i], splits[i]
-		if len(sp) == 0 {
-			paths.add(len(ps), prefix, id, " → ", accounts[i])
-			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: accounts[i], Currency: cfg.Currency, Amount: a})
-			paths.flush(ps, false)
-			continue
-		}
-		shares, err := split.AllocateShares(a, sp)
-		if err != nil {
-			return nil, err
-		}
-		for j, s := range shares {
-			if s.IsZero() {
+	bs := make([]block, (n+pathsBlock-1)/pathsBlock)
+	parallel(len(bs), func(k int) {
+		b := &bs[k]
+		for i := k * pathsBlock; i < min((k+1)*pathsBlock, n); i++ {
+			a := o.Amounts[i]
+			if a.IsZero() {
 				continue
 			}
-			r := sp[j]
-			paths.add(len(ps), prefix, id, " → split "+split.FormatShare(split.BasisPoints, r.ShareBP, TotalBP)+" → ", r.Account)
-			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: r.Account, Currency: cfg.Currency, Amount: s})
-			paths.flush(ps, false)
+			sp := splits[i] // concurrent reads of a map are safe
+			if len(sp) == 0 {
+				b.postings++
+				b.pathBytes += len(prefix) + len(o.in.IDs[i]) + len(" → ") + len(accounts[i])
+				continue
+			}
+			parts, err := split.AllocateShares(a, sp)
+			if err != nil {
+				b.err = err
+				return
+			}
+			if b.parts == nil {
+				b.parts = map[int][]money.Amount{}
+			}
+			b.parts[i] = parts
+			for j, part := range parts {
+				if !part.IsZero() {
+					b.postings++
+					b.pathBytes += len(prefix) + len(o.in.IDs[i]) + len(splitPath(sp[j])) + len(sp[j].Account)
+				}
+			}
 		}
+	})
+	first := make([]int, len(bs)) // each block's first posting
+	total := 0
+	for k := range bs {
+		if bs[k].err != nil {
+			return nil, bs[k].err // the first in slot order, as one pass would find it
+		}
+		first[k] = total
+		total += bs[k].postings
 	}
-	paths.flush(ps, true)
+	ps := make([]ledger.Posting, total)
+	parallel(len(bs), func(k int) {
+		b := &bs[k]
+		out := ps[first[k] : first[k]+b.postings]
+		var paths strings.Builder
+		paths.Grow(b.pathBytes)
+		ends := make([]int, 0, b.postings)
+		for i := k * pathsBlock; i < min((k+1)*pathsBlock, n); i++ {
+			a := o.Amounts[i]
+			if a.IsZero() {
+				continue
+			}
+			id := o.in.IDs[i]
+			parts, ok := b.parts[i]
+			if !ok {
+				out[len(ends)] = ledger.Posting{From: cfg.Pool.Account, To: accounts[i], Currency: cfg.Currency, Amount: a}
+				paths.WriteString(prefix)
+				paths.WriteString(id)
+				paths.WriteString(" → ")
+				paths.WriteString(accounts[i])
+				ends = append(ends, paths.Len())
+				continue
+			}
+			sp := splits[i]
+			for j, part := range parts {
+				if part.IsZero() {
+					continue
+				}
+				out[len(ends)] = ledger.Posting{From: cfg.Pool.Account, To: sp[j].Account, Currency: cfg.Currency, Amount: part}
+				paths.WriteString(prefix)
+				paths.WriteString(id)
+				paths.WriteString(splitPath(sp[j]))
+				paths.WriteString(sp[j].Account)
+				ends = append(ends, paths.Len())
+			}
+		}
+		all := paths.String() // exactly b.pathBytes: no copy, no spare room
+		start := 0
+		for j, end := range ends {
+			out[j].Path = all[start:end]
+			start = end
+		}
+	})
 	return ps, nil
 }
 
-// pathsBlock is how many postings share one string of Paths.
+// splitPath is the part of a split posting's Path between the
+// participant and the receiving account.
+func splitPath(s split.Share) string {
+	return " → split " + split.FormatShare(split.BasisPoints, s.ShareBP, TotalBP) + " → "
+}
+
+// pathsBlock is how many slots one goroutine pays at a time, and so how
+// many postings at most share one string of Paths.
 const pathsBlock = 4096
-
-// pathBuilder writes the Paths of consecutive postings into a buffer and
-// hands each its substring of one exact-size string when the block is
-// full.
-type pathBuilder struct {
-	buf   []byte // reused from block to block
-	first int    // the posting of the block's first path
-	ends  []int  // where each path of the block ends in buf
-}
-
-func (pb *pathBuilder) add(posting int, parts ...string) {
-	if len(pb.ends) == 0 {
-		pb.first, pb.buf = posting, pb.buf[:0]
-	}
-	for _, s := range parts {
-		pb.buf = append(pb.buf, s...)
-	}
-	pb.ends = append(pb.ends, len(pb.buf))
-}
-
-// flush sets the Paths of the block once it is full, or with last.
-func (pb *pathBuilder) flush(ps []ledger.Posting, last bool) {
-	if len(pb.ends) == 0 || len(pb.ends) < pathsBlock && !last {
-		return
-	}
-	all := string(pb.buf)
-	start := 0
-	for k, end := range pb.ends {
-		ps[pb.first+k].Path = all[start:end]
-		start = end
-	}
-	pb.ends = pb.ends[:0]
-}
 
 // Explain recomputes a closed epoch's statement from the stored inputs and
 // checks it against the digest stored at the close.
