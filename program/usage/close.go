@@ -457,19 +457,26 @@ func (o *Outcome) headroom(i int) money.Amount {
 // to their ladder amounts.
 func (o *Outcome) ranked(alloc *allocator, capped bool) {
 	f := o.in.Config.Formula
-	order := make([]int, 0, len(o.Weight))
-	for i, w := range o.Weight {
+	ranked := 0
+	for _, w := range o.Weight {
 		if w > 0 {
-			order = append(order, i)
+			ranked++
 		}
 	}
-	rankOrder(order, o.Score, o.in.IDs)
+	order := make([]rankKey, 0, ranked)
+	for i, w := range o.Weight {
+		if w > 0 {
+			order = append(order, rankKey{o.Score[i], i})
+		}
+	}
+	sortRanks(order, o.in.IDs)
 	if f.Ranks > 0 && uint64(len(order)) > f.Ranks {
 		order = order[:f.Ranks]
 	}
 	o.Rank = make([]uint32, len(o.Weight))
 	remaining := o.Pool
-	for k, i := range order {
+	for k, key := range order {
+		i := key.slot
 		o.Rank[i] = uint32(k + 1)
 		rung, _, _ := remaining.MulDiv(f.DecayBP, TotalBP)
 		if capped && rung.Cmp(o.Cap) > 0 {
@@ -479,7 +486,7 @@ func (o *Outcome) ranked(alloc *allocator, capped bool) {
 			// What remains no longer pays a unit, and never will: every
 			// later rung is zero too. Only the ranks are left to set.
 			for j := k + 1; j < len(order); j++ {
-				o.Rank[order[j]] = uint32(j + 1)
+				o.Rank[order[j].slot] = uint32(j + 1)
 			}
 			break
 		}
@@ -493,8 +500,8 @@ func (o *Outcome) ranked(alloc *allocator, capped bool) {
 	// ladder's sum does not fit, every amount is shifted right by the same
 	// number of bits, which keeps the proportions to within that rounding.
 	var sum money.Amount
-	for _, i := range order {
-		sum, _ = sum.Add(o.Amounts[i])
+	for _, key := range order {
+		sum, _ = sum.Add(o.Amounts[key.slot])
 	}
 	shift := max(sum.Uint256().BitLen()-63, 0)
 	if shift > 0 {
@@ -502,7 +509,8 @@ func (o *Outcome) ranked(alloc *allocator, capped bool) {
 	}
 	members := make([]int, 0, len(order))
 	ladder := make([]uint64, len(o.Weight))
-	for _, i := range order {
+	for _, key := range order {
+		i := key.slot
 		w := o.Amounts[i].Uint256()
 		w.Rsh(w, uint(shift))
 		if ladder[i] = w.Uint64(); ladder[i] > 0 {
@@ -512,20 +520,65 @@ func (o *Outcome) ranked(alloc *allocator, capped bool) {
 	alloc.capped(o, remaining, members, ladder, capped)
 }
 
-// rankOrder sorts slots by score, highest first, ties to the lower ID
-// (then, for IDs that are equal, which registered participants never
-// are, the earlier slot). The keys sit next to their scores, not behind
+// rankKey is a slot to rank, with its score beside it rather than behind
 // an index into a column of a million.
-func rankOrder(order []int, score []uint64, ids []string) {
-	type key struct {
-		score uint64
-		slot  int
+type rankKey struct {
+	score uint64
+	slot  int
+}
+
+// sortRanks sorts keys by score, highest first, ties to the lower ID
+// (then, for IDs that are equal, which registered participants never
+// are, the earlier slot): a total order, so any correct sort gives the
+// same result. The keys are sorted by the bytes of the score from the top
+// (an in-place radix sort) until a range is small enough to compare: a
+// comparison sort of a million keys cost a third of a second.
+func sortRanks(keys []rankKey, ids []string) { radixRank(keys, ids, 56) }
+
+// radixRank sorts keys whose scores agree above bit shift+8 by the byte
+// of the score at shift, highest first, and each bucket the same way one
+// byte down; small buckets and equal scores are sorted by comparison.
+func radixRank(keys []rankKey, ids []string, shift int) {
+	for len(keys) > 64 && shift >= 0 {
+		digit := func(k rankKey) int { return int(^k.score >> uint(shift) & 0xff) } // ^: highest first
+		var count [256]int
+		for _, k := range keys {
+			count[digit(k)]++
+		}
+		if count[digit(keys[0])] == len(keys) { // one bucket: next byte
+			shift -= 8
+			continue
+		}
+		var next, end [256]int
+		sum := 0
+		for d := range count {
+			next[d] = sum
+			sum += count[d]
+			end[d] = sum
+		}
+		// American flag sort: swap each key into its bucket's next place.
+		for d := range count {
+			for next[d] < end[d] {
+				k := keys[next[d]]
+				kd := digit(k)
+				if kd == d {
+					next[d]++
+					continue
+				}
+				keys[next[d]], keys[next[kd]] = keys[next[kd]], k
+				next[kd]++
+			}
+		}
+		start := 0
+		for d := range count {
+			if count[d] > 1 {
+				radixRank(keys[start:start+count[d]], ids, shift-8)
+			}
+			start += count[d]
+		}
+		return
 	}
-	keys := make([]key, len(order))
-	for k, i := range order {
-		keys[k] = key{score[i], i}
-	}
-	slices.SortFunc(keys, func(a, b key) int {
+	slices.SortFunc(keys, func(a, b rankKey) int {
 		if a.score != b.score {
 			return cmp.Compare(b.score, a.score)
 		}
@@ -534,9 +587,6 @@ func rankOrder(order []int, score []uint64, ids []string) {
 		}
 		return cmp.Compare(a.slot, b.slot)
 	})
-	for k := range keys {
-		order[k] = keys[k].slot
-	}
 }
 
 // lowerMedian returns the element of rank (len(xs)-1)/2 of xs, the one
