@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tributary-ledger/tributary/money"
 )
 
 // benchChunks returns a full participant chunk and report chunk as a
@@ -66,4 +68,39 @@ func BenchmarkWriteChunk(b *testing.B) {
 	for b.Loop() {
 		writeParticipantChunk("pc/0", &pc, &buf)
 	}
+}
+
+// BenchmarkAppendRows formats the statement lines of 100,000
+// participants (four metrics, every step of the score), without hashing.
+func BenchmarkAppendRows(b *testing.B) {
+	const n = 100_000
+	rng := rand.New(rand.NewPCG(42, 42))
+	cfg := Config{
+		Currency: "USD",
+		Metrics:  []Metric{{Name: "volume", WeightBP: 4000, ClipBP: 30000}, {Name: "users", WeightBP: 3000}, {Name: "calls", WeightBP: 2000}, {Name: "gas", WeightBP: 1000}},
+		Pool:     Pool{Kind: PoolFixedAmount, Amount: money.FromUint64(1_000_000_000_000), Account: "usage:pool"},
+		Formula:  Formula{Kind: ProRata},
+	}
+	in := &Input{Config: cfg, IDs: make([]string, n), Category: make([]string, n), Active: make([]bool, n), Funding: money.Max, Counts: make([][]uint64, 4)}
+	for m := range in.Counts {
+		in.Counts[m] = make([]uint64, n)
+		for i := range in.Counts[m] {
+			in.Counts[m][i] = rng.Uint64N(1 << uint(4+rng.IntN(20)))
+		}
+	}
+	for i := range n {
+		in.IDs[i], in.Active[i] = fmt.Sprintf("app-%07d", i), true
+	}
+	o, err := Close(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 1<<20)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range n {
+			buf = o.AppendRow(buf[:0], i)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/row")
 }
