@@ -253,7 +253,7 @@ func appendAmount(b []byte, a money.Amount) []byte {
 // statementBlock is how many slots one goroutine writes at a time: big
 // enough that handing blocks over costs nothing, small enough that the
 // blocks in flight stay a few megabytes.
-const statementBlock = 4096
+const statementBlock = 1024
 
 // WriteStatement writes the statement: the header line, then one line per
 // listed participant in slot order, each a JSON object. The bytes depend
