@@ -263,28 +263,31 @@ func closeState(tb testing.TB, n int) *memView {
 
 // BenchmarkRegister is Register's Run against in-memory state: the
 // program's own cost per registered participant, by how many are
-// registered already and how many one operation registers.
+// registered already and how many one operation registers. Each run
+// starts from its own state, so that runs do not pile participants up
+// past ParticipantsMax.
 func BenchmarkRegister(b *testing.B) {
 	for _, fill := range []int{0, 500_000} {
-		m := &memView{state: map[string][]byte{}}
-		cfg := benchConfig(usage.Formula{Kind: usage.ProRata})
-		m.run(b, usage.ApplyConfig("cfg", anchor, cfg, money.NewRegistry()))
-		next := 0
-		participants := func(k int) []usage.Participant {
-			ps := make([]usage.Participant, k)
-			for j := range ps {
-				id := fmt.Sprintf("app-%07d", next+j)
-				ps[j] = usage.Participant{ID: id, Owner: "dev:" + id, Account: "dev:" + id}
-			}
-			next += k
-			return ps
-		}
-		for next < fill {
-			m.run(b, usage.Register(fmt.Sprintf("reg-%d", next), anchor, participants(min(usage.ParticipantsPerOpMax, fill-next))))
-		}
 		for _, size := range []int{1, 100, usage.ParticipantsPerOpMax} {
 			b.Run(fmt.Sprintf("fill=%d/batch=%d", fill, size), func(b *testing.B) {
+				m := &memView{state: map[string][]byte{}}
+				cfg := benchConfig(usage.Formula{Kind: usage.ProRata})
+				m.run(b, usage.ApplyConfig("cfg", anchor, cfg, money.NewRegistry()))
+				next := 0
+				participants := func(k int) []usage.Participant {
+					ps := make([]usage.Participant, k)
+					for j := range ps {
+						id := fmt.Sprintf("app-%07d", next+j)
+						ps[j] = usage.Participant{ID: id, Owner: "dev:" + id, Account: "dev:" + id}
+					}
+					next += k
+					return ps
+				}
+				for next < fill {
+					m.run(b, usage.Register(fmt.Sprintf("reg-%d", next), anchor, participants(min(usage.ParticipantsPerOpMax, fill-next))))
+				}
 				b.ReportAllocs()
+				b.ResetTimer()
 				var d time.Duration
 				for range b.N {
 					op := usage.Register(fmt.Sprintf("reg-%d", next), anchor, participants(size)) // not timed: the op's hash is the engine's
