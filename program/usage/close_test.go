@@ -473,3 +473,31 @@ func TestStatementBlocks(t *testing.T) {
 		t.Fatalf("%d lines, %d amounts above 64 bits; want %d lines and some", len(lines), big, row)
 	}
 }
+
+// TestStatementManyMetrics: Close takes any configuration, validated or
+// not; a statement of more metrics than MetricsMax is still written as
+// encoding/json writes its rows.
+func TestStatementManyMetrics(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Metrics = nil
+	var counts [][]uint64
+	for m := range usage.MetricsMax + 3 {
+		cfg.Metrics = append(cfg.Metrics, usage.Metric{Name: fmt.Sprintf("m%d", m), WeightBP: 500})
+		counts = append(counts, []uint64{uint64(m + 1), 7, 0})
+	}
+	o, err := usage.Close(input(cfg, counts...)) // not mustClose: it validates
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := o.WriteStatement(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	for i := range 3 {
+		want, _ := json.Marshal(o.Row(i))
+		if lines[i+1] != string(want) {
+			t.Errorf("line %d = %s; want %s", i+1, lines[i+1], want)
+		}
+	}
+}

@@ -643,7 +643,10 @@ func decodeReportChunk(raw []byte, rc *reportChunk) error {
 // of metrics no longer configured are checked and dropped. On false dst
 // may be partly written.
 func (s *scanner) reportsInto(metrics []Metric, dst [][]uint64) bool {
-	var seen uint32 // MetricsMax bits
+	var seen uint64 // a bit per metric, to refuse a key seen twice
+	if len(metrics) > 64 {
+		return false // never validated; encoding/json decides
+	}
 	return s.object(func(k []byte) bool {
 		for m, metric := range metrics {
 			if metric.Name == string(k) {

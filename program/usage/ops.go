@@ -767,7 +767,7 @@ func load(v engine.View, vs []Version, epoch, slots uint64, fromSnapshot bool) (
 type chunkIn struct {
 	pc, rc, own, hist []byte
 	rcOK, histOK      bool
-	readErr           error // why reading part failed failed
+	readErr           error // why reading the part named by failed went wrong
 	failed            int   // partNone, or the part whose read failed
 	err               error // the chunk's first error, in the order of its parts
 	splits            []slotSplit

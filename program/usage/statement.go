@@ -152,7 +152,12 @@ func (o *Outcome) Row(i int) StatementRow {
 func (o *Outcome) AppendRow(b []byte, i int) []byte {
 	cfg := o.in.Config
 	M := len(cfg.Metrics)
-	var raw, clipped, contrib [MetricsMax]uint64
+	var buf [3 * MetricsMax]uint64
+	vals := buf[:]
+	if M > MetricsMax { // a configuration that was never validated
+		vals = make([]uint64, 3*M)
+	}
+	raw, clipped, contrib := vals[:M], vals[M:2*M], vals[2*M:]
 	active := o.in.Active[i]
 	for m := range M {
 		raw[m] = at(o.in.column(m), i)
@@ -161,7 +166,11 @@ func (o *Outcome) AppendRow(b []byte, i int) []byte {
 			contrib[m] = contribution(clipped[m], o.Totals[m], cfg.Metrics[m].WeightBP)
 		}
 	}
-	var rawAt [MetricsMax + 1]int // where raw[m]'s digits are: b[rawAt[m]:rawAt[m+1]-1]
+	var atBuf [MetricsMax + 1]int
+	rawAt := atBuf[:] // where raw[m]'s digits are: b[rawAt[m]:rawAt[m+1]-1]
+	if M > MetricsMax {
+		rawAt = make([]int, M+1)
+	}
 	b = append(b, `{"participant":"`...)
 	b = append(b, o.in.IDs[i]...)
 	b = append(b, `","category":"`...)
