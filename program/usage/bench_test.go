@@ -60,6 +60,8 @@ func cpuTime() time.Duration {
 }
 
 // peak samples the heap in use while fn runs, for a rough peak figure.
+// The heap in use before fn (the benchmark's own input or state) is
+// reported too: peak minus base is what fn added.
 func peak(b *testing.B, fn func()) {
 	runtime.GC()
 	var before runtime.MemStats
@@ -86,6 +88,7 @@ func peak(b *testing.B, fn func()) {
 	runtime.ReadMemStats(&after)
 	top = max(top, after.HeapInuse)
 	b.ReportMetric(float64(top)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(before.HeapInuse)/(1<<20), "base-heap-MiB")
 }
 
 // BenchmarkClose1M is the pure computation of an epoch's close for
@@ -192,10 +195,10 @@ func (m *memView) Withdrawal(string) (ledger.Withdrawal, bool, error) {
 }
 func (m *memView) Balance(string, string) (ledger.Balance, error) { return m.bal, nil }
 
-func (m *memView) run(b *testing.B, op engine.Op) engine.Change {
+func (m *memView) run(tb testing.TB, op engine.Op) engine.Change {
 	ch, err := op.Run(m)
 	if err != nil {
-		b.Fatalf("%s: %v", op.Key, err)
+		tb.Fatalf("%s: %v", op.Key, err)
 	}
 	for _, w := range ch.State {
 		m.state[w.Key] = w.Value
@@ -210,31 +213,7 @@ func (m *memView) run(b *testing.B, op engine.Op) engine.Change {
 // minus this.
 func BenchmarkCloseEpochState1M(b *testing.B) {
 	const n = 1_000_000
-	m := &memView{state: map[string][]byte{}}
-	m.bal.CreditsPosted = money.FromUint64(1_000_000_000_000)
-	reg := money.NewRegistry()
-	cfg := benchConfig(usage.Formula{Kind: usage.ProRata})
-	cfg.Tier, cfg.Smoothing = nil, usage.Smoothing{}
-	m.run(b, usage.ApplyConfig("cfg", anchor, cfg, reg))
-	rng := rand.New(rand.NewPCG(1, 1))
-	for lo := 0; lo < n; lo += usage.ParticipantsPerOpMax {
-		hi := min(lo+usage.ParticipantsPerOpMax, n)
-		ps := make([]usage.Participant, 0, hi-lo)
-		for j := lo; j < hi; j++ {
-			id := fmt.Sprintf("app-%07d", j)
-			ps = append(ps, usage.Participant{ID: id, Owner: "dev:" + id, Account: "dev:" + id})
-		}
-		m.run(b, usage.Register(fmt.Sprintf("reg-%d", lo), anchor, ps))
-		for k := lo; k < hi; k += 2500 {
-			bt := usage.Batch{Epoch: 0}
-			for j := k; j < min(k+2500, hi); j++ {
-				for _, metric := range cfg.Metrics {
-					bt.Reports = append(bt.Reports, usage.Report{Participant: fmt.Sprintf("app-%07d", j), Metric: metric.Name, Count: usage.Count(2 + rng.Uint64N(1<<uint(4+rng.IntN(20))))})
-				}
-			}
-			m.run(b, usage.ReportUsage(fmt.Sprintf("rep-%d", k), anchor.Add(time.Hour), bt))
-		}
-	}
+	m := closeState(b, n)
 	b.ReportAllocs()
 	b.ResetTimer()
 	peak(b, func() {
@@ -248,4 +227,76 @@ func BenchmarkCloseEpochState1M(b *testing.B) {
 			}
 		}
 	})
+}
+
+// closeState is the in-memory state of BenchmarkCloseEpochState1M before
+// the close: n participants registered in batches of ParticipantsPerOpMax,
+// each with four counts in epoch 0, and a funded pool.
+func closeState(tb testing.TB, n int) *memView {
+	m := &memView{state: map[string][]byte{}}
+	m.bal.CreditsPosted = money.FromUint64(1_000_000_000_000)
+	reg := money.NewRegistry()
+	cfg := benchConfig(usage.Formula{Kind: usage.ProRata})
+	cfg.Tier, cfg.Smoothing = nil, usage.Smoothing{}
+	m.run(tb, usage.ApplyConfig("cfg", anchor, cfg, reg))
+	rng := rand.New(rand.NewPCG(1, 1))
+	for lo := 0; lo < n; lo += usage.ParticipantsPerOpMax {
+		hi := min(lo+usage.ParticipantsPerOpMax, n)
+		ps := make([]usage.Participant, 0, hi-lo)
+		for j := lo; j < hi; j++ {
+			id := fmt.Sprintf("app-%07d", j)
+			ps = append(ps, usage.Participant{ID: id, Owner: "dev:" + id, Account: "dev:" + id})
+		}
+		m.run(tb, usage.Register(fmt.Sprintf("reg-%d", lo), anchor, ps))
+		for k := lo; k < hi; k += 2500 {
+			bt := usage.Batch{Epoch: 0}
+			for j := k; j < min(k+2500, hi); j++ {
+				for _, metric := range cfg.Metrics {
+					bt.Reports = append(bt.Reports, usage.Report{Participant: fmt.Sprintf("app-%07d", j), Metric: metric.Name, Count: usage.Count(2 + rng.Uint64N(1<<uint(4+rng.IntN(20))))})
+				}
+			}
+			m.run(tb, usage.ReportUsage(fmt.Sprintf("rep-%d", k), anchor.Add(time.Hour), bt))
+		}
+	}
+	return m
+}
+
+// BenchmarkRegister is Register's Run against in-memory state: the
+// program's own cost per registered participant, by how many are
+// registered already and how many one operation registers. Each run
+// starts from its own state, so that runs do not pile participants up
+// past ParticipantsMax.
+func BenchmarkRegister(b *testing.B) {
+	for _, fill := range []int{0, 500_000} {
+		for _, size := range []int{1, 100, usage.ParticipantsPerOpMax} {
+			b.Run(fmt.Sprintf("fill=%d/batch=%d", fill, size), func(b *testing.B) {
+				m := &memView{state: map[string][]byte{}}
+				cfg := benchConfig(usage.Formula{Kind: usage.ProRata})
+				m.run(b, usage.ApplyConfig("cfg", anchor, cfg, money.NewRegistry()))
+				next := 0
+				participants := func(k int) []usage.Participant {
+					ps := make([]usage.Participant, k)
+					for j := range ps {
+						id := fmt.Sprintf("app-%07d", next+j)
+						ps[j] = usage.Participant{ID: id, Owner: "dev:" + id, Account: "dev:" + id}
+					}
+					next += k
+					return ps
+				}
+				for next < fill {
+					m.run(b, usage.Register(fmt.Sprintf("reg-%d", next), anchor, participants(min(usage.ParticipantsPerOpMax, fill-next))))
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				var d time.Duration
+				for range b.N {
+					op := usage.Register(fmt.Sprintf("reg-%d", next), anchor, participants(size)) // not timed: the op's hash is the engine's
+					t0 := time.Now()
+					m.run(b, op)
+					d += time.Since(t0)
+				}
+				b.ReportMetric(float64(d.Nanoseconds())/float64(b.N*size), "ns/participant")
+			})
+		}
+	}
 }

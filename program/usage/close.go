@@ -81,6 +81,9 @@ type Outcome struct {
 	Notes                   []string // pool-level facts: empty categories, everyone capped, scaled ladders
 }
 
+// scoreBlock is how many slots one goroutine scores at a time.
+const scoreBlock = 1 << 14
+
 // Isqrt returns the integer square root of x: the largest r with r*r <= x.
 func Isqrt(x uint64) uint64 {
 	if x < 2 {
@@ -171,6 +174,9 @@ func Close(in *Input) (*Outcome, error) {
 	for m, metric := range cfg.Metrics {
 		col := in.column(m)
 		if metric.ClipBP != 0 {
+			if scratch == nil {
+				scratch = make([]uint64, 0, len(col))
+			}
 			scratch = scratch[:0]
 			for i, c := range col {
 				if c > 0 && in.Active[i] {
@@ -178,8 +184,7 @@ func Close(in *Input) (*Outcome, error) {
 				}
 			}
 			if len(scratch) > 0 {
-				slices.Sort(scratch)
-				o.Medians[m] = scratch[(len(scratch)-1)/2] // the lower median: an integer, always one of the counts
+				o.Medians[m] = lowerMedian(scratch) // an integer, always one of the counts
 				o.ClipAt[m] = mulDiv64(o.Medians[m], metric.ClipBP, TotalBP)
 			}
 		}
@@ -222,72 +227,77 @@ func Close(in *Input) (*Outcome, error) {
 		cols[m] = in.column(m)
 	}
 	minScore := cfg.Qualify.MinScoreBP * ScoreUnit
-	for i := 0; i < n; i++ {
-		o.Multiplier[i] = TotalBP
-		if !in.Active[i] {
-			o.Reason[i] = reasonInactive
-			continue
-		}
-		var base uint64
-		for m, metric := range cfg.Metrics {
-			base += contribution(o.clipped(m, at(cols[m], i)), o.Totals[m], metric.WeightBP)
-		}
-		o.Base[i] = base
-		smoothed := base
-		switch sm.Kind {
-		case SmoothingRolling:
-			sum := base
-			for k := 0; k < pastCols; k++ {
-				if k < len(in.History.Past) {
-					sum += at(in.History.Past[k], i)
-				}
+	// Every slot's score depends on its own counts and history only: the
+	// slots are scored in blocks on up to WorkersMax goroutines, each
+	// writing its own slots.
+	parallel((n+scoreBlock-1)/scoreBlock, func(k int) {
+		for i := k * scoreBlock; i < min((k+1)*scoreBlock, n); i++ {
+			o.Multiplier[i] = TotalBP
+			if !in.Active[i] {
+				o.Reason[i] = reasonInactive
+				continue
 			}
-			smoothed = sum / sm.Epochs
-			if pastCols > 0 {
-				o.Next.Past[0][i] = base
-				for k := 1; k < pastCols; k++ {
-					if k-1 < len(in.History.Past) {
-						o.Next.Past[k][i] = at(in.History.Past[k-1], i)
+			var base uint64
+			for m, metric := range cfg.Metrics {
+				base += contribution(o.clipped(m, at(cols[m], i)), o.Totals[m], metric.WeightBP)
+			}
+			o.Base[i] = base
+			smoothed := base
+			switch sm.Kind {
+			case SmoothingRolling:
+				sum := base
+				for k := 0; k < pastCols; k++ {
+					if k < len(in.History.Past) {
+						sum += at(in.History.Past[k], i)
 					}
 				}
+				smoothed = sum / sm.Epochs
+				if pastCols > 0 {
+					o.Next.Past[0][i] = base
+					for k := 1; k < pastCols; k++ {
+						if k-1 < len(in.History.Past) {
+							o.Next.Past[k][i] = at(in.History.Past[k-1], i)
+						}
+					}
+				}
+			case SmoothingDecay:
+				prev := at(in.History.Smoothed, i)
+				hi1, lo1 := bits.Mul64(base, TotalBP-sm.DecayBP)
+				hi2, lo2 := bits.Mul64(prev, sm.DecayBP)
+				lo, c := bits.Add64(lo1, lo2, 0)
+				hi := hi1 + hi2 + c
+				smoothed, _ = bits.Div64(hi, lo, TotalBP)
 			}
-		case SmoothingDecay:
-			prev := at(in.History.Smoothed, i)
-			hi1, lo1 := bits.Mul64(base, TotalBP-sm.DecayBP)
-			hi2, lo2 := bits.Mul64(prev, sm.DecayBP)
-			lo, c := bits.Add64(lo1, lo2, 0)
-			hi := hi1 + hi2 + c
-			smoothed, _ = bits.Div64(hi, lo, TotalBP)
-		}
-		o.Smoothed[i] = smoothed
-		score := smoothed
-		if tierMetric >= 0 {
-			if at(cols[tierMetric], i) >= cfg.Tier.Threshold {
-				o.Streak[i] = at(in.History.Streak, i) + 1
+			o.Smoothed[i] = smoothed
+			score := smoothed
+			if tierMetric >= 0 {
+				if at(cols[tierMetric], i) >= cfg.Tier.Threshold {
+					o.Streak[i] = at(in.History.Streak, i) + 1
+				}
+				for _, l := range cfg.Tier.Levels {
+					if o.Streak[i] >= l.Epochs {
+						o.Multiplier[i] = l.MultiplierBP
+					}
+				}
+				score = mulDiv64(smoothed, o.Multiplier[i], TotalBP)
 			}
-			for _, l := range cfg.Tier.Levels {
-				if o.Streak[i] >= l.Epochs {
-					o.Multiplier[i] = l.MultiplierBP
+			o.Score[i] = score
+			switch {
+			case score == 0:
+				o.Reason[i] = reasonNoScore
+			case score < minScore:
+				o.Reason[i] = reasonMinScore
+			case usersMetric >= 0 && at(cols[usersMetric], i) < cfg.Qualify.MinActiveUsers:
+				o.Reason[i] = reasonMinUsers
+			}
+			if o.Reason[i] == reasonNone {
+				o.Weight[i] = score
+				if cfg.Formula.Kind == Quadratic {
+					o.Weight[i] = Isqrt(score)
 				}
 			}
-			score = mulDiv64(smoothed, o.Multiplier[i], TotalBP)
 		}
-		o.Score[i] = score
-		switch {
-		case score == 0:
-			o.Reason[i] = reasonNoScore
-		case score < minScore:
-			o.Reason[i] = reasonMinScore
-		case usersMetric >= 0 && at(cols[usersMetric], i) < cfg.Qualify.MinActiveUsers:
-			o.Reason[i] = reasonMinUsers
-		}
-		if o.Reason[i] == reasonNone {
-			o.Weight[i] = score
-			if cfg.Formula.Kind == Quadratic {
-				o.Weight[i] = Isqrt(score)
-			}
-		}
-	}
+	})
 
 	// 3. The pool: what the rules ask for plus the carry-over, never more
 	// than the funding account holds.
@@ -390,15 +400,12 @@ type allocator struct {
 }
 
 // capped hands total out over members by their weights, by largest
-// remainder. With a cap, a member whose part would exceed its headroom
+// remainder, reusing members' memory. With a cap, a member whose part would exceed its headroom
 // (the cap less what it has already) gets exactly its headroom, and the
 // rest is handed out again over the others, until nobody exceeds it. It
 // returns what could not be handed out (no members, or everyone capped).
 func (a *allocator) capped(o *Outcome, total money.Amount, members []int, weights []uint64, capped bool) money.Amount {
-	set := members
-	if capped {
-		set = append([]int(nil), members...)
-	}
+	set := members // capped overwrites members: no caller needs them after
 	for len(set) > 0 && !total.IsZero() {
 		if cap(a.shares) < len(set) {
 			a.shares, a.parts = make([]uint64, len(set)), make([]money.Amount, len(set))
@@ -450,29 +457,38 @@ func (o *Outcome) headroom(i int) money.Amount {
 // to their ladder amounts.
 func (o *Outcome) ranked(alloc *allocator, capped bool) {
 	f := o.in.Config.Formula
-	order := make([]int, 0, len(o.Weight))
-	for i, w := range o.Weight {
+	ranked := 0
+	for _, w := range o.Weight {
 		if w > 0 {
-			order = append(order, i)
+			ranked++
 		}
 	}
-	ids := o.in.IDs
-	slices.SortFunc(order, func(a, b int) int {
-		if c := cmp.Compare(o.Score[b], o.Score[a]); c != 0 {
-			return c
+	order := make([]rankKey, 0, ranked)
+	for i, w := range o.Weight {
+		if w > 0 {
+			order = append(order, rankKey{o.Score[i], i})
 		}
-		return cmp.Compare(ids[a], ids[b])
-	})
+	}
+	sortRanks(order, o.in.IDs)
 	if f.Ranks > 0 && uint64(len(order)) > f.Ranks {
 		order = order[:f.Ranks]
 	}
 	o.Rank = make([]uint32, len(o.Weight))
 	remaining := o.Pool
-	for k, i := range order {
+	for k, key := range order {
+		i := key.slot
 		o.Rank[i] = uint32(k + 1)
 		rung, _, _ := remaining.MulDiv(f.DecayBP, TotalBP)
 		if capped && rung.Cmp(o.Cap) > 0 {
 			rung = o.Cap
+		}
+		if rung.IsZero() {
+			// What remains no longer pays a unit, and never will: every
+			// later rung is zero too. Only the ranks are left to set.
+			for j := k + 1; j < len(order); j++ {
+				o.Rank[order[j].slot] = uint32(j + 1)
+			}
+			break
 		}
 		o.Amounts[i] = rung
 		remaining, _ = remaining.Sub(rung)
@@ -484,8 +500,8 @@ func (o *Outcome) ranked(alloc *allocator, capped bool) {
 	// ladder's sum does not fit, every amount is shifted right by the same
 	// number of bits, which keeps the proportions to within that rounding.
 	var sum money.Amount
-	for _, i := range order {
-		sum, _ = sum.Add(o.Amounts[i])
+	for _, key := range order {
+		sum, _ = sum.Add(o.Amounts[key.slot])
 	}
 	shift := max(sum.Uint256().BitLen()-63, 0)
 	if shift > 0 {
@@ -493,7 +509,8 @@ func (o *Outcome) ranked(alloc *allocator, capped bool) {
 	}
 	members := make([]int, 0, len(order))
 	ladder := make([]uint64, len(o.Weight))
-	for _, i := range order {
+	for _, key := range order {
+		i := key.slot
 		w := o.Amounts[i].Uint256()
 		w.Rsh(w, uint(shift))
 		if ladder[i] = w.Uint64(); ladder[i] > 0 {
@@ -501,4 +518,111 @@ func (o *Outcome) ranked(alloc *allocator, capped bool) {
 		}
 	}
 	alloc.capped(o, remaining, members, ladder, capped)
+}
+
+// rankKey is a slot to rank, with its score beside it rather than behind
+// an index into a column of a million.
+type rankKey struct {
+	score uint64
+	slot  int
+}
+
+// sortRanks sorts keys by score, highest first, ties to the lower ID
+// (then, for IDs that are equal, which registered participants never
+// are, the earlier slot): a total order, so any correct sort gives the
+// same result. The keys are sorted by the bytes of the score from the top
+// (an in-place radix sort) until a range is small enough to compare: a
+// comparison sort of a million keys cost a third of a second.
+func sortRanks(keys []rankKey, ids []string) { radixRank(keys, ids, 56) }
+
+// radixRank sorts keys whose scores agree above bit shift+8 by the byte
+// of the score at shift, highest first, and each bucket the same way one
+// byte down; small buckets and equal scores are sorted by comparison.
+func radixRank(keys []rankKey, ids []string, shift int) {
+	for len(keys) > 64 && shift >= 0 {
+		digit := func(k rankKey) int { return int(^k.score >> uint(shift) & 0xff) } // ^: highest first
+		var count [256]int
+		for _, k := range keys {
+			count[digit(k)]++
+		}
+		if count[digit(keys[0])] == len(keys) { // one bucket: next byte
+			shift -= 8
+			continue
+		}
+		var next, end [256]int
+		sum := 0
+		for d := range count {
+			next[d] = sum
+			sum += count[d]
+			end[d] = sum
+		}
+		// American flag sort: swap each key into its bucket's next place.
+		for d := range count {
+			for next[d] < end[d] {
+				k := keys[next[d]]
+				kd := digit(k)
+				if kd == d {
+					next[d]++
+					continue
+				}
+				keys[next[d]], keys[next[kd]] = keys[next[kd]], k
+				next[kd]++
+			}
+		}
+		start := 0
+		for d := range count {
+			if count[d] > 1 {
+				radixRank(keys[start:start+count[d]], ids, shift-8)
+			}
+			start += count[d]
+		}
+		return
+	}
+	slices.SortFunc(keys, func(a, b rankKey) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		if c := cmp.Compare(ids[a.slot], ids[b.slot]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.slot, b.slot)
+	})
+}
+
+// lowerMedian returns the element of rank (len(xs)-1)/2 of xs, the one
+// sorting would put there, reordering xs. It selects instead of sorting
+// a million counts: three-way partitions around medians of three, and a
+// range that does not shrink within 2·log2(n) rounds (adversarial counts)
+// is sorted instead, so the worst case stays n log n.
+func lowerMedian(xs []uint64) uint64 {
+	k := (len(xs) - 1) / 2
+	lo, hi := 0, len(xs) // xs[lo:hi] holds rank k
+	for budget := 2 * bits.Len(uint(len(xs))); hi-lo > 16 && budget > 0; budget-- {
+		a, b, c := xs[lo], xs[lo+(hi-lo)/2], xs[hi-1]
+		p := max(min(a, b), min(max(a, b), c))
+		lt, i, gt := lo, lo, hi // [lo,lt) < p, [lt,i) == p, [gt,hi) > p
+		for i < gt {
+			switch x := xs[i]; {
+			case x < p:
+				xs[lt], xs[i] = x, xs[lt]
+				lt++
+				i++
+			case x > p:
+				gt--
+				xs[gt], xs[i] = x, xs[gt]
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt
+		case k >= gt:
+			lo = gt
+		default:
+			return p
+		}
+	}
+	slices.Sort(xs[lo:hi])
+	return xs[k]
 }

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/holiman/uint256"
 
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/usage"
@@ -398,5 +401,103 @@ func TestEpochNumbers(t *testing.T) {
 	}
 	if _, err := (usage.Epoch{Length: usage.EpochDay, Anchor: anchor}).Number(anchor.Add(-time.Second)); err == nil {
 		t.Error("a time before the anchor has an epoch; want usage_epoch_future")
+	}
+}
+
+// TestRankedDecayRanksPastTheLastUnit: once the ladder's rungs round to
+// nothing, later participants are still ranked, and paid nothing.
+func TestRankedDecayRanksPastTheLastUnit(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Pool.Amount = money.FromUint64(10)
+	cfg.Formula = usage.Formula{Kind: usage.RankedDecay, DecayBP: 5000}
+	o := mustClose(t, input(cfg, []uint64{1, 2, 3, 4, 5, 6, 7, 8}))
+	if got, want := fmt.Sprint(amounts(o)), fmt.Sprint([]uint64{0, 0, 0, 0, 1, 1, 2, 5}); got != want {
+		t.Errorf("payouts = %s; want %s", got, want)
+	}
+	if got, want := fmt.Sprint(o.Rank), fmt.Sprint([]uint32{8, 7, 6, 5, 4, 3, 2, 1}); got != want {
+		t.Errorf("ranks = %s; want %s", got, want)
+	}
+}
+
+// TestStatementBlocks: a statement of several blocks of lines is the same
+// bytes on any number of cores, and every line is what encoding/json
+// writes for its row, amounts above 64 bits included.
+func TestStatementBlocks(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	rng := rand.New(rand.NewPCG(21, 34))
+	in := benchInput(3*4096+17, usage.Formula{Kind: usage.ProRata})
+	in.Config.Pool.Amount = money.FromUint256(new(uint256.Int).Lsh(uint256.NewInt(1), 100))
+	in.Config.CapBP = 0
+	in.Funding = money.Max
+	for i := range in.Active {
+		in.Active[i] = rng.IntN(10) > 0
+		if rng.IntN(10) == 0 {
+			for m := range in.Counts {
+				in.Counts[m][i] = 0
+			}
+		}
+	}
+	o := mustClose(t, in)
+	var want []byte
+	for _, procs := range []int{1, 2, 3, 8} {
+		runtime.GOMAXPROCS(procs)
+		var b bytes.Buffer
+		if err := o.WriteStatement(&b); err != nil {
+			t.Fatal(err)
+		}
+		if want == nil {
+			want = b.Bytes()
+			continue
+		}
+		if !bytes.Equal(b.Bytes(), want) {
+			t.Fatalf("statement on %d cores differs from the one on 1", procs)
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(string(want), "\n"), "\n")
+	row, big := 1, 0
+	for i := range in.IDs {
+		if !o.Listed(i) {
+			continue
+		}
+		r := o.Row(i)
+		if !r.Amount.IsUint64() {
+			big++
+		}
+		line, _ := json.Marshal(r)
+		if lines[row] != string(line) {
+			t.Fatalf("line %d = %s; want %s", row, lines[row], line)
+		}
+		row++
+	}
+	if row != len(lines) || big == 0 {
+		t.Fatalf("%d lines, %d amounts above 64 bits; want %d lines and some", len(lines), big, row)
+	}
+}
+
+// TestStatementManyMetrics: Close takes any configuration, validated or
+// not; a statement of more metrics than MetricsMax is still written as
+// encoding/json writes its rows.
+func TestStatementManyMetrics(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Metrics = nil
+	var counts [][]uint64
+	for m := range usage.MetricsMax + 3 {
+		cfg.Metrics = append(cfg.Metrics, usage.Metric{Name: fmt.Sprintf("m%d", m), WeightBP: 500})
+		counts = append(counts, []uint64{uint64(m + 1), 7, 0})
+	}
+	o, err := usage.Close(input(cfg, counts...)) // not mustClose: it validates
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := o.WriteStatement(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	for i := range 3 {
+		want, _ := json.Marshal(o.Row(i))
+		if lines[i+1] != string(want) {
+			t.Errorf("line %d = %s; want %s", i+1, lines[i+1], want)
+		}
 	}
 }

@@ -42,14 +42,25 @@ func TestColumns(t *testing.T) {
 		}
 	}
 	ps := []Participant{{ID: "a", Owner: "o", Account: "x", Active: true, Slot: 8192}, {ID: "b", Owner: "o", Account: "y", Category: "c", Split: []split.Share{{Account: "y", ShareBP: 10000}}, Slot: 8193}}
-	raw, _ := json.Marshal(chunkOf(ps))
 	var pc participantChunk
-	if err := json.Unmarshal(raw, &pc); err != nil {
+	if err := pc.prepare(); err != nil {
 		t.Fatal(err)
 	}
-	back, err := pc.participants(8192)
-	if err != nil || fmt.Sprint(back) != fmt.Sprint(ps) {
-		t.Errorf("chunk round trip = %v, %v; want %v", back, err, ps)
+	for _, p := range ps {
+		pc.add(p)
+	}
+	raw, _ := json.Marshal(pc)
+	var back participantChunk
+	if err := decodeParticipantChunk(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if err := back.prepare(); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range ps {
+		if got := back.at(i, 8192); fmt.Sprint(got) != fmt.Sprint(p) {
+			t.Errorf("chunk round trip %d = %v; want %v", i, got, p)
+		}
 	}
 }
 

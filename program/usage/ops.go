@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tributary-ledger/tributary/engine"
@@ -107,20 +108,6 @@ type Summary struct {
 	Notes       []string     `json:"notes"`
 }
 
-// snapshot is one chunk's state as a close saw it and left it.
-type snapshot struct {
-	Category names       `json:"category"`
-	Active   flags       `json:"active"`
-	History  historyJSON `json:"history"`
-}
-
-// historyJSON is History as stored, with fast-decoding columns.
-type historyJSON struct {
-	Streak   counts   `json:"streak,omitempty"`
-	Smoothed counts   `json:"smoothed,omitempty"`
-	Past     []counts `json:"past,omitempty"`
-}
-
 // ReadStatus returns the program's status.
 func ReadStatus(v engine.View) (Status, error) {
 	var s Status
@@ -160,18 +147,58 @@ func ReadParticipant(v engine.View, id string) (Participant, error) {
 	if err != nil {
 		return Participant{}, fmt.Errorf("participant index %s is corrupt: %w", id, err)
 	}
+	c := slot / ChunkSize
 	var pc participantChunk
-	if err := engine.ReadJSON(v, chunkKey(slot/ChunkSize), "participant chunk", strconv.FormatUint(slot/ChunkSize, 10), &pc); err != nil {
+	if err := readJSON(v, chunkKey(c), "participant chunk", strconv.FormatUint(c, 10), func(raw []byte) error { return decodeParticipantChunk(raw, &pc) }); err != nil {
 		return Participant{}, err
 	}
-	ch, err := pc.participants(slot / ChunkSize * ChunkSize)
-	if err != nil {
+	if err := pc.prepare(); err != nil {
 		return Participant{}, err
 	}
-	if int(slot%ChunkSize) >= len(ch) {
+	if int(slot%ChunkSize) >= pc.len() {
 		return Participant{}, fmt.Errorf("participant %s: slot %d is past its chunk", id, slot)
 	}
-	return ch[slot%ChunkSize], nil
+	return pc.at(int(slot%ChunkSize), c*ChunkSize), nil
+}
+
+// readJSON is engine.ReadJSON with the program's own decoder (which falls
+// back to encoding/json), and the same errors.
+func readJSON(v engine.View, key, what, id string, decode func([]byte) error) error {
+	raw, ok, err := v.State(key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return notFound(what, id)
+	}
+	if err := decode(raw); err != nil {
+		return corrupt(what, id, err)
+	}
+	return nil
+}
+
+// readJSONOr is engine.ReadJSONOr with the program's own decoder.
+func readJSONOr(v engine.View, key string, decode func([]byte) error) error {
+	raw, ok, err := v.State(key)
+	if err != nil || !ok {
+		return err
+	}
+	if err := decode(raw); err != nil {
+		return corruptState(key, err)
+	}
+	return nil
+}
+
+// The errors of engine.ReadJSON and engine.ReadJSONOr, for state the
+// program decodes itself.
+func notFound(what, id string) error {
+	return errcode.Errorf(ledger.ErrNotFound, "%s %q does not exist", what, id)
+}
+func corrupt(what, id string, err error) error {
+	return fmt.Errorf("%s %s is corrupt: %w", what, id, err)
+}
+func corruptState(key string, err error) error {
+	return fmt.Errorf("state %s is corrupt: %w", key, err)
 }
 
 // ReadSummary returns a closed epoch's summary.
@@ -321,36 +348,40 @@ func notPoolAccount(pools []string, p Participant) error {
 // which it changed.
 type chunkCache struct {
 	v       engine.View
-	chunks  map[uint64][]Participant
+	chunks  map[uint64]*participantChunk
 	changed map[uint64]bool
 }
 
 func newChunkCache(v engine.View) *chunkCache {
-	return &chunkCache{v: v, chunks: map[uint64][]Participant{}, changed: map[uint64]bool{}}
+	return &chunkCache{v: v, chunks: map[uint64]*participantChunk{}, changed: map[uint64]bool{}}
 }
 
-func (cc *chunkCache) get(c uint64) ([]Participant, error) {
-	if ch, ok := cc.chunks[c]; ok {
-		return ch, nil
+func (cc *chunkCache) get(c uint64) (*participantChunk, error) {
+	if pc, ok := cc.chunks[c]; ok {
+		return pc, nil
 	}
-	var pc participantChunk
-	if err := engine.ReadJSONOr(cc.v, chunkKey(c), &pc); err != nil {
+	pc := &participantChunk{}
+	if err := readJSONOr(cc.v, chunkKey(c), func(raw []byte) error { return decodeParticipantChunk(raw, pc) }); err != nil {
 		return nil, err
 	}
-	ch, err := pc.participants(c * ChunkSize)
-	if err != nil {
+	if err := pc.prepare(); err != nil {
 		return nil, err
 	}
-	cc.chunks[c] = ch
-	return ch, nil
+	cc.chunks[c] = pc
+	return pc, nil
 }
 
+// writes returns the changed chunks, in chunk order.
 func (cc *chunkCache) writes() []engine.StateWrite {
-	var ws []engine.StateWrite
-	for c := uint64(0); len(ws) < len(cc.changed); c++ {
-		if cc.changed[c] {
-			ws = append(ws, engine.WriteJSON(chunkKey(c), chunkOf(cc.chunks[c])))
-		}
+	cs := make([]uint64, 0, len(cc.changed))
+	for c := range cc.changed {
+		cs = append(cs, c)
+	}
+	slices.Sort(cs)
+	ws := make([]engine.StateWrite, 0, len(cs))
+	var buf []byte
+	for _, c := range cs {
+		ws = append(ws, writeParticipantChunk(chunkKey(c), cc.chunks[c], &buf))
 	}
 	return ws
 }
@@ -398,14 +429,15 @@ func Register(key string, at time.Time, ps []Participant) engine.Op {
 				return engine.Change{}, errcode.Errorf(ErrExists, "participant %q is registered", p.ID)
 			}
 			c := p.Slot / ChunkSize
-			ch, err := cc.get(c)
+			pc, err := cc.get(c)
 			if err != nil {
 				return engine.Change{}, err
 			}
-			if uint64(len(ch)) != p.Slot%ChunkSize {
-				return engine.Change{}, fmt.Errorf("usage: chunk %d holds %d participants; slot %d expected next", c, len(ch), p.Slot)
+			if uint64(pc.len()) != p.Slot%ChunkSize {
+				return engine.Change{}, fmt.Errorf("usage: chunk %d holds %d participants; slot %d expected next", c, pc.len(), p.Slot)
 			}
-			cc.chunks[c], cc.changed[c] = append(ch, p), true
+			pc.add(p)
+			cc.changed[c] = true
 			writes = append(writes, engine.StateWrite{Key: indexKey(p.ID), Value: []byte(strconv.FormatUint(p.Slot, 10))})
 			st.Slots++
 		}
@@ -435,11 +467,12 @@ func modify(v engine.View, id, owner string, change func(*Participant) error) ([
 		return nil, err
 	}
 	cc := newChunkCache(v)
-	ch, err := cc.get(p.Slot / ChunkSize)
+	pc, err := cc.get(p.Slot / ChunkSize)
 	if err != nil {
 		return nil, err
 	}
-	ch[p.Slot%ChunkSize], cc.changed[p.Slot/ChunkSize] = p, true
+	pc.set(int(p.Slot%ChunkSize), p)
+	cc.changed[p.Slot/ChunkSize] = true
 	return cc.writes(), nil
 }
 
@@ -559,9 +592,6 @@ func RecordRevenue(key string, at time.Time, from string, amount money.Amount, c
 	})
 }
 
-// reportChunk is one chunk's counts in one epoch, by metric name.
-type reportChunk map[string]counts
-
 // ReportUsage adds a batch of counts to its epoch. Batches are increments:
 // two batches reporting the same participant and metric add up (each under
 // its own key; the same key replays).
@@ -595,17 +625,20 @@ func ReportUsage(key string, at time.Time, b Batch) engine.Op {
 				return engine.Change{}, fmt.Errorf("participant index %s is corrupt: %w", r.Participant, err)
 			}
 			c := slot / ChunkSize
-			ch, err := cc.get(c)
+			pc, err := cc.get(c)
 			if err != nil {
 				return engine.Change{}, err
 			}
-			if !ch[slot%ChunkSize].Active {
+			if int(slot%ChunkSize) >= pc.len() {
+				return engine.Change{}, fmt.Errorf("participant %s: slot %d is past its chunk", r.Participant, slot)
+			}
+			if !pc.Active[slot%ChunkSize] {
 				return engine.Change{}, errcode.Errorf(ErrParticipant, "report %d: participant %q is deregistered", i+1, r.Participant)
 			}
 			rc, ok := reports[c]
 			if !ok {
 				rc = reportChunk{}
-				if err := engine.ReadJSONOr(v, reportKey(b.Epoch, c), &rc); err != nil {
+				if err := readJSONOr(v, reportKey(b.Epoch, c), func(raw []byte) error { return decodeReportChunk(raw, &rc) }); err != nil {
 					return engine.Change{}, err
 				}
 				reports[c] = rc
@@ -622,10 +655,14 @@ func ReportUsage(key string, at time.Time, b Batch) engine.Op {
 			col[slot%ChunkSize] = sum
 		}
 		ws := []engine.StateWrite{engine.WriteJSON(statusKey, st)}
-		for c := uint64(0); len(ws) <= len(reports); c++ {
-			if rc, ok := reports[c]; ok {
-				ws = append(ws, engine.WriteJSON(reportKey(b.Epoch, c), rc))
-			}
+		cs := make([]uint64, 0, len(reports))
+		for c := range reports {
+			cs = append(cs, c)
+		}
+		slices.Sort(cs)
+		var buf []byte
+		for _, c := range cs {
+			ws = append(ws, writeReportChunk(reportKey(b.Epoch, c), reports[c], &buf))
 		}
 		return engine.Change{Kind: ledger.Config, Ref: "usage:report:" + strconv.FormatUint(b.Epoch, 10), State: ws}, nil
 	})
@@ -644,6 +681,12 @@ type loaded struct {
 // epoch's counts and revenue, and the history the previous close left.
 // With fromSnapshot, categories and active flags come from the epoch's own
 // close snapshot (to recompute a closed epoch exactly as it was).
+//
+// The chunks are read one after the other (the View is not safe for
+// concurrent use) and decoded on several goroutines as they arrive, each
+// into its own slots. Errors are those of reading and decoding in order —
+// every chunk's participants, counts and snapshot, then the history —
+// whichever goroutine met them first.
 func load(v engine.View, vs []Version, epoch, slots uint64, fromSnapshot bool) (*loaded, error) {
 	ver, err := ConfigFor(vs, epoch)
 	if err != nil {
@@ -659,48 +702,53 @@ func load(v engine.View, vs []Version, epoch, slots uint64, fromSnapshot bool) (
 	for m := range in.Counts {
 		in.Counts[m] = make([]uint64, n)
 	}
-	for c := uint64(0); c < chunks(slots); c++ {
-		lo, hi := chunkRange(c, slots)
-		var pc participantChunk
-		if err := engine.ReadJSON(v, chunkKey(c), "participant chunk", strconv.FormatUint(c, 10), &pc); err != nil {
-			return nil, err
+	cs := make([]chunkIn, chunks(slots))
+	history := epoch > 0 // whether to read the previous close's snapshots still
+	pipeline(len(cs), func(k int) bool {
+		c, ci := uint64(k), &cs[k]
+		var ok bool
+		if ci.pc, ok, ci.readErr = v.State(chunkKey(c)); ci.readErr == nil && !ok {
+			ci.readErr = notFound("participant chunk", strconv.FormatUint(c, 10))
 		}
-		if len(pc.ID) < hi-lo || len(pc.Account) < hi-lo || len(pc.Category) < hi-lo || len(pc.Active) < hi-lo {
-			return nil, fmt.Errorf("usage: participant chunk %d has %d participants; want %d", c, len(pc.ID), hi-lo)
+		if ci.readErr != nil {
+			ci.failed = partParticipants
+			return false
 		}
-		copy(in.IDs[lo:hi], pc.ID)
-		copy(in.Category[lo:hi], pc.Category)
-		copy(in.Active[lo:hi], pc.Active)
-		copy(l.accounts[lo:hi], pc.Account)
-		for k, sp := range pc.Split {
-			j, err := strconv.Atoi(k)
-			if err != nil || j < 0 || lo+j >= hi {
-				continue // a slot registered after the epoch closed
-			}
-			l.splits[lo+j] = sp
-		}
-		var rc reportChunk
-		if err := engine.ReadJSONOr(v, reportKey(epoch, c), &rc); err != nil {
-			return nil, err
-		}
-		for m, metric := range cfg.Metrics {
-			if col := rc[metric.Name]; col != nil {
-				copy(in.Counts[m][lo:hi], col)
-			}
+		if ci.rc, ci.rcOK, ci.readErr = v.State(reportKey(epoch, c)); ci.readErr != nil {
+			ci.failed = partReports
+			return false
 		}
 		if fromSnapshot {
-			var s snapshot
-			if err := engine.ReadJSON(v, snapshotKey(epoch, c), "close snapshot", strconv.FormatUint(epoch, 10), &s); err != nil {
-				return nil, err
+			if ci.own, ok, ci.readErr = v.State(snapshotKey(epoch, c)); ci.readErr == nil && !ok {
+				ci.readErr = notFound("close snapshot", strconv.FormatUint(epoch, 10))
 			}
-			copy(in.Category[lo:hi], s.Category)
-			for j := lo; j < hi; j++ {
-				in.Active[j] = j-lo < len(s.Active) && s.Active[j-lo]
+			if ci.readErr != nil {
+				ci.failed = partSnapshot
+				return false
 			}
+		}
+		if history {
+			ci.hist, ci.histOK, ci.histErr = v.State(snapshotKey(epoch-1, c))
+			history = ci.histErr == nil && ci.histOK // the previous epoch did not close, or had fewer participants
+		}
+		return true
+	}, func(k int) {
+		ci := &cs[k]
+		lo, hi := chunkRange(uint64(k), slots)
+		if ci.err = l.decodeChunk(ci, uint64(k), lo, hi, fromSnapshot); ci.err == nil && ci.histOK {
+			ci.histSnap, ci.histErr = decodeHistory(ci.hist, epoch-1, uint64(k))
+		}
+	})
+	for k := range cs {
+		if err := cs[k].err; err != nil {
+			return nil, err
+		}
+		for _, s := range cs[k].splits {
+			l.splits[s.slot] = s.split
 		}
 	}
 	if epoch > 0 {
-		if in.History, err = loadHistory(v, epoch-1, slots); err != nil {
+		if in.History, err = assembleHistory(cs); err != nil {
 			return nil, err
 		}
 	}
@@ -714,29 +762,168 @@ func load(v engine.View, vs []Version, epoch, slots uint64, fromSnapshot bool) (
 	return l, nil
 }
 
-// loadHistory assembles the history a close of epoch left, if it closed.
-func loadHistory(v engine.View, epoch, slots uint64) (History, error) {
+// chunkIn is one chunk of a close's input: the raw values as read, then
+// what decoding them left.
+type chunkIn struct {
+	pc, rc, own, hist []byte
+	rcOK, histOK      bool
+	readErr           error // why reading the part named by failed went wrong
+	failed            int   // partNone, or the part whose read failed
+	err               error // the chunk's first error, in the order of its parts
+	splits            []slotSplit
+	histSnap          snapshot // the previous close's snapshot
+	histErr           error
+}
+
+// The parts of a chunk, in the order their errors come.
+const (
+	partNone = iota
+	partParticipants
+	partReports
+	partSnapshot
+)
+
+type slotSplit struct {
+	slot  int
+	split []split.Share
+}
+
+// decodeChunk decodes one chunk's participants, counts and (with
+// fromSnapshot) own snapshot into slots lo … hi-1 of the input, and
+// returns the first error in that order. Only this chunk's slots are
+// written.
+func (l *loaded) decodeChunk(ci *chunkIn, c uint64, lo, hi int, fromSnapshot bool) error {
+	if ci.failed == partParticipants {
+		return ci.readErr
+	}
+	in := &l.in
+	s := getScanner(ci.pc)
+	defer putScanner(s)
+	dst := pcInto{pc: &participantChunk{ID: in.IDs[lo:hi], Account: l.accounts[lo:hi], Category: in.Category[lo:hi], Active: in.Active[lo:hi]}, skipOwner: true}
+	pc := dst.pc
+	if !s.participants(&dst) || !s.atEnd() {
+		// Off the plain path: encoding/json decides, as before.
+		pc = &participantChunk{}
+		if err := json.Unmarshal(ci.pc, pc); err != nil {
+			return corrupt("participant chunk", strconv.FormatUint(c, 10), err)
+		}
+		dst.n = [5]int{len(pc.ID), len(pc.Owner), len(pc.Account), len(pc.Category), len(pc.Active)}
+		copy(in.IDs[lo:hi], pc.ID)
+		copy(in.Category[lo:hi], pc.Category)
+		copy(in.Active[lo:hi], pc.Active)
+		copy(l.accounts[lo:hi], pc.Account)
+	}
+	if want := hi - lo; dst.n[0] < want || dst.n[2] < want || dst.n[3] < want || dst.n[4] < want {
+		return fmt.Errorf("usage: participant chunk %d has %d participants; want %d", c, dst.n[0], want)
+	}
+	keys := make([]string, 0, len(pc.Split))
+	for k := range pc.Split {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // a deterministic winner when two keys name one slot
+	for _, k := range keys {
+		j, err := strconv.Atoi(k)
+		if err != nil || j < 0 || lo+j >= hi {
+			continue // a slot registered after the epoch closed
+		}
+		ci.splits = append(ci.splits, slotSplit{lo + j, pc.Split[k]})
+	}
+
+	if ci.failed == partReports {
+		return ci.readErr
+	}
+	if ci.rcOK {
+		cols := make([][]uint64, len(in.Counts))
+		for m := range cols {
+			cols[m] = in.Counts[m][lo:hi]
+		}
+		s.reset(ci.rc)
+		if !s.reportsInto(in.Config.Metrics, cols) || !s.atEnd() {
+			for _, col := range cols {
+				clear(col)
+			}
+			var rc reportChunk
+			if err := json.Unmarshal(ci.rc, &rc); err != nil {
+				return corruptState(reportKey(in.Epoch, c), err)
+			}
+			for m, metric := range in.Config.Metrics {
+				if col := rc[metric.Name]; col != nil {
+					copy(cols[m], col)
+				}
+			}
+		}
+	}
+
+	if ci.failed == partSnapshot {
+		return ci.readErr
+	}
+	if fromSnapshot {
+		var sn snapshot
+		s.reset(ci.own)
+		if !s.snapshotInto(&sn, false) || !s.atEnd() {
+			sn = snapshot{}
+			if err := json.Unmarshal(ci.own, &sn); err != nil {
+				return corrupt("close snapshot", strconv.FormatUint(in.Epoch, 10), err)
+			}
+		}
+		copy(in.Category[lo:hi], sn.Category)
+		for j := lo; j < hi; j++ {
+			in.Active[j] = j-lo < len(sn.Active) && sn.Active[j-lo]
+		}
+	}
+	return nil
+}
+
+// decodeHistory decodes chunk c of the snapshot epoch's close left.
+func decodeHistory(raw []byte, epoch, c uint64) (snapshot, error) {
+	var sn snapshot
+	s := getScanner(raw)
+	defer putScanner(s)
+	if s.snapshotInto(&sn, true) && s.atEnd() {
+		return sn, nil
+	}
+	sn = snapshot{}
+	if err := jsonUnmarshal(raw, &sn); err != nil {
+		return sn, fmt.Errorf("close snapshot %d/%d is corrupt: %w", epoch, c, err)
+	}
+	return sn, nil
+}
+
+// assembleHistory joins the previous close's snapshots, chunk by chunk,
+// up to the first chunk it did not write.
+func assembleHistory(cs []chunkIn) (History, error) {
 	var h History
-	for c := uint64(0); c < chunks(slots); c++ {
-		var s snapshot
-		raw, ok, err := v.State(snapshotKey(epoch, c))
-		if err != nil {
-			return h, err
+	total := 0
+	for k := range cs {
+		if cs[k].histErr != nil {
+			return h, cs[k].histErr
 		}
-		if !ok {
-			break // the epoch did not close, or had fewer participants
+		if !cs[k].histOK {
+			break
 		}
-		if err := jsonUnmarshal(raw, &s); err != nil {
-			return h, fmt.Errorf("close snapshot %d/%d is corrupt: %w", epoch, c, err)
+		total += len(cs[k].histSnap.Active)
+	}
+	if total > 0 {
+		h.Streak, h.Smoothed = make([]uint64, 0, total), make([]uint64, 0, total)
+	}
+	done := 0 // slots assembled so far
+	for c := range cs {
+		if !cs[c].histOK {
+			break
 		}
+		s := &cs[c].histSnap
 		h.Streak = append(h.Streak, pad(s.History.Streak, len(s.Active))...)
 		h.Smoothed = append(h.Smoothed, pad(s.History.Smoothed, len(s.Active))...)
 		for k, col := range s.History.Past {
 			if k == len(h.Past) {
-				h.Past = append(h.Past, make([]uint64, int(c)*ChunkSize))
+				// A column first met here counts as zeros before, one
+				// chunk's worth per chunk.
+				h.Past = append(h.Past, make([]uint64, c*ChunkSize, c*ChunkSize+total-done))
 			}
 			h.Past[k] = append(h.Past[k], pad(col, len(s.Active))...)
 		}
+		done += len(s.Active)
+		cs[c].histSnap = snapshot{} // assembled: let it go
 	}
 	return h, nil
 }
@@ -828,6 +1015,7 @@ func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.C
 		Digest: o.Digest(), Notes: h.Notes,
 	}
 	ws := make([]engine.StateWrite, 0, chunks(st.Slots)+2)
+	var buf []byte
 	for c := uint64(0); c < chunks(st.Slots); c++ {
 		lo, hi := chunkRange(c, st.Slots)
 		s := snapshot{Category: l.in.Category[lo:hi], Active: l.in.Active[lo:hi], History: historyJSON{
@@ -836,7 +1024,7 @@ func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.C
 		for _, col := range o.Next.Past {
 			s.History.Past = append(s.History.Past, counts(col[lo:hi]))
 		}
-		ws = append(ws, engine.WriteJSON(snapshotKey(epoch, c), s))
+		ws = append(ws, writeSnapshot(snapshotKey(epoch, c), &s, &buf))
 	}
 	last := epoch
 	st.NextClose, st.Carry, st.LastClosed = epoch+1, o.CarryOut, &last
@@ -850,41 +1038,119 @@ func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.C
 }
 
 // payouts returns the postings of a close: each paid participant's amount
-// from the pool account to its account, or by its split.
+// from the pool account to its account, or by its split, in slot order.
+//
+// Slots are taken in blocks of pathsBlock on up to WorkersMax goroutines:
+// a first pass counts each block's postings (allocating split payouts),
+// so that a second can write every block into its own part of one slice.
+// A million Path strings, each its own allocation, were a good part of a
+// close's garbage; a block's Paths are instead substrings of one string
+// of exactly their length. The bytes are the same; a Path kept after the
+// entry keeps its block (some hundred kilobytes) alive, not the close's.
 func payouts(o *Outcome, accounts []string, splits map[int][]split.Share) ([]ledger.Posting, error) {
 	cfg := o.in.Config
 	prefix := "usage:epoch-" + strconv.FormatUint(o.in.Epoch, 10) + " → " + cfg.Formula.Kind + " → "
-	paid := 0
-	for _, a := range o.Amounts {
-		if !a.IsZero() {
-			paid++
-		}
+	n := len(o.Amounts)
+	type block struct {
+		postings, pathBytes int
+		parts               map[int][]money.Amount // by slot, of the block's split payouts
+		err                 error
 	}
-	ps := make([]ledger.Posting, 0, paid+len(splits)*SplitReceiversMax)
-	for i, a := range o.Amounts {
-		if a.IsZero() {
-			continue
-		}
-		id, sp := o.in.IDs[i], splits[i]
-		if len(sp) == 0 {
-			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: accounts[i], Currency: cfg.Currency, Amount: a, Path: prefix + id + " → " + accounts[i]})
-			continue
-		}
-		shares, err := split.AllocateShares(a, sp)
-		if err != nil {
-			return nil, err
-		}
-		for j, s := range shares {
-			if s.IsZero() {
+	bs := make([]block, (n+pathsBlock-1)/pathsBlock)
+	parallel(len(bs), func(k int) {
+		b := &bs[k]
+		for i := k * pathsBlock; i < min((k+1)*pathsBlock, n); i++ {
+			a := o.Amounts[i]
+			if a.IsZero() {
 				continue
 			}
-			r := sp[j]
-			ps = append(ps, ledger.Posting{From: cfg.Pool.Account, To: r.Account, Currency: cfg.Currency, Amount: s,
-				Path: prefix + id + " → split " + split.FormatShare(split.BasisPoints, r.ShareBP, TotalBP) + " → " + r.Account})
+			sp := splits[i] // concurrent reads of a map are safe
+			if len(sp) == 0 {
+				b.postings++
+				b.pathBytes += len(prefix) + len(o.in.IDs[i]) + len(" → ") + len(accounts[i])
+				continue
+			}
+			parts, err := split.AllocateShares(a, sp)
+			if err != nil {
+				b.err = err
+				return
+			}
+			if b.parts == nil {
+				b.parts = map[int][]money.Amount{}
+			}
+			b.parts[i] = parts
+			for j, part := range parts {
+				if !part.IsZero() {
+					b.postings++
+					b.pathBytes += len(prefix) + len(o.in.IDs[i]) + len(splitPath(sp[j])) + len(sp[j].Account)
+				}
+			}
 		}
+	})
+	first := make([]int, len(bs)) // each block's first posting
+	total := 0
+	for k := range bs {
+		if bs[k].err != nil {
+			return nil, bs[k].err // the first in slot order, as one pass would find it
+		}
+		first[k] = total
+		total += bs[k].postings
 	}
+	ps := make([]ledger.Posting, total)
+	parallel(len(bs), func(k int) {
+		b := &bs[k]
+		out := ps[first[k] : first[k]+b.postings]
+		var paths strings.Builder
+		paths.Grow(b.pathBytes)
+		ends := make([]int, 0, b.postings)
+		for i := k * pathsBlock; i < min((k+1)*pathsBlock, n); i++ {
+			a := o.Amounts[i]
+			if a.IsZero() {
+				continue
+			}
+			id := o.in.IDs[i]
+			parts, ok := b.parts[i]
+			if !ok {
+				out[len(ends)] = ledger.Posting{From: cfg.Pool.Account, To: accounts[i], Currency: cfg.Currency, Amount: a}
+				paths.WriteString(prefix)
+				paths.WriteString(id)
+				paths.WriteString(" → ")
+				paths.WriteString(accounts[i])
+				ends = append(ends, paths.Len())
+				continue
+			}
+			sp := splits[i]
+			for j, part := range parts {
+				if part.IsZero() {
+					continue
+				}
+				out[len(ends)] = ledger.Posting{From: cfg.Pool.Account, To: sp[j].Account, Currency: cfg.Currency, Amount: part}
+				paths.WriteString(prefix)
+				paths.WriteString(id)
+				paths.WriteString(splitPath(sp[j]))
+				paths.WriteString(sp[j].Account)
+				ends = append(ends, paths.Len())
+			}
+		}
+		all := paths.String() // exactly b.pathBytes: no copy, no spare room
+		start := 0
+		for j, end := range ends {
+			out[j].Path = all[start:end]
+			start = end
+		}
+	})
 	return ps, nil
 }
+
+// splitPath is the part of a split posting's Path between the
+// participant and the receiving account.
+func splitPath(s split.Share) string {
+	return " → split " + split.FormatShare(split.BasisPoints, s.ShareBP, TotalBP) + " → "
+}
+
+// pathsBlock is how many slots one goroutine pays at a time, and so how
+// many postings at most share one string of Paths.
+const pathsBlock = 4096
 
 // Explain recomputes a closed epoch's statement from the stored inputs and
 // checks it against the digest stored at the close.

@@ -1,7 +1,6 @@
 package usage
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -147,82 +146,154 @@ func (o *Outcome) Row(i int) StatementRow {
 // AppendRow appends slot i's line as JSON, byte for byte what
 // json.Marshal(o.Row(i)) gives, without its allocations: a close writes a
 // million of them. Participant IDs and categories are validated names, so
-// they need no escaping.
+// they need no escaping. A number equal to one just written (a clipped
+// count that was not clipped, a score that no step changed) is copied
+// rather than formatted again.
 func (o *Outcome) AppendRow(b []byte, i int) []byte {
 	cfg := o.in.Config
-	list := func(b []byte, name string, f func(m int) uint64) []byte {
-		b = append(b, `,"`...)
-		b = append(b, name...)
-		b = append(b, `":[`...)
-		for m := range cfg.Metrics {
-			if m > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendUint(b, f(m), 10)
-		}
-		return append(b, ']')
+	M := len(cfg.Metrics)
+	var buf [3 * MetricsMax]uint64
+	vals := buf[:]
+	if M > MetricsMax { // a configuration that was never validated
+		vals = make([]uint64, 3*M)
 	}
-	num := func(b []byte, name string, v uint64) []byte {
-		b = append(b, `,"`...)
-		b = append(b, name...)
-		b = append(b, `":`...)
-		return strconv.AppendUint(b, v, 10)
+	raw, clipped, contrib := vals[:M], vals[M:2*M], vals[2*M:]
+	active := o.in.Active[i]
+	for m := range M {
+		raw[m] = at(o.in.column(m), i)
+		clipped[m] = o.clipped(m, raw[m])
+		if active {
+			contrib[m] = contribution(clipped[m], o.Totals[m], cfg.Metrics[m].WeightBP)
+		}
+	}
+	var atBuf [MetricsMax + 1]int
+	rawAt := atBuf[:] // where raw[m]'s digits are: b[rawAt[m]:rawAt[m+1]-1]
+	if M > MetricsMax {
+		rawAt = make([]int, M+1)
 	}
 	b = append(b, `{"participant":"`...)
 	b = append(b, o.in.IDs[i]...)
 	b = append(b, `","category":"`...)
 	b = append(b, o.in.Category[i]...)
-	b = append(b, '"')
-	b = list(b, "raw", func(m int) uint64 { return at(o.in.column(m), i) })
-	b = list(b, "clipped", func(m int) uint64 { return o.clipped(m, at(o.in.column(m), i)) })
-	b = list(b, "contrib", func(m int) uint64 {
-		if !o.in.Active[i] {
-			return 0
+	b = append(b, `","raw":[`...)
+	for m := range M {
+		if m > 0 {
+			b = append(b, ',')
 		}
-		return contribution(o.clipped(m, at(o.in.column(m), i)), o.Totals[m], cfg.Metrics[m].WeightBP)
-	})
-	b = num(b, "base", o.Base[i])
-	b = num(b, "smoothed", o.Smoothed[i])
-	b = num(b, "streak", o.Streak[i])
-	b = num(b, "multiplier_bp", o.Multiplier[i])
-	b = num(b, "score", o.Score[i])
+		rawAt[m] = len(b)
+		b = strconv.AppendUint(b, raw[m], 10)
+	}
+	rawAt[M] = len(b) + 1
+	b = append(b, `],"clipped":[`...)
+	for m := range M {
+		if m > 0 {
+			b = append(b, ',')
+		}
+		if clipped[m] == raw[m] {
+			b = append(b, b[rawAt[m]:rawAt[m+1]-1]...)
+		} else {
+			b = strconv.AppendUint(b, clipped[m], 10)
+		}
+	}
+	b = append(b, `],"contrib":[`...)
+	for m := range M {
+		if m > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendUint(b, contrib[m], 10)
+	}
+	var last repeat
+	b = last.num(append(b, `],"base":`...), o.Base[i])
+	b = last.num(append(b, `,"smoothed":`...), o.Smoothed[i])
+	b = strconv.AppendUint(append(b, `,"streak":`...), o.Streak[i], 10)
+	b = append(b, `,"multiplier_bp":`...)
+	if o.Multiplier[i] == TotalBP { // no tier, or none reached: most rows
+		b = append(b, totalBPText...)
+	} else {
+		b = strconv.AppendUint(b, o.Multiplier[i], 10)
+	}
+	b = last.num(append(b, `,"score":`...), o.Score[i])
 	b = append(b, `,"qualified":`...)
 	b = strconv.AppendBool(b, o.Reason[i] == reasonNone)
 	b = append(b, `,"reason":"`...)
 	b = append(b, reasonText[o.Reason[i]]...)
-	b = append(b, '"')
-	b = num(b, "weight", o.Weight[i])
+	b = last.num(append(b, `","weight":`...), o.Weight[i])
 	var rank uint64
 	if o.Rank != nil {
 		rank = uint64(o.Rank[i])
 	}
-	b = num(b, "rank", rank)
+	b = strconv.AppendUint(append(b, `,"rank":`...), rank, 10)
 	b = append(b, `,"amount":"`...)
-	b = append(b, o.Amounts[i].String()...)
+	b = appendAmount(b, o.Amounts[i])
 	return append(b, `"}`...)
 }
+
+var totalBPText = strconv.FormatUint(TotalBP, 10)
+
+// repeat remembers the last number num wrote, to copy it when it comes
+// again.
+type repeat struct {
+	v          uint64
+	start, end int // its digits in the buffer; end 0: none yet
+}
+
+func (r *repeat) num(b []byte, v uint64) []byte {
+	if r.end > 0 && v == r.v {
+		start := len(b)
+		b = append(b, b[r.start:r.end]...)
+		r.start, r.end = start, len(b)
+		return b
+	}
+	start := len(b)
+	b = strconv.AppendUint(b, v, 10)
+	r.v, r.start, r.end = v, start, len(b)
+	return b
+}
+
+// appendAmount appends a.String() without allocating for amounts that
+// fit in 64 bits, which all but the largest do.
+func appendAmount(b []byte, a money.Amount) []byte {
+	if a.IsUint64() {
+		return strconv.AppendUint(b, a.Uint64(), 10)
+	}
+	return append(b, a.String()...)
+}
+
+// statementBlock is how many slots one goroutine writes at a time: big
+// enough that handing blocks over costs nothing, small enough that the
+// blocks in flight stay a few megabytes.
+const statementBlock = 1024
 
 // WriteStatement writes the statement: the header line, then one line per
 // listed participant in slot order, each a JSON object. The bytes depend
 // on nothing but the Input.
+//
+// Lines are formatted in blocks of slots on up to WorkersMax goroutines
+// and written in slot order by the caller's goroutine, so that w (a hash,
+// which cannot be split) is fed while the next blocks are formatted.
 func (o *Outcome) WriteStatement(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
 	head, err := json.Marshal(o.Header())
 	if err != nil {
 		return err
 	}
-	bw.Write(append(head, '\n'))
-	var line []byte
-	for i := range o.in.IDs {
-		if !o.Listed(i) {
-			continue
-		}
-		line = append(o.AppendRow(line[:0], i), '\n')
-		if _, err := bw.Write(line); err != nil {
-			return err
-		}
+	if _, err := w.Write(append(head, '\n')); err != nil {
+		return err
 	}
-	return bw.Flush()
+	n := len(o.in.IDs)
+	return ordered((n+statementBlock-1)/statementBlock, func(k int, b []byte) []byte {
+		if b == nil {
+			b = make([]byte, 0, statementBlock*(160+40*len(o.in.Config.Metrics))) // about a block's lines
+		}
+		for i := k * statementBlock; i < min((k+1)*statementBlock, n); i++ {
+			if o.Listed(i) {
+				b = append(o.AppendRow(b, i), '\n')
+			}
+		}
+		return b
+	}, func(b []byte) error {
+		_, err := w.Write(b)
+		return err
+	})
 }
 
 // Digest returns the SHA-256 of the statement's bytes, in hex: stored with
