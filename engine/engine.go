@@ -283,14 +283,18 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 		return nil, false, err
 	}
 	// Lock every balance the entry touches, in one order, then apply.
-	var buf [2 * balanceKeysLinear]ledger.BalanceKey
-	keys, sorted := balanceKeys(buf[:0], ch.Postings)
-	if err := ov.loadBalances(keys, sorted); err != nil {
+	var keyBuf [2 * balanceKeysLinear]ledger.BalanceKey
+	var sideBuf [2 * balanceKeysLinear]int32
+	keys, sides, sorted := balanceKeys(keyBuf[:0], sideBuf[:0], ch.Postings)
+	var posBuf [2 * balanceKeysLinear]int32
+	pos, err := ov.loadBalances(posBuf[:0], keys, sorted)
+	if err != nil {
 		return nil, false, err
 	}
-	var posBuf [2 * balanceKeysLinear]int32
-	var sideBuf [4 * balanceKeysLinear]int32
-	pos, sides := ov.positions(posBuf[:0], sideBuf[:0], keys, ch.Postings)
+	// From indexes in keys to positions in the batch's balances.
+	for j, k := range sides {
+		sides[j] = pos[k]
+	}
 	// ledger.ApplyAt changes the batch's balances all or nothing, so a
 	// refused operation leaves them as they were.
 	if err := ledger.ApplyAt(ov.bals, ch.Kind, ch.Postings, sides, pos); err != nil {
@@ -345,64 +349,108 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 const balanceKeysLinear = 8
 
 // balanceKeys appends to dst the keys of the balances postings touch,
-// without duplicates, and reports whether they are sorted. For the usual
-// few postings they come in the order they first appear, deduplicated
-// pairwise (a map per operation was a fifth of the engine's allocations);
-// for more they are sorted and compacted, which is what locking them needs
-// anyway: an entry paying a million participants from one pool names the
-// pool a million times, so a key equal to the previous posting's on the
-// same side is skipped before the sort, leaving the participants in the
-// order they came, often sorted already.
-func balanceKeys(dst []ledger.BalanceKey, postings []ledger.Posting) ([]ledger.BalanceKey, bool) {
+// without duplicates, and to sides, for each posting, the indexes in those
+// keys of its From and To balances; it reports whether the keys are
+// sorted. For the usual few postings they come in the order they first
+// appear, deduplicated pairwise (a map per operation was a fifth of the
+// engine's allocations); for more they are sorted and compacted, which is
+// what locking them needs anyway, and the sort carries each posting side
+// along, so that no side is looked up by key afterwards. An entry paying a
+// million participants from one pool names the pool a million times: a
+// side equal to the previous posting's is not sorted again, leaving the
+// participants in the order they came, often sorted already.
+func balanceKeys(dst []ledger.BalanceKey, sides []int32, postings []ledger.Posting) ([]ledger.BalanceKey, []int32, bool) {
 	start := len(dst)
 	if len(postings) <= balanceKeysLinear {
 		for _, p := range postings {
 			for _, k := range [2]ledger.BalanceKey{{Account: p.From, Currency: p.Currency}, {Account: p.To, Currency: p.Currency}} {
-				if !slices.Contains(dst[start:], k) {
+				i := slices.Index(dst[start:], k)
+				if i < 0 {
+					i = len(dst) - start
 					dst = append(dst, k)
 				}
+				sides = append(sides, int32(i))
 			}
 		}
-		return dst, false
+		return dst, sides, false
 	}
-	dst = slices.Grow(dst, 2*len(postings))
+	type side struct {
+		k  ledger.BalanceKey
+		at int32 // index in sides
+	}
+	all := make([]side, 0, len(postings)+1)
+	sides = slices.Grow(sides, 2*len(postings))
+	base := len(sides)
+	sides = sides[:base+2*len(postings)]
 	for i, p := range postings {
 		if i == 0 || p.From != postings[i-1].From || p.Currency != postings[i-1].Currency {
-			dst = append(dst, ledger.BalanceKey{Account: p.From, Currency: p.Currency})
+			all = append(all, side{ledger.BalanceKey{Account: p.From, Currency: p.Currency}, int32(2 * i)})
+		} else {
+			sides[base+2*i] = -1 // as the previous posting's
 		}
 		if i == 0 || p.To != postings[i-1].To || p.Currency != postings[i-1].Currency {
-			dst = append(dst, ledger.BalanceKey{Account: p.To, Currency: p.Currency})
+			all = append(all, side{ledger.BalanceKey{Account: p.To, Currency: p.Currency}, int32(2*i + 1)})
+		} else {
+			sides[base+2*i+1] = -1
 		}
 	}
-	keys := dst[start:]
-	slices.SortFunc(keys, ledger.BalanceKey.Compare)
-	return append(dst[:start], slices.Compact(keys)...), true
+	slices.SortFunc(all, func(x, y side) int { return x.k.Compare(y.k) })
+	for i, sd := range all {
+		if i == 0 || sd.k != all[i-1].k {
+			dst = append(dst, sd.k)
+		}
+		sides[base+int(sd.at)] = int32(len(dst) - start - 1)
+	}
+	for j := base + 2; j < len(sides); j++ {
+		if sides[j] < 0 {
+			sides[j] = sides[j-2]
+		}
+	}
+	return dst, sides, true
 }
 
 // loadBalances locks the balances of keys not loaded yet (not in ov.at)
-// and records them. sorted says keys are in lock order already.
-func (ov *overlay) loadBalances(keys []ledger.BalanceKey, sorted bool) error {
+// and records them, and appends to pos the position in ov.bals of each
+// key. sorted says keys are in lock order already.
+func (ov *overlay) loadBalances(pos []int32, keys []ledger.BalanceKey, sorted bool) ([]int32, error) {
+	start := len(pos)
 	var missing []ledger.BalanceKey
+	var missingAt []int // index in keys of each missing key
 	for i, k := range keys {
-		if _, ok := ov.at[k]; !ok {
+		p, ok := ov.at[k]
+		if !ok {
 			if missing == nil {
 				missing = make([]ledger.BalanceKey, 0, len(keys)-i)
+				missingAt = make([]int, 0, len(keys)-i)
 			}
 			missing = append(missing, k)
+			missingAt = append(missingAt, i)
+			p = -1
 		}
+		pos = append(pos, p)
 	}
 	if len(missing) == 0 {
-		return nil
+		return pos, nil
 	}
 	if !sorted {
-		slices.SortFunc(missing, ledger.BalanceKey.Compare)
+		// Sorted with their places, for the positions.
+		idx := make([]int, len(missing))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(x, y int) int { return missing[x].Compare(missing[y]) })
+		sm, sa := make([]ledger.BalanceKey, len(missing)), make([]int, len(missing))
+		for i, j := range idx {
+			sm[i], sa[i] = missing[j], missingAt[j]
+		}
+		missing, missingAt = sm, sa
 	}
 	bals, err := ov.tx.LockBalances(ov.ctx, missing)
 	if err != nil {
-		return fmt.Errorf("locking balances: %w", err)
+		return nil, fmt.Errorf("locking balances: %w", err)
 	}
 	if len(bals) != len(missing) {
-		return fmt.Errorf("locking %d balances: the store returned %d", len(missing), len(bals))
+		return nil, fmt.Errorf("locking %d balances: the store returned %d", len(missing), len(bals))
 	}
 	if len(missing) > overlayRegrowMin && len(missing) > len(ov.at) {
 		// A map grown one insert at a time to a million keys rehashes
@@ -414,47 +462,25 @@ func (ov *overlay) loadBalances(keys []ledger.BalanceKey, sorted bool) error {
 	}
 	for i, b := range bals {
 		if b.BalanceKey != missing[i] {
-			return fmt.Errorf("locking balances: the store returned %s/%s for %s/%s", b.Account, b.Currency, missing[i].Account, missing[i].Currency)
+			return nil, fmt.Errorf("locking balances: the store returned %s/%s for %s/%s", b.Account, b.Currency, missing[i].Account, missing[i].Currency)
 		}
-		ov.at[b.BalanceKey] = int32(len(ov.bals))
+		p := int32(len(ov.bals))
+		ov.at[b.BalanceKey] = p
 		ov.bals = append(ov.bals, b)
+		pos[start+missingAt[i]] = p
 	}
-	return nil
+	return pos, nil
 }
 
-// positions appends to pos the positions in ov.bals of keys (loaded), and
-// to sides those of each posting's From and To balances. A side equal to
-// the previous posting's is not looked up again: a close pays a million
-// participants from one pool.
-func (ov *overlay) positions(pos, sides []int32, keys []ledger.BalanceKey, postings []ledger.Posting) ([]int32, []int32) {
-	for _, k := range keys {
-		pos = append(pos, ov.at[k])
-	}
-	sides = slices.Grow(sides, 2*len(postings))
-	for i, p := range postings {
-		if i > 0 && p.From == postings[i-1].From && p.Currency == postings[i-1].Currency {
-			sides = append(sides, sides[2*i-2])
-		} else {
-			sides = append(sides, ov.at[ledger.BalanceKey{Account: p.From, Currency: p.Currency}])
-		}
-		if i > 0 && p.To == postings[i-1].To && p.Currency == postings[i-1].Currency {
-			sides = append(sides, sides[2*i-1])
-		} else {
-			sides = append(sides, ov.at[ledger.BalanceKey{Account: p.To, Currency: p.Currency}])
-		}
-	}
-	return pos, sides
-}
+// overlayRegrowMin is the number of balances an operation must bring for
+// the batch's map to be made anew at its final size.
+const overlayRegrowMin = 4096
 
 // touch says that the batch's entry number entry changed the balance at
 // position bal.
 type touch struct {
 	bal, entry int32
 }
-
-// overlayRegrowMin is the number of balances an operation must bring for
-// the batch's map to be made anew at its final size.
-const overlayRegrowMin = 4096
 
 // write numbers the batch's entries and events, fills in what depends on
 // those numbers, and hands the batch to the store.
@@ -579,10 +605,12 @@ func (v *opView) Withdrawal(id string) (ledger.Withdrawal, bool, error) {
 
 func (v *opView) Balance(account, currency string) (ledger.Balance, error) {
 	k := ledger.BalanceKey{Account: account, Currency: currency}
-	if err := v.ov.loadBalances([]ledger.BalanceKey{k}, true); err != nil {
+	var buf [1]int32
+	pos, err := v.ov.loadBalances(buf[:0], []ledger.BalanceKey{k}, true)
+	if err != nil {
 		return ledger.Balance{}, err
 	}
-	return v.ov.bals[v.ov.at[k]], nil
+	return v.ov.bals[pos[0]], nil
 }
 
 type entryEvent struct {

@@ -29,7 +29,17 @@ func TestBalanceKeysMatchesLedger(t *testing.T) {
 			}
 		}
 		prefix := []ledger.BalanceKey{{Account: "a", Currency: "USDC"}}
-		got, sorted := balanceKeys(slices.Clone(prefix), postings)
+		got, sides, sorted := balanceKeys(slices.Clone(prefix), nil, postings)
+		if len(sides) != 2*n {
+			t.Fatalf("case %d: %d sides for %d postings", i, len(sides), n)
+		}
+		for j, p := range postings {
+			for s, acct := range [2]string{p.From, p.To} {
+				if k := got[len(prefix)+int(sides[2*j+s])]; k != (ledger.BalanceKey{Account: acct, Currency: p.Currency}) {
+					t.Fatalf("case %d: posting %d side %d points at %v; want %s/%s", i, j, s, k, acct, p.Currency)
+				}
+			}
+		}
 		keys := ledger.Keys(postings)
 		if sorted != (n > balanceKeysLinear) {
 			t.Fatalf("case %d (%d postings): sorted = %v", i, n, sorted)
@@ -47,7 +57,7 @@ func TestBalanceKeysMatchesLedger(t *testing.T) {
 // TestBalanceKeysOrder pins the order: first appearance, from before to.
 func TestBalanceKeysOrder(t *testing.T) {
 	p := []ledger.Posting{{From: "@b", To: "p", Currency: "USDC"}, {From: "@b", To: "q", Currency: "USDC"}}
-	keys, _ := balanceKeys(nil, p)
+	keys, _, _ := balanceKeys(nil, nil, p)
 	if got, want := fmt.Sprint(keys), "[{@b USDC} {p USDC} {q USDC}]"; got != want {
 		t.Errorf("balanceKeys = %s; want %s", got, want)
 	}
