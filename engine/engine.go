@@ -144,12 +144,15 @@ type overlay struct {
 	ctx  context.Context
 	keys map[string]*ledger.Entry
 	// bals holds every balance the batch locked (with its row's value or
-	// zero), updated as operations apply, and at holds its position by
-	// key: a key is in at once loaded. Positions rather than a map of
-	// balances, so that an entry of a million postings pays one lookup per
-	// posting side, not several (ledger.ApplyAt).
-	at   map[ledger.BalanceKey]int32
-	bals []ledger.Balance
+	// zero), updated as operations apply, and at holds the position of
+	// bals[:atFilled] by key: a key is loaded once it is in bals. Positions
+	// rather than a map of balances, so that an entry of a million postings
+	// pays no lookup per posting side (ledger.ApplyAt); at is filled only
+	// when a later read needs it, so that a batch of one large operation
+	// (a usage close) never builds it.
+	at       map[ledger.BalanceKey]int32
+	atFilled int
+	bals     []ledger.Balance
 	// touched lists, for each accepted operation, the positions of the
 	// balances it changed, once each, with the operation's place among
 	// the batch's entries; write sorts them by key.
@@ -409,19 +412,21 @@ func balanceKeys(dst []ledger.BalanceKey, sides []int32, postings []ledger.Posti
 	return dst, sides, true
 }
 
-// loadBalances locks the balances of keys not loaded yet (not in ov.at)
+// loadBalances locks the balances of keys not loaded yet (not in ov.bals)
 // and records them, and appends to pos the position in ov.bals of each
 // key. sorted says keys are in lock order already.
 func (ov *overlay) loadBalances(pos []int32, keys []ledger.BalanceKey, sorted bool) ([]int32, error) {
+	ov.fillAt()
 	start := len(pos)
-	var missing []ledger.BalanceKey
-	var missingAt []int // index in keys of each missing key
+	var missBuf [2 * balanceKeysLinear]ledger.BalanceKey
+	var atBuf [2 * balanceKeysLinear]int
+	missing, missingAt := missBuf[:0], atBuf[:0] // missingAt: index in keys
 	for i, k := range keys {
 		p, ok := ov.at[k]
 		if !ok {
-			if missing == nil {
-				missing = make([]ledger.BalanceKey, 0, len(keys)-i)
-				missingAt = make([]int, 0, len(keys)-i)
+			if len(missing) == cap(missing) {
+				missing = slices.Grow(missing, len(keys)-i)
+				missingAt = slices.Grow(missingAt, len(keys)-i)
 			}
 			missing = append(missing, k)
 			missingAt = append(missingAt, i)
@@ -452,24 +457,34 @@ func (ov *overlay) loadBalances(pos []int32, keys []ledger.BalanceKey, sorted bo
 	if len(bals) != len(missing) {
 		return nil, fmt.Errorf("locking %d balances: the store returned %d", len(missing), len(bals))
 	}
-	if len(missing) > overlayRegrowMin && len(missing) > len(ov.at) {
-		// A map grown one insert at a time to a million keys rehashes
-		// all the way up; one sized once does not.
-		grown := make(map[ledger.BalanceKey]int32, len(ov.at)+len(missing))
-		maps.Copy(grown, ov.at)
-		ov.at = grown
-		ov.bals = slices.Grow(ov.bals, len(missing))
-	}
+	ov.bals = slices.Grow(ov.bals, len(missing))
 	for i, b := range bals {
 		if b.BalanceKey != missing[i] {
 			return nil, fmt.Errorf("locking balances: the store returned %s/%s for %s/%s", b.Account, b.Currency, missing[i].Account, missing[i].Currency)
 		}
-		p := int32(len(ov.bals))
-		ov.at[b.BalanceKey] = p
+		pos[start+missingAt[i]] = int32(len(ov.bals))
 		ov.bals = append(ov.bals, b)
-		pos[start+missingAt[i]] = p
 	}
 	return pos, nil
+}
+
+// fillAt brings ov.at up to date with ov.bals.
+func (ov *overlay) fillAt() {
+	n := len(ov.bals) - ov.atFilled
+	if n == 0 {
+		return
+	}
+	if n > overlayRegrowMin && n > len(ov.at) {
+		// A map grown one insert at a time to a million keys rehashes
+		// all the way up; one sized once does not.
+		grown := make(map[ledger.BalanceKey]int32, len(ov.at)+n)
+		maps.Copy(grown, ov.at)
+		ov.at = grown
+	}
+	for i := ov.atFilled; i < len(ov.bals); i++ {
+		ov.at[ov.bals[i].BalanceKey] = int32(i)
+	}
+	ov.atFilled = len(ov.bals)
 }
 
 // overlayRegrowMin is the number of balances an operation must bring for
