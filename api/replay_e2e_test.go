@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +28,17 @@ type replayStep struct {
 // changes nothing (no entry, no event, the resource as it was).
 func TestReplayAnswersTheFirstAnswer(t *testing.T) {
 	deployer := feeshare.Address{0: 0xde, 19: 1}
+	anchor := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -3).Format(time.RFC3339)
+	usageConfig := func(calls, users int) string {
+		return `{"currency":"USD","epoch":{"length":"day","anchor":"` + anchor + `"},"metrics":[{"name":"calls","weight_bp":` + strconv.Itoa(calls) + `},{"name":"users","weight_bp":` + strconv.Itoa(users) + `}],` +
+			`"pool":{"kind":"fixed_percentage","percent_bp":5000,"account":"usage:pool"},"formula":{"kind":"pro_rata"}}`
+	}
 	asset := replayStep{"POST", "/v1/market/assets", "asset", `{"id":"asset-7","owner":"artist:1"}`}
+	track := func(id, price string) replayStep {
+		return replayStep{"POST", "/v1/collection/tracks", "track-" + id, `{"id":"` + id + `","price":"` + price + `","currency":"USD","split":[{"account":"payee-1","share_bp":10000}]}`}
+	}
+	participant := replayStep{"POST", "/v1/usage/participants", "app-1", `{"id":"app-1","owner":"artist:1","account":"artist:1"}`}
+
 	cases := []struct {
 		name   string
 		setup  []replayStep
@@ -74,6 +85,53 @@ func TestReplayAnswersTheFirstAnswer(t *testing.T) {
 			status: 200,
 			later:  []replayStep{{"POST", "/v1/market/sales", "k2", `{"license":"license-1","amount":"1000","currency":"ETH","buyer":"@buyer:1"}`}},
 			look:   "/v1/market/licenses/license-1",
+		},
+		{
+			name:   "collection track repriced, then repriced again",
+			setup:  []replayStep{track("song-1", "198")},
+			first:  replayStep{"PUT", "/v1/collection/tracks/song-1/price", "k1", `{"price":"175"}`},
+			status: 200,
+			later:  []replayStep{{"PUT", "/v1/collection/tracks/song-1/price", "k2", `{"price":"150"}`}},
+			look:   "/v1/collection/tracks/song-1",
+		},
+		{
+			name:   "collection track repriced, then put in a collection",
+			setup:  []replayStep{track("song-1", "198")},
+			first:  replayStep{"PUT", "/v1/collection/tracks/song-1/price", "k1", `{"price":"175"}`},
+			status: 200,
+			later:  []replayStep{{"POST", "/v1/collection/collections", "k2", `{"id":"best-of","creator":"payee-3","price":"500","currency":"USD","tracks":["song-1"]}`}},
+			look:   "/v1/collection/tracks/song-1",
+		},
+		{
+			name: "collection changed, then bought from",
+			setup: []replayStep{track("song-1", "198"), track("song-2", "200"),
+				{"POST", "/v1/collection/collections", "best-of", `{"id":"best-of","creator":"payee-3","price":"500","currency":"USD","tracks":["song-1"]}`}},
+			first:  replayStep{"PUT", "/v1/collection/collections/best-of", "k1", `{"price":"600","tracks":["song-1","song-2"]}`},
+			status: 200,
+			later:  []replayStep{{"POST", "/v1/collection/purchases", "k2", `{"collection":"best-of","currency":"USD","buyer":"@buyer:1"}`}},
+			look:   "/v1/collection/collections/best-of",
+		},
+		{
+			name:   "usage configuration, then the next",
+			first:  replayStep{"PUT", "/v1/usage/config", "k1", usageConfig(7000, 3000)},
+			status: 200,
+			later:  []replayStep{{"PUT", "/v1/usage/config", "k2", usageConfig(6000, 4000)}},
+			look:   "/v1/usage/config",
+		},
+		{
+			name:   "usage participant registered, then changed",
+			first:  participant,
+			status: 201,
+			later:  []replayStep{{"PUT", "/v1/usage/participants/app-1", "k2", `{"account":"artist:2","category":"games"}`}},
+			look:   "/v1/usage/participants/app-1",
+		},
+		{
+			name:   "usage participant changed, then deregistered",
+			setup:  []replayStep{participant},
+			first:  replayStep{"PUT", "/v1/usage/participants/app-1", "k1", `{"account":"artist:2","category":"games"}`},
+			status: 200,
+			later:  []replayStep{{"DELETE", "/v1/usage/participants/app-1", "k2", ""}},
+			look:   "/v1/usage/participants/app-1",
 		},
 	}
 	for name, open := range stores(t) {
