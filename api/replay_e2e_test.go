@@ -28,6 +28,13 @@ type replayStep struct {
 // changes nothing (no entry, no event, the resource as it was).
 func TestReplayAnswersTheFirstAnswer(t *testing.T) {
 	deployer := feeshare.Address{0: 0xde, 19: 1}
+	contract, _ := feeshare.DeriveCreate(deployer, []uint64{5, 2, 1})
+	other, _ := feeshare.DeriveCreate(deployer, []uint64{7})
+	register := func(c feeshare.Address, nonces string) string {
+		return `{"contract":"` + c.Hex() + `","deployer":"` + deployer.Hex() + `","nonces":[` + nonces + `]}`
+	}
+	genesis := `{"params":{"enable_revenue":true,"developer_shares":"0.5","addr_derivation_cost_create":50},"revenues":[` +
+		`{"contract_address":"` + feeshare.Address{0: 0x1c, 19: 3}.Hex() + `","deployer_address":"` + feeshare.Address{0: 0xd2, 19: 4}.Bech32() + `"}]}`
 	anchor := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -3).Format(time.RFC3339)
 	usageConfig := func(calls, users int) string {
 		return `{"currency":"USD","epoch":{"length":"day","anchor":"` + anchor + `"},"metrics":[{"name":"calls","weight_bp":` + strconv.Itoa(calls) + `},{"name":"users","weight_bp":` + strconv.Itoa(users) + `}],` +
@@ -132,6 +139,23 @@ func TestReplayAnswersTheFirstAnswer(t *testing.T) {
 			status: 200,
 			later:  []replayStep{{"DELETE", "/v1/usage/participants/app-1", "k2", ""}},
 			look:   "/v1/usage/participants/app-1",
+		},
+		{
+			name:   "fee-share registration, then the derivation cost",
+			first:  replayStep{"POST", "/v1/feeshare/register", "k1", register(contract, `"5","2","1"`)},
+			status: 201,
+			later:  []replayStep{{"PUT", "/v1/feeshare/params", "k2", `{"enable_revenue":true,"developer_shares":"0.5","addr_derivation_cost_create":60}`}},
+			look:   "/v1/feeshare/params",
+		},
+		{
+			name:   "fee-share genesis, then a registration and the parameters",
+			first:  replayStep{"POST", "/v1/feeshare/genesis", "k1", genesis},
+			status: 200,
+			later: []replayStep{
+				{"POST", "/v1/feeshare/register", "k2", register(other, `"7"`)},
+				{"PUT", "/v1/feeshare/params", "k3", `{"enable_revenue":true,"developer_shares":"40%","addr_derivation_cost_create":60}`},
+			},
+			look: "/v1/feeshare/genesis",
 		},
 	}
 	for name, open := range stores(t) {
