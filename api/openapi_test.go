@@ -942,7 +942,10 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(200, call{token: reader, method: "GET", path: "/v1/withdrawals?after=" + field(body, "next")})
 	do(200, call{token: payee, method: "GET", path: "/v1/withdrawals/wd-1"})
 	do(404, call{token: reader, method: "GET", path: "/v1/withdrawals/nope"})
-	do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/post", header: key("resolve-1")})
+	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/post", header: key("resolve-1")})
+	if strings.Contains(body, `"request_seq":0,`) || strings.Contains(body, `"created":"0001-01-01T00:00:00Z"`) {
+		t.Errorf("POST /v1/withdrawals/wd-1/post = %s; want the stored withdrawal, with its request's entry and time", body)
+	}
 	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/post", header: key("resolve-1")})
 	replayed("POST /v1/withdrawals/{id}/post", hdr)
 	do(409, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/void", header: key("resolve-2")})
