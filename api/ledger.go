@@ -569,7 +569,10 @@ func (s *Server) putWithdrawalMinimum(w http.ResponseWriter, r *http.Request, c 
 	if err != nil {
 		return err
 	}
+	// The amount as parsed, not as sent: "0100" and "100" are the same
+	// request (the operation's hash is of the amount), so a replay of
+	// either must answer what the first answered.
 	return s.apply(w, r, engine.SetWithdrawalMinimum(key, c.Now, cur, minimum, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
-		return MinimumJSON{Currency: cur, Amount: req.Amount}, nil
+		return MinimumJSON{Currency: cur, Amount: Amount(minimum.String())}, nil
 	})
 }

@@ -300,3 +300,24 @@ func TestReplayOfAWriteWithoutARecordedAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayOfAnEquivalentBody resends a write with a body that says the
+// same thing in other bytes ("0100000" for "100000" base units): the
+// server takes it for the same request, so it must answer what the first
+// answered, not an echo of the bytes it was sent this time.
+func TestReplayOfAnEquivalentBody(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := startFeeshare(t, open(t), nil)
+			first := e.call(t, "PUT", "/v1/config/withdrawal-minimums/USD", adminSecret, "k1", []byte(`{"amount":"0100000"}`))
+			first.want(t, "setting the minimum", 200, "")
+			again := e.call(t, "PUT", "/v1/config/withdrawal-minimums/USD", adminSecret, "k1", []byte(`{"amount":"100000"}`))
+			if again.status != 200 || !again.replayed || !bytes.Equal(again.body, first.body) {
+				t.Errorf("replay: HTTP %d, replayed %v, %s; want the first answer %s", again.status, again.replayed, again.body, first.body)
+			}
+			if stored := e.call(t, "GET", "/v1/config/withdrawal-minimums/USD", adminSecret, "", nil); !bytes.Equal(stored.body, first.body) {
+				t.Errorf("GET answers %s; the write answered %s", stored.body, first.body)
+			}
+		})
+	}
+}
