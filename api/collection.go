@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/collection"
@@ -86,9 +87,11 @@ func (s *Server) putTrackPrice(w http.ResponseWriter, r *http.Request, c *Call) 
 		return err
 	}
 	id := r.PathValue("id")
-	return s.apply(w, r, collection.SetTrackPrice(key, c.Now, id, price), http.StatusOK, func(ledger.Entry) (any, error) {
-		return collection.ReadTrack(s.view(r, collection.Program), id)
-	})
+	// The track as repriced, recorded: a later price or a collection
+	// taking the track in changes the stored one.
+	return s.applyAnswered(w, r, collection.SetTrackPrice(key, c.Now, id, price), http.StatusOK, func(v engine.View) (any, error) {
+		return collection.ReadTrack(v, id)
+	}, nil)
 }
 
 // CollectionRequest is the body of POST /v1/collection/collections.
@@ -151,7 +154,9 @@ func (s *Server) updateCollection(w http.ResponseWriter, r *http.Request, c *Cal
 	}
 	id := r.PathValue("id")
 	col := collection.Collection{ID: id, Price: price, Tracks: req.Tracks, Split: req.Split}
-	return s.apply(w, r, collection.UpdateCollection(key, c.Now, col, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
-		return collection.ReadCollection(s.view(r, collection.Program), id)
-	})
+	// The collection as changed, recorded: a later change or a purchase
+	// (which moves its rotation) changes the stored one.
+	return s.applyAnswered(w, r, collection.UpdateCollection(key, c.Now, col, s.cfg.Currencies), http.StatusOK, func(v engine.View) (any, error) {
+		return collection.ReadCollection(v, id)
+	}, nil)
 }

@@ -311,70 +311,76 @@ func (s *Server) feeshareSigner(req feeshare.Request, sigHex string) (string, er
 	return feeshare.ByDeployer, nil
 }
 
-// feeshareWrite authorizes and decodes a request of action, then applies
-// the operation build makes of it and answers status: 201 for a register,
-// which creates a registration, 200 for an update or cancel.
-func (s *Server) feeshareWrite(w http.ResponseWriter, r *http.Request, c *Call, action string, status int, build func(key string, req feeshare.Request, by string) (engine.Op, error), respond func(req feeshare.Request, by string, e ledger.Entry) (any, error)) error {
-	by, err := s.feeshareAdmin(r)
-	if err != nil {
-		return err
+// feeshareRequest authorizes and decodes a request of action: its
+// idempotency key, the request, and who acts (feeshare.ByDeployer for a
+// signed request, or the admin).
+func (s *Server) feeshareRequest(r *http.Request, action string) (key string, req feeshare.Request, by string, err error) {
+	if by, err = s.feeshareAdmin(r); err != nil {
+		return "", req, "", err
 	}
 	key, body, err := readWrite[FeeshareRequestJSON](r)
 	if err != nil {
-		return err
+		return "", req, "", err
 	}
-	req, err := body.Request(action)
-	if err != nil {
-		return err
+	if req, err = body.Request(action); err != nil {
+		return "", req, "", err
 	}
 	if by == "" {
 		if by, err = s.feeshareSigner(req, body.Signature); err != nil {
-			return err
+			return "", req, "", err
 		}
 	}
-	op, err := build(key, req, by)
+	return key, req, by, nil
+}
+
+// A registration answers 201, since it creates one; an update or cancel
+// 200. Each answers with what the request set, not what is stored now, so
+// that a replay after a later update or cancel answers the same.
+
+func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Call) error {
+	key, req, by, err := s.feeshareRequest(r, feeshare.ActionRegister)
 	if err != nil {
 		return err
 	}
-	return s.apply(w, r, op, status, func(e ledger.Entry) (any, error) { return respond(req, by, e) })
-}
-
-func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Call) error {
-	return s.feeshareWrite(w, r, c, feeshare.ActionRegister, http.StatusCreated, func(key string, req feeshare.Request, by string) (engine.Op, error) {
-		if s.cfg.Feeshare == nil {
-			return engine.Op{}, errcode.Errorf(ErrFeeshareChain, "this server follows no chain (start it with --chain-rpc); registrations are checked against the chain")
-		}
-		facts, err := s.cfg.Feeshare.Facts(r.Context(), req.Deployer, req.Contract)
-		if err != nil {
-			return engine.Op{}, errcode.Errorf(ErrFeeshareChain, "reading the deployer's and contract's state from the chain: %v", err)
-		}
-		return feeshare.Register(key, c.Now, req, facts, by), nil
-	}, func(req feeshare.Request, by string, e ledger.Entry) (any, error) {
-		// The answer is what the request set, not what is stored now, so
-		// that a replay after a later update or cancel answers the same.
-		reg := feeshare.Requested(req, by)
-		p, err := feeshare.ReadParams(s.feeshareView(r))
-		if err != nil {
+	if s.cfg.Feeshare == nil {
+		return errcode.Errorf(ErrFeeshareChain, "this server follows no chain (start it with --chain-rpc); registrations are checked against the chain")
+	}
+	facts, err := s.cfg.Feeshare.Facts(r.Context(), req.Deployer, req.Contract)
+	if err != nil {
+		return errcode.Errorf(ErrFeeshareChain, "reading the deployer's and contract's state from the chain: %v", err)
+	}
+	// The gas cost is the one thing of the answer the request does not
+	// say: it is the derivation cost in force when the registration
+	// commits, recorded with it, which a later change of the parameters
+	// must not rewrite. The sequence number is the entry's.
+	return s.applyAnswered(w, r, feeshare.Register(key, c.Now, req, facts, by), http.StatusCreated, func(v engine.View) (any, error) {
+		p, err := feeshare.ReadParams(v)
+		return p.GasCost(len(req.Nonces)), err
+	}, func(recorded []byte, e ledger.Entry) (any, error) {
+		var gas uint64
+		if err := decodeRecorded(recorded, &gas); err != nil {
 			return nil, err
 		}
-		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(reg), GasCost: p.GasCost(len(req.Nonces)), Seq: e.Seq}, nil
+		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Requested(req, by)), GasCost: gas, Seq: e.Seq}, nil
 	})
 }
 
 func (s *Server) feeshareUpdate(w http.ResponseWriter, r *http.Request, c *Call) error {
-	return s.feeshareWrite(w, r, c, feeshare.ActionUpdate, http.StatusOK, func(key string, req feeshare.Request, by string) (engine.Op, error) {
-		return feeshare.Update(key, c.Now, req, by), nil
-	}, func(req feeshare.Request, by string, e ledger.Entry) (any, error) {
-		// The answer is what this update set, not what is stored now, so
-		// that a replay after a later update or a cancel answers the same.
+	key, req, by, err := s.feeshareRequest(r, feeshare.ActionUpdate)
+	if err != nil {
+		return err
+	}
+	return s.apply(w, r, feeshare.Update(key, c.Now, req, by), http.StatusOK, func(e ledger.Entry) (any, error) {
 		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Requested(req, by)), Seq: e.Seq}, nil
 	})
 }
 
 func (s *Server) feeshareCancel(w http.ResponseWriter, r *http.Request, c *Call) error {
-	return s.feeshareWrite(w, r, c, feeshare.ActionCancel, http.StatusOK, func(key string, req feeshare.Request, by string) (engine.Op, error) {
-		return feeshare.Cancel(key, c.Now, req, by), nil
-	}, func(req feeshare.Request, by string, e ledger.Entry) (any, error) {
+	key, req, by, err := s.feeshareRequest(r, feeshare.ActionCancel)
+	if err != nil {
+		return err
+	}
+	return s.apply(w, r, feeshare.Cancel(key, c.Now, req, by), http.StatusOK, func(e ledger.Entry) (any, error) {
 		reg := feeshare.Registration{Contract: req.Contract, Deployer: req.Deployer, By: by}
 		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(reg), Cancelled: true, Seq: e.Seq}, nil
 	})
@@ -509,17 +515,19 @@ func (s *Server) importFeeshareGenesis(w http.ResponseWriter, r *http.Request, c
 	if _, _, _, err := feeshare.ParseGenesis(data); err != nil {
 		return err
 	}
-	return s.apply(w, r, feeshare.ImportGenesis(key, c.Now, data), http.StatusOK, func(ledger.Entry) (any, error) {
-		p, err := feeshare.ReadParams(s.feeshareView(r))
+	// What the import left, recorded: later registrations and parameter
+	// changes change what is stored.
+	return s.applyAnswered(w, r, feeshare.ImportGenesis(key, c.Now, data), http.StatusOK, func(v engine.View) (any, error) {
+		p, err := feeshare.ReadParams(v)
 		if err != nil {
 			return nil, err
 		}
-		page, err := feeshare.Contracts(s.feeshareView(r), 0, 1)
+		page, err := feeshare.Contracts(v, 0, 1)
 		if err != nil {
 			return nil, err
 		}
 		return FeeshareGenesisJSON{Params: toFeeshareParams(p), Revenues: page.Total}, nil
-	})
+	}, nil)
 }
 
 // FeeshareGenesisJSON answers a genesis import: the parameters and how

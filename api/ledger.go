@@ -120,8 +120,25 @@ func decodeCursor(c string, n int) ([]string, error) {
 }
 
 // apply runs one operation and answers with status and what respond makes
-// of the entry, marking replays.
+// of the entry, marking replays. respond must make the same answer of the
+// same entry, so that a replay answers as the first time; a route whose
+// answer reads program state records it instead (applyAnswered).
 func (s *Server) apply(w http.ResponseWriter, r *http.Request, op engine.Op, status int, respond func(ledger.Entry) (any, error)) error {
+	res, err := s.applyOp(w, r, op)
+	if err != nil {
+		return err
+	}
+	body, err := respond(res.Entry)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, body)
+	return nil
+}
+
+// applyOp runs one operation, alone or in the server's commit group, and
+// marks a replay or counts the commit.
+func (s *Server) applyOp(w http.ResponseWriter, r *http.Request, op engine.Op) (engine.Result, error) {
 	var res engine.Result
 	var err error
 	if s.cfg.Group != nil {
@@ -130,7 +147,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, op engine.Op, sta
 		res, err = s.cfg.Engine.ApplyOne(r.Context(), op)
 	}
 	if err != nil {
-		return err
+		return res, err
 	}
 	if res.Replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
@@ -138,12 +155,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, op engine.Op, sta
 		s.metrics.committed.Inc()
 		s.committed()
 	}
-	body, err := respond(res.Entry)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, status, body)
-	return nil
+	return res, nil
 }
 
 // entryBody answers with the entry itself.
@@ -557,7 +569,10 @@ func (s *Server) putWithdrawalMinimum(w http.ResponseWriter, r *http.Request, c 
 	if err != nil {
 		return err
 	}
+	// The amount as parsed, not as sent: "0100" and "100" are the same
+	// request (the operation's hash is of the amount), so a replay of
+	// either must answer what the first answered.
 	return s.apply(w, r, engine.SetWithdrawalMinimum(key, c.Now, cur, minimum, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
-		return MinimumJSON{Currency: cur, Amount: req.Amount}, nil
+		return MinimumJSON{Currency: cur, Amount: Amount(minimum.String())}, nil
 	})
 }

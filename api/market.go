@@ -115,16 +115,26 @@ func (s *Server) putMarketConfig(w http.ResponseWriter, r *http.Request, c *Call
 	return s.apply(w, r, market.SetConfig(key, c.Now, cfg), http.StatusOK, func(ledger.Entry) (any, error) { return cfg, nil })
 }
 
-func (s *Server) assetAnswer(r *http.Request, id string) (any, error) {
-	a, err := s.storedAsset(r, id)
+// assetAnswer is an asset with its effective royalty as v sees them: the
+// stored state for a read, the state a change leaves for a write's
+// recorded answer.
+func assetAnswer(v engine.View, id string) (AssetJSON, error) {
+	a, err := market.ReadAsset(v, id)
 	if err != nil {
-		return nil, err
+		return AssetJSON{}, err
 	}
-	cfg, err := s.storedMarketConfig(r)
+	cfg, err := market.ReadConfig(v)
 	if err != nil {
-		return nil, err
+		return AssetJSON{}, err
 	}
 	return AssetJSON{Asset: a, EffectiveRoyaltyBP: market.Royalty(cfg, a)}, nil
+}
+
+// recordAsset records the answer of a write to asset id: the asset as the
+// write left it, with the royalty in effect then, which a later change of
+// the default royalty must not rewrite.
+func recordAsset(id string) answerFunc {
+	return func(v engine.View) (any, error) { return assetAnswer(v, id) }
 }
 
 // AssetRequest is the body of POST /v1/market/assets.
@@ -144,14 +154,11 @@ func (s *Server) createAsset(w http.ResponseWriter, r *http.Request, c *Call) er
 		return err
 	}
 	a := market.Asset{ID: req.ID, Owner: req.Owner, Split: req.Split, RoyaltyBP: req.RoyaltyBP}
-	return s.apply(w, r, market.CreateAsset(key, c.Now, a), http.StatusCreated, func(ledger.Entry) (any, error) {
-		cfg, err := s.storedMarketConfig(r)
-		return AssetJSON{Asset: a, EffectiveRoyaltyBP: market.Royalty(cfg, a)}, err
-	})
+	return s.applyAnswered(w, r, market.CreateAsset(key, c.Now, a), http.StatusCreated, recordAsset(a.ID), nil)
 }
 
 func (s *Server) getAsset(w http.ResponseWriter, r *http.Request, _ *Call) error {
-	out, err := s.assetAnswer(r, r.PathValue("id"))
+	out, err := assetAnswer(s.view(r, market.Program), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -194,7 +201,8 @@ func (b *royaltyBody) UnmarshalJSON(data []byte) error {
 }
 
 // configureAsset decodes body, checks that the caller may configure the
-// asset, applies the operation build makes, and answers with the asset.
+// asset, applies the operation build makes, and answers with the asset as
+// the operation left it (recorded, so that a replay answers the same).
 func (s *Server) configureAsset(w http.ResponseWriter, r *http.Request, c *Call, body any, build func(key string, at time.Time, id string) engine.Op) error {
 	key, err := idempotencyKey(r)
 	if err != nil {
@@ -211,7 +219,7 @@ func (s *Server) configureAsset(w http.ResponseWriter, r *http.Request, c *Call,
 	if err := ownerOnly(c, "asset", a.Owner); err != nil {
 		return err
 	}
-	return s.apply(w, r, build(key, c.Now, id), http.StatusOK, func(ledger.Entry) (any, error) { return s.assetAnswer(r, id) })
+	return s.applyAnswered(w, r, build(key, c.Now, id), http.StatusOK, recordAsset(id), nil)
 }
 
 func (s *Server) putAssetSplit(w http.ResponseWriter, r *http.Request, c *Call) error {
@@ -319,10 +327,11 @@ func (s *Server) revokeLicense(w http.ResponseWriter, r *http.Request, c *Call) 
 	if err := ownerOnly(c, "asset", a.Owner); err != nil {
 		return err
 	}
-	return s.apply(w, r, market.RevokeLicense(key, c.Now, id), http.StatusOK, func(ledger.Entry) (any, error) {
-		l.Revoked = true
-		return l, nil
-	})
+	// The license as the revocation left it, recorded: l was read before
+	// the transaction, and a later sale changes the stored one.
+	return s.applyAnswered(w, r, market.RevokeLicense(key, c.Now, id), http.StatusOK, func(v engine.View) (any, error) {
+		return market.ReadLicense(v, id)
+	}, nil)
 }
 
 // LicensePaymentRequest is the body of POST

@@ -848,6 +848,16 @@ func TestOpenAPIExchanges(t *testing.T) {
 			t.Errorf("%s: no Idempotent-Replayed: true on a replay", what)
 		}
 	}
+	// replayedLater replays c after later writes changed what it answered:
+	// the replay answers the first answer, first, byte for byte.
+	replayedLater := func(want int, first string, c call) {
+		t.Helper()
+		body, h := do(want, c)
+		replayed(c.method+" "+c.path, h)
+		if body != first {
+			t.Errorf("%s replayed after later writes = %s; want the first answer %s", c.method+" "+c.path, body, first)
+		}
+	}
 
 	// System.
 	do(200, call{method: "GET", path: "/healthz"})
@@ -932,7 +942,10 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(200, call{token: reader, method: "GET", path: "/v1/withdrawals?after=" + field(body, "next")})
 	do(200, call{token: payee, method: "GET", path: "/v1/withdrawals/wd-1"})
 	do(404, call{token: reader, method: "GET", path: "/v1/withdrawals/nope"})
-	do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/post", header: key("resolve-1")})
+	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/post", header: key("resolve-1")})
+	if strings.Contains(body, `"request_seq":0,`) || strings.Contains(body, `"created":"0001-01-01T00:00:00Z"`) {
+		t.Errorf("POST /v1/withdrawals/wd-1/post = %s; want the stored withdrawal, with its request's entry and time", body)
+	}
 	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/post", header: key("resolve-1")})
 	replayed("POST /v1/withdrawals/{id}/post", hdr)
 	do(409, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/void", header: key("resolve-2")})
@@ -994,7 +1007,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	// asset-7 belongs to artist:1, whose payee token registers it and sets
 	// the seed's 7000/3000 split; asset-8 belongs to artist:2.
 	asset7 := `{"id":"asset-7","owner":"artist:1"}`
-	do(201, call{token: payee, method: "POST", path: "/v1/market/assets", header: key("asset-7"), body: asset7})
+	asset7First, _ := do(201, call{token: payee, method: "POST", path: "/v1/market/assets", header: key("asset-7"), body: asset7})
 	_, hdr = do(201, call{token: payee, method: "POST", path: "/v1/market/assets", header: key("asset-7"), body: asset7})
 	replayed("POST /v1/market/assets", hdr)
 	do(409, call{token: configurator, method: "POST", path: "/v1/market/assets", header: key("asset-7-again"), body: asset7})
@@ -1003,7 +1016,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(201, call{token: configurator, method: "POST", path: "/v1/market/assets", header: key("asset-8"), body: `{"id":"asset-8","owner":"artist:2","split":[{"account":"artist:2","share_bp":5000},{"account":"artist:3","share_bp":5000}],"royalty_bp":500}`})
 	split7 := `{"split":[{"account":"artist:1","share_bp":7000},{"account":"artist:2","share_bp":3000}]}`
 	do(422, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/split", header: key("split-7-bad"), body: `{"split":[{"account":"artist:1","share_bp":7000},{"account":"artist:2","share_bp":2999}]}`})
-	do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/split", header: key("split-7"), body: split7})
+	split7First, _ := do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/split", header: key("split-7"), body: split7})
 	_, hdr = do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/split", header: key("split-7"), body: split7})
 	replayed("PUT /v1/market/assets/{id}/split", hdr)
 	do(403, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-8/split", header: key("split-8-payee"), body: split7})
@@ -1030,9 +1043,9 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(403, call{token: configurator, method: "POST", path: "/v1/market/sales", header: key("sale-5"), body: sale})
 
 	// A royalty override, then clearing it.
-	body, _ = do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
-	if n, _ := number(body, "effective_royalty_bp"); n != 2500 {
-		t.Errorf("after setting the royalty to 2500: %s", body)
+	royalty7First, _ := do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
+	if n, _ := number(royalty7First, "effective_royalty_bp"); n != 2500 {
+		t.Errorf("after setting the royalty to 2500: %s", royalty7First)
 	}
 	_, hdr = do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
 	replayed("PUT /v1/market/assets/{id}/royalty", hdr)
@@ -1040,6 +1053,12 @@ func TestOpenAPIExchanges(t *testing.T) {
 	if n, _ := number(body, "effective_royalty_bp"); n != 1000 || strings.Contains(body, `"royalty_bp"`) {
 		t.Errorf("after clearing the royalty: %s; want the default 1000 and no override", body)
 	}
+	// The sales and the royalty's change and clearing changed the asset
+	// since it was registered and its split set; each write still answers
+	// as it first did.
+	replayedLater(201, asset7First, call{token: payee, method: "POST", path: "/v1/market/assets", header: key("asset-7"), body: asset7})
+	replayedLater(200, split7First, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/split", header: key("split-7"), body: split7})
+	replayedLater(200, royalty7First, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
 	do(403, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-8/royalty", header: key("royalty-8-payee"), body: `{"royalty_bp":0}`})
 	do(404, call{token: configurator, method: "PUT", path: "/v1/market/assets/nope/royalty", header: key("royalty-nope"), body: `{"royalty_bp":0}`})
 
@@ -1083,9 +1102,9 @@ func TestOpenAPIExchanges(t *testing.T) {
 
 	// Revoking.
 	do(403, call{token: payee, method: "POST", path: "/v1/market/licenses/license-8/revoke", header: key("revoke-8-payee")})
-	body, _ = do(200, call{token: payee, method: "POST", path: "/v1/market/licenses/license-1/revoke", header: key("revoke-1")})
-	if !strings.Contains(body, `"revoked":true`) {
-		t.Errorf("POST /v1/market/licenses/license-1/revoke = %s; want it revoked", body)
+	revoke1First, _ := do(200, call{token: payee, method: "POST", path: "/v1/market/licenses/license-1/revoke", header: key("revoke-1")})
+	if !strings.Contains(revoke1First, `"revoked":true`) {
+		t.Errorf("POST /v1/market/licenses/license-1/revoke = %s; want it revoked", revoke1First)
 	}
 	_, hdr = do(200, call{token: payee, method: "POST", path: "/v1/market/licenses/license-1/revoke", header: key("revoke-1")})
 	replayed("POST /v1/market/licenses/{id}/revoke", hdr)
@@ -1095,6 +1114,10 @@ func TestOpenAPIExchanges(t *testing.T) {
 	if strings.Contains(body, "due_now") {
 		t.Errorf("GET /v1/market/licenses/license-1 after revoking = %s; want nothing due", body)
 	}
+	// A revoked license takes no payments but is still sold like an
+	// asset; the revocation still answers as it first did, unsold.
+	do(201, call{token: ingestor, method: "POST", path: "/v1/market/sales", header: key("sale-license-1"), body: `{"license":"license-1","amount":"` + wei("10") + `","currency":"ETH","buyer":"@buyer:3"}`})
+	replayedLater(200, revoke1First, call{token: payee, method: "POST", path: "/v1/market/licenses/license-1/revoke", header: key("revoke-1")})
 
 	// The collection program, with the seed's numbers in cents.
 	collectionConfig := `{"fees":{"protocol_fee_bp":500,"processor_fee_bp":290,"processor_fee_fix":"0.30"},"treasury":"collection:treasury","processor":"@processor"}`
@@ -1138,12 +1161,14 @@ func TestOpenAPIExchanges(t *testing.T) {
 	// Repricing: song-2 above its collection's $5.00 is refused; song-3
 	// at $1.75 is not.
 	do(422, call{token: configurator, method: "PUT", path: "/v1/collection/tracks/song-2/price", header: key("price-2"), body: `{"price":"501"}`})
-	body, _ = do(200, call{token: configurator, method: "PUT", path: "/v1/collection/tracks/song-3/price", header: key("price-3"), body: `{"price":"175"}`})
-	if field(body, "price") != "175" {
-		t.Errorf("PUT /v1/collection/tracks/song-3/price = %s; want price 175", body)
+	price3First, _ := do(200, call{token: configurator, method: "PUT", path: "/v1/collection/tracks/song-3/price", header: key("price-3"), body: `{"price":"175"}`})
+	if field(price3First, "price") != "175" {
+		t.Errorf("PUT /v1/collection/tracks/song-3/price = %s; want price 175", price3First)
 	}
 	_, hdr = do(200, call{token: admin, method: "PUT", path: "/v1/collection/tracks/song-3/price", header: key("price-3"), body: `{"price":"175"}`})
 	replayed("PUT /v1/collection/tracks/{id}/price", hdr)
+	do(200, call{token: configurator, method: "PUT", path: "/v1/collection/tracks/song-3/price", header: key("price-3-again"), body: `{"price":"160"}`})
+	replayedLater(200, price3First, call{token: admin, method: "PUT", path: "/v1/collection/tracks/song-3/price", header: key("price-3"), body: `{"price":"175"}`})
 	do(404, call{token: configurator, method: "PUT", path: "/v1/collection/tracks/nope/price", header: key("price-nope"), body: `{"price":"100"}`})
 	do(403, call{token: ingestor, method: "PUT", path: "/v1/collection/tracks/song-3/price", header: key("price-ingestor"), body: `{"price":"100"}`})
 
@@ -1178,11 +1203,14 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(422, call{token: configurator, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-1"), body: `{"price":"150","tracks":["song-1","song-2"]}`})
 	do(404, call{token: configurator, method: "PUT", path: "/v1/collection/collections/nope", header: key("coll-update-2"), body: `{"price":"600","tracks":["song-1"]}`})
 	do(403, call{token: ingestor, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-3"), body: `{"price":"600","tracks":["song-1"]}`})
-	do(200, call{token: configurator, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-4"), body: `{"price":"600","tracks":["song-1","song-2","song-3"]}`})
+	collUpdateFirst, _ := do(200, call{token: configurator, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-4"), body: `{"price":"600","tracks":["song-1","song-2","song-3"]}`})
 	_, hdr = do(200, call{token: configurator, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-4"), body: `{"price":"600","tracks":["song-1","song-2","song-3"]}`})
 	if hdr.Get("Idempotent-Replayed") != "true" {
 		t.Error("replaying PUT /v1/collection/collections/best-of-2026 did not say Idempotent-Replayed: true")
 	}
+	do(201, call{token: ingestor, method: "POST", path: "/v1/collection/purchases", header: key("buy-after-update"), body: buy})
+	do(200, call{token: configurator, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-5"), body: `{"price":"700","tracks":["song-1","song-2","song-3"]}`})
+	replayedLater(200, collUpdateFirst, call{token: configurator, method: "PUT", path: "/v1/collection/collections/best-of-2026", header: key("coll-update-4"), body: `{"price":"600","tracks":["song-1","song-2","song-3"]}`})
 
 	// Minimum withdrawals: set, replayed, read, enforced, cleared.
 	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/config/withdrawal-minimums/USD"})
@@ -1220,9 +1248,9 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(400, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis-twice"), body: strings.Replace(genesis, genesisRevenue, genesisRevenue+","+genesisRevenue, 1)})
 	do(422, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis-shares"), body: strings.Replace(genesis, `"0.5"`, `"2.0"`, 1)})
 	do(403, call{token: configurator, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis-configurator"), body: genesis})
-	body, _ = do(200, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis"), body: genesis})
-	if n, _ := number(body, "revenues"); n != 1 {
-		t.Errorf("POST /v1/feeshare/genesis = %s; want 1 revenue", body)
+	genesisFirst, _ := do(200, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis"), body: genesis})
+	if n, _ := number(genesisFirst, "revenues"); n != 1 {
+		t.Errorf("POST /v1/feeshare/genesis = %s; want 1 revenue", genesisFirst)
 	}
 	_, hdr = do(200, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis"), body: genesis})
 	replayed("POST /v1/feeshare/genesis", hdr)
@@ -1256,12 +1284,17 @@ func TestOpenAPIExchanges(t *testing.T) {
 		return b + `,"chain_id":"9001","expiry":"` + exp + `","nonce":"` + nonce + `","signature":"0x` + strings.Repeat("ab", 65) + `"}`
 	}
 	register := signed(fsContract.Hex(), fsDeployer.Bech32(), fsWithdrawer.Bech32(), `"5","2","1"`, "1")
-	body, _ = do(201, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register"), body: register})
-	if n, _ := number(body, "gas_cost"); n != 180 || field(body, "payee") != fsWithdrawer.Account() || field(body, "by") != "deployer" {
-		t.Errorf("POST /v1/feeshare/register = %s; want gas 3 × 60, the withdrawer paid, by the deployer", body)
+	registerFirst, _ := do(201, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register"), body: register})
+	if n, _ := number(registerFirst, "gas_cost"); n != 180 || field(registerFirst, "payee") != fsWithdrawer.Account() || field(registerFirst, "by") != "deployer" {
+		t.Errorf("POST /v1/feeshare/register = %s; want gas 3 × 60, the withdrawer paid, by the deployer", registerFirst)
 	}
 	_, hdr = do(201, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register"), body: register})
 	replayed("POST /v1/feeshare/register", hdr)
+	// A dearer derivation, then the registration and the genesis replayed:
+	// each answers the parameters and count of when it committed.
+	do(200, call{token: admin, method: "PUT", path: "/v1/feeshare/params", header: key("fs-params-later"), body: strings.Replace(fsParams, `60`, `70`, 1)})
+	replayedLater(201, registerFirst, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register"), body: register})
+	replayedLater(200, genesisFirst, call{token: admin, method: "POST", path: "/v1/feeshare/genesis", header: key("fs-genesis"), body: genesis})
 	do(409, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register-again"), body: register})
 	do(401, call{method: "POST", path: "/v1/feeshare/register", header: key("fs-register-unsigned"), body: signed(fsContract.Hex(), fsDeployer.Hex(), "", `"5","2","1"`, "")})
 	do(401, call{token: "trb_not_a_token", method: "POST", path: "/v1/feeshare/register", header: key("fs-register-unknown"), body: register})
@@ -1341,10 +1374,10 @@ func TestOpenAPIExchanges(t *testing.T) {
 	if !strings.HasPrefix(body, `{"versions":[]`) {
 		t.Errorf("GET /v1/usage/config before any = %s; want no versions", body)
 	}
-	body, _ = do(200, call{token: configurator, method: "PUT", path: "/v1/usage/config", header: key("usage-config"), body: usageConfig})
+	usageConfigFirst, _ := do(200, call{token: configurator, method: "PUT", path: "/v1/usage/config", header: key("usage-config"), body: usageConfig})
 	var usageState UsageConfigJSON
-	if err := json.Unmarshal([]byte(body), &usageState); err != nil || len(usageState.Versions) != 1 {
-		t.Fatalf("PUT /v1/usage/config = %.300s (%v); want one version", body, err)
+	if err := json.Unmarshal([]byte(usageConfigFirst), &usageState); err != nil || len(usageState.Versions) != 1 {
+		t.Fatalf("PUT /v1/usage/config = %.300s (%v); want one version", usageConfigFirst, err)
 	}
 	epoch := strconv.FormatUint(usageState.Versions[0].Epoch, 10)
 	_, hdr = do(200, call{token: configurator, method: "PUT", path: "/v1/usage/config", header: key("usage-config"), body: usageConfig})
@@ -1356,9 +1389,9 @@ func TestOpenAPIExchanges(t *testing.T) {
 
 	// Participants.
 	app1 := `{"id":"app-1","owner":"artist:1","account":"artist:1"}`
-	body, _ = do(201, call{token: payee, method: "POST", path: "/v1/usage/participants", header: key("app-1"), body: app1})
-	if !strings.Contains(body, `"active":true`) {
-		t.Errorf("POST /v1/usage/participants = %s; want it active", body)
+	app1First, _ := do(201, call{token: payee, method: "POST", path: "/v1/usage/participants", header: key("app-1"), body: app1})
+	if !strings.Contains(app1First, `"active":true`) {
+		t.Errorf("POST /v1/usage/participants = %s; want it active", app1First)
 	}
 	_, hdr = do(201, call{token: payee, method: "POST", path: "/v1/usage/participants", header: key("app-1"), body: app1})
 	replayed("POST /v1/usage/participants", hdr)
@@ -1382,13 +1415,16 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(404, call{token: reader, method: "GET", path: "/v1/usage/participants/nope"})
 	do(403, call{token: payee, method: "GET", path: "/v1/usage/participants/app-1"})
 	participantUpdate := `{"account":"artist:3","category":"tools"}`
-	body, _ = do(200, call{token: configurator, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-update"), body: participantUpdate})
-	if field(body, "category") != "tools" {
-		t.Errorf("PUT /v1/usage/participants/app-3 = %s; want category tools", body)
+	app3UpdateFirst, _ := do(200, call{token: configurator, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-update"), body: participantUpdate})
+	if field(app3UpdateFirst, "category") != "tools" {
+		t.Errorf("PUT /v1/usage/participants/app-3 = %s; want category tools", app3UpdateFirst)
 	}
 	_, hdr = do(200, call{token: configurator, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-update"), body: participantUpdate})
 	replayed("PUT /v1/usage/participants/{id}", hdr)
 	do(200, call{token: payee, method: "PUT", path: "/v1/usage/participants/app-1", header: key("app-1-update"), body: `{"account":"artist:1","category":"games"}`})
+	do(200, call{token: configurator, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-update-2"), body: `{"account":"artist:3","category":"games"}`})
+	replayedLater(201, app1First, call{token: payee, method: "POST", path: "/v1/usage/participants", header: key("app-1"), body: app1})
+	replayedLater(200, app3UpdateFirst, call{token: configurator, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-update"), body: participantUpdate})
 	do(403, call{token: payee, method: "PUT", path: "/v1/usage/participants/app-3", header: key("app-3-payee"), body: participantUpdate})
 	do(404, call{token: configurator, method: "PUT", path: "/v1/usage/participants/nope", header: key("nope-update"), body: participantUpdate})
 	do(404, call{token: configurator, method: "DELETE", path: "/v1/usage/participants/nope", header: key("nope-deregister")})
@@ -1459,6 +1495,9 @@ func TestOpenAPIExchanges(t *testing.T) {
 	}
 	do(404, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch + "/statement?participant=nope"})
 	do(403, call{token: ingestor, method: "GET", path: "/v1/usage/epochs/" + epoch})
+	// The close moved the status on; the configuration still answers as
+	// it first did.
+	replayedLater(200, usageConfigFirst, call{token: configurator, method: "PUT", path: "/v1/usage/config", header: key("usage-config"), body: usageConfig})
 
 	// Revoking.
 	do(200, call{token: admin, method: "DELETE", path: "/v1/tokens/" + payeeID})

@@ -87,12 +87,14 @@ type UsageConfigJSON struct {
 	Status   usage.Status    `json:"status"`
 }
 
-func (s *Server) usageConfigAnswer(r *http.Request) (UsageConfigJSON, error) {
-	vs, err := usage.ReadVersions(s.usageView(r))
+// usageConfigAnswer is the configuration versions and status as v sees
+// them.
+func usageConfigAnswer(v engine.View) (UsageConfigJSON, error) {
+	vs, err := usage.ReadVersions(v)
 	if err != nil {
 		return UsageConfigJSON{}, err
 	}
-	st, err := usage.ReadStatus(s.usageView(r))
+	st, err := usage.ReadStatus(v)
 	if vs == nil {
 		vs = []usage.Version{}
 	}
@@ -100,7 +102,7 @@ func (s *Server) usageConfigAnswer(r *http.Request) (UsageConfigJSON, error) {
 }
 
 func (s *Server) usageConfig(w http.ResponseWriter, r *http.Request, _ *Call) error {
-	out, err := s.usageConfigAnswer(r)
+	out, err := usageConfigAnswer(s.usageView(r))
 	if err != nil {
 		return err
 	}
@@ -109,15 +111,23 @@ func (s *Server) usageConfig(w http.ResponseWriter, r *http.Request, _ *Call) er
 }
 
 // putUsageConfig applies a configuration (the same JSON fields as the TOML
-// file); it takes effect from the next epoch.
+// file); it takes effect from the next epoch. It answers with the versions
+// and status as it left them, recorded, since later configurations and
+// closes change both.
 func (s *Server) putUsageConfig(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, cfg, err := readWrite[usage.Config](r)
 	if err != nil {
 		return err
 	}
-	return s.apply(w, r, usage.ApplyConfig(key, c.Now, cfg, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
-		return s.usageConfigAnswer(r)
-	})
+	return s.applyAnswered(w, r, usage.ApplyConfig(key, c.Now, cfg, s.cfg.Currencies), http.StatusOK, func(v engine.View) (any, error) {
+		return usageConfigAnswer(v)
+	}, nil)
+}
+
+// recordParticipant records the answer of a write to participant id: the
+// participant as the write left it, which a later change rewrites.
+func recordParticipant(id string) answerFunc {
+	return func(v engine.View) (any, error) { return usage.ReadParticipant(v, id) }
 }
 
 // ParticipantRequest is the body of POST /v1/usage/participants, and of
@@ -142,9 +152,7 @@ func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request, c *
 	if err := ownerOnly(c, "participant", req.Owner); err != nil {
 		return err
 	}
-	return s.apply(w, r, usage.Register(key, c.Now, []usage.Participant{req.participant()}), http.StatusCreated, func(ledger.Entry) (any, error) {
-		return usage.ReadParticipant(s.usageView(r), req.ID)
-	})
+	return s.applyAnswered(w, r, usage.Register(key, c.Now, []usage.Participant{req.participant()}), http.StatusCreated, recordParticipant(req.ID), nil)
 }
 
 // ParticipantsRequest is the body of POST /v1/usage/participants/batch:
@@ -205,9 +213,7 @@ func (s *Server) updateParticipant(w http.ResponseWriter, r *http.Request, c *Ca
 	}
 	p := req.participant()
 	p.ID = id
-	return s.apply(w, r, usage.Update(key, c.Now, p, owner), http.StatusOK, func(ledger.Entry) (any, error) {
-		return usage.ReadParticipant(s.usageView(r), id)
-	})
+	return s.applyAnswered(w, r, usage.Update(key, c.Now, p, owner), http.StatusOK, recordParticipant(id), nil)
 }
 
 func (s *Server) deregisterParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
@@ -220,6 +226,9 @@ func (s *Server) deregisterParticipant(w http.ResponseWriter, r *http.Request, c
 	if err != nil {
 		return err
 	}
+	// A deregistered participant never changes again (usage.modify
+	// refuses it), so reading it after the commit answers every replay
+	// as the first time, and nothing needs recording.
 	return s.apply(w, r, usage.Deregister(key, c.Now, id, owner), http.StatusOK, func(ledger.Entry) (any, error) {
 		return usage.ReadParticipant(s.usageView(r), id)
 	})
@@ -282,6 +291,8 @@ func (s *Server) closeUsageEpoch(w http.ResponseWriter, r *http.Request, c *Call
 	if err != nil {
 		return err
 	}
+	// A closed epoch's summary never changes, so reading it after the
+	// commit answers every replay as the first time.
 	return s.apply(w, r, usage.CloseEpoch(key, c.Now, epoch), http.StatusCreated, func(ledger.Entry) (any, error) {
 		return usage.ReadSummary(s.usageView(r), epoch)
 	})
