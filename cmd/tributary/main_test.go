@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
@@ -206,5 +207,43 @@ func TestDemoCollection(t *testing.T) {
 		if w := want[b.Account+"/"+b.Currency]; w != b.Amount {
 			t.Errorf("demo collection: %s = %s %s; want %s", b.Account, b.Amount, b.Currency, w)
 		}
+	}
+}
+
+// TestTokenListRevoke creates a token in a store file, lists it, revokes it
+// without a server, and checks that the store no longer accepts its secret;
+// an unknown ID is refused with its code.
+func TestTokenListRevoke(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	out, err := run(t, "token", "create", "--role", "reader", "--name", "ops", "--db", db, "--output", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct{ ID, Secret string }
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.ID == "" {
+		t.Fatalf("token create printed %q: %v", out, err)
+	}
+	out, err = run(t, "token", "list", "--db", db)
+	if err != nil || !strings.Contains(out, created.ID) || !strings.Contains(out, "active") {
+		t.Fatalf("token list = %q, %v; want %s active", out, err, created.ID)
+	}
+	if out, err = run(t, "token", "revoke", created.ID, "--db", db); err != nil || !strings.Contains(out, "revoked") {
+		t.Fatalf("token revoke = %q, %v", out, err)
+	}
+	out, err = run(t, "token", "list", "--db", db, "--output", "json")
+	if err != nil || !strings.Contains(out, `"revoked"`) {
+		t.Fatalf("token list after revoking = %q, %v; want it revoked", out, err)
+	}
+	s, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tok, err := s.TokenByHash(context.Background(), auth.Digest(created.Secret))
+	if err != nil || tok.Valid() {
+		t.Errorf("the revoked token in the store: valid %v, %v; want revoked", tok.Valid(), err)
+	}
+	if _, err := run(t, "token", "revoke", "tok_nope", "--db", db); errcode.Code(err) != "not_found" {
+		t.Errorf("revoking an unknown token: %v (code %q); want not_found", err, errcode.Code(err))
 	}
 }

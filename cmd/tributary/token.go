@@ -54,5 +54,85 @@ serve). The secret is printed once and stored only as a digest.`,
 	create.Flags().StringSlice("account", nil, "for payee tokens: an account the token may act on (repeatable)")
 	_ = create.MarkFlagRequired("role")
 	cmd.AddCommand(create)
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the tokens in the store (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := outputFormat(cmd)
+			if err != nil {
+				return err
+			}
+			s, err := openStore(cmd.Context(), dbFlag(cmd))
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			toks, err := s.Tokens(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				out := make([]map[string]any, 0, len(toks))
+				for _, t := range toks {
+					out = append(out, tokenJSON(t))
+				}
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"tokens": out})
+			}
+			w := cmd.OutOrStdout()
+			printf(w, "%-24s %-12s %-8s %s\n", "ID", "ROLE", "STATE", "NAME")
+			for _, t := range toks {
+				state := "active"
+				if !t.Revoked.IsZero() {
+					state = "revoked"
+				}
+				printf(w, "%-24s %-12s %-8s %s\n", t.ID, t.Role, state, t.Name)
+			}
+			return nil
+		},
+	}
+	addDBFlag(list)
+	cmd.AddCommand(list)
+
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke a token in the store",
+		Long: `Revoke a token directly in the store, without a running server (a leaked
+admin token, say). Servers sharing the store stop accepting it within
+api.TokenRecheck (1 s); revoking through a server's API takes effect there at
+once.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(cmd)
+			if err != nil {
+				return err
+			}
+			s, err := openStore(cmd.Context(), dbFlag(cmd))
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			t, err := s.RevokeToken(cmd.Context(), args[0], time.Now().UTC())
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(cmd.OutOrStdout(), tokenJSON(t))
+			}
+			printf(cmd.OutOrStdout(), "token %s (%s) revoked at %s\n", t.ID, t.Role, t.Revoked.Format(time.RFC3339))
+			return nil
+		},
+	}
+	addDBFlag(revoke)
+	cmd.AddCommand(revoke)
 	return cmd
+}
+
+func tokenJSON(t auth.Token) map[string]any {
+	m := map[string]any{"id": t.ID, "role": t.Role, "accounts": t.Accounts, "name": t.Name, "created": t.Created}
+	if !t.Revoked.IsZero() {
+		m["revoked"] = t.Revoked
+	}
+	return m
 }
