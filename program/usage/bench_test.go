@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -59,16 +63,21 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// peak samples the heap in use while fn runs, for a rough peak figure.
-// The heap in use before fn (the benchmark's own input or state) is
-// reported too: peak minus base is what fn added.
+// peak samples the heap in use and the process's resident memory while fn
+// runs, for rough peak figures. The resident set counts what the heap does
+// not: SQLite's page cache and the copies its driver makes of bound values
+// live outside the Go heap.
 func peak(b *testing.B, fn func()) {
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
+	baseRSS := residentBytes()
 	done := make(chan struct{})
-	var top uint64
+	var wg sync.WaitGroup
+	var top, topRSS uint64
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		var ms runtime.MemStats
 		for {
 			select {
@@ -77,6 +86,7 @@ func peak(b *testing.B, fn func()) {
 			case <-time.After(20 * time.Millisecond):
 				runtime.ReadMemStats(&ms)
 				top = max(top, ms.HeapInuse)
+				topRSS = max(topRSS, residentBytes())
 			}
 		}
 	}()
@@ -84,11 +94,35 @@ func peak(b *testing.B, fn func()) {
 	fn()
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	close(done)
+	wg.Wait()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	top = max(top, after.HeapInuse)
+	topRSS = max(topRSS, residentBytes())
 	b.ReportMetric(float64(top)/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(before.HeapInuse)/(1<<20), "base-heap-MiB")
+	if topRSS > 0 {
+		b.ReportMetric(float64(topRSS)/(1<<20), "peak-rss-MiB")
+		b.ReportMetric(float64(baseRSS)/(1<<20), "base-rss-MiB")
+	}
+}
+
+// residentBytes is the process's resident set from /proc (0 where there is
+// none).
+func residentBytes() uint64 {
+	raw, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * uint64(os.Getpagesize())
 }
 
 // BenchmarkClose1M is the pure computation of an epoch's close for

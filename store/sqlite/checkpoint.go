@@ -4,27 +4,34 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Checkpoints copy committed pages from the WAL back into the database
-// file. SQLite's default runs one inside the commit that pushes the WAL past
-// 1,000 pages, so every so often a writer waits for thousands of page
-// copies and an fsync of the database file: a tenth of a batched commit's
-// time, and most of a second after an entry of a million postings. Here a
-// goroutine with its own connection runs them instead, on the other core:
-// SQLite lets a PASSIVE checkpoint run beside the writer and the readers,
-// and copies only frames that no reader still needs.
+// file. SQLite runs one inside the commit that takes the WAL past
+// walAutoPages, in the writer, right after its commit: it always finishes,
+// and the next transaction starts the WAL over from its beginning. That is
+// what keeps the WAL short, so the writer keeps doing it. (A checkpointer
+// of its own, beside a writer committing without pause, never catches up:
+// the WAL only starts over when a checkpoint has copied everything, it grew
+// to its backstop, and a batched commit measured a tenth slower, single
+// commits a third.)
+//
+// The exception is a transaction that wrote largeCommitRows rows or more,
+// such as a usage close paying a million participants: its checkpoint
+// copies tens of thousands of pages, most of a second that its commit would
+// wait for. Such a transaction turns the writer's checkpoints off for its
+// commit (sqlstore.SetLargeCommit), and this goroutine, with its own
+// connection, checkpoints after it while the writer goes on; the writer's
+// next commit past walAutoPages, if one comes before this finishes, finds
+// the checkpoint taken and skips its own.
 const (
-	// checkpointDelay is how long the checkpointer lets commits pile up
-	// after the first one it hears of, so that a page changed by many
-	// commits in a row is copied once.
-	checkpointDelay = 20 * time.Millisecond
-	// walBackstopPages is the WAL size at which the writer checkpoints
-	// itself after all (SQLite's wal_autocheckpoint): only reached when
-	// the checkpointer falls behind or long reads hold old frames. 64 MiB
-	// at the default page size.
-	walBackstopPages = 16384
+	// walAutoPages is SQLite's default wal_autocheckpoint.
+	walAutoPages = 1000
+	// largeCommitRows is the size of a transaction whose checkpoint is
+	// left to the checkpointer.
+	largeCommitRows = 50000
 	// checkpointTimeout bounds one checkpoint.
 	checkpointTimeout = time.Minute
 )
@@ -36,6 +43,7 @@ type checkpointer struct {
 	stopped chan struct{}
 	once    sync.Once
 	err     error
+	pokes   atomic.Int64 // for tests: how many commits asked
 }
 
 func startCheckpointer(db *sql.DB) *checkpointer {
@@ -44,8 +52,9 @@ func startCheckpointer(db *sql.DB) *checkpointer {
 	return c
 }
 
-// poke says that a transaction ended; it never blocks.
+// poke asks for a checkpoint; it never blocks.
 func (c *checkpointer) poke() {
+	c.pokes.Add(1)
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -59,11 +68,6 @@ func (c *checkpointer) run() {
 		case <-c.quit:
 			return
 		case <-c.wake:
-		}
-		select {
-		case <-c.quit:
-			return
-		case <-time.After(checkpointDelay):
 		}
 		// Errors are not fatal: a checkpoint that fails or finds the WAL
 		// busy leaves it as it was, the next one tries again, and the

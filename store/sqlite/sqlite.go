@@ -10,9 +10,10 @@
 // a killed process. Being the only writer, the store keeps committed
 // balances in memory and checks at every transaction, through the journal
 // counter, that no other process wrote meanwhile (sqlstore.balanceCache).
-// WAL checkpoints run on a connection of their own, beside the writer (see
-// checkpoint.go), so that a commit does not wait for pages being copied
-// into the database file.
+// The writer checkpoints the WAL itself, as SQLite does by default, except
+// after a transaction large enough that copying its pages into the database
+// file would hold its commit for a good part of a second: that checkpoint
+// runs on a connection of its own (see checkpoint.go).
 package sqlite
 
 import (
@@ -32,6 +33,7 @@ import (
 // Store is a ledger in one SQLite file.
 type Store struct {
 	*sqlstore.Store
+	w    *sql.DB // the writer's pool, one connection
 	ckpt *checkpointer
 }
 
@@ -81,10 +83,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		v.Set("_txlock", txlock)
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
 	}
-	// The writer checkpoints only as a backstop, when the WAL has grown
-	// far past what the checkpointer keeps it at (it fell behind, or
-	// readers held old snapshots for long).
-	w, err := sql.Open("sqlite", dsn("immediate", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages)))
+	w, err := sql.Open("sqlite", dsn("immediate", fmt.Sprintf("wal_autocheckpoint(%d)", walAutoPages)))
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -115,15 +114,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("opening %s for checkpoints: %w", path, err)
 	}
 	ck.SetMaxOpenConns(1)
-	return &Store{Store: s, ckpt: startCheckpointer(ck)}, nil
-}
-
-// Update runs fn in one transaction, then tells the checkpointer that the
-// WAL grew.
-func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
-	err := s.Store.Update(ctx, fn)
-	s.ckpt.poke()
-	return err
+	st := &Store{Store: s, w: w, ckpt: startCheckpointer(ck)}
+	s.SetLargeCommit(largeCommitRows, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0")
+		return err
+	}, func() {
+		// The writer's own checkpoints resume with the next commit; the
+		// one this commit would have run is left to the checkpointer.
+		_, _ = w.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walAutoPages))
+		st.ckpt.poke()
+	})
+	return st, nil
 }
 
 // Close stops the checkpointer and closes the file.

@@ -71,6 +71,7 @@ func (ins *inserter) add(shape *insertShape, args ...any) {
 	if len(args) != shape.ncols {
 		panic(fmt.Sprintf("sqlstore: %d values for the %d columns of %s", len(args), shape.ncols, shape.table))
 	}
+	ins.t.rows++
 	g := &ins.groups[shape.id]
 	if g.args == nil {
 		g.args = ins.argList(shape)
@@ -99,8 +100,14 @@ func (ins *inserter) argList(shape *insertShape) []any {
 			return a[:0]
 		default:
 		}
+		// A pipelined write fills whole chunks: room for one, of the
+		// widest shape, so that the list can be reused for any.
+		return make([]any, 0, insertChunks[ins.t.s.fullChunk(shape)]*10)
 	}
-	return make([]any, 0, insertChunks[ins.t.s.fullChunk(shape)]*10) // 10: the widest shape
+	// A small write, the usual group commit of a few entries, grows its
+	// lists as it needs: a whole chunk's room per table was 40 KB of
+	// zeroed memory for a one-entry transaction.
+	return make([]any, 0, 16*shape.ncols)
 }
 
 func (ins *inserter) submit(ch insertChunk) {

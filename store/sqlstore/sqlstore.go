@@ -76,6 +76,11 @@ type Store struct {
 
 	cache *balanceCache // nil unless the dialect has a single writer
 
+	// largeRows, beforeLarge and afterLarge: see SetLargeCommit.
+	largeRows   int
+	beforeLarge func(context.Context, *sql.Tx) error
+	afterLarge  func()
+
 	tokenByHash *sql.Stmt // on the reader pool
 }
 
@@ -247,6 +252,15 @@ func (s *Store) lock() string {
 	return ""
 }
 
+// SetLargeCommit has a transaction that wrote at least rows rows call
+// before in it just before it commits, and after once the commit is over
+// (whether it committed or not). SQLite's store uses it to leave a large
+// transaction's checkpoint to another connection. Call it before the
+// first write.
+func (s *Store) SetLargeCommit(rows int, before func(context.Context, *sql.Tx) error, after func()) {
+	s.largeRows, s.beforeLarge, s.afterLarge = rows, before, after
+}
+
 // Update runs fn in one transaction.
 func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 	sqlTx, err := s.w.BeginTx(ctx, nil)
@@ -293,6 +307,13 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 	if err != nil {
 		_ = sqlTx.Rollback()
 		return s.classify(err)
+	}
+	if s.largeRows > 0 && t.rows >= s.largeRows {
+		if err := s.beforeLarge(ctx, sqlTx); err != nil {
+			_ = sqlTx.Rollback()
+			return s.classify(fmt.Errorf("before committing %d rows: %w", t.rows, err))
+		}
+		defer s.afterLarge()
 	}
 	if s.cache == nil {
 		if err := sqlTx.Commit(); err != nil {
@@ -349,6 +370,8 @@ type txn struct {
 	written []cachedBalance
 	// ins holds the entries AddEntry took, until Write.
 	ins *inserter
+	// rows counts the rows the transaction wrote.
+	rows int
 	// cacheOverflow: the transaction read or wrote more balances than the
 	// cache holds; at commit the cache is dropped instead of merged.
 	cacheOverflow bool
