@@ -105,7 +105,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 		s.q("SELECT " + entryCols + " FROM entries WHERE idem_key = $1"),
 		s.q(balanceByKeySQL),
 		s.q(balanceRangeSQL),
-		counterSQL,
+		countersSQL + s.lock(),
 		s.q(reserveSQL),
 		s.q(stateSQL + s.lock()),
 		s.q(withdrawalSQL + s.lock()),
@@ -237,9 +237,9 @@ func (s *Store) q(query string) string {
 
 // Statements of the write path, prepared once by prepareAll.
 const (
-	counterSQL = "SELECT value FROM counters WHERE name = 'entry'"
-	// reserveSQL moves both journal counters in one statement.
-	reserveSQL     = "UPDATE counters SET value = value + CASE name WHEN 'entry' THEN CAST($1 AS BIGINT) ELSE CAST($2 AS BIGINT) END WHERE name IN ('entry', 'event') RETURNING name, value"
+	countersSQL = "SELECT name, value FROM counters WHERE name IN ('entry', 'event') ORDER BY name"
+	// reserveSQL sets both journal counters in one statement.
+	reserveSQL     = "UPDATE counters SET value = CASE name WHEN 'entry' THEN CAST($1 AS BIGINT) ELSE CAST($2 AS BIGINT) END WHERE name IN ('entry', 'event')"
 	stateSQL       = "SELECT value FROM state WHERE program = $1 AND skey = $2"
 	withdrawalSQL  = "SELECT " + withdrawalCols + " FROM withdrawals WHERE id = $1"
 	deleteStateSQL = "DELETE FROM state WHERE program = $1 AND skey = $2"
@@ -268,33 +268,22 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 		return s.classify(fmt.Errorf("beginning transaction: %w", err))
 	}
 	t := &txn{s: s, tx: sqlTx, existing: map[existKey]bool{}}
-	if s.d.LockRows {
-		// Take the journal counter first. Every writing transaction holds
-		// it from Reserve to commit anyway, so commits are serialized on it
-		// whatever we do; taking it first gives all locks one global order,
-		// which the balances of a batch (each operation locking its own, in
-		// its own order) do not have. Without it, eight batched writers
-		// deadlocked on nearly every batch.
-		var v int64
-		if err := sqlTx.QueryRowContext(ctx, "SELECT value FROM counters WHERE name = 'entry' FOR UPDATE").Scan(&v); err != nil {
-			_ = sqlTx.Rollback()
-			return s.classify(fmt.Errorf("locking the journal counter: %w", err))
-		}
+	// Read both journal counters first, and on PostgreSQL lock them.
+	// Every writing transaction holds them from Reserve to commit anyway,
+	// so commits are serialized on them whatever we do; taking them first
+	// gives all locks one global order, which the balances of a batch
+	// (each operation locking its own, in its own order) do not have:
+	// without it, eight batched writers deadlocked on nearly every batch.
+	// Held from here on (SQLite's single writer holds everything), they
+	// also give Reserve and Counters their numbers without another read.
+	if err := t.readCounters(ctx); err != nil {
+		_ = sqlTx.Rollback()
+		return s.classify(fmt.Errorf("reading the journal counters: %w", err))
 	}
-	if s.cache != nil {
-		st, err := t.prepared(ctx, counterSQL)
-		if err == nil {
-			err = st.QueryRowContext(ctx).Scan(&t.seq)
-		}
-		if err != nil {
+	if s.cache != nil && s.cache.begin(t.seq) {
+		if err := t.fillCache(ctx); err != nil {
 			_ = sqlTx.Rollback()
-			return s.classify(fmt.Errorf("reading the journal counter: %w", err))
-		}
-		if s.cache.begin(t.seq) {
-			if err := t.fillCache(ctx); err != nil {
-				_ = sqlTx.Rollback()
-				return s.classify(fmt.Errorf("reading balances into memory: %w", err))
-			}
+			return s.classify(fmt.Errorf("reading balances into memory: %w", err))
 		}
 	}
 	err = fn(t)
@@ -363,9 +352,11 @@ type txn struct {
 	existing map[existKey]bool
 	bals     balanceRows
 
-	// With a balance cache: the journal counter (at the start, then after
-	// Reserve), the balances read from the database and those written.
+	// The journal counters, read at the start (see Update) and moved by
+	// Reserve; with a balance cache, the balances read from the database
+	// and those written.
 	seq     uint64
+	events  uint64
 	reads   []cachedBalance
 	written []cachedBalance
 	// ins holds the entries AddEntry took, until Write.
@@ -562,39 +553,53 @@ func (t *txn) LockWithdrawal(ctx context.Context, id string) (ledger.Withdrawal,
 }
 
 func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64, error) {
+	firstEntry, firstEvent := t.seq+1, t.events+1
 	st, err := t.prepared(ctx, t.s.q(reserveSQL))
+	if err == nil {
+		_, err = st.ExecContext(ctx, t.seq+uint64(entries), t.events+uint64(events))
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("reserving %d entry and %d event numbers: %w", entries, events, err)
 	}
-	rows, err := st.QueryContext(ctx, entries, events)
+	t.seq += uint64(entries)
+	t.events += uint64(events)
+	return firstEntry, firstEvent, nil
+}
+
+// readCounters reads both journal counters (locking them where rows are
+// locked).
+func (t *txn) readCounters(ctx context.Context) error {
+	st, err := t.prepared(ctx, countersSQL+t.s.lock())
 	if err != nil {
-		return 0, 0, fmt.Errorf("reserving %d entry and %d event numbers: %w", entries, events, err)
+		return err
+	}
+	rows, err := st.QueryContext(ctx)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
-	var lastEntry, lastEvent uint64
 	n := 0
 	for rows.Next() {
 		var name string
-		var last uint64
-		if err := rows.Scan(&name, &last); err != nil {
-			return 0, 0, err
+		var v uint64
+		if err := rows.Scan(&name, &v); err != nil {
+			return err
 		}
 		switch name {
 		case "entry":
-			lastEntry = last
+			t.seq = v
 		case "event":
-			lastEvent = last
+			t.events = v
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return 0, 0, fmt.Errorf("reserving %d entry and %d event numbers: %w", entries, events, err)
+		return err
 	}
 	if n != 2 {
-		return 0, 0, fmt.Errorf("reserving numbers: %d counters moved; want 2", n)
+		return fmt.Errorf("%d journal counters; want 2", n)
 	}
-	t.seq = lastEntry
-	return lastEntry - uint64(entries) + 1, lastEvent - uint64(events) + 1, nil
+	return nil
 }
 
 // The shapes of the write path's INSERTs: table, columns and conflict
@@ -632,36 +637,11 @@ var _ engine.StreamTx = (*txn)(nil)
 // interleave with the engine's reads.
 func (t *txn) Streaming() bool { return t.s.d.ConcurrentStatements }
 
-// Counters returns the next entry and event numbers. The transaction
-// holds the entry counter (SQLite's single writer, PostgreSQL's row lock
-// taken first), and every writer takes it before the event counter, so
-// neither can move until it ends.
+// Counters returns the next entry and event numbers, from the counters the
+// transaction read and holds since it began (SQLite's single writer,
+// PostgreSQL's row locks), so neither can move until it ends.
 func (t *txn) Counters(ctx context.Context) (nextEntry, nextEvent uint64, err error) {
-	rows, err := t.tx.QueryContext(ctx, "SELECT name, value FROM counters WHERE name IN ('entry', 'event')")
-	if err != nil {
-		return 0, 0, fmt.Errorf("reading the journal counters: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var name string
-		var v uint64
-		if err := rows.Scan(&name, &v); err != nil {
-			return 0, 0, err
-		}
-		switch name {
-		case "entry":
-			nextEntry = v + 1
-		case "event":
-			nextEvent = v + 1
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, 0, err
-	}
-	if nextEntry == 0 || nextEvent == 0 {
-		return 0, 0, errors.New("reading the journal counters: not found")
-	}
-	return nextEntry, nextEvent, nil
+	return t.seq + 1, t.events + 1, nil
 }
 
 // AddEntry writes an accepted entry and its event now, into the pipeline
