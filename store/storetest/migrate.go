@@ -23,6 +23,8 @@ import (
 // (entries in USD and USDC between a few accounts, some in a batch of 40,
 // two withdrawals, a program's small and large state values), dumped table
 // by table: numbers, strings, and byte strings as {"hex": …}.
+// testdata/v2gen.go.txt is the program that wrote it, run against that
+// release (it reproduces the file byte for byte).
 //
 //go:embed testdata/v2.json
 var v2Fixture []byte
