@@ -90,15 +90,7 @@ func TestMigrateV1(t *testing.T) {
 	}
 	// The old table is gone and the version recorded, so a second open
 	// migrates nothing.
-	var v int64
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if err := raw.QueryRow(`SELECT value FROM counters WHERE name = 'schema'`).Scan(&v); err != nil || v != sqlstore.SchemaVersion {
-		t.Errorf("schema version = %d, %v; want %d", v, err, sqlstore.SchemaVersion)
-	}
+	raw := openMigrated(t, path)
 	var n int
 	if err := raw.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'postings'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("postings tables left: %d, %v; want 0", n, err)
@@ -137,19 +129,27 @@ func TestMigrateV2(t *testing.T) {
 	}
 	defer s.Close()
 	storetest.CheckMigratedV2(t, s)
-	var v int64
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if err := raw.QueryRow(`SELECT value FROM counters WHERE name = 'schema'`).Scan(&v); err != nil || v != sqlstore.SchemaVersion {
-		t.Errorf("schema version = %d, %v; want %d", v, err, sqlstore.SchemaVersion)
-	}
+	raw := openMigrated(t, path)
 	// The state table is a rowid table now: its large values no longer sit
 	// in the key's B-tree.
 	var ddl string
 	if err := raw.QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'state'`).Scan(&ddl); err != nil || strings.Contains(ddl, "WITHOUT ROWID") {
 		t.Errorf("state table = %q, %v; want a rowid table", ddl, err)
 	}
+}
+
+// openMigrated opens a migrated file directly, checks that it records the
+// current schema version, and returns the connection (closed when t ends).
+func openMigrated(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	var v int64
+	if err := raw.QueryRow(`SELECT value FROM counters WHERE name = 'schema'`).Scan(&v); err != nil || v != sqlstore.SchemaVersion {
+		t.Errorf("schema version = %d, %v; want %d", v, err, sqlstore.SchemaVersion)
+	}
+	return raw
 }
