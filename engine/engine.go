@@ -318,7 +318,7 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 		ov.nextEvent++
 		if err := ov.stream.AddEntry(ov.ctx, ent, ev); err != nil {
 			// The store's failure, not the operation's: the batch fails.
-			return nil, false, fmt.Errorf("%w: writing entry %q: %v", errStreamFailed, op.Key, err)
+			return nil, false, fmt.Errorf("%w: writing entry %q: %w", errStreamFailed, op.Key, err)
 		}
 		ov.batch.Streamed++
 	}
