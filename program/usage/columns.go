@@ -156,27 +156,6 @@ func (s *scanner) list(elem func(k int) bool) (int, bool) {
 	}
 }
 
-// uint reads a plain whole number of at most 19 digits (so it never
-// overflows), without sign, fraction, exponent or leading zero. A 20th
-// digit is left unread, which fails the caller's check for a delimiter.
-func (s *scanner) uint() (uint64, bool) {
-	s.skipSpace()
-	start := s.i
-	var v uint64
-	for s.i < len(s.b) && s.i-start < 19 {
-		d := s.b[s.i] - '0'
-		if d > 9 {
-			break
-		}
-		v = v*10 + uint64(d)
-		s.i++
-	}
-	if n := s.i - start; n == 0 || n > 1 && s.b[start] == '0' {
-		return 0, false
-	}
-	return v, true
-}
-
 // A column is read into dst: element k goes to dst[k] while k < len(dst);
 // later ones are appended when grow is set (into a column of ChunkSize
 // capacity when dst is nil), and otherwise only checked. The column
