@@ -109,15 +109,33 @@ func (e *Engine) ApplyOne(ctx context.Context, op Op) (Result, error) {
 // ledger.ValidatePostings and ledger.Apply, and whatever Run returns.
 // Errors for the batch: ErrBatchMax, store and context errors.
 func (e *Engine) Apply(ctx context.Context, ops []Op) ([]Result, error) {
+	return e.ApplyJoin(ctx, ops, nil)
+}
+
+// ApplyJoin is Apply for a batch that others may join while it runs: once
+// ops have run, and before anything is written, join is asked for the
+// operations that arrived meanwhile (at most room of them), which run in
+// the same transaction after the others; it is asked again, up to
+// joinRounds times, until it has none. The results are for ops followed by
+// whatever join returned, in order. Should the transaction run again (a
+// lost race), the joined operations run again with it.
+//
+// This is what lets a group commit take everyone who is waiting by the
+// time it writes, not only those who were waiting when it began: with
+// callers who each wait for their last answer before sending again, a
+// group that only takes the waiting splits them into two halves that
+// alternate, each paying a transaction's fixed cost.
+func (e *Engine) ApplyJoin(ctx context.Context, ops []Op, join func(room int) []Op) ([]Result, error) {
 	if len(ops) > BatchMax {
 		return nil, errcode.Errorf(ErrBatchMax, "batch has %d operations; at most %d are allowed", len(ops), BatchMax)
 	}
 	var results []Result
 	var err error
+	all := slices.Clip(ops) // joined operations are appended to a copy
 	for attempt := 0; ; attempt++ {
 		err = e.store.Update(ctx, func(tx Tx) error {
 			var ierr error
-			results, ierr = e.applyTx(ctx, tx, ops)
+			results, all, ierr = e.applyTx(ctx, tx, all, join)
 			return ierr
 		})
 		if err == nil || !errors.Is(err, ErrRetry) || attempt == retriesMax {
@@ -136,6 +154,10 @@ func (e *Engine) Apply(ctx context.Context, ops []Op) ([]Result, error) {
 	}
 	return results, nil
 }
+
+// joinRounds bounds how many times a batch asks for operations to join it:
+// each round costs a look-up of the joiners' keys.
+const joinRounds = 4
 
 // overlay holds what earlier operations of the batch wrote, so that later
 // ones read it, and collects the batch.
@@ -190,7 +212,7 @@ type pendingWithdrawal struct {
 	changed          bool
 }
 
-func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op) ([]Result, error) {
+func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room int) []Op) ([]Result, []Op, error) {
 	ov := &overlay{
 		tx: tx, ctx: ctx,
 		keys:        map[string]*ledger.Entry{},
@@ -200,47 +222,62 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op) ([]Result, error)
 		state:       map[[2]string]stateValue{},
 		withdrawals: map[string]*pendingWithdrawal{},
 	}
-	if kt, ok := tx.(KeysTx); ok {
-		keys := make([]string, 0, len(ops))
-		for _, op := range ops {
-			if ledger.ValidateKey(op.Key) == nil {
-				keys = append(keys, op.Key)
-			}
-		}
-		found, err := kt.Entries(ctx, keys)
-		if err != nil {
-			return nil, fmt.Errorf("looking up %d keys: %w", len(keys), err)
-		}
-		for i := range found {
-			ov.keys[found[i].Key] = &found[i]
-		}
-		ov.keysLoaded = true
+	kt, _ := tx.(KeysTx)
+	ov.keysLoaded = kt != nil
+	if err := ov.lookUpKeys(kt, ops); err != nil {
+		return nil, nil, err
 	}
 	if st, ok := tx.(StreamTx); ok && len(ops) >= streamOpsMin && st.Streaming() {
 		e, v, err := st.Counters(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ov.stream, ov.streamEntry, ov.streamEvent, ov.nextEntry, ov.nextEvent = st, e, v, e, v
 	}
-	results := make([]Result, len(ops))
+	results := make([]Result, 0, len(ops))
 	// entries[i] is op i's entry; a new one gets its sequence number only
 	// when the batch reserves its numbers, so results are filled in last.
-	entries := make([]*ledger.Entry, len(ops))
-	for i, op := range ops {
-		entry, replayed, err := ov.apply(e, op)
-		if err != nil {
-			if errors.Is(err, ErrRetry) || errors.Is(err, errStreamFailed) || errcode.Code(err) == errcode.Internal {
-				return nil, err // an operating failure fails the whole batch
+	entries := make([]*ledger.Entry, 0, len(ops))
+	run := func(ops []Op) error {
+		for _, op := range ops {
+			var res Result
+			entry, replayed, err := ov.apply(e, op)
+			if err != nil {
+				if errors.Is(err, ErrRetry) || errors.Is(err, errStreamFailed) || errcode.Code(err) == errcode.Internal {
+					return err // an operating failure fails the whole batch
+				}
+				res.Err = err
 			}
-			results[i].Err = err
-			continue
+			res.Replayed = replayed
+			results = append(results, res)
+			entries = append(entries, entry)
 		}
-		entries[i], results[i].Replayed = entry, replayed
+		return nil
+	}
+	if err := run(ops); err != nil {
+		return nil, nil, err
+	}
+	for round := 0; join != nil && round < joinRounds && len(ops) < BatchMax; round++ {
+		room := BatchMax - len(ops)
+		more := join(room)
+		if len(more) == 0 {
+			break
+		}
+		if len(more) > room {
+			// The caller counts on a result for each: refuse, not trim.
+			return nil, nil, fmt.Errorf("%d operations joined a batch with room for %d", len(more), room)
+		}
+		if err := ov.lookUpKeys(kt, more); err != nil {
+			return nil, nil, err
+		}
+		ops = append(ops, more...)
+		if err := run(more); err != nil {
+			return nil, nil, err
+		}
 	}
 	if len(ov.batch.Entries) > 0 {
 		if err := ov.write(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for i, ent := range entries {
@@ -248,7 +285,33 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op) ([]Result, error)
 			results[i].Entry = *ent
 		}
 	}
-	return results, nil
+	return results, ops, nil
+}
+
+// lookUpKeys loads the committed entries that ops' keys name, in one read
+// when the transaction can (KeysTx); otherwise apply looks each up.
+func (ov *overlay) lookUpKeys(kt KeysTx, ops []Op) error {
+	if kt == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(ops))
+	for _, op := range ops {
+		// A key this batch wrote already is not committed: no read.
+		if _, seen := ov.keys[op.Key]; !seen && ledger.ValidateKey(op.Key) == nil {
+			keys = append(keys, op.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	found, err := kt.Entries(ov.ctx, keys)
+	if err != nil {
+		return fmt.Errorf("looking up %d keys: %w", len(keys), err)
+	}
+	for i := range found {
+		ov.keys[found[i].Key] = &found[i]
+	}
+	return nil
 }
 
 // apply runs one operation against the overlay. It returns the operation's

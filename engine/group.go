@@ -13,7 +13,9 @@ import (
 // exactly as if applied alone — refusals stay per operation — but a durable
 // commit (an fsync) is paid once per group instead of once per operation.
 // This is what lets many clients each sending one payment go as fast as one
-// client sending batches.
+// client sending batches. Those who arrive while a transaction runs join it
+// before it writes (Engine.ApplyJoin), so that a group is everyone waiting
+// by then, not only those waiting when it began.
 type Group struct {
 	e       *Engine
 	in      chan *groupReq
@@ -99,7 +101,26 @@ func (g *Group) commit(batch []*groupReq) {
 	for i, r := range batch {
 		ops[i] = r.op
 	}
-	res, err := g.e.Apply(ctx, ops)
+	// Those who arrive while the transaction runs join it before it
+	// writes (see ApplyJoin); their requests follow batch in order.
+	join := func(room int) []Op {
+		var more []Op
+		for len(batch) < g.max && len(more) < room {
+			select {
+			case r, ok := <-g.in:
+				if !ok {
+					return more
+				}
+				batch = append(batch, r)
+				more = append(more, r.op)
+				continue
+			default:
+			}
+			break
+		}
+		return more
+	}
+	res, err := g.e.ApplyJoin(ctx, ops, join)
 	if err == nil {
 		for i, r := range batch {
 			r.done <- groupReply{res: res[i], err: res[i].Err}

@@ -1,0 +1,151 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/store/sqlite"
+)
+
+// countingStore counts transactions, and makes the first fail of them
+// run to the end and then lose a race (ErrRetry), as a conflict at commit
+// would.
+type countingStore struct {
+	engine.Store
+	updates, fail int
+}
+
+var errLost = errors.New("lost the race at commit")
+
+func (c *countingStore) Update(ctx context.Context, fn func(engine.Tx) error) error {
+	c.updates++
+	if c.fail > 0 {
+		c.fail--
+		err := c.Store.Update(ctx, func(tx engine.Tx) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return errLost // roll back what fn wrote
+		})
+		if !errors.Is(err, errLost) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", engine.ErrRetry, err)
+	}
+	return c.Store.Update(ctx, fn)
+}
+
+// TestApplyJoin: operations that join a running batch get their own
+// results, in order after the batch's, and commit in the same transaction;
+// a joiner reusing a key the batch or the journal has is a replay, a
+// refused joiner leaves the rest alone, join is asked no more once it has
+// nothing, and a transaction run again runs its joiners again.
+func TestApplyJoin(t *testing.T) {
+	for _, fail := range []int{0, 1} {
+		t.Run(fmt.Sprintf("lost races=%d", fail), func(t *testing.T) {
+			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "j.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			cs := &countingStore{Store: s}
+			e := engine.New(cs, money.NewRegistry())
+			ctx := context.Background()
+			at := time.Unix(0, 0)
+			usd := func(from, to string, n uint64) []ledger.Posting {
+				return []ledger.Posting{{From: from, To: to, Currency: "USD", Amount: money.FromUint64(n)}}
+			}
+			if _, err := e.ApplyOne(ctx, engine.Transfer("old", at, usd("@world", "pot", 10))); err != nil {
+				t.Fatal(err)
+			}
+			cs.updates, cs.fail = 0, fail
+
+			rounds := [][]engine.Op{
+				{engine.Transfer("b", at, usd("pot", "x", 4)), engine.Transfer("a", at, usd("@world", "pot", 1))},      // "a" again: replay of the batch's own
+				{engine.Transfer("old", at, usd("@world", "pot", 10)), engine.Transfer("c", at, usd("pot", "x", 100))}, // replay of the journal's; overdraft
+				{engine.Transfer("d", at, usd("pot", "y", 7))},
+			}
+			asked, rooms := 0, []int{}
+			join := func(room int) []engine.Op {
+				rooms = append(rooms, room)
+				asked++
+				if asked > len(rounds) {
+					return nil
+				}
+				return rounds[asked-1]
+			}
+			res, err := e.ApplyJoin(ctx, []engine.Op{engine.Transfer("a", at, usd("@world", "pot", 1))}, join)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type want struct {
+				key      string
+				replayed bool
+				code     string
+			}
+			wants := []want{{"a", false, ""}, {"b", false, ""}, {"a", true, ""}, {"old", true, ""}, {"c", false, "overdraft"}, {"d", false, ""}}
+			if len(res) != len(wants) {
+				t.Fatalf("%d results; want %d", len(res), len(wants))
+			}
+			var seqs []uint64
+			for i, w := range wants {
+				got := res[i]
+				code := ""
+				if got.Err != nil {
+					code = errcode.Code(got.Err)
+				}
+				if code != w.code || got.Replayed != w.replayed {
+					t.Errorf("result %d: err %v replayed %v; want code %q replayed %v", i, got.Err, got.Replayed, w.code, w.replayed)
+				}
+				if w.code == "" && got.Entry.Key != w.key {
+					t.Errorf("result %d: entry %q; want %q", i, got.Entry.Key, w.key)
+				}
+				if w.code == "" && !w.replayed {
+					seqs = append(seqs, got.Entry.Seq)
+				}
+			}
+			if res[2].Entry.Seq != res[0].Entry.Seq || res[3].Entry.Seq != 1 {
+				t.Errorf("replays answer entries %d and %d; want %d and 1", res[2].Entry.Seq, res[3].Entry.Seq, res[0].Entry.Seq)
+			}
+			// One transaction committed the batch and its joiners: their
+			// entries are numbered one after another from the first.
+			if fmt.Sprint(seqs) != "[2 3 4]" {
+				t.Errorf("new entries numbered %v; want [2 3 4]", seqs)
+			}
+			if cs.updates != 1+fail {
+				t.Errorf("%d transactions; want %d", cs.updates, 1+fail)
+			}
+			// Once per round, and once more to hear there is nothing; a
+			// transaction run again asks again (its joiners are kept).
+			if wantAsked := len(rounds) + 1 + fail; asked != wantAsked {
+				t.Errorf("join asked %d times; want %d", asked, wantAsked)
+			}
+			if rooms[0] != engine.BatchMax-1 || rooms[1] != engine.BatchMax-3 {
+				t.Errorf("room offered %v; want %d then %d first", rooms, engine.BatchMax-1, engine.BatchMax-3)
+			}
+			for _, c := range []struct {
+				acct string
+				want uint64
+			}{{"pot", 10 + 1 - 4 - 7}, {"x", 4}, {"y", 7}} {
+				bs, err := s.AccountBalances(ctx, c.acct)
+				if err != nil || len(bs) != 1 {
+					t.Fatalf("%s: %+v, %v", c.acct, bs, err)
+				}
+				if net, err := bs[0].CreditsPosted.Sub(bs[0].DebitsPosted); err != nil || net != money.FromUint64(c.want) {
+					t.Errorf("%s holds %v (%v); want %d", c.acct, net, err, c.want)
+				}
+			}
+			if _, err := engine.Verify(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
