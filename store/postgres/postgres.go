@@ -20,6 +20,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,6 +34,14 @@ import (
 // Store is a ledger in a PostgreSQL database.
 type Store struct {
 	*sqlstore.Store
+	db      *sql.DB
+	dsn     string // reaches the store's schema, for Listen's connection
+	channel string // NOTIFY channel of the schema's outbox
+	node    string // this store's name in its notifications
+	notify  chan struct{}
+	stop    chan struct{}
+	stopped chan struct{}
+	closing sync.Once
 }
 
 var _ engine.Store = (*Store)(nil)
@@ -106,7 +116,89 @@ func Open(ctx context.Context, dsn, schema string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Store: s}, nil
+	var current string
+	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&current); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("reading the current schema: %w", err)
+	}
+	var node [8]byte
+	if _, err := rand.Read(node[:]); err != nil {
+		s.Close()
+		return nil, err
+	}
+	st := &Store{Store: s, db: db, dsn: dsn, channel: "tributary_events:" + current, node: hex.EncodeToString(node[:]),
+		notify: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+	s.OnEvents(st.announce)
+	go st.notifier()
+	return st, nil
+}
+
+// Other processes learn of new events from a NOTIFY sent after each commit
+// that wrote some (see Listen); they would find them at their next poll
+// anyway, so a lost notification delays an event, it never loses one. The
+// notification goes out after the commit, on its own, so that a write
+// waits for no extra round trip, and commits that come while one is
+// being sent share the next.
+
+// announce asks the notifier to tell the others; it never blocks.
+func (s *Store) announce() {
+	select {
+	case s.notify <- struct{}{}:
+	default: // one is pending already, and will cover this commit too
+	}
+}
+
+func (s *Store) notifier() {
+	defer close(s.stopped)
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.notify:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
+		// A database without NOTIFY refuses it; its readers poll.
+		_, _ = s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.channel, s.node)
+		cancel()
+	}
+}
+
+// notifyTimeout bounds one notification.
+const notifyTimeout = 5 * time.Second
+
+// Listen calls fn each time another process commits events to this
+// store's outbox, until ctx ends or its connection fails, and returns why.
+// It holds a connection of its own, LISTENing on a channel named for the
+// schema; it does not hear this store's own commits, which its process
+// knows of. It calls fn once as soon as it listens, too: whatever was
+// committed before (while a failed listener was down, say) was heard by
+// no one.
+func (s *Store) Listen(ctx context.Context, fn func()) error {
+	conn, err := pgx.Connect(ctx, s.dsn)
+	if err != nil {
+		return fmt.Errorf("connecting to listen for events: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+quoteIdent(s.channel)); err != nil {
+		return fmt.Errorf("listening for events: %w", err)
+	}
+	fn()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return fmt.Errorf("waiting for events: %w", err)
+		}
+		if n.Payload != s.node {
+			fn()
+		}
+	}
+}
+
+// Close stops the notifier and closes the database.
+func (s *Store) Close() error {
+	s.closing.Do(func() { close(s.stop) })
+	<-s.stopped
+	return s.Store.Close()
 }
 
 // DropSchema removes a schema made by Open and everything in it.

@@ -2,9 +2,15 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"testing"
+	"time"
 
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/store/storetest"
 )
 
@@ -35,4 +41,51 @@ func OpenTestSchema(t testing.TB, url string) *Store {
 		}
 	})
 	return s
+}
+
+// TestListen: a store listening hears another process's commits of
+// events on the same schema, once it has said it listens.
+func TestListen(t *testing.T) {
+	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
+	if url == "" {
+		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, schemaURL, cleanup, err := OpenFresh(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	b, err := Open(ctx, schemaURL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	heard := make(chan struct{}, 16)
+	done := make(chan error, 1)
+	go func() { done <- b.Listen(ctx, func() { heard <- struct{}{} }) }()
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-heard:
+		case err := <-done:
+			t.Fatalf("%s: Listen returned %v", what, err)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: heard nothing in 10 s", what)
+		}
+	}
+	wait("listening")
+	e := engine.New(a, money.NewRegistry())
+	for i := range 3 {
+		op := engine.Transfer(fmt.Sprintf("k%d", i), time.Unix(0, 0), []ledger.Posting{{From: "@world", To: "x", Currency: "USD", Amount: money.FromUint64(1)}})
+		if _, err := e.ApplyOne(ctx, op); err != nil {
+			t.Fatal(err)
+		}
+		wait(fmt.Sprintf("commit %d", i))
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Listen after its context ended: %v; want context.Canceled", err)
+	}
 }

@@ -80,6 +80,8 @@ type Store struct {
 	largeRows   int
 	beforeLarge func(context.Context, *sql.Tx) error
 	afterLarge  func()
+	// onEvents: see OnEvents.
+	onEvents func()
 
 	tokenByHash *sql.Stmt // on the reader pool
 }
@@ -291,6 +293,7 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 		_ = sqlTx.Rollback()
 		return s.classify(fmt.Errorf("reading the journal counters: %w", err))
 	}
+	t.events0 = t.events
 	if s.cache != nil && s.cache.begin(t.seq) {
 		if err := t.fillCache(ctx); err != nil {
 			_ = sqlTx.Rollback()
@@ -315,6 +318,16 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 		}
 		defer s.afterLarge()
 	}
+	if err := s.commit(sqlTx, t); err != nil {
+		return err
+	}
+	if t.events != t.events0 && s.onEvents != nil {
+		s.onEvents()
+	}
+	return nil
+}
+
+func (s *Store) commit(sqlTx *sql.Tx, t *txn) error {
 	if s.cache == nil {
 		if err := sqlTx.Commit(); err != nil {
 			return s.classify(fmt.Errorf("committing: %w", err))
@@ -334,6 +347,11 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 	}
 	return nil
 }
+
+// OnEvents has fn called after every transaction that committed events to
+// the outbox, in the committing goroutine: fn must not block. Call it
+// before the first write.
+func (s *Store) OnEvents(fn func()) { s.onEvents = fn }
 
 func (s *Store) classify(err error) error {
 	if s.d.Retryable != nil && s.d.Retryable(err) && !errors.Is(err, engine.ErrRetry) {
@@ -368,6 +386,7 @@ type txn struct {
 	// and those written.
 	seq     uint64
 	events  uint64
+	events0 uint64 // events at the start: did the transaction write any?
 	reads   []cachedBalance
 	written []cachedBalance
 	// ins holds the entries AddEntry took, until Write.
