@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,6 +38,47 @@ func (st *streams) lag(head uint64) float64 {
 		}
 	}
 	return float64(lag)
+}
+
+// eventListener is a store that hears of events other processes commit
+// (PostgreSQL's LISTEN/NOTIFY): Listen calls fn for each such commit
+// until ctx ends or it fails.
+type eventListener interface {
+	Listen(ctx context.Context, fn func()) error
+}
+
+// listenRetry bounds the wait before listening again after a failure.
+const listenRetry = 5 * time.Second
+
+// Listen wakes the server's event streams whenever its store hears that
+// another process committed events, so that they see them at once rather
+// than at their next poll (Config.EventPoll), until ctx ends. With a store
+// that cannot hear (SQLite) it returns at once: streams poll. A listener
+// that fails is restarted after a pause; streams poll meanwhile, so an
+// event may come late but never goes missing.
+func (s *Server) Listen(ctx context.Context) {
+	l, ok := s.cfg.Store.(eventListener)
+	if !ok {
+		return
+	}
+	wait := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		start := time.Now()
+		err := l.Listen(ctx, s.committed)
+		if ctx.Err() != nil {
+			return
+		}
+		s.cfg.Log.Warn("listening for other nodes' events failed; event streams poll until it is back", "err", err)
+		if time.Since(start) > listenRetry {
+			wait = 100 * time.Millisecond // it had worked for a while
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, listenRetry)
+	}
 }
 
 // events streams the outbox as Server-Sent Events. Each event's id is its

@@ -143,8 +143,15 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 		defer func() { stopWatcher(); <-watcherDone }()
 		log.Info("chain watcher started", "rpc", redact(ch.rpc), "confirmations", ch.confirmations)
 	}
+	apiSrv := api.New(apiCfg)
+	// On PostgreSQL, other nodes' commits wake this node's event streams
+	// (LISTEN/NOTIFY); the listener stops with ctx, before the store closes.
+	lctx, stopListening := context.WithCancel(ctx)
+	listenDone := make(chan struct{})
+	go func() { defer close(listenDone); apiSrv.Listen(lctx) }()
+	defer func() { stopListening(); <-listenDone }()
 	srv := &http.Server{
-		Handler:           api.New(apiCfg).Handler(),
+		Handler:           apiSrv.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
