@@ -271,7 +271,7 @@ func scope(c *Call, account string) error {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, _ *http.Request, err error) {
-	writeJSON(w, status(err), errorBody{Error: toErrorJSON(err)})
+	writeJSON(w, status(err), ErrorBody{Error: toErrorJSON(err)})
 }
 
 // committed wakes the event streams.

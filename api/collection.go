@@ -42,14 +42,6 @@ func (s *Server) putCollectionConfig(w http.ResponseWriter, r *http.Request, c *
 	return s.apply(w, r, collection.SetConfig(key, c.Now, cfg, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) { return cfg, nil })
 }
 
-// TrackRequest is the body of POST /v1/collection/tracks.
-type TrackRequest struct {
-	ID       string                 `json:"id"`
-	Price    Amount                 `json:"price"`
-	Currency string                 `json:"currency"`
-	Split    []collection.Recipient `json:"split"`
-}
-
 func (s *Server) createTrack(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[TrackRequest](r)
 	if err != nil {
@@ -72,11 +64,6 @@ func (s *Server) getTrack(w http.ResponseWriter, r *http.Request, _ *Call) error
 	return nil
 }
 
-// PriceRequest is the body of PUT /v1/collection/tracks/{id}/price.
-type PriceRequest struct {
-	Price Amount `json:"price"`
-}
-
 func (s *Server) putTrackPrice(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[PriceRequest](r)
 	if err != nil {
@@ -92,16 +79,6 @@ func (s *Server) putTrackPrice(w http.ResponseWriter, r *http.Request, c *Call) 
 	return s.applyAnswered(w, r, collection.SetTrackPrice(key, c.Now, id, price), http.StatusOK, func(v engine.View) (any, error) {
 		return collection.ReadTrack(v, id)
 	}, nil)
-}
-
-// CollectionRequest is the body of POST /v1/collection/collections.
-type CollectionRequest struct {
-	ID       string                 `json:"id"`
-	Creator  string                 `json:"creator"`
-	Price    Amount                 `json:"price"`
-	Currency string                 `json:"currency"`
-	Tracks   []string               `json:"tracks"`
-	Split    []collection.Recipient `json:"split,omitempty"`
 }
 
 func (s *Server) createCollection(w http.ResponseWriter, r *http.Request, c *Call) error {

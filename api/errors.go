@@ -88,22 +88,12 @@ func isSplitError(err error) bool {
 	return false
 }
 
-// errorBody is the JSON of every error response.
-type errorBody struct {
-	Error errorJSON `json:"error"`
-}
-
-type errorJSON struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-func toErrorJSON(err error) errorJSON {
+func toErrorJSON(err error) ErrorJSON {
 	code, msg := errcode.Code(err), err.Error()
 	if code == errcode.Internal {
 		// Operating failures stay in the log; the client learns only that
 		// the server failed, not the server's internals.
 		msg = "internal error; the request may be retried with the same Idempotency-Key"
 	}
-	return errorJSON{Code: code, Message: msg}
+	return ErrorJSON{Code: code, Message: msg}
 }

@@ -84,24 +84,6 @@ func feeshareStatus(err error) (int, bool) {
 	return http.StatusUnprocessableEntity, true
 }
 
-// FeeshareParamsJSON are the parameters, the share both in basis points
-// and as the seed's decimal.
-type FeeshareParamsJSON struct {
-	EnableRevenue            bool   `json:"enable_revenue"`
-	DeveloperSharesBP        uint64 `json:"developer_shares_bp"`
-	DeveloperShares          string `json:"developer_shares"`
-	AddrDerivationCostCreate uint64 `json:"addr_derivation_cost_create"`
-}
-
-// FeeshareParamsRequest is the body of PUT /v1/feeshare/params. Every
-// field is required; developer_shares is basis points ("5000"), an exact
-// decimal ("0.5") or percent ("50%").
-type FeeshareParamsRequest struct {
-	EnableRevenue            *bool   `json:"enable_revenue"`
-	DeveloperShares          string  `json:"developer_shares"`
-	AddrDerivationCostCreate *uint64 `json:"addr_derivation_cost_create"`
-}
-
 func toFeeshareParams(p feeshare.Params) FeeshareParamsJSON {
 	return FeeshareParamsJSON{EnableRevenue: p.EnableRevenue, DeveloperSharesBP: p.DeveloperSharesBP, DeveloperShares: feeshare.FormatShares(p.DeveloperSharesBP), AddrDerivationCostCreate: p.AddrDerivationCostCreate}
 }
@@ -131,43 +113,6 @@ func (s *Server) putFeeshareParams(w http.ResponseWriter, r *http.Request, c *Ca
 	}
 	p := feeshare.Params{EnableRevenue: *req.EnableRevenue, DeveloperSharesBP: bp, AddrDerivationCostCreate: *req.AddrDerivationCostCreate}
 	return s.apply(w, r, feeshare.SetParams(key, c.Now, p), http.StatusOK, func(ledger.Entry) (any, error) { return toFeeshareParams(p), nil })
-}
-
-// FeeshareRequestJSON is the body of POST /v1/feeshare/register, update
-// and cancel: the signed request's fields as strings (addresses as 0x-hex
-// or evmos1… bech32; numbers in decimal, since uint64 does not fit a JSON
-// number everywhere) and the deployer's 65-byte EIP-712 signature in hex.
-// With an admin token the signature is left out.
-type FeeshareRequestJSON struct {
-	Contract   string   `json:"contract"`
-	Deployer   string   `json:"deployer"`
-	Withdrawer string   `json:"withdrawer,omitempty"`
-	Nonces     []string `json:"nonces,omitempty"` // register only
-	ChainID    string   `json:"chain_id,omitempty"`
-	Expiry     string   `json:"expiry,omitempty"` // unix seconds
-	Nonce      string   `json:"nonce,omitempty"`  // the deployer's request nonce
-	Signature  string   `json:"signature,omitempty"`
-}
-
-// FeeshareRegistrationJSON is a registration, every address in both forms.
-type FeeshareRegistrationJSON struct {
-	Contract         string   `json:"contract"`
-	ContractBech32   string   `json:"contract_bech32"`
-	Deployer         string   `json:"deployer"`
-	DeployerBech32   string   `json:"deployer_bech32"`
-	Withdrawer       string   `json:"withdrawer,omitempty"`
-	WithdrawerBech32 string   `json:"withdrawer_bech32,omitempty"`
-	Payee            string   `json:"payee"` // the ledger account the developer share goes to
-	Nonces           []string `json:"nonces,omitempty"`
-	By               string   `json:"by"`
-}
-
-// FeeshareWriteJSON answers register, update and cancel.
-type FeeshareWriteJSON struct {
-	FeeshareRegistrationJSON
-	GasCost   uint64 `json:"gas_cost,omitempty"` // register: nonces × addr_derivation_cost_create
-	Cancelled bool   `json:"cancelled,omitempty"`
-	Seq       uint64 `json:"seq"` // the journal entry
 }
 
 func toRegistration(reg feeshare.Registration) FeeshareRegistrationJSON {
@@ -211,9 +156,9 @@ func errSentinel(err error) *errcode.Error {
 	return ErrBadRequest
 }
 
-// Request reads the body into a feeshare.Request of action: what the
+// FeeshareRequest reads b into a feeshare.Request of action: what the
 // deployer signs. The CLI uses it to sign exactly what the server checks.
-func (b FeeshareRequestJSON) Request(action string) (feeshare.Request, error) {
+func FeeshareRequest(b FeeshareRequestJSON, action string) (feeshare.Request, error) {
 	req := feeshare.Request{Action: action}
 	var err error
 	if req.Contract, err = parseFeeshareAddress("contract", b.Contract); err != nil {
@@ -322,7 +267,7 @@ func (s *Server) feeshareRequest(r *http.Request, action string) (key string, re
 	if err != nil {
 		return "", req, "", err
 	}
-	if req, err = body.Request(action); err != nil {
+	if req, err = FeeshareRequest(body, action); err != nil {
 		return "", req, "", err
 	}
 	if by == "" {
@@ -399,14 +344,6 @@ func (s *Server) feeshareContract(w http.ResponseWriter, r *http.Request, _ *Cal
 	return nil
 }
 
-// FeeshareContractsJSON is a page of registrations; next is the offset of
-// the following page, absent on the last.
-type FeeshareContractsJSON struct {
-	Contracts []FeeshareRegistrationJSON `json:"contracts"`
-	Total     uint64                     `json:"total"`
-	Next      string                     `json:"next,omitempty"`
-}
-
 func (s *Server) feeshareList(w http.ResponseWriter, r *http.Request, list func(v engine.View, offset uint64, n int) (feeshare.Page, error)) error {
 	n, err := limit(r)
 	if err != nil {
@@ -455,18 +392,6 @@ func (s *Server) feeshareWithdrawerContracts(w http.ResponseWriter, r *http.Requ
 	return s.feeshareList(w, r, func(v engine.View, o uint64, n int) (feeshare.Page, error) {
 		return feeshare.WithdrawerContracts(v, a, o, n)
 	})
-}
-
-// FeeshareCursorJSON is where fee distribution stands.
-type FeeshareCursorJSON struct {
-	Head   *FeeshareBlockJSON  `json:"head,omitempty"`
-	Blocks []FeeshareBlockJSON `json:"blocks"` // within reorg reach, oldest first
-}
-
-// FeeshareBlockJSON names a block.
-type FeeshareBlockJSON struct {
-	Number uint64 `json:"number"`
-	Hash   string `json:"hash"`
 }
 
 func (s *Server) feeshareCursor(w http.ResponseWriter, r *http.Request, _ *Call) error {
@@ -528,11 +453,4 @@ func (s *Server) importFeeshareGenesis(w http.ResponseWriter, r *http.Request, c
 		}
 		return FeeshareGenesisJSON{Params: toFeeshareParams(p), Revenues: page.Total}, nil
 	}, nil)
-}
-
-// FeeshareGenesisJSON answers a genesis import: the parameters and how
-// many contracts are registered.
-type FeeshareGenesisJSON struct {
-	Params   FeeshareParamsJSON `json:"params"`
-	Revenues uint64             `json:"revenues"`
 }

@@ -194,13 +194,6 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) e
 	return nil
 }
 
-// AccountJSON is an account with its balances in every currency.
-type AccountJSON struct {
-	Account  string        `json:"account"`
-	External bool          `json:"external"`
-	Balances []BalanceJSON `json:"balances"`
-}
-
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *Call) error {
 	account := r.PathValue("account")
 	if err := ledger.ValidateAccount(account); err != nil {
@@ -298,11 +291,6 @@ func (s *Server) getEntryByKey(w http.ResponseWriter, r *http.Request, _ *Call) 
 	return nil
 }
 
-// EntryRequest is the body of POST /v1/entries.
-type EntryRequest struct {
-	Postings []PostingJSON `json:"postings"`
-}
-
 func (s *Server) createEntry(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[EntryRequest](r)
 	if err != nil {
@@ -313,27 +301,6 @@ func (s *Server) createEntry(w http.ResponseWriter, r *http.Request, c *Call) er
 		return err
 	}
 	return s.apply(w, r, engine.Transfer(key, c.Now, ps), http.StatusCreated, entryBody)
-}
-
-// BatchRequest is the body of POST /v1/entries/batch: entries that are
-// applied in order in one transaction, each with its own key and result.
-type BatchRequest struct {
-	Entries []BatchItem `json:"entries"`
-}
-
-// BatchItem is one entry of a batch.
-type BatchItem struct {
-	Key      string        `json:"key"`
-	Postings []PostingJSON `json:"postings"`
-}
-
-// BatchResult is one entry's outcome in a batch: "created", "replayed" or
-// "refused" with an error.
-type BatchResult struct {
-	Key    string     `json:"key"`
-	Status string     `json:"status"`
-	Entry  *EntryJSON `json:"entry,omitempty"`
-	Error  *errorJSON `json:"error,omitempty"`
 }
 
 func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) error {
@@ -389,15 +356,6 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// WithdrawalRequest is the body of POST /v1/withdrawals. The withdrawal's ID
-// is the request's Idempotency-Key.
-type WithdrawalRequest struct {
-	Account     string `json:"account"`
-	Amount      Amount `json:"amount"`
-	Currency    string `json:"currency"`
-	Destination string `json:"destination,omitempty"`
 }
 
 // withdrawalFromEntry rebuilds a withdrawal as its request entry left it:
@@ -532,18 +490,6 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// MinimumJSON is a currency's minimum withdrawal, in base units; "0" when
-// none is set.
-type MinimumJSON struct {
-	Currency string `json:"currency"`
-	Amount   Amount `json:"amount"`
-}
-
-// MinimumRequest is the body of PUT /v1/config/withdrawal-minimums/{currency}.
-type MinimumRequest struct {
-	Amount Amount `json:"amount"`
 }
 
 func (s *Server) getWithdrawalMinimum(w http.ResponseWriter, r *http.Request, _ *Call) error {

@@ -92,12 +92,6 @@ func ownerOnly(c *Call, what, owner string) error {
 	return nil
 }
 
-// AssetJSON is an asset with its effective royalty (getAssetRoyalty).
-type AssetJSON struct {
-	market.Asset
-	EffectiveRoyaltyBP uint64 `json:"effective_royalty_bp"`
-}
-
 func (s *Server) marketConfig(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	cfg, err := s.storedMarketConfig(r)
 	if err != nil {
@@ -137,14 +131,6 @@ func recordAsset(id string) answerFunc {
 	return func(v engine.View) (any, error) { return assetAnswer(v, id) }
 }
 
-// AssetRequest is the body of POST /v1/market/assets.
-type AssetRequest struct {
-	ID        string             `json:"id"`
-	Owner     string             `json:"owner"`
-	Split     []market.Recipient `json:"split,omitempty"`
-	RoyaltyBP *uint64            `json:"royalty_bp,omitempty"`
-}
-
 func (s *Server) createAsset(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[AssetRequest](r)
 	if err != nil {
@@ -164,19 +150,6 @@ func (s *Server) getAsset(w http.ResponseWriter, r *http.Request, _ *Call) error
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// SplitRequest is the body of PUT /v1/market/assets/{id}/split; an empty
-// list sends everything to the owner.
-type SplitRequest struct {
-	Split []market.Recipient `json:"split"`
-}
-
-// RoyaltyRequest is the body of PUT /v1/market/assets/{id}/royalty; null
-// clears the override so the default applies. The field is required, so
-// that an empty body cannot clear an override by accident.
-type RoyaltyRequest struct {
-	RoyaltyBP *uint64 `json:"royalty_bp"`
 }
 
 // royaltyBody decodes a RoyaltyRequest and insists that royalty_bp is there.
@@ -234,27 +207,6 @@ func (s *Server) putAssetRoyalty(w http.ResponseWriter, r *http.Request, c *Call
 	return s.configureAsset(w, r, c, &req, func(key string, at time.Time, id string) engine.Op {
 		return market.SetRoyalty(key, at, id, req.RoyaltyBP)
 	})
-}
-
-// LicenseRequest is the body of POST /v1/market/licenses. A license with
-// period_seconds is paid recurrently from start.
-type LicenseRequest struct {
-	ID            string     `json:"id"`
-	Asset         string     `json:"asset"`
-	Currency      string     `json:"currency,omitempty"`
-	Base          Amount     `json:"base,omitempty"`
-	Penalty       Amount     `json:"penalty,omitempty"`
-	PeriodSeconds uint64     `json:"period_seconds,omitempty"`
-	Start         time.Time  `json:"start,omitzero"`
-	Expires       *time.Time `json:"expires,omitempty"`
-}
-
-// LicenseJSON is a license with what a payment made now would have to
-// cover.
-type LicenseJSON struct {
-	market.License
-	DueNow       *Amount `json:"due_now,omitempty"`
-	MissedPeriod *uint64 `json:"missed_periods,omitempty"`
 }
 
 func units(a Amount) (money.Amount, error) {
@@ -334,14 +286,6 @@ func (s *Server) revokeLicense(w http.ResponseWriter, r *http.Request, c *Call) 
 	}, nil)
 }
 
-// LicensePaymentRequest is the body of POST
-// /v1/market/licenses/{id}/payments.
-type LicensePaymentRequest struct {
-	Amount   Amount `json:"amount"`
-	Currency string `json:"currency"`
-	Payer    string `json:"payer"`
-}
-
 func (s *Server) payLicense(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[LicensePaymentRequest](r)
 	if err != nil {
@@ -352,18 +296,6 @@ func (s *Server) payLicense(w http.ResponseWriter, r *http.Request, c *Call) err
 		return err
 	}
 	return s.apply(w, r, market.Pay(key, c.Now, r.PathValue("id"), amt, req.Currency, req.Payer), http.StatusCreated, entryBody)
-}
-
-// SaleRequest is the body of POST /v1/market/sales: a sale of an asset, or
-// of a license when license is set. seller is needed when the item was sold
-// before (the sale is then secondary).
-type SaleRequest struct {
-	Asset    string `json:"asset,omitempty"`
-	License  string `json:"license,omitempty"`
-	Amount   Amount `json:"amount"`
-	Currency string `json:"currency"`
-	Buyer    string `json:"buyer"`
-	Seller   string `json:"seller,omitempty"`
 }
 
 func (s *Server) sell(w http.ResponseWriter, r *http.Request, c *Call) error {

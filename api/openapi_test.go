@@ -586,7 +586,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		value    any
 		optional []string // always written, but not required in this schema
 	}{
-		{schema: "Error", value: errorBody{Error: refusal}},
+		{schema: "Error", value: ErrorBody{Error: refusal}},
 		{schema: "ErrorDetail", value: refusal},
 		{schema: "Posting", value: posting},
 		{schema: "EntryRequest", value: EntryRequest{Postings: []PostingJSON{posting}}},

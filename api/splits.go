@@ -87,16 +87,6 @@ func (s *Server) listSplits(w http.ResponseWriter, r *http.Request, _ *Call) err
 	return nil
 }
 
-// PaymentRequest is the body of POST /v1/payments: an amount paid from an
-// account (usually external, such as "@buyer:42") by a named split.
-type PaymentRequest struct {
-	From     string `json:"from"`
-	Split    string `json:"split"`
-	Amount   Amount `json:"amount"`
-	Currency string `json:"currency"`
-	Memo     string `json:"memo,omitempty"`
-}
-
 func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[PaymentRequest](r)
 	if err != nil {

@@ -2,34 +2,10 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/errcode"
 )
-
-// TokenJSON is a token without its secret.
-type TokenJSON struct {
-	ID       string     `json:"id"`
-	Role     string     `json:"role"`
-	Accounts []string   `json:"accounts,omitempty"`
-	Name     string     `json:"name,omitempty"`
-	Created  time.Time  `json:"created"`
-	Revoked  *time.Time `json:"revoked,omitempty"`
-}
-
-// TokenRequest is the body of POST /v1/tokens.
-type TokenRequest struct {
-	Role     string   `json:"role"`
-	Accounts []string `json:"accounts,omitempty"`
-	Name     string   `json:"name,omitempty"`
-}
-
-// NewTokenJSON is a new token with its secret, which is shown this once.
-type NewTokenJSON struct {
-	TokenJSON
-	Secret string `json:"secret"`
-}
 
 // tokenNameMax bounds a token's name.
 const tokenNameMax = 100

@@ -10,7 +10,6 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/program/usage"
-	"github.com/tributary-ledger/tributary/split"
 )
 
 // usageRoutes are the usage program's routes (program/usage).
@@ -81,12 +80,6 @@ func usageStatus(err error) (int, bool) {
 
 func (s *Server) usageView(r *http.Request) engine.View { return s.view(r, usage.Program) }
 
-// UsageConfigJSON is the usage program's configuration versions and status.
-type UsageConfigJSON struct {
-	Versions []usage.Version `json:"versions"`
-	Status   usage.Status    `json:"status"`
-}
-
 // usageConfigAnswer is the configuration versions and status as v sees
 // them.
 func usageConfigAnswer(v engine.View) (UsageConfigJSON, error) {
@@ -130,17 +123,7 @@ func recordParticipant(id string) answerFunc {
 	return func(v engine.View) (any, error) { return usage.ReadParticipant(v, id) }
 }
 
-// ParticipantRequest is the body of POST /v1/usage/participants, and of
-// PUT /v1/usage/participants/{id} (where id and owner are ignored).
-type ParticipantRequest struct {
-	ID       string        `json:"id"`
-	Owner    string        `json:"owner"`
-	Account  string        `json:"account"`
-	Category string        `json:"category,omitempty"`
-	Split    []split.Share `json:"split,omitempty"`
-}
-
-func (p ParticipantRequest) participant() usage.Participant {
+func participantOf(p ParticipantRequest) usage.Participant {
 	return usage.Participant{ID: p.ID, Owner: p.Owner, Account: p.Account, Category: p.Category, Split: p.Split}
 }
 
@@ -152,13 +135,7 @@ func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request, c *
 	if err := ownerOnly(c, "participant", req.Owner); err != nil {
 		return err
 	}
-	return s.applyAnswered(w, r, usage.Register(key, c.Now, []usage.Participant{req.participant()}), http.StatusCreated, recordParticipant(req.ID), nil)
-}
-
-// ParticipantsRequest is the body of POST /v1/usage/participants/batch:
-// up to 10,000 participants registered together, in order.
-type ParticipantsRequest struct {
-	Participants []ParticipantRequest `json:"participants"`
+	return s.applyAnswered(w, r, usage.Register(key, c.Now, []usage.Participant{participantOf(req)}), http.StatusCreated, recordParticipant(req.ID), nil)
 }
 
 func (s *Server) registerParticipants(w http.ResponseWriter, r *http.Request, c *Call) error {
@@ -168,7 +145,7 @@ func (s *Server) registerParticipants(w http.ResponseWriter, r *http.Request, c 
 	}
 	ps := make([]usage.Participant, len(req.Participants))
 	for i, p := range req.Participants {
-		ps[i] = p.participant()
+		ps[i] = participantOf(p)
 	}
 	return s.apply(w, r, usage.Register(key, c.Now, ps), http.StatusCreated, func(ledger.Entry) (any, error) {
 		return map[string]int{"registered": len(ps)}, nil
@@ -211,7 +188,7 @@ func (s *Server) updateParticipant(w http.ResponseWriter, r *http.Request, c *Ca
 	if err != nil {
 		return err
 	}
-	p := req.participant()
+	p := participantOf(req)
 	p.ID = id
 	return s.applyAnswered(w, r, usage.Update(key, c.Now, p, owner), http.StatusOK, recordParticipant(id), nil)
 }
@@ -234,14 +211,6 @@ func (s *Server) deregisterParticipant(w http.ResponseWriter, r *http.Request, c
 	})
 }
 
-// UsageRevenueRequest is the body of POST /v1/usage/revenue: platform
-// revenue recorded in the current epoch, from an account (usually external).
-type UsageRevenueRequest struct {
-	Amount   Amount `json:"amount"`
-	Currency string `json:"currency"`
-	From     string `json:"from"`
-}
-
 func (s *Server) usageRevenue(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[UsageRevenueRequest](r)
 	if err != nil {
@@ -252,13 +221,6 @@ func (s *Server) usageRevenue(w http.ResponseWriter, r *http.Request, c *Call) e
 		return err
 	}
 	return s.apply(w, r, usage.RecordRevenue(key, c.Now, req.From, amt, req.Currency), http.StatusCreated, entryBody)
-}
-
-// UsageReportsJSON answers a report batch.
-type UsageReportsJSON struct {
-	Epoch   uint64 `json:"epoch"`
-	Reports int    `json:"reports"`
-	Seq     uint64 `json:"seq"`
 }
 
 func (s *Server) usageReports(w http.ResponseWriter, r *http.Request, c *Call) error {
@@ -309,16 +271,6 @@ func (s *Server) usageEpoch(w http.ResponseWriter, r *http.Request, _ *Call) err
 	}
 	writeJSON(w, http.StatusOK, sum)
 	return nil
-}
-
-// UsageStatementJSON is a closed epoch's statement, recomputed from the
-// stored inputs and checked against the stored digest: the header, and the
-// line of the participant asked for (all lines of a large program would
-// not fit one response; `tributary usage explain` prints any of them).
-type UsageStatementJSON struct {
-	Header usage.StatementHeader `json:"header"`
-	Digest string                `json:"statement_sha256"`
-	Rows   []usage.StatementRow  `json:"rows"`
 }
 
 func (s *Server) usageStatement(w http.ResponseWriter, r *http.Request, _ *Call) error {

@@ -7,11 +7,11 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // readWrite reads what every JSON write starts with: its Idempotency-Key
@@ -31,11 +31,11 @@ func decode(r *http.Request, v any) error {
 	// A body of announced size within the limit is read whole (the check
 	// for trailing data read it all anyway), so that a plain one can take
 	// the path without reflection; encoding/json reads any other.
-	if r.ContentLength >= 0 && r.ContentLength <= BodyMax && hasFastDecode(v) {
+	if r.ContentLength >= 0 && r.ContentLength <= BodyMax && wire.HasFastDecode(v) {
 		buf := getBuf()
 		defer putBuf(buf)
 		data, err := readBody(r.Body, buf, r.ContentLength)
-		if err == nil && decodeFast(data, v) {
+		if err == nil && wire.DecodeFast(data, v) {
 			return nil
 		}
 		return decodeFrom(readAgain(data, err), v)
@@ -90,54 +90,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	enc := json.NewEncoder(w)
 	_ = enc.Encode(v)
-}
-
-// Amount is an amount on the wire: a string of base units.
-type Amount string
-
-// PostingJSON is a posting on the wire.
-type PostingJSON struct {
-	From     string `json:"from"`
-	To       string `json:"to"`
-	Amount   Amount `json:"amount"`
-	Currency string `json:"currency"`
-	Path     string `json:"path,omitempty"`
-}
-
-// EntryJSON is an entry on the wire.
-type EntryJSON struct {
-	Seq      uint64        `json:"seq"`
-	Key      string        `json:"key"`
-	Kind     string        `json:"kind"`
-	Program  string        `json:"program,omitempty"`
-	Ref      string        `json:"ref,omitempty"`
-	Time     time.Time     `json:"time"`
-	Postings []PostingJSON `json:"postings"`
-}
-
-// BalanceJSON is one account's balance in one currency. Posted and
-// Available carry a sign for external accounts.
-type BalanceJSON struct {
-	Account   string `json:"account"`
-	Currency  string `json:"currency"`
-	Posted    string `json:"posted"`
-	Pending   string `json:"pending"`
-	Available string `json:"available"`
-	External  bool   `json:"external"`
-}
-
-// WithdrawalJSON is a withdrawal on the wire.
-type WithdrawalJSON struct {
-	ID          string     `json:"id"`
-	Account     string     `json:"account"`
-	Destination string     `json:"destination"`
-	Amount      Amount     `json:"amount"`
-	Currency    string     `json:"currency"`
-	State       string     `json:"state"`
-	RequestSeq  uint64     `json:"request_seq"`
-	ResolveSeq  uint64     `json:"resolve_seq,omitempty"`
-	Created     time.Time  `json:"created"`
-	Resolved    *time.Time `json:"resolved,omitempty"`
 }
 
 func toPostings(ps []ledger.Posting) []PostingJSON {

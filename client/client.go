@@ -17,9 +17,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/splitbook"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // Client calls one Tributary server.
@@ -84,7 +84,7 @@ func (c *Client) do(ctx context.Context, method, path, key string, in, out any) 
 // marshal is json.Marshal, by the API's own writer for a single entry,
 // which every payment sends.
 func marshal(in any) ([]byte, error) {
-	if req, ok := in.(api.EntryRequest); ok {
+	if req, ok := in.(wire.EntryRequest); ok {
 		// Room for the postings as they are written, so that the body is
 		// one allocation.
 		n := len(`{"postings":[]}`)
@@ -109,9 +109,9 @@ var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // unmarshal decodes the first JSON value of resp's body into out, as a
 // json.Decoder does. An entry, the answer to every payment, is read whole
-// and decoded without reflection (api.EntryJSON.DecodeJSON).
+// and decoded without reflection (wire.EntryJSON.DecodeJSON).
 func unmarshal(resp *http.Response, out any) error {
-	e, isEntry := out.(*api.EntryJSON)
+	e, isEntry := out.(*wire.EntryJSON)
 	if !isEntry || resp.ContentLength < 0 || resp.ContentLength > answerMax {
 		return json.NewDecoder(resp.Body).Decode(out)
 	}
@@ -217,8 +217,8 @@ func (c *Client) Ready(ctx context.Context) error {
 }
 
 // Account returns an account's balances.
-func (c *Client) Account(ctx context.Context, account string) (api.AccountJSON, error) {
-	var out api.AccountJSON
+func (c *Client) Account(ctx context.Context, account string) (wire.AccountJSON, error) {
+	var out wire.AccountJSON
 	_, err := c.do(ctx, "GET", "/v1/accounts/"+url.PathEscape(account), "", nil, &out)
 	return out, err
 }
@@ -230,10 +230,10 @@ type AccountsQuery struct {
 }
 
 // Accounts returns a page of balances and the cursor of the next page.
-func (c *Client) Accounts(ctx context.Context, q AccountsQuery) ([]api.BalanceJSON, string, error) {
+func (c *Client) Accounts(ctx context.Context, q AccountsQuery) ([]wire.BalanceJSON, string, error) {
 	var out struct {
-		Balances []api.BalanceJSON `json:"balances"`
-		Next     string            `json:"next"`
+		Balances []wire.BalanceJSON `json:"balances"`
+		Next     string             `json:"next"`
 	}
 	_, err := c.do(ctx, "GET", "/v1/accounts"+query("prefix", q.Prefix, "currency", q.Currency, "after", q.After, "limit", itoa(q.Limit)), "", nil, &out)
 	return out.Balances, out.Next, err
@@ -248,10 +248,10 @@ type JournalQuery struct {
 }
 
 // Entries returns a page of the journal and the cursor of the next page.
-func (c *Client) Entries(ctx context.Context, q JournalQuery) ([]api.EntryJSON, string, error) {
+func (c *Client) Entries(ctx context.Context, q JournalQuery) ([]wire.EntryJSON, string, error) {
 	var out struct {
-		Entries []api.EntryJSON `json:"entries"`
-		Next    string          `json:"next"`
+		Entries []wire.EntryJSON `json:"entries"`
+		Next    string           `json:"next"`
 	}
 	kv := []string{"account", q.Account, "limit", itoa(q.Limit)}
 	if q.After > 0 {
@@ -268,64 +268,64 @@ func (c *Client) Entries(ctx context.Context, q JournalQuery) ([]api.EntryJSON, 
 }
 
 // Entry returns the entry with a sequence number.
-func (c *Client) Entry(ctx context.Context, seq uint64) (api.EntryJSON, error) {
-	var out api.EntryJSON
+func (c *Client) Entry(ctx context.Context, seq uint64) (wire.EntryJSON, error) {
+	var out wire.EntryJSON
 	_, err := c.do(ctx, "GET", "/v1/entries/"+strconv.FormatUint(seq, 10), "", nil, &out)
 	return out, err
 }
 
 // EntryByKey returns the entry committed under an idempotency key.
-func (c *Client) EntryByKey(ctx context.Context, key string) (api.EntryJSON, error) {
-	var out api.EntryJSON
+func (c *Client) EntryByKey(ctx context.Context, key string) (wire.EntryJSON, error) {
+	var out wire.EntryJSON
 	_, err := c.do(ctx, "GET", "/v1/entries/keys/"+url.PathEscape(key), "", nil, &out)
 	return out, err
 }
 
 // CreateEntry commits postings under key. replayed is true when the key had
 // been applied before with the same postings.
-func (c *Client) CreateEntry(ctx context.Context, key string, postings []api.PostingJSON) (e api.EntryJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/entries", key, api.EntryRequest{Postings: postings}, &e)
+func (c *Client) CreateEntry(ctx context.Context, key string, postings []wire.PostingJSON) (e wire.EntryJSON, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/entries", key, wire.EntryRequest{Postings: postings}, &e)
 	return e, replayed, err
 }
 
 // CreateEntries commits a batch in one transaction; each item has its own
 // key and result.
-func (c *Client) CreateEntries(ctx context.Context, items []api.BatchItem) ([]api.BatchResult, error) {
+func (c *Client) CreateEntries(ctx context.Context, items []wire.BatchItem) ([]wire.BatchResult, error) {
 	var out struct {
-		Results []api.BatchResult `json:"results"`
+		Results []wire.BatchResult `json:"results"`
 	}
-	_, err := c.do(ctx, "POST", "/v1/entries/batch", "", api.BatchRequest{Entries: items}, &out)
+	_, err := c.do(ctx, "POST", "/v1/entries/batch", "", wire.BatchRequest{Entries: items}, &out)
 	return out.Results, err
 }
 
 // Pay pays an amount by a named split.
-func (c *Client) Pay(ctx context.Context, key string, req api.PaymentRequest) (e api.EntryJSON, replayed bool, err error) {
+func (c *Client) Pay(ctx context.Context, key string, req wire.PaymentRequest) (e wire.EntryJSON, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/payments", key, req, &e)
 	return e, replayed, err
 }
 
 // RequestWithdrawal reserves an amount for withdrawal; the withdrawal's ID is
 // key.
-func (c *Client) RequestWithdrawal(ctx context.Context, key string, req api.WithdrawalRequest) (w api.WithdrawalJSON, replayed bool, err error) {
+func (c *Client) RequestWithdrawal(ctx context.Context, key string, req wire.WithdrawalRequest) (w wire.WithdrawalJSON, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/withdrawals", key, req, &w)
 	return w, replayed, err
 }
 
 // PostWithdrawal completes a pending withdrawal.
-func (c *Client) PostWithdrawal(ctx context.Context, key, id string) (w api.WithdrawalJSON, replayed bool, err error) {
+func (c *Client) PostWithdrawal(ctx context.Context, key, id string) (w wire.WithdrawalJSON, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/withdrawals/"+url.PathEscape(id)+"/post", key, nil, &w)
 	return w, replayed, err
 }
 
 // VoidWithdrawal cancels a pending withdrawal; the money returns.
-func (c *Client) VoidWithdrawal(ctx context.Context, key, id string) (w api.WithdrawalJSON, replayed bool, err error) {
+func (c *Client) VoidWithdrawal(ctx context.Context, key, id string) (w wire.WithdrawalJSON, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/withdrawals/"+url.PathEscape(id)+"/void", key, nil, &w)
 	return w, replayed, err
 }
 
 // Withdrawal returns a withdrawal as it stands.
-func (c *Client) Withdrawal(ctx context.Context, id string) (api.WithdrawalJSON, error) {
-	var out api.WithdrawalJSON
+func (c *Client) Withdrawal(ctx context.Context, id string) (wire.WithdrawalJSON, error) {
+	var out wire.WithdrawalJSON
 	_, err := c.do(ctx, "GET", "/v1/withdrawals/"+url.PathEscape(id), "", nil, &out)
 	return out, err
 }
@@ -337,10 +337,10 @@ type WithdrawalsQuery struct {
 }
 
 // Withdrawals returns a page of withdrawals and the next cursor.
-func (c *Client) Withdrawals(ctx context.Context, q WithdrawalsQuery) ([]api.WithdrawalJSON, string, error) {
+func (c *Client) Withdrawals(ctx context.Context, q WithdrawalsQuery) ([]wire.WithdrawalJSON, string, error) {
 	var out struct {
-		Withdrawals []api.WithdrawalJSON `json:"withdrawals"`
-		Next        string               `json:"next"`
+		Withdrawals []wire.WithdrawalJSON `json:"withdrawals"`
+		Next        string                `json:"next"`
 	}
 	_, err := c.do(ctx, "GET", "/v1/withdrawals"+query("account", q.Account, "state", q.State, "after", q.After, "limit", itoa(q.Limit)), "", nil, &out)
 	return out.Withdrawals, out.Next, err
@@ -376,24 +376,24 @@ func (c *Client) Splits(ctx context.Context, after string, limit int) ([]splitbo
 }
 
 // CreateToken makes a token; the answer holds its secret, shown once.
-func (c *Client) CreateToken(ctx context.Context, req api.TokenRequest) (api.NewTokenJSON, error) {
-	var out api.NewTokenJSON
+func (c *Client) CreateToken(ctx context.Context, req wire.TokenRequest) (wire.NewTokenJSON, error) {
+	var out wire.NewTokenJSON
 	_, err := c.do(ctx, "POST", "/v1/tokens", "", req, &out)
 	return out, err
 }
 
 // Tokens lists tokens, without secrets.
-func (c *Client) Tokens(ctx context.Context) ([]api.TokenJSON, error) {
+func (c *Client) Tokens(ctx context.Context) ([]wire.TokenJSON, error) {
 	var out struct {
-		Tokens []api.TokenJSON `json:"tokens"`
+		Tokens []wire.TokenJSON `json:"tokens"`
 	}
 	_, err := c.do(ctx, "GET", "/v1/tokens", "", nil, &out)
 	return out.Tokens, err
 }
 
 // RevokeToken revokes a token.
-func (c *Client) RevokeToken(ctx context.Context, id string) (api.TokenJSON, error) {
-	var out api.TokenJSON
+func (c *Client) RevokeToken(ctx context.Context, id string) (wire.TokenJSON, error) {
+	var out wire.TokenJSON
 	_, err := c.do(ctx, "DELETE", "/v1/tokens/"+url.PathEscape(id), "", nil, &out)
 	return out, err
 }
@@ -461,16 +461,16 @@ func (c *Client) Events(ctx context.Context, after uint64, fn func(Event) error)
 
 // WithdrawalMinimum returns the smallest withdrawal allowed in currency
 // ("0" when none is set).
-func (c *Client) WithdrawalMinimum(ctx context.Context, currency string) (api.MinimumJSON, error) {
-	var out api.MinimumJSON
+func (c *Client) WithdrawalMinimum(ctx context.Context, currency string) (wire.MinimumJSON, error) {
+	var out wire.MinimumJSON
 	_, err := c.do(ctx, "GET", "/v1/config/withdrawal-minimums/"+url.PathEscape(currency), "", nil, &out)
 	return out, err
 }
 
 // SetWithdrawalMinimum sets the minimum withdrawal in currency; "0" clears
 // it (admin).
-func (c *Client) SetWithdrawalMinimum(ctx context.Context, key, currency string, amount api.Amount) (api.MinimumJSON, error) {
-	var out api.MinimumJSON
-	_, err := c.do(ctx, "PUT", "/v1/config/withdrawal-minimums/"+url.PathEscape(currency), key, api.MinimumRequest{Amount: amount}, &out)
+func (c *Client) SetWithdrawalMinimum(ctx context.Context, key, currency string, amount wire.Amount) (wire.MinimumJSON, error) {
+	var out wire.MinimumJSON
+	_, err := c.do(ctx, "PUT", "/v1/config/withdrawal-minimums/"+url.PathEscape(currency), key, wire.MinimumRequest{Amount: amount}, &out)
 	return out, err
 }

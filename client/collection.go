@@ -4,12 +4,12 @@ import (
 	"context"
 	"net/url"
 
-	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/program/collection"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // CreateTrack registers a track.
-func (c *Client) CreateTrack(ctx context.Context, key string, req api.TrackRequest) (collection.Track, error) {
+func (c *Client) CreateTrack(ctx context.Context, key string, req wire.TrackRequest) (collection.Track, error) {
 	var out collection.Track
 	_, err := c.do(ctx, "POST", "/v1/collection/tracks", key, req, &out)
 	return out, err
@@ -23,14 +23,14 @@ func (c *Client) Track(ctx context.Context, id string) (collection.Track, error)
 }
 
 // SetTrackPrice reprices a track.
-func (c *Client) SetTrackPrice(ctx context.Context, key, id string, price api.Amount) (collection.Track, error) {
+func (c *Client) SetTrackPrice(ctx context.Context, key, id string, price wire.Amount) (collection.Track, error) {
 	var out collection.Track
-	_, err := c.do(ctx, "PUT", "/v1/collection/tracks/"+url.PathEscape(id)+"/price", key, api.PriceRequest{Price: price}, &out)
+	_, err := c.do(ctx, "PUT", "/v1/collection/tracks/"+url.PathEscape(id)+"/price", key, wire.PriceRequest{Price: price}, &out)
 	return out, err
 }
 
 // CreateCollection registers a collection of tracks.
-func (c *Client) CreateCollection(ctx context.Context, key string, req api.CollectionRequest) (collection.Collection, error) {
+func (c *Client) CreateCollection(ctx context.Context, key string, req wire.CollectionRequest) (collection.Collection, error) {
 	var out collection.Collection
 	_, err := c.do(ctx, "POST", "/v1/collection/collections", key, req, &out)
 	return out, err
@@ -44,7 +44,7 @@ func (c *Client) Collection(ctx context.Context, id string) (collection.Collecti
 }
 
 // Purchase buys a track or a collection.
-func (c *Client) Purchase(ctx context.Context, key string, p collection.Purchase) (e api.EntryJSON, replayed bool, err error) {
+func (c *Client) Purchase(ctx context.Context, key string, p collection.Purchase) (e wire.EntryJSON, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/collection/purchases", key, p, &e)
 	return e, replayed, err
 }

@@ -275,7 +275,7 @@ func signFeeshare(action string, body api.FeeshareRequestJSON, file string) (str
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", file, err)
 	}
-	req, err := body.Request(action)
+	req, err := api.FeeshareRequest(body, action)
 	if err != nil {
 		return "", err
 	}

@@ -36,7 +36,7 @@ func TestSignFeeshare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := body.Request(feeshare.ActionRegister)
+	req, err := api.FeeshareRequest(body, feeshare.ActionRegister)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestSignFeeshare(t *testing.T) {
 		t.Errorf("signature recovers %s, %v; want the deployer %s", got.Hex(), err, deployer.Hex())
 	}
 	// The same signature over another action recovers someone else.
-	other, _ := body.Request(feeshare.ActionCancel)
+	other, _ := api.FeeshareRequest(body, feeshare.ActionCancel)
 	if got, _ := chain.Recover(other, raw); got == deployer {
 		t.Errorf("a register signature recovers the deployer over a cancel")
 	}

@@ -177,3 +177,36 @@ func TestGoEthereumConfined(t *testing.T) {
 		}
 	}
 }
+
+// TestClientStaysLight keeps the server out of the Go client: a platform's
+// backend that imports client (and wire, the bodies it shares with the
+// server) builds in neither the API server, nor a store, nor the metrics
+// library.
+func TestClientStaysLight(t *testing.T) {
+	pkgs := load(t)
+	serverSide := []string{module + "/api", module + "/store", module + "/cmd", "database/sql", "github.com/prometheus"}
+	for _, dir := range []string{"client", "wire"} {
+		p := pkgs[dir]
+		if p == nil || len(p.files) == 0 {
+			t.Fatalf("package %s not found", dir)
+		}
+		seen := map[string]bool{}
+		var walk func(q *pkg, chain []string)
+		walk = func(q *pkg, chain []string) {
+			for imp := range q.imports {
+				for _, bad := range serverSide {
+					if imp == bad || strings.HasPrefix(imp, bad+"/") {
+						t.Errorf("%s imports %s (via %s)", dir, imp, strings.Join(append(chain, imp), " → "))
+					}
+				}
+				if rel, ok := strings.CutPrefix(imp, module+"/"); ok && !seen[rel] {
+					seen[rel] = true
+					if next := pkgs[filepath.FromSlash(rel)]; next != nil {
+						walk(next, append(chain, rel))
+					}
+				}
+			}
+		}
+		walk(p, []string{dir})
+	}
+}
