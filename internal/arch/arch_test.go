@@ -1,6 +1,7 @@
 package arch
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -106,31 +107,41 @@ func isCore(dir string) bool {
 	return false
 }
 
+// importsOf walks the imports of the package in dir, following this
+// module's own packages, and returns each import that is one of banned (or
+// below one), with the chain of packages that leads to it.
+func importsOf(pkgs map[string]*pkg, dir string, banned []string) []string {
+	var found []string
+	seen := map[string]bool{}
+	var walk func(q *pkg, chain []string)
+	walk = func(q *pkg, chain []string) {
+		for imp := range q.imports {
+			for _, bad := range banned {
+				if imp == bad || strings.HasPrefix(imp, bad+"/") {
+					found = append(found, fmt.Sprintf("%s (via %s)", imp, strings.Join(append(chain, imp), " → ")))
+				}
+			}
+			if rel, ok := strings.CutPrefix(imp, module+"/"); ok && !seen[rel] {
+				seen[rel] = true
+				if next := pkgs[filepath.FromSlash(rel)]; next != nil {
+					walk(next, append(chain, rel))
+				}
+			}
+		}
+	}
+	walk(pkgs[dir], []string{dir})
+	return found
+}
+
 func TestCoreIsPure(t *testing.T) {
 	pkgs := load(t)
 	for dir, p := range pkgs {
 		if !isCore(dir) {
 			continue
 		}
-		// Walk the imports, following this module's own packages.
-		seen := map[string]bool{}
-		var walk func(from string, q *pkg, chain []string)
-		walk = func(from string, q *pkg, chain []string) {
-			for imp := range q.imports {
-				for _, bad := range forbidden {
-					if imp == bad || strings.HasPrefix(imp, bad+"/") {
-						t.Errorf("core package %s imports %s (via %s)", dir, imp, strings.Join(append(chain, imp), " → "))
-					}
-				}
-				if rel, ok := strings.CutPrefix(imp, module+"/"); ok && !seen[rel] {
-					seen[rel] = true
-					if next := pkgs[filepath.FromSlash(rel)]; next != nil {
-						walk(rel, next, append(chain, rel))
-					}
-				}
-			}
+		for _, bad := range importsOf(pkgs, dir, forbidden) {
+			t.Errorf("core package %s imports %s", dir, bad)
 		}
-		walk(dir, p, []string{dir})
 		for _, f := range p.files {
 			ast.Inspect(f, func(n ast.Node) bool {
 				switch x := n.(type) {
@@ -190,23 +201,8 @@ func TestClientStaysLight(t *testing.T) {
 		if p == nil || len(p.files) == 0 {
 			t.Fatalf("package %s not found", dir)
 		}
-		seen := map[string]bool{}
-		var walk func(q *pkg, chain []string)
-		walk = func(q *pkg, chain []string) {
-			for imp := range q.imports {
-				for _, bad := range serverSide {
-					if imp == bad || strings.HasPrefix(imp, bad+"/") {
-						t.Errorf("%s imports %s (via %s)", dir, imp, strings.Join(append(chain, imp), " → "))
-					}
-				}
-				if rel, ok := strings.CutPrefix(imp, module+"/"); ok && !seen[rel] {
-					seen[rel] = true
-					if next := pkgs[filepath.FromSlash(rel)]; next != nil {
-						walk(next, append(chain, rel))
-					}
-				}
-			}
+		for _, bad := range importsOf(pkgs, dir, serverSide) {
+			t.Errorf("%s imports %s", dir, bad)
 		}
-		walk(p, []string{dir})
 	}
 }
