@@ -135,6 +135,8 @@ func (e *Engine) ApplyJoin(ctx context.Context, ops []Op, join func(room int) []
 	for attempt := 0; ; attempt++ {
 		err = e.store.Update(ctx, func(tx Tx) error {
 			var ierr error
+			// all keeps the joined operations whatever happens: they are
+			// the batch's now, and run again with it.
 			results, all, ierr = e.applyTx(ctx, tx, all, join)
 			return ierr
 		})
@@ -212,6 +214,9 @@ type pendingWithdrawal struct {
 	changed          bool
 }
 
+// applyTx runs ops, and those that join them, in tx. It returns the
+// results and the operations run, ops and the joiners in order; on an
+// error too, so that a transaction run again keeps its joiners.
 func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room int) []Op) ([]Result, []Op, error) {
 	ov := &overlay{
 		tx: tx, ctx: ctx,
@@ -225,12 +230,12 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room in
 	kt, _ := tx.(KeysTx)
 	ov.keysLoaded = kt != nil
 	if err := ov.lookUpKeys(kt, ops); err != nil {
-		return nil, nil, err
+		return nil, ops, err
 	}
 	if st, ok := tx.(StreamTx); ok && len(ops) >= streamOpsMin && st.Streaming() {
 		e, v, err := st.Counters(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, ops, err
 		}
 		ov.stream, ov.streamEntry, ov.streamEvent, ov.nextEntry, ov.nextEvent = st, e, v, e, v
 	}
@@ -255,7 +260,7 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room in
 		return nil
 	}
 	if err := run(ops); err != nil {
-		return nil, nil, err
+		return nil, ops, err
 	}
 	for round := 0; join != nil && round < joinRounds && len(ops) < BatchMax; round++ {
 		room := BatchMax - len(ops)
@@ -265,19 +270,21 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room in
 		}
 		if len(more) > room {
 			// The caller counts on a result for each: refuse, not trim.
-			return nil, nil, fmt.Errorf("%d operations joined a batch with room for %d", len(more), room)
+			return nil, ops, fmt.Errorf("%d operations joined a batch with room for %d", len(more), room)
 		}
-		if err := ov.lookUpKeys(kt, more); err != nil {
-			return nil, nil, err
-		}
+		// Theirs from here on, even if the look-up fails: the caller has
+		// taken them into the batch.
 		ops = append(ops, more...)
+		if err := ov.lookUpKeys(kt, more); err != nil {
+			return nil, ops, err
+		}
 		if err := run(more); err != nil {
-			return nil, nil, err
+			return nil, ops, err
 		}
 	}
 	if len(ov.batch.Entries) > 0 {
 		if err := ov.write(); err != nil {
-			return nil, nil, err
+			return nil, ops, err
 		}
 	}
 	for i, ent := range entries {

@@ -15,18 +15,40 @@ import (
 	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
-// countingStore counts transactions, and makes the first fail of them
-// run to the end and then lose a race (ErrRetry), as a conflict at commit
-// would.
+// countingStore counts transactions. It makes the first fail of them run
+// to the end and then lose a race (ErrRetry), as a conflict at commit
+// would, and the first failInside lose one when they lock balances for the
+// second time (a batch's first joiner, below), as a deadlock would.
 type countingStore struct {
 	engine.Store
-	updates, fail int
+	updates, fail, failInside int
 }
 
 var errLost = errors.New("lost the race at commit")
 
+// flakyTx fails its second LockBalances with ErrRetry.
+type flakyTx struct {
+	engine.Tx
+	locks int
+}
+
+func (f *flakyTx) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error) {
+	return f.Tx.(engine.KeysTx).Entries(ctx, keys)
+}
+
+func (f *flakyTx) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error) {
+	if f.locks++; f.locks == 2 {
+		return nil, fmt.Errorf("%w: deadlock", engine.ErrRetry)
+	}
+	return f.Tx.LockBalances(ctx, keys)
+}
+
 func (c *countingStore) Update(ctx context.Context, fn func(engine.Tx) error) error {
 	c.updates++
+	if c.failInside > 0 {
+		c.failInside--
+		return c.Store.Update(ctx, func(tx engine.Tx) error { return fn(&flakyTx{Tx: tx}) })
+	}
 	if c.fail > 0 {
 		c.fail--
 		err := c.Store.Update(ctx, func(tx engine.Tx) error {
@@ -47,10 +69,16 @@ func (c *countingStore) Update(ctx context.Context, fn func(engine.Tx) error) er
 // results, in order after the batch's, and commit in the same transaction;
 // a joiner reusing a key the batch or the journal has is a replay, a
 // refused joiner leaves the rest alone, join is asked no more once it has
-// nothing, and a transaction run again runs its joiners again.
+// nothing, and a transaction run again runs its joiners again, whether it
+// lost its race at commit or while a joiner ran.
 func TestApplyJoin(t *testing.T) {
-	for _, fail := range []int{0, 1} {
-		t.Run(fmt.Sprintf("lost races=%d", fail), func(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		fail, failInside int
+		extraAsks        int // join asked again by the transaction run again
+	}{{"won", 0, 0, 0}, {"lost at commit", 1, 0, 1}, {"lost in a joiner", 0, 1, 0}} {
+		fail := tc.fail + tc.failInside
+		t.Run(tc.name, func(t *testing.T) {
 			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "j.db"))
 			if err != nil {
 				t.Fatal(err)
@@ -66,7 +94,7 @@ func TestApplyJoin(t *testing.T) {
 			if _, err := e.ApplyOne(ctx, engine.Transfer("old", at, usd("@world", "pot", 10))); err != nil {
 				t.Fatal(err)
 			}
-			cs.updates, cs.fail = 0, fail
+			cs.updates, cs.fail, cs.failInside = 0, tc.fail, tc.failInside
 
 			rounds := [][]engine.Op{
 				{engine.Transfer("b", at, usd("pot", "x", 4)), engine.Transfer("a", at, usd("@world", "pot", 1))},      // "a" again: replay of the batch's own
@@ -125,7 +153,7 @@ func TestApplyJoin(t *testing.T) {
 			}
 			// Once per round, and once more to hear there is nothing; a
 			// transaction run again asks again (its joiners are kept).
-			if wantAsked := len(rounds) + 1 + fail; asked != wantAsked {
+			if wantAsked := len(rounds) + 1 + tc.extraAsks; asked != wantAsked {
 				t.Errorf("join asked %d times; want %d", asked, wantAsked)
 			}
 			if rooms[0] != engine.BatchMax-1 || rooms[1] != engine.BatchMax-3 {
