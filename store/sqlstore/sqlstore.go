@@ -265,17 +265,6 @@ func (s *Store) SetLargeCommit(rows int, before func(context.Context, *sql.Tx) e
 
 // Update runs fn in one transaction.
 func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
-	if s.d.SingleWriter {
-		// SQLite's statements run in this process and wait for nothing
-		// but its lock, for at most busy_timeout; its driver watches a
-		// cancellable context with a goroutine and a progress handler per
-		// statement, a tenth of a small commit's cost. So the context is
-		// heard once, here, and a transaction that began runs to its end.
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		ctx = context.WithoutCancel(ctx)
-	}
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return s.classify(fmt.Errorf("beginning transaction: %w", err))
