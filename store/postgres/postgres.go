@@ -15,6 +15,7 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
@@ -126,7 +127,11 @@ func Open(ctx context.Context, dsn, schema string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	st := &Store{Store: s, db: db, dsn: dsn, channel: "tributary_events:" + current, node: hex.EncodeToString(node[:]),
+	// A channel name is an identifier (at most 63 bytes, longer ones
+	// are cut by LISTEN and refused by pg_notify), so the schema, which
+	// may be as long, is named by a digest.
+	schemaDigest := sha256.Sum256([]byte(current))
+	st := &Store{Store: s, db: db, dsn: dsn, channel: "tributary_events_" + hex.EncodeToString(schemaDigest[:8]), node: hex.EncodeToString(node[:]),
 		notify: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
 	s.OnEvents(st.announce)
 	go st.notifier()
@@ -153,14 +158,24 @@ func (s *Store) notifier() {
 	for {
 		select {
 		case <-s.stop:
+			// A commit just before Close still tells the others.
+			select {
+			case <-s.notify:
+				s.sendNotify()
+			default:
+			}
 			return
 		case <-s.notify:
+			s.sendNotify()
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
-		// A database without NOTIFY refuses it; its readers poll.
-		_, _ = s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.channel, s.node)
-		cancel()
 	}
+}
+
+func (s *Store) sendNotify() {
+	ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
+	defer cancel()
+	// A database without NOTIFY refuses it; its readers poll.
+	_, _ = s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.channel, s.node)
 }
 
 // notifyTimeout bounds one notification.
@@ -184,15 +199,31 @@ func (s *Store) Listen(ctx context.Context, fn func()) error {
 	}
 	fn()
 	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
+		// A connection that died without a word would leave the wait
+		// hanging until TCP gave up: after a quiet spell, ping it.
+		wctx, cancel := context.WithTimeout(ctx, listenPing)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case err == nil:
+			if n.Payload != s.node {
+				fn()
+			}
+		case ctx.Err() != nil:
+			return fmt.Errorf("waiting for events: %w", ctx.Err())
+		case errors.Is(err, context.DeadlineExceeded):
+			if err := conn.Ping(ctx); err != nil {
+				return fmt.Errorf("listening connection: %w", err)
+			}
+		default:
 			return fmt.Errorf("waiting for events: %w", err)
-		}
-		if n.Payload != s.node {
-			fn()
 		}
 	}
 }
+
+// listenPing is how long Listen waits in silence before checking its
+// connection.
+var listenPing = 30 * time.Second
 
 // Close stops the notifier and closes the database.
 func (s *Store) Close() error {

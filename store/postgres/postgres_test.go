@@ -2,9 +2,12 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,20 +47,36 @@ func OpenTestSchema(t testing.TB, url string) *Store {
 }
 
 // TestListen: a store listening hears another process's commits of
-// events on the same schema, once it has said it listens.
+// events on the same schema, once it has said it listens, after quiet
+// spells in which it pings its connection too, and with a schema name as
+// long as PostgreSQL allows (63 bytes, longer than a channel name may be).
 func TestListen(t *testing.T) {
 	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
 	if url == "" {
 		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
 	}
+	defer func(d time.Duration) { listenPing = d }(listenPing)
+	listenPing = 20 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, schemaURL, cleanup, err := OpenFresh(ctx, url)
+	var rnd [6]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		t.Fatal(err)
+	}
+	schema := "tributary_test_" + hex.EncodeToString(rnd[:]) + "_"
+	schema += strings.Repeat("x", 63-len(schema))
+	defer DropSchema(context.Background(), url, schema)
+	a, err := Open(ctx, url, schema)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cleanup()
-	b, err := Open(ctx, schemaURL, "")
+	aClosed := false
+	defer func() {
+		if !aClosed {
+			a.Close()
+		}
+	}()
+	b, err := Open(ctx, url, schema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,11 +98,23 @@ func TestListen(t *testing.T) {
 	e := engine.New(a, money.NewRegistry())
 	for i := range 3 {
 		op := engine.Transfer(fmt.Sprintf("k%d", i), time.Unix(0, 0), []ledger.Posting{{From: "@world", To: "x", Currency: "USD", Amount: money.FromUint64(1)}})
+		// A quiet spell first: the listener pings (and must still hear).
+		time.Sleep(3 * listenPing)
 		if _, err := e.ApplyOne(ctx, op); err != nil {
 			t.Fatal(err)
 		}
 		wait(fmt.Sprintf("commit %d", i))
 	}
+	// A commit just before Close is still announced.
+	op := engine.Transfer("last", time.Unix(0, 0), []ledger.Posting{{From: "@world", To: "x", Currency: "USD", Amount: money.FromUint64(1)}})
+	if _, err := e.ApplyOne(ctx, op); err != nil {
+		t.Fatal(err)
+	}
+	aClosed = true
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wait("the commit before Close")
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Listen after its context ended: %v; want context.Canceled", err)
