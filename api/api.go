@@ -93,8 +93,11 @@ type Server struct {
 	// anyone to wake, and a commit with no stream listening (most of them)
 	// costs no new channel.
 	commitsTaken bool
-	streams      streams
-	tokens       *tokenCache
+	// storeWakes: the store calls committed after each commit of events,
+	// whoever made it (see commitHook); otherwise the handlers do.
+	storeWakes bool
+	streams    streams
+	tokens     *tokenCache
 }
 
 // Handler is a route's handler. It returns an error instead of writing one,
@@ -130,6 +133,10 @@ func New(cfg Config) *Server {
 		cfg.EventPoll = 200 * time.Millisecond
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}, tokens: newTokenCache(time.Now)}
+	if h, ok := cfg.Store.(commitHook); ok {
+		h.OnEvents(s.committed)
+		s.storeWakes = true
+	}
 	s.Register(s.coreRoutes()...)
 	s.Register(s.marketRoutes()...)
 	s.Register(s.collectionRoutes()...)
@@ -272,6 +279,13 @@ func scope(c *Call, account string) error {
 
 func (s *Server) writeError(w http.ResponseWriter, _ *http.Request, err error) {
 	writeJSON(w, status(err), ErrorBody{Error: toErrorJSON(err)})
+}
+
+// commitHook is a store that says when it committed events (sqlstore's
+// stores): the streams then wake for every local commit, the chain
+// watcher's and the programs' included, not only the API's own writes.
+type commitHook interface {
+	OnEvents(fn func())
 }
 
 // committed wakes the event streams.

@@ -153,7 +153,9 @@ func (s *Server) applyOp(w http.ResponseWriter, r *http.Request, op engine.Op) (
 		w.Header().Set("Idempotent-Replayed", "true")
 	} else {
 		s.metrics.committed.Inc()
-		s.committed()
+		if !s.storeWakes {
+			s.committed()
+		}
 	}
 	return res, nil
 }
@@ -352,7 +354,9 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 	}
 	if created > 0 {
 		s.metrics.committed.Add(float64(created))
-		s.committed()
+		if !s.storeWakes {
+			s.committed()
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/tributary-ledger/tributary/api"
+	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/store/postgres"
 )
@@ -44,38 +46,73 @@ func TestEventsFromAnotherNode(t *testing.T) {
 	srvB := httptest.NewServer(b.Handler())
 	defer srvB.Close()
 	readerB := client.New(srvB.URL, adminSecret, nil)
+	eachSeen(t, ctx, readerB, 5, func(i int) {
+		if _, _, err := a.admin.CreateEntry(ctx, fmt.Sprintf("k%d", i), []api.PostingJSON{usd("@world", "a", "1")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	cancel()
+	<-listening
+}
 
+// TestEventsFromTheEngine: a stream wakes for commits that did not come
+// through the API (the chain watcher's, a program's run by the engine
+// directly), although it would poll only once an hour: the store says it
+// committed events.
+func TestEventsFromTheEngine(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t)
+			reg := money.NewRegistry()
+			eng := engine.New(s, reg)
+			if err := s.PutToken(ctx, auth.FromSecret(adminSecret, auth.Admin, nil, "test admin", time.Now())); err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: eng, Currencies: reg, EventPoll: time.Hour}).Handler())
+			defer srv.Close()
+			eachSeen(t, ctx, client.New(srv.URL, adminSecret, nil), 3, func(i int) {
+				op := engine.Transfer(fmt.Sprintf("k%d", i), time.Unix(0, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(1)}})
+				if _, err := eng.ApplyOne(ctx, op); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+// eachSeen streams c's events and, n times, calls write(i) and waits for
+// event i. Each write waits for the event before it, so the stream is idle,
+// waiting to be woken, when the next one commits.
+func eachSeen(t *testing.T, ctx context.Context, c *client.Client, n int, write func(i int)) {
+	t.Helper()
 	// The stream ends before its server closes (which waits for it).
-	sctx, stopStream := context.WithCancel(ctx)
-	defer stopStream()
-	got := make(chan uint64, 16)
-	streamDone := make(chan error, 1)
+	sctx, stop := context.WithCancel(ctx)
+	got := make(chan uint64, n)
+	done := make(chan error, 1)
 	go func() {
-		streamDone <- readerB.Events(sctx, 0, func(ev client.Event) error {
+		done <- c.Events(sctx, 0, func(ev client.Event) error {
 			got <- ev.ID
 			return nil
 		})
 	}()
-	// Each write waits for the stream to deliver the one before, so the
-	// stream is idle, waiting for a wake-up, when the next one commits.
-	for i := 1; i <= 5; i++ {
-		if _, _, err := a.admin.CreateEntry(ctx, fmt.Sprintf("k%d", i), []api.PostingJSON{usd("@world", "a", "1")}); err != nil {
-			t.Fatal(err)
+	defer func() {
+		stop()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("stream: %v", err)
 		}
+	}()
+	for i := 1; i <= n; i++ {
+		write(i)
 		select {
 		case id := <-got:
 			if id != uint64(i) {
 				t.Fatalf("event %d arrived as number %d", i, id)
 			}
-		case err := <-streamDone:
+		case err := <-done:
 			t.Fatalf("stream ended: %v", err)
 		case <-time.After(10 * time.Second):
-			t.Fatalf("event %d, written through the other node, not seen in 10 s", i)
+			t.Fatalf("event %d not seen in 10 s", i)
 		}
-	}
-	cancel()
-	<-listening
-	if err := <-streamDone; err != nil && !errors.Is(err, context.Canceled) {
-		t.Errorf("stream: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tributary-ledger/tributary/engine"
@@ -80,8 +81,9 @@ type Store struct {
 	largeRows   int
 	beforeLarge func(context.Context, *sql.Tx) error
 	afterLarge  func()
-	// onEvents: see OnEvents.
-	onEvents func()
+	// onEvents: see OnEvents; replaced whole, never changed in place.
+	onEvents atomic.Pointer[[]func()]
+	eventsMu sync.Mutex // serializes OnEvents
 
 	tokenByHash *sql.Stmt // on the reader pool
 }
@@ -310,8 +312,12 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 	if err := s.commit(sqlTx, t); err != nil {
 		return err
 	}
-	if t.events != t.events0 && s.onEvents != nil {
-		s.onEvents()
+	if t.events != t.events0 {
+		if fns := s.onEvents.Load(); fns != nil {
+			for _, fn := range *fns {
+				fn()
+			}
+		}
 	}
 	return nil
 }
@@ -338,9 +344,20 @@ func (s *Store) commit(sqlTx *sql.Tx, t *txn) error {
 }
 
 // OnEvents has fn called after every transaction that committed events to
-// the outbox, in the committing goroutine: fn must not block. Call it
-// before the first write.
-func (s *Store) OnEvents(fn func()) { s.onEvents = fn }
+// the outbox, in the committing goroutine, from the next commit on: fn
+// must not block. The event streams of an API server in this process wake
+// so, whoever committed (a request, the chain watcher, a program), and
+// PostgreSQL tells other processes.
+func (s *Store) OnEvents(fn func()) {
+	s.eventsMu.Lock()
+	defer s.eventsMu.Unlock()
+	var fns []func()
+	if old := s.onEvents.Load(); old != nil {
+		fns = append(fns, *old...)
+	}
+	fns = append(fns, fn)
+	s.onEvents.Store(&fns)
+}
 
 func (s *Store) classify(err error) error {
 	if s.d.Retryable != nil && s.d.Retryable(err) && !errors.Is(err, engine.ErrRetry) {
