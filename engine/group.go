@@ -77,21 +77,25 @@ func (g *Group) Apply(ctx context.Context, op Op) (Result, error) {
 func (g *Group) loop() {
 	defer g.wg.Done()
 	for first := range g.in {
-		batch := []*groupReq{first}
-	gather:
-		for len(batch) < g.max {
-			select {
-			case r, ok := <-g.in:
-				if !ok {
-					break gather
-				}
-				batch = append(batch, r)
-			default:
-				break gather
-			}
-		}
-		g.commit(batch)
+		g.commit(g.take([]*groupReq{first}, g.max))
 	}
+}
+
+// take appends to batch the requests already queued, without waiting,
+// until batch holds upTo.
+func (g *Group) take(batch []*groupReq, upTo int) []*groupReq {
+	for len(batch) < upTo {
+		select {
+		case r, ok := <-g.in:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (g *Group) commit(batch []*groupReq) {
@@ -104,19 +108,11 @@ func (g *Group) commit(batch []*groupReq) {
 	// Those who arrive while the transaction runs join it before it
 	// writes (see ApplyJoin); their requests follow batch in order.
 	join := func(room int) []Op {
+		before := len(batch)
+		batch = g.take(batch, min(g.max, before+room))
 		var more []Op
-		for len(batch) < g.max && len(more) < room {
-			select {
-			case r, ok := <-g.in:
-				if !ok {
-					return more
-				}
-				batch = append(batch, r)
-				more = append(more, r.op)
-				continue
-			default:
-			}
-			break
+		for _, r := range batch[before:] {
+			more = append(more, r.op)
 		}
 		return more
 	}
