@@ -3,13 +3,17 @@
 //
 // Its SQL is plain (no stored procedures, no advisory locks, no
 // PostgreSQL-only types beyond NUMERIC) so that it also suits
-// PostgreSQL-compatible distributed databases. Concurrent writers lock the
-// rows they change with SELECT … FOR UPDATE in one global order (balances
-// by account then currency), create new rows with plain INSERTs that fail
-// rather than overwrite when another writer got there first, and take the
-// journal's sequence counter last, just before writing, so that sequence
-// order is commit order. A transaction that loses a race is run again by
-// the engine.
+// PostgreSQL-compatible distributed databases. A writing transaction first
+// locks the journal's two sequence counters, so that writers commit one at
+// a time in sequence order (sequence order is commit order), then locks
+// the rows it changes with SELECT … FOR UPDATE and creates new rows with
+// plain INSERTs that fail rather than overwrite when another writer got
+// there first. A transaction that loses a race is run again by the engine.
+//
+// The one PostgreSQL-only feature it uses is optional: after a commit that
+// wrote events it sends a NOTIFY, outside the transaction, and Listen
+// LISTENs for other processes' (see Listen). A database without them
+// refuses both, and event streams on other nodes poll the outbox instead.
 package postgres
 
 import (
