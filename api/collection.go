@@ -111,15 +111,6 @@ func (s *Server) purchase(w http.ResponseWriter, r *http.Request, c *Call) error
 	return s.apply(w, r, collection.Buy(key, c.Now, req, s.cfg.Currencies), http.StatusCreated, entryBody)
 }
 
-// UpdateCollectionRequest is the body of PUT
-// /v1/collection/collections/{id}: the new price, tracks and split (the
-// creator and currency stay).
-type UpdateCollectionRequest struct {
-	Price  Amount                 `json:"price"`
-	Tracks []string               `json:"tracks"`
-	Split  []collection.Recipient `json:"split,omitempty"`
-}
-
 func (s *Server) updateCollection(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, err := readWrite[UpdateCollectionRequest](r)
 	if err != nil {

@@ -64,6 +64,28 @@ func TestCollectionEndToEnd(t *testing.T) {
 			}
 			_, _, err = ingest.Purchase(ctx, "buy-2", collection.Purchase{Collection: "best-of-2026", Currency: "USDC", Buyer: "@buyer"})
 			wantCode(t, "a purchase in another currency", err, "collection_currency_mismatch", 422)
+			// The collection changed: a track dropped, the price lowered;
+			// the answer is the collection as stored, rotation included.
+			_, err = config.UpdateCollection(ctx, "u0", "best-of-2026", api.UpdateCollectionRequest{Price: "199", Tracks: []string{"song-1", "song-2"}})
+			wantCode(t, "a change below the dearest track", err, "collection_price_below_track", 422)
+			col, err = config.UpdateCollection(ctx, "u1", "best-of-2026", api.UpdateCollectionRequest{Price: "400", Tracks: []string{"song-1", "song-2"}})
+			if err != nil || col.Price.String() != "400" || len(col.Tracks) != 2 || col.Creator != "payee-3" {
+				t.Errorf("collection after the change = %+v, %v; want price 400, 2 tracks, creator kept", col, err)
+			}
+			// The fees are configuration: read by readers, set by admins.
+			cfg, err := reader.CollectionConfig(ctx)
+			if err != nil || cfg != collection.DefaultConfig() {
+				t.Errorf("config = %+v, %v; want the default %+v", cfg, err, collection.DefaultConfig())
+			}
+			cfg.Fees.ProtocolBP = 400
+			_, err = config.SetCollectionConfig(ctx, "cfg-1", cfg)
+			wantCode(t, "a configurator setting the fees", err, "forbidden", 403)
+			if got, err := e.admin.SetCollectionConfig(ctx, "cfg-1", cfg); err != nil || got != cfg {
+				t.Errorf("SetCollectionConfig = %+v, %v; want %+v", got, err, cfg)
+			}
+			if got, err := reader.CollectionConfig(ctx); err != nil || got.Fees.ProtocolBP != 400 {
+				t.Errorf("config after setting = %+v, %v; want a 400 bp protocol fee", got, err)
+			}
 			// Small payments accrue until the minimum withdrawal.
 			if _, err := e.admin.SetWithdrawalMinimum(ctx, "min-1", "USD", "1000"); err != nil {
 				t.Fatal(err)

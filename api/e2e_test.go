@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -122,6 +123,18 @@ func TestEndToEnd(t *testing.T) {
 			config := e.token(t, auth.Configurator)
 			reader := e.token(t, auth.Reader)
 			payee := e.token(t, auth.Payee, "payee:2")
+
+			// Probes and the document need no token.
+			anon := client.New(e.srv.URL, "", nil)
+			if err := anon.Healthy(ctx); err != nil {
+				t.Errorf("Healthy: %v", err)
+			}
+			if err := anon.Ready(ctx); err != nil {
+				t.Errorf("Ready: %v", err)
+			}
+			if doc, err := anon.OpenAPI(ctx); err != nil || !bytes.HasPrefix(doc, []byte("{")) || !bytes.Contains(doc, []byte(`"openapi": "3.1`)) {
+				t.Errorf("OpenAPI = %.40q, %v; want the 3.1 document", doc, err)
+			}
 
 			// A split is configured, then a payment goes by it: the seed's
 			// $1.98 at 50/15/35 pays 0.99, 0.30, 0.69, nothing lost.

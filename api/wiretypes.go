@@ -45,6 +45,7 @@ type (
 	TokenJSON                = wire.TokenJSON
 	TokenRequest             = wire.TokenRequest
 	TrackRequest             = wire.TrackRequest
+	UpdateCollectionRequest  = wire.UpdateCollectionRequest
 	UsageConfigJSON          = wire.UsageConfigJSON
 	UsageReportsJSON         = wire.UsageReportsJSON
 	UsageRevenueRequest      = wire.UsageRevenueRequest

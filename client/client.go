@@ -210,6 +210,19 @@ func itoa(n int) string {
 	return strconv.Itoa(n)
 }
 
+// Healthy reports whether the server process answers (GET /healthz),
+// whatever the state of its store.
+func (c *Client) Healthy(ctx context.Context) error {
+	_, err := c.do(ctx, "GET", "/healthz", "", nil, nil)
+	return err
+}
+
+// OpenAPI returns the server's OpenAPI 3.1 document as it serves it.
+func (c *Client) OpenAPI(ctx context.Context) ([]byte, error) {
+	doc, _, err := c.doRaw(ctx, "GET", "/v1/openapi.json", "", nil)
+	return doc, err
+}
+
 // Ready reports whether the server and its store answer.
 func (c *Client) Ready(ctx context.Context) error {
 	_, err := c.do(ctx, "GET", "/readyz", "", nil, nil)

@@ -8,6 +8,21 @@ import (
 	"github.com/tributary-ledger/tributary/wire"
 )
 
+// CollectionConfig returns the collection program's configuration: its
+// fees and the accounts they go to.
+func (c *Client) CollectionConfig(ctx context.Context) (collection.Config, error) {
+	var out collection.Config
+	_, err := c.do(ctx, "GET", "/v1/collection/config", "", nil, &out)
+	return out, err
+}
+
+// SetCollectionConfig sets the collection program's configuration (admin).
+func (c *Client) SetCollectionConfig(ctx context.Context, key string, cfg collection.Config) (collection.Config, error) {
+	var out collection.Config
+	_, err := c.do(ctx, "PUT", "/v1/collection/config", key, cfg, &out)
+	return out, err
+}
+
 // CreateTrack registers a track.
 func (c *Client) CreateTrack(ctx context.Context, key string, req wire.TrackRequest) (collection.Track, error) {
 	var out collection.Track
@@ -40,6 +55,14 @@ func (c *Client) CreateCollection(ctx context.Context, key string, req wire.Coll
 func (c *Client) Collection(ctx context.Context, id string) (collection.Collection, error) {
 	var out collection.Collection
 	_, err := c.do(ctx, "GET", "/v1/collection/collections/"+url.PathEscape(id), "", nil, &out)
+	return out, err
+}
+
+// UpdateCollection changes a collection's price, tracks and split; the
+// answer is the collection as changed.
+func (c *Client) UpdateCollection(ctx context.Context, key, id string, req wire.UpdateCollectionRequest) (collection.Collection, error) {
+	var out collection.Collection
+	_, err := c.do(ctx, "PUT", "/v1/collection/collections/"+url.PathEscape(id), key, req, &out)
 	return out, err
 }
 

@@ -12,6 +12,15 @@ type CollectionRequest struct {
 	Split    []collection.Recipient `json:"split,omitempty"`
 }
 
+// UpdateCollectionRequest is the body of PUT
+// /v1/collection/collections/{id}: the new price, tracks and split (the
+// creator and currency stay).
+type UpdateCollectionRequest struct {
+	Price  Amount                 `json:"price"`
+	Tracks []string               `json:"tracks"`
+	Split  []collection.Recipient `json:"split,omitempty"`
+}
+
 // PriceRequest is the body of PUT /v1/collection/tracks/{id}/price.
 type PriceRequest struct {
 	Price Amount `json:"price"`
