@@ -1,14 +1,20 @@
 package client_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +27,7 @@ import (
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 const benchSecret = "trb_bench_admin"
@@ -59,8 +66,12 @@ func payment(i int) []api.PostingJSON {
 const clients = 16
 
 // run drives b.N entries through clients goroutines, batch entries per
-// request, and reports entries/s and request latency percentiles.
-func run(b *testing.B, url string, batch int) {
+// request, and reports entries/s and request latency percentiles. With
+// raw, each client is a bare HTTP/1.1 keep-alive connection that writes a
+// request and reads its answer, as wrk does, instead of the Go client:
+// the server's share of the machine is then what a load generator in
+// another process would leave it.
+func run(b *testing.B, url string, batch int, raw bool) {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: time.Minute}
 	c := client.New(url, benchSecret, hc)
 	ctx := context.Background()
@@ -72,6 +83,15 @@ func run(b *testing.B, url string, batch int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var rc *rawConn
+			if raw {
+				var err error
+				if rc, err = dialRaw(url); err != nil {
+					b.Error(err)
+					return
+				}
+				defer rc.Close()
+			}
 			for {
 				start := int(next.Add(int64(batch))) - batch
 				if start >= b.N {
@@ -79,7 +99,12 @@ func run(b *testing.B, url string, batch int) {
 				}
 				n := min(batch, b.N-start)
 				t0 := time.Now()
-				if batch == 1 {
+				if raw {
+					if err := rc.createEntry(fmt.Sprintf("p-%d", start), payment(start)); err != nil {
+						b.Error(err)
+						return
+					}
+				} else if batch == 1 {
 					if _, _, err := c.CreateEntry(ctx, fmt.Sprintf("p-%d", start), payment(start)); err != nil {
 						b.Error(err)
 						return
@@ -146,8 +171,73 @@ func BenchmarkHTTPPayments(b *testing.B) {
 	for _, tg := range targets {
 		for _, batch := range []int{1, 100} {
 			b.Run(fmt.Sprintf("%s/clients=%d/batch=%d", tg.name, clients, batch), func(b *testing.B) {
-				run(b, benchServer(b, tg.open(b), tg.workers), batch)
+				run(b, benchServer(b, tg.open(b), tg.workers), batch, false)
 			})
 		}
+		b.Run(fmt.Sprintf("%s-raw/clients=%d/batch=1", tg.name, clients), func(b *testing.B) {
+			run(b, benchServer(b, tg.open(b), tg.workers), 1, true)
+		})
 	}
+}
+
+// rawConn is one keep-alive HTTP/1.1 connection speaking just enough of
+// the protocol for POST /v1/entries: the request is formatted by hand and
+// the answer's status line, Content-Length and body are read.
+type rawConn struct {
+	net.Conn
+	r   *bufio.Reader
+	req []byte
+	buf []byte
+}
+
+func dialRaw(url string) (*rawConn, error) {
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		return nil, err
+	}
+	return &rawConn{Conn: conn, r: bufio.NewReader(conn)}, nil
+}
+
+func (c *rawConn) createEntry(key string, postings []wire.PostingJSON) error {
+	body, err := wire.EntryRequest{Postings: postings}.AppendJSON(c.buf[:0])
+	if err != nil {
+		return err
+	}
+	c.buf = body
+	c.req = fmt.Appendf(c.req[:0], "POST /v1/entries HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\nIdempotency-Key: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", benchSecret, key, len(body))
+	c.req = append(c.req, body...)
+	if _, err := c.Write(c.req); err != nil {
+		return err
+	}
+	status, err := c.r.ReadSlice('\n')
+	if err != nil {
+		return err
+	}
+	created := bytes.HasPrefix(status, []byte("HTTP/1.1 201 "))
+	length := -1
+	for {
+		line, err := c.r.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(line) <= 2 {
+			break
+		}
+		if name, value, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(name, []byte("Content-Length")) {
+			if length, err = strconv.Atoi(string(bytes.TrimSpace(value))); err != nil {
+				return err
+			}
+		}
+	}
+	if length < 0 {
+		return fmt.Errorf("answer without Content-Length: %q", status)
+	}
+	answer := make([]byte, length)
+	if _, err := io.ReadFull(c.r, answer); err != nil {
+		return err
+	}
+	if !created || !bytes.Contains(answer, []byte(`"seq":`)) {
+		return fmt.Errorf("%s%s", status, answer)
+	}
+	return nil
 }
