@@ -209,11 +209,12 @@ func (c *rawConn) createEntry(key string, postings []wire.PostingJSON) error {
 	if _, err := c.Write(c.req); err != nil {
 		return err
 	}
-	status, err := c.r.ReadSlice('\n')
+	line, err := c.r.ReadSlice('\n')
 	if err != nil {
 		return err
 	}
-	created := bytes.HasPrefix(status, []byte("HTTP/1.1 201 "))
+	status := string(bytes.TrimSpace(line)) // ReadSlice's bytes last until the next read
+	created := strings.HasPrefix(status, "HTTP/1.1 201 ")
 	length := -1
 	for {
 		line, err := c.r.ReadSlice('\n')
@@ -237,7 +238,7 @@ func (c *rawConn) createEntry(key string, postings []wire.PostingJSON) error {
 		return err
 	}
 	if !created || !bytes.Contains(answer, []byte(`"seq":`)) {
-		return fmt.Errorf("%s%s", status, answer)
+		return fmt.Errorf("%s: %s", status, answer)
 	}
 	return nil
 }
