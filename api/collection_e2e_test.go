@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/tributary-ledger/tributary/api"
@@ -71,6 +72,9 @@ func TestCollectionEndToEnd(t *testing.T) {
 			col, err = config.UpdateCollection(ctx, "u1", "best-of-2026", api.UpdateCollectionRequest{Price: "400", Tracks: []string{"song-1", "song-2"}})
 			if err != nil || col.Price.String() != "400" || len(col.Tracks) != 2 || col.Creator != "payee-3" {
 				t.Errorf("collection after the change = %+v, %v; want price 400, 2 tracks, creator kept", col, err)
+			}
+			if stored, err := reader.Collection(ctx, "best-of-2026"); err != nil || !reflect.DeepEqual(stored, col) {
+				t.Errorf("stored collection = %+v, %v; want the change's answer %+v", stored, err, col)
 			}
 			// The fees are configuration: read by readers, set by admins.
 			cfg, err := reader.CollectionConfig(ctx)

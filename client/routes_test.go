@@ -49,7 +49,7 @@ func TestClientCoversEveryRoute(t *testing.T) {
 	for i := 0; i < v.NumMethod(); i++ {
 		m := v.Type().Method(i)
 		rec.sent = nil
-		v.Method(i).Call(placeholders(t, m.Type))
+		v.Method(i).Call(placeholders(m.Type))
 		for _, r := range rec.sent {
 			_, pattern := mux.Handler(r)
 			if pattern == "" {
@@ -70,16 +70,13 @@ func TestClientCoversEveryRoute(t *testing.T) {
 			t.Errorf("%s is listed as not for clients, but %v reach it", route, reached[route])
 		}
 	}
-	if len(reached) < len(routes)-len(notForClients) {
-		t.Logf("%d of %d routes reached", len(reached), len(routes))
-	}
 }
 
 // placeholders builds arguments for a method of type mt (receiver
 // included): a background context, non-empty strings and numbers (in
 // structs too), so that no path has an empty segment, zero values for
 // everything else and callbacks that do nothing.
-func placeholders(t *testing.T, mt reflect.Type) []reflect.Value {
+func placeholders(mt reflect.Type) []reflect.Value {
 	ctxType := reflect.TypeFor[context.Context]()
 	var args []reflect.Value
 	for i := 1; i < mt.NumIn(); i++ {
@@ -114,9 +111,6 @@ func placeholders(t *testing.T, mt reflect.Type) []reflect.Value {
 		default:
 			args = append(args, reflect.Zero(in))
 		}
-	}
-	if len(args) != mt.NumIn()-1 {
-		t.Fatalf("%v: built %d arguments", mt, len(args))
 	}
 	return args
 }
