@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -30,6 +31,9 @@ var schemaV1 = []string{
 	`INSERT INTO entries VALUES (1, 'k1', zeroblob(32), 1, '', '', 1000), (2, 'k2', zeroblob(32), 1, '', '', 2000), (3, 'cfg', zeroblob(32), 1, 'p', '', 3000)`,
 	`INSERT INTO postings VALUES (1, 1, '@world', 'b', 'USD', '7', 'second'), (1, 0, '@world', 'a', 'USD', '10', 'first'), (2, 0, 'a', 'b', 'USD', '3', 'back')`,
 	`INSERT INTO balances VALUES ('@world', 'USD', '17', '0', '0', '0'), ('a', 'USD', '3', '10', '0', '0'), ('b', 'USD', '0', '10', '0', '0')`,
+	// One event per entry, as the counter says (version 4 checks).
+	`CREATE TABLE events (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, time_ns BIGINT NOT NULL, data TEXT NOT NULL)`,
+	`INSERT INTO events VALUES (1, 'entry.committed', 1000, '{}'), (2, 'entry.committed', 2000, '{}'), (3, 'entry.committed', 3000, '{}')`,
 }
 
 func TestMigrateV1(t *testing.T) {
@@ -151,5 +155,86 @@ func openMigrated(t *testing.T, path string) *sql.DB {
 	if err := raw.QueryRow(`SELECT value FROM counters WHERE name = 'schema'`).Scan(&v); err != nil || v != sqlstore.SchemaVersion {
 		t.Errorf("schema version = %d, %v; want %d", v, err, sqlstore.SchemaVersion)
 	}
+	// The journal's numbers follow from its tables (schema version 4).
+	var n int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM counters WHERE name IN ('entry', 'event')`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("journal counter rows = %d, %v; want none", n, err)
+	}
 	return raw
+}
+
+// TestMigrateV3 opens files of schema version 3, whose counter rows said
+// the journal's last numbers: rows that agree with the tables go and the
+// numbering goes on; rows that do not are refused, and the file is left
+// as it was.
+func TestMigrateV3(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name         string
+		entry, event int
+		ok           bool
+	}{
+		{"agree", 2, 2, true},
+		{"entry ahead", 5, 2, false},
+		{"event behind", 2, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Version 3 had the tables of version 4 and the counter rows.
+			path := filepath.Join(t.TempDir(), "v3.db")
+			s, err := Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := engine.New(s, money.NewRegistry())
+			for _, k := range []string{"k1", "k2"} {
+				if _, err := e.ApplyOne(ctx, engine.Transfer(k, time.Unix(1, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(5)}})); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.Close()
+			raw, err := sql.Open("sqlite", "file:"+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			for _, stmt := range []string{
+				`UPDATE counters SET value = 3 WHERE name = 'schema'`,
+				fmt.Sprintf(`INSERT INTO counters (name, value) VALUES ('entry', %d), ('event', %d)`, tc.entry, tc.event),
+			} {
+				if _, err := raw.Exec(stmt); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			s, err = Open(ctx, path)
+			if !tc.ok {
+				if err == nil {
+					s.Close()
+					t.Fatal("Open succeeded; want the counters refused")
+				}
+				if !strings.Contains(err.Error(), "journal counters") {
+					t.Errorf("Open: %v; want it to name the journal counters", err)
+				}
+				var v, rows int
+				if err := raw.QueryRow(`SELECT (SELECT value FROM counters WHERE name = 'schema'), (SELECT COUNT(*) FROM counters)`).Scan(&v, &rows); err != nil || v != 3 || rows != 3 {
+					t.Errorf("after the refusal: schema %d with %d counter rows, %v; want 3 with 3", v, rows, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open of a version 3 file: %v", err)
+			}
+			defer s.Close()
+			openMigrated(t, path)
+			e = engine.New(s, money.NewRegistry())
+			res, err := e.ApplyOne(ctx, engine.Transfer("k3", time.Unix(2, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(5)}}))
+			if err != nil || res.Entry.Seq != 3 {
+				t.Fatalf("first entry after migration = seq %d, %v; want seq 3", res.Entry.Seq, err)
+			}
+			evs, err := s.Events(ctx, 2, 10)
+			if err != nil || len(evs) != 1 || evs[0].Seq != 3 {
+				t.Errorf("events after 2 = %+v, %v; want one, numbered 3", evs, err)
+			}
+		})
+	}
 }

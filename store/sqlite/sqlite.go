@@ -54,6 +54,7 @@ var Dialect = sqlstore.Dialect{
 	Retryable:    isBusy,
 	ParamsMax:    32766,
 	SingleWriter: true,
+	SeqFromMax:   true,
 	// Accepted entries are written while the engine runs a batch's later
 	// operations (engine.StreamTx).
 	ConcurrentStatements: true,

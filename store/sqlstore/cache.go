@@ -15,10 +15,11 @@ const BalanceCacheMax = 1 << 17
 // does not read back, per operation, balances it wrote a moment before.
 //
 // It is only ever right about the state at journal sequence seq: a
-// transaction starts by reading the journal counter and drops the whole
-// cache if it differs, which is what happens when another process (another
-// `tributary` command on the same file) committed entries. Balances change
-// only with entries, so an unchanged counter means unchanged balances. A
+// transaction starts by reading the journal's last entry number and drops
+// the whole cache if it differs, which is what happens when another process
+// (another `tributary` command on the same file) committed entries.
+// Balances change only with entries, so an unchanged number means unchanged
+// balances. A
 // transaction's reads and writes enter the cache only once it committed;
 // a commit whose outcome is unknown empties it.
 //

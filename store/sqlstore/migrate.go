@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is the version of the tables this package writes, kept in
 // the counters table under "schema".
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrateChunk is how many entries migrateV1 converts per round.
 const migrateChunk = 5000
@@ -29,8 +29,8 @@ func (s *Store) migrate(ctx context.Context) error {
 	switch {
 	case err == nil && v == SchemaVersion:
 		return nil
-	case err == nil && v != 2:
-		return fmt.Errorf("database schema is version %d; this build reads version %d (and migrates version 1 and 2)", v, SchemaVersion)
+	case err == nil && v != 2 && v != 3:
+		return fmt.Errorf("database schema is version %d; this build reads version %d (and migrates versions 1 to 3)", v, SchemaVersion)
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("reading the schema version: %w", err)
 	}
@@ -58,15 +58,63 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrating schema version 1 to 2: %w", err)
 		}
 	}
-	if versioned || !hasPostings {
+	if (versioned && v == 2) || !hasPostings {
 		if err := s.migrateV2(ctx, tx, hasRecent, hasIndexCurrency); err != nil {
 			return fmt.Errorf("migrating schema version 2 to 3: %w", err)
 		}
+	}
+	// A new database has nothing to convert; this checks that too.
+	if err := s.migrateV3(ctx, tx); err != nil {
+		return fmt.Errorf("migrating schema version 3 to 4: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO counters (name, value) VALUES ('schema', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value"), SchemaVersion); err != nil {
 		return fmt.Errorf("recording the schema version: %w", err)
 	}
 	return tx.Commit()
+}
+
+// migrateV3 brings version 3's tables to version 4: where the journal's
+// numbers follow from the tables (Dialect.SeqFromMax), the counter rows
+// 'entry' and 'event' go, once they are checked to say what the tables
+// say. They always did, since a transaction moved them with the rows it
+// wrote; a file where they differ was changed by something else, and is
+// refused rather than renumbered. Elsewhere nothing changes.
+func (s *Store) migrateV3(ctx context.Context, tx *sql.Tx) error {
+	if !s.d.SeqFromMax {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, countersSQL)
+	if err != nil {
+		return err
+	}
+	counters := map[string]uint64{}
+	for rows.Next() {
+		var name string
+		var v uint64
+		if err := rows.Scan(&name, &v); err != nil {
+			rows.Close()
+			return err
+		}
+		counters[name] = v
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(counters) == 0 {
+		return nil // created by this build
+	}
+	var lastEntry, lastEvent uint64
+	if err := tx.QueryRowContext(ctx, lastSeqsSQL).Scan(&lastEntry, &lastEvent); err != nil {
+		return err
+	}
+	if counters["entry"] != lastEntry || counters["event"] != lastEvent {
+		return fmt.Errorf("the journal counters say entry %d and event %d, the tables end at entry %d and event %d; the database was changed outside Tributary: restore it from a backup", counters["entry"], counters["event"], lastEntry, lastEvent)
+	}
+	_, err = tx.ExecContext(ctx, "DELETE FROM counters WHERE name IN ('entry', 'event')")
+	return err
 }
 
 // migrateV2 brings version 2's tables to version 3: balances get their

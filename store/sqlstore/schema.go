@@ -25,13 +25,16 @@ import "strings"
 // ordinary rowid table, because SQLite keeps a WITHOUT ROWID table's whole
 // rows in its B-tree's inner cells, and a program's large state values (a
 // usage chunk is hundreds of kilobytes) were copied out whole at every step
-// of every key lookup. migrateV2 converts.
+// of every key lookup. migrateV2 converts. Version 4 changes one thing, on
+// SQLite only: the next entry and event numbers follow from the largest
+// ones in their tables (Dialect.SeqFromMax), so the counter rows 'entry'
+// and 'event' are gone there; migrateV3 checks them against the tables
+// and drops them.
 const schema = `
 CREATE TABLE IF NOT EXISTS counters (
 	name  {text} PRIMARY KEY,
 	value BIGINT NOT NULL
 ){norowid};
-INSERT INTO counters (name, value) VALUES ('entry', 0), ('event', 0) ON CONFLICT (name) DO NOTHING;
 CREATE TABLE IF NOT EXISTS entries (
 	seq       {seqpk},
 	idem_key  {text} NOT NULL UNIQUE,
@@ -96,6 +99,10 @@ CREATE TABLE IF NOT EXISTS events (
 );
 `
 
+// seedCounters creates the journal counters of a dialect that keeps them
+// (see Dialect.SeqFromMax).
+const seedCounters = "INSERT INTO counters (name, value) VALUES ('entry', 0), ('event', 0) ON CONFLICT (name) DO NOTHING"
+
 func schemaFor(d Dialect) []string {
 	s := strings.NewReplacer("{amount}", d.AmountType, "{bytes}", d.BytesType, "{text}", d.TextType, "{seqpk}", d.SeqPK, "{norowid}", d.TableSuffix).Replace(schema)
 	var out []string
@@ -103,6 +110,9 @@ func schemaFor(d Dialect) []string {
 		if strings.TrimSpace(stmt) != "" {
 			out = append(out, stmt)
 		}
+	}
+	if !d.SeqFromMax {
+		out = append(out, seedCounters)
 	}
 	return out
 }

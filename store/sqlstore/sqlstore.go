@@ -57,6 +57,15 @@ type Dialect struct {
 	// one connection, one after another (SQLite). The store then keeps
 	// committed balances in memory (see balanceCache).
 	SingleWriter bool
+	// SeqFromMax reports that the journal's numbers are the largest
+	// sequence numbers in the entries and events tables (SQLite, from
+	// schema version 4), read where a transaction begins, rather than two
+	// counter rows that every commit updates. Writers that take one
+	// database-wide lock (SQLite's) need no row to serialize on, and a
+	// commit then writes one statement and one page less; writers that
+	// lock rows (PostgreSQL) take the counter rows first, which gives
+	// their locks one order (see Update).
+	SeqFromMax bool
 }
 
 // Store is a ledger store in a SQL database.
@@ -109,11 +118,14 @@ func (s *Store) prepareAll(ctx context.Context) error {
 		s.q("SELECT " + entryCols + " FROM entries WHERE idem_key = $1"),
 		s.q(balanceByKeySQL),
 		s.q(balanceRangeSQL),
-		countersSQL + s.lock(),
-		s.q(reserveSQL),
 		s.q(stateSQL + s.lock()),
 		s.q(withdrawalSQL + s.lock()),
 		s.q(deleteStateSQL),
+	}
+	if s.d.SeqFromMax {
+		queries = append(queries, lastSeqsSQL)
+	} else {
+		queries = append(queries, countersSQL+s.lock(), s.q(reserveSQL))
 	}
 	for _, n := range keysChunks {
 		queries = append(queries, s.keysSQL(n))
@@ -242,6 +254,9 @@ func (s *Store) q(query string) string {
 // Statements of the write path, prepared once by prepareAll.
 const (
 	countersSQL = "SELECT name, value FROM counters WHERE name IN ('entry', 'event') ORDER BY name"
+	// lastSeqsSQL reads the journal's last numbers where there are no
+	// counters (Dialect.SeqFromMax): each is one step down a B-tree.
+	lastSeqsSQL = "SELECT (SELECT COALESCE(MAX(seq), 0) FROM entries), (SELECT COALESCE(MAX(seq), 0) FROM events)"
 	// reserveSQL sets both journal counters in one statement.
 	reserveSQL     = "UPDATE counters SET value = CASE name WHEN 'entry' THEN CAST($1 AS BIGINT) ELSE CAST($2 AS BIGINT) END WHERE name IN ('entry', 'event')"
 	stateSQL       = "SELECT value FROM state WHERE program = $1 AND skey = $2"
@@ -280,6 +295,9 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 	// without it, eight batched writers deadlocked on nearly every batch.
 	// Held from here on (SQLite's single writer holds everything), they
 	// also give Reserve and Counters their numbers without another read.
+	// SQLite has no counter rows (Dialect.SeqFromMax): the write lock its
+	// transactions begin with is the serialization, and the numbers are
+	// read off the tables instead.
 	if err := t.readCounters(ctx); err != nil {
 		_ = sqlTx.Rollback()
 		return s.classify(fmt.Errorf("reading the journal counters: %w", err))
@@ -590,12 +608,17 @@ func (t *txn) LockWithdrawal(ctx context.Context, id string) (ledger.Withdrawal,
 
 func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64, error) {
 	firstEntry, firstEvent := t.seq+1, t.events+1
-	st, err := t.prepared(ctx, t.s.q(reserveSQL))
-	if err == nil {
-		_, err = st.ExecContext(ctx, t.seq+uint64(entries), t.events+uint64(events))
-	}
-	if err != nil {
-		return 0, 0, fmt.Errorf("reserving %d entry and %d event numbers: %w", entries, events, err)
+	// Where the numbers follow from the tables (SQLite), the rows this
+	// transaction writes are the reservation, and its write lock keeps
+	// them its own.
+	if !t.s.d.SeqFromMax {
+		st, err := t.prepared(ctx, t.s.q(reserveSQL))
+		if err == nil {
+			_, err = st.ExecContext(ctx, t.seq+uint64(entries), t.events+uint64(events))
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("reserving %d entry and %d event numbers: %w", entries, events, err)
+		}
 	}
 	t.seq += uint64(entries)
 	t.events += uint64(events)
@@ -603,8 +626,15 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 }
 
 // readCounters reads both journal counters (locking them where rows are
-// locked).
+// locked), or where there are none, the last numbers in the tables.
 func (t *txn) readCounters(ctx context.Context) error {
+	if t.s.d.SeqFromMax {
+		st, err := t.prepared(ctx, lastSeqsSQL)
+		if err != nil {
+			return err
+		}
+		return st.QueryRowContext(ctx).Scan(&t.seq, &t.events)
+	}
 	st, err := t.prepared(ctx, countersSQL+t.s.lock())
 	if err != nil {
 		return err
