@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"encoding/hex"
 	"maps"
 	"math/rand"
 	"reflect"
@@ -248,6 +249,24 @@ func TestHashPostingsDistinguishes(t *testing.T) {
 	}
 	if HashPostings(WithdrawalRequest, "", base) == h0 || HashPostings(Transfer, "r", base) == h0 {
 		t.Error("HashPostings ignores the kind or the reference")
+	}
+}
+
+// TestHashPostingsGolden pins the digest of a known entry: stored entries
+// keep the digest of their first request, and a replay is recognised only
+// if the same request still hashes the same, in every later release.
+func TestHashPostingsGolden(t *testing.T) {
+	ps := []Posting{
+		{From: "@buyer:7", To: "payee:1", Currency: "USDC", Amount: usd(990000), Path: "sale → split 50%"},
+		{From: "@buyer:7", To: "platform:fee", Currency: "USDC", Amount: usd(250000), Path: "sale → fee"},
+	}
+	h := HashPostings(Transfer, "order-9", ps)
+	if got, want := hex.EncodeToString(h[:]), "16ca4754fb3f00d1961a42494c436cb0aa57f186ea8d4ebc2ad4a151cd4e1f49"; got != want {
+		t.Errorf("HashPostings = %s; want %s", got, want)
+	}
+	// One buffer, sized up front, whatever the postings.
+	if n := testing.AllocsPerRun(100, func() { HashPostings(Transfer, "order-9", ps) }); n > 1 {
+		t.Errorf("HashPostings allocates %v times; want at most 1", n)
 	}
 }
 
