@@ -238,3 +238,48 @@ func TestMigrateV3(t *testing.T) {
 		})
 	}
 }
+
+// TestLastSeqsPlan checks that reading the journal's last numbers, which
+// every transaction begins with, looks each up at the end of its B-tree
+// rather than scanning a table that grows with the journal.
+func TestLastSeqsPlan(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	rows, err := raw.Query("EXPLAIN QUERY PLAN " + sqlstore.LastSeqsSQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var steps []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// SQLite names the max optimization's step "SEARCH t"; a scan, or a
+	// walk of some index, reads otherwise.
+	found := map[string]bool{}
+	for _, d := range steps {
+		if strings.Contains(d, "entries") || strings.Contains(d, "events") {
+			found[d] = true
+		}
+	}
+	if want := map[string]bool{"SEARCH entries": true, "SEARCH events": true}; !reflect.DeepEqual(found, want) {
+		t.Errorf("plan %q reads the journal tables by %v; want %v", steps, found, want)
+	}
+}

@@ -107,7 +107,7 @@ func (s *Store) migrateV3(ctx context.Context, tx *sql.Tx) error {
 		return nil // created by this build
 	}
 	var lastEntry, lastEvent uint64
-	if err := tx.QueryRowContext(ctx, lastSeqsSQL).Scan(&lastEntry, &lastEvent); err != nil {
+	if err := tx.QueryRowContext(ctx, LastSeqsSQL).Scan(&lastEntry, &lastEvent); err != nil {
 		return err
 	}
 	if counters["entry"] != lastEntry || counters["event"] != lastEvent {
