@@ -13,6 +13,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/tributary-ledger/tributary/errcode"
@@ -25,6 +26,15 @@ const (
 	BatchMax = 10000
 	// retriesMax bounds how often a batch that lost a race is run again.
 	retriesMax = 20
+	// guessOpsMax bounds the batches whose keys the engine does not look
+	// up before running them (UniqueKeysTx): a guess that was wrong costs
+	// running the batch twice, and a group commit's few operations are
+	// where a look-up is a large part of the work.
+	guessOpsMax = 64
+	// lookUpsAfterMiss is how many batches look their keys up after a
+	// guess was wrong: retries come in bursts (a client's timeout, a
+	// restarted producer), which should not each pay twice.
+	lookUpsAfterMiss = 64
 )
 
 // errStreamFailed marks a store's failure to take a streamed entry.
@@ -80,6 +90,9 @@ type Result struct {
 type Engine struct {
 	store      Store
 	currencies ledger.Currencies
+	// lookUps counts down the batches that look their keys up however
+	// small they are, after a guess that no key was used proved wrong.
+	lookUps atomic.Int32
 }
 
 // New returns an engine writing to store and checking currencies against
@@ -132,14 +145,23 @@ func (e *Engine) ApplyJoin(ctx context.Context, ops []Op, join func(room int) []
 	var results []Result
 	var err error
 	all := slices.Clip(ops) // joined operations are appended to a copy
+	guess := e.guessKeys(len(ops))
 	for attempt := 0; ; attempt++ {
 		err = e.store.Update(ctx, func(tx Tx) error {
 			var ierr error
 			// all keeps the joined operations whatever happens: they are
 			// the batch's now, and run again with it.
-			results, all, ierr = e.applyTx(ctx, tx, all, join)
+			results, all, ierr = e.applyTx(ctx, tx, all, join, guess)
 			return ierr
 		})
+		if err != nil && guess && errors.Is(err, ErrRetry) && attempt < retriesMax {
+			// A key had been used (or the guess met a lost race): run
+			// it again at once, looking the keys up, as the next
+			// batches will.
+			guess = false
+			e.lookUps.Store(lookUpsAfterMiss)
+			continue
+		}
 		if err == nil || !errors.Is(err, ErrRetry) || attempt == retriesMax {
 			break
 		}
@@ -160,6 +182,28 @@ func (e *Engine) ApplyJoin(ctx context.Context, ops []Op, join func(room int) []
 // joinRounds bounds how many times a batch asks for operations to join it:
 // each round costs a look-up of the joiners' keys.
 const joinRounds = 4
+
+// guessKeys reports whether a batch of n operations may run without
+// looking its keys up first, guessing that none was used before; the
+// store's unique key then catches a wrong guess (UniqueKeysTx), and so
+// does a look-up of the keys of the operations it refused, since an
+// operation that succeeded once may be refused when run again (a
+// withdrawal that emptied the balance it reserved): its retry must
+// replay the first answer all the same.
+func (e *Engine) guessKeys(n int) bool {
+	if n > guessOpsMax {
+		return false
+	}
+	for {
+		left := e.lookUps.Load()
+		if left <= 0 {
+			return true
+		}
+		if e.lookUps.CompareAndSwap(left, left-1) {
+			return false
+		}
+	}
+}
 
 // overlay holds what earlier operations of the batch wrote, so that later
 // ones read it, and collects the batch.
@@ -216,8 +260,10 @@ type pendingWithdrawal struct {
 
 // applyTx runs ops, and those that join them, in tx. It returns the
 // results and the operations run, ops and the joiners in order; on an
-// error too, so that a transaction run again keeps its joiners.
-func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room int) []Op) ([]Result, []Op, error) {
+// error too, so that a transaction run again keeps its joiners. With
+// guess, and a transaction that refuses used keys (UniqueKeysTx), the
+// keys are not looked up before the operations run (see guessKeys).
+func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room int) []Op, guess bool) ([]Result, []Op, error) {
 	ov := &overlay{
 		tx: tx, ctx: ctx,
 		keys:        map[string]*ledger.Entry{},
@@ -229,8 +275,13 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room in
 	}
 	kt, _ := tx.(KeysTx)
 	ov.keysLoaded = kt != nil
-	if err := ov.lookUpKeys(kt, ops); err != nil {
-		return nil, ops, err
+	if ukt, ok := tx.(UniqueKeysTx); !ok || !ukt.UniqueKeys() {
+		guess = false
+	}
+	if !guess {
+		if err := ov.lookUpKeys(kt, ops); err != nil {
+			return nil, ops, err
+		}
 	}
 	if st, ok := tx.(StreamTx); ok && len(ops) >= streamOpsMin && st.Streaming() {
 		e, v, err := st.Counters(ctx)
@@ -275,10 +326,17 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room in
 		// Theirs from here on, even if the look-up fails: the caller has
 		// taken them into the batch.
 		ops = append(ops, more...)
-		if err := ov.lookUpKeys(kt, more); err != nil {
-			return nil, ops, err
+		if !guess {
+			if err := ov.lookUpKeys(kt, more); err != nil {
+				return nil, ops, err
+			}
 		}
 		if err := run(more); err != nil {
+			return nil, ops, err
+		}
+	}
+	if guess {
+		if err := ov.checkRefusedKeys(kt, ops, results); err != nil {
 			return nil, ops, err
 		}
 	}
@@ -317,6 +375,31 @@ func (ov *overlay) lookUpKeys(kt KeysTx, ops []Op) error {
 	}
 	for i := range found {
 		ov.keys[found[i].Key] = &found[i]
+	}
+	return nil
+}
+
+// checkRefusedKeys looks up the keys of the operations a guessed batch
+// refused: one that was used before must be answered with its first
+// result, not with what running it again gave, so the batch runs again
+// with its keys looked up. Accepted operations need no look-up: writing
+// one under a used key fails the transaction (UniqueKeysTx).
+func (ov *overlay) checkRefusedKeys(kt KeysTx, ops []Op, results []Result) error {
+	var keys []string
+	for i, r := range results {
+		if r.Err != nil && ledger.ValidateKey(ops[i].Key) == nil {
+			keys = append(keys, ops[i].Key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	found, err := kt.Entries(ov.ctx, keys)
+	if err != nil {
+		return fmt.Errorf("looking up %d refused keys: %w", len(keys), err)
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("%w: key %q was used before", ErrRetry, found[0].Key)
 	}
 	return nil
 }

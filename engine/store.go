@@ -53,6 +53,18 @@ type KeysTx interface {
 	Entries(ctx context.Context, keys []string) ([]ledger.Entry, error)
 }
 
+// UniqueKeysTx is implemented by KeysTx transactions whose store refuses
+// an entry under a key the journal holds: Write (or AddEntry, or the
+// commit) then fails with an error wrapping ErrRetry and nothing of the
+// transaction is committed, which a unique index on the key gives. The
+// engine may then run a small batch without looking its keys up first
+// (see guessKeys): in the usual case none was used before, and the look-up
+// was a query, or a round trip, per commit.
+type UniqueKeysTx interface {
+	KeysTx
+	UniqueKeys() bool
+}
+
 // StreamTx is implemented by transactions that can take a large batch's
 // entries as the engine accepts them, so that the store writes them while
 // the engine runs the batch's later operations. The engine then numbers

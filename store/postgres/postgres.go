@@ -62,6 +62,7 @@ var Dialect = sqlstore.Dialect{
 	Numbered:    true,
 	LockRows:    true,
 	Retryable:   isRetryable,
+	UniqueKeys:  true,
 	ParamsMax:   65535,
 	// journalByAccount reads several statements from one snapshot.
 	ReadIsolation: sql.LevelRepeatableRead,

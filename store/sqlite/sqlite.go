@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -51,24 +52,30 @@ var Dialect = sqlstore.Dialect{
 	TableSuffix:  " WITHOUT ROWID",
 	Numbered:     false,
 	LockRows:     false,
-	Retryable:    isBusy,
+	Retryable:    retryable,
 	ParamsMax:    32766,
 	SingleWriter: true,
 	SeqFromMax:   true,
+	UniqueKeys:   true,
 	// Accepted entries are written while the engine runs a batch's later
 	// operations (engine.StreamTx).
 	ConcurrentStatements: true,
 }
 
-func isBusy(err error) bool {
+// retryable reports a lock held by another process, and an entry written
+// under a key the journal holds: the engine writes small batches without
+// looking their keys up first, and runs them again, looking up, when one
+// was used (engine.UniqueKeysTx). No other constraint failure is retried.
+func retryable(err error) bool {
 	var e *sqlite.Error
-	if errors.As(err, &e) {
-		switch e.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return true
-		}
+	if !errors.As(err, &e) {
+		return false
 	}
-	return false
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE && strings.Contains(e.Error(), "entries.idem_key")
 }
 
 // ReadersMax bounds the read connections.

@@ -66,6 +66,11 @@ type Dialect struct {
 	// lock rows (PostgreSQL) take the counter rows first, which gives
 	// their locks one order (see Update).
 	SeqFromMax bool
+	// UniqueKeys reports that Retryable reports the failure of an entry
+	// written under an idempotency key the journal holds (the unique index
+	// on entries.idem_key refuses it): the engine may then write small
+	// batches without looking their keys up (engine.UniqueKeysTx).
+	UniqueKeys bool
 }
 
 // Store is a ledger store in a SQL database.
@@ -442,7 +447,11 @@ func (t *txn) Entry(ctx context.Context, key string) (ledger.Entry, bool, error)
 	return ents[0], true, nil
 }
 
-var _ engine.KeysTx = (*txn)(nil)
+var _ engine.UniqueKeysTx = (*txn)(nil)
+
+// UniqueKeys reports whether an entry under a used key fails the
+// transaction with a retryable error (Dialect.UniqueKeys).
+func (t *txn) UniqueKeys() bool { return t.s.d.UniqueKeys }
 
 // keysChunks are the list lengths of the key lookups Entries sends: a few
 // fixed shapes, prepared once.
