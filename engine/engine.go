@@ -154,10 +154,11 @@ func (e *Engine) ApplyJoin(ctx context.Context, ops []Op, join func(room int) []
 			results, all, ierr = e.applyTx(ctx, tx, all, join, guess)
 			return ierr
 		})
-		if err != nil && guess && errors.Is(err, ErrRetry) && attempt < retriesMax {
-			// A key had been used (or the guess met a lost race): run
-			// it again at once, looking the keys up, as the next
-			// batches will.
+		if err != nil && guess && ctx.Err() == nil && attempt < retriesMax {
+			// A key had been used, or the guess met a lost race, or an
+			// operation run again in place of its replay failed the
+			// batch: the run that looks the keys up is the answer. It
+			// runs at once, and so do the next batches.
 			guess = false
 			e.lookUps.Store(lookUpsAfterMiss)
 			continue
@@ -326,6 +327,14 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room in
 		// Theirs from here on, even if the look-up fails: the caller has
 		// taken them into the batch.
 		ops = append(ops, more...)
+		if guess && len(ops) > guessOpsMax {
+			// Past what a guess is worth: check the keys run so far,
+			// and look up the joiners' as a large batch does.
+			if err := ov.checkGuess(kt, ops[:len(ops)-len(more)], nil); err != nil {
+				return nil, ops, err
+			}
+			guess = false
+		}
 		if !guess {
 			if err := ov.lookUpKeys(kt, more); err != nil {
 				return nil, ops, err
@@ -336,7 +345,7 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room in
 		}
 	}
 	if guess {
-		if err := ov.checkRefusedKeys(kt, ops, results); err != nil {
+		if err := ov.checkGuess(kt, ops, results); err != nil {
 			return nil, ops, err
 		}
 	}
@@ -379,16 +388,18 @@ func (ov *overlay) lookUpKeys(kt KeysTx, ops []Op) error {
 	return nil
 }
 
-// checkRefusedKeys looks up the keys of the operations a guessed batch
-// refused: one that was used before must be answered with its first
-// result, not with what running it again gave, so the batch runs again
-// with its keys looked up. Accepted operations need no look-up: writing
-// one under a used key fails the transaction (UniqueKeysTx).
-func (ov *overlay) checkRefusedKeys(kt KeysTx, ops []Op, results []Result) error {
+// checkGuess looks up the keys of the operations a guessed batch refused
+// (with results), or of all ops (results nil: joiners are taking the
+// batch past guessOpsMax, and it stops guessing). A key used before must
+// be answered with its first result, not with what running it again gave,
+// so the batch then runs again with its keys looked up. Accepted
+// operations need no look-up before the write: writing one under a used
+// key fails the transaction (UniqueKeysTx).
+func (ov *overlay) checkGuess(kt KeysTx, ops []Op, results []Result) error {
 	var keys []string
-	for i, r := range results {
-		if r.Err != nil && ledger.ValidateKey(ops[i].Key) == nil {
-			keys = append(keys, ops[i].Key)
+	for i, op := range ops {
+		if (results == nil || results[i].Err != nil) && ledger.ValidateKey(op.Key) == nil {
+			keys = append(keys, op.Key)
 		}
 	}
 	if len(keys) == 0 {
@@ -396,7 +407,7 @@ func (ov *overlay) checkRefusedKeys(kt KeysTx, ops []Op, results []Result) error
 	}
 	found, err := kt.Entries(ov.ctx, keys)
 	if err != nil {
-		return fmt.Errorf("looking up %d refused keys: %w", len(keys), err)
+		return fmt.Errorf("looking up %d keys of a guessed batch: %w", len(keys), err)
 	}
 	if len(found) > 0 {
 		return fmt.Errorf("%w: key %q was used before", ErrRetry, found[0].Key)

@@ -128,3 +128,87 @@ func TestGuessedKeys(t *testing.T) {
 		t.Errorf("Verify: %+v, %v; want %d entries", rep, err, 3+64+1+65)
 	}
 }
+
+// onceOp pays 1 into pot and marks its program state; run where the mark
+// is there already, it fails as a broken invariant would (an error
+// without a code, which fails the whole batch). A replay must never run
+// it: its retry is answered from the journal.
+func onceOp(key string, at time.Time) engine.Op {
+	ps := []ledger.Posting{{From: "@world", To: "pot", Currency: "USD", Amount: money.FromUint64(1)}}
+	return engine.Op{Key: key, Hash: ledger.HashPostings(ledger.Transfer, key, ps), Time: at, Program: "once", Run: func(v engine.View) (engine.Change, error) {
+		if _, done, err := v.State(key); err != nil || done {
+			return engine.Change{}, fmt.Errorf("%s ran twice (%v)", key, err)
+		}
+		return engine.Change{Postings: ps, State: []engine.StateWrite{{Key: key, Value: []byte("1")}}}, nil
+	}}
+}
+
+// TestGuessedKeysBatchFailure: a replay whose operation, run again, fails
+// the whole batch is still answered with its first result, alone and in a
+// group; and a guessed batch that joiners take past the guess's size
+// checks the keys it ran before looking up the joiners'.
+func TestGuessedKeysBatchFailure(t *testing.T) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	at := time.Unix(0, 0)
+	lc := &lookUpCounter{Store: s}
+	first, err := engine.New(lc, money.NewRegistry()).ApplyOne(ctx, onceOp("o1", at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.New(lc, money.NewRegistry()).ApplyOne(ctx, onceOp("o1", at))
+	if err != nil || !res.Replayed || res.Entry.Seq != first.Entry.Seq {
+		t.Errorf("replay alone: replayed %v entry %d, %v; want a replay of entry %d", res.Replayed, res.Entry.Seq, err, first.Entry.Seq)
+	}
+	g := engine.NewGroup(engine.New(lc, money.NewRegistry()), 1, 256)
+	res, err = g.Apply(ctx, onceOp("o1", at))
+	g.Close()
+	if err != nil || !res.Replayed {
+		t.Errorf("replay through a group: replayed %v, %v; want a replay", res.Replayed, err)
+	}
+
+	usd := []ledger.Posting{{From: "@world", To: "pot", Currency: "USD", Amount: money.FromUint64(1)}}
+	joiners := func(prefix string) func(int) []engine.Op {
+		asked := 0
+		return func(int) []engine.Op {
+			if asked++; asked > 1 {
+				return nil
+			}
+			var ops []engine.Op
+			for i := 0; i < 70; i++ {
+				ops = append(ops, engine.Transfer(fmt.Sprintf("%s%d", prefix, i), at, usd))
+			}
+			return ops
+		}
+	}
+	for _, tc := range []struct {
+		name, prefix     string
+		op               engine.Op
+		replayed         bool
+		updates, lookUps int
+	}{
+		{"new key, then joiners", "new-", engine.Transfer("j", at, usd), false, 1, 2},
+		{"used key, then joiners", "used-", engine.Transfer("j", at, usd), true, 2, 2},
+	} {
+		lc.updates, lc.lookUps = 0, 0
+		res, err := engine.New(lc, money.NewRegistry()).ApplyJoin(ctx, []engine.Op{tc.op}, joiners(tc.prefix))
+		if err != nil || len(res) != 71 {
+			t.Fatalf("%s: %d results, %v; want 71", tc.name, len(res), err)
+		}
+		if res[0].Replayed != tc.replayed || lc.updates != tc.updates || lc.lookUps != tc.lookUps {
+			t.Errorf("%s: replayed %v, %d transactions, %d look-ups; want %v, %d and %d", tc.name, res[0].Replayed, lc.updates, lc.lookUps, tc.replayed, tc.updates, tc.lookUps)
+		}
+		for i, r := range res[1:] {
+			if r.Err != nil || r.Replayed {
+				t.Errorf("%s: joiner %d: %v replayed %v; want a new entry", tc.name, i, r.Err, r.Replayed)
+			}
+		}
+	}
+	if rep, err := engine.Verify(ctx, s); err != nil || rep.Entries != 1+1+140 {
+		t.Errorf("Verify: %+v, %v; want %d entries", rep, err, 1+1+140)
+	}
+}
