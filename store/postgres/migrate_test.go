@@ -65,6 +65,19 @@ func TestMigrateV1(t *testing.T) {
 	}
 }
 
+// searchPath is dsn with schema as its search path.
+func searchPath(t *testing.T, dsn, schema string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // oldSchema makes an empty PostgreSQL schema, dropped when t ends, and
 // returns the server's URL, the schema's name and a connection to it, for
 // the tables of a previous release.
@@ -79,13 +92,6 @@ func oldSchema(t *testing.T) (dsn, schema string, db *sql.DB) {
 	}
 	schema = "tributary_test_" + hex.EncodeToString(b[:])
 	t.Cleanup(func() { _ = DropSchema(context.Background(), dsn, schema) })
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +100,7 @@ func oldSchema(t *testing.T) (dsn, schema string, db *sql.DB) {
 		t.Fatal(err)
 	}
 	admin.Close()
-	db, err = sql.Open("pgx", u.String())
+	db, err = sql.Open("pgx", searchPath(t, dsn, schema))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,4 +121,16 @@ func TestMigrateV2(t *testing.T) {
 	}
 	defer s.Close()
 	storetest.CheckMigratedV2(t, s)
+	// Schema version 4 changed SQLite's tables alone: PostgreSQL's stay at
+	// version 3, with their journal counters, which builds of version 3
+	// open.
+	raw, err := sql.Open("pgx", searchPath(t, dsn, schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var version, counters int
+	if err := raw.QueryRow(`SELECT (SELECT value FROM counters WHERE name = 'schema'), (SELECT COUNT(*) FROM counters WHERE name IN ('entry', 'event'))`).Scan(&version, &counters); err != nil || version != 3 || counters != 2 {
+		t.Errorf("schema version %d with %d journal counters, %v; want 3 with 2", version, counters, err)
+	}
 }

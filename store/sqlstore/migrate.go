@@ -11,13 +11,24 @@ import (
 )
 
 // SchemaVersion is the version of the tables this package writes, kept in
-// the counters table under "schema".
+// the counters table under "schema". Version 4 changed SQLite's alone
+// (Dialect.SeqFromMax): PostgreSQL databases stay at version 3, their
+// tables unchanged, so that the builds before it still open them and a
+// rollback stays possible.
 const SchemaVersion = 4
+
+// version is the schema version of s's tables.
+func (s *Store) version() int64 {
+	if !s.d.SeqFromMax {
+		return 3
+	}
+	return SchemaVersion
+}
 
 // migrateChunk is how many entries migrateV1 converts per round.
 const migrateChunk = 5000
 
-// migrate brings the tables to SchemaVersion, after the CREATE statements
+// migrate brings the tables to s.version(), after the CREATE statements
 // ran (which create only what is missing, in the current shape). A database
 // without a version is either new (its entries table was just created with
 // a postings column) or of version 1 (a postings table, no postings
@@ -27,10 +38,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	var v int64
 	err := s.w.QueryRowContext(ctx, "SELECT value FROM counters WHERE name = 'schema'").Scan(&v)
 	switch {
-	case err == nil && v == SchemaVersion:
+	case err == nil && v == s.version():
 		return nil
 	case err == nil && v != 2 && v != 3:
-		return fmt.Errorf("database schema is version %d; this build reads version %d (and migrates versions 1 to 3)", v, SchemaVersion)
+		return fmt.Errorf("database schema is version %d; this build reads version %d (and migrates versions 1 to 3)", v, s.version())
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("reading the schema version: %w", err)
 	}
@@ -67,7 +78,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.migrateV3(ctx, tx); err != nil {
 		return fmt.Errorf("migrating schema version 3 to 4: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO counters (name, value) VALUES ('schema', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value"), SchemaVersion); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO counters (name, value) VALUES ('schema', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value"), s.version()); err != nil {
 		return fmt.Errorf("recording the schema version: %w", err)
 	}
 	return tx.Commit()
