@@ -8,8 +8,11 @@
 // pool and, thanks to WAL, never wait for writes. Commits are durable
 // (synchronous=FULL): an acknowledged entry survives a power cut, not only
 // a killed process. Being the only writer, the store keeps committed
-// balances in memory and checks at every transaction, through the journal
-// counter, that no other process wrote meanwhile (sqlstore.balanceCache).
+// balances in memory and checks at every transaction, through the
+// journal's last entry number, that no other process wrote meanwhile
+// (sqlstore.balanceCache). That number, and the events', are read off the
+// tables when a transaction begins: there are no counter rows to rewrite
+// at every commit (schema version 4).
 // The writer checkpoints the WAL itself, as SQLite does by default, except
 // after a transaction large enough that copying its pages into the database
 // file would hold its commit for a good part of a second: that checkpoint
