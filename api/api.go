@@ -21,6 +21,7 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/store/sqlstore"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // Limits.
@@ -278,7 +279,7 @@ func scope(c *Call, account string) error {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, _ *http.Request, err error) {
-	writeJSON(w, status(err), ErrorBody{Error: toErrorJSON(err)})
+	writeJSON(w, status(err), wire.ErrorBody{Error: toErrorJSON(err)})
 }
 
 // commitHook is a store that says when it committed events (sqlstore's

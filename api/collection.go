@@ -8,6 +8,7 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/collection"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 func (s *Server) collectionRoutes() []Route {
@@ -43,7 +44,7 @@ func (s *Server) putCollectionConfig(w http.ResponseWriter, r *http.Request, c *
 }
 
 func (s *Server) createTrack(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[TrackRequest](r)
+	key, req, err := readWrite[wire.TrackRequest](r)
 	if err != nil {
 		return err
 	}
@@ -65,7 +66,7 @@ func (s *Server) getTrack(w http.ResponseWriter, r *http.Request, _ *Call) error
 }
 
 func (s *Server) putTrackPrice(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[PriceRequest](r)
+	key, req, err := readWrite[wire.PriceRequest](r)
 	if err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ func (s *Server) putTrackPrice(w http.ResponseWriter, r *http.Request, c *Call) 
 }
 
 func (s *Server) createCollection(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[CollectionRequest](r)
+	key, req, err := readWrite[wire.CollectionRequest](r)
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func (s *Server) purchase(w http.ResponseWriter, r *http.Request, c *Call) error
 }
 
 func (s *Server) updateCollection(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[UpdateCollectionRequest](r)
+	key, req, err := readWrite[wire.UpdateCollectionRequest](r)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/tributary-ledger/tributary/splitbook"
 	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 const adminSecret = "trb_test_admin_secret"
@@ -81,15 +82,15 @@ func start(t *testing.T, s testStore) *env {
 
 func (e *env) token(t *testing.T, role auth.Role, accounts ...string) *client.Client {
 	t.Helper()
-	tok, err := e.admin.CreateToken(context.Background(), api.TokenRequest{Role: string(role), Accounts: accounts})
+	tok, err := e.admin.CreateToken(context.Background(), wire.TokenRequest{Role: string(role), Accounts: accounts})
 	if err != nil {
 		t.Fatalf("creating %s token: %v", role, err)
 	}
 	return client.New(e.srv.URL, tok.Secret, nil)
 }
 
-func usd(from, to, units string) api.PostingJSON {
-	return api.PostingJSON{From: from, To: to, Amount: api.Amount(units), Currency: "USD"}
+func usd(from, to, units string) wire.PostingJSON {
+	return wire.PostingJSON{From: from, To: to, Amount: wire.Amount(units), Currency: "USD"}
 }
 
 func wantCode(t *testing.T, what string, err error, code string, status int) {
@@ -151,7 +152,7 @@ func TestEndToEnd(t *testing.T) {
 			if err != nil || len(got.Receivers) != 3 || got.Receivers[1].Share != 1500 {
 				t.Errorf("Split(song-1) = %+v, %v; want the definition back", got, err)
 			}
-			ent, _, err := ingest.Pay(ctx, "sale-1", api.PaymentRequest{From: "@buyer:1", Split: "song-1", Amount: "198", Currency: "USD"})
+			ent, _, err := ingest.Pay(ctx, "sale-1", wire.PaymentRequest{From: "@buyer:1", Split: "song-1", Amount: "198", Currency: "USD"})
 			if err != nil {
 				t.Fatalf("Pay: %v", err)
 			}
@@ -168,7 +169,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 
 			// Direct entries: replay, conflict, overdraft.
-			post := []api.PostingJSON{usd("@world", "payee:2", "1000")}
+			post := []wire.PostingJSON{usd("@world", "payee:2", "1000")}
 			first, replayed, err := ingest.CreateEntry(ctx, "fund-1", post)
 			if err != nil || replayed {
 				t.Fatalf("CreateEntry = replayed %v, %v", replayed, err)
@@ -177,9 +178,9 @@ func TestEndToEnd(t *testing.T) {
 			if err != nil || !replayed || again.Seq != first.Seq {
 				t.Errorf("replay = seq %d replayed %v, %v; want seq %d replayed", again.Seq, replayed, err, first.Seq)
 			}
-			_, _, err = ingest.CreateEntry(ctx, "fund-1", []api.PostingJSON{usd("@world", "payee:2", "1001")})
+			_, _, err = ingest.CreateEntry(ctx, "fund-1", []wire.PostingJSON{usd("@world", "payee:2", "1001")})
 			wantCode(t, "same key, other body", err, "key_conflict", 409)
-			_, _, err = ingest.CreateEntry(ctx, "over-1", []api.PostingJSON{usd("payee:1", "x", "100")})
+			_, _, err = ingest.CreateEntry(ctx, "over-1", []wire.PostingJSON{usd("payee:1", "x", "100")})
 			wantCode(t, "overdraft", err, "overdraft", 422)
 
 			// The payee sees and withdraws its own balance, and nothing else.
@@ -188,13 +189,13 @@ func TestEndToEnd(t *testing.T) {
 			}
 			_, err = payee.Account(ctx, "payee:1")
 			wantCode(t, "payee reading another account", err, "forbidden", 403)
-			_, _, err = payee.RequestWithdrawal(ctx, "w-x", api.WithdrawalRequest{Account: "payee:1", Amount: "1", Currency: "USD"})
+			_, _, err = payee.RequestWithdrawal(ctx, "w-x", wire.WithdrawalRequest{Account: "payee:1", Amount: "1", Currency: "USD"})
 			wantCode(t, "payee withdrawing from another account", err, "forbidden", 403)
-			w, _, err := payee.RequestWithdrawal(ctx, "w-1", api.WithdrawalRequest{Account: "payee:2", Amount: "1000", Currency: "USD"})
+			w, _, err := payee.RequestWithdrawal(ctx, "w-1", wire.WithdrawalRequest{Account: "payee:2", Amount: "1000", Currency: "USD"})
 			if err != nil || w.State != "pending" || w.ID != "w-1" {
 				t.Fatalf("RequestWithdrawal = %+v, %v; want pending w-1", w, err)
 			}
-			_, _, err = payee.RequestWithdrawal(ctx, "w-2", api.WithdrawalRequest{Account: "payee:2", Amount: "31", Currency: "USD"})
+			_, _, err = payee.RequestWithdrawal(ctx, "w-2", wire.WithdrawalRequest{Account: "payee:2", Amount: "31", Currency: "USD"})
 			wantCode(t, "withdrawing more than is available", err, "overdraft", 422)
 			_, _, err = payee.PostWithdrawal(ctx, "w-1-post", "w-1")
 			wantCode(t, "payee posting its own withdrawal", err, "forbidden", 403)
@@ -216,7 +217,7 @@ func TestEndToEnd(t *testing.T) {
 			if err != nil || len(ents) != 2 || next == "" {
 				t.Fatalf("Entries(payee:2, limit 2) = %d entries next %q, %v; want 2 and a cursor", len(ents), next, err)
 			}
-			var all []api.EntryJSON
+			var all []wire.EntryJSON
 			for after := uint64(0); ; {
 				page, next, err := reader.Entries(ctx, client.JournalQuery{Account: "payee:2", After: after, Limit: 2})
 				if err != nil {
@@ -314,7 +315,7 @@ func TestEventsResume(t *testing.T) {
 	ctx := context.Background()
 	write := func(from, to int) {
 		for i := from; i < to; i++ {
-			if _, _, err := e.admin.CreateEntry(ctx, fmt.Sprintf("k%d", i), []api.PostingJSON{usd("@world", "a", "1")}); err != nil {
+			if _, _, err := e.admin.CreateEntry(ctx, fmt.Sprintf("k%d", i), []wire.PostingJSON{usd("@world", "a", "1")}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -453,13 +454,13 @@ func TestAccessControl(t *testing.T) {
 		if role == auth.Payee {
 			accounts = []string{"payee:1"}
 		}
-		tok, err := e.admin.CreateToken(ctx, api.TokenRequest{Role: string(role), Accounts: accounts})
+		tok, err := e.admin.CreateToken(ctx, wire.TokenRequest{Role: string(role), Accounts: accounts})
 		if err != nil {
 			t.Fatal(err)
 		}
 		secrets[role] = tok.Secret
 	}
-	revoked, err := e.admin.CreateToken(ctx, api.TokenRequest{Role: "admin"})
+	revoked, err := e.admin.CreateToken(ctx, wire.TokenRequest{Role: "admin"})
 	if err != nil {
 		t.Fatal(err)
 	}

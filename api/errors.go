@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/splitbook"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // Errors of the HTTP layer itself.
@@ -88,12 +89,12 @@ func isSplitError(err error) bool {
 	return false
 }
 
-func toErrorJSON(err error) ErrorJSON {
+func toErrorJSON(err error) wire.ErrorJSON {
 	code, msg := errcode.Code(err), err.Error()
 	if code == errcode.Internal {
 		// Operating failures stay in the log; the client learns only that
 		// the server failed, not the server's internals.
 		msg = "internal error; the request may be retried with the same Idempotency-Key"
 	}
-	return ErrorJSON{Code: code, Message: msg}
+	return wire.ErrorJSON{Code: code, Message: msg}
 }

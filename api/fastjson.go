@@ -58,7 +58,7 @@ func readAgain(data []byte, err error) io.Reader {
 // writeFast writes v in one write, as json.Encoder does, if v has a plain
 // path.
 func writeFast(w io.Writer, v any) bool {
-	if _, isEntry := v.(EntryJSON); !isEntry {
+	if _, isEntry := v.(wire.EntryJSON); !isEntry {
 		return false
 	}
 	buf := getBuf()

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/tributary-ledger/tributary/wire"
 	"io"
 	"net/http"
 	"strings"
@@ -15,7 +16,7 @@ func BenchmarkDecodeEntryRequest(b *testing.B) {
 	b.Run("plain", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var req EntryRequest
+			var req wire.EntryRequest
 			r := &http.Request{ContentLength: int64(len(body)), Body: io.NopCloser(strings.NewReader(body))}
 			if err := decode(r, &req); err != nil {
 				b.Fatal(err)
@@ -25,7 +26,7 @@ func BenchmarkDecodeEntryRequest(b *testing.B) {
 	b.Run("encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var req EntryRequest
+			var req wire.EntryRequest
 			if err := decodeFrom(strings.NewReader(body), &req); err != nil {
 				b.Fatal(err)
 			}
@@ -52,7 +53,7 @@ func BenchmarkEncodeEntry(b *testing.B) {
 	b.Run("decode-plain", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var out EntryJSON
+			var out wire.EntryJSON
 			if err := out.DecodeJSON(buf.Bytes()); err != nil {
 				b.Fatal(err)
 			}
@@ -61,7 +62,7 @@ func BenchmarkEncodeEntry(b *testing.B) {
 	b.Run("decode-encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var out EntryJSON
+			var out wire.EntryJSON
 			if err := json.NewDecoder(bytes.NewReader(buf.Bytes())).Decode(&out); err != nil {
 				b.Fatal(err)
 			}

@@ -53,21 +53,21 @@ func decodeBoth[T any](t *testing.T, body string) {
 
 func TestFastDecode(t *testing.T) {
 	for _, body := range append(append([]string{}, fastRequests...), slowRequests...) {
-		decodeBoth[EntryRequest](t, body)
-		decodeBoth[BatchRequest](t, body)
+		decodeBoth[wire.EntryRequest](t, body)
+		decodeBoth[wire.BatchRequest](t, body)
 	}
 	// The plain bodies do take the plain path.
 	for i, body := range fastRequests {
-		var v any = &EntryRequest{}
+		var v any = &wire.EntryRequest{}
 		if strings.Contains(body, "entries") {
-			v = &BatchRequest{}
+			v = &wire.BatchRequest{}
 		}
 		if !wire.DecodeFast([]byte(body), v) {
 			t.Errorf("fastRequests[%d] %q does not take the plain path", i, body)
 		}
 	}
 	for _, body := range slowRequests {
-		if wire.DecodeFast([]byte(body), &EntryRequest{}) || wire.DecodeFast([]byte(body), &BatchRequest{}) {
+		if wire.DecodeFast([]byte(body), &wire.EntryRequest{}) || wire.DecodeFast([]byte(body), &wire.BatchRequest{}) {
 			t.Errorf("%q takes the plain path", body)
 		}
 	}
@@ -78,13 +78,13 @@ func FuzzFastDecode(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		decodeBoth[EntryRequest](t, body)
-		decodeBoth[BatchRequest](t, body)
+		decodeBoth[wire.EntryRequest](t, body)
+		decodeBoth[wire.BatchRequest](t, body)
 	})
 }
 
 // fuzzEntry builds an entry from fuzz input: fields are cut from s at '|'.
-func fuzzEntry(seq uint64, nanos int64, offset int32, s string) EntryJSON {
+func fuzzEntry(seq uint64, nanos int64, offset int32, s string) wire.EntryJSON {
 	f := strings.Split(s, "|")
 	field := func(i int) string {
 		if i < len(f) {
@@ -96,12 +96,12 @@ func fuzzEntry(seq uint64, nanos int64, offset int32, s string) EntryJSON {
 	if offset != 0 {
 		loc = time.FixedZone("", int(offset%(100*3600)))
 	}
-	e := EntryJSON{Seq: seq, Key: field(0), Kind: field(1), Program: field(2), Ref: field(3), Time: time.Unix(0, nanos).In(loc)}
+	e := wire.EntryJSON{Seq: seq, Key: field(0), Kind: field(1), Program: field(2), Ref: field(3), Time: time.Unix(0, nanos).In(loc)}
 	if len(f) > 4 {
-		e.Postings = []PostingJSON{}
+		e.Postings = []wire.PostingJSON{}
 	}
 	for i := 4; i < len(f); i += 5 {
-		e.Postings = append(e.Postings, PostingJSON{From: field(i), To: field(i + 1), Amount: Amount(field(i + 2)), Currency: field(i + 3), Path: field(i + 4)})
+		e.Postings = append(e.Postings, wire.PostingJSON{From: field(i), To: field(i + 1), Amount: wire.Amount(field(i + 2)), Currency: field(i + 3), Path: field(i + 4)})
 	}
 	return e
 }
@@ -115,7 +115,7 @@ var fastEntrySeeds = []string{
 }
 
 // encodeBoth checks the plain writers against encoding/json for e.
-func encodeBoth(t *testing.T, e EntryJSON) (plain bool) {
+func encodeBoth(t *testing.T, e wire.EntryJSON) (plain bool) {
 	t.Helper()
 	var want bytes.Buffer
 	_ = json.NewEncoder(&want).Encode(e)
@@ -123,7 +123,7 @@ func encodeBoth(t *testing.T, e EntryJSON) (plain bool) {
 	if ok && !bytes.Equal(got, want.Bytes()) {
 		t.Fatalf("EncodeFast(%#v) = %s; encoding/json writes %s", e, got, want.Bytes())
 	}
-	req := EntryRequest{Postings: e.Postings}
+	req := wire.EntryRequest{Postings: e.Postings}
 	wantReq, errWant := json.Marshal(req)
 	gotReq, err := req.AppendJSON([]byte("prefix"))
 	if (err == nil) != (errWant == nil) || !bytes.Equal(gotReq, append([]byte("prefix"), wantReq...)) {
@@ -140,8 +140,8 @@ func TestFastEncode(t *testing.T) {
 		}
 	}
 	encodeBoth(t, fuzzEntry(1<<63, -1, 3600+1800, "k|k"))
-	encodeBoth(t, EntryJSON{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}) // MarshalJSON refuses it
-	encodeBoth(t, EntryJSON{})
+	encodeBoth(t, wire.EntryJSON{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}) // MarshalJSON refuses it
+	encodeBoth(t, wire.EntryJSON{})
 }
 
 func FuzzFastEncode(f *testing.F) {
@@ -156,7 +156,7 @@ func FuzzFastEncode(f *testing.F) {
 // decodeEntryBoth checks DecodeJSON against json.Decoder on data.
 func decodeEntryBoth(t *testing.T, data []byte) {
 	t.Helper()
-	var fast, slow EntryJSON
+	var fast, slow wire.EntryJSON
 	errFast := fast.DecodeJSON(data)
 	errSlow := json.NewDecoder(bytes.NewReader(data)).Decode(&slow)
 	if (errFast == nil) != (errSlow == nil) || errFast != nil && errFast.Error() != errSlow.Error() {
@@ -181,9 +181,9 @@ func TestFastDecodeEntry(t *testing.T) {
 		decodeEntryBoth(t, []byte(s))
 	}
 	// Into an entry that holds something, encoding/json merges.
-	held := EntryJSON{Key: "kept", Postings: []PostingJSON{{From: "a", To: "b"}}}
+	held := wire.EntryJSON{Key: "kept", Postings: []wire.PostingJSON{{From: "a", To: "b"}}}
 	want := held
-	want.Postings = []PostingJSON{{From: "a", To: "b"}}
+	want.Postings = []wire.PostingJSON{{From: "a", To: "b"}}
 	if err := json.Unmarshal([]byte(`{"seq":3,"postings":[{"to":"c"}]}`), &want); err != nil {
 		t.Fatal(err)
 	}
@@ -208,11 +208,11 @@ func FuzzFastDecodeEntry(f *testing.F) {
 // change with them.
 func TestFastJSONFields(t *testing.T) {
 	want := map[reflect.Type]string{
-		reflect.TypeFor[EntryJSON]():    `Seq json:"seq"; Key json:"key"; Kind json:"kind"; Program json:"program,omitempty"; Ref json:"ref,omitempty"; Time json:"time"; Postings json:"postings"`,
-		reflect.TypeFor[PostingJSON]():  `From json:"from"; To json:"to"; Amount json:"amount"; Currency json:"currency"; Path json:"path,omitempty"`,
-		reflect.TypeFor[EntryRequest](): `Postings json:"postings"`,
-		reflect.TypeFor[BatchRequest](): `Entries json:"entries"`,
-		reflect.TypeFor[BatchItem]():    `Key json:"key"; Postings json:"postings"`,
+		reflect.TypeFor[wire.EntryJSON]():    `Seq json:"seq"; Key json:"key"; Kind json:"kind"; Program json:"program,omitempty"; Ref json:"ref,omitempty"; Time json:"time"; Postings json:"postings"`,
+		reflect.TypeFor[wire.PostingJSON]():  `From json:"from"; To json:"to"; Amount json:"amount"; Currency json:"currency"; Path json:"path,omitempty"`,
+		reflect.TypeFor[wire.EntryRequest](): `Postings json:"postings"`,
+		reflect.TypeFor[wire.BatchRequest](): `Entries json:"entries"`,
+		reflect.TypeFor[wire.BatchItem]():    `Key json:"key"; Postings json:"postings"`,
 	}
 	for typ, fields := range want {
 		var got []string
@@ -223,7 +223,7 @@ func TestFastJSONFields(t *testing.T) {
 			t.Errorf("%s has fields %s; fastjson.go follows %s: update both", typ, g, fields)
 		}
 	}
-	if _, ok := any(Amount("")).(json.Marshaler); ok {
+	if _, ok := any(wire.Amount("")).(json.Marshaler); ok {
 		t.Error("Amount has a MarshalJSON, which the plain writer does not call")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/program/feeshare"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // FeeshareChain is what the fee-share routes need from the chain: the facts
@@ -84,8 +85,8 @@ func feeshareStatus(err error) (int, bool) {
 	return http.StatusUnprocessableEntity, true
 }
 
-func toFeeshareParams(p feeshare.Params) FeeshareParamsJSON {
-	return FeeshareParamsJSON{EnableRevenue: p.EnableRevenue, DeveloperSharesBP: p.DeveloperSharesBP, DeveloperShares: feeshare.FormatShares(p.DeveloperSharesBP), AddrDerivationCostCreate: p.AddrDerivationCostCreate}
+func toFeeshareParams(p feeshare.Params) wire.FeeshareParamsJSON {
+	return wire.FeeshareParamsJSON{EnableRevenue: p.EnableRevenue, DeveloperSharesBP: p.DeveloperSharesBP, DeveloperShares: feeshare.FormatShares(p.DeveloperSharesBP), AddrDerivationCostCreate: p.AddrDerivationCostCreate}
 }
 
 func (s *Server) feeshareView(r *http.Request) engine.View { return s.view(r, feeshare.Program) }
@@ -100,7 +101,7 @@ func (s *Server) feeshareParams(w http.ResponseWriter, r *http.Request, _ *Call)
 }
 
 func (s *Server) putFeeshareParams(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[FeeshareParamsRequest](r)
+	key, req, err := readWrite[wire.FeeshareParamsRequest](r)
 	if err != nil {
 		return err
 	}
@@ -115,8 +116,8 @@ func (s *Server) putFeeshareParams(w http.ResponseWriter, r *http.Request, c *Ca
 	return s.apply(w, r, feeshare.SetParams(key, c.Now, p), http.StatusOK, func(ledger.Entry) (any, error) { return toFeeshareParams(p), nil })
 }
 
-func toRegistration(reg feeshare.Registration) FeeshareRegistrationJSON {
-	out := FeeshareRegistrationJSON{Contract: reg.Contract.Hex(), ContractBech32: reg.Contract.Bech32(), Deployer: reg.Deployer.Hex(), DeployerBech32: reg.Deployer.Bech32(), Payee: reg.Payee().Account(), By: reg.By}
+func toRegistration(reg feeshare.Registration) wire.FeeshareRegistrationJSON {
+	out := wire.FeeshareRegistrationJSON{Contract: reg.Contract.Hex(), ContractBech32: reg.Contract.Bech32(), Deployer: reg.Deployer.Hex(), DeployerBech32: reg.Deployer.Bech32(), Payee: reg.Payee().Account(), By: reg.By}
 	if reg.Withdrawer != nil {
 		out.Withdrawer, out.WithdrawerBech32 = reg.Withdrawer.Hex(), reg.Withdrawer.Bech32()
 	}
@@ -158,7 +159,7 @@ func errSentinel(err error) *errcode.Error {
 
 // FeeshareRequest reads b into a feeshare.Request of action: what the
 // deployer signs. The CLI uses it to sign exactly what the server checks.
-func FeeshareRequest(b FeeshareRequestJSON, action string) (feeshare.Request, error) {
+func FeeshareRequest(b wire.FeeshareRequestJSON, action string) (feeshare.Request, error) {
 	req := feeshare.Request{Action: action}
 	var err error
 	if req.Contract, err = parseFeeshareAddress("contract", b.Contract); err != nil {
@@ -263,7 +264,7 @@ func (s *Server) feeshareRequest(r *http.Request, action string) (key string, re
 	if by, err = s.feeshareAdmin(r); err != nil {
 		return "", req, "", err
 	}
-	key, body, err := readWrite[FeeshareRequestJSON](r)
+	key, body, err := readWrite[wire.FeeshareRequestJSON](r)
 	if err != nil {
 		return "", req, "", err
 	}
@@ -306,7 +307,7 @@ func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Cal
 		if err := decodeRecorded(recorded, &gas); err != nil {
 			return nil, err
 		}
-		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Requested(req, by)), GasCost: gas, Seq: e.Seq}, nil
+		return wire.FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Requested(req, by)), GasCost: gas, Seq: e.Seq}, nil
 	})
 }
 
@@ -316,7 +317,7 @@ func (s *Server) feeshareUpdate(w http.ResponseWriter, r *http.Request, c *Call)
 		return err
 	}
 	return s.apply(w, r, feeshare.Update(key, c.Now, req, by), http.StatusOK, func(e ledger.Entry) (any, error) {
-		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Requested(req, by)), Seq: e.Seq}, nil
+		return wire.FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Requested(req, by)), Seq: e.Seq}, nil
 	})
 }
 
@@ -327,7 +328,7 @@ func (s *Server) feeshareCancel(w http.ResponseWriter, r *http.Request, c *Call)
 	}
 	return s.apply(w, r, feeshare.Cancel(key, c.Now, req, by), http.StatusOK, func(e ledger.Entry) (any, error) {
 		reg := feeshare.Registration{Contract: req.Contract, Deployer: req.Deployer, By: by}
-		return FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(reg), Cancelled: true, Seq: e.Seq}, nil
+		return wire.FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(reg), Cancelled: true, Seq: e.Seq}, nil
 	})
 }
 
@@ -359,7 +360,7 @@ func (s *Server) feeshareList(w http.ResponseWriter, r *http.Request, list func(
 	if err != nil {
 		return err
 	}
-	out := FeeshareContractsJSON{Contracts: []FeeshareRegistrationJSON{}, Total: page.Total}
+	out := wire.FeeshareContractsJSON{Contracts: []wire.FeeshareRegistrationJSON{}, Total: page.Total}
 	for _, reg := range page.Registrations {
 		out.Contracts = append(out.Contracts, toRegistration(reg))
 	}
@@ -399,9 +400,9 @@ func (s *Server) feeshareCursor(w http.ResponseWriter, r *http.Request, _ *Call)
 	if err != nil {
 		return err
 	}
-	out := FeeshareCursorJSON{Blocks: []FeeshareBlockJSON{}}
+	out := wire.FeeshareCursorJSON{Blocks: []wire.FeeshareBlockJSON{}}
 	for _, b := range cur.Blocks {
-		out.Blocks = append(out.Blocks, FeeshareBlockJSON{Number: b.Number, Hash: b.Hash.Hex()})
+		out.Blocks = append(out.Blocks, wire.FeeshareBlockJSON{Number: b.Number, Hash: b.Hash.Hex()})
 	}
 	if len(out.Blocks) > 0 {
 		out.Head = &out.Blocks[len(out.Blocks)-1]
@@ -451,6 +452,6 @@ func (s *Server) importFeeshareGenesis(w http.ResponseWriter, r *http.Request, c
 		if err != nil {
 			return nil, err
 		}
-		return FeeshareGenesisJSON{Params: toFeeshareParams(p), Revenues: page.Total}, nil
+		return wire.FeeshareGenesisJSON{Params: toFeeshareParams(p), Revenues: page.Total}, nil
 	}, nil)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // FuzzDecodeEntry feeds arbitrary bodies to the request decoder and the
@@ -25,7 +26,7 @@ func FuzzDecodeEntry(f *testing.F) {
 	s := &Server{cfg: Config{Currencies: money.NewRegistry()}}
 	f.Fuzz(func(t *testing.T, body string) {
 		r := httptest.NewRequest("POST", "/v1/entries", strings.NewReader(body))
-		var req EntryRequest
+		var req wire.EntryRequest
 		if err := decode(r, &req); err != nil {
 			if errcode.Code(err) == errcode.Internal {
 				t.Fatalf("decode(%q) error without a code: %v", body, err)

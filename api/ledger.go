@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/store/sqlstore"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // Who may do what. A payee is further scoped to its own accounts by the
@@ -182,9 +183,9 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) e
 		return err
 	}
 	out := struct {
-		Balances []BalanceJSON `json:"balances"`
-		Next     string        `json:"next,omitempty"`
-	}{Balances: []BalanceJSON{}}
+		Balances []wire.BalanceJSON `json:"balances"`
+		Next     string             `json:"next,omitempty"`
+	}{Balances: []wire.BalanceJSON{}}
 	for _, b := range bals {
 		out.Balances = append(out.Balances, toBalance(b))
 	}
@@ -208,7 +209,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *Call) err
 	if err != nil {
 		return err
 	}
-	out := AccountJSON{Account: account, External: ledger.IsExternal(account), Balances: []BalanceJSON{}}
+	out := wire.AccountJSON{Account: account, External: ledger.IsExternal(account), Balances: []wire.BalanceJSON{}}
 	for _, b := range bals {
 		out.Balances = append(out.Balances, toBalance(b))
 	}
@@ -258,9 +259,9 @@ func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) er
 		return err
 	}
 	out := struct {
-		Entries []EntryJSON `json:"entries"`
-		Next    string      `json:"next,omitempty"`
-	}{Entries: []EntryJSON{}}
+		Entries []wire.EntryJSON `json:"entries"`
+		Next    string           `json:"next,omitempty"`
+	}{Entries: []wire.EntryJSON{}}
 	for _, e := range ents {
 		out.Entries = append(out.Entries, toEntry(e))
 	}
@@ -294,7 +295,7 @@ func (s *Server) getEntryByKey(w http.ResponseWriter, r *http.Request, _ *Call) 
 }
 
 func (s *Server) createEntry(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[EntryRequest](r)
+	key, req, err := readWrite[wire.EntryRequest](r)
 	if err != nil {
 		return err
 	}
@@ -306,7 +307,7 @@ func (s *Server) createEntry(w http.ResponseWriter, r *http.Request, c *Call) er
 }
 
 func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) error {
-	var req BatchRequest
+	var req wire.BatchRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -317,8 +318,8 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 		return errcode.Errorf(engine.ErrBatchMax, "batch has %d entries; send at most %d", len(req.Entries), BatchMax)
 	}
 	out := struct {
-		Results []BatchResult `json:"results"`
-	}{Results: make([]BatchResult, len(req.Entries))}
+		Results []wire.BatchResult `json:"results"`
+	}{Results: make([]wire.BatchResult, len(req.Entries))}
 	ops := make([]engine.Op, 0, len(req.Entries))
 	index := make([]int, 0, len(req.Entries))
 	for i, it := range req.Entries {
@@ -364,13 +365,13 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 
 // withdrawalFromEntry rebuilds a withdrawal as its request entry left it:
 // pending.
-func withdrawalFromEntry(e ledger.Entry) WithdrawalJSON {
+func withdrawalFromEntry(e ledger.Entry) wire.WithdrawalJSON {
 	p := e.Postings[0]
 	return toWithdrawal(ledger.Withdrawal{ID: e.Ref, Account: p.From, Destination: p.To, Currency: p.Currency, Amount: p.Amount, State: ledger.WithdrawalPending, Created: e.Time, RequestSeq: e.Seq})
 }
 
 func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[WithdrawalRequest](r)
+	key, req, err := readWrite[wire.WithdrawalRequest](r)
 	if err != nil {
 		return err
 	}
@@ -483,9 +484,9 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 		return err
 	}
 	out := struct {
-		Withdrawals []WithdrawalJSON `json:"withdrawals"`
-		Next        string           `json:"next,omitempty"`
-	}{Withdrawals: []WithdrawalJSON{}}
+		Withdrawals []wire.WithdrawalJSON `json:"withdrawals"`
+		Next        string                `json:"next,omitempty"`
+	}{Withdrawals: []wire.WithdrawalJSON{}}
 	for _, wd := range ws {
 		out.Withdrawals = append(out.Withdrawals, toWithdrawal(wd))
 	}
@@ -505,12 +506,12 @@ func (s *Server) getWithdrawalMinimum(w http.ResponseWriter, r *http.Request, _ 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, MinimumJSON{Currency: cur, Amount: Amount(minimum.String())})
+	writeJSON(w, http.StatusOK, wire.MinimumJSON{Currency: cur, Amount: wire.Amount(minimum.String())})
 	return nil
 }
 
 func (s *Server) putWithdrawalMinimum(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[MinimumRequest](r)
+	key, req, err := readWrite[wire.MinimumRequest](r)
 	if err != nil {
 		return err
 	}
@@ -523,6 +524,6 @@ func (s *Server) putWithdrawalMinimum(w http.ResponseWriter, r *http.Request, c 
 	// request (the operation's hash is of the amount), so a replay of
 	// either must answer what the first answered.
 	return s.apply(w, r, engine.SetWithdrawalMinimum(key, c.Now, cur, minimum, s.cfg.Currencies), http.StatusOK, func(ledger.Entry) (any, error) {
-		return MinimumJSON{Currency: cur, Amount: Amount(minimum.String())}, nil
+		return wire.MinimumJSON{Currency: cur, Amount: wire.Amount(minimum.String())}, nil
 	})
 }

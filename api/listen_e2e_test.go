@@ -16,6 +16,7 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/store/postgres"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // TestEventsFromAnotherNode: two servers on one PostgreSQL schema; a
@@ -47,7 +48,7 @@ func TestEventsFromAnotherNode(t *testing.T) {
 	defer srvB.Close()
 	readerB := client.New(srvB.URL, adminSecret, nil)
 	eachSeen(t, ctx, readerB, 5, func(i int) {
-		if _, _, err := a.admin.CreateEntry(ctx, fmt.Sprintf("k%d", i), []api.PostingJSON{usd("@world", "a", "1")}); err != nil {
+		if _, _, err := a.admin.CreateEntry(ctx, fmt.Sprintf("k%d", i), []wire.PostingJSON{usd("@world", "a", "1")}); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // Who may configure an asset: a configurator, an admin, or the asset's
@@ -112,16 +113,16 @@ func (s *Server) putMarketConfig(w http.ResponseWriter, r *http.Request, c *Call
 // assetAnswer is an asset with its effective royalty as v sees them: the
 // stored state for a read, the state a change leaves for a write's
 // recorded answer.
-func assetAnswer(v engine.View, id string) (AssetJSON, error) {
+func assetAnswer(v engine.View, id string) (wire.AssetJSON, error) {
 	a, err := market.ReadAsset(v, id)
 	if err != nil {
-		return AssetJSON{}, err
+		return wire.AssetJSON{}, err
 	}
 	cfg, err := market.ReadConfig(v)
 	if err != nil {
-		return AssetJSON{}, err
+		return wire.AssetJSON{}, err
 	}
-	return AssetJSON{Asset: a, EffectiveRoyaltyBP: market.Royalty(cfg, a)}, nil
+	return wire.AssetJSON{Asset: a, EffectiveRoyaltyBP: market.Royalty(cfg, a)}, nil
 }
 
 // recordAsset records the answer of a write to asset id: the asset as the
@@ -132,7 +133,7 @@ func recordAsset(id string) answerFunc {
 }
 
 func (s *Server) createAsset(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[AssetRequest](r)
+	key, req, err := readWrite[wire.AssetRequest](r)
 	if err != nil {
 		return err
 	}
@@ -154,7 +155,7 @@ func (s *Server) getAsset(w http.ResponseWriter, r *http.Request, _ *Call) error
 
 // royaltyBody decodes a RoyaltyRequest and insists that royalty_bp is there.
 type royaltyBody struct {
-	RoyaltyRequest
+	wire.RoyaltyRequest
 }
 
 func (b *royaltyBody) UnmarshalJSON(data []byte) error {
@@ -196,7 +197,7 @@ func (s *Server) configureAsset(w http.ResponseWriter, r *http.Request, c *Call,
 }
 
 func (s *Server) putAssetSplit(w http.ResponseWriter, r *http.Request, c *Call) error {
-	var req SplitRequest
+	var req wire.SplitRequest
 	return s.configureAsset(w, r, c, &req, func(key string, at time.Time, id string) engine.Op {
 		return market.SetSplit(key, at, id, req.Split)
 	})
@@ -209,7 +210,7 @@ func (s *Server) putAssetRoyalty(w http.ResponseWriter, r *http.Request, c *Call
 	})
 }
 
-func units(a Amount) (money.Amount, error) {
+func units(a wire.Amount) (money.Amount, error) {
 	if a == "" {
 		return money.Zero, nil
 	}
@@ -217,7 +218,7 @@ func units(a Amount) (money.Amount, error) {
 }
 
 func (s *Server) createLicense(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[LicenseRequest](r)
+	key, req, err := readWrite[wire.LicenseRequest](r)
 	if err != nil {
 		return err
 	}
@@ -253,9 +254,9 @@ func (s *Server) getLicense(w http.ResponseWriter, r *http.Request, c *Call) err
 	if err != nil {
 		return err
 	}
-	out := LicenseJSON{License: l}
+	out := wire.LicenseJSON{License: l}
 	if due, missed, err := market.Due(l, c.Now); err == nil {
-		d := Amount(due.String())
+		d := wire.Amount(due.String())
 		out.DueNow, out.MissedPeriod = &d, &missed
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -287,7 +288,7 @@ func (s *Server) revokeLicense(w http.ResponseWriter, r *http.Request, c *Call) 
 }
 
 func (s *Server) payLicense(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[LicensePaymentRequest](r)
+	key, req, err := readWrite[wire.LicensePaymentRequest](r)
 	if err != nil {
 		return err
 	}
@@ -299,7 +300,7 @@ func (s *Server) payLicense(w http.ResponseWriter, r *http.Request, c *Call) err
 }
 
 func (s *Server) sell(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[SaleRequest](r)
+	key, req, err := readWrite[wire.SaleRequest](r)
 	if err != nil {
 		return err
 	}

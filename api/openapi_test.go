@@ -37,6 +37,7 @@ import (
 	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/splitbook"
 	"github.com/tributary-ledger/tributary/store/sqlite"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // The tests below hold api/openapi.json to the server: every route is
@@ -527,7 +528,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		}
 		return a
 	}
-	posting := PostingJSON{From: "@buyer:42", To: "artist:1", Amount: "1500", Currency: "USD", Path: "payment:k1 → split:album → artist:1"}
+	posting := wire.PostingJSON{From: "@buyer:42", To: "artist:1", Amount: "1500", Currency: "USD", Path: "payment:k1 → split:album → artist:1"}
 	entry := toEntry(ledger.Entry{Seq: 7, Key: "k1", Kind: ledger.Transfer, Program: "splits", Ref: "split:album", Time: now,
 		Postings: []ledger.Posting{{From: "@buyer:42", To: "artist:1", Currency: "USD", Amount: units("1500"), Path: "p"}}})
 	wd := ledger.Withdrawal{ID: "wd-1", Account: "artist:1", Destination: "@payout", Currency: "USD", Amount: units("500"),
@@ -540,7 +541,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 	tok.Revoked = now
 	refusal := toErrorJSON(errcode.Errorf(ledger.ErrOverdraft, "short"))
 	def := splitbook.Def{ID: "album", Unit: "bp", Receivers: []splitbook.ReceiverDef{{Account: "artist:1", Share: 6000}, {Split: "band", Share: 4000}}}
-	bp, missed, due := uint64(2500), uint64(1), Amount("105000000000000000000")
+	bp, missed, due := uint64(2500), uint64(1), wire.Amount("105000000000000000000")
 	recipients := []market.Recipient{{Account: "artist:1", ShareBP: 7000}, {Account: "artist:2", ShareBP: 3000}}
 	asset := market.Asset{ID: "asset-7", Owner: "artist:1", Split: recipients, RoyaltyBP: &bp, Sold: true}
 	license := market.License{ID: "license-1", Asset: "asset-7", Currency: "ETH", Base: units("100000000000000000000"), Penalty: units("5000000000000000000"),
@@ -555,7 +556,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 	fsReg := toRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer, Withdrawer: &fsWithdrawer, Nonces: []uint64{5, 2, 1}, By: feeshare.ByDeployer})
 	fsGenesisReg := toRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer, By: "genesis"})
 	fsTrue, fsCost := true, uint64(60)
-	fsBlock := FeeshareBlockJSON{Number: 99, Hash: feeshare.Hash{0: 0xab, 31: 1}.Hex()}
+	fsBlock := wire.FeeshareBlockJSON{Number: 99, Hash: feeshare.Hash{0: 0xab, 31: 1}.Hex()}
 	fsGenesis := feeshare.Genesis{Params: feeshare.GenesisParams{EnableRevenue: true, DeveloperShares: "0.5", AddrDerivationCostCreate: 50},
 		Revenues: []feeshare.GenesisRevenue{{ContractAddress: fsContract.Hex(), DeployerAddress: fsDeployer.Bech32(), WithdrawerAddress: fsWithdrawer.Bech32()}}}
 	usageLast := uint64(3)
@@ -570,7 +571,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		Metrics: []usage.Metric{{Name: "calls", WeightBP: 10000}}, Pool: usage.Pool{Kind: "fixed_amount", Amount: units("5000"), Account: "usage:pool"},
 		Formula: usage.Formula{Kind: "category_weighted", Categories: []usage.Category{{Name: "games", ShareBP: 10000}}}}
 	usageShares := []split.Share{{Account: "artist:2", ShareBP: 6000}, {Account: "artist:3", ShareBP: 4000}}
-	usageParticipant := ParticipantRequest{ID: "app-2", Owner: "artist:2", Account: "artist:2", Category: "games", Split: usageShares}
+	usageParticipant := wire.ParticipantRequest{ID: "app-2", Owner: "artist:2", Account: "artist:2", Category: "games", Split: usageShares}
 	usageSummary := usage.Summary{Epoch: 3, Key: "close-3", ClosedAt: now, ConfigEpoch: 1, Slots: 4, Revenue: units("10000"), CarryIn: units("1"), Funding: units("10000"),
 		Target: units("5001"), Pool: units("5001"), Paid: units("5000"), CarryOut: units("1"), Listed: 3, PaidCount: 2, Digest: strings.Repeat("ab", 32), Notes: []string{"a note"}}
 	usageHeader := usage.StatementHeader{Epoch: 3, Start: now.Format(time.RFC3339), End: now.Add(24 * time.Hour).Format(time.RFC3339), Currency: "USD", Formula: "pro_rata", PoolKind: "fixed_percentage",
@@ -586,80 +587,80 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		value    any
 		optional []string // always written, but not required in this schema
 	}{
-		{schema: "Error", value: ErrorBody{Error: refusal}},
+		{schema: "Error", value: wire.ErrorBody{Error: refusal}},
 		{schema: "ErrorDetail", value: refusal},
 		{schema: "Posting", value: posting},
-		{schema: "EntryRequest", value: EntryRequest{Postings: []PostingJSON{posting}}},
+		{schema: "EntryRequest", value: wire.EntryRequest{Postings: []wire.PostingJSON{posting}}},
 		{schema: "Entry", value: entry},
-		{schema: "BatchItem", value: BatchItem{Key: "k2", Postings: []PostingJSON{posting}}},
-		{schema: "BatchRequest", value: BatchRequest{Entries: []BatchItem{{Key: "k2", Postings: []PostingJSON{posting}}}}},
-		{schema: "BatchResult", value: BatchResult{Key: "k2", Status: "created", Entry: &entry}},
-		{schema: "BatchResult", value: BatchResult{Key: "k3", Status: "refused", Error: &refusal}},
+		{schema: "BatchItem", value: wire.BatchItem{Key: "k2", Postings: []wire.PostingJSON{posting}}},
+		{schema: "BatchRequest", value: wire.BatchRequest{Entries: []wire.BatchItem{{Key: "k2", Postings: []wire.PostingJSON{posting}}}}},
+		{schema: "BatchResult", value: wire.BatchResult{Key: "k2", Status: "created", Entry: &entry}},
+		{schema: "BatchResult", value: wire.BatchResult{Key: "k3", Status: "refused", Error: &refusal}},
 		{schema: "Balance", value: bal},
-		{schema: "Account", value: AccountJSON{Account: "@buyer:42", External: true, Balances: []BalanceJSON{bal}}},
-		{schema: "PaymentRequest", value: PaymentRequest{From: "@buyer:42", Split: "album", Amount: "1500", Currency: "USD", Memo: "order 42"}},
-		{schema: "WithdrawalRequest", value: WithdrawalRequest{Account: "artist:1", Amount: "500", Currency: "USD", Destination: "@bank:1"}},
+		{schema: "Account", value: wire.AccountJSON{Account: "@buyer:42", External: true, Balances: []wire.BalanceJSON{bal}}},
+		{schema: "PaymentRequest", value: wire.PaymentRequest{From: "@buyer:42", Split: "album", Amount: "1500", Currency: "USD", Memo: "order 42"}},
+		{schema: "WithdrawalRequest", value: wire.WithdrawalRequest{Account: "artist:1", Amount: "500", Currency: "USD", Destination: "@bank:1"}},
 		{schema: "Withdrawal", value: toWithdrawal(wd)},
 		{schema: "Withdrawal", value: withdrawalFromEntry(ledger.Entry{Seq: 9, Kind: ledger.WithdrawalVoid, Ref: "wd-1", Time: now, Postings: []ledger.Posting{wd.Posting()}})},
 		{schema: "SplitDef", value: def},
 		{schema: "SplitReplacement", value: def, optional: []string{"id"}},
 		{schema: "Receiver", value: def.Receivers[0]},
 		{schema: "Receiver", value: def.Receivers[1]},
-		{schema: "TokenRequest", value: TokenRequest{Role: "payee", Accounts: []string{"artist:1"}, Name: "artist one"}},
+		{schema: "TokenRequest", value: wire.TokenRequest{Role: "payee", Accounts: []string{"artist:1"}, Name: "artist one"}},
 		{schema: "Token", value: toToken(tok)},
-		{schema: "NewToken", value: NewTokenJSON{TokenJSON: toToken(tok), Secret: secret}},
+		{schema: "NewToken", value: wire.NewTokenJSON{TokenJSON: toToken(tok), Secret: secret}},
 		{schema: "MarketConfig", value: market.DefaultConfig()},
 		{schema: "MarketRecipient", value: recipients[0]},
-		{schema: "MarketAssetRequest", value: AssetRequest{ID: "asset-7", Owner: "artist:1", Split: recipients, RoyaltyBP: &bp}},
-		{schema: "MarketAsset", value: AssetJSON{Asset: asset, EffectiveRoyaltyBP: bp}},
-		{schema: "MarketAsset", value: AssetJSON{Asset: market.Asset{ID: "asset-8", Owner: "artist:2"}, EffectiveRoyaltyBP: 1000}},
-		{schema: "MarketSplitRequest", value: SplitRequest{Split: recipients}},
-		{schema: "MarketSplitRequest", value: SplitRequest{Split: []market.Recipient{}}},
-		{schema: "MarketRoyaltyRequest", value: RoyaltyRequest{RoyaltyBP: &bp}},
-		{schema: "MarketRoyaltyRequest", value: RoyaltyRequest{}},
-		{schema: "MarketLicenseRequest", value: LicenseRequest{ID: "license-1", Asset: "asset-7", Currency: "ETH", Base: "100000000000000000000", Penalty: "5000000000000000000",
+		{schema: "MarketAssetRequest", value: wire.AssetRequest{ID: "asset-7", Owner: "artist:1", Split: recipients, RoyaltyBP: &bp}},
+		{schema: "MarketAsset", value: wire.AssetJSON{Asset: asset, EffectiveRoyaltyBP: bp}},
+		{schema: "MarketAsset", value: wire.AssetJSON{Asset: market.Asset{ID: "asset-8", Owner: "artist:2"}, EffectiveRoyaltyBP: 1000}},
+		{schema: "MarketSplitRequest", value: wire.SplitRequest{Split: recipients}},
+		{schema: "MarketSplitRequest", value: wire.SplitRequest{Split: []market.Recipient{}}},
+		{schema: "MarketRoyaltyRequest", value: wire.RoyaltyRequest{RoyaltyBP: &bp}},
+		{schema: "MarketRoyaltyRequest", value: wire.RoyaltyRequest{}},
+		{schema: "MarketLicenseRequest", value: wire.LicenseRequest{ID: "license-1", Asset: "asset-7", Currency: "ETH", Base: "100000000000000000000", Penalty: "5000000000000000000",
 			PeriodSeconds: 30 * 24 * 3600, Start: now, Expires: &now}},
 		{schema: "MarketLicense", value: license},
 		{schema: "MarketLicense", value: market.License{ID: "license-8", Asset: "asset-8", LastPaid: now}},
-		{schema: "MarketLicenseStatus", value: LicenseJSON{License: license, DueNow: &due, MissedPeriod: &missed}},
-		{schema: "MarketLicensePaymentRequest", value: LicensePaymentRequest{Amount: due, Currency: "ETH", Payer: "@licensee:1"}},
-		{schema: "MarketSaleRequest", value: SaleRequest{Asset: "asset-7", Amount: "1000000000000000000000", Currency: "ETH", Buyer: "@buyer:2", Seller: "collector:1"}},
-		{schema: "MarketSaleRequest", value: SaleRequest{License: "license-8", Amount: "1", Currency: "ETH", Buyer: "@buyer:3"}},
+		{schema: "MarketLicenseStatus", value: wire.LicenseJSON{License: license, DueNow: &due, MissedPeriod: &missed}},
+		{schema: "MarketLicensePaymentRequest", value: wire.LicensePaymentRequest{Amount: due, Currency: "ETH", Payer: "@licensee:1"}},
+		{schema: "MarketSaleRequest", value: wire.SaleRequest{Asset: "asset-7", Amount: "1000000000000000000000", Currency: "ETH", Buyer: "@buyer:2", Seller: "collector:1"}},
+		{schema: "MarketSaleRequest", value: wire.SaleRequest{License: "license-8", Amount: "1", Currency: "ETH", Buyer: "@buyer:3"}},
 		{schema: "CollectionConfig", value: collection.DefaultConfig()},
 		{schema: "CollectionFees", value: collection.DefaultConfig().Fees},
 		{schema: "CollectionRecipient", value: song1[0]},
-		{schema: "CollectionTrackRequest", value: TrackRequest{ID: "song-1", Price: "198", Currency: "USD", Split: song1}},
+		{schema: "CollectionTrackRequest", value: wire.TrackRequest{ID: "song-1", Price: "198", Currency: "USD", Split: song1}},
 		{schema: "CollectionTrack", value: track},
 		{schema: "CollectionTrack", value: collection.Track{ID: "song-2", Price: units("200"), Currency: "USD", Split: song1[:1]}},
-		{schema: "CollectionPriceRequest", value: PriceRequest{Price: "175"}},
-		{schema: "CollectionRequest", value: CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: bestOf.Tracks, Split: bestOf.Split}},
-		{schema: "CollectionRequest", value: CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: bestOf.Tracks}},
+		{schema: "CollectionPriceRequest", value: wire.PriceRequest{Price: "175"}},
+		{schema: "CollectionRequest", value: wire.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: bestOf.Tracks, Split: bestOf.Split}},
+		{schema: "CollectionRequest", value: wire.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: bestOf.Tracks}},
 		{schema: "Collection", value: bestOf},
 		{schema: "Collection", value: collection.Collection{ID: "solo", Creator: "payee-3", Price: units("198"), Currency: "USD", Tracks: []string{"song-1"}}},
 		{schema: "CollectionPurchaseRequest", value: collection.Purchase{Collection: "best-of-2026", Currency: "USD", Buyer: "@buyer:1"}},
 		{schema: "CollectionPurchaseRequest", value: collection.Purchase{Track: "song-1", Currency: "USD", Buyer: "@buyer:1"}},
-		{schema: "WithdrawalMinimum", value: MinimumJSON{Currency: "USD", Amount: "1000"}},
-		{schema: "WithdrawalMinimumRequest", value: MinimumRequest{Amount: "1000"}},
-		{schema: "CollectionUpdateRequest", value: UpdateCollectionRequest{Price: "600", Tracks: []string{"song-1"}, Split: []collection.Recipient{{Account: "payee-3", ShareBP: 10000}}}},
-		{schema: "CollectionUpdateRequest", value: UpdateCollectionRequest{Price: "600", Tracks: []string{"song-1"}}},
+		{schema: "WithdrawalMinimum", value: wire.MinimumJSON{Currency: "USD", Amount: "1000"}},
+		{schema: "WithdrawalMinimumRequest", value: wire.MinimumRequest{Amount: "1000"}},
+		{schema: "CollectionUpdateRequest", value: wire.UpdateCollectionRequest{Price: "600", Tracks: []string{"song-1"}, Split: []collection.Recipient{{Account: "payee-3", ShareBP: 10000}}}},
+		{schema: "CollectionUpdateRequest", value: wire.UpdateCollectionRequest{Price: "600", Tracks: []string{"song-1"}}},
 		{schema: "FeeshareParams", value: toFeeshareParams(feeshare.DefaultParams())},
-		{schema: "FeeshareParamsRequest", value: FeeshareParamsRequest{EnableRevenue: &fsTrue, DeveloperShares: "40%", AddrDerivationCostCreate: &fsCost}},
-		{schema: "FeeshareRequest", value: FeeshareRequestJSON{Contract: fsContract.Hex(), Deployer: fsDeployer.Bech32(), Withdrawer: fsWithdrawer.Hex(), Nonces: []string{"5", "2", "1"},
+		{schema: "FeeshareParamsRequest", value: wire.FeeshareParamsRequest{EnableRevenue: &fsTrue, DeveloperShares: "40%", AddrDerivationCostCreate: &fsCost}},
+		{schema: "FeeshareRequest", value: wire.FeeshareRequestJSON{Contract: fsContract.Hex(), Deployer: fsDeployer.Bech32(), Withdrawer: fsWithdrawer.Hex(), Nonces: []string{"5", "2", "1"},
 			ChainID: "9001", Expiry: "1795000000", Nonce: "1", Signature: "0x" + strings.Repeat("ab", 65)}},
-		{schema: "FeeshareRequest", value: FeeshareRequestJSON{Contract: fsContract.Bech32(), Deployer: fsDeployer.Hex()}},
+		{schema: "FeeshareRequest", value: wire.FeeshareRequestJSON{Contract: fsContract.Bech32(), Deployer: fsDeployer.Hex()}},
 		{schema: "FeeshareRegistration", value: fsReg},
 		{schema: "FeeshareRegistration", value: fsGenesisReg},
-		{schema: "FeeshareWriteResult", value: FeeshareWriteJSON{FeeshareRegistrationJSON: fsReg, GasCost: 180, Seq: 12}},
-		{schema: "FeeshareWriteResult", value: FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer}), Cancelled: true, Seq: 13}},
-		{schema: "FeeshareContractList", value: FeeshareContractsJSON{Contracts: []FeeshareRegistrationJSON{fsReg, fsGenesisReg}, Total: 3, Next: "2"}},
-		{schema: "FeeshareContractList", value: FeeshareContractsJSON{Contracts: []FeeshareRegistrationJSON{}}},
+		{schema: "FeeshareWriteResult", value: wire.FeeshareWriteJSON{FeeshareRegistrationJSON: fsReg, GasCost: 180, Seq: 12}},
+		{schema: "FeeshareWriteResult", value: wire.FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer}), Cancelled: true, Seq: 13}},
+		{schema: "FeeshareContractList", value: wire.FeeshareContractsJSON{Contracts: []wire.FeeshareRegistrationJSON{fsReg, fsGenesisReg}, Total: 3, Next: "2"}},
+		{schema: "FeeshareContractList", value: wire.FeeshareContractsJSON{Contracts: []wire.FeeshareRegistrationJSON{}}},
 		{schema: "FeeshareBlock", value: fsBlock},
-		{schema: "FeeshareCursor", value: FeeshareCursorJSON{Head: &fsBlock, Blocks: []FeeshareBlockJSON{fsBlock}}},
-		{schema: "FeeshareCursor", value: FeeshareCursorJSON{Blocks: []FeeshareBlockJSON{}}},
+		{schema: "FeeshareCursor", value: wire.FeeshareCursorJSON{Head: &fsBlock, Blocks: []wire.FeeshareBlockJSON{fsBlock}}},
+		{schema: "FeeshareCursor", value: wire.FeeshareCursorJSON{Blocks: []wire.FeeshareBlockJSON{}}},
 		{schema: "FeeshareGenesis", value: fsGenesis},
 		{schema: "FeeshareGenesisParams", value: fsGenesis.Params},
 		{schema: "FeeshareGenesisRevenue", value: fsGenesis.Revenues[0]},
-		{schema: "FeeshareGenesisResult", value: FeeshareGenesisJSON{Params: toFeeshareParams(feeshare.DefaultParams()), Revenues: 1}},
+		{schema: "FeeshareGenesisResult", value: wire.FeeshareGenesisJSON{Params: toFeeshareParams(feeshare.DefaultParams()), Revenues: 1}},
 		{schema: "UsageConfig", value: usageConfig},
 		{schema: "UsageConfig", value: usageCategories},
 		{schema: "UsageEpoch", value: usageCategories.Epoch},
@@ -677,24 +678,24 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "UsageVersion", value: usage.Version{Epoch: 1, Config: usageConfig}},
 		{schema: "UsageStatus", value: usage.Status{Slots: 4, Configured: true, NextClose: 4, Latest: 4, Touched: true, Carry: units("1"), LastClosed: &usageLast}},
 		{schema: "UsageStatus", value: usage.Status{}},
-		{schema: "UsageConfigState", value: UsageConfigJSON{Versions: []usage.Version{{Epoch: 1, Config: usageConfig}}, Status: usage.Status{Configured: true}}},
+		{schema: "UsageConfigState", value: wire.UsageConfigJSON{Versions: []usage.Version{{Epoch: 1, Config: usageConfig}}, Status: usage.Status{Configured: true}}},
 		{schema: "UsageShare", value: usageShares[0]},
 		{schema: "UsageParticipantRequest", value: usageParticipant},
 		{schema: "UsageParticipantUpdate", value: usageParticipant, optional: []string{"id", "owner"}},
 		{schema: "UsageParticipant", value: usage.Participant{ID: "app-2", Owner: "artist:2", Account: "artist:2", Category: "games", Split: usageShares, Active: true, Slot: 1}},
 		{schema: "UsageParticipant", value: usage.Participant{ID: "app-1", Owner: "artist:1", Account: "artist:1"}},
-		{schema: "UsageParticipantsRequest", value: ParticipantsRequest{Participants: []ParticipantRequest{usageParticipant}}},
+		{schema: "UsageParticipantsRequest", value: wire.ParticipantsRequest{Participants: []wire.ParticipantRequest{usageParticipant}}},
 		// UsageParticipantsResult has no Go type: the handler answers a map.
-		{schema: "UsageRevenueRequest", value: UsageRevenueRequest{Amount: "10000", Currency: "USD", From: "@platform"}},
+		{schema: "UsageRevenueRequest", value: wire.UsageRevenueRequest{Amount: "10000", Currency: "USD", From: "@platform"}},
 		{schema: "UsageReport", value: usage.Report{Participant: "app-1", Metric: "calls", Count: 700}},
 		{schema: "UsageReportBatch", value: usage.Batch{Epoch: 3, Reports: []usage.Report{{Participant: "app-1", Metric: "calls", Count: 700}}}},
-		{schema: "UsageReportsResult", value: UsageReportsJSON{Epoch: 3, Reports: 1, Seq: 40}},
+		{schema: "UsageReportsResult", value: wire.UsageReportsJSON{Epoch: 3, Reports: 1, Seq: 40}},
 		{schema: "UsageSummary", value: usageSummary},
 		{schema: "UsageStatementHeader", value: usageHeader},
 		{schema: "UsageMetricFigures", value: usageHeader.Metrics[0]},
 		{schema: "UsageStatementRow", value: usageRow},
-		{schema: "UsageStatement", value: UsageStatementJSON{Header: usageHeader, Digest: strings.Repeat("ab", 32), Rows: []usage.StatementRow{usageRow}}},
-		{schema: "UsageStatement", value: UsageStatementJSON{Header: usageHeader, Digest: strings.Repeat("ab", 32), Rows: []usage.StatementRow{}}},
+		{schema: "UsageStatement", value: wire.UsageStatementJSON{Header: usageHeader, Digest: strings.Repeat("ab", 32), Rows: []usage.StatementRow{usageRow}}},
+		{schema: "UsageStatement", value: wire.UsageStatementJSON{Header: usageHeader, Digest: strings.Repeat("ab", 32), Rows: []usage.StatementRow{}}},
 	}
 	checked := map[string]bool{}
 	for _, c := range cases {
@@ -958,7 +959,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	// sums adds up what an entry's postings pay each receiving account.
 	sums := func(body string) map[string]string {
 		t.Helper()
-		var e EntryJSON
+		var e wire.EntryJSON
 		if err := json.Unmarshal([]byte(body), &e); err != nil {
 			t.Fatalf("%.200s: %v", body, err)
 		}
@@ -1375,7 +1376,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 		t.Errorf("GET /v1/usage/config before any = %s; want no versions", body)
 	}
 	usageConfigFirst, _ := do(200, call{token: configurator, method: "PUT", path: "/v1/usage/config", header: key("usage-config"), body: usageConfig})
-	var usageState UsageConfigJSON
+	var usageState wire.UsageConfigJSON
 	if err := json.Unmarshal([]byte(usageConfigFirst), &usageState); err != nil || len(usageState.Versions) != 1 {
 		t.Fatalf("PUT /v1/usage/config = %.300s (%v); want one version", usageConfigFirst, err)
 	}

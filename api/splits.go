@@ -9,6 +9,7 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/splitbook"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // memoMax bounds a payment's memo, which goes into every posting's path.
@@ -88,7 +89,7 @@ func (s *Server) listSplits(w http.ResponseWriter, r *http.Request, _ *Call) err
 }
 
 func (s *Server) createPayment(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[PaymentRequest](r)
+	key, req, err := readWrite[wire.PaymentRequest](r)
 	if err != nil {
 		return err
 	}

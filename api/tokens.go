@@ -5,13 +5,14 @@ import (
 
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // tokenNameMax bounds a token's name.
 const tokenNameMax = 100
 
-func toToken(t auth.Token) TokenJSON {
-	out := TokenJSON{ID: t.ID, Role: string(t.Role), Accounts: t.Accounts, Name: t.Name, Created: t.Created}
+func toToken(t auth.Token) wire.TokenJSON {
+	out := wire.TokenJSON{ID: t.ID, Role: string(t.Role), Accounts: t.Accounts, Name: t.Name, Created: t.Created}
 	if !t.Revoked.IsZero() {
 		r := t.Revoked
 		out.Revoked = &r
@@ -25,8 +26,8 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ *Call) err
 		return err
 	}
 	out := struct {
-		Tokens []TokenJSON `json:"tokens"`
-	}{Tokens: []TokenJSON{}}
+		Tokens []wire.TokenJSON `json:"tokens"`
+	}{Tokens: []wire.TokenJSON{}}
 	for _, t := range toks {
 		out.Tokens = append(out.Tokens, toToken(t))
 	}
@@ -38,7 +39,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ *Call) err
 // never stored, so a replay could not answer with it. A client that lost
 // the answer revokes the token it cannot use and asks again.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *Call) error {
-	var req TokenRequest
+	var req wire.TokenRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -52,7 +53,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *Call) er
 	if err := s.cfg.Store.PutToken(r.Context(), tok); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, NewTokenJSON{TokenJSON: toToken(tok), Secret: secret})
+	writeJSON(w, http.StatusCreated, wire.NewTokenJSON{TokenJSON: toToken(tok), Secret: secret})
 	return nil
 }
 

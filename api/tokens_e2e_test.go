@@ -9,6 +9,7 @@ import (
 	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/client"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // testClock is a clock that moves only when told.
@@ -43,7 +44,7 @@ func TestTokenRevocation(t *testing.T) {
 			ctx := context.Background()
 
 			// Through this server: refused at once, with no clock moved.
-			tok, err := e.admin.CreateToken(ctx, api.TokenRequest{Role: string(auth.Reader)})
+			tok, err := e.admin.CreateToken(ctx, wire.TokenRequest{Role: string(auth.Reader)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +60,7 @@ func TestTokenRevocation(t *testing.T) {
 
 			// Behind the server's back: trusted until the recheck, then
 			// refused; the admin token, never revoked, keeps working.
-			tok, err = e.admin.CreateToken(ctx, api.TokenRequest{Role: string(auth.Reader)})
+			tok, err = e.admin.CreateToken(ctx, wire.TokenRequest{Role: string(auth.Reader)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +89,7 @@ func TestTokenRevocation(t *testing.T) {
 			other := start(t, e.s)
 			otherClock := &testClock{t: time.Unix(1_000_000, 0)}
 			api.SetTokenClock(other.api, otherClock.now)
-			tok, err = e.admin.CreateToken(ctx, api.TokenRequest{Role: string(auth.Reader)})
+			tok, err = e.admin.CreateToken(ctx, wire.TokenRequest{Role: string(auth.Reader)})
 			if err != nil {
 				t.Fatal(err)
 			}

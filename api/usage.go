@@ -10,6 +10,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/program/usage"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // usageRoutes are the usage program's routes (program/usage).
@@ -82,16 +83,16 @@ func (s *Server) usageView(r *http.Request) engine.View { return s.view(r, usage
 
 // usageConfigAnswer is the configuration versions and status as v sees
 // them.
-func usageConfigAnswer(v engine.View) (UsageConfigJSON, error) {
+func usageConfigAnswer(v engine.View) (wire.UsageConfigJSON, error) {
 	vs, err := usage.ReadVersions(v)
 	if err != nil {
-		return UsageConfigJSON{}, err
+		return wire.UsageConfigJSON{}, err
 	}
 	st, err := usage.ReadStatus(v)
 	if vs == nil {
 		vs = []usage.Version{}
 	}
-	return UsageConfigJSON{Versions: vs, Status: st}, err
+	return wire.UsageConfigJSON{Versions: vs, Status: st}, err
 }
 
 func (s *Server) usageConfig(w http.ResponseWriter, r *http.Request, _ *Call) error {
@@ -123,12 +124,12 @@ func recordParticipant(id string) answerFunc {
 	return func(v engine.View) (any, error) { return usage.ReadParticipant(v, id) }
 }
 
-func participantOf(p ParticipantRequest) usage.Participant {
+func participantOf(p wire.ParticipantRequest) usage.Participant {
 	return usage.Participant{ID: p.ID, Owner: p.Owner, Account: p.Account, Category: p.Category, Split: p.Split}
 }
 
 func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[ParticipantRequest](r)
+	key, req, err := readWrite[wire.ParticipantRequest](r)
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,7 @@ func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request, c *
 }
 
 func (s *Server) registerParticipants(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[ParticipantsRequest](r)
+	key, req, err := readWrite[wire.ParticipantsRequest](r)
 	if err != nil {
 		return err
 	}
@@ -179,7 +180,7 @@ func (s *Server) participantOwner(r *http.Request, c *Call, id string) (string, 
 }
 
 func (s *Server) updateParticipant(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[ParticipantRequest](r)
+	key, req, err := readWrite[wire.ParticipantRequest](r)
 	if err != nil {
 		return err
 	}
@@ -212,7 +213,7 @@ func (s *Server) deregisterParticipant(w http.ResponseWriter, r *http.Request, c
 }
 
 func (s *Server) usageRevenue(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[UsageRevenueRequest](r)
+	key, req, err := readWrite[wire.UsageRevenueRequest](r)
 	if err != nil {
 		return err
 	}
@@ -229,7 +230,7 @@ func (s *Server) usageReports(w http.ResponseWriter, r *http.Request, c *Call) e
 		return err
 	}
 	return s.apply(w, r, usage.ReportUsage(key, c.Now, b), http.StatusCreated, func(e ledger.Entry) (any, error) {
-		return UsageReportsJSON{Epoch: b.Epoch, Reports: len(b.Reports), Seq: e.Seq}, nil
+		return wire.UsageReportsJSON{Epoch: b.Epoch, Reports: len(b.Reports), Seq: e.Seq}, nil
 	})
 }
 
@@ -283,7 +284,7 @@ func (s *Server) usageStatement(w http.ResponseWriter, r *http.Request, _ *Call)
 		// An open epoch has no statement yet: nothing is at this URL.
 		return inPath(err, usage.ErrEpochOpen)
 	}
-	out := UsageStatementJSON{Header: o.Header(), Digest: sum.Digest, Rows: []usage.StatementRow{}}
+	out := wire.UsageStatementJSON{Header: o.Header(), Digest: sum.Digest, Rows: []usage.StatementRow{}}
 	if id := r.URL.Query().Get("participant"); id != "" {
 		i, ok := o.Slot(id)
 		if !ok || !o.Listed(i) {

@@ -92,24 +92,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-func toPostings(ps []ledger.Posting) []PostingJSON {
-	out := make([]PostingJSON, len(ps))
+func toPostings(ps []ledger.Posting) []wire.PostingJSON {
+	out := make([]wire.PostingJSON, len(ps))
 	for i, p := range ps {
-		out[i] = PostingJSON{From: p.From, To: p.To, Amount: Amount(p.Amount.String()), Currency: p.Currency, Path: p.Path}
+		out[i] = wire.PostingJSON{From: p.From, To: p.To, Amount: wire.Amount(p.Amount.String()), Currency: p.Currency, Path: p.Path}
 	}
 	return out
 }
 
-func toEntry(e ledger.Entry) EntryJSON {
-	return EntryJSON{Seq: e.Seq, Key: e.Key, Kind: e.Kind.String(), Program: e.Program, Ref: e.Ref, Time: e.Time, Postings: toPostings(e.Postings)}
+func toEntry(e ledger.Entry) wire.EntryJSON {
+	return wire.EntryJSON{Seq: e.Seq, Key: e.Key, Kind: e.Kind.String(), Program: e.Program, Ref: e.Ref, Time: e.Time, Postings: toPostings(e.Postings)}
 }
 
-func toBalance(b ledger.Balance) BalanceJSON {
-	return BalanceJSON{Account: b.Account, Currency: b.Currency, Posted: b.Posted().String(), Pending: b.Pending().String(), Available: b.Available().String(), External: ledger.IsExternal(b.Account)}
+func toBalance(b ledger.Balance) wire.BalanceJSON {
+	return wire.BalanceJSON{Account: b.Account, Currency: b.Currency, Posted: b.Posted().String(), Pending: b.Pending().String(), Available: b.Available().String(), External: ledger.IsExternal(b.Account)}
 }
 
-func toWithdrawal(w ledger.Withdrawal) WithdrawalJSON {
-	out := WithdrawalJSON{ID: w.ID, Account: w.Account, Destination: w.Destination, Amount: Amount(w.Amount.String()), Currency: w.Currency, State: w.State.String(), RequestSeq: w.RequestSeq, ResolveSeq: w.ResolveSeq, Created: w.Created}
+func toWithdrawal(w ledger.Withdrawal) wire.WithdrawalJSON {
+	out := wire.WithdrawalJSON{ID: w.ID, Account: w.Account, Destination: w.Destination, Amount: wire.Amount(w.Amount.String()), Currency: w.Currency, State: w.State.String(), RequestSeq: w.RequestSeq, ResolveSeq: w.ResolveSeq, Created: w.Created}
 	if !w.Resolved.IsZero() {
 		r := w.Resolved
 		out.Resolved = &r
@@ -118,7 +118,7 @@ func toWithdrawal(w ledger.Withdrawal) WithdrawalJSON {
 }
 
 // fromPostings converts wire postings, checking amounts and currencies.
-func (s *Server) fromPostings(ps []PostingJSON) ([]ledger.Posting, error) {
+func (s *Server) fromPostings(ps []wire.PostingJSON) ([]ledger.Posting, error) {
 	if len(ps) > PostingsMax {
 		return nil, errcode.Errorf(ledger.ErrPostingsMax, "entry has %d postings; at most %d are accepted over HTTP", len(ps), PostingsMax)
 	}
@@ -134,7 +134,7 @@ func (s *Server) fromPostings(ps []PostingJSON) ([]ledger.Posting, error) {
 }
 
 // amount parses base units after checking the currency is known.
-func (s *Server) amount(a Amount, currency string) (money.Amount, error) {
+func (s *Server) amount(a wire.Amount, currency string) (money.Amount, error) {
 	if _, err := s.cfg.Currencies.Lookup(currency); err != nil {
 		return money.Zero, err
 	}

@@ -53,9 +53,9 @@ func benchServer(b *testing.B, s benchStore, workers int) string {
 }
 
 // payment is a payment split three ways plus a fee: 4 postings.
-func payment(i int) []api.PostingJSON {
+func payment(i int) []wire.PostingJSON {
 	buyer := fmt.Sprintf("@buyer:%d", i%1000)
-	return []api.PostingJSON{
+	return []wire.PostingJSON{
 		{From: buyer, To: fmt.Sprintf("payee:%d", i%997), Amount: "990000", Currency: "USDC", Path: "bench → split 50%"},
 		{From: buyer, To: fmt.Sprintf("payee:%d", (i+1)%997), Amount: "297000", Currency: "USDC", Path: "bench → split 15%"},
 		{From: buyer, To: fmt.Sprintf("payee:%d", (i+2)%997), Amount: "693000", Currency: "USDC", Path: "bench → split 35%"},
@@ -112,9 +112,9 @@ func run(b *testing.B, url string, batch int, raw bool) {
 						return
 					}
 				} else {
-					items := make([]api.BatchItem, n)
+					items := make([]wire.BatchItem, n)
 					for j := range items {
-						items[j] = api.BatchItem{Key: fmt.Sprintf("p-%d", start+j), Postings: payment(start + j)}
+						items[j] = wire.BatchItem{Key: fmt.Sprintf("p-%d", start+j), Postings: payment(start + j)}
 					}
 					res, err := c.CreateEntries(ctx, items)
 					if err != nil {

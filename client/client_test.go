@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/client"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // TestEntryAnswers checks that an entry answer decodes as json.Decoder
@@ -51,11 +51,11 @@ func TestEntryAnswers(t *testing.T) {
 			}))
 			defer srv.Close()
 			got, err := client.New(srv.URL, "", nil).Entry(context.Background(), 7)
-			var want api.EntryJSON
+			var want wire.EntryJSON
 			wantErr := json.NewDecoder(bytes.NewReader([]byte(tc.body))).Decode(&want)
 			if tc.cut > 0 {
 				wantErr = fmt.Errorf("unexpected EOF")
-				want = api.EntryJSON{}
+				want = wire.EntryJSON{}
 			}
 			if (err == nil) != (wantErr == nil) || err != nil && !strings.HasSuffix(err.Error(), wantErr.Error()) {
 				t.Fatalf("Entry: error %v; want %v", err, wantErr)

@@ -17,13 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/store/postgres"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 const (
@@ -105,7 +105,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	t.Cleanup(func() { cleanup() })
 	urls := []string{startServer(t, dsn), startServer(t, dsn)}
 	admin := client.New(urls[0], testAdmin, nil)
-	if _, _, err := admin.CreateEntry(ctx, "fund", []api.PostingJSON{{From: "@world", To: "pot", Amount: "50", Currency: "USD"}}); err != nil {
+	if _, _, err := admin.CreateEntry(ctx, "fund", []wire.PostingJSON{{From: "@world", To: "pot", Amount: "50", Currency: "USD"}}); err != nil {
 		t.Fatal(err)
 	}
 	const keys = 100
@@ -119,7 +119,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 			c := client.New(urls[g%2], testAdmin, nil)
 			for i := 0; i < keys; i++ {
 				k := fmt.Sprintf("draw-%d", (i*7+g*13)%keys)
-				e, _, err := c.CreateEntry(ctx, k, []api.PostingJSON{{From: "pot", To: "taker:" + k, Amount: "1", Currency: "USD"}})
+				e, _, err := c.CreateEntry(ctx, k, []wire.PostingJSON{{From: "pot", To: "taker:" + k, Amount: "1", Currency: "USD"}})
 				var ce *client.Error
 				switch {
 				case err == nil:
@@ -167,7 +167,7 @@ func TestCLIAgainstServer(t *testing.T) {
 	s.Close()
 	url := startServer(t, db)
 	c := client.New(url, testAdmin, nil)
-	if _, _, err := c.CreateEntry(ctx, "fund", []api.PostingJSON{{From: "@world", To: "payee:1", Amount: "1250", Currency: "USD"}}); err != nil {
+	if _, _, err := c.CreateEntry(ctx, "fund", []wire.PostingJSON{{From: "@world", To: "payee:1", Amount: "1250", Currency: "USD"}}); err != nil {
 		t.Fatal(err)
 	}
 	remote := []string{"--server", url, "--token", testAdmin}
@@ -197,7 +197,7 @@ func TestCLIAgainstServer(t *testing.T) {
 		t.Errorf("withdrawing too much: %v; want overdraft", err)
 	}
 	// The market, from the command line.
-	if _, err := c.CreateAsset(ctx, "asset", api.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}); err != nil {
+	if _, err := c.CreateAsset(ctx, "asset", wire.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err = run(t, append([]string{"market", "sell", "asset-7", "1000", "ETH", "--key", "s1"}, remote...)...)
@@ -213,10 +213,10 @@ func TestCLIAgainstServer(t *testing.T) {
 		t.Errorf("market asset = %q, %v", out, err)
 	}
 	// A collection, from the command line.
-	if _, err := c.CreateTrack(ctx, "t1", api.TrackRequest{ID: "song-1", Price: "198", Currency: "USD", Split: []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}}); err != nil {
+	if _, err := c.CreateTrack(ctx, "t1", wire.TrackRequest{ID: "song-1", Price: "198", Currency: "USD", Split: []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateCollection(ctx, "c1", api.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: []string{"song-1"}}); err != nil {
+	if _, err := c.CreateCollection(ctx, "c1", wire.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: []string{"song-1"}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err = run(t, append([]string{"collection", "buy", "best-of-2026", "USD", "--key", "b1"}, remote...)...)
@@ -244,7 +244,7 @@ func TestCLIAgainstServer(t *testing.T) {
 	}
 	// A signed request goes without the token: a reader's token sent along
 	// would be refused (403) before the missing chain is noticed.
-	reader, err := c.CreateToken(ctx, api.TokenRequest{Role: string(auth.Reader)})
+	reader, err := c.CreateToken(ctx, wire.TokenRequest{Role: string(auth.Reader)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/tributary-ledger/tributary/chain"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/program/feeshare"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // TestSignFeeshare checks that --sign-key signs what the server verifies:
@@ -26,7 +27,7 @@ func TestSignFeeshare(t *testing.T) {
 		t.Fatal(err)
 	}
 	deployer := chain.KeyAddress(key)
-	body := api.FeeshareRequestJSON{Contract: "0x343c43a37d37dff08ae8c4a11544c718abb4fcf8", Deployer: deployer.Bech32(),
+	body := wire.FeeshareRequestJSON{Contract: "0x343c43a37d37dff08ae8c4a11544c718abb4fcf8", Deployer: deployer.Bech32(),
 		Nonces: []string{"1"}, ChainID: "9001", Expiry: "1900000000", Nonce: "7"}
 	sig, err := signFeeshare(feeshare.ActionRegister, body, file)
 	if err != nil {
@@ -51,12 +52,12 @@ func TestSignFeeshare(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		body func(b *api.FeeshareRequestJSON)
+		body func(b *wire.FeeshareRequestJSON)
 		key  string
 		want string
 	}{
-		{"another deployer", func(b *api.FeeshareRequestJSON) { b.Deployer = "0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0" }, "", "not the deployer"},
-		{"no expiry", func(b *api.FeeshareRequestJSON) { b.Expiry = "" }, "", "needs --chain-id, --expiry and --nonce"},
+		{"another deployer", func(b *wire.FeeshareRequestJSON) { b.Deployer = "0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0" }, "", "not the deployer"},
+		{"no expiry", func(b *wire.FeeshareRequestJSON) { b.Expiry = "" }, "", "needs --chain-id, --expiry and --nonce"},
 		{"short key", nil, "abcd", "key_invalid"},
 		{"not hex", nil, strings.Repeat("zz", 32), "key_invalid"},
 	} {

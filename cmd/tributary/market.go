@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 func newMarketCmd() *cobra.Command {
@@ -43,7 +43,7 @@ func newMarketCmd() *cobra.Command {
 			}
 			buyer, _ := cmd.Flags().GetString("buyer")
 			seller, _ := cmd.Flags().GetString("seller")
-			req := api.SaleRequest{Asset: args[0], Amount: amount, Currency: cur, Buyer: buyer, Seller: seller}
+			req := wire.SaleRequest{Asset: args[0], Amount: amount, Currency: cur, Buyer: buyer, Seller: seller}
 			if lic, _ := cmd.Flags().GetBool("license"); lic {
 				req.Asset, req.License = "", args[0]
 			}
@@ -65,7 +65,7 @@ func newMarketCmd() *cobra.Command {
 				return err
 			}
 			payer, _ := cmd.Flags().GetString("payer")
-			e, _, err := remote(cmd).PayLicense(cmd.Context(), keyFlag(cmd, "license-payment"), args[0], api.LicensePaymentRequest{Amount: amount, Currency: cur, Payer: payer})
+			e, _, err := remote(cmd).PayLicense(cmd.Context(), keyFlag(cmd, "license-payment"), args[0], wire.LicensePaymentRequest{Amount: amount, Currency: cur, Payer: payer})
 			if err != nil {
 				return err
 			}
@@ -84,7 +84,7 @@ func newMarketCmd() *cobra.Command {
 }
 
 // decimalArg parses a decimal amount of a known currency into base units.
-func decimalArg(amount, currency string) (api.Amount, string, error) {
+func decimalArg(amount, currency string) (wire.Amount, string, error) {
 	c, err := money.NewRegistry().Lookup(currency)
 	if err != nil {
 		return "", "", err
@@ -93,7 +93,7 @@ func decimalArg(amount, currency string) (api.Amount, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	return api.Amount(a.String()), c.Code, nil
+	return wire.Amount(a.String()), c.Code, nil
 }
 
 func pctBP(bp uint64) string {
@@ -102,7 +102,7 @@ func pctBP(bp uint64) string {
 }
 
 // printEntry prints an entry's postings with their paths, in decimals.
-func printEntry(cmd *cobra.Command, e api.EntryJSON) error {
+func printEntry(cmd *cobra.Command, e wire.EntryJSON) error {
 	format, err := outputFormat(cmd)
 	if err != nil {
 		return err

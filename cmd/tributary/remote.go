@@ -14,6 +14,7 @@ import (
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // Commands that talk to a running server take --server and --token, or
@@ -124,7 +125,7 @@ func newBalanceCmd() *cobra.Command {
 	return cmd
 }
 
-func printWithdrawal(cmd *cobra.Command, w api.WithdrawalJSON) error {
+func printWithdrawal(cmd *cobra.Command, w wire.WithdrawalJSON) error {
 	format, err := outputFormat(cmd)
 	if err != nil {
 		return err
@@ -152,7 +153,7 @@ func newWithdrawCmd() *cobra.Command {
 				return err
 			}
 			dest, _ := cmd.Flags().GetString("destination")
-			w, _, err := remote(cmd).RequestWithdrawal(cmd.Context(), keyFlag(cmd, "withdrawal"), api.WithdrawalRequest{Account: args[0], Amount: api.Amount(amt.String()), Currency: cur.Code, Destination: dest})
+			w, _, err := remote(cmd).RequestWithdrawal(cmd.Context(), keyFlag(cmd, "withdrawal"), wire.WithdrawalRequest{Account: args[0], Amount: wire.Amount(amt.String()), Currency: cur.Code, Destination: dest})
 			if err != nil {
 				return err
 			}
@@ -166,7 +167,7 @@ func newWithdrawCmd() *cobra.Command {
 			RunE: func(cmd *cobra.Command, args []string) error {
 				cl := remote(cmd)
 				key := keyFlag(cmd, use)
-				var w api.WithdrawalJSON
+				var w wire.WithdrawalJSON
 				var err error
 				if post {
 					w, _, err = cl.PostWithdrawal(cmd.Context(), key, args[0])
