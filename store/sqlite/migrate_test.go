@@ -239,6 +239,41 @@ func TestMigrateV3(t *testing.T) {
 	}
 }
 
+// TestStaleCounters: a build before schema version 4 that opens a version
+// 4 file seeds the old counter rows before it refuses the file; the next
+// open drops them, and the journal's numbers go on from its tables.
+func TestStaleCounters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v4.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := engine.New(s, money.NewRegistry())
+	if _, err := e.ApplyOne(ctx, engine.Transfer("k1", time.Unix(1, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(5)}})); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`INSERT INTO counters (name, value) VALUES ('entry', 0), ('event', 0) ON CONFLICT (name) DO NOTHING`); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	openMigrated(t, path)
+	res, err := engine.New(s, money.NewRegistry()).ApplyOne(ctx, engine.Transfer("k2", time.Unix(2, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(5)}}))
+	if err != nil || res.Entry.Seq != 2 {
+		t.Errorf("entry after the stale rows = seq %d, %v; want 2", res.Entry.Seq, err)
+	}
+}
+
 // TestLastSeqsPlan checks that reading the journal's last numbers, which
 // every transaction begins with, looks each up at the end of its B-tree
 // rather than scanning a table that grows with the journal.

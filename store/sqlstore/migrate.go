@@ -39,7 +39,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	err := s.w.QueryRowContext(ctx, "SELECT value FROM counters WHERE name = 'schema'").Scan(&v)
 	switch {
 	case err == nil && v == s.version():
-		return nil
+		return s.dropStaleCounters(ctx)
 	case err == nil && v != 2 && v != 3:
 		return fmt.Errorf("database schema is version %d; this build reads version %d (and migrates versions 1 to 3)", v, s.version())
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
@@ -82,6 +82,21 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("recording the schema version: %w", err)
 	}
 	return tx.Commit()
+}
+
+// dropStaleCounters deletes counter rows 'entry' and 'event' from a
+// database whose numbers follow from its tables (Dialect.SeqFromMax): the
+// only writer of such rows is the schema of a build before version 4,
+// which seeds them with zeros when it opens the file and then refuses it.
+// Nothing reads them; they would only mislead whoever looks.
+func (s *Store) dropStaleCounters(ctx context.Context) error {
+	if !s.d.SeqFromMax {
+		return nil
+	}
+	if _, err := s.w.ExecContext(ctx, "DELETE FROM counters WHERE name IN ('entry', 'event')"); err != nil {
+		return fmt.Errorf("dropping stale journal counters: %w", err)
+	}
+	return nil
 }
 
 // migrateV3 brings version 3's tables to version 4: where the journal's
