@@ -181,22 +181,7 @@ func TestMigrateV3(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// Version 3 had the tables of version 4 and the counter rows.
 			path := filepath.Join(t.TempDir(), "v3.db")
-			s, err := Open(ctx, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := engine.New(s, money.NewRegistry())
-			for _, k := range []string{"k1", "k2"} {
-				if _, err := e.ApplyOne(ctx, engine.Transfer(k, time.Unix(1, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(5)}})); err != nil {
-					t.Fatal(err)
-				}
-			}
-			s.Close()
-			raw, err := sql.Open("sqlite", "file:"+path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
+			raw := journalFile(t, path, "k1", "k2")
 			for _, stmt := range []string{
 				`UPDATE counters SET value = 3 WHERE name = 'schema'`,
 				fmt.Sprintf(`INSERT INTO counters (name, value) VALUES ('entry', %d), ('event', %d)`, tc.entry, tc.event),
@@ -206,7 +191,7 @@ func TestMigrateV3(t *testing.T) {
 				}
 			}
 
-			s, err = Open(ctx, path)
+			s, err := Open(ctx, path)
 			if !tc.ok {
 				if err == nil {
 					s.Close()
@@ -226,8 +211,7 @@ func TestMigrateV3(t *testing.T) {
 			}
 			defer s.Close()
 			openMigrated(t, path)
-			e = engine.New(s, money.NewRegistry())
-			res, err := e.ApplyOne(ctx, engine.Transfer("k3", time.Unix(2, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(5)}}))
+			res, err := engine.New(s, money.NewRegistry()).ApplyOne(ctx, pay5("k3"))
 			if err != nil || res.Entry.Seq != 3 {
 				t.Fatalf("first entry after migration = seq %d, %v; want seq 3", res.Entry.Seq, err)
 			}
@@ -239,36 +223,53 @@ func TestMigrateV3(t *testing.T) {
 	}
 }
 
+// pay5 pays 5 from @world to a under key.
+func pay5(key string) engine.Op {
+	return engine.Transfer(key, time.Unix(1, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(5)}})
+}
+
+// journalFile writes a file at path holding pay5 under each key, closes
+// it, and returns a connection to it, closed when t ends.
+func journalFile(t *testing.T, path string, keys ...string) *sql.DB {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := engine.New(s, money.NewRegistry())
+	for _, k := range keys {
+		if _, err := e.ApplyOne(context.Background(), pay5(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
+}
+
 // TestStaleCounters: a build before schema version 4 that opens a version
 // 4 file seeds the old counter rows before it refuses the file; the next
 // open drops them, and the journal's numbers go on from its tables.
 func TestStaleCounters(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v4.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := engine.New(s, money.NewRegistry())
-	if _, err := e.ApplyOne(ctx, engine.Transfer("k1", time.Unix(1, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(5)}})); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := journalFile(t, path, "k1")
 	if _, err := raw.Exec(`INSERT INTO counters (name, value) VALUES ('entry', 0), ('event', 0) ON CONFLICT (name) DO NOTHING`); err != nil {
 		t.Fatal(err)
 	}
-	s, err = Open(ctx, path)
+	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	openMigrated(t, path)
-	res, err := engine.New(s, money.NewRegistry()).ApplyOne(ctx, engine.Transfer("k2", time.Unix(2, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(5)}}))
+	res, err := engine.New(s, money.NewRegistry()).ApplyOne(ctx, pay5("k2"))
 	if err != nil || res.Entry.Seq != 2 {
 		t.Errorf("entry after the stale rows = seq %d, %v; want 2", res.Entry.Seq, err)
 	}
@@ -278,17 +279,7 @@ func TestStaleCounters(t *testing.T) {
 // every transaction begins with, looks each up at the end of its B-tree
 // rather than scanning a table that grows with the journal.
 func TestLastSeqsPlan(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "plan.db")
-	s, err := Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := journalFile(t, filepath.Join(t.TempDir(), "plan.db"))
 	rows, err := raw.Query("EXPLAIN QUERY PLAN " + sqlstore.LastSeqsSQL)
 	if err != nil {
 		t.Fatal(err)
