@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,26 +12,18 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
-	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
 // TestGroup has many goroutines submit through one group: every operation
 // gets its own result, refusals stay with their operation, an operating
 // failure of one operation does not fail the others, and the books verify.
 func TestGroup(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	e := engine.New(s, money.NewRegistry())
 	g := engine.NewGroup(e, 1, 64)
 	defer g.Close()
 	ctx := context.Background()
 	at := time.Unix(0, 0)
-	usd := func(from, to string, n uint64) []ledger.Posting {
-		return []ledger.Posting{{From: from, To: to, Currency: "USD", Amount: money.FromUint64(n)}}
-	}
 	if _, err := g.Apply(ctx, engine.Transfer("fund", at, usd("@world", "pot", 100))); err != nil {
 		t.Fatal(err)
 	}
@@ -75,11 +66,7 @@ func TestGroup(t *testing.T) {
 // TestWithdrawalMinimum: below the minimum a withdrawal is refused and the
 // balance keeps accruing; at the minimum it goes through; zero clears it.
 func TestWithdrawalMinimum(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	reg := money.NewRegistry()
 	e := engine.New(s, reg)
 	ctx := context.Background()

@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
-	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
 // lookUpCounter counts transactions and key look-ups, passing the store's
@@ -45,16 +43,9 @@ func (c *lookUpCounter) Update(ctx context.Context, fn func(engine.Tx) error) er
 // the next batches look up until the count runs out; a large batch always
 // looks up.
 func TestGuessedKeys(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	ctx := context.Background()
 	at := time.Unix(0, 0)
-	usd := func(from, to string, n uint64) []ledger.Posting {
-		return []ledger.Posting{{From: from, To: to, Currency: "USD", Amount: money.FromUint64(n)}}
-	}
 	type step struct {
 		name             string
 		op               engine.Op
@@ -134,7 +125,7 @@ func TestGuessedKeys(t *testing.T) {
 // without a code, which fails the whole batch). A replay must never run
 // it: its retry is answered from the journal.
 func onceOp(key string, at time.Time) engine.Op {
-	ps := []ledger.Posting{{From: "@world", To: "pot", Currency: "USD", Amount: money.FromUint64(1)}}
+	ps := usd("@world", "pot", 1)
 	return engine.Op{Key: key, Hash: ledger.HashPostings(ledger.Transfer, key, ps), Time: at, Program: "once", Run: func(v engine.View) (engine.Change, error) {
 		if _, done, err := v.State(key); err != nil || done {
 			return engine.Change{}, fmt.Errorf("%s ran twice (%v)", key, err)
@@ -148,11 +139,7 @@ func onceOp(key string, at time.Time) engine.Op {
 // group; and a guessed batch that joiners take past the guess's size
 // checks the keys it ran before looking up the joiners'.
 func TestGuessedKeysBatchFailure(t *testing.T) {
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	ctx := context.Background()
 	at := time.Unix(0, 0)
 	lc := &lookUpCounter{Store: s}
@@ -171,7 +158,7 @@ func TestGuessedKeysBatchFailure(t *testing.T) {
 		t.Errorf("replay through a group: replayed %v, %v; want a replay", res.Replayed, err)
 	}
 
-	usd := []ledger.Posting{{From: "@world", To: "pot", Currency: "USD", Amount: money.FromUint64(1)}}
+	pay := usd("@world", "pot", 1)
 	joiners := func(prefix string) func(int) []engine.Op {
 		asked := 0
 		return func(int) []engine.Op {
@@ -180,7 +167,7 @@ func TestGuessedKeysBatchFailure(t *testing.T) {
 			}
 			var ops []engine.Op
 			for i := 0; i < 70; i++ {
-				ops = append(ops, engine.Transfer(fmt.Sprintf("%s%d", prefix, i), at, usd))
+				ops = append(ops, engine.Transfer(fmt.Sprintf("%s%d", prefix, i), at, pay))
 			}
 			return ops
 		}
@@ -191,8 +178,8 @@ func TestGuessedKeysBatchFailure(t *testing.T) {
 		replayed         bool
 		updates, lookUps int
 	}{
-		{"new key, then joiners", "new-", engine.Transfer("j", at, usd), false, 1, 2},
-		{"used key, then joiners", "used-", engine.Transfer("j", at, usd), true, 2, 2},
+		{"new key, then joiners", "new-", engine.Transfer("j", at, pay), false, 1, 2},
+		{"used key, then joiners", "used-", engine.Transfer("j", at, pay), true, 2, 2},
 	} {
 		lc.updates, lc.lookUps = 0, 0
 		res, err := engine.New(lc, money.NewRegistry()).ApplyJoin(ctx, []engine.Op{tc.op}, joiners(tc.prefix))

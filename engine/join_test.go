@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
-	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
 // countingStore counts transactions. It makes the first fail of them run
@@ -31,12 +29,8 @@ var errLost = errors.New("lost the race at commit")
 
 // flakyTx fails its second LockBalances with ErrRetry.
 type flakyTx struct {
-	engine.Tx
+	keysTx
 	locks int
-}
-
-func (f *flakyTx) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error) {
-	return f.Tx.(engine.KeysTx).Entries(ctx, keys)
 }
 
 func (f *flakyTx) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error) {
@@ -57,7 +51,7 @@ func (c *countingStore) Update(ctx context.Context, fn func(engine.Tx) error) er
 	c.updates++
 	if c.failInside > 0 {
 		c.failInside--
-		return c.Store.Update(ctx, func(tx engine.Tx) error { return fn(&flakyTx{Tx: tx}) })
+		return c.Store.Update(ctx, func(tx engine.Tx) error { return fn(&flakyTx{keysTx: keysTx{tx}}) })
 	}
 	if c.fail > 0 {
 		c.fail--
@@ -89,18 +83,11 @@ func TestApplyJoin(t *testing.T) {
 	}{{"won", 0, 0, 0}, {"lost at commit", 1, 0, 1}, {"lost in a joiner", 0, 1, 0}} {
 		fail := tc.fail + tc.failInside
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "j.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := openStore(t)
 			cs := &countingStore{Store: s}
 			e := engine.New(cs, money.NewRegistry())
 			ctx := context.Background()
 			at := time.Unix(0, 0)
-			usd := func(from, to string, n uint64) []ledger.Posting {
-				return []ledger.Posting{{From: from, To: to, Currency: "USD", Amount: money.FromUint64(n)}}
-			}
 			if _, err := e.ApplyOne(ctx, engine.Transfer("old", at, usd("@world", "pot", 10))); err != nil {
 				t.Fatal(err)
 			}
