@@ -109,35 +109,19 @@ func (s *Store) migrateV3(ctx context.Context, tx *sql.Tx) error {
 	if !s.d.SeqFromMax {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, countersSQL)
+	entry, event, n, err := scanCounters(tx.QueryContext(ctx, countersSQL))
 	if err != nil {
 		return err
 	}
-	counters := map[string]uint64{}
-	for rows.Next() {
-		var name string
-		var v uint64
-		if err := rows.Scan(&name, &v); err != nil {
-			rows.Close()
-			return err
-		}
-		counters[name] = v
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(counters) == 0 {
+	if n == 0 {
 		return nil // created by this build
 	}
 	var lastEntry, lastEvent uint64
 	if err := tx.QueryRowContext(ctx, LastSeqsSQL).Scan(&lastEntry, &lastEvent); err != nil {
 		return err
 	}
-	if counters["entry"] != lastEntry || counters["event"] != lastEvent {
-		return fmt.Errorf("the journal counters say entry %d and event %d, the tables end at entry %d and event %d; the database was changed outside Tributary: restore it from a backup", counters["entry"], counters["event"], lastEntry, lastEvent)
+	if entry != lastEntry || event != lastEvent {
+		return fmt.Errorf("the journal counters say entry %d and event %d, the tables end at entry %d and event %d; the database was changed outside Tributary: restore it from a backup", entry, event, lastEntry, lastEvent)
 	}
 	_, err = tx.ExecContext(ctx, "DELETE FROM counters WHERE name IN ('entry', 'event')")
 	return err

@@ -650,33 +650,38 @@ func (t *txn) readCounters(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := st.QueryContext(ctx)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var name string
-		var v uint64
-		if err := rows.Scan(&name, &v); err != nil {
-			return err
-		}
-		switch name {
-		case "entry":
-			t.seq = v
-		case "event":
-			t.events = v
-		}
-		n++
-	}
-	if err := rows.Err(); err != nil {
+	var n int
+	if t.seq, t.events, n, err = scanCounters(st.QueryContext(ctx)); err != nil {
 		return err
 	}
 	if n != 2 {
 		return fmt.Errorf("%d journal counters; want 2", n)
 	}
 	return nil
+}
+
+// scanCounters reads the rows of countersSQL: the entry and event
+// counters, and how many of the two rows there were.
+func scanCounters(rows *sql.Rows, err error) (entry, event uint64, n int, _ error) {
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var v uint64
+		if err := rows.Scan(&name, &v); err != nil {
+			return 0, 0, 0, err
+		}
+		switch name {
+		case "entry":
+			entry = v
+		case "event":
+			event = v
+		}
+		n++
+	}
+	return entry, event, n, rows.Err()
 }
 
 // The shapes of the write path's INSERTs: table, columns and conflict
