@@ -202,7 +202,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 		sw := &st.sw
 		err := s.serve(rt, sw, r, &st.call)
 		if err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				s.cfg.Log.Error("request failed", "method", r.Method, "route", rt.Pattern, "err", err)
 			}
 			s.writeError(sw, r, err)

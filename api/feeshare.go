@@ -32,11 +32,11 @@ type FeeshareChain interface {
 
 // Errors of the fee-share routes.
 var (
-	ErrFeeshareChain     = errcode.New("feeshare_chain_unavailable", "the server follows no chain, or cannot reach it now; retry later")
-	ErrFeeshareSignature = errcode.New("feeshare_signature_required", "a signed request needs the deployer's EIP-712 signature, or an admin token acting on the deployer's behalf")
-	ErrFeeshareChainID   = errcode.New("feeshare_chain_id_mismatch", "the request names another chain than the one the server follows")
-	ErrFeeshareSigner    = errcode.New("feeshare_signer_mismatch", "the signature is not the deployer's")
-	ErrFeeshareSigBad    = errcode.New("feeshare_signature_invalid", "the signature is malformed or does not recover a key")
+	ErrFeeshareChain     = errcode.New(errcode.Unavailable, "feeshare_chain_unavailable", "the server follows no chain, or cannot reach it now; retry later")
+	ErrFeeshareSignature = errcode.New(errcode.Unauthenticated, "feeshare_signature_required", "a signed request needs the deployer's EIP-712 signature, or an admin token acting on the deployer's behalf")
+	ErrFeeshareChainID   = errcode.New(errcode.Unprocessable, "feeshare_chain_id_mismatch", "the request names another chain than the one the server follows")
+	ErrFeeshareSigner    = errcode.New(errcode.Forbidden, "feeshare_signer_mismatch", "the signature is not the deployer's")
+	ErrFeeshareSigBad    = errcode.New(errcode.Invalid, "feeshare_signature_invalid", "the signature is malformed or does not recover a key")
 )
 
 // feeshareRoutes are the fee-share program's routes (program/feeshare).
@@ -60,29 +60,6 @@ func (s *Server) feeshareRoutes() []Route {
 		{"POST", "/v1/feeshare/genesis", admins, s.importFeeshareGenesis},
 	}
 	return routes
-}
-
-// feeshareStatus is the HTTP status of a fee-share refusal.
-func feeshareStatus(err error) (int, bool) {
-	if !strings.HasPrefix(errcode.Code(err), "feeshare_") {
-		return 0, false
-	}
-	switch {
-	case errors.Is(err, ErrFeeshareChain):
-		return http.StatusServiceUnavailable, true
-	case errors.Is(err, ErrFeeshareSigner), errors.Is(err, feeshare.ErrNotDeployer):
-		return http.StatusForbidden, true
-	case errors.Is(err, ErrFeeshareSignature):
-		return http.StatusUnauthorized, true
-	case errors.Is(err, feeshare.ErrNotRegistered):
-		return http.StatusNotFound, true
-	case errors.Is(err, feeshare.ErrAlreadyRegistered), errors.Is(err, feeshare.ErrReplay), errors.Is(err, feeshare.ErrGenesisState):
-		return http.StatusConflict, true
-	case errors.Is(err, feeshare.ErrAddress), errors.Is(err, feeshare.ErrBech32), errors.Is(err, feeshare.ErrBech32Prefix),
-		errors.Is(err, feeshare.ErrNonce), errors.Is(err, feeshare.ErrHash), errors.Is(err, feeshare.ErrGenesis), errors.Is(err, ErrFeeshareSigBad):
-		return http.StatusBadRequest, true
-	}
-	return http.StatusUnprocessableEntity, true
 }
 
 func toFeeshareParams(p feeshare.Params) wire.FeeshareParamsJSON {

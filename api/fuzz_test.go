@@ -28,14 +28,14 @@ func FuzzDecodeEntry(f *testing.F) {
 		r := httptest.NewRequest("POST", "/v1/entries", strings.NewReader(body))
 		var req wire.EntryRequest
 		if err := decode(r, &req); err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				t.Fatalf("decode(%q) error without a code: %v", body, err)
 			}
 			return
 		}
 		ps, err := s.fromPostings(req.Postings)
 		if err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				t.Fatalf("fromPostings(%q) error without a code: %v", body, err)
 			}
 			return

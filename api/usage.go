@@ -33,50 +33,17 @@ func (s *Server) usageRoutes() []Route {
 	}
 }
 
-// pathMissing marks a refusal about the resource the URL names (a
-// participant or statement that is not there): the request is well formed
-// but points at nothing, which is a 404, while the same code from a body
-// (a report naming an unknown participant) stays a 422. The error keeps
-// its code; only its status changes.
-type pathMissing struct{ error }
-
-func (e pathMissing) Unwrap() error { return e.error }
-
-// inPath marks err as pathMissing when it is one of missing.
+// inPath makes err a 404 when it is one of missing: the resource the URL
+// names (a participant or statement) is not there. The same code from a
+// body (a report naming an unknown participant) stays a 422; the error
+// keeps its code, only its kind changes.
 func inPath(err error, missing ...error) error {
 	for _, m := range missing {
 		if errors.Is(err, m) {
-			return pathMissing{err}
+			return errcode.WithKind(err, errcode.NotFound)
 		}
 	}
 	return err
-}
-
-// usageStatus is the HTTP status of a usage refusal: a URL naming nothing
-// is 404, a clash with what is stored 409, unreadable input 400, another
-// owner 403, a stored statement its inputs no longer reproduce 500 (the
-// server's data, not the request, is wrong), and the rest of the
-// program's refusals 422.
-func usageStatus(err error) (int, bool) {
-	var pm pathMissing
-	switch {
-	case errors.As(err, &pm):
-		return http.StatusNotFound, true
-	case errors.Is(err, usage.ErrDigest):
-		return http.StatusInternalServerError, true
-	case errors.Is(err, usage.ErrExists), errors.Is(err, usage.ErrEpochClosed), errors.Is(err, usage.ErrEpochOrder), errors.Is(err, usage.ErrEpochOpen):
-		return http.StatusConflict, true
-	case errors.Is(err, usage.ErrCount), errors.Is(err, usage.ErrID), errors.Is(err, usage.ErrReport):
-		return http.StatusBadRequest, true
-	case errors.Is(err, usage.ErrOwner):
-		return http.StatusForbidden, true
-	}
-	for _, e := range usage.Refusals {
-		if errors.Is(err, e) {
-			return http.StatusUnprocessableEntity, true
-		}
-	}
-	return 0, false
 }
 
 func (s *Server) usageView(r *http.Request) engine.View { return s.view(r, usage.Program) }
@@ -288,7 +255,7 @@ func (s *Server) usageStatement(w http.ResponseWriter, r *http.Request, _ *Call)
 	if id := r.URL.Query().Get("participant"); id != "" {
 		i, ok := o.Slot(id)
 		if !ok || !o.Listed(i) {
-			return pathMissing{errcode.Errorf(usage.ErrParticipant, "participant %q has no line in epoch %d's statement", id, epoch)}
+			return errcode.WithKind(errcode.Errorf(usage.ErrParticipant, "participant %q has no line in epoch %d's statement", id, epoch), errcode.NotFound)
 		}
 		out.Rows = append(out.Rows, o.Row(i))
 	}

@@ -64,7 +64,7 @@ func decodeFrom(body io.Reader, v any) error {
 			return errcode.Errorf(ErrBadRequest, "%s; see /v1/openapi.json for the allowed fields", strings.TrimPrefix(err.Error(), "json: "))
 		}
 		// A Go error from a field's UnmarshalText keeps its code.
-		if errcode.Code(err) != errcode.Internal {
+		if errcode.Code(err) != errcode.InternalCode {
 			return err
 		}
 		return errcode.Errorf(ErrBadRequest, "request body: %v", err)
@@ -152,5 +152,8 @@ func errorOf(err error) *errcode.Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return errcode.New(errcode.Internal, "internal")
+	return errInternal
 }
+
+// errInternal is the sentinel of an error that has no code.
+var errInternal = errcode.Remote(errcode.Internal, errcode.InternalCode, "internal error")

@@ -34,10 +34,10 @@ var Roles = []Role{Admin, Configurator, Ingestor, Reader, Payee}
 
 // Errors.
 var (
-	ErrUnauthenticated = errcode.New("unauthenticated", "a valid bearer token is required")
-	ErrForbidden       = errcode.New("forbidden", "the token's role may not do this")
-	ErrRole            = errcode.New("role_invalid", "unknown role")
-	ErrTokenAccounts   = errcode.New("token_accounts_invalid", "payee tokens need accounts; other roles take none")
+	ErrUnauthenticated = errcode.New(errcode.Unauthenticated, "unauthenticated", "a valid bearer token is required")
+	ErrForbidden       = errcode.New(errcode.Forbidden, "forbidden", "the token's role may not do this")
+	ErrRole            = errcode.New(errcode.Invalid, "role_invalid", "unknown role")
+	ErrTokenAccounts   = errcode.New(errcode.Invalid, "token_accounts_invalid", "payee tokens need accounts; other roles take none")
 )
 
 // tokenPrefix marks Tributary secrets, so that secret scanners and people

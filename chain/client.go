@@ -40,13 +40,13 @@ const (
 var (
 	// ErrEndpoint is a JSON-RPC call that failed: the endpoint is down,
 	// slow or answered with an error.
-	ErrEndpoint = errcode.New("chain_unavailable", "the chain endpoint did not answer")
+	ErrEndpoint = errcode.New(errcode.Unavailable, "chain_unavailable", "the chain endpoint did not answer")
 	// ErrBlockTxs is a block with more than TxsPerBlockMax transactions.
-	ErrBlockTxs = errcode.New("chain_block_txs_max", "the block has too many transactions")
+	ErrBlockTxs = errcode.New(errcode.TooLarge, "chain_block_txs_max", "the block has too many transactions")
 	// ErrInconsistent is an answer that contradicts another one, as when a
 	// receipt belongs to another block than the one read: the chain moved
 	// while it was being read, and the read is tried again.
-	ErrInconsistent = errcode.New("chain_inconsistent", "the chain changed while it was read")
+	ErrInconsistent = errcode.New(errcode.Unavailable, "chain_inconsistent", "the chain changed while it was read")
 )
 
 // errNotFound is a block the chain does not have (any more).

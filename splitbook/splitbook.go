@@ -34,8 +34,8 @@ const SplitsMax = 10000
 
 // Errors.
 var (
-	ErrExists    = errcode.New("split_exists", "a split with this ID exists")
-	ErrSplitsMax = errcode.New("splits_max", "the split book is full")
+	ErrExists    = errcode.New(errcode.Conflict, "split_exists", "a split with this ID exists")
+	ErrSplitsMax = errcode.New(errcode.Unprocessable, "splits_max", "the split book is full")
 )
 
 // Def is a split as clients write it.

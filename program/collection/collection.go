@@ -45,16 +45,16 @@ const (
 
 // Errors.
 var (
-	ErrConfig      = errcode.New("collection_config_invalid", "collection configuration is invalid")
-	ErrID          = errcode.New("collection_id_invalid", "track or collection ID is invalid")
-	ErrExists      = errcode.New("collection_exists", "a track or collection with this ID exists")
-	ErrPrice       = errcode.New("collection_price_invalid", "price is invalid")
-	ErrPriceRule   = errcode.New("collection_price_below_track", "a collection's price must be at least its dearest track's")
-	ErrEmpty       = errcode.New("collection_empty", "a collection needs at least one track")
-	ErrDuplicate   = errcode.New("collection_track_duplicate", "a track is in the collection twice")
-	ErrCurrency    = errcode.New("collection_currency_mismatch", "amounts are in different currencies")
-	ErrTracksMax   = errcode.New("collection_tracks_max", "too many tracks or collections")
-	ErrTrackLimits = errcode.New("collection_track_in_too_many", "the track is in too many collections")
+	ErrConfig      = errcode.New(errcode.Unprocessable, "collection_config_invalid", "collection configuration is invalid")
+	ErrID          = errcode.New(errcode.Invalid, "collection_id_invalid", "track or collection ID is invalid")
+	ErrExists      = errcode.New(errcode.Conflict, "collection_exists", "a track or collection with this ID exists")
+	ErrPrice       = errcode.New(errcode.Unprocessable, "collection_price_invalid", "price is invalid")
+	ErrPriceRule   = errcode.New(errcode.Unprocessable, "collection_price_below_track", "a collection's price must be at least its dearest track's")
+	ErrEmpty       = errcode.New(errcode.Unprocessable, "collection_empty", "a collection needs at least one track")
+	ErrDuplicate   = errcode.New(errcode.Unprocessable, "collection_track_duplicate", "a track is in the collection twice")
+	ErrCurrency    = errcode.New(errcode.Unprocessable, "collection_currency_mismatch", "amounts are in different currencies")
+	ErrTracksMax   = errcode.New(errcode.Unprocessable, "collection_tracks_max", "too many tracks or collections")
+	ErrTrackLimits = errcode.New(errcode.Unprocessable, "collection_track_in_too_many", "the track is in too many collections")
 )
 
 // Fees are what a purchase costs on top of the price.

@@ -43,18 +43,18 @@ const (
 
 // Errors.
 var (
-	ErrConfig          = errcode.New("market_config_invalid", "market configuration is invalid")
-	ErrID              = errcode.New("market_id_invalid", "asset or license ID is invalid")
-	ErrExists          = errcode.New("market_exists", "an asset or license with this ID exists")
-	ErrRoyalty         = errcode.New("market_royalty_invalid", "royalty must be 0 to 10000 basis points")
-	ErrAddress         = errcode.New("market_address_invalid", "recipient address is invalid")
-	ErrAmount          = errcode.New("market_amount_invalid", "sale amount is invalid")
-	ErrSeller          = errcode.New("market_seller_invalid", "a secondary sale needs a seller")
-	ErrLicenseRevoked  = errcode.New("market_license_revoked", "license is revoked")
-	ErrLicenseExpired  = errcode.New("market_license_expired", "license has expired")
-	ErrLicenseUnderpay = errcode.New("market_license_underpaid", "payment is less than the amount due")
-	ErrLicenseTerms    = errcode.New("market_license_invalid", "license terms are invalid")
-	ErrCurrency        = errcode.New("market_currency_mismatch", "payment is in another currency than the license")
+	ErrConfig          = errcode.New(errcode.Unprocessable, "market_config_invalid", "market configuration is invalid")
+	ErrID              = errcode.New(errcode.Invalid, "market_id_invalid", "asset or license ID is invalid")
+	ErrExists          = errcode.New(errcode.Conflict, "market_exists", "an asset or license with this ID exists")
+	ErrRoyalty         = errcode.New(errcode.Unprocessable, "market_royalty_invalid", "royalty must be 0 to 10000 basis points")
+	ErrAddress         = errcode.New(errcode.Unprocessable, "market_address_invalid", "recipient address is invalid")
+	ErrAmount          = errcode.New(errcode.Unprocessable, "market_amount_invalid", "sale amount is invalid")
+	ErrSeller          = errcode.New(errcode.Unprocessable, "market_seller_invalid", "a secondary sale needs a seller")
+	ErrLicenseRevoked  = errcode.New(errcode.Unprocessable, "market_license_revoked", "license is revoked")
+	ErrLicenseExpired  = errcode.New(errcode.Unprocessable, "market_license_expired", "license has expired")
+	ErrLicenseUnderpay = errcode.New(errcode.Unprocessable, "market_license_underpaid", "payment is less than the amount due")
+	ErrLicenseTerms    = errcode.New(errcode.Unprocessable, "market_license_invalid", "license terms are invalid")
+	ErrCurrency        = errcode.New(errcode.Unprocessable, "market_currency_mismatch", "payment is in another currency than the license")
 )
 
 // Config is the market's configuration.

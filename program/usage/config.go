@@ -76,30 +76,25 @@ const (
 
 // Errors. Codes are stable.
 var (
-	ErrConfig        = errcode.New("usage_config_invalid", "usage configuration is invalid")
-	ErrWeight        = errcode.New("usage_weight_invalid", "a weight, share or rate is out of range")
-	ErrCategoryShare = errcode.New("usage_category_shares_sum", "category shares must sum to 10000 basis points")
-	ErrUnallocatable = errcode.New("usage_pool_unallocatable", "the configuration would leave the pool unallocatable")
-	ErrMetric        = errcode.New("usage_metric_unknown", "metric is not configured")
-	ErrParticipant   = errcode.New("usage_participant_unknown", "participant is not registered")
-	ErrID            = errcode.New("usage_id_invalid", "participant ID or name is invalid")
-	ErrExists        = errcode.New("usage_participant_exists", "a participant with this ID exists")
-	ErrCount         = errcode.New("usage_count_invalid", "a usage count must be a whole number from 0 to 10^12")
-	ErrReport        = errcode.New("usage_report_invalid", "usage report is invalid")
-	ErrEpochClosed   = errcode.New("usage_epoch_closed", "the epoch is closed")
-	ErrEpochFuture   = errcode.New("usage_epoch_future", "the epoch has not started")
-	ErrEpochOpen     = errcode.New("usage_epoch_open", "the epoch has not ended yet")
-	ErrEpochOrder    = errcode.New("usage_epoch_order", "epochs close in order")
-	ErrNotConfigured = errcode.New("usage_not_configured", "the usage program has no configuration for this epoch")
-	ErrLimit         = errcode.New("usage_limit", "a usage program limit was exceeded")
-	ErrOwner         = errcode.New("usage_owner_mismatch", "only the participant's owner or a configurator may change it")
-	ErrDigest        = errcode.New("usage_statement_mismatch", "the recomputed statement does not match the stored digest")
+	ErrConfig        = errcode.New(errcode.Unprocessable, "usage_config_invalid", "usage configuration is invalid")
+	ErrWeight        = errcode.New(errcode.Unprocessable, "usage_weight_invalid", "a weight, share or rate is out of range")
+	ErrCategoryShare = errcode.New(errcode.Unprocessable, "usage_category_shares_sum", "category shares must sum to 10000 basis points")
+	ErrUnallocatable = errcode.New(errcode.Unprocessable, "usage_pool_unallocatable", "the configuration would leave the pool unallocatable")
+	ErrMetric        = errcode.New(errcode.Unprocessable, "usage_metric_unknown", "metric is not configured")
+	ErrParticipant   = errcode.New(errcode.Unprocessable, "usage_participant_unknown", "participant is not registered")
+	ErrID            = errcode.New(errcode.Invalid, "usage_id_invalid", "participant ID or name is invalid")
+	ErrExists        = errcode.New(errcode.Conflict, "usage_participant_exists", "a participant with this ID exists")
+	ErrCount         = errcode.New(errcode.Invalid, "usage_count_invalid", "a usage count must be a whole number from 0 to 10^12")
+	ErrReport        = errcode.New(errcode.Invalid, "usage_report_invalid", "usage report is invalid")
+	ErrEpochClosed   = errcode.New(errcode.Conflict, "usage_epoch_closed", "the epoch is closed")
+	ErrEpochFuture   = errcode.New(errcode.Unprocessable, "usage_epoch_future", "the epoch has not started")
+	ErrEpochOpen     = errcode.New(errcode.Conflict, "usage_epoch_open", "the epoch has not ended yet")
+	ErrEpochOrder    = errcode.New(errcode.Conflict, "usage_epoch_order", "epochs close in order")
+	ErrNotConfigured = errcode.New(errcode.Unprocessable, "usage_not_configured", "the usage program has no configuration for this epoch")
+	ErrLimit         = errcode.New(errcode.Unprocessable, "usage_limit", "a usage program limit was exceeded")
+	ErrOwner         = errcode.New(errcode.Forbidden, "usage_owner_mismatch", "only the participant's owner or a configurator may change it")
+	ErrDigest        = errcode.New(errcode.Broken, "usage_statement_mismatch", "the recomputed statement does not match the stored digest")
 )
-
-// Refusals lists every error this package refuses input with, so that the
-// API can map them to HTTP statuses in one place.
-var Refusals = []*errcode.Error{ErrConfig, ErrWeight, ErrCategoryShare, ErrUnallocatable, ErrMetric, ErrParticipant, ErrID,
-	ErrExists, ErrCount, ErrReport, ErrEpochClosed, ErrEpochFuture, ErrEpochOpen, ErrEpochOrder, ErrNotConfigured, ErrLimit, ErrOwner, ErrDigest}
 
 // Pool kinds.
 const (

@@ -64,7 +64,7 @@ func ParseBatch(data []byte) (Batch, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
-		if errcode.Code(err) != errcode.Internal {
+		if errcode.Code(err) != errcode.InternalCode {
 			return Batch{}, err
 		}
 		return Batch{}, errcode.Errorf(ErrReport, "report batch: %v", err)
