@@ -20,6 +20,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/store/sqlstore"
 	"github.com/tributary-ledger/tributary/wire"
 )
@@ -78,6 +79,9 @@ type Config struct {
 	// Feeshare reads chain facts and verifies signed requests for the
 	// fee-share routes; nil makes those routes answer 503.
 	Feeshare FeeshareChain
+	// Modules are the programs whose routes the server serves (package
+	// programs lists this build's).
+	Modules []program.Module
 }
 
 // Server serves the API.
@@ -117,6 +121,9 @@ type Route struct {
 	Pattern string      // net/http pattern, e.g. /v1/accounts/{account}
 	Allow   []auth.Role // roles allowed; nil means public (no token needed)
 	Handler Handler
+	// TokenOptional: a public route that still judges a token when one
+	// is sent (see program.Route.TokenOptional).
+	TokenOptional bool
 }
 
 // New returns a server with the core routes registered.
@@ -139,10 +146,12 @@ func New(cfg Config) *Server {
 		s.storeWakes = true
 	}
 	s.Register(s.coreRoutes()...)
-	s.Register(s.marketRoutes()...)
 	s.Register(s.collectionRoutes()...)
 	s.Register(s.usageRoutes()...)
 	s.Register(s.feeshareRoutes()...)
+	for _, m := range cfg.Modules {
+		s.Register(s.moduleRoutes(m)...)
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also receives known paths called with another
 		// method: those are 405, with the methods that are allowed.
@@ -213,6 +222,13 @@ func (s *Server) wrap(rt Route) http.Handler {
 
 func (s *Server) serve(rt Route, w http.ResponseWriter, r *http.Request, c *Call) error {
 	c.Now = s.cfg.Now().UTC()
+	if rt.TokenOptional && r.Header.Get("Authorization") != "" {
+		tok, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		c.Token = tok
+	}
 	if rt.Allow != nil {
 		tok, err := s.authenticate(r)
 		if err != nil {

@@ -14,15 +14,15 @@ import (
 func (s *Server) collectionRoutes() []Route {
 	read := []auth.Role{auth.Admin, auth.Reader, auth.Configurator}
 	return []Route{
-		{"GET", "/v1/collection/config", read, s.collectionConfig},
-		{"PUT", "/v1/collection/config", admins, s.putCollectionConfig},
-		{"POST", "/v1/collection/tracks", configurers, s.createTrack},
-		{"GET", "/v1/collection/tracks/{id}", read, s.getTrack},
-		{"PUT", "/v1/collection/tracks/{id}/price", configurers, s.putTrackPrice},
-		{"POST", "/v1/collection/collections", configurers, s.createCollection},
-		{"GET", "/v1/collection/collections/{id}", read, s.getCollection},
-		{"PUT", "/v1/collection/collections/{id}", configurers, s.updateCollection},
-		{"POST", "/v1/collection/purchases", ingestors, s.purchase},
+		{"GET", "/v1/collection/config", read, s.collectionConfig, false},
+		{"PUT", "/v1/collection/config", admins, s.putCollectionConfig, false},
+		{"POST", "/v1/collection/tracks", configurers, s.createTrack, false},
+		{"GET", "/v1/collection/tracks/{id}", read, s.getTrack, false},
+		{"PUT", "/v1/collection/tracks/{id}/price", configurers, s.putTrackPrice, false},
+		{"POST", "/v1/collection/collections", configurers, s.createCollection, false},
+		{"GET", "/v1/collection/collections/{id}", read, s.getCollection, false},
+		{"PUT", "/v1/collection/collections/{id}", configurers, s.updateCollection, false},
+		{"POST", "/v1/collection/purchases", ingestors, s.purchase, false},
 	}
 }
 

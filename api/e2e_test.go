@@ -20,6 +20,7 @@ import (
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/splitbook"
 	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
@@ -74,7 +75,7 @@ func start(t *testing.T, s testStore) *env {
 		t.Fatal(err)
 	}
 	reg := money.NewRegistry()
-	a := api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, EventPoll: 20 * time.Millisecond})
+	a := api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, EventPoll: 20 * time.Millisecond, Modules: programs.Modules(programs.Deps{})})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &env{s: s, srv: srv, api: a, admin: client.New(srv.URL, adminSecret, nil)}
@@ -398,7 +399,7 @@ var expectedAccess = map[string][]auth.Role{
 	"POST /v1/market/assets":                 {auth.Admin, auth.Configurator, auth.Payee},
 	"GET /v1/market/assets/{id}":             {auth.Admin, auth.Reader, auth.Configurator},
 	"PUT /v1/market/assets/{id}/split":       {auth.Admin, auth.Configurator, auth.Payee},
-	"PUT /v1/market/assets/{id}/royalty":     {auth.Admin, auth.Configurator, auth.Payee},
+	"PUT /v1/market/assets/{id}/royalty":     {auth.Admin, auth.Configurator},
 	"POST /v1/market/licenses":               {auth.Admin, auth.Configurator, auth.Payee},
 	"GET /v1/market/licenses/{id}":           {auth.Admin, auth.Reader, auth.Configurator},
 	"POST /v1/market/licenses/{id}/revoke":   {auth.Admin, auth.Configurator, auth.Payee},

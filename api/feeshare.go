@@ -46,18 +46,18 @@ var (
 func (s *Server) feeshareRoutes() []Route {
 	read := []auth.Role{auth.Admin, auth.Reader, auth.Configurator}
 	routes := []Route{
-		{"GET", "/v1/feeshare/params", read, s.feeshareParams},
-		{"PUT", "/v1/feeshare/params", admins, s.putFeeshareParams},
-		{"POST", "/v1/feeshare/register", nil, s.feeshareRegister},
-		{"POST", "/v1/feeshare/update", nil, s.feeshareUpdate},
-		{"POST", "/v1/feeshare/cancel", nil, s.feeshareCancel},
-		{"GET", "/v1/feeshare/contracts", read, s.feeshareContracts},
-		{"GET", "/v1/feeshare/contracts/{contract}", read, s.feeshareContract},
-		{"GET", "/v1/feeshare/deployers/{address}/contracts", read, s.feeshareDeployerContracts},
-		{"GET", "/v1/feeshare/withdrawers/{address}/contracts", read, s.feeshareWithdrawerContracts},
-		{"GET", "/v1/feeshare/cursor", read, s.feeshareCursor},
-		{"GET", "/v1/feeshare/genesis", admins, s.feeshareGenesis},
-		{"POST", "/v1/feeshare/genesis", admins, s.importFeeshareGenesis},
+		{"GET", "/v1/feeshare/params", read, s.feeshareParams, false},
+		{"PUT", "/v1/feeshare/params", admins, s.putFeeshareParams, false},
+		{"POST", "/v1/feeshare/register", nil, s.feeshareRegister, false},
+		{"POST", "/v1/feeshare/update", nil, s.feeshareUpdate, false},
+		{"POST", "/v1/feeshare/cancel", nil, s.feeshareCancel, false},
+		{"GET", "/v1/feeshare/contracts", read, s.feeshareContracts, false},
+		{"GET", "/v1/feeshare/contracts/{contract}", read, s.feeshareContract, false},
+		{"GET", "/v1/feeshare/deployers/{address}/contracts", read, s.feeshareDeployerContracts, false},
+		{"GET", "/v1/feeshare/withdrawers/{address}/contracts", read, s.feeshareWithdrawerContracts, false},
+		{"GET", "/v1/feeshare/cursor", read, s.feeshareCursor, false},
+		{"GET", "/v1/feeshare/genesis", admins, s.feeshareGenesis, false},
+		{"POST", "/v1/feeshare/genesis", admins, s.importFeeshareGenesis, false},
 	}
 	return routes
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/feeshare"
+	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -65,6 +66,7 @@ func startFeeshare(t *testing.T, s testStore, chain api.FeeshareChain) *fsEnv {
 	if chain != nil {
 		cfg.Feeshare = chain
 	}
+	cfg.Modules = programs.Modules(programs.Deps{})
 	srv := httptest.NewServer(api.New(cfg).Handler())
 	t.Cleanup(srv.Close)
 	return &fsEnv{srv: srv, store: s, admin: client.New(srv.URL, adminSecret, nil)}

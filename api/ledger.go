@@ -28,33 +28,33 @@ var (
 
 func (s *Server) coreRoutes() []Route {
 	return []Route{
-		{"GET", "/healthz", nil, s.healthz},
-		{"GET", "/readyz", nil, s.readyz},
-		{"GET", "/metrics", nil, s.metricsHandler},
-		{"GET", "/v1/openapi.json", nil, s.openapi},
-		{"GET", "/v1/accounts", readers, s.listAccounts},
-		{"GET", "/v1/accounts/{account}", readOwn, s.getAccount},
-		{"GET", "/v1/entries", readOwn, s.listEntries},
-		{"POST", "/v1/entries", ingestors, s.createEntry},
-		{"POST", "/v1/entries/batch", ingestors, s.createEntries},
-		{"GET", "/v1/entries/{seq}", readers, s.getEntry},
-		{"GET", "/v1/entries/keys/{key}", append(readers, auth.Ingestor), s.getEntryByKey},
-		{"POST", "/v1/payments", ingestors, s.createPayment},
-		{"GET", "/v1/withdrawals", readOwn, s.listWithdrawals},
-		{"POST", "/v1/withdrawals", []auth.Role{auth.Admin, auth.Payee}, s.requestWithdrawal},
-		{"GET", "/v1/withdrawals/{id}", readOwn, s.getWithdrawal},
-		{"POST", "/v1/withdrawals/{id}/post", ingestors, s.postWithdrawal},
-		{"POST", "/v1/withdrawals/{id}/void", []auth.Role{auth.Admin, auth.Ingestor, auth.Payee}, s.voidWithdrawal},
-		{"GET", "/v1/splits", append(readers, auth.Configurator), s.listSplits},
-		{"POST", "/v1/splits", configurers, s.createSplit},
-		{"GET", "/v1/splits/{id}", append(readers, auth.Configurator), s.getSplit},
-		{"PUT", "/v1/splits/{id}", configurers, s.replaceSplit},
-		{"GET", "/v1/tokens", admins, s.listTokens},
-		{"POST", "/v1/tokens", admins, s.createToken},
-		{"DELETE", "/v1/tokens/{id}", admins, s.revokeToken},
-		{"GET", "/v1/events", readers, s.events},
-		{"GET", "/v1/config/withdrawal-minimums/{currency}", []auth.Role{auth.Admin, auth.Reader, auth.Payee}, s.getWithdrawalMinimum},
-		{"PUT", "/v1/config/withdrawal-minimums/{currency}", admins, s.putWithdrawalMinimum},
+		{"GET", "/healthz", nil, s.healthz, false},
+		{"GET", "/readyz", nil, s.readyz, false},
+		{"GET", "/metrics", nil, s.metricsHandler, false},
+		{"GET", "/v1/openapi.json", nil, s.openapi, false},
+		{"GET", "/v1/accounts", readers, s.listAccounts, false},
+		{"GET", "/v1/accounts/{account}", readOwn, s.getAccount, false},
+		{"GET", "/v1/entries", readOwn, s.listEntries, false},
+		{"POST", "/v1/entries", ingestors, s.createEntry, false},
+		{"POST", "/v1/entries/batch", ingestors, s.createEntries, false},
+		{"GET", "/v1/entries/{seq}", readers, s.getEntry, false},
+		{"GET", "/v1/entries/keys/{key}", append(readers, auth.Ingestor), s.getEntryByKey, false},
+		{"POST", "/v1/payments", ingestors, s.createPayment, false},
+		{"GET", "/v1/withdrawals", readOwn, s.listWithdrawals, false},
+		{"POST", "/v1/withdrawals", []auth.Role{auth.Admin, auth.Payee}, s.requestWithdrawal, false},
+		{"GET", "/v1/withdrawals/{id}", readOwn, s.getWithdrawal, false},
+		{"POST", "/v1/withdrawals/{id}/post", ingestors, s.postWithdrawal, false},
+		{"POST", "/v1/withdrawals/{id}/void", []auth.Role{auth.Admin, auth.Ingestor, auth.Payee}, s.voidWithdrawal, false},
+		{"GET", "/v1/splits", append(readers, auth.Configurator), s.listSplits, false},
+		{"POST", "/v1/splits", configurers, s.createSplit, false},
+		{"GET", "/v1/splits/{id}", append(readers, auth.Configurator), s.getSplit, false},
+		{"PUT", "/v1/splits/{id}", configurers, s.replaceSplit, false},
+		{"GET", "/v1/tokens", admins, s.listTokens, false},
+		{"POST", "/v1/tokens", admins, s.createToken, false},
+		{"DELETE", "/v1/tokens/{id}", admins, s.revokeToken, false},
+		{"GET", "/v1/events", readers, s.events, false},
+		{"GET", "/v1/config/withdrawal-minimums/{currency}", []auth.Role{auth.Admin, auth.Reader, auth.Payee}, s.getWithdrawalMinimum, false},
+		{"PUT", "/v1/config/withdrawal-minimums/{currency}", admins, s.putWithdrawalMinimum, false},
 	}
 }
 
@@ -162,7 +162,7 @@ func (s *Server) applyOp(w http.ResponseWriter, r *http.Request, op engine.Op) (
 }
 
 // entryBody answers with the entry itself.
-func entryBody(e ledger.Entry) (any, error) { return toEntry(e), nil }
+func entryBody(e ledger.Entry) (any, error) { return wire.Entry(e), nil }
 
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	q := r.URL.Query()
@@ -187,7 +187,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) e
 		Next     string             `json:"next,omitempty"`
 	}{Balances: []wire.BalanceJSON{}}
 	for _, b := range bals {
-		out.Balances = append(out.Balances, toBalance(b))
+		out.Balances = append(out.Balances, wire.Balance(b))
 	}
 	if len(bals) == n {
 		last := bals[len(bals)-1]
@@ -211,7 +211,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *Call) err
 	}
 	out := wire.AccountJSON{Account: account, External: ledger.IsExternal(account), Balances: []wire.BalanceJSON{}}
 	for _, b := range bals {
-		out.Balances = append(out.Balances, toBalance(b))
+		out.Balances = append(out.Balances, wire.Balance(b))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -263,7 +263,7 @@ func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) er
 		Next    string           `json:"next,omitempty"`
 	}{Entries: []wire.EntryJSON{}}
 	for _, e := range ents {
-		out.Entries = append(out.Entries, toEntry(e))
+		out.Entries = append(out.Entries, wire.Entry(e))
 	}
 	if len(ents) == n {
 		out.Next = strconv.FormatUint(ents[len(ents)-1].Seq, 10)
@@ -281,7 +281,7 @@ func (s *Server) getEntry(w http.ResponseWriter, r *http.Request, _ *Call) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toEntry(e))
+	writeJSON(w, http.StatusOK, wire.Entry(e))
 	return nil
 }
 
@@ -290,7 +290,7 @@ func (s *Server) getEntryByKey(w http.ResponseWriter, r *http.Request, _ *Call) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toEntry(e))
+	writeJSON(w, http.StatusOK, wire.Entry(e))
 	return nil
 }
 
@@ -345,10 +345,10 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 			e := toErrorJSON(rr.Err)
 			br.Status, br.Error = "refused", &e
 		case rr.Replayed:
-			ent := toEntry(rr.Entry)
+			ent := wire.Entry(rr.Entry)
 			br.Status, br.Entry = "replayed", &ent
 		default:
-			ent := toEntry(rr.Entry)
+			ent := wire.Entry(rr.Entry)
 			br.Status, br.Entry = "created", &ent
 			created++
 		}
@@ -367,7 +367,7 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 // pending.
 func withdrawalFromEntry(e ledger.Entry) wire.WithdrawalJSON {
 	p := e.Postings[0]
-	return toWithdrawal(ledger.Withdrawal{ID: e.Ref, Account: p.From, Destination: p.To, Currency: p.Currency, Amount: p.Amount, State: ledger.WithdrawalPending, Created: e.Time, RequestSeq: e.Seq})
+	return wire.Withdrawal(ledger.Withdrawal{ID: e.Ref, Account: p.From, Destination: p.To, Currency: p.Currency, Amount: p.Amount, State: ledger.WithdrawalPending, Created: e.Time, RequestSeq: e.Seq})
 }
 
 func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
@@ -422,7 +422,7 @@ func (s *Server) resolveWithdrawal(w http.ResponseWriter, r *http.Request, c *Ca
 		if err != nil {
 			return nil, err
 		}
-		return toWithdrawal(wd), nil
+		return wire.Withdrawal(wd), nil
 	})
 }
 
@@ -442,7 +442,7 @@ func (s *Server) getWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) 
 	if err := scope(c, wd.Account); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toWithdrawal(wd))
+	writeJSON(w, http.StatusOK, wire.Withdrawal(wd))
 	return nil
 }
 
@@ -488,7 +488,7 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 		Next        string                `json:"next,omitempty"`
 	}{Withdrawals: []wire.WithdrawalJSON{}}
 	for _, wd := range ws {
-		out.Withdrawals = append(out.Withdrawals, toWithdrawal(wd))
+		out.Withdrawals = append(out.Withdrawals, wire.Withdrawal(wd))
 	}
 	if len(ws) == n {
 		out.Next = encodeCursor(ws[len(ws)-1].ID)

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -34,6 +35,7 @@ import (
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/program/usage"
+	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/splitbook"
 	"github.com/tributary-ledger/tributary/store/sqlite"
@@ -206,7 +208,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Errorf("the document has no global security requirement")
 	}
 
-	routes := New(Config{}).Routes()
+	routes := New(Config{Modules: programs.Modules(programs.Deps{})}).Routes()
 	if len(routes) == 0 {
 		t.Fatal("the server has no routes")
 	}
@@ -529,12 +531,12 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		return a
 	}
 	posting := wire.PostingJSON{From: "@buyer:42", To: "artist:1", Amount: "1500", Currency: "USD", Path: "payment:k1 → split:album → artist:1"}
-	entry := toEntry(ledger.Entry{Seq: 7, Key: "k1", Kind: ledger.Transfer, Program: "splits", Ref: "split:album", Time: now,
+	entry := wire.Entry(ledger.Entry{Seq: 7, Key: "k1", Kind: ledger.Transfer, Program: "splits", Ref: "split:album", Time: now,
 		Postings: []ledger.Posting{{From: "@buyer:42", To: "artist:1", Currency: "USD", Amount: units("1500"), Path: "p"}}})
 	wd := ledger.Withdrawal{ID: "wd-1", Account: "artist:1", Destination: "@payout", Currency: "USD", Amount: units("500"),
 		State: ledger.WithdrawalPosted, RequestSeq: 8, ResolveSeq: 9, Created: now, Resolved: now}
-	bal := toBalance(ledger.Balance{BalanceKey: ledger.BalanceKey{Account: "@buyer:42", Currency: "USD"}, DebitsPosted: units("1500"), DebitsPending: units("3")})
-	tok, secret, err := auth.New(auth.Payee, []string{"artist:1"}, "artist one", now)
+	bal := wire.Balance(ledger.Balance{BalanceKey: ledger.BalanceKey{Account: "@buyer:42", Currency: "USD"}, DebitsPosted: units("1500"), DebitsPending: units("3")})
+	tok, secret, err := auth.New(auth.Payee, []string{"artist:1"}, "artist one", now, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -600,7 +602,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "Account", value: wire.AccountJSON{Account: "@buyer:42", External: true, Balances: []wire.BalanceJSON{bal}}},
 		{schema: "PaymentRequest", value: wire.PaymentRequest{From: "@buyer:42", Split: "album", Amount: "1500", Currency: "USD", Memo: "order 42"}},
 		{schema: "WithdrawalRequest", value: wire.WithdrawalRequest{Account: "artist:1", Amount: "500", Currency: "USD", Destination: "@bank:1"}},
-		{schema: "Withdrawal", value: toWithdrawal(wd)},
+		{schema: "Withdrawal", value: wire.Withdrawal(wd)},
 		{schema: "Withdrawal", value: withdrawalFromEntry(ledger.Entry{Seq: 9, Kind: ledger.WithdrawalVoid, Ref: "wd-1", Time: now, Postings: []ledger.Posting{wd.Posting()}})},
 		{schema: "SplitDef", value: def},
 		{schema: "SplitReplacement", value: def, optional: []string{"id"}},
@@ -611,21 +613,21 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "NewToken", value: wire.NewTokenJSON{TokenJSON: toToken(tok), Secret: secret}},
 		{schema: "MarketConfig", value: market.DefaultConfig()},
 		{schema: "MarketRecipient", value: recipients[0]},
-		{schema: "MarketAssetRequest", value: wire.AssetRequest{ID: "asset-7", Owner: "artist:1", Split: recipients, RoyaltyBP: &bp}},
-		{schema: "MarketAsset", value: wire.AssetJSON{Asset: asset, EffectiveRoyaltyBP: bp}},
-		{schema: "MarketAsset", value: wire.AssetJSON{Asset: market.Asset{ID: "asset-8", Owner: "artist:2"}, EffectiveRoyaltyBP: 1000}},
-		{schema: "MarketSplitRequest", value: wire.SplitRequest{Split: recipients}},
-		{schema: "MarketSplitRequest", value: wire.SplitRequest{Split: []market.Recipient{}}},
-		{schema: "MarketRoyaltyRequest", value: wire.RoyaltyRequest{RoyaltyBP: &bp}},
-		{schema: "MarketRoyaltyRequest", value: wire.RoyaltyRequest{}},
-		{schema: "MarketLicenseRequest", value: wire.LicenseRequest{ID: "license-1", Asset: "asset-7", Currency: "ETH", Base: "100000000000000000000", Penalty: "5000000000000000000",
+		{schema: "MarketAssetRequest", value: market.AssetRequest{ID: "asset-7", Owner: "artist:1", Split: recipients, RoyaltyBP: &bp}},
+		{schema: "MarketAsset", value: market.AssetJSON{Asset: asset, EffectiveRoyaltyBP: bp}},
+		{schema: "MarketAsset", value: market.AssetJSON{Asset: market.Asset{ID: "asset-8", Owner: "artist:2"}, EffectiveRoyaltyBP: 1000}},
+		{schema: "MarketSplitRequest", value: market.SplitRequest{Split: recipients}},
+		{schema: "MarketSplitRequest", value: market.SplitRequest{Split: []market.Recipient{}}},
+		{schema: "MarketRoyaltyRequest", value: market.RoyaltyRequest{RoyaltyBP: &bp}},
+		{schema: "MarketRoyaltyRequest", value: market.RoyaltyRequest{}},
+		{schema: "MarketLicenseRequest", value: market.LicenseRequest{ID: "license-1", Asset: "asset-7", Currency: "ETH", Base: "100000000000000000000", Penalty: "5000000000000000000",
 			PeriodSeconds: 30 * 24 * 3600, Start: now, Expires: &now}},
 		{schema: "MarketLicense", value: license},
 		{schema: "MarketLicense", value: market.License{ID: "license-8", Asset: "asset-8", LastPaid: now}},
-		{schema: "MarketLicenseStatus", value: wire.LicenseJSON{License: license, DueNow: &due, MissedPeriod: &missed}},
-		{schema: "MarketLicensePaymentRequest", value: wire.LicensePaymentRequest{Amount: due, Currency: "ETH", Payer: "@licensee:1"}},
-		{schema: "MarketSaleRequest", value: wire.SaleRequest{Asset: "asset-7", Amount: "1000000000000000000000", Currency: "ETH", Buyer: "@buyer:2", Seller: "collector:1"}},
-		{schema: "MarketSaleRequest", value: wire.SaleRequest{License: "license-8", Amount: "1", Currency: "ETH", Buyer: "@buyer:3"}},
+		{schema: "MarketLicenseStatus", value: market.LicenseJSON{License: license, DueNow: &due, MissedPeriod: &missed}},
+		{schema: "MarketLicensePaymentRequest", value: market.LicensePaymentRequest{Amount: due, Currency: "ETH", Payer: "@licensee:1"}},
+		{schema: "MarketSaleRequest", value: market.SaleRequest{Asset: "asset-7", Amount: "1000000000000000000000", Currency: "ETH", Buyer: "@buyer:2", Seller: "collector:1"}},
+		{schema: "MarketSaleRequest", value: market.SaleRequest{License: "license-8", Amount: "1", Currency: "ETH", Buyer: "@buyer:3"}},
 		{schema: "CollectionConfig", value: collection.DefaultConfig()},
 		{schema: "CollectionFees", value: collection.DefaultConfig().Fees},
 		{schema: "CollectionRecipient", value: song1[0]},
@@ -769,7 +771,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	// program's exchanges move forward to close an epoch.
 	var clockAhead atomic.Int64
 	clock := func() time.Time { return time.Now().Add(time.Duration(clockAhead.Load())) }
-	srv := New(Config{Store: st, Engine: engine.New(st, currencies), Currencies: currencies, EventPoll: 10 * time.Millisecond, Feeshare: chain, Now: clock})
+	srv := New(Config{Store: st, Engine: engine.New(st, currencies), Currencies: currencies, EventPoll: 10 * time.Millisecond, Feeshare: chain, Now: clock, Modules: programs.Modules(programs.Deps{})})
 	h := srv.Handler()
 
 	// A mux of the same patterns tells which route a request hits.
@@ -1044,11 +1046,14 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(403, call{token: configurator, method: "POST", path: "/v1/market/sales", header: key("sale-5"), body: sale})
 
 	// A royalty override, then clearing it.
-	royalty7First, _ := do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
+	// The royalty is the configurator's (seed 004's setAssetRoyalty), not
+	// the owner's, whose payee token is refused.
+	do(403, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7-owner"), body: `{"royalty_bp":2500}`})
+	royalty7First, _ := do(200, call{token: configurator, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
 	if n, _ := number(royalty7First, "effective_royalty_bp"); n != 2500 {
 		t.Errorf("after setting the royalty to 2500: %s", royalty7First)
 	}
-	_, hdr = do(200, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
+	_, hdr = do(200, call{token: configurator, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
 	replayed("PUT /v1/market/assets/{id}/royalty", hdr)
 	body, _ = do(200, call{token: configurator, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7-clear"), body: `{"royalty_bp":null}`})
 	if n, _ := number(body, "effective_royalty_bp"); n != 1000 || strings.Contains(body, `"royalty_bp"`) {
@@ -1059,7 +1064,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	// as it first did.
 	replayedLater(201, asset7First, call{token: payee, method: "POST", path: "/v1/market/assets", header: key("asset-7"), body: asset7})
 	replayedLater(200, split7First, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/split", header: key("split-7"), body: split7})
-	replayedLater(200, royalty7First, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
+	replayedLater(200, royalty7First, call{token: configurator, method: "PUT", path: "/v1/market/assets/asset-7/royalty", header: key("royalty-7"), body: `{"royalty_bp":2500}`})
 	do(403, call{token: payee, method: "PUT", path: "/v1/market/assets/asset-8/royalty", header: key("royalty-8-payee"), body: `{"royalty_bp":0}`})
 	do(404, call{token: configurator, method: "PUT", path: "/v1/market/assets/nope/royalty", header: key("royalty-nope"), body: `{"royalty_bp":0}`})
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/rand"
 	"net/http"
 
 	"github.com/tributary-ledger/tributary/auth"
@@ -46,7 +47,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *Call) er
 	if len(req.Name) > tokenNameMax {
 		return errcode.Errorf(ErrBadRequest, "token name is %d bytes; at most %d are allowed", len(req.Name), tokenNameMax)
 	}
-	tok, secret, err := auth.New(auth.Role(req.Role), req.Accounts, req.Name, c.Now)
+	tok, secret, err := auth.New(auth.Role(req.Role), req.Accounts, req.Name, c.Now, rand.Reader)
 	if err != nil {
 		return err
 	}

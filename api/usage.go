@@ -9,6 +9,7 @@ import (
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/program/usage"
 	"github.com/tributary-ledger/tributary/wire"
 )
@@ -18,18 +19,18 @@ func (s *Server) usageRoutes() []Route {
 	read := []auth.Role{auth.Admin, auth.Reader, auth.Configurator}
 	configurators := []auth.Role{auth.Admin, auth.Configurator}
 	return []Route{
-		{"GET", "/v1/usage/config", read, s.usageConfig},
-		{"PUT", "/v1/usage/config", configurators, s.putUsageConfig},
-		{"POST", "/v1/usage/participants", assetConfigurers, s.registerParticipant},
-		{"POST", "/v1/usage/participants/batch", configurators, s.registerParticipants},
-		{"GET", "/v1/usage/participants/{id}", read, s.getParticipant},
-		{"PUT", "/v1/usage/participants/{id}", assetConfigurers, s.updateParticipant},
-		{"DELETE", "/v1/usage/participants/{id}", assetConfigurers, s.deregisterParticipant},
-		{"POST", "/v1/usage/revenue", ingestors, s.usageRevenue},
-		{"POST", "/v1/usage/reports", ingestors, s.usageReports},
-		{"POST", "/v1/usage/epochs/{epoch}/close", configurators, s.closeUsageEpoch},
-		{"GET", "/v1/usage/epochs/{epoch}", read, s.usageEpoch},
-		{"GET", "/v1/usage/epochs/{epoch}/statement", read, s.usageStatement},
+		{"GET", "/v1/usage/config", read, s.usageConfig, false},
+		{"PUT", "/v1/usage/config", configurators, s.putUsageConfig, false},
+		{"POST", "/v1/usage/participants", program.Owners, s.registerParticipant, false},
+		{"POST", "/v1/usage/participants/batch", configurators, s.registerParticipants, false},
+		{"GET", "/v1/usage/participants/{id}", read, s.getParticipant, false},
+		{"PUT", "/v1/usage/participants/{id}", program.Owners, s.updateParticipant, false},
+		{"DELETE", "/v1/usage/participants/{id}", program.Owners, s.deregisterParticipant, false},
+		{"POST", "/v1/usage/revenue", ingestors, s.usageRevenue, false},
+		{"POST", "/v1/usage/reports", ingestors, s.usageReports, false},
+		{"POST", "/v1/usage/epochs/{epoch}/close", configurators, s.closeUsageEpoch, false},
+		{"GET", "/v1/usage/epochs/{epoch}", read, s.usageEpoch, false},
+		{"GET", "/v1/usage/epochs/{epoch}/statement", read, s.usageStatement, false},
 	}
 }
 
@@ -260,5 +261,15 @@ func (s *Server) usageStatement(w http.ResponseWriter, r *http.Request, _ *Call)
 		out.Rows = append(out.Rows, o.Row(i))
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// ownerOnly lets a payee token configure only what its account owns (what
+// names it: an asset, a participant). An owner never changes, so checking
+// before the operation commits cannot be outrun.
+func ownerOnly(c *Call, what, owner string) error {
+	if c.Token.Role == auth.Payee && !c.Token.MayAct(owner) {
+		return errcode.Errorf(auth.ErrForbidden, "only the %s's owner (%s) or a configurator may configure it", what, owner)
+	}
 	return nil
 }

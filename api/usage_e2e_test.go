@@ -17,6 +17,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/usage"
+	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -38,7 +39,7 @@ func startAt(t *testing.T, s testStore, now func() time.Time) *env {
 		t.Fatal(err)
 	}
 	reg := money.NewRegistry()
-	a := api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, EventPoll: 20 * time.Millisecond, Now: now})
+	a := api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, EventPoll: 20 * time.Millisecond, Now: now, Modules: programs.Modules(programs.Deps{})})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &env{s: s, srv: srv, api: a, admin: client.New(srv.URL, adminSecret, nil)}

@@ -92,31 +92,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-func toPostings(ps []ledger.Posting) []wire.PostingJSON {
-	out := make([]wire.PostingJSON, len(ps))
-	for i, p := range ps {
-		out[i] = wire.PostingJSON{From: p.From, To: p.To, Amount: wire.Amount(p.Amount.String()), Currency: p.Currency, Path: p.Path}
-	}
-	return out
-}
-
-func toEntry(e ledger.Entry) wire.EntryJSON {
-	return wire.EntryJSON{Seq: e.Seq, Key: e.Key, Kind: e.Kind.String(), Program: e.Program, Ref: e.Ref, Time: e.Time, Postings: toPostings(e.Postings)}
-}
-
-func toBalance(b ledger.Balance) wire.BalanceJSON {
-	return wire.BalanceJSON{Account: b.Account, Currency: b.Currency, Posted: b.Posted().String(), Pending: b.Pending().String(), Available: b.Available().String(), External: ledger.IsExternal(b.Account)}
-}
-
-func toWithdrawal(w ledger.Withdrawal) wire.WithdrawalJSON {
-	out := wire.WithdrawalJSON{ID: w.ID, Account: w.Account, Destination: w.Destination, Amount: wire.Amount(w.Amount.String()), Currency: w.Currency, State: w.State.String(), RequestSeq: w.RequestSeq, ResolveSeq: w.ResolveSeq, Created: w.Created}
-	if !w.Resolved.IsZero() {
-		r := w.Resolved
-		out.Resolved = &r
-	}
-	return out
-}
-
 // fromPostings converts wire postings, checking amounts and currencies.
 func (s *Server) fromPostings(ps []wire.PostingJSON) ([]ledger.Posting, error) {
 	if len(ps) > PostingsMax {

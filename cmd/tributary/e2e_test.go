@@ -197,7 +197,7 @@ func TestCLIAgainstServer(t *testing.T) {
 		t.Errorf("withdrawing too much: %v; want overdraft", err)
 	}
 	// The market, from the command line.
-	if _, err := c.CreateAsset(ctx, "asset", wire.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}); err != nil {
+	if _, err := c.CreateAsset(ctx, "asset", market.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err = run(t, append([]string{"market", "sell", "asset-7", "1000", "ETH", "--key", "s1"}, remote...)...)

@@ -20,6 +20,7 @@ import (
 	"github.com/tributary-ledger/tributary/chain"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/programs"
 )
 
 // Server limits. Timeouts keep a slow or stuck client from holding a
@@ -143,6 +144,7 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 		defer func() { stopWatcher(); <-watcherDone }()
 		log.Info("chain watcher started", "rpc", redact(ch.rpc), "confirmations", ch.confirmations)
 	}
+	apiCfg.Modules = programs.Modules(programs.Deps{})
 	apiSrv := api.New(apiCfg)
 	// On PostgreSQL, other nodes' commits wake this node's event streams
 	// (LISTEN/NOTIFY); the listener stops with ctx, before the store closes.
