@@ -4,7 +4,7 @@
 package auth
 
 import (
-		"crypto/sha256"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/hex"
