@@ -6,6 +6,7 @@ package programs
 
 import (
 	"github.com/tributary-ledger/tributary/program"
+	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/market"
 )
 
@@ -23,6 +24,7 @@ type Program struct {
 // documented.
 var All = []Program{
 	{Module: func(Deps) program.Module { return market.Module() }},
+	{Module: func(Deps) program.Module { return collection.Module() }},
 }
 
 // Modules returns every program's module.
