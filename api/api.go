@@ -146,7 +146,6 @@ func New(cfg Config) *Server {
 		s.storeWakes = true
 	}
 	s.Register(s.coreRoutes()...)
-	s.Register(s.usageRoutes()...)
 	s.Register(s.feeshareRoutes()...)
 	for _, m := range cfg.Modules {
 		s.Register(s.moduleRoutes(m)...)

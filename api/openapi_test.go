@@ -573,7 +573,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		Metrics: []usage.Metric{{Name: "calls", WeightBP: 10000}}, Pool: usage.Pool{Kind: "fixed_amount", Amount: units("5000"), Account: "usage:pool"},
 		Formula: usage.Formula{Kind: "category_weighted", Categories: []usage.Category{{Name: "games", ShareBP: 10000}}}}
 	usageShares := []split.Share{{Account: "artist:2", ShareBP: 6000}, {Account: "artist:3", ShareBP: 4000}}
-	usageParticipant := wire.ParticipantRequest{ID: "app-2", Owner: "artist:2", Account: "artist:2", Category: "games", Split: usageShares}
+	usageParticipant := usage.ParticipantRequest{ID: "app-2", Owner: "artist:2", Account: "artist:2", Category: "games", Split: usageShares}
 	usageSummary := usage.Summary{Epoch: 3, Key: "close-3", ClosedAt: now, ConfigEpoch: 1, Slots: 4, Revenue: units("10000"), CarryIn: units("1"), Funding: units("10000"),
 		Target: units("5001"), Pool: units("5001"), Paid: units("5000"), CarryOut: units("1"), Listed: 3, PaidCount: 2, Digest: strings.Repeat("ab", 32), Notes: []string{"a note"}}
 	usageHeader := usage.StatementHeader{Epoch: 3, Start: now.Format(time.RFC3339), End: now.Add(24 * time.Hour).Format(time.RFC3339), Currency: "USD", Formula: "pro_rata", PoolKind: "fixed_percentage",
@@ -680,24 +680,24 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "UsageVersion", value: usage.Version{Epoch: 1, Config: usageConfig}},
 		{schema: "UsageStatus", value: usage.Status{Slots: 4, Configured: true, NextClose: 4, Latest: 4, Touched: true, Carry: units("1"), LastClosed: &usageLast}},
 		{schema: "UsageStatus", value: usage.Status{}},
-		{schema: "UsageConfigState", value: wire.UsageConfigJSON{Versions: []usage.Version{{Epoch: 1, Config: usageConfig}}, Status: usage.Status{Configured: true}}},
+		{schema: "UsageConfigState", value: usage.ConfigJSON{Versions: []usage.Version{{Epoch: 1, Config: usageConfig}}, Status: usage.Status{Configured: true}}},
 		{schema: "UsageShare", value: usageShares[0]},
 		{schema: "UsageParticipantRequest", value: usageParticipant},
 		{schema: "UsageParticipantUpdate", value: usageParticipant, optional: []string{"id", "owner"}},
 		{schema: "UsageParticipant", value: usage.Participant{ID: "app-2", Owner: "artist:2", Account: "artist:2", Category: "games", Split: usageShares, Active: true, Slot: 1}},
 		{schema: "UsageParticipant", value: usage.Participant{ID: "app-1", Owner: "artist:1", Account: "artist:1"}},
-		{schema: "UsageParticipantsRequest", value: wire.ParticipantsRequest{Participants: []wire.ParticipantRequest{usageParticipant}}},
+		{schema: "UsageParticipantsRequest", value: usage.ParticipantsRequest{Participants: []usage.ParticipantRequest{usageParticipant}}},
 		// UsageParticipantsResult has no Go type: the handler answers a map.
-		{schema: "UsageRevenueRequest", value: wire.UsageRevenueRequest{Amount: "10000", Currency: "USD", From: "@platform"}},
+		{schema: "UsageRevenueRequest", value: usage.RevenueRequest{Amount: "10000", Currency: "USD", From: "@platform"}},
 		{schema: "UsageReport", value: usage.Report{Participant: "app-1", Metric: "calls", Count: 700}},
 		{schema: "UsageReportBatch", value: usage.Batch{Epoch: 3, Reports: []usage.Report{{Participant: "app-1", Metric: "calls", Count: 700}}}},
-		{schema: "UsageReportsResult", value: wire.UsageReportsJSON{Epoch: 3, Reports: 1, Seq: 40}},
+		{schema: "UsageReportsResult", value: usage.ReportsJSON{Epoch: 3, Reports: 1, Seq: 40}},
 		{schema: "UsageSummary", value: usageSummary},
 		{schema: "UsageStatementHeader", value: usageHeader},
 		{schema: "UsageMetricFigures", value: usageHeader.Metrics[0]},
 		{schema: "UsageStatementRow", value: usageRow},
-		{schema: "UsageStatement", value: wire.UsageStatementJSON{Header: usageHeader, Digest: strings.Repeat("ab", 32), Rows: []usage.StatementRow{usageRow}}},
-		{schema: "UsageStatement", value: wire.UsageStatementJSON{Header: usageHeader, Digest: strings.Repeat("ab", 32), Rows: []usage.StatementRow{}}},
+		{schema: "UsageStatement", value: usage.StatementJSON{Header: usageHeader, Digest: strings.Repeat("ab", 32), Rows: []usage.StatementRow{usageRow}}},
+		{schema: "UsageStatement", value: usage.StatementJSON{Header: usageHeader, Digest: strings.Repeat("ab", 32), Rows: []usage.StatementRow{}}},
 	}
 	checked := map[string]bool{}
 	for _, c := range cases {
@@ -1381,7 +1381,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 		t.Errorf("GET /v1/usage/config before any = %s; want no versions", body)
 	}
 	usageConfigFirst, _ := do(200, call{token: configurator, method: "PUT", path: "/v1/usage/config", header: key("usage-config"), body: usageConfig})
-	var usageState wire.UsageConfigJSON
+	var usageState usage.ConfigJSON
 	if err := json.Unmarshal([]byte(usageConfigFirst), &usageState); err != nil || len(usageState.Versions) != 1 {
 		t.Fatalf("PUT /v1/usage/config = %.300s (%v); want one version", usageConfigFirst, err)
 	}

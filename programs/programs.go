@@ -8,6 +8,7 @@ import (
 	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/program/usage"
 )
 
 // Deps are what some programs need from outside: the server passes them
@@ -25,6 +26,7 @@ type Program struct {
 var All = []Program{
 	{Module: func(Deps) program.Module { return market.Module() }},
 	{Module: func(Deps) program.Module { return collection.Module() }},
+	{Module: func(Deps) program.Module { return usage.Module() }},
 }
 
 // Modules returns every program's module.

@@ -24,15 +24,15 @@ func Module() program.Module {
 	return program.Module{
 		Name: Program, Title: "Collection", Docs: docs,
 		Routes: []program.Route{
-			{Method: "GET", Path: "/v1/collection/config", ID: "getCollectionConfig", Roles: program.ConfigReaders, Handler: program.Read(readConfig)},
-			{Method: "PUT", Path: "/v1/collection/config", ID: "setCollectionConfig", Roles: program.Admins, Handler: program.Write(setConfig)},
-			{Method: "POST", Path: "/v1/collection/tracks", ID: "createCollectionTrack", Roles: program.Configurators, Status: program.Created, Handler: program.Write(createTrack)},
-			{Method: "GET", Path: "/v1/collection/tracks/{id}", ID: "getCollectionTrack", Roles: program.ConfigReaders, Params: []program.Param{trackID}, Handler: program.Read(getTrack)},
-			{Method: "PUT", Path: "/v1/collection/tracks/{id}/price", ID: "setCollectionTrackPrice", Roles: program.Configurators, Params: []program.Param{trackID}, Handler: program.Write(setTrackPrice)},
-			{Method: "POST", Path: "/v1/collection/collections", ID: "createCollection", Roles: program.Configurators, Status: program.Created, Handler: program.Write(createCollection)},
-			{Method: "GET", Path: "/v1/collection/collections/{id}", ID: "getCollection", Roles: program.ConfigReaders, Params: []program.Param{collectionID}, Handler: program.Read(getCollection)},
-			{Method: "PUT", Path: "/v1/collection/collections/{id}", ID: "updateCollection", Roles: program.Configurators, Params: []program.Param{collectionID}, Handler: program.Write(updateCollection)},
-			{Method: "POST", Path: "/v1/collection/purchases", ID: "createCollectionPurchase", Roles: program.Ingestors, Status: program.Created, Handler: program.Write(purchase)},
+			{Method: "GET", Path: "/v1/collection/config", ID: "getCollectionConfig", Roles: program.ConfigReaders, Handler: program.Read(serveReadConfig)},
+			{Method: "PUT", Path: "/v1/collection/config", ID: "setCollectionConfig", Roles: program.Admins, Handler: program.Write(serveSetConfig)},
+			{Method: "POST", Path: "/v1/collection/tracks", ID: "createCollectionTrack", Roles: program.Configurators, Status: program.Created, Handler: program.Write(serveCreateTrack)},
+			{Method: "GET", Path: "/v1/collection/tracks/{id}", ID: "getCollectionTrack", Roles: program.ConfigReaders, Params: []program.Param{trackID}, Handler: program.Read(serveGetTrack)},
+			{Method: "PUT", Path: "/v1/collection/tracks/{id}/price", ID: "setCollectionTrackPrice", Roles: program.Configurators, Params: []program.Param{trackID}, Handler: program.Write(serveSetTrackPrice)},
+			{Method: "POST", Path: "/v1/collection/collections", ID: "serveCreateCollection", Roles: program.Configurators, Status: program.Created, Handler: program.Write(serveCreateCollection)},
+			{Method: "GET", Path: "/v1/collection/collections/{id}", ID: "serveGetCollection", Roles: program.ConfigReaders, Params: []program.Param{collectionID}, Handler: program.Read(serveGetCollection)},
+			{Method: "PUT", Path: "/v1/collection/collections/{id}", ID: "serveUpdateCollection", Roles: program.Configurators, Params: []program.Param{collectionID}, Handler: program.Write(serveUpdateCollection)},
+			{Method: "POST", Path: "/v1/collection/purchases", ID: "createCollectionPurchase", Roles: program.Ingestors, Status: program.Created, Handler: program.Write(servePurchase)},
 		},
 		Errors: []*errcode.Error{ErrConfig, ErrID, ErrExists, ErrPrice, ErrPriceRule, ErrEmpty, ErrDuplicate, ErrCurrency, ErrTracksMax, ErrTrackLimits},
 		State: []program.StateKey{
@@ -43,13 +43,13 @@ func Module() program.Module {
 	}
 }
 
-func readConfig(c program.Call) (Config, error) { return ReadConfig(c.View()) }
+func serveReadConfig(c program.Call) (Config, error) { return ReadConfig(c.View()) }
 
-func setConfig(c program.Call, cfg Config) (program.Effect[Config], error) {
+func serveSetConfig(c program.Call, cfg Config) (program.Effect[Config], error) {
 	return program.Answer(SetConfig(c.Key(), c.Now(), cfg, c.Currencies()), func(ledger.Entry) (Config, error) { return cfg, nil }), nil
 }
 
-func createTrack(c program.Call, req TrackRequest) (program.Effect[Track], error) {
+func serveCreateTrack(c program.Call, req TrackRequest) (program.Effect[Track], error) {
 	price, err := money.ParseUnits(string(req.Price))
 	if err != nil {
 		return program.Effect[Track]{}, err
@@ -58,9 +58,9 @@ func createTrack(c program.Call, req TrackRequest) (program.Effect[Track], error
 	return program.Answer(CreateTrack(c.Key(), c.Now(), t, c.Currencies()), func(ledger.Entry) (Track, error) { return t, nil }), nil
 }
 
-func getTrack(c program.Call) (Track, error) { return ReadTrack(c.View(), c.Path("id")) }
+func serveGetTrack(c program.Call) (Track, error) { return ReadTrack(c.View(), c.Path("id")) }
 
-func setTrackPrice(c program.Call, req PriceRequest) (program.Effect[Track], error) {
+func serveSetTrackPrice(c program.Call, req PriceRequest) (program.Effect[Track], error) {
 	price, err := money.ParseUnits(string(req.Price))
 	if err != nil {
 		return program.Effect[Track]{}, err
@@ -73,7 +73,7 @@ func setTrackPrice(c program.Call, req PriceRequest) (program.Effect[Track], err
 	}), nil
 }
 
-func createCollection(c program.Call, req CollectionRequest) (program.Effect[Collection], error) {
+func serveCreateCollection(c program.Call, req CollectionRequest) (program.Effect[Collection], error) {
 	price, err := money.ParseUnits(string(req.Price))
 	if err != nil {
 		return program.Effect[Collection]{}, err
@@ -82,22 +82,22 @@ func createCollection(c program.Call, req CollectionRequest) (program.Effect[Col
 	return program.Answer(CreateCollection(c.Key(), c.Now(), col, c.Currencies()), func(ledger.Entry) (Collection, error) { return col, nil }), nil
 }
 
-func getCollection(c program.Call) (Collection, error) { return ReadCollection(c.View(), c.Path("id")) }
+func serveGetCollection(c program.Call) (Collection, error) { return ReadCollection(c.View(), c.Path("id")) }
 
-func updateCollection(c program.Call, req UpdateCollectionRequest) (program.Effect[Collection], error) {
+func serveUpdateCollection(c program.Call, req UpdateCollectionRequest) (program.Effect[Collection], error) {
 	price, err := money.ParseUnits(string(req.Price))
 	if err != nil {
 		return program.Effect[Collection]{}, err
 	}
 	id := c.Path("id")
 	col := Collection{ID: id, Price: price, Tracks: req.Tracks, Split: req.Split}
-	// The collection as changed, recorded: a later change or a purchase
+	// The collection as changed, recorded: a later change or a servePurchase
 	// (which moves its rotation) changes the stored one.
 	return program.Record(UpdateCollection(c.Key(), c.Now(), col, c.Currencies()), func(v engine.View) (Collection, error) {
 		return ReadCollection(v, id)
 	}), nil
 }
 
-func purchase(c program.Call, p Purchase) (program.Effect[wire.EntryJSON], error) {
+func servePurchase(c program.Call, p Purchase) (program.Effect[wire.EntryJSON], error) {
 	return program.EntryAnswer(Buy(c.Key(), c.Now(), p, c.Currencies())), nil
 }

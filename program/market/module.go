@@ -24,20 +24,20 @@ func Module() program.Module {
 	return program.Module{
 		Name: Program, Title: "Market", Docs: docs,
 		Routes: []program.Route{
-			{Method: "GET", Path: "/v1/market/config", ID: "getMarketConfig", Roles: program.ConfigReaders, Handler: program.Read(readConfig)},
-			{Method: "PUT", Path: "/v1/market/config", ID: "setMarketConfig", Roles: program.Admins, Handler: program.Write(setConfig)},
-			{Method: "POST", Path: "/v1/market/assets", ID: "createMarketAsset", Roles: program.Owners, Status: program.Created, Handler: program.Write(createAsset)},
-			{Method: "GET", Path: "/v1/market/assets/{id}", ID: "getMarketAsset", Roles: program.ConfigReaders, Params: []program.Param{assetID}, Handler: program.Read(getAsset)},
-			{Method: "PUT", Path: "/v1/market/assets/{id}/split", ID: "setMarketAssetSplit", Roles: program.Owners, Params: []program.Param{assetID}, Handler: program.Write(setAssetSplit)},
+			{Method: "GET", Path: "/v1/market/config", ID: "getMarketConfig", Roles: program.ConfigReaders, Handler: program.Read(serveReadConfig)},
+			{Method: "PUT", Path: "/v1/market/config", ID: "setMarketConfig", Roles: program.Admins, Handler: program.Write(serveSetConfig)},
+			{Method: "POST", Path: "/v1/market/assets", ID: "createMarketAsset", Roles: program.Owners, Status: program.Created, Handler: program.Write(serveCreateAsset)},
+			{Method: "GET", Path: "/v1/market/assets/{id}", ID: "getMarketAsset", Roles: program.ConfigReaders, Params: []program.Param{assetID}, Handler: program.Read(serveGetAsset)},
+			{Method: "PUT", Path: "/v1/market/assets/{id}/split", ID: "setMarketAssetSplit", Roles: program.Owners, Params: []program.Param{assetID}, Handler: program.Write(serveSetAssetSplit)},
 			// The royalty is the configurator's, as the seed's
-			// setAssetRoyalty is CONFIGURATOR_ROLE's; the owner sets
+			// serveSetAssetRoyalty is CONFIGURATOR_ROLE's; the owner sets
 			// the split only.
-			{Method: "PUT", Path: "/v1/market/assets/{id}/royalty", ID: "setMarketAssetRoyalty", Roles: program.Configurators, Params: []program.Param{assetID}, Handler: program.Write(setAssetRoyalty)},
-			{Method: "POST", Path: "/v1/market/licenses", ID: "createMarketLicense", Roles: program.Owners, Status: program.Created, Handler: program.Write(createLicense)},
-			{Method: "GET", Path: "/v1/market/licenses/{id}", ID: "getMarketLicense", Roles: program.ConfigReaders, Params: []program.Param{licenseID}, Handler: program.Read(getLicense)},
-			{Method: "POST", Path: "/v1/market/licenses/{id}/revoke", ID: "revokeMarketLicense", Roles: program.Owners, Params: []program.Param{licenseID}, Handler: program.Write(revokeLicense)},
-			{Method: "POST", Path: "/v1/market/licenses/{id}/payments", ID: "payMarketLicense", Roles: program.Ingestors, Params: []program.Param{licenseID}, Status: program.Created, Handler: program.Write(payLicense)},
-			{Method: "POST", Path: "/v1/market/sales", ID: "createMarketSale", Roles: program.Ingestors, Status: program.Created, Handler: program.Write(sell)},
+			{Method: "PUT", Path: "/v1/market/assets/{id}/royalty", ID: "setMarketAssetRoyalty", Roles: program.Configurators, Params: []program.Param{assetID}, Handler: program.Write(serveSetAssetRoyalty)},
+			{Method: "POST", Path: "/v1/market/licenses", ID: "createMarketLicense", Roles: program.Owners, Status: program.Created, Handler: program.Write(serveCreateLicense)},
+			{Method: "GET", Path: "/v1/market/licenses/{id}", ID: "getMarketLicense", Roles: program.ConfigReaders, Params: []program.Param{licenseID}, Handler: program.Read(serveGetLicense)},
+			{Method: "POST", Path: "/v1/market/licenses/{id}/revoke", ID: "revokeMarketLicense", Roles: program.Owners, Params: []program.Param{licenseID}, Handler: program.Write(serveRevokeLicense)},
+			{Method: "POST", Path: "/v1/market/licenses/{id}/payments", ID: "payMarketLicense", Roles: program.Ingestors, Params: []program.Param{licenseID}, Status: program.Created, Handler: program.Write(servePayLicense)},
+			{Method: "POST", Path: "/v1/market/sales", ID: "createMarketSale", Roles: program.Ingestors, Status: program.Created, Handler: program.Write(serveSell)},
 		},
 		Errors: []*errcode.Error{ErrConfig, ErrID, ErrExists, ErrRoyalty, ErrAddress, ErrAmount, ErrSeller, ErrLicenseRevoked, ErrLicenseExpired, ErrLicenseUnderpay, ErrLicenseTerms, ErrCurrency},
 		State: []program.StateKey{
@@ -48,9 +48,9 @@ func Module() program.Module {
 	}
 }
 
-func readConfig(c program.Call) (Config, error) { return ReadConfig(c.View()) }
+func serveReadConfig(c program.Call) (Config, error) { return ReadConfig(c.View()) }
 
-func setConfig(c program.Call, cfg Config) (program.Effect[Config], error) {
+func serveSetConfig(c program.Call, cfg Config) (program.Effect[Config], error) {
 	return program.Answer(SetConfig(c.Key(), c.Now(), cfg), func(ledger.Entry) (Config, error) { return cfg, nil }), nil
 }
 
@@ -74,7 +74,7 @@ func recordAsset(op engine.Op, id string) program.Effect[AssetJSON] {
 	return program.Record(op, func(v engine.View) (AssetJSON, error) { return assetAnswer(v, id) })
 }
 
-func createAsset(c program.Call, req AssetRequest) (program.Effect[AssetJSON], error) {
+func serveCreateAsset(c program.Call, req AssetRequest) (program.Effect[AssetJSON], error) {
 	if err := program.OwnerOnly(c, "asset", req.Owner); err != nil {
 		return program.Effect[AssetJSON]{}, err
 	}
@@ -82,7 +82,7 @@ func createAsset(c program.Call, req AssetRequest) (program.Effect[AssetJSON], e
 	return recordAsset(CreateAsset(c.Key(), c.Now(), a), a.ID), nil
 }
 
-func getAsset(c program.Call) (AssetJSON, error) { return assetAnswer(c.View(), c.Path("id")) }
+func serveGetAsset(c program.Call) (AssetJSON, error) { return assetAnswer(c.View(), c.Path("id")) }
 
 // ownAsset checks that the caller may configure asset id.
 func ownAsset(c program.Call, id string) error {
@@ -93,7 +93,7 @@ func ownAsset(c program.Call, id string) error {
 	return program.OwnerOnly(c, "asset", a.Owner)
 }
 
-func setAssetSplit(c program.Call, req SplitRequest) (program.Effect[AssetJSON], error) {
+func serveSetAssetSplit(c program.Call, req SplitRequest) (program.Effect[AssetJSON], error) {
 	id := c.Path("id")
 	if err := ownAsset(c, id); err != nil {
 		return program.Effect[AssetJSON]{}, err
@@ -101,7 +101,7 @@ func setAssetSplit(c program.Call, req SplitRequest) (program.Effect[AssetJSON],
 	return recordAsset(SetSplit(c.Key(), c.Now(), id, req.Split), id), nil
 }
 
-func setAssetRoyalty(c program.Call, req RoyaltyRequest) (program.Effect[AssetJSON], error) {
+func serveSetAssetRoyalty(c program.Call, req RoyaltyRequest) (program.Effect[AssetJSON], error) {
 	id := c.Path("id")
 	return recordAsset(SetRoyalty(c.Key(), c.Now(), id, req.RoyaltyBP), id), nil
 }
@@ -113,7 +113,7 @@ func units(a wire.Amount) (money.Amount, error) {
 	return money.ParseUnits(string(a))
 }
 
-func createLicense(c program.Call, req LicenseRequest) (program.Effect[License], error) {
+func serveCreateLicense(c program.Call, req LicenseRequest) (program.Effect[License], error) {
 	if err := ownAsset(c, req.Asset); err != nil {
 		return program.Effect[License]{}, err
 	}
@@ -138,7 +138,7 @@ func createLicense(c program.Call, req LicenseRequest) (program.Effect[License],
 	}), nil
 }
 
-func getLicense(c program.Call) (LicenseJSON, error) {
+func serveGetLicense(c program.Call) (LicenseJSON, error) {
 	l, err := ReadLicense(c.View(), c.Path("id"))
 	if err != nil {
 		return LicenseJSON{}, err
@@ -151,7 +151,7 @@ func getLicense(c program.Call) (LicenseJSON, error) {
 	return out, nil
 }
 
-func revokeLicense(c program.Call, _ program.NoBody) (program.Effect[License], error) {
+func serveRevokeLicense(c program.Call, _ program.NoBody) (program.Effect[License], error) {
 	id := c.Path("id")
 	l, err := ReadLicense(c.View(), id)
 	if err != nil {
@@ -167,7 +167,7 @@ func revokeLicense(c program.Call, _ program.NoBody) (program.Effect[License], e
 	}), nil
 }
 
-func payLicense(c program.Call, req LicensePaymentRequest) (program.Effect[wire.EntryJSON], error) {
+func servePayLicense(c program.Call, req LicensePaymentRequest) (program.Effect[wire.EntryJSON], error) {
 	amt, err := program.Amount(c, req.Amount, req.Currency)
 	if err != nil {
 		return program.Effect[wire.EntryJSON]{}, err
@@ -175,7 +175,7 @@ func payLicense(c program.Call, req LicensePaymentRequest) (program.Effect[wire.
 	return program.EntryAnswer(Pay(c.Key(), c.Now(), c.Path("id"), amt, req.Currency, req.Payer)), nil
 }
 
-func sell(c program.Call, req SaleRequest) (program.Effect[wire.EntryJSON], error) {
+func serveSell(c program.Call, req SaleRequest) (program.Effect[wire.EntryJSON], error) {
 	if (req.Asset == "") == (req.License == "") {
 		return program.Effect[wire.EntryJSON]{}, errcode.Errorf(program.ErrBadRequest, "a sale names exactly one of asset and license")
 	}

@@ -1,8 +1,8 @@
-package wire
+package usage
 
 import (
-	"github.com/tributary-ledger/tributary/program/usage"
 	"github.com/tributary-ledger/tributary/split"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // ParticipantRequest is the body of POST /v1/usage/participants, and of
@@ -21,33 +21,39 @@ type ParticipantsRequest struct {
 	Participants []ParticipantRequest `json:"participants"`
 }
 
-// UsageConfigJSON is the usage program's configuration versions and status.
-type UsageConfigJSON struct {
-	Versions []usage.Version `json:"versions"`
-	Status   usage.Status    `json:"status"`
+// ConfigJSON is the usage program's configuration versions and status.
+type ConfigJSON struct {
+	Versions []Version `json:"versions"`
+	Status   Status    `json:"status"`
 }
 
-// UsageReportsJSON answers a report batch.
-type UsageReportsJSON struct {
+// ReportsJSON answers a report batch.
+type ReportsJSON struct {
 	Epoch   uint64 `json:"epoch"`
 	Reports int    `json:"reports"`
 	Seq     uint64 `json:"seq"`
 }
 
-// UsageRevenueRequest is the body of POST /v1/usage/revenue: platform
+// RevenueRequest is the body of POST /v1/usage/revenue: platform
 // revenue recorded in the current epoch, from an account (usually external).
-type UsageRevenueRequest struct {
-	Amount   Amount `json:"amount"`
-	Currency string `json:"currency"`
-	From     string `json:"from"`
+type RevenueRequest struct {
+	Amount   wire.Amount `json:"amount"`
+	Currency string      `json:"currency"`
+	From     string      `json:"from"`
 }
 
-// UsageStatementJSON is a closed epoch's statement, recomputed from the
+// StatementJSON is a closed epoch's statement, recomputed from the
 // stored inputs and checked against the stored digest: the header, and the
 // line of the participant asked for (all lines of a large program would
 // not fit one response; `tributary usage explain` prints any of them).
-type UsageStatementJSON struct {
-	Header usage.StatementHeader `json:"header"`
-	Digest string                `json:"statement_sha256"`
-	Rows   []usage.StatementRow  `json:"rows"`
+type StatementJSON struct {
+	Header StatementHeader `json:"header"`
+	Digest string          `json:"statement_sha256"`
+	Rows   []StatementRow  `json:"rows"`
+}
+
+// RegisteredJSON answers a batch registration: how many participants it
+// registered.
+type RegisteredJSON struct {
+	Registered int `json:"registered"`
 }
