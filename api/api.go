@@ -76,9 +76,6 @@ type Config struct {
 	EventPoll time.Duration
 	// Ready are further conditions /readyz reports besides the store.
 	Ready []ReadyCheck
-	// Feeshare reads chain facts and verifies signed requests for the
-	// fee-share routes; nil makes those routes answer 503.
-	Feeshare FeeshareChain
 	// Modules are the programs whose routes the server serves (package
 	// programs lists this build's).
 	Modules []program.Module
@@ -122,8 +119,9 @@ type Route struct {
 	Allow   []auth.Role // roles allowed; nil means public (no token needed)
 	Handler Handler
 	// TokenOptional: a public route that still judges a token when one
-	// is sent (see program.Route.TokenOptional).
-	TokenOptional bool
+	// is sent, which must then have one of these roles (see
+	// program.Route.TokenOptional).
+	TokenOptional []auth.Role
 }
 
 // New returns a server with the core routes registered.
@@ -146,7 +144,6 @@ func New(cfg Config) *Server {
 		s.storeWakes = true
 	}
 	s.Register(s.coreRoutes()...)
-	s.Register(s.feeshareRoutes()...)
 	for _, m := range cfg.Modules {
 		s.Register(s.moduleRoutes(m)...)
 	}
@@ -220,10 +217,13 @@ func (s *Server) wrap(rt Route) http.Handler {
 
 func (s *Server) serve(rt Route, w http.ResponseWriter, r *http.Request, c *Call) error {
 	c.Now = s.cfg.Now().UTC()
-	if rt.TokenOptional && r.Header.Get("Authorization") != "" {
+	if rt.TokenOptional != nil && r.Header.Get("Authorization") != "" {
 		tok, err := s.authenticate(r)
 		if err != nil {
 			return err
+		}
+		if !allowed(rt.TokenOptional, tok.Role) {
+			return errcode.Errorf(auth.ErrForbidden, "a %s token may not call %s %s; send it without a token, or with a token of role %s", tok.Role, rt.Method, rt.Pattern, roleList(rt.TokenOptional))
 		}
 		c.Token = tok
 	}
@@ -238,6 +238,14 @@ func (s *Server) serve(rt Route, w http.ResponseWriter, r *http.Request, c *Call
 		c.Token = tok
 	}
 	return rt.Handler(w, r, c)
+}
+
+func roleList(roles []auth.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
 }
 
 func allowed(roles []auth.Role, role auth.Role) bool {

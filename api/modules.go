@@ -24,7 +24,11 @@ import (
 func (s *Server) moduleRoutes(m program.Module) []Route {
 	out := make([]Route, 0, len(m.Routes))
 	for _, rt := range m.Routes {
-		out = append(out, Route{Method: rt.Method, Pattern: rt.Path, Allow: rt.Roles, TokenOptional: rt.TokenOptional, Handler: s.moduleHandler(m.Name, rt)})
+		route := Route{Method: rt.Method, Pattern: rt.Path, Allow: rt.Roles, Handler: s.moduleHandler(m.Name, rt)}
+		if rt.TokenOptional {
+			route.Allow, route.TokenOptional = nil, rt.Roles
+		}
+		out = append(out, route)
 	}
 	return out
 }
@@ -56,8 +60,11 @@ func (s *Server) moduleHandler(name string, rt program.Route) Handler {
 		}
 		if !rt.Handler.Write {
 			if raw, ok := reply.Answer.(program.Raw); ok {
-				writeRaw(w, status, raw)
-				return nil
+				// Bytes that are the contract, as they are: no newline.
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				_, err := w.Write(raw)
+				return err
 			}
 			writeJSON(w, status, reply.Answer)
 			return nil

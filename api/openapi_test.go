@@ -555,10 +555,10 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsReg := toRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer, Withdrawer: &fsWithdrawer, Nonces: []uint64{5, 2, 1}, By: feeshare.ByDeployer})
-	fsGenesisReg := toRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer, By: "genesis"})
+	fsReg := feeshare.ToRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer, Withdrawer: &fsWithdrawer, Nonces: []uint64{5, 2, 1}, By: feeshare.ByDeployer})
+	fsGenesisReg := feeshare.ToRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer, By: "genesis"})
 	fsTrue, fsCost := true, uint64(60)
-	fsBlock := wire.FeeshareBlockJSON{Number: 99, Hash: feeshare.Hash{0: 0xab, 31: 1}.Hex()}
+	fsBlock := feeshare.BlockJSON{Number: 99, Hash: feeshare.Hash{0: 0xab, 31: 1}.Hex()}
 	fsGenesis := feeshare.Genesis{Params: feeshare.GenesisParams{EnableRevenue: true, DeveloperShares: "0.5", AddrDerivationCostCreate: 50},
 		Revenues: []feeshare.GenesisRevenue{{ContractAddress: fsContract.Hex(), DeployerAddress: fsDeployer.Bech32(), WithdrawerAddress: fsWithdrawer.Bech32()}}}
 	usageLast := uint64(3)
@@ -645,24 +645,24 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "WithdrawalMinimumRequest", value: wire.MinimumRequest{Amount: "1000"}},
 		{schema: "CollectionUpdateRequest", value: collection.UpdateCollectionRequest{Price: "600", Tracks: []string{"song-1"}, Split: []collection.Recipient{{Account: "payee-3", ShareBP: 10000}}}},
 		{schema: "CollectionUpdateRequest", value: collection.UpdateCollectionRequest{Price: "600", Tracks: []string{"song-1"}}},
-		{schema: "FeeshareParams", value: toFeeshareParams(feeshare.DefaultParams())},
-		{schema: "FeeshareParamsRequest", value: wire.FeeshareParamsRequest{EnableRevenue: &fsTrue, DeveloperShares: "40%", AddrDerivationCostCreate: &fsCost}},
-		{schema: "FeeshareRequest", value: wire.FeeshareRequestJSON{Contract: fsContract.Hex(), Deployer: fsDeployer.Bech32(), Withdrawer: fsWithdrawer.Hex(), Nonces: []string{"5", "2", "1"},
+		{schema: "FeeshareParams", value: feeshare.ToParams(feeshare.DefaultParams())},
+		{schema: "FeeshareParamsRequest", value: feeshare.ParamsRequest{EnableRevenue: &fsTrue, DeveloperShares: "40%", AddrDerivationCostCreate: &fsCost}},
+		{schema: "FeeshareRequest", value: feeshare.RequestJSON{Contract: fsContract.Hex(), Deployer: fsDeployer.Bech32(), Withdrawer: fsWithdrawer.Hex(), Nonces: []string{"5", "2", "1"},
 			ChainID: "9001", Expiry: "1795000000", Nonce: "1", Signature: "0x" + strings.Repeat("ab", 65)}},
-		{schema: "FeeshareRequest", value: wire.FeeshareRequestJSON{Contract: fsContract.Bech32(), Deployer: fsDeployer.Hex()}},
+		{schema: "FeeshareRequest", value: feeshare.RequestJSON{Contract: fsContract.Bech32(), Deployer: fsDeployer.Hex()}},
 		{schema: "FeeshareRegistration", value: fsReg},
 		{schema: "FeeshareRegistration", value: fsGenesisReg},
-		{schema: "FeeshareWriteResult", value: wire.FeeshareWriteJSON{FeeshareRegistrationJSON: fsReg, GasCost: 180, Seq: 12}},
-		{schema: "FeeshareWriteResult", value: wire.FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer}), Cancelled: true, Seq: 13}},
-		{schema: "FeeshareContractList", value: wire.FeeshareContractsJSON{Contracts: []wire.FeeshareRegistrationJSON{fsReg, fsGenesisReg}, Total: 3, Next: "2"}},
-		{schema: "FeeshareContractList", value: wire.FeeshareContractsJSON{Contracts: []wire.FeeshareRegistrationJSON{}}},
+		{schema: "FeeshareWriteResult", value: feeshare.WriteJSON{RegistrationJSON: fsReg, GasCost: 180, Seq: 12}},
+		{schema: "FeeshareWriteResult", value: feeshare.WriteJSON{RegistrationJSON: feeshare.ToRegistration(feeshare.Registration{Contract: fsContract, Deployer: fsDeployer}), Cancelled: true, Seq: 13}},
+		{schema: "FeeshareContractList", value: feeshare.ContractsJSON{Contracts: []feeshare.RegistrationJSON{fsReg, fsGenesisReg}, Total: 3, Next: "2"}},
+		{schema: "FeeshareContractList", value: feeshare.ContractsJSON{Contracts: []feeshare.RegistrationJSON{}}},
 		{schema: "FeeshareBlock", value: fsBlock},
-		{schema: "FeeshareCursor", value: wire.FeeshareCursorJSON{Head: &fsBlock, Blocks: []wire.FeeshareBlockJSON{fsBlock}}},
-		{schema: "FeeshareCursor", value: wire.FeeshareCursorJSON{Blocks: []wire.FeeshareBlockJSON{}}},
+		{schema: "FeeshareCursor", value: feeshare.CursorJSON{Head: &fsBlock, Blocks: []feeshare.BlockJSON{fsBlock}}},
+		{schema: "FeeshareCursor", value: feeshare.CursorJSON{Blocks: []feeshare.BlockJSON{}}},
 		{schema: "FeeshareGenesis", value: fsGenesis},
 		{schema: "FeeshareGenesisParams", value: fsGenesis.Params},
 		{schema: "FeeshareGenesisRevenue", value: fsGenesis.Revenues[0]},
-		{schema: "FeeshareGenesisResult", value: wire.FeeshareGenesisJSON{Params: toFeeshareParams(feeshare.DefaultParams()), Revenues: 1}},
+		{schema: "FeeshareGenesisResult", value: feeshare.GenesisJSON{Params: feeshare.ToParams(feeshare.DefaultParams()), Revenues: 1}},
 		{schema: "UsageConfig", value: usageConfig},
 		{schema: "UsageConfig", value: usageCategories},
 		{schema: "UsageEpoch", value: usageCategories.Epoch},
@@ -771,7 +771,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	// program's exchanges move forward to close an epoch.
 	var clockAhead atomic.Int64
 	clock := func() time.Time { return time.Now().Add(time.Duration(clockAhead.Load())) }
-	srv := New(Config{Store: st, Engine: engine.New(st, currencies), Currencies: currencies, EventPoll: 10 * time.Millisecond, Feeshare: chain, Now: clock, Modules: programs.Modules(programs.Deps{})})
+	srv := New(Config{Store: st, Engine: engine.New(st, currencies), Currencies: currencies, EventPoll: 10 * time.Millisecond, Now: clock, Modules: programs.Modules(programs.Deps{FeeshareChain: chain})})
 	h := srv.Handler()
 
 	// A mux of the same patterns tells which route a request hits.

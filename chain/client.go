@@ -77,7 +77,7 @@ type txSender interface {
 	TransactionSender(ctx context.Context, tx *types.Transaction, block common.Hash, index uint) (common.Address, error)
 }
 
-// Client reads a chain. It implements api.FeeshareChain.
+// Client reads a chain. It implements feeshare.Chain.
 type Client struct {
 	b       Backend
 	chainID uint64

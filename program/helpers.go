@@ -42,6 +42,9 @@ const (
 	PageDefault = 100
 )
 
+// LimitParam is the limit query parameter of a list.
+var LimitParam = Param{Name: "limit", In: "query", Doc: "The page size.", Example: PageDefault}
+
 // Limit reads the limit query parameter: PageDefault when absent, 1 to
 // PageMax otherwise.
 //

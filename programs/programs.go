@@ -7,13 +7,18 @@ package programs
 import (
 	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/program/collection"
+	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/program/usage"
 )
 
 // Deps are what some programs need from outside: the server passes them
 // in, and the programs' routes see them through interfaces of their own.
-type Deps struct{}
+type Deps struct {
+	// FeeshareChain is the chain the fee-share program follows; nil when
+	// the server follows none.
+	FeeshareChain feeshare.Chain
+}
 
 // Program is one row of the registry.
 type Program struct {
@@ -27,6 +32,7 @@ var All = []Program{
 	{Module: func(Deps) program.Module { return market.Module() }},
 	{Module: func(Deps) program.Module { return collection.Module() }},
 	{Module: func(Deps) program.Module { return usage.Module() }},
+	{Module: func(d Deps) program.Module { return feeshare.Module(d.FeeshareChain) }},
 }
 
 // Modules returns every program's module.

@@ -1,46 +1,46 @@
-package wire
+package feeshare
 
-// FeeshareContractsJSON is a page of registrations; next is the offset of
+// ContractsJSON is a page of registrations; next is the offset of
 // the following page, absent on the last.
-type FeeshareContractsJSON struct {
-	Contracts []FeeshareRegistrationJSON `json:"contracts"`
-	Total     uint64                     `json:"total"`
-	Next      string                     `json:"next,omitempty"`
+type ContractsJSON struct {
+	Contracts []RegistrationJSON `json:"contracts"`
+	Total     uint64             `json:"total"`
+	Next      string             `json:"next,omitempty"`
 }
 
-// FeeshareCursorJSON is where fee distribution stands.
-type FeeshareCursorJSON struct {
-	Head   *FeeshareBlockJSON  `json:"head,omitempty"`
-	Blocks []FeeshareBlockJSON `json:"blocks"` // within reorg reach, oldest first
+// CursorJSON is where fee distribution stands.
+type CursorJSON struct {
+	Head   *BlockJSON  `json:"head,omitempty"`
+	Blocks []BlockJSON `json:"blocks"` // within reorg reach, oldest first
 }
 
-// FeeshareGenesisJSON answers a genesis import: the parameters and how
+// GenesisJSON answers a genesis import: the parameters and how
 // many contracts are registered.
-type FeeshareGenesisJSON struct {
-	Params   FeeshareParamsJSON `json:"params"`
-	Revenues uint64             `json:"revenues"`
+type GenesisJSON struct {
+	Params   ParamsJSON `json:"params"`
+	Revenues uint64     `json:"revenues"`
 }
 
-// FeeshareParamsJSON are the parameters, the share both in basis points
+// ParamsJSON are the parameters, the share both in basis points
 // and as the seed's decimal.
-type FeeshareParamsJSON struct {
+type ParamsJSON struct {
 	EnableRevenue            bool   `json:"enable_revenue"`
 	DeveloperSharesBP        uint64 `json:"developer_shares_bp"`
 	DeveloperShares          string `json:"developer_shares"`
 	AddrDerivationCostCreate uint64 `json:"addr_derivation_cost_create"`
 }
 
-// FeeshareParamsRequest is the body of PUT /v1/feeshare/params. Every
+// ParamsRequest is the body of PUT /v1/feeshare/params. Every
 // field is required; developer_shares is basis points ("5000"), an exact
 // decimal ("0.5") or percent ("50%").
-type FeeshareParamsRequest struct {
+type ParamsRequest struct {
 	EnableRevenue            *bool   `json:"enable_revenue"`
 	DeveloperShares          string  `json:"developer_shares"`
 	AddrDerivationCostCreate *uint64 `json:"addr_derivation_cost_create"`
 }
 
-// FeeshareRegistrationJSON is a registration, every address in both forms.
-type FeeshareRegistrationJSON struct {
+// RegistrationJSON is a registration, every address in both forms.
+type RegistrationJSON struct {
 	Contract         string   `json:"contract"`
 	ContractBech32   string   `json:"contract_bech32"`
 	Deployer         string   `json:"deployer"`
@@ -52,12 +52,12 @@ type FeeshareRegistrationJSON struct {
 	By               string   `json:"by"`
 }
 
-// FeeshareRequestJSON is the body of POST /v1/feeshare/register, update
+// RequestJSON is the body of POST /v1/feeshare/register, update
 // and cancel: the signed request's fields as strings (addresses as 0x-hex
 // or evmos1… bech32; numbers in decimal, since uint64 does not fit a JSON
 // number everywhere) and the deployer's 65-byte EIP-712 signature in hex.
 // With an admin token the signature is left out.
-type FeeshareRequestJSON struct {
+type RequestJSON struct {
 	Contract   string   `json:"contract"`
 	Deployer   string   `json:"deployer"`
 	Withdrawer string   `json:"withdrawer,omitempty"`
@@ -68,16 +68,16 @@ type FeeshareRequestJSON struct {
 	Signature  string   `json:"signature,omitempty"`
 }
 
-// FeeshareWriteJSON answers register, update and cancel.
-type FeeshareWriteJSON struct {
-	FeeshareRegistrationJSON
+// WriteJSON answers register, update and cancel.
+type WriteJSON struct {
+	RegistrationJSON
 	GasCost   uint64 `json:"gas_cost,omitempty"` // register: nonces × addr_derivation_cost_create
 	Cancelled bool   `json:"cancelled,omitempty"`
 	Seq       uint64 `json:"seq"` // the journal entry
 }
 
-// FeeshareBlockJSON names a block.
-type FeeshareBlockJSON struct {
+// BlockJSON names a block.
+type BlockJSON struct {
 	Number uint64 `json:"number"`
 	Hash   string `json:"hash"`
 }
