@@ -82,7 +82,9 @@ func serveCreateCollection(c program.Call, req CollectionRequest) (program.Effec
 	return program.Answer(CreateCollection(c.Key(), c.Now(), col, c.Currencies()), func(ledger.Entry) (Collection, error) { return col, nil }), nil
 }
 
-func serveGetCollection(c program.Call) (Collection, error) { return ReadCollection(c.View(), c.Path("id")) }
+func serveGetCollection(c program.Call) (Collection, error) {
+	return ReadCollection(c.View(), c.Path("id"))
+}
 
 func serveUpdateCollection(c program.Call, req UpdateCollectionRequest) (program.Effect[Collection], error) {
 	price, err := money.ParseUnits(string(req.Price))
