@@ -21,7 +21,6 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program"
-	"github.com/tributary-ledger/tributary/store/sqlstore"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -44,13 +43,13 @@ type Store interface {
 	Ping(ctx context.Context) error
 	EntryByKey(ctx context.Context, key string) (ledger.Entry, error)
 	EntryBySeq(ctx context.Context, seq uint64) (ledger.Entry, error)
-	JournalFiltered(ctx context.Context, f sqlstore.JournalFilter) ([]ledger.Entry, error)
+	JournalFiltered(ctx context.Context, f ledger.JournalFilter) ([]ledger.Entry, error)
 	AccountBalances(ctx context.Context, account string) ([]ledger.Balance, error)
-	BalancesFiltered(ctx context.Context, f sqlstore.BalanceFilter) ([]ledger.Balance, error)
+	BalancesFiltered(ctx context.Context, f ledger.BalanceFilter) ([]ledger.Balance, error)
 	Withdrawal(ctx context.Context, id string) (ledger.Withdrawal, error)
-	Withdrawals(ctx context.Context, f sqlstore.WithdrawalFilter) ([]ledger.Withdrawal, error)
+	Withdrawals(ctx context.Context, f ledger.WithdrawalFilter) ([]ledger.Withdrawal, error)
 	State(ctx context.Context, program, key string) ([]byte, bool, error)
-	StatePage(ctx context.Context, program, prefix, after string, limit int) ([]sqlstore.StateValue, error)
+	StatePage(ctx context.Context, program, prefix, after string, limit int) ([]engine.StateValue, error)
 	Events(ctx context.Context, after uint64, limit int) ([]engine.Event, error)
 	PutToken(ctx context.Context, t auth.Token) error
 	TokenByHash(ctx context.Context, hash [32]byte) (auth.Token, error)

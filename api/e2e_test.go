@@ -20,8 +20,8 @@ import (
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/programs"
-	"github.com/tributary-ledger/tributary/splitbook"
 	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 	"github.com/tributary-ledger/tributary/wire"
@@ -153,7 +153,7 @@ func TestEndToEnd(t *testing.T) {
 			if err != nil || len(got.Receivers) != 3 || got.Receivers[1].Share != 1500 {
 				t.Errorf("Split(song-1) = %+v, %v; want the definition back", got, err)
 			}
-			ent, _, err := ingest.Pay(ctx, "sale-1", wire.PaymentRequest{From: "@buyer:1", Split: "song-1", Amount: "198", Currency: "USD"})
+			ent, _, err := ingest.Pay(ctx, "sale-1", splitbook.PaymentRequest{From: "@buyer:1", Split: "song-1", Amount: "198", Currency: "USD"})
 			if err != nil {
 				t.Fatalf("Pay: %v", err)
 			}

@@ -47,26 +47,3 @@ func FuzzDecodeEntry(f *testing.F) {
 		}
 	})
 }
-
-// FuzzCursor checks that any after= value is either a cursor or a coded
-// refusal.
-func FuzzCursor(f *testing.F) {
-	f.Add(encodeCursor("payee:1", "USD"), 2)
-	f.Add("!!", 1)
-	f.Add("", 1)
-	f.Fuzz(func(t *testing.T, c string, n int) {
-		if n < 1 || n > 4 {
-			return
-		}
-		parts, err := decodeCursor(c, n)
-		if err != nil {
-			if errcode.Code(err) != ErrQuery.Code() {
-				t.Fatalf("decodeCursor(%q) = %v; want query_invalid", c, err)
-			}
-			return
-		}
-		if len(parts) != n {
-			t.Fatalf("decodeCursor(%q, %d) = %d parts", c, n, len(parts))
-		}
-	})
-}

@@ -2,17 +2,15 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
-	"github.com/tributary-ledger/tributary/store/sqlstore"
+	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -39,16 +37,11 @@ func (s *Server) coreRoutes() []Route {
 		{"POST", "/v1/entries/batch", ingestors, s.createEntries, nil},
 		{"GET", "/v1/entries/{seq}", readers, s.getEntry, nil},
 		{"GET", "/v1/entries/keys/{key}", append(readers, auth.Ingestor), s.getEntryByKey, nil},
-		{"POST", "/v1/payments", ingestors, s.createPayment, nil},
 		{"GET", "/v1/withdrawals", readOwn, s.listWithdrawals, nil},
 		{"POST", "/v1/withdrawals", []auth.Role{auth.Admin, auth.Payee}, s.requestWithdrawal, nil},
 		{"GET", "/v1/withdrawals/{id}", readOwn, s.getWithdrawal, nil},
 		{"POST", "/v1/withdrawals/{id}/post", ingestors, s.postWithdrawal, nil},
 		{"POST", "/v1/withdrawals/{id}/void", []auth.Role{auth.Admin, auth.Ingestor, auth.Payee}, s.voidWithdrawal, nil},
-		{"GET", "/v1/splits", append(readers, auth.Configurator), s.listSplits, nil},
-		{"POST", "/v1/splits", configurers, s.createSplit, nil},
-		{"GET", "/v1/splits/{id}", append(readers, auth.Configurator), s.getSplit, nil},
-		{"PUT", "/v1/splits/{id}", configurers, s.replaceSplit, nil},
 		{"GET", "/v1/tokens", admins, s.listTokens, nil},
 		{"POST", "/v1/tokens", admins, s.createToken, nil},
 		{"DELETE", "/v1/tokens/{id}", admins, s.revokeToken, nil},
@@ -107,19 +100,6 @@ func limit(r *http.Request) (int, error) {
 	return n, nil
 }
 
-func encodeCursor(parts ...string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, "\x00")))
-}
-
-func decodeCursor(c string, n int) ([]string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	parts := strings.Split(string(b), "\x00")
-	if err != nil || len(parts) != n {
-		return nil, errcode.Errorf(ErrQuery, "after=%q is not a cursor this list returned", c)
-	}
-	return parts, nil
-}
-
 // apply runs one operation and answers with status and what respond makes
 // of the entry, marking replays. respond must make the same answer of the
 // same entry, so that a replay answers as the first time; a route whose
@@ -170,9 +150,9 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) e
 	if err != nil {
 		return err
 	}
-	f := sqlstore.BalanceFilter{Prefix: q.Get("prefix"), Currency: q.Get("currency"), Limit: n}
+	f := ledger.BalanceFilter{Prefix: q.Get("prefix"), Currency: q.Get("currency"), Limit: n}
 	if c := q.Get("after"); c != "" {
-		parts, err := decodeCursor(c, 2)
+		parts, err := program.DecodeCursor(c, 2)
 		if err != nil {
 			return err
 		}
@@ -191,7 +171,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) e
 	}
 	if len(bals) == n {
 		last := bals[len(bals)-1]
-		out.Next = encodeCursor(last.Account, last.Currency)
+		out.Next = program.EncodeCursor(last.Account, last.Currency)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -234,7 +214,7 @@ func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) er
 	if err != nil {
 		return err
 	}
-	f := sqlstore.JournalFilter{Account: q.Get("account"), Limit: n}
+	f := ledger.JournalFilter{Account: q.Get("account"), Limit: n}
 	if c.Token.Role == auth.Payee {
 		if f.Account == "" {
 			return errcode.Errorf(auth.ErrForbidden, "a payee token lists entries of its own accounts: add account=…")
@@ -452,7 +432,7 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 	if err != nil {
 		return err
 	}
-	f := sqlstore.WithdrawalFilter{Account: q.Get("account"), Limit: n}
+	f := ledger.WithdrawalFilter{Account: q.Get("account"), Limit: n}
 	if c.Token.Role == auth.Payee {
 		if f.Account == "" {
 			return errcode.Errorf(auth.ErrForbidden, "a payee token lists withdrawals of its own accounts: add account=…")
@@ -462,7 +442,7 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 		}
 	}
 	if a := q.Get("after"); a != "" {
-		parts, err := decodeCursor(a, 1)
+		parts, err := program.DecodeCursor(a, 1)
 		if err != nil {
 			return err
 		}
@@ -491,7 +471,7 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 		out.Withdrawals = append(out.Withdrawals, wire.Withdrawal(wd))
 	}
 	if len(ws) == n {
-		out.Next = encodeCursor(ws[len(ws)-1].ID)
+		out.Next = program.EncodeCursor(ws[len(ws)-1].ID)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -120,6 +120,9 @@ func (m *moduleCall) Path(name string) string     { return m.r.PathValue(name) }
 func (m *moduleCall) Query(name string) string    { return m.r.URL.Query().Get(name) }
 func (m *moduleCall) View() engine.View           { return m.s.view(m.r, m.program) }
 func (m *moduleCall) Currencies() *money.Registry { return m.s.cfg.Currencies }
+func (m *moduleCall) List(prefix, after string, limit int) ([]engine.StateValue, error) {
+	return m.s.cfg.Store.StatePage(m.r.Context(), m.program, prefix, after, limit)
+}
 
 // view lets a handler read program state through the same functions the
 // operations use, outside any transaction, for the checks it makes before

@@ -34,10 +34,10 @@ import (
 	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/program/usage"
 	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/split"
-	"github.com/tributary-ledger/tributary/splitbook"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 	"github.com/tributary-ledger/tributary/wire"
 )
@@ -600,7 +600,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		{schema: "BatchResult", value: wire.BatchResult{Key: "k3", Status: "refused", Error: &refusal}},
 		{schema: "Balance", value: bal},
 		{schema: "Account", value: wire.AccountJSON{Account: "@buyer:42", External: true, Balances: []wire.BalanceJSON{bal}}},
-		{schema: "PaymentRequest", value: wire.PaymentRequest{From: "@buyer:42", Split: "album", Amount: "1500", Currency: "USD", Memo: "order 42"}},
+		{schema: "PaymentRequest", value: splitbook.PaymentRequest{From: "@buyer:42", Split: "album", Amount: "1500", Currency: "USD", Memo: "order 42"}},
 		{schema: "WithdrawalRequest", value: wire.WithdrawalRequest{Account: "artist:1", Amount: "500", Currency: "USD", Destination: "@bank:1"}},
 		{schema: "Withdrawal", value: wire.Withdrawal(wd)},
 		{schema: "Withdrawal", value: withdrawalFromEntry(ledger.Entry{Seq: 9, Kind: ledger.WithdrawalVoid, Ref: "wd-1", Time: now, Postings: []ledger.Posting{wd.Posting()}})},

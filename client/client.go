@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/tributary-ledger/tributary/errcode"
-	"github.com/tributary-ledger/tributary/splitbook"
+	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -327,7 +327,7 @@ func (c *Client) CreateEntries(ctx context.Context, items []wire.BatchItem) ([]w
 }
 
 // Pay pays an amount by a named split.
-func (c *Client) Pay(ctx context.Context, key string, req wire.PaymentRequest) (e wire.EntryJSON, replayed bool, err error) {
+func (c *Client) Pay(ctx context.Context, key string, req splitbook.PaymentRequest) (e wire.EntryJSON, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/payments", key, req, &e)
 	return e, replayed, err
 }

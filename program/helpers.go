@@ -1,6 +1,7 @@
 package program
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,9 @@ const (
 
 // LimitParam is the limit query parameter of a list.
 var LimitParam = Param{Name: "limit", In: "query", Doc: "The page size.", Example: PageDefault}
+
+// AfterParam is the cursor query parameter of a list.
+var AfterParam = Param{Name: "after", In: "query", Doc: "The `next` of the previous page; omit it for the first page.", Example: "", Schema: "Cursor"}
 
 // Limit reads the limit query parameter: PageDefault when absent, 1 to
 // PageMax otherwise.
@@ -122,4 +126,22 @@ func decodeRecorded[R any](raw []byte) (R, error) {
 		return r, fmt.Errorf("a recorded answer is corrupt: %w", err)
 	}
 	return r, nil
+}
+
+// EncodeCursor makes the opaque cursor of a list's next page from the
+// last item's key parts.
+func EncodeCursor(parts ...string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, "\x00")))
+}
+
+// DecodeCursor reads a cursor EncodeCursor made of n parts.
+//
+// Errors: ErrQuery.
+func DecodeCursor(c string, n int) ([]string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	parts := strings.Split(string(b), "\x00")
+	if err != nil || len(parts) != n {
+		return nil, errcode.Errorf(ErrQuery, "after=%q is not a cursor this list returned", c)
+	}
+	return parts, nil
 }

@@ -122,6 +122,10 @@ type Call interface {
 	// reads and for the checks a handler makes before submitting an
 	// operation (which reads again, locked, in its own transaction).
 	View() engine.View
+	// List reads the module's state records whose keys start with
+	// prefix and sort after after, in key order, at most limit of them:
+	// the pages of a list.
+	List(prefix, after string, limit int) ([]engine.StateValue, error)
 	// Currencies are the server's.
 	Currencies() *money.Registry
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/program/usage"
 )
 
@@ -29,6 +30,7 @@ type Program struct {
 // All lists this build's programs, in the order their routes are
 // documented.
 var All = []Program{
+	{Module: func(Deps) program.Module { return splitbook.Module() }},
 	{Module: func(Deps) program.Module { return market.Module() }},
 	{Module: func(Deps) program.Module { return collection.Module() }},
 	{Module: func(Deps) program.Module { return usage.Module() }},

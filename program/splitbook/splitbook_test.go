@@ -12,7 +12,7 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/split"
-	"github.com/tributary-ledger/tributary/splitbook"
+	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
