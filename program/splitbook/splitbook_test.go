@@ -11,8 +11,8 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
-	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/program/splitbook"
+	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
