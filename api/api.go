@@ -121,6 +121,10 @@ type Route struct {
 	// is sent, which must then have one of these roles (see
 	// program.Route.TokenOptional).
 	TokenOptional []auth.Role
+	// Spec declares the route for the document and the client; Tag is
+	// its group there.
+	Spec program.Route
+	Tag  string
 }
 
 // New returns a server with the core routes registered.

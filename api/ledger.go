@@ -17,57 +17,100 @@ import (
 // Who may do what. A payee is further scoped to its own accounts by the
 // handlers that take an account.
 var (
-	readers     = []auth.Role{auth.Admin, auth.Reader}
-	ingestors   = []auth.Role{auth.Admin, auth.Ingestor}
-	configurers = []auth.Role{auth.Admin, auth.Configurator}
-	admins      = []auth.Role{auth.Admin}
-	readOwn     = []auth.Role{auth.Admin, auth.Reader, auth.Payee}
+	readers   = program.Readers
+	ingestors = program.Ingestors
+	admins    = program.Admins
+	readOwn   = []auth.Role{auth.Admin, auth.Reader, auth.Payee}
 )
 
+// Parameters of the core routes.
+var (
+	accountParam    = program.Param{Name: "account", In: "path", Doc: "The account. Percent-encode `/` as `%2F`.", Schema: "AccountName"}
+	withdrawalParam = program.Param{Name: "id", In: "path", Doc: "The withdrawal's ID: the `Idempotency-Key` of its request.", Schema: "Key"}
+	currencyParam   = program.Param{Name: "currency", In: "path", Doc: "A registered currency code, such as USD.", Schema: "Currency"}
+	cursorParams    = []program.Param{program.LimitParam, program.AfterParam}
+)
+
+// The core's groups in the document, in order.
+const (
+	tagSystem      = "System"
+	tagAccounts    = "Accounts"
+	tagEntries     = "Entries"
+	tagWithdrawals = "Withdrawals"
+	tagTokens      = "Tokens"
+	tagEvents      = "Events"
+)
+
+// coreRoutes are the routes the API serves itself: the ledger's, tokens,
+// events and the system's. Each is declared as a program's route is (for
+// the document and the client), with a handler of its own.
 func (s *Server) coreRoutes() []Route {
+	type (
+		none = program.NoBody
+	)
 	return []Route{
-		{"GET", "/healthz", nil, s.healthz, nil},
-		{"GET", "/readyz", nil, s.readyz, nil},
-		{"GET", "/metrics", nil, s.metricsHandler, nil},
-		{"GET", "/v1/openapi.json", nil, s.openapi, nil},
-		{"GET", "/v1/accounts", readers, s.listAccounts, nil},
-		{"GET", "/v1/accounts/{account}", readOwn, s.getAccount, nil},
-		{"GET", "/v1/entries", readOwn, s.listEntries, nil},
-		{"POST", "/v1/entries", ingestors, s.createEntry, nil},
-		{"POST", "/v1/entries/batch", ingestors, s.createEntries, nil},
-		{"GET", "/v1/entries/{seq}", readers, s.getEntry, nil},
-		{"GET", "/v1/entries/keys/{key}", append(readers, auth.Ingestor), s.getEntryByKey, nil},
-		{"GET", "/v1/withdrawals", readOwn, s.listWithdrawals, nil},
-		{"POST", "/v1/withdrawals", []auth.Role{auth.Admin, auth.Payee}, s.requestWithdrawal, nil},
-		{"GET", "/v1/withdrawals/{id}", readOwn, s.getWithdrawal, nil},
-		{"POST", "/v1/withdrawals/{id}/post", ingestors, s.postWithdrawal, nil},
-		{"POST", "/v1/withdrawals/{id}/void", []auth.Role{auth.Admin, auth.Ingestor, auth.Payee}, s.voidWithdrawal, nil},
-		{"GET", "/v1/tokens", admins, s.listTokens, nil},
-		{"POST", "/v1/tokens", admins, s.createToken, nil},
-		{"DELETE", "/v1/tokens/{id}", admins, s.revokeToken, nil},
-		{"GET", "/v1/events", readers, s.events, nil},
-		{"GET", "/v1/config/withdrawal-minimums/{currency}", []auth.Role{auth.Admin, auth.Reader, auth.Payee}, s.getWithdrawalMinimum, nil},
-		{"PUT", "/v1/config/withdrawal-minimums/{currency}", admins, s.putWithdrawalMinimum, nil},
+		core(tagSystem, program.Route{Method: "GET", Path: "/healthz", ID: "getHealth", Handler: plain(program.Describe[none, wire.StatusJSON](false))}, s.healthz),
+		core(tagSystem, program.Route{Method: "GET", Path: "/readyz", ID: "getReadiness", Handler: plain(program.Describe[none, wire.StatusJSON](false))}, s.readyz),
+		core(tagSystem, program.Route{Method: "GET", Path: "/metrics", ID: "getMetrics", Handler: withContent(plain(program.Describe[none, string](false)), "text/plain")}, s.metricsHandler),
+		core(tagSystem, program.Route{Method: "GET", Path: "/v1/openapi.json", ID: "getOpenAPI", Handler: plain(program.Describe[none, map[string]any](false))}, s.openapi),
+		core(tagAccounts, program.Route{Method: "GET", Path: "/v1/accounts", ID: "listAccounts", Roles: readers, Params: append(cursorParams,
+			program.QueryParam("prefix", "Only accounts whose name starts with this (for example `artist:` or `@`).", ""),
+			program.Param{Name: "currency", In: "query", Doc: "Only balances in this currency code.", Schema: "Currency"}), Handler: program.Describe[none, wire.BalanceListJSON](false)}, s.listAccounts),
+		core(tagAccounts, program.Route{Method: "GET", Path: "/v1/accounts/{account}", ID: "getAccount", Roles: readOwn, Params: []program.Param{accountParam}, Handler: program.Describe[none, wire.AccountJSON](false)}, s.getAccount),
+		core(tagEntries, program.Route{Method: "GET", Path: "/v1/entries", ID: "listEntries", Roles: readOwn, Params: []program.Param{program.LimitParam,
+			{Name: "after", In: "query", Doc: "Only entries with a sequence number greater than this; the `next` of the previous page.", Schema: "SeqString"},
+			{Name: "account", In: "query", Doc: "Only entries with a posting from or to this account. Required for payee tokens.", Schema: "AccountName"},
+			{Name: "since", In: "query", Doc: "Only entries at or after this RFC 3339 time.", Schema: "Time"},
+			{Name: "until", In: "query", Doc: "Only entries before this RFC 3339 time.", Schema: "Time"}}, Handler: program.Describe[none, wire.EntryListJSON](false)}, s.listEntries),
+		core(tagEntries, program.Route{Method: "POST", Path: "/v1/entries", ID: "createEntry", Roles: ingestors, Status: program.Created, Handler: program.Describe[wire.EntryRequest, wire.EntryJSON](true)}, s.createEntry),
+		core(tagEntries, program.Route{Method: "POST", Path: "/v1/entries/batch", ID: "createEntries", Roles: ingestors, Handler: program.Describe[wire.BatchRequest, wire.BatchResponse](false)}, s.createEntries),
+		core(tagEntries, program.Route{Method: "GET", Path: "/v1/entries/{seq}", ID: "getEntry", Roles: readers, Params: []program.Param{{Name: "seq", In: "path", Doc: "The entry's sequence number.", Schema: "Seq"}}, Handler: program.Describe[none, wire.EntryJSON](false)}, s.getEntry),
+		core(tagEntries, program.Route{Method: "GET", Path: "/v1/entries/keys/{key}", ID: "getEntryByKey", Roles: append(readers, auth.Ingestor), Params: []program.Param{{Name: "key", In: "path", Doc: "The idempotency key the entry was committed under.", Schema: "Key"}}, Handler: program.Describe[none, wire.EntryJSON](false)}, s.getEntryByKey),
+		core(tagWithdrawals, program.Route{Method: "GET", Path: "/v1/withdrawals", ID: "listWithdrawals", Roles: readOwn, Params: append(cursorParams,
+			program.Param{Name: "account", In: "query", Doc: "Only withdrawals from this account. Required for payee tokens.", Schema: "AccountName"},
+			program.Param{Name: "state", In: "query", Doc: "Only withdrawals in this state.", Schema: "WithdrawalState"}), Handler: program.Describe[none, wire.WithdrawalListJSON](false)}, s.listWithdrawals),
+		core(tagWithdrawals, program.Route{Method: "POST", Path: "/v1/withdrawals", ID: "requestWithdrawal", Roles: []auth.Role{auth.Admin, auth.Payee}, Status: program.Created, Handler: program.Describe[wire.WithdrawalRequest, wire.WithdrawalJSON](true)}, s.requestWithdrawal),
+		core(tagWithdrawals, program.Route{Method: "GET", Path: "/v1/withdrawals/{id}", ID: "getWithdrawal", Roles: readOwn, Params: []program.Param{withdrawalParam}, Handler: program.Describe[none, wire.WithdrawalJSON](false)}, s.getWithdrawal),
+		core(tagWithdrawals, program.Route{Method: "POST", Path: "/v1/withdrawals/{id}/post", ID: "postWithdrawal", Roles: ingestors, Params: []program.Param{withdrawalParam}, Status: program.Created, Handler: program.Describe[none, wire.WithdrawalJSON](true)}, s.postWithdrawal),
+		core(tagWithdrawals, program.Route{Method: "POST", Path: "/v1/withdrawals/{id}/void", ID: "voidWithdrawal", Roles: []auth.Role{auth.Admin, auth.Ingestor, auth.Payee}, Params: []program.Param{withdrawalParam}, Status: program.Created, Handler: program.Describe[none, wire.WithdrawalJSON](true)}, s.voidWithdrawal),
+		core(tagWithdrawals, program.Route{Method: "GET", Path: "/v1/config/withdrawal-minimums/{currency}", ID: "getWithdrawalMinimum", Roles: []auth.Role{auth.Admin, auth.Reader, auth.Payee}, Params: []program.Param{currencyParam}, Handler: program.Describe[none, wire.MinimumJSON](false)}, s.getWithdrawalMinimum),
+		core(tagWithdrawals, program.Route{Method: "PUT", Path: "/v1/config/withdrawal-minimums/{currency}", ID: "setWithdrawalMinimum", Roles: admins, Params: []program.Param{currencyParam}, Handler: program.Describe[wire.MinimumRequest, wire.MinimumJSON](true)}, s.putWithdrawalMinimum),
+		core(tagTokens, program.Route{Method: "GET", Path: "/v1/tokens", ID: "listTokens", Roles: admins, Handler: program.Describe[none, wire.TokenListJSON](false)}, s.listTokens),
+		core(tagTokens, program.Route{Method: "POST", Path: "/v1/tokens", ID: "createToken", Roles: admins, Status: program.Created, Handler: program.Describe[wire.TokenRequest, wire.NewTokenJSON](false)}, s.createToken),
+		core(tagTokens, program.Route{Method: "DELETE", Path: "/v1/tokens/{id}", ID: "revokeToken", Roles: admins, Params: []program.Param{program.PathParam("id", "The token's ID.", "tok_0123456789ab")}, Handler: program.Describe[none, wire.TokenJSON](false)}, s.revokeToken),
+		core(tagEvents, program.Route{Method: "GET", Path: "/v1/events", ID: "streamEvents", Roles: readers, Params: []program.Param{
+			{Name: "Last-Event-ID", In: "header", Doc: "Resume after this event's sequence number. Takes precedence over `after`.", Schema: "SeqString"},
+			{Name: "after", In: "query", Doc: "Resume after this event's sequence number, for clients that cannot set `Last-Event-ID`. Ignored when `Last-Event-ID` is sent. Default 0: from the first event.", Schema: "SeqString"}},
+			Handler: withContent(program.Describe[none, string](false), "text/event-stream")}, s.events),
 	}
 }
 
+// core makes a core route: declared for the document, served by h.
+func core(tag string, spec program.Route, h Handler) Route {
+	return Route{Method: spec.Method, Pattern: spec.Path, Allow: spec.Roles, Handler: h, Spec: spec, Tag: tag}
+}
+
+func plain(h program.Handler) program.Handler { h.Plain = true; return h }
+
+func withContent(h program.Handler, ct string) program.Handler { h.ContentType = ct; return h }
+
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ *Call) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, wire.StatusJSON{Status: "ok"})
 	return nil
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	if err := s.cfg.Store.Ping(r.Context()); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store unreachable"})
+		writeJSON(w, http.StatusServiceUnavailable, wire.StatusJSON{Status: "store unreachable"})
 		return nil
 	}
 	for _, c := range s.cfg.Ready {
 		if err := c.Check(r.Context()); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": c.Name + ": " + err.Error()})
+			writeJSON(w, http.StatusServiceUnavailable, wire.StatusJSON{Status: c.Name + ": " + err.Error()})
 			return nil
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, wire.StatusJSON{Status: "ready"})
 	return nil
 }
 
@@ -162,10 +205,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) e
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Balances []wire.BalanceJSON `json:"balances"`
-		Next     string             `json:"next,omitempty"`
-	}{Balances: []wire.BalanceJSON{}}
+	out := wire.BalanceListJSON{Balances: []wire.BalanceJSON{}}
 	for _, b := range bals {
 		out.Balances = append(out.Balances, wire.Balance(b))
 	}
@@ -238,10 +278,7 @@ func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) er
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Entries []wire.EntryJSON `json:"entries"`
-		Next    string           `json:"next,omitempty"`
-	}{Entries: []wire.EntryJSON{}}
+	out := wire.EntryListJSON{Entries: []wire.EntryJSON{}}
 	for _, e := range ents {
 		out.Entries = append(out.Entries, wire.Entry(e))
 	}
@@ -297,9 +334,7 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 	if len(req.Entries) > BatchMax {
 		return errcode.Errorf(engine.ErrBatchMax, "batch has %d entries; send at most %d", len(req.Entries), BatchMax)
 	}
-	out := struct {
-		Results []wire.BatchResult `json:"results"`
-	}{Results: make([]wire.BatchResult, len(req.Entries))}
+	out := wire.BatchResponse{Results: make([]wire.BatchResult, len(req.Entries))}
 	ops := make([]engine.Op, 0, len(req.Entries))
 	index := make([]int, 0, len(req.Entries))
 	for i, it := range req.Entries {
@@ -463,10 +498,7 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Withdrawals []wire.WithdrawalJSON `json:"withdrawals"`
-		Next        string                `json:"next,omitempty"`
-	}{Withdrawals: []wire.WithdrawalJSON{}}
+	out := wire.WithdrawalListJSON{Withdrawals: []wire.WithdrawalJSON{}}
 	for _, wd := range ws {
 		out.Withdrawals = append(out.Withdrawals, wire.Withdrawal(wd))
 	}

@@ -22,9 +22,10 @@ import (
 // handler takes, runs it, and answers a read, or applies a write's
 // operation and answers it as the route says.
 func (s *Server) moduleRoutes(m program.Module) []Route {
+	tag := m.Title
 	out := make([]Route, 0, len(m.Routes))
 	for _, rt := range m.Routes {
-		route := Route{Method: rt.Method, Pattern: rt.Path, Allow: rt.Roles, Handler: s.moduleHandler(m.Name, rt)}
+		route := Route{Method: rt.Method, Pattern: rt.Path, Allow: rt.Roles, Handler: s.moduleHandler(m.Name, rt), Spec: rt, Tag: tag}
 		if rt.TokenOptional {
 			route.Allow, route.TokenOptional = nil, rt.Roles
 		}
@@ -76,7 +77,7 @@ func (s *Server) moduleHandler(name string, rt program.Route) Handler {
 // readBody decodes the body a route's handler takes: a pointer to a new
 // value of its type, or the bytes as they are.
 func readModuleBody(r *http.Request, h program.Handler) (any, error) {
-	if h.IsRawBody() {
+	if h.RawBody {
 		data, err := io.ReadAll(r.Body)
 		if err != nil {
 			var tooBig *http.MaxBytesError

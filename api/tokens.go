@@ -26,9 +26,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ *Call) err
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Tokens []wire.TokenJSON `json:"tokens"`
-	}{Tokens: []wire.TokenJSON{}}
+	out := wire.TokenListJSON{Tokens: []wire.TokenJSON{}}
 	for _, t := range toks {
 		out.Tokens = append(out.Tokens, toToken(t))
 	}

@@ -44,7 +44,7 @@ const (
 )
 
 // LimitParam is the limit query parameter of a list.
-var LimitParam = Param{Name: "limit", In: "query", Doc: "The page size.", Example: PageDefault}
+var LimitParam = Param{Name: "limit", In: "query", Doc: "The page size.", Schema: "PageLimit"}
 
 // AfterParam is the cursor query parameter of a list.
 var AfterParam = Param{Name: "after", In: "query", Doc: "The `next` of the previous page; omit it for the first page.", Example: "", Schema: "Cursor"}

@@ -140,6 +140,14 @@ type Handler struct {
 	// Write marks a write: it needs an Idempotency-Key and applies an
 	// operation.
 	Write bool
+	// RawBody marks a handler that takes the body's bytes as they are
+	// (a document it parses itself); Body is then the document's type.
+	RawBody bool
+	// ContentType is the answer's; "" is application/json.
+	ContentType string
+	// Plain marks a system route (liveness, metrics, the document) that
+	// answers no refusal of its own.
+	Plain bool
 	// Serve makes the reply; body is a pointer to a decoded Body, or nil.
 	Serve func(c Call, body any) (Reply, error)
 }
@@ -173,17 +181,11 @@ type Raw []byte
 // NoBody is the body type of a write that reads no body.
 type NoBody struct{}
 
-// RawBody is the body type of a write that takes its body's bytes as they
-// are (a document it parses itself).
+// RawBody is the body of a write that takes its body's bytes as they are
+// (a document it parses itself): see WriteRaw.
 type RawBody []byte
 
-var (
-	noBodyType  = reflect.TypeFor[NoBody]()
-	rawBodyType = reflect.TypeFor[RawBody]()
-)
-
-// IsRawBody reports whether a handler takes its body's bytes as they are.
-func (h Handler) IsRawBody() bool { return h.Body == rawBodyType }
+var noBodyType = reflect.TypeFor[NoBody]()
 
 // Read makes the handler of a route that reads: no body, no operation.
 func Read[A any](fn func(Call) (A, error)) Handler {
@@ -194,6 +196,33 @@ func Read[A any](fn func(Call) (A, error)) Handler {
 		}
 		return Reply{Answer: a}, nil
 	}}
+}
+
+// ReadRaw makes the handler of a read that answers JSON bytes made
+// already (a canonical export), documented as a D.
+func ReadRaw[D any](fn func(Call) (Raw, error)) Handler {
+	h := Read(fn)
+	h.Answer = reflect.TypeFor[D]()
+	return h
+}
+
+// WriteRaw makes the handler of a write that takes its body's bytes as
+// they are, documented as a D.
+func WriteRaw[D, A any](fn func(Call, RawBody) (Effect[A], error)) Handler {
+	h := Write(fn)
+	h.Body, h.RawBody = reflect.TypeFor[D](), true
+	return h
+}
+
+// Describe is the handler of a route the API serves itself (the core's),
+// for the document: a body of type B (NoBody for none), an answer of type
+// A; it serves nothing.
+func Describe[B, A any](write bool) Handler {
+	h := Handler{Body: reflect.TypeFor[B](), Answer: reflect.TypeFor[A](), Write: write}
+	if h.Body == noBodyType {
+		h.Body = nil
+	}
+	return h
 }
 
 // Write makes the handler of a write with a body of type B (NoBody for
@@ -248,11 +277,14 @@ type RouteDoc struct {
 	Text    string
 	// Payee says what a payee token may do, when the route allows one.
 	Payee string
+	// Body describes the request body; Answer the success answer.
+	Body, Answer string
 }
 
 // ParseDocs reads a module's Docs: the leading paragraphs, and each
-// route's section by its ID. A section's paragraph that begins "Payee: "
-// is what a payee token may do on the route.
+// route's section by its ID. In a section, a paragraph that begins
+// "Payee: " says what a payee token may do on the route, "Body: " what the
+// request body is, and "Answer: " what the success answer is.
 //
 // Errors: a section heading that is not "## ID: summary", or an ID twice.
 func ParseDocs(md string) (lead string, routes map[string]RouteDoc, err error) {
@@ -273,6 +305,14 @@ func ParseDocs(md string) (lead string, routes map[string]RouteDoc, err error) {
 		for _, p := range strings.Split(strings.TrimSpace(body), "\n\n") {
 			if rest, ok := strings.CutPrefix(p, "Payee: "); ok {
 				d.Payee = rest
+				continue
+			}
+			if rest, ok := strings.CutPrefix(p, "Body: "); ok {
+				d.Body = rest
+				continue
+			}
+			if rest, ok := strings.CutPrefix(p, "Answer: "); ok {
+				d.Answer = rest
 				continue
 			}
 			text = append(text, p)

@@ -15,8 +15,8 @@ import (
 var docs string
 
 var (
-	trackID      = program.PathParam("id", "The track's ID.", "song-1")
-	collectionID = program.PathParam("id", "The collection's ID.", "best-of-2026")
+	trackID      = program.Param{Name: "id", In: "path", Doc: "The track's ID.", Schema: "CollectionId"}
+	collectionID = program.Param{Name: "id", In: "path", Doc: "The collection's ID.", Schema: "CollectionId"}
 )
 
 // Module is the collection program's module: its routes, codes and state.
@@ -29,9 +29,9 @@ func Module() program.Module {
 			{Method: "POST", Path: "/v1/collection/tracks", ID: "createCollectionTrack", Roles: program.Configurators, Status: program.Created, Handler: program.Write(serveCreateTrack)},
 			{Method: "GET", Path: "/v1/collection/tracks/{id}", ID: "getCollectionTrack", Roles: program.ConfigReaders, Params: []program.Param{trackID}, Handler: program.Read(serveGetTrack)},
 			{Method: "PUT", Path: "/v1/collection/tracks/{id}/price", ID: "setCollectionTrackPrice", Roles: program.Configurators, Params: []program.Param{trackID}, Handler: program.Write(serveSetTrackPrice)},
-			{Method: "POST", Path: "/v1/collection/collections", ID: "serveCreateCollection", Roles: program.Configurators, Status: program.Created, Handler: program.Write(serveCreateCollection)},
-			{Method: "GET", Path: "/v1/collection/collections/{id}", ID: "serveGetCollection", Roles: program.ConfigReaders, Params: []program.Param{collectionID}, Handler: program.Read(serveGetCollection)},
-			{Method: "PUT", Path: "/v1/collection/collections/{id}", ID: "serveUpdateCollection", Roles: program.Configurators, Params: []program.Param{collectionID}, Handler: program.Write(serveUpdateCollection)},
+			{Method: "POST", Path: "/v1/collection/collections", ID: "createCollection", Roles: program.Configurators, Status: program.Created, Handler: program.Write(serveCreateCollection)},
+			{Method: "GET", Path: "/v1/collection/collections/{id}", ID: "getCollection", Roles: program.ConfigReaders, Params: []program.Param{collectionID}, Handler: program.Read(serveGetCollection)},
+			{Method: "PUT", Path: "/v1/collection/collections/{id}", ID: "updateCollection", Roles: program.Configurators, Params: []program.Param{collectionID}, Handler: program.Write(serveUpdateCollection)},
 			{Method: "POST", Path: "/v1/collection/purchases", ID: "createCollectionPurchase", Roles: program.Ingestors, Status: program.Created, Handler: program.Write(servePurchase)},
 		},
 		Errors: []*errcode.Error{ErrConfig, ErrID, ErrExists, ErrPrice, ErrPriceRule, ErrEmpty, ErrDuplicate, ErrCurrency, ErrTracksMax, ErrTrackLimits},

@@ -15,8 +15,8 @@ import (
 var docs string
 
 var (
-	assetID   = program.PathParam("id", "The asset's ID.", "asset-7")
-	licenseID = program.PathParam("id", "The license's ID.", "lic-1")
+	assetID   = program.Param{Name: "id", In: "path", Doc: "The asset's ID.", Schema: "MarketId"}
+	licenseID = program.Param{Name: "id", In: "path", Doc: "The license's ID.", Schema: "MarketId"}
 )
 
 // Module is the market program's module: its routes, codes and state.

@@ -49,8 +49,8 @@ func put(c program.Call, d Def, replace bool) (program.Effect[Def], error) {
 
 func serveCreate(c program.Call, d Def) (program.Effect[Def], error) { return put(c, d, false) }
 
-func serveReplace(c program.Call, d Def) (program.Effect[Def], error) {
-	id := c.Path("id")
+func serveReplace(c program.Call, r DefReplacement) (program.Effect[Def], error) {
+	id, d := c.Path("id"), Def(r)
 	if d.ID == "" {
 		d.ID = id
 	}

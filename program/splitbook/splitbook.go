@@ -40,16 +40,20 @@ var (
 
 // Def is a split as clients write it.
 type Def struct {
-	ID        string        `json:"id"`
-	Unit      string        `json:"unit"` // "bp" or "weight"
-	Receivers []ReceiverDef `json:"receivers"`
+	ID string `json:"id" schema:"SplitId"`
+	// `bp`: shares are basis points summing to exactly 10000; `weight`: shares
+	// are relative weights.
+	Unit      string        `json:"unit" jsonschema:"enum=bp,enum=weight"`
+	Receivers []ReceiverDef `json:"receivers" jsonschema:"minItems=1,maxItems=1000"`
 }
 
 // ReceiverDef is one receiver: an account or a nested split.
 type ReceiverDef struct {
-	Account string `json:"account,omitempty"`
-	Split   string `json:"split,omitempty"`
-	Share   uint64 `json:"share"`
+	// An internal account (no leading `@`; not the EVM zero address).
+	Account string `json:"account,omitempty" schema:"AccountName"`
+	Split   string `json:"split,omitempty" schema:"SplitId"`
+	// Basis points (unit `bp`) or a weight (unit `weight`).
+	Share uint64 `json:"share" jsonschema:"minimum=1,maximum=18446744073709551615"`
 }
 
 // Split converts the definition for the split package.

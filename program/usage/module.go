@@ -16,7 +16,7 @@ import (
 var docs string
 
 var (
-	participantID = program.PathParam("id", "The participant's ID.", "app-1")
+	participantID = program.Param{Name: "id", In: "path", Doc: "The participant's ID.", Schema: "UsageParticipantId"}
 	epochParam    = program.PathParam("epoch", "The epoch's number, from 0 at the configured anchor (anything else is 400 `bad_request`).", uint64(0))
 )
 
@@ -33,10 +33,10 @@ func Module() program.Module {
 			{Method: "PUT", Path: "/v1/usage/participants/{id}", ID: "updateUsageParticipant", Roles: program.Owners, Params: []program.Param{participantID}, Handler: program.Write(serveUpdateParticipant)},
 			{Method: "DELETE", Path: "/v1/usage/participants/{id}", ID: "deregisterUsageParticipant", Roles: program.Owners, Params: []program.Param{participantID}, Handler: program.Write(serveDeregisterParticipant)},
 			{Method: "POST", Path: "/v1/usage/revenue", ID: "recordUsageRevenue", Roles: program.Ingestors, Status: program.Created, Handler: program.Write(serveRecordRevenue)},
-			{Method: "POST", Path: "/v1/usage/reports", ID: "serveReportUsage", Roles: program.Ingestors, Status: program.Created, Handler: program.Write(serveReportUsage)},
+			{Method: "POST", Path: "/v1/usage/reports", ID: "reportUsage", Roles: program.Ingestors, Status: program.Created, Handler: program.Write(serveReportUsage)},
 			{Method: "POST", Path: "/v1/usage/epochs/{epoch}/close", ID: "closeUsageEpoch", Roles: program.Configurators, Params: []program.Param{epochParam}, Status: program.Created, Handler: program.Write(serveCloseEpoch)},
 			{Method: "GET", Path: "/v1/usage/epochs/{epoch}", ID: "getUsageEpoch", Roles: program.ConfigReaders, Params: []program.Param{epochParam}, Handler: program.Read(serveGetEpoch)},
-			{Method: "GET", Path: "/v1/usage/epochs/{epoch}/statement", ID: "getUsageStatement", Roles: program.ConfigReaders, Params: []program.Param{epochParam, program.QueryParam("participant", "The participant whose line to include.", "app-1")}, Handler: program.Read(serveGetStatement)},
+			{Method: "GET", Path: "/v1/usage/epochs/{epoch}/statement", ID: "getUsageStatement", Roles: program.ConfigReaders, Params: []program.Param{epochParam, {Name: "participant", In: "query", Doc: "The participant whose line to include.", Schema: "UsageParticipantId"}}, Handler: program.Read(serveGetStatement)},
 		},
 		Errors: []*errcode.Error{ErrConfig, ErrWeight, ErrCategoryShare, ErrUnallocatable, ErrMetric, ErrParticipant, ErrID,
 			ErrExists, ErrCount, ErrReport, ErrEpochClosed, ErrEpochFuture, ErrEpochOpen, ErrEpochOrder, ErrNotConfigured, ErrLimit, ErrOwner, ErrDigest},
@@ -125,14 +125,13 @@ func participantOwner(c program.Call, id string) (string, error) {
 	return "", nil
 }
 
-func serveUpdateParticipant(c program.Call, req ParticipantRequest) (program.Effect[Participant], error) {
+func serveUpdateParticipant(c program.Call, req ParticipantUpdate) (program.Effect[Participant], error) {
 	id := c.Path("id")
 	owner, err := participantOwner(c, id)
 	if err != nil {
 		return program.Effect[Participant]{}, err
 	}
-	p := participantOf(req)
-	p.ID = id
+	p := Participant{ID: id, Account: req.Account, Category: req.Category, Split: req.Split}
 	return recordParticipant(Update(c.Key(), c.Now(), p, owner), id), nil
 }
 
