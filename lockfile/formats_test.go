@@ -49,6 +49,20 @@ var formatCases = []struct {
 		roots: []string{"npm:r"},
 	},
 	{
+		// Found by FuzzNPM: a link to a folder that only exists as the parent
+		// of another location crashed the parser.
+		name: "npm v3: a link to a folder the lockfile does not hold is unresolved", format: FormatNPM,
+		in: `{"lockfileVersion": 3, "packages": {
+			"": {"name": "r", "dependencies": {"x": "*", "y": "*"}},
+			"node_modules/x": {"resolved": "../x", "link": true},
+			"node_modules/y": {"resolved": "node_modules/a", "link": true},
+			"node_modules/a/node_modules/b": {"version": "1.0.0"}
+		}}`,
+		edges:      []string{},
+		roots:      []string{"npm:r"},
+		unresolved: 2,
+	},
+	{
 		name: "npm v1: requires resolve through the nested tree; the root's edges are inferred", format: FormatNPM,
 		in: `{"name": "r", "version": "1.0.0", "lockfileVersion": 1, "dependencies": {
 			"a": {"version": "1.0.0", "requires": {"b": "^2"}, "dependencies": {"b": {"version": "2.0.0", "requires": {"c": "^1"}}}},

@@ -192,8 +192,8 @@ func npmLink(t *npmTree, lock *npmLock, loc string) {
 	if !e.Link {
 		return
 	}
-	if target, ok := t.node[e.Resolved]; ok && !lock.Packages[e.Resolved].Link {
-		t.pkg[t.node[loc]] = t.pkg[target]
+	if target, ok := lock.Packages[e.Resolved]; ok && !target.Link {
+		t.pkg[t.node[loc]] = t.pkg[t.node[e.Resolved]]
 	}
 }
 
