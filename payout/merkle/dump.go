@@ -2,9 +2,11 @@ package merkle
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
@@ -17,36 +19,52 @@ const Format = "standard-v1"
 // leafEncoding is the ABI types of a leaf, as the dump names them.
 var leafEncoding = [2]string{"address", "uint256"}
 
-// dump is the library's JSON dump. Field order is the library's, so that
-// the bytes are the same as its JSON.stringify(tree.dump()).
-type dump struct {
-	Format       string      `json:"format"`
-	LeafEncoding []string    `json:"leafEncoding"`
-	Tree         []Hash      `json:"tree"`
-	Values       []dumpValue `json:"values"`
-}
-
-type dumpValue struct {
-	Value     [2]string `json:"value"`
-	TreeIndex uint32    `json:"treeIndex"`
-}
-
 // Dump returns the tree in the library's JSON dump format (standard-v1),
 // compact, as JSON.stringify writes it: the same bytes as the library's dump
 // of the same values given in the same order, with addresses in their
 // EIP-55 form and amounts as decimal strings.
+//
+// It is written by hand rather than by encoding/json: the shape is fixed,
+// nothing in it needs escaping, and a million leaves dump 9 times faster
+// with a fifth of the allocation (BENCHMARKS.md, Payouts). A test checks it
+// against encoding/json's output.
 func (t *Tree) Dump() []byte {
-	d := dump{Format: Format, LeafEncoding: leafEncoding[:], Tree: t.nodes, Values: make([]dumpValue, len(t.leaves))}
-	for i, l := range t.leaves {
-		d.Values[i] = dumpValue{Value: [2]string{l.Account.Hex(), l.Cumulative.String()}, TreeIndex: t.treeIndex[i]}
+	out := make([]byte, 0, t.dumpSize())
+	out = append(out, `{"format":"`+Format+`","leafEncoding":["`+leafEncoding[0]+`","`+leafEncoding[1]+`"],"tree":[`...)
+	for i := range t.nodes {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendHash(out, &t.nodes[i])
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(d); err != nil {
-		panic(err) // hashes, strings and integers always encode
+	out = append(out, `],"values":[`...)
+	var h hasher
+	for i := range t.leaves {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, `{"value":["`...)
+		out = h.appendAddress(out, &t.leaves[i].Account)
+		out = append(out, `","`...)
+		out = append(out, t.leaves[i].Cumulative.String()...)
+		out = append(out, `"],"treeIndex":`...)
+		out = strconv.AppendUint(out, uint64(t.treeIndex[i]), 10)
+		out = append(out, '}')
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return append(out, "]}"...)
+}
+
+// dumpSize is an upper bound of the dump's length, so that it is
+// allocated once: a quoted hash and a comma per node, and per value its
+// fixed text, a quoted address, at most 78 digits and a 7-digit index.
+func (t *Tree) dumpSize() int {
+	return 128 + len(t.nodes)*(66+3) + len(t.leaves)*(len(`{"value":["","],"treeIndex":},`)+42+78+7)
+}
+
+func appendHash(out []byte, h *Hash) []byte {
+	out = append(out, `"0x`...)
+	out = hex.AppendEncode(out, h[:])
+	return append(out, '"')
 }
 
 // loaded is the dump as read, before checking: strings, so that each bad

@@ -2,6 +2,7 @@ package merkle
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"strings"
@@ -9,6 +10,46 @@ import (
 
 	"github.com/tributary-ledger/tributary/errcode"
 )
+
+// jsonDump is the dump as encoding/json writes it, field order being the
+// library's: the reference for the hand-written Dump.
+func jsonDump(t *Tree) []byte {
+	type value struct {
+		Value     [2]string `json:"value"`
+		TreeIndex uint32    `json:"treeIndex"`
+	}
+	d := struct {
+		Format       string   `json:"format"`
+		LeafEncoding []string `json:"leafEncoding"`
+		Tree         []Hash   `json:"tree"`
+		Values       []value  `json:"values"`
+	}{Format, leafEncoding[:], t.nodes, make([]value, len(t.leaves))}
+	for i, l := range t.leaves {
+		d.Values[i] = value{[2]string{l.Account.Hex(), l.Cumulative.String()}, t.treeIndex[i]}
+	}
+	out, err := json.Marshal(d)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func TestDumpIsJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 17))
+	for _, n := range []int{1, 2, 3, 100} {
+		tree, err := Build(randLeaves(r, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := tree.Dump()
+		if want := jsonDump(tree); !bytes.Equal(d, want) {
+			t.Fatalf("n=%d: Dump() =\n%s\nencoding/json writes\n%s", n, d, want)
+		}
+		if len(d) > tree.dumpSize() {
+			t.Fatalf("n=%d: the dump is %d bytes, more than dumpSize's %d", n, len(d), tree.dumpSize())
+		}
+	}
+}
 
 func TestDumpLoadRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))

@@ -120,20 +120,27 @@ func mixedCase(h string) bool {
 // case where the matching nibble of keccak256 of the lower-case hex is 8 or
 // more.
 func (a Address) Hex() string {
-	var buf [42]byte
-	buf[0], buf[1] = '0', 'x'
-	hex.Encode(buf[2:], a[:])
-	sum := keccak(buf[2:])
-	for i := 2; i < len(buf); i++ {
-		nibble := sum[(i-2)/2] >> 4
+	var h hasher
+	return string(h.appendAddress(make([]byte, 0, 42), &a))
+}
+
+// appendAddress appends a's EIP-55 form, hashing with h.
+func (h *hasher) appendAddress(out []byte, a *Address) []byte {
+	start := len(out) + 2
+	out = append(out, "0x"...)
+	out = hex.AppendEncode(out, a[:])
+	digits := out[start:]
+	sum := h.sum(digits)
+	for i, c := range digits {
+		nibble := sum[i/2] >> 4
 		if i%2 == 1 {
-			nibble = sum[(i-2)/2] & 0x0f
+			nibble = sum[i/2] & 0x0f
 		}
-		if buf[i] >= 'a' && nibble >= 8 {
-			buf[i] -= 'a' - 'A'
+		if c >= 'a' && nibble >= 8 {
+			digits[i] = c - 'a' + 'A'
 		}
 	}
-	return string(buf[:])
+	return out
 }
 
 // String is Hex.
@@ -204,29 +211,30 @@ func LeafHash(l Leaf) Hash {
 	return h.leaf(l)
 }
 
-// hasher hashes with one reused keccak state, so that building a tree does
-// not allocate per hash.
+// hasher hashes with one reused keccak state and buffers, so that building
+// a tree does not allocate per hash.
 type hasher struct {
 	k   keccakState
 	buf [64]byte
+	out [32]byte
 }
 
-// keccakState is the part of x/crypto's legacy keccak we use.
+// keccakState is x/crypto's legacy keccak with its Read, which squeezes
+// the digest out without copying the state as Sum does.
 type keccakState interface {
 	Write([]byte) (int, error)
-	Sum([]byte) []byte
+	Read([]byte) (int, error)
 	Reset()
 }
 
 func (h *hasher) sum(in []byte) Hash {
 	if h.k == nil {
-		h.k = sha3.NewLegacyKeccak256()
+		h.k = sha3.NewLegacyKeccak256().(keccakState)
 	}
 	h.k.Reset()
 	h.k.Write(in)
-	var out Hash
-	h.k.Sum(out[:0])
-	return out
+	h.k.Read(h.out[:])
+	return h.out
 }
 
 func (h *hasher) leaf(l Leaf) Hash {
@@ -234,7 +242,10 @@ func (h *hasher) leaf(l Leaf) Hash {
 	copy(h.buf[12:32], l.Account[:])
 	l.Cumulative.Uint256().PutUint256(h.buf[32:64])
 	inner := h.sum(h.buf[:])
-	return h.sum(inner[:])
+	// The inner digest goes through buf: a local handed to the keccak
+	// interface would escape, one allocation per leaf.
+	copy(h.buf[:32], inner[:])
+	return h.sum(h.buf[:32])
 }
 
 // pair is the inner node over a and b: keccak256 of the smaller, then the
