@@ -14,13 +14,13 @@ import (
 	"github.com/tributary-ledger/tributary/payout/merkle"
 )
 
-// ClaimBlocksMax bounds the blocks one ClaimEvents call reads: public
+// ClaimBlocksMax bounds the blocks one ClaimEvents or RootPosts call reads: public
 // endpoints refuse eth_getLogs over long ranges (some at 10,000 blocks,
 // some at fewer), and bounded steps let a reader far behind return to its
 // caller, as the watcher's BlocksPerStepMax does.
 const ClaimBlocksMax = 2000
 
-// ErrClaimsRange is a ClaimEvents range that is reversed, longer than
+// ErrClaimsRange is a ClaimEvents or RootPosts range that is reversed, longer than
 // ClaimBlocksMax, or past the chain's head.
 var ErrClaimsRange = errcode.New("chain_claims_range", "the block range to read claims from is invalid")
 
@@ -56,13 +56,16 @@ func (e ClaimEvent) Key() string { return fmt.Sprintf("claim:%x:%d", e.BlockHash
 // ErrInconsistent.
 func (c *Claims) ClaimsInBlock(ctx context.Context, block merkle.Hash) ([]ClaimEvent, error) {
 	h := common.Hash(block)
-	logs, err := c.logs(ctx, ethereum.FilterQuery{BlockHash: &h}, fmt.Sprintf("eth_getLogs(block %s)", block.Hex()))
+	logs, err := c.logs(ctx, "Claimed", ethereum.FilterQuery{BlockHash: &h}, fmt.Sprintf("eth_getLogs(block %s)", block.Hex()))
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range logs {
+	for i, l := range logs {
 		if l.BlockHash != h {
 			return nil, errcode.Errorf(ErrInconsistent, "asked for the logs of block %s, got one of block %s", block.Hex(), l.BlockHash)
+		}
+		if i > 0 && l.Index <= logs[i-1].Index {
+			return nil, errcode.Errorf(ErrInconsistent, "logs of block %s out of order at log %d", block.Hex(), l.Index)
 		}
 	}
 	return c.parseClaims(logs)
@@ -75,6 +78,16 @@ func (c *Claims) ClaimsInBlock(ctx context.Context, block merkle.Hash) ([]ClaimE
 //
 // Errors: ErrClaimsRange, ErrEndpoint, ErrInconsistent.
 func (c *Claims) ClaimEvents(ctx context.Context, from, to uint64) ([]ClaimEvent, error) {
+	logs, err := c.rangeLogs(ctx, "Claimed", from, to)
+	if err != nil {
+		return nil, err
+	}
+	return c.parseClaims(logs)
+}
+
+// rangeLogs reads the contract's logs of event between blocks from and to,
+// checking the range first.
+func (c *Claims) rangeLogs(ctx context.Context, event string, from, to uint64) ([]types.Log, error) {
 	if to < from || to-from >= ClaimBlocksMax {
 		return nil, errcode.Errorf(ErrClaimsRange, "blocks %d to %d: want from ≤ to and at most %d blocks", from, to, ClaimBlocksMax)
 	}
@@ -86,16 +99,64 @@ func (c *Claims) ClaimEvents(ctx context.Context, from, to uint64) ([]ClaimEvent
 		return nil, errcode.Errorf(ErrClaimsRange, "blocks %d to %d: the chain's head is block %d", from, to, head)
 	}
 	q := ethereum.FilterQuery{FromBlock: new(big.Int).SetUint64(from), ToBlock: new(big.Int).SetUint64(to)}
-	logs, err := c.logs(ctx, q, fmt.Sprintf("eth_getLogs(blocks %d-%d)", from, to))
+	logs, err := c.logs(ctx, event, q, fmt.Sprintf("eth_getLogs(blocks %d-%d)", from, to))
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range logs {
+	for i, l := range logs {
 		if l.BlockNumber < from || l.BlockNumber > to {
 			return nil, errcode.Errorf(ErrInconsistent, "asked for the logs of blocks %d to %d, got one of block %d", from, to, l.BlockNumber)
 		}
+		if i > 0 && (l.BlockNumber < logs[i-1].BlockNumber || l.BlockNumber == logs[i-1].BlockNumber && l.Index <= logs[i-1].Index) {
+			return nil, errcode.Errorf(ErrInconsistent, "logs out of chain order at block %d log %d", l.BlockNumber, l.Index)
+		}
 	}
-	return c.parseClaims(logs)
+	return logs, nil
+}
+
+// RootPost is one RootPosted(batch, root, total) event: where a batch's
+// root was published.
+type RootPost struct {
+	Batch   uint64
+	Root    merkle.Hash
+	Total   money.Amount
+	Receipt TxReceipt // without GasUsed, which a log does not carry
+}
+
+// RootPosts reads the contract's RootPosted events of blocks from to to
+// (inclusive), in chain order: how a publisher that stopped after sending
+// a root, before it recorded the transaction, finds its public receipt.
+//
+// Errors: ErrClaimsRange, ErrEndpoint, ErrInconsistent.
+func (c *Claims) RootPosts(ctx context.Context, from, to uint64) ([]RootPost, error) {
+	logs, err := c.rangeLogs(ctx, "RootPosted", from, to)
+	if err != nil {
+		return nil, err
+	}
+	ev := abis().claims.Events["RootPosted"]
+	out := make([]RootPost, 0, len(logs))
+	for _, l := range logs {
+		if err := c.checkLog(l, ev.ID); err != nil {
+			return nil, err
+		}
+		vals, err := ev.Inputs.NonIndexed().Unpack(l.Data)
+		if err != nil {
+			return nil, errcode.Errorf(ErrInconsistent, "RootPosted log %d of tx %s has data that does not decode: %v", l.Index, l.TxHash, err)
+		}
+		total, err := amountOf(vals[1].(*big.Int))
+		if err != nil {
+			return nil, err
+		}
+		batch := new(big.Int).SetBytes(l.Topics[1].Bytes())
+		if !batch.IsUint64() {
+			return nil, errcode.Errorf(ErrInconsistent, "RootPosted log %d of tx %s names batch %s, past uint64", l.Index, l.TxHash, batch)
+		}
+		out = append(out, RootPost{
+			Batch: batch.Uint64(), Root: merkle.Hash(vals[0].([32]byte)), Total: total,
+			Receipt: TxReceipt{Tx: merkle.Hash(l.TxHash), Block: l.BlockNumber, BlockHash: merkle.Hash(l.BlockHash)},
+		})
+	}
+	return out, nil
 }
 
 func (c *Claims) head(ctx context.Context) (uint64, error) {
@@ -108,9 +169,9 @@ func (c *Claims) head(ctx context.Context) (uint64, error) {
 	return n, nil
 }
 
-func (c *Claims) logs(ctx context.Context, q ethereum.FilterQuery, call string) ([]types.Log, error) {
+func (c *Claims) logs(ctx context.Context, event string, q ethereum.FilterQuery, call string) ([]types.Log, error) {
 	q.Addresses = []common.Address{c.address}
-	q.Topics = [][]common.Hash{{abis().claims.Events["Claimed"].ID}}
+	q.Topics = [][]common.Hash{{abis().claims.Events[event].ID}}
 	ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
 	defer cancel()
 	logs, err := c.tx.b.FilterLogs(ctx, q)
@@ -120,17 +181,13 @@ func (c *Claims) logs(ctx context.Context, q ethereum.FilterQuery, call string) 
 	return logs, nil
 }
 
-// parseClaims decodes Claimed logs, refusing anything else: a log of
-// another contract or event, a removed log, or logs out of chain order.
+// parseClaims decodes Claimed logs.
 func (c *Claims) parseClaims(logs []types.Log) ([]ClaimEvent, error) {
 	ev := abis().claims.Events["Claimed"]
 	out := make([]ClaimEvent, 0, len(logs))
-	for i, l := range logs {
-		if l.Address != c.address || len(l.Topics) != 2 || l.Topics[0] != ev.ID || l.Removed {
-			return nil, errcode.Errorf(ErrInconsistent, "log %d of tx %s is not a Claimed event of %s that is on the chain", l.Index, l.TxHash, c.address.Hex())
-		}
-		if i > 0 && (l.BlockNumber < logs[i-1].BlockNumber || l.BlockNumber == logs[i-1].BlockNumber && l.Index <= logs[i-1].Index) {
-			return nil, errcode.Errorf(ErrInconsistent, "logs out of chain order at block %d log %d", l.BlockNumber, l.Index)
+	for _, l := range logs {
+		if err := c.checkLog(l, ev.ID); err != nil {
+			return nil, err
 		}
 		vals, err := ev.Inputs.NonIndexed().Unpack(l.Data)
 		if err != nil {
@@ -150,4 +207,13 @@ func (c *Claims) parseClaims(logs []types.Log) ([]ClaimEvent, error) {
 		})
 	}
 	return out, nil
+}
+
+// checkLog refuses a log that is not event id of this contract with one
+// indexed argument, or that the node marks removed.
+func (c *Claims) checkLog(l types.Log, id common.Hash) error {
+	if l.Address != c.address || len(l.Topics) != 2 || l.Topics[0] != id || l.Removed {
+		return errcode.Errorf(ErrInconsistent, "log %d of tx %s is not the expected event of %s on the chain", l.Index, l.TxHash, c.address.Hex())
+	}
+	return nil
 }

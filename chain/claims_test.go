@@ -229,6 +229,14 @@ func TestClaimsScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantEvents(t, "bob's block", inBlock, want[1:])
+	posts, err := c.claims.RootPosts(ctx, c.deployBlock, head.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	posted.GasUsed = 0
+	if len(posts) != 1 || posts[0] != (RootPost{Batch: 1, Root: tree1.Root(), Total: usdc(425), Receipt: posted}) {
+		t.Errorf("RootPosts = %+v; want batch 1's, at %+v", posts, posted)
+	}
 
 	// Week 2: alice earns 50 more, bob nothing, carol 30: cumulative 150,
 	// 250, 105. The contract holds 75 of 425 − 350 claimed; the new total

@@ -269,8 +269,3 @@ func less(a, b *Hash) bool {
 	}
 	return false
 }
-
-func keccak(b []byte) Hash {
-	var h hasher
-	return h.sum(b)
-}

@@ -370,3 +370,48 @@ func ExampleBuild() {
 	// 0xd4dee0beab2d53f2cc83e567171bd2820e49898130a22622b10ead383e90bd77
 	// [0xeb02c421cfa48976e66dfb29120745909ea3a0f843456c263cf8f1253483e283] true
 }
+
+// FuzzParseAddress: an address that parses prints as its EIP-55 form,
+// which parses back to it, as do its lower- and upper-case forms; one that
+// does not parse is refused with ErrAddress.
+func FuzzParseAddress(f *testing.F) {
+	for _, s := range []string{"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "0X5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED", "0x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseAddress(s)
+		if err != nil {
+			if !errors.Is(err, ErrAddress) {
+				t.Fatalf("ParseAddress(%q) = %v; want %s", s, err, ErrAddress.Code())
+			}
+			return
+		}
+		for _, form := range []string{a.Hex(), strings.ToLower(a.Hex()), "0x" + strings.ToUpper(a.Hex()[2:])} {
+			if b, err := ParseAddress(form); err != nil || b != a {
+				t.Fatalf("ParseAddress(%q) = %x, %v; want %x", form, b, err, a)
+			}
+		}
+	})
+}
+
+// FuzzParseHash: a hash that parses prints as lower-case hex that parses
+// back to it.
+func FuzzParseHash(f *testing.F) {
+	f.Add("0x07bfe72920a34906845dbd897138840a572430e1959b9636cb057d797c6719b2")
+	f.Add("0x")
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := ParseHash(s)
+		if err != nil {
+			if !errors.Is(err, ErrHash) {
+				t.Fatalf("ParseHash(%q) = %v; want %s", s, err, ErrHash.Code())
+			}
+			return
+		}
+		if !strings.EqualFold(h.Hex()[2:], s[2:]) {
+			t.Fatalf("ParseHash(%q).Hex() = %s", s, h.Hex())
+		}
+		if b, err := ParseHash(h.Hex()); err != nil || b != h {
+			t.Fatalf("ParseHash(%s) = %x, %v", h.Hex(), b, err)
+		}
+	})
+}
