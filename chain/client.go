@@ -2,8 +2,10 @@
 // client that reads the facts a fee-share registration is checked against
 // and verifies EIP-712 signed requests, and a watcher that follows confirmed
 // blocks, reads their receipts and hands them to the pure feeshare program,
-// reversing orphaned blocks when the chain reorganizes. go-ethereum is
-// imported here and nowhere else.
+// reversing orphaned blocks when the chain reorganizes; and the payout
+// claims contract's side (claims.go): deploy it or attach to it after
+// checking its code, post a batch's root, claim, and read Claimed events.
+// go-ethereum is imported here and nowhere else.
 package chain
 
 import (

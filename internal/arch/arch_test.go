@@ -17,7 +17,7 @@ const module = "github.com/tributary-ledger/tributary"
 // core lists the packages that decide money. They are pure: the same inputs
 // give the same output on any machine, so they may not reach the network,
 // the disk, a clock or a random source, and may not use floating point.
-var core = []string{"money", "split", "ledger", "program", "auth", "lockfile"}
+var core = []string{"money", "split", "ledger", "program", "auth", "lockfile", "payout/merkle"}
 
 // forbidden are imports the core may not use, directly or through another
 // package of this module.
