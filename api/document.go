@@ -16,6 +16,24 @@ import (
 //go:embed routes.md
 var coreDocs string
 
+// RouteDocs returns every route's documentation by its ID.
+func (s *Server) RouteDocs() (map[string]program.RouteDoc, error) {
+	_, out, err := program.ParseDocs(coreDocs)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range s.cfg.Modules {
+		_, docs, err := program.ParseDocs(m.Docs)
+		if err != nil {
+			return nil, fmt.Errorf("program %s: %w", m.Name, err)
+		}
+		for id, d := range docs {
+			out[id] = d
+		}
+	}
+	return out, nil
+}
+
 // Document builds the OpenAPI document of the server's routes, with the
 // Go doc comments (openapi.Comments) as schema descriptions. The server
 // serves the document generated into openapi.json (see

@@ -104,7 +104,7 @@ func wantCode(t *testing.T, what string, err error, code string, status int) {
 
 func available(t *testing.T, c *client.Client, account, currency string) string {
 	t.Helper()
-	acct, err := c.Account(context.Background(), account)
+	acct, err := c.GetAccount(context.Background(), account)
 	if err != nil {
 		t.Fatalf("Account(%s): %v", account, err)
 	}
@@ -149,11 +149,11 @@ func TestEndToEnd(t *testing.T) {
 			}
 			_, _, err := config.CreateSplit(ctx, "split-2", def)
 			wantCode(t, "creating an existing split", err, "split_exists", 409)
-			got, err := reader.Split(ctx, "song-1")
+			got, err := reader.GetSplit(ctx, "song-1")
 			if err != nil || len(got.Receivers) != 3 || got.Receivers[1].Share != 1500 {
 				t.Errorf("Split(song-1) = %+v, %v; want the definition back", got, err)
 			}
-			ent, _, err := ingest.Pay(ctx, "sale-1", splitbook.PaymentRequest{From: "@buyer:1", Split: "song-1", Amount: "198", Currency: "USD"})
+			ent, _, err := ingest.CreatePayment(ctx, "sale-1", splitbook.PaymentRequest{From: "@buyer:1", Split: "song-1", Amount: "198", Currency: "USD"})
 			if err != nil {
 				t.Fatalf("Pay: %v", err)
 			}
@@ -171,24 +171,24 @@ func TestEndToEnd(t *testing.T) {
 
 			// Direct entries: replay, conflict, overdraft.
 			post := []wire.PostingJSON{usd("@world", "payee:2", "1000")}
-			first, replayed, err := ingest.CreateEntry(ctx, "fund-1", post)
+			first, replayed, err := ingest.CreateEntry(ctx, "fund-1", wire.EntryRequest{Postings: post})
 			if err != nil || replayed {
 				t.Fatalf("CreateEntry = replayed %v, %v", replayed, err)
 			}
-			again, replayed, err := ingest.CreateEntry(ctx, "fund-1", post)
+			again, replayed, err := ingest.CreateEntry(ctx, "fund-1", wire.EntryRequest{Postings: post})
 			if err != nil || !replayed || again.Seq != first.Seq {
 				t.Errorf("replay = seq %d replayed %v, %v; want seq %d replayed", again.Seq, replayed, err, first.Seq)
 			}
-			_, _, err = ingest.CreateEntry(ctx, "fund-1", []wire.PostingJSON{usd("@world", "payee:2", "1001")})
+			_, _, err = ingest.CreateEntry(ctx, "fund-1", wire.EntryRequest{Postings: []wire.PostingJSON{usd("@world", "payee:2", "1001")}})
 			wantCode(t, "same key, other body", err, "key_conflict", 409)
-			_, _, err = ingest.CreateEntry(ctx, "over-1", []wire.PostingJSON{usd("payee:1", "x", "100")})
+			_, _, err = ingest.CreateEntry(ctx, "over-1", wire.EntryRequest{Postings: []wire.PostingJSON{usd("payee:1", "x", "100")}})
 			wantCode(t, "overdraft", err, "overdraft", 422)
 
 			// The payee sees and withdraws its own balance, and nothing else.
 			if got := available(t, payee, "payee:2", "USD"); got != "1030" {
 				t.Errorf("payee's available = %s; want 1030", got)
 			}
-			_, err = payee.Account(ctx, "payee:1")
+			_, err = payee.GetAccount(ctx, "payee:1")
 			wantCode(t, "payee reading another account", err, "forbidden", 403)
 			_, _, err = payee.RequestWithdrawal(ctx, "w-x", wire.WithdrawalRequest{Account: "payee:1", Amount: "1", Currency: "USD"})
 			wantCode(t, "payee withdrawing from another account", err, "forbidden", 403)
@@ -208,38 +208,40 @@ func TestEndToEnd(t *testing.T) {
 			if got := available(t, reader, "@payout", "USD"); got != "1000" {
 				t.Errorf("@payout available = %s; want 1000", got)
 			}
-			ws, _, err := payee.Withdrawals(ctx, client.WithdrawalsQuery{Account: "payee:2"})
+			wl, err := payee.ListWithdrawals(ctx, client.ListWithdrawalsQuery{Account: "payee:2"})
+			ws := wl.Withdrawals
 			if err != nil || len(ws) != 1 || ws[0].State != "posted" {
 				t.Errorf("payee's withdrawals = %+v, %v; want one posted", ws, err)
 			}
 
 			// The journal: by account, paginated, by key, by time.
-			ents, next, err := reader.Entries(ctx, client.JournalQuery{Account: "payee:2", Limit: 2})
+			first2, err := reader.ListEntries(ctx, client.ListEntriesQuery{Account: "payee:2", Limit: 2})
+			ents, next := first2.Entries, first2.Next
 			if err != nil || len(ents) != 2 || next == "" {
 				t.Fatalf("Entries(payee:2, limit 2) = %d entries next %q, %v; want 2 and a cursor", len(ents), next, err)
 			}
 			var all []wire.EntryJSON
-			for after := uint64(0); ; {
-				page, next, err := reader.Entries(ctx, client.JournalQuery{Account: "payee:2", After: after, Limit: 2})
+			for after := ""; ; {
+				page, err := reader.ListEntries(ctx, client.ListEntriesQuery{Account: "payee:2", After: after, Limit: 2})
 				if err != nil {
 					t.Fatal(err)
 				}
-				all = append(all, page...)
-				if next == "" {
+				all = append(all, page.Entries...)
+				if page.Next == "" {
 					break
 				}
-				fmt.Sscan(next, &after)
+				after = page.Next
 			}
 			if len(all) != 4 { // payment, funding, request, post
 				t.Errorf("entries touching payee:2 = %d; want 4", len(all))
 			}
-			byKey, err := reader.EntryByKey(ctx, "sale-1")
+			byKey, err := reader.GetEntryByKey(ctx, "sale-1")
 			if err != nil || byKey.Seq != ent.Seq {
 				t.Errorf("EntryByKey(sale-1) = %d, %v; want %d", byKey.Seq, err, ent.Seq)
 			}
-			future, _, err := reader.Entries(ctx, client.JournalQuery{Since: time.Now().Add(time.Hour)})
-			if err != nil || len(future) != 0 {
-				t.Errorf("entries since an hour from now = %d, %v; want none", len(future), err)
+			future, err := reader.ListEntries(ctx, client.ListEntriesQuery{Since: time.Now().Add(time.Hour)})
+			if err != nil || len(future.Entries) != 0 {
+				t.Errorf("entries since an hour from now = %d, %v; want none", len(future.Entries), err)
 			}
 			// The books verify.
 			if _, err := engine.Verify(ctx, e.s); err != nil {
@@ -302,9 +304,9 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: %s %s = %d %s; want %d with code %s", tt.name, tt.method, tt.path, resp.StatusCode, body, tt.status, tt.code)
 		}
 	}
-	ents, _, err := e.admin.Entries(context.Background(), client.JournalQuery{})
-	if err != nil || len(ents) != 0 {
-		t.Errorf("journal after bad input = %d entries, %v; want none", len(ents), err)
+	ents, err := e.admin.ListEntries(context.Background(), client.ListEntriesQuery{})
+	if err != nil || len(ents.Entries) != 0 {
+		t.Errorf("journal after bad input = %d entries, %v; want none", len(ents.Entries), err)
 	}
 }
 
@@ -316,7 +318,7 @@ func TestEventsResume(t *testing.T) {
 	ctx := context.Background()
 	write := func(from, to int) {
 		for i := from; i < to; i++ {
-			if _, _, err := e.admin.CreateEntry(ctx, fmt.Sprintf("k%d", i), []wire.PostingJSON{usd("@world", "a", "1")}); err != nil {
+			if _, _, err := e.admin.CreateEntry(ctx, fmt.Sprintf("k%d", i), wire.EntryRequest{Postings: []wire.PostingJSON{usd("@world", "a", "1")}}); err != nil {
 				t.Fatal(err)
 			}
 		}

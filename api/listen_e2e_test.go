@@ -49,7 +49,7 @@ func TestEventsFromAnotherNode(t *testing.T) {
 	defer srvB.Close()
 	readerB := client.New(srvB.URL, adminSecret, nil)
 	eachSeen(t, ctx, readerB, 5, func(i int) {
-		if _, _, err := a.admin.CreateEntry(ctx, fmt.Sprintf("k%d", i), []wire.PostingJSON{usd("@world", "a", "1")}); err != nil {
+		if _, _, err := a.admin.CreateEntry(ctx, fmt.Sprintf("k%d", i), wire.EntryRequest{Postings: []wire.PostingJSON{usd("@world", "a", "1")}}); err != nil {
 			t.Fatal(err)
 		}
 	})

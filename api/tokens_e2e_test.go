@@ -49,13 +49,13 @@ func TestTokenRevocation(t *testing.T) {
 				t.Fatal(err)
 			}
 			reader := client.New(e.srv.URL, tok.Secret, nil)
-			if _, err := reader.Account(ctx, "payee:1"); err != nil {
+			if _, err := reader.GetAccount(ctx, "payee:1"); err != nil {
 				t.Fatalf("a fresh reader token: %v", err)
 			}
 			if _, err := e.admin.RevokeToken(ctx, tok.ID); err != nil {
 				t.Fatal(err)
 			}
-			_, err = reader.Account(ctx, "payee:1")
+			_, err = reader.GetAccount(ctx, "payee:1")
 			wantCode(t, "a token revoked through the server", err, "unauthenticated", 401)
 
 			// Behind the server's back: trusted until the recheck, then
@@ -65,21 +65,21 @@ func TestTokenRevocation(t *testing.T) {
 				t.Fatal(err)
 			}
 			reader = client.New(e.srv.URL, tok.Secret, nil)
-			if _, err := reader.Account(ctx, "payee:1"); err != nil {
+			if _, err := reader.GetAccount(ctx, "payee:1"); err != nil {
 				t.Fatalf("a fresh reader token: %v", err)
 			}
 			if _, err := e.s.RevokeToken(ctx, tok.ID, time.Now()); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := reader.Account(ctx, "payee:1"); err != nil {
+			if _, err := reader.GetAccount(ctx, "payee:1"); err != nil {
 				// Were it refused here, the check below would not be
 				// testing the cache's bound at all.
 				t.Errorf("a token revoked elsewhere, within TokenRecheck: %v; want it still trusted (cached)", err)
 			}
 			clock.advance(api.TokenRecheck)
-			_, err = reader.Account(ctx, "payee:1")
+			_, err = reader.GetAccount(ctx, "payee:1")
 			wantCode(t, "a token revoked elsewhere, after TokenRecheck", err, "unauthenticated", 401)
-			if _, err := e.admin.Account(ctx, "payee:1"); err != nil {
+			if _, err := e.admin.GetAccount(ctx, "payee:1"); err != nil {
 				t.Errorf("the admin token after the recheck: %v", err)
 			}
 
@@ -94,17 +94,17 @@ func TestTokenRevocation(t *testing.T) {
 				t.Fatal(err)
 			}
 			reader = client.New(other.srv.URL, tok.Secret, nil)
-			if _, err := reader.Account(ctx, "payee:1"); err != nil {
+			if _, err := reader.GetAccount(ctx, "payee:1"); err != nil {
 				t.Fatalf("a fresh reader token on the other server: %v", err)
 			}
 			if _, err := e.admin.RevokeToken(ctx, tok.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := reader.Account(ctx, "payee:1"); err != nil {
+			if _, err := reader.GetAccount(ctx, "payee:1"); err != nil {
 				t.Errorf("a token revoked on another server, within TokenRecheck: %v; want it still trusted (cached)", err)
 			}
 			otherClock.advance(api.TokenRecheck)
-			_, err = reader.Account(ctx, "payee:1")
+			_, err = reader.GetAccount(ctx, "payee:1")
 			wantCode(t, "a token revoked on another server, after TokenRecheck", err, "unauthenticated", 401)
 		})
 	}

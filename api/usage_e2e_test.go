@@ -84,55 +84,55 @@ func TestUsageEndToEnd(t *testing.T) {
 
 			// Configuration, before epoch 0 begins: it applies from epoch 0.
 			cfg := seedUsageConfig()
-			got, err := config.SetUsageConfig(ctx, "cfg-1", cfg)
+			got, _, err := config.SetUsageConfig(ctx, "cfg-1", cfg)
 			if err != nil || len(got.Versions) != 1 || got.Versions[0].Epoch != 0 || !got.Status.Configured {
 				t.Fatalf("SetUsageConfig = %+v, %v; want one version from epoch 0", got, err)
 			}
-			if again, err := config.SetUsageConfig(ctx, "cfg-1", cfg); err != nil || !cmp.Equal(again, got, amounts) {
+			if again, _, err := config.SetUsageConfig(ctx, "cfg-1", cfg); err != nil || !cmp.Equal(again, got, amounts) {
 				t.Errorf("SetUsageConfig replay = %+v, %v; want %+v", again, err, got)
 			}
 			bad := seedUsageConfig()
 			bad.Formula.DecayBP = 0
-			_, err = config.SetUsageConfig(ctx, "cfg-2", bad)
+			_, _, err = config.SetUsageConfig(ctx, "cfg-2", bad)
 			refused(t, "ranked_decay at 0%", err, "usage_pool_unallocatable")
-			_, err = ingest.SetUsageConfig(ctx, "cfg-3", cfg)
+			_, _, err = ingest.SetUsageConfig(ctx, "cfg-3", cfg)
 			refused(t, "an ingestor configuring", err, "forbidden")
-			if rd, err := reader.UsageConfig(ctx); err != nil || !cmp.Equal(rd, got, amounts) {
+			if rd, err := reader.GetUsageConfig(ctx); err != nil || !cmp.Equal(rd, got, amounts) {
 				t.Errorf("UsageConfig = %+v, %v; want %+v", rd, err, got)
 			}
 
 			// Participants: an owner registers its own app, a configurator
 			// the rest in one batch.
-			p, err := dev1.RegisterParticipant(ctx, "p-1", usage.ParticipantRequest{ID: "app-1", Owner: "dev-1", Account: "dev-1"})
+			p, _, err := dev1.RegisterUsageParticipant(ctx, "p-1", usage.ParticipantRequest{ID: "app-1", Owner: "dev-1", Account: "dev-1"})
 			if err != nil || p.ID != "app-1" || !p.Active || p.Slot != 0 {
 				t.Fatalf("RegisterParticipant(app-1) = %+v, %v; want active in slot 0", p, err)
 			}
-			_, err = dev1.RegisterParticipant(ctx, "p-x", usage.ParticipantRequest{ID: "app-x", Owner: "dev-2", Account: "dev-1"})
+			_, _, err = dev1.RegisterUsageParticipant(ctx, "p-x", usage.ParticipantRequest{ID: "app-x", Owner: "dev-2", Account: "dev-1"})
 			refused(t, "a payee registering for another owner", err, "forbidden")
 			var batch []usage.ParticipantRequest
 			for i := 2; i <= 6; i++ {
 				dev := fmt.Sprintf("dev-%d", i)
 				batch = append(batch, usage.ParticipantRequest{ID: fmt.Sprintf("app-%d", i), Owner: dev, Account: dev})
 			}
-			if n, err := config.RegisterParticipants(ctx, "p-batch", batch); err != nil || n != 5 {
-				t.Fatalf("RegisterParticipants = %d, %v; want 5", n, err)
+			if n, _, err := config.RegisterUsageParticipants(ctx, "p-batch", usage.ParticipantsRequest{Participants: batch}); err != nil || n.Registered != 5 {
+				t.Fatalf("RegisterParticipants = %+v, %v; want 5", n, err)
 			}
-			_, err = config.RegisterParticipant(ctx, "p-dup", batch[0])
+			_, _, err = config.RegisterUsageParticipant(ctx, "p-dup", batch[0])
 			refused(t, "registering app-2 again", err, "usage_participant_exists")
 			// app-5's developer moves its payouts to another account.
-			if p, err := config.UpdateParticipant(ctx, "u-5", "app-5", usage.ParticipantRequest{Account: "dev-5:wallet"}); err != nil || p.Account != "dev-5:wallet" || p.Owner != "dev-5" {
+			if p, _, err := config.UpdateUsageParticipant(ctx, "u-5", "app-5", usage.ParticipantUpdate{Account: "dev-5:wallet"}); err != nil || p.Account != "dev-5:wallet" || p.Owner != "dev-5" {
 				t.Errorf("UpdateParticipant(app-5) = %+v, %v; want account dev-5:wallet, owner dev-5", p, err)
 			}
-			_, err = dev1.UpdateParticipant(ctx, "u-x", "app-2", usage.ParticipantRequest{Account: "dev-1"})
+			_, _, err = dev1.UpdateUsageParticipant(ctx, "u-x", "app-2", usage.ParticipantUpdate{Account: "dev-1"})
 			refused(t, "a payee updating another's app", err, "forbidden")
 			// app-6 leaves before it reports anything.
-			if p, err := config.DeregisterParticipant(ctx, "d-6", "app-6"); err != nil || p.Active {
+			if p, _, err := config.DeregisterUsageParticipant(ctx, "d-6", "app-6"); err != nil || p.Active {
 				t.Errorf("DeregisterParticipant(app-6) = %+v, %v; want inactive", p, err)
 			}
-			if p, err := reader.Participant(ctx, "app-3"); err != nil || p.Account != "dev-3" || p.Slot != 2 || !p.Active {
+			if p, err := reader.GetUsageParticipant(ctx, "app-3"); err != nil || p.Account != "dev-3" || p.Slot != 2 || !p.Active {
 				t.Errorf("Participant(app-3) = %+v, %v; want dev-3's, slot 2, active", p, err)
 			}
-			_, err = reader.Participant(ctx, "app-9")
+			_, err = reader.GetUsageParticipant(ctx, "app-9")
 			refused(t, "an unknown participant", err, "usage_participant_unknown")
 
 			calls := func(counts map[string]usage.Count) usage.Batch {
@@ -221,10 +221,10 @@ func TestUsageEndToEnd(t *testing.T) {
 			refused(t, "closing epoch 0 again under a new key", err, "usage_epoch_closed")
 			_, _, err = ingest.ReportUsage(ctx, "r-late", seedCounts)
 			refused(t, "a report for the closed epoch", err, "usage_epoch_closed")
-			if got, err := reader.UsageEpoch(ctx, 0); err != nil || !cmp.Equal(got, sum, amounts) {
+			if got, err := reader.GetUsageEpoch(ctx, 0); err != nil || !cmp.Equal(got, sum, amounts) {
 				t.Errorf("UsageEpoch(0) = %+v, %v; want the close's summary %+v", got, err, sum)
 			}
-			_, err = reader.UsageEpoch(ctx, 1)
+			_, err = reader.GetUsageEpoch(ctx, 1)
 			refused(t, "the summary of an open epoch", err, "not_found")
 
 			// The payees' balances: the seed's figures, in cents, adding up
@@ -247,7 +247,7 @@ func TestUsageEndToEnd(t *testing.T) {
 			if total.String() != sum.Pool.String() {
 				t.Errorf("payouts and carry-over = %s; want the pool %s", total, sum.Pool)
 			}
-			closing, err := reader.EntryByKey(ctx, "close-0")
+			closing, err := reader.GetEntryByKey(ctx, "close-0")
 			if err != nil {
 				t.Fatalf("EntryByKey(close-0): %v", err)
 			}
@@ -267,7 +267,7 @@ func TestUsageEndToEnd(t *testing.T) {
 			}
 
 			// The statement, recomputed by the server, explains a line.
-			st, err := reader.UsageStatement(ctx, 0, "app-3")
+			st, err := reader.GetUsageStatement(ctx, 0, client.GetUsageStatementQuery{Participant: "app-3"})
 			if err != nil {
 				t.Fatalf("UsageStatement(0, app-3): %v", err)
 			}
@@ -277,18 +277,18 @@ func TestUsageEndToEnd(t *testing.T) {
 			if len(st.Rows) != 1 || st.Rows[0].Participant != "app-3" || st.Rows[0].Rank != 3 || st.Rows[0].Amount.String() != "1280000" {
 				t.Errorf("statement rows = %+v; want app-3 ranked 3rd with 1280000", st.Rows)
 			}
-			if st, err := reader.UsageStatement(ctx, 0, ""); err != nil || len(st.Rows) != 0 || st.Header.Participants != 5 {
+			if st, err := reader.GetUsageStatement(ctx, 0, client.GetUsageStatementQuery{Participant: ""}); err != nil || len(st.Rows) != 0 || st.Header.Participants != 5 {
 				t.Errorf("UsageStatement(0) = %+v, %v; want the header of 5 lines and no rows", st, err)
 			}
-			_, err = reader.UsageStatement(ctx, 0, "app-6")
+			_, err = reader.GetUsageStatement(ctx, 0, client.GetUsageStatementQuery{Participant: "app-6"})
 			refused(t, "the line of an app that left before reporting", err, "usage_participant_unknown")
-			_, err = reader.UsageStatement(ctx, 0, "app-9")
+			_, err = reader.GetUsageStatement(ctx, 0, client.GetUsageStatementQuery{Participant: "app-9"})
 			refused(t, "the line of an unknown participant", err, "usage_participant_unknown")
-			_, err = dev1.UsageStatement(ctx, 0, "app-1")
+			_, err = dev1.GetUsageStatement(ctx, 0, client.GetUsageStatementQuery{Participant: "app-1"})
 			refused(t, "a payee reading the statement", err, "forbidden")
 
 			// The program's status carries the remainder into epoch 1.
-			cfgNow, err := reader.UsageConfig(ctx)
+			cfgNow, err := reader.GetUsageConfig(ctx)
 			if err != nil || cfgNow.Status.NextClose != 1 || cfgNow.Status.Carry.String() != "3276800" || cfgNow.Status.LastClosed == nil || *cfgNow.Status.LastClosed != 0 {
 				t.Errorf("UsageConfig after the close = %+v, %v; want next close 1, carry 3276800, last closed 0", cfgNow.Status, err)
 			}

@@ -108,7 +108,7 @@ func run(b *testing.B, url string, batch int, raw bool) {
 						return
 					}
 				} else if batch == 1 {
-					if _, _, err := c.CreateEntry(ctx, fmt.Sprintf("p-%d", start), payment(start)); err != nil {
+					if _, _, err := c.CreateEntry(ctx, fmt.Sprintf("p-%d", start), wire.EntryRequest{Postings: payment(start)}); err != nil {
 						b.Error(err)
 						return
 					}
@@ -117,12 +117,12 @@ func run(b *testing.B, url string, batch int, raw bool) {
 					for j := range items {
 						items[j] = wire.BatchItem{Key: fmt.Sprintf("p-%d", start+j), Postings: payment(start + j)}
 					}
-					res, err := c.CreateEntries(ctx, items)
+					res, err := c.CreateEntries(ctx, wire.BatchRequest{Entries: items})
 					if err != nil {
 						b.Error(err)
 						return
 					}
-					for _, r := range res {
+					for _, r := range res.Results {
 						if r.Status != "created" {
 							b.Errorf("%s: %s %+v", r.Key, r.Status, r.Error)
 							return

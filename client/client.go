@@ -1,7 +1,13 @@
 // Package client is the Go client of Tributary's HTTP API. Every write takes
 // the idempotency key explicitly, so that a caller retrying after a timeout
 // sends the same key and cannot apply a payment twice.
+//
+// The methods of the routes (routes_gen.go) are generated from the server's
+// route declarations; what is written by hand here is how a request is sent
+// and answered, and the routes whose bodies are not plain JSON values.
 package client
+
+//go:generate go run ../internal/clientgen/generate
 
 import (
 	"bufio"
@@ -18,7 +24,6 @@ import (
 	"time"
 
 	"github.com/tributary-ledger/tributary/errcode"
-	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -218,11 +223,26 @@ func query(kv ...string) string {
 	return "?" + v.Encode()
 }
 
+// itoa, utoa and timeText write query values, leaving zero values out.
 func itoa(n int) string {
 	if n == 0 {
 		return ""
 	}
 	return strconv.Itoa(n)
+}
+
+func utoa(n uint64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatUint(n, 10)
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
 }
 
 // Healthy reports whether the server process answers (GET /healthz),
@@ -242,188 +262,6 @@ func (c *Client) OpenAPI(ctx context.Context) ([]byte, error) {
 func (c *Client) Ready(ctx context.Context) error {
 	_, err := c.do(ctx, "GET", "/readyz", "", nil, nil)
 	return err
-}
-
-// Account returns an account's balances.
-func (c *Client) Account(ctx context.Context, account string) (wire.AccountJSON, error) {
-	var out wire.AccountJSON
-	_, err := c.do(ctx, "GET", "/v1/accounts/"+url.PathEscape(account), "", nil, &out)
-	return out, err
-}
-
-// AccountsQuery selects balances.
-type AccountsQuery struct {
-	Prefix, Currency, After string
-	Limit                   int
-}
-
-// Accounts returns a page of balances and the cursor of the next page.
-func (c *Client) Accounts(ctx context.Context, q AccountsQuery) ([]wire.BalanceJSON, string, error) {
-	var out struct {
-		Balances []wire.BalanceJSON `json:"balances"`
-		Next     string             `json:"next"`
-	}
-	_, err := c.do(ctx, "GET", "/v1/accounts"+query("prefix", q.Prefix, "currency", q.Currency, "after", q.After, "limit", itoa(q.Limit)), "", nil, &out)
-	return out.Balances, out.Next, err
-}
-
-// JournalQuery selects entries.
-type JournalQuery struct {
-	Account      string
-	After        uint64
-	Since, Until time.Time
-	Limit        int
-}
-
-// Entries returns a page of the journal and the cursor of the next page.
-func (c *Client) Entries(ctx context.Context, q JournalQuery) ([]wire.EntryJSON, string, error) {
-	var out struct {
-		Entries []wire.EntryJSON `json:"entries"`
-		Next    string           `json:"next"`
-	}
-	kv := []string{"account", q.Account, "limit", itoa(q.Limit)}
-	if q.After > 0 {
-		kv = append(kv, "after", strconv.FormatUint(q.After, 10))
-	}
-	if !q.Since.IsZero() {
-		kv = append(kv, "since", q.Since.Format(time.RFC3339Nano))
-	}
-	if !q.Until.IsZero() {
-		kv = append(kv, "until", q.Until.Format(time.RFC3339Nano))
-	}
-	_, err := c.do(ctx, "GET", "/v1/entries"+query(kv...), "", nil, &out)
-	return out.Entries, out.Next, err
-}
-
-// Entry returns the entry with a sequence number.
-func (c *Client) Entry(ctx context.Context, seq uint64) (wire.EntryJSON, error) {
-	var out wire.EntryJSON
-	_, err := c.do(ctx, "GET", "/v1/entries/"+strconv.FormatUint(seq, 10), "", nil, &out)
-	return out, err
-}
-
-// EntryByKey returns the entry committed under an idempotency key.
-func (c *Client) EntryByKey(ctx context.Context, key string) (wire.EntryJSON, error) {
-	var out wire.EntryJSON
-	_, err := c.do(ctx, "GET", "/v1/entries/keys/"+url.PathEscape(key), "", nil, &out)
-	return out, err
-}
-
-// CreateEntry commits postings under key. replayed is true when the key had
-// been applied before with the same postings.
-func (c *Client) CreateEntry(ctx context.Context, key string, postings []wire.PostingJSON) (e wire.EntryJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/entries", key, wire.EntryRequest{Postings: postings}, &e)
-	return e, replayed, err
-}
-
-// CreateEntries commits a batch in one transaction; each item has its own
-// key and result.
-func (c *Client) CreateEntries(ctx context.Context, items []wire.BatchItem) ([]wire.BatchResult, error) {
-	var out struct {
-		Results []wire.BatchResult `json:"results"`
-	}
-	_, err := c.do(ctx, "POST", "/v1/entries/batch", "", wire.BatchRequest{Entries: items}, &out)
-	return out.Results, err
-}
-
-// Pay pays an amount by a named split.
-func (c *Client) Pay(ctx context.Context, key string, req splitbook.PaymentRequest) (e wire.EntryJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/payments", key, req, &e)
-	return e, replayed, err
-}
-
-// RequestWithdrawal reserves an amount for withdrawal; the withdrawal's ID is
-// key.
-func (c *Client) RequestWithdrawal(ctx context.Context, key string, req wire.WithdrawalRequest) (w wire.WithdrawalJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/withdrawals", key, req, &w)
-	return w, replayed, err
-}
-
-// PostWithdrawal completes a pending withdrawal.
-func (c *Client) PostWithdrawal(ctx context.Context, key, id string) (w wire.WithdrawalJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/withdrawals/"+url.PathEscape(id)+"/post", key, nil, &w)
-	return w, replayed, err
-}
-
-// VoidWithdrawal cancels a pending withdrawal; the money returns.
-func (c *Client) VoidWithdrawal(ctx context.Context, key, id string) (w wire.WithdrawalJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/withdrawals/"+url.PathEscape(id)+"/void", key, nil, &w)
-	return w, replayed, err
-}
-
-// Withdrawal returns a withdrawal as it stands.
-func (c *Client) Withdrawal(ctx context.Context, id string) (wire.WithdrawalJSON, error) {
-	var out wire.WithdrawalJSON
-	_, err := c.do(ctx, "GET", "/v1/withdrawals/"+url.PathEscape(id), "", nil, &out)
-	return out, err
-}
-
-// WithdrawalsQuery selects withdrawals.
-type WithdrawalsQuery struct {
-	Account, State, After string
-	Limit                 int
-}
-
-// Withdrawals returns a page of withdrawals and the next cursor.
-func (c *Client) Withdrawals(ctx context.Context, q WithdrawalsQuery) ([]wire.WithdrawalJSON, string, error) {
-	var out struct {
-		Withdrawals []wire.WithdrawalJSON `json:"withdrawals"`
-		Next        string                `json:"next"`
-	}
-	_, err := c.do(ctx, "GET", "/v1/withdrawals"+query("account", q.Account, "state", q.State, "after", q.After, "limit", itoa(q.Limit)), "", nil, &out)
-	return out.Withdrawals, out.Next, err
-}
-
-// CreateSplit creates a named split.
-func (c *Client) CreateSplit(ctx context.Context, key string, d splitbook.Def) (out splitbook.Def, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/splits", key, d, &out)
-	return out, replayed, err
-}
-
-// ReplaceSplit replaces a named split.
-func (c *Client) ReplaceSplit(ctx context.Context, key string, d splitbook.Def) (out splitbook.Def, replayed bool, err error) {
-	replayed, err = c.do(ctx, "PUT", "/v1/splits/"+url.PathEscape(d.ID), key, d, &out)
-	return out, replayed, err
-}
-
-// Split returns a named split.
-func (c *Client) Split(ctx context.Context, id string) (splitbook.Def, error) {
-	var out splitbook.Def
-	_, err := c.do(ctx, "GET", "/v1/splits/"+url.PathEscape(id), "", nil, &out)
-	return out, err
-}
-
-// Splits returns a page of splits and the next cursor.
-func (c *Client) Splits(ctx context.Context, after string, limit int) ([]splitbook.Def, string, error) {
-	var out struct {
-		Splits []splitbook.Def `json:"splits"`
-		Next   string          `json:"next"`
-	}
-	_, err := c.do(ctx, "GET", "/v1/splits"+query("after", after, "limit", itoa(limit)), "", nil, &out)
-	return out.Splits, out.Next, err
-}
-
-// CreateToken makes a token; the answer holds its secret, shown once.
-func (c *Client) CreateToken(ctx context.Context, req wire.TokenRequest) (wire.NewTokenJSON, error) {
-	var out wire.NewTokenJSON
-	_, err := c.do(ctx, "POST", "/v1/tokens", "", req, &out)
-	return out, err
-}
-
-// Tokens lists tokens, without secrets.
-func (c *Client) Tokens(ctx context.Context) ([]wire.TokenJSON, error) {
-	var out struct {
-		Tokens []wire.TokenJSON `json:"tokens"`
-	}
-	_, err := c.do(ctx, "GET", "/v1/tokens", "", nil, &out)
-	return out.Tokens, err
-}
-
-// RevokeToken revokes a token.
-func (c *Client) RevokeToken(ctx context.Context, id string) (wire.TokenJSON, error) {
-	var out wire.TokenJSON
-	_, err := c.do(ctx, "DELETE", "/v1/tokens/"+url.PathEscape(id), "", nil, &out)
-	return out, err
 }
 
 // Event is one event of the live stream.
@@ -485,20 +323,4 @@ func (c *Client) Events(ctx context.Context, after uint64, fn func(Event) error)
 		return ctx.Err()
 	}
 	return sc.Err()
-}
-
-// WithdrawalMinimum returns the smallest withdrawal allowed in currency
-// ("0" when none is set).
-func (c *Client) WithdrawalMinimum(ctx context.Context, currency string) (wire.MinimumJSON, error) {
-	var out wire.MinimumJSON
-	_, err := c.do(ctx, "GET", "/v1/config/withdrawal-minimums/"+url.PathEscape(currency), "", nil, &out)
-	return out, err
-}
-
-// SetWithdrawalMinimum sets the minimum withdrawal in currency; "0" clears
-// it (admin).
-func (c *Client) SetWithdrawalMinimum(ctx context.Context, key, currency string, amount wire.Amount) (wire.MinimumJSON, error) {
-	var out wire.MinimumJSON
-	_, err := c.do(ctx, "PUT", "/v1/config/withdrawal-minimums/"+url.PathEscape(currency), key, wire.MinimumRequest{Amount: amount}, &out)
-	return out, err
 }

@@ -50,7 +50,7 @@ func TestEntryAnswers(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			got, err := client.New(srv.URL, "", nil).Entry(context.Background(), 7)
+			got, err := client.New(srv.URL, "", nil).GetEntry(context.Background(), 7)
 			var want wire.EntryJSON
 			wantErr := json.NewDecoder(bytes.NewReader([]byte(tc.body))).Decode(&want)
 			if tc.cut > 0 {

@@ -143,6 +143,9 @@ type Handler struct {
 	// RawBody marks a handler that takes the body's bytes as they are
 	// (a document it parses itself); Body is then the document's type.
 	RawBody bool
+	// RawAnswer marks a read answering JSON bytes made already (Raw);
+	// Answer is then the document's type.
+	RawAnswer bool
 	// ContentType is the answer's; "" is application/json.
 	ContentType string
 	// Plain marks a system route (liveness, metrics, the document) that
@@ -202,7 +205,7 @@ func Read[A any](fn func(Call) (A, error)) Handler {
 // already (a canonical export), documented as a D.
 func ReadRaw[D any](fn func(Call) (Raw, error)) Handler {
 	h := Read(fn)
-	h.Answer = reflect.TypeFor[D]()
+	h.Answer, h.RawAnswer = reflect.TypeFor[D](), true
 	return h
 }
 

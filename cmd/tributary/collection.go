@@ -15,7 +15,7 @@ func newCollectionCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := remote(cmd).Collection(cmd.Context(), args[0])
+			c, err := remote(cmd).GetCollection(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -42,7 +42,7 @@ func newCollectionCmd() *cobra.Command {
 			if track, _ := cmd.Flags().GetBool("track"); track {
 				p.Collection, p.Track = "", args[0]
 			}
-			e, _, err := remote(cmd).Purchase(cmd.Context(), keyFlag(cmd, "purchase"), p)
+			e, _, err := remote(cmd).CreateCollectionPurchase(cmd.Context(), keyFlag(cmd, "purchase"), p)
 			if err != nil {
 				return err
 			}

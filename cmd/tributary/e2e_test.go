@@ -105,7 +105,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	t.Cleanup(func() { cleanup() })
 	urls := []string{startServer(t, dsn), startServer(t, dsn)}
 	admin := client.New(urls[0], testAdmin, nil)
-	if _, _, err := admin.CreateEntry(ctx, "fund", []wire.PostingJSON{{From: "@world", To: "pot", Amount: "50", Currency: "USD"}}); err != nil {
+	if _, _, err := admin.CreateEntry(ctx, "fund", wire.EntryRequest{Postings: []wire.PostingJSON{{From: "@world", To: "pot", Amount: "50", Currency: "USD"}}}); err != nil {
 		t.Fatal(err)
 	}
 	const keys = 100
@@ -119,7 +119,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 			c := client.New(urls[g%2], testAdmin, nil)
 			for i := 0; i < keys; i++ {
 				k := fmt.Sprintf("draw-%d", (i*7+g*13)%keys)
-				e, _, err := c.CreateEntry(ctx, k, []wire.PostingJSON{{From: "pot", To: "taker:" + k, Amount: "1", Currency: "USD"}})
+				e, _, err := c.CreateEntry(ctx, k, wire.EntryRequest{Postings: []wire.PostingJSON{{From: "pot", To: "taker:" + k, Amount: "1", Currency: "USD"}}})
 				var ce *client.Error
 				switch {
 				case err == nil:
@@ -140,7 +140,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	if len(seqOf) != 50 {
 		t.Errorf("%d keys applied; want exactly 50 (the pot held 50 units)", len(seqOf))
 	}
-	acct, err := admin.Account(ctx, "pot")
+	acct, err := admin.GetAccount(ctx, "pot")
 	if err != nil || len(acct.Balances) != 1 || acct.Balances[0].Available != "0" {
 		t.Errorf("pot = %+v, %v; want 0 available", acct, err)
 	}
@@ -167,7 +167,7 @@ func TestCLIAgainstServer(t *testing.T) {
 	s.Close()
 	url := startServer(t, db)
 	c := client.New(url, testAdmin, nil)
-	if _, _, err := c.CreateEntry(ctx, "fund", []wire.PostingJSON{{From: "@world", To: "payee:1", Amount: "1250", Currency: "USD"}}); err != nil {
+	if _, _, err := c.CreateEntry(ctx, "fund", wire.EntryRequest{Postings: []wire.PostingJSON{{From: "@world", To: "payee:1", Amount: "1250", Currency: "USD"}}}); err != nil {
 		t.Fatal(err)
 	}
 	remote := []string{"--server", url, "--token", testAdmin}
@@ -197,7 +197,7 @@ func TestCLIAgainstServer(t *testing.T) {
 		t.Errorf("withdrawing too much: %v; want overdraft", err)
 	}
 	// The market, from the command line.
-	if _, err := c.CreateAsset(ctx, "asset", market.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}); err != nil {
+	if _, _, err := c.CreateMarketAsset(ctx, "asset", market.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err = run(t, append([]string{"market", "sell", "asset-7", "1000", "ETH", "--key", "s1"}, remote...)...)
@@ -213,10 +213,10 @@ func TestCLIAgainstServer(t *testing.T) {
 		t.Errorf("market asset = %q, %v", out, err)
 	}
 	// A collection, from the command line.
-	if _, err := c.CreateTrack(ctx, "t1", collection.TrackRequest{ID: "song-1", Price: "198", Currency: "USD", Split: []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}}); err != nil {
+	if _, _, err := c.CreateCollectionTrack(ctx, "t1", collection.TrackRequest{ID: "song-1", Price: "198", Currency: "USD", Split: []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateCollection(ctx, "c1", collection.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: []string{"song-1"}}); err != nil {
+	if _, _, err := c.CreateCollection(ctx, "c1", collection.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: []string{"song-1"}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err = run(t, append([]string{"collection", "buy", "best-of-2026", "USD", "--key", "b1"}, remote...)...)

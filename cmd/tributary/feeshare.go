@@ -71,7 +71,7 @@ func newFeeshareQueryCmd() *cobra.Command {
 	params := &cobra.Command{
 		Use: "params", Short: "Show the parameters", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := remote(cmd).FeeshareParams(cmd.Context())
+			p, err := remote(cmd).GetFeeshareParams(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -87,7 +87,7 @@ func newFeeshareQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := remote(cmd).FeeshareContract(cmd.Context(), a.Hex())
+			r, err := remote(cmd).GetFeeshareContract(cmd.Context(), a.Hex())
 			if err != nil {
 				return err
 			}
@@ -139,13 +139,13 @@ func newFeeshareQueryCmd() *cobra.Command {
 	cmds := []*cobra.Command{
 		params, contract,
 		list("contracts", "List all registered contracts", func(c *client.Client, cmd *cobra.Command, _ []string, after string, limit int) (feeshare.ContractsJSON, error) {
-			return c.FeeshareContracts(cmd.Context(), after, limit)
+			return c.ListFeeshareContracts(cmd.Context(), client.ListFeeshareContractsQuery{After: after, Limit: limit})
 		}),
 		list("deployer-contracts ADDR", "List the contracts a deployer registered", byAddress(func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (feeshare.ContractsJSON, error) {
-			return c.FeeshareDeployerContracts(cmd.Context(), addr, after, limit)
+			return c.ListFeeshareDeployerContracts(cmd.Context(), addr, client.ListFeeshareDeployerContractsQuery{After: after, Limit: limit})
 		})),
 		list("withdrawer-contracts ADDR", "List the contracts whose fees an address withdraws", byAddress(func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (feeshare.ContractsJSON, error) {
-			return c.FeeshareWithdrawerContracts(cmd.Context(), addr, after, limit)
+			return c.ListFeeshareWithdrawerContracts(cmd.Context(), addr, client.ListFeeshareWithdrawerContractsQuery{After: after, Limit: limit})
 		})),
 	}
 	for _, c := range cmds {
@@ -208,9 +208,9 @@ func newFeeshareWriteCmd(action string) *cobra.Command {
 				c = remote(cmd)
 			}
 			write := map[string]func(*client.Client, context.Context, string, feeshare.RequestJSON) (feeshare.WriteJSON, bool, error){
-				feeshare.ActionRegister: (*client.Client).FeeshareRegister,
-				feeshare.ActionUpdate:   (*client.Client).FeeshareUpdate,
-				feeshare.ActionCancel:   (*client.Client).FeeshareCancel,
+				feeshare.ActionRegister: (*client.Client).RegisterFeeshareContract,
+				feeshare.ActionUpdate:   (*client.Client).UpdateFeeshareContract,
+				feeshare.ActionCancel:   (*client.Client).CancelFeeshareContract,
 			}[action]
 			out, _, err := write(c, cmd.Context(), keyFlag(cmd, "feeshare-"+action), body)
 			if err != nil {

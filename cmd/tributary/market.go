@@ -20,7 +20,7 @@ func newMarketCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := remote(cmd).Asset(cmd.Context(), args[0])
+			a, err := remote(cmd).GetMarketAsset(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -48,7 +48,7 @@ func newMarketCmd() *cobra.Command {
 			if lic, _ := cmd.Flags().GetBool("license"); lic {
 				req.Asset, req.License = "", args[0]
 			}
-			e, _, err := remote(cmd).Sell(cmd.Context(), keyFlag(cmd, "sale"), req)
+			e, _, err := remote(cmd).CreateMarketSale(cmd.Context(), keyFlag(cmd, "sale"), req)
 			if err != nil {
 				return err
 			}
@@ -66,7 +66,7 @@ func newMarketCmd() *cobra.Command {
 				return err
 			}
 			payer, _ := cmd.Flags().GetString("payer")
-			e, _, err := remote(cmd).PayLicense(cmd.Context(), keyFlag(cmd, "license-payment"), args[0], market.LicensePaymentRequest{Amount: amount, Currency: cur, Payer: payer})
+			e, _, err := remote(cmd).PayMarketLicense(cmd.Context(), keyFlag(cmd, "license-payment"), args[0], market.LicensePaymentRequest{Amount: amount, Currency: cur, Payer: payer})
 			if err != nil {
 				return err
 			}

@@ -4,16 +4,17 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -96,7 +97,7 @@ func newBalanceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			acct, err := remote(cmd).Account(cmd.Context(), args[0])
+			acct, err := remote(cmd).GetAccount(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -191,10 +192,11 @@ func newWithdrawCmd() *cobra.Command {
 			}
 			account, _ := cmd.Flags().GetString("account")
 			state, _ := cmd.Flags().GetString("state")
-			ws, next, err := remote(cmd).Withdrawals(cmd.Context(), client.WithdrawalsQuery{Account: account, State: state, Limit: api.PageMax})
+			page, err := remote(cmd).ListWithdrawals(cmd.Context(), client.ListWithdrawalsQuery{Account: account, State: state, Limit: program.PageMax})
 			if err != nil {
 				return err
 			}
+			ws, next := page.Withdrawals, page.Next
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"withdrawals": ws, "next": next})
 			}
@@ -228,23 +230,26 @@ func newJournalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var q client.JournalQuery
+			var q client.ListEntriesQuery
 			q.Account, _ = cmd.Flags().GetString("account")
-			q.After, _ = cmd.Flags().GetUint64("after")
+			if after, _ := cmd.Flags().GetUint64("after"); after > 0 {
+				q.After = strconv.FormatUint(after, 10)
+			}
 			q.Limit, _ = cmd.Flags().GetInt("limit")
 			for name, dst := range map[string]*time.Time{"since": &q.Since, "until": &q.Until} {
 				if v, _ := cmd.Flags().GetString(name); v != "" {
 					t, err := time.Parse(time.RFC3339, v)
 					if err != nil {
-						return errcode.Errorf(api.ErrQuery, "--%s %q; want an RFC 3339 time such as 2026-11-22T12:00:00Z", name, v)
+						return errcode.Errorf(program.ErrQuery, "--%s %q; want an RFC 3339 time such as 2026-11-22T12:00:00Z", name, v)
 					}
 					*dst = t
 				}
 			}
-			ents, next, err := remote(cmd).Entries(cmd.Context(), q)
+			page, err := remote(cmd).ListEntries(cmd.Context(), q)
 			if err != nil {
 				return err
 			}
+			ents, next := page.Entries, page.Next
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"entries": ents, "next": next})
 			}

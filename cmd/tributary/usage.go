@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
@@ -198,7 +199,7 @@ func newUsageCloseCmd() *cobra.Command {
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), sum)
 			}
-			st, err := c.UsageStatement(cmd.Context(), epoch, "")
+			st, err := c.GetUsageStatement(cmd.Context(), epoch, client.GetUsageStatementQuery{Participant: ""})
 			if err != nil {
 				return err
 			}
