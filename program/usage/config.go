@@ -310,9 +310,26 @@ func (c Config) Validate() error {
 	if c.Currency == "" {
 		return errcode.Errorf(ErrConfig, "currency is missing")
 	}
-	if err := c.Epoch.validate(); err != nil {
-		return err
+	for _, check := range []func() error{
+		c.Epoch.validate,
+		c.validateMetrics,
+		c.Pool.validate,
+		c.Formula.validate,
+		func() error { return bp("cap_bp", c.CapBP, TotalBP) },
+		c.validateQualify,
+		c.validateTier,
+		c.Smoothing.validate,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// validateMetrics checks the metrics: names, each once, weights that sum
+// to 100%, clips from 1× to 100× the median.
+func (c Config) validateMetrics() error {
 	if len(c.Metrics) == 0 || len(c.Metrics) > MetricsMax {
 		return errcode.Errorf(ErrLimit, "%d metrics configured; want 1 to %d", len(c.Metrics), MetricsMax)
 	}
@@ -337,15 +354,12 @@ func (c Config) Validate() error {
 	if weights != TotalBP {
 		return errcode.Errorf(ErrWeight, "metric weights sum to %d bp; want exactly %d", weights, TotalBP)
 	}
-	if err := c.Pool.validate(); err != nil {
-		return err
-	}
-	if err := c.Formula.validate(); err != nil {
-		return err
-	}
-	if err := bp("cap_bp", c.CapBP, TotalBP); err != nil {
-		return err
-	}
+	return nil
+}
+
+// validateQualify checks the thresholds: each one some participant could
+// meet, and the active-users metric configured.
+func (c Config) validateQualify() error {
 	q := c.Qualify
 	if q.MinScoreBP > TotalBP {
 		return errcode.Errorf(ErrUnallocatable, "qualify.min_score_bp is %d; above %d no participant could ever qualify", q.MinScoreBP, TotalBP)
@@ -361,26 +375,38 @@ func (c Config) Validate() error {
 			return errcode.Errorf(ErrUnallocatable, "qualify.min_active_users is %d; counts never exceed %d, so no participant could qualify", q.MinActiveUsers, uint64(CountMax))
 		}
 	}
-	if t := c.Tier; t != nil {
-		if _, ok := c.MetricIndex(t.Metric); !ok {
-			return errcode.Errorf(ErrMetric, "tier.metric %q is not a configured metric", t.Metric)
+	return nil
+}
+
+// validateTier checks the tier, when there is one: a configured metric and
+// levels in increasing order of epochs with multipliers in range.
+func (c Config) validateTier() error {
+	t := c.Tier
+	if t == nil {
+		return nil
+	}
+	if _, ok := c.MetricIndex(t.Metric); !ok {
+		return errcode.Errorf(ErrMetric, "tier.metric %q is not a configured metric", t.Metric)
+	}
+	if len(t.Levels) == 0 || len(t.Levels) > TierLevelsMax {
+		return errcode.Errorf(ErrLimit, "tier has %d levels; want 1 to %d", len(t.Levels), TierLevelsMax)
+	}
+	for i, l := range t.Levels {
+		if l.Epochs == 0 || l.Epochs > 1000 {
+			return errcode.Errorf(ErrConfig, "tier level %d: epochs is %d; want 1 to 1000", i+1, l.Epochs)
 		}
-		if len(t.Levels) == 0 || len(t.Levels) > TierLevelsMax {
-			return errcode.Errorf(ErrLimit, "tier has %d levels; want 1 to %d", len(t.Levels), TierLevelsMax)
+		if l.MultiplierBP == 0 || l.MultiplierBP > MultiplierBPMax {
+			return errcode.Errorf(ErrWeight, "tier level %d: multiplier_bp is %d; want 1 to %d", i+1, l.MultiplierBP, MultiplierBPMax)
 		}
-		for i, l := range t.Levels {
-			if l.Epochs == 0 || l.Epochs > 1000 {
-				return errcode.Errorf(ErrConfig, "tier level %d: epochs is %d; want 1 to 1000", i+1, l.Epochs)
-			}
-			if l.MultiplierBP == 0 || l.MultiplierBP > MultiplierBPMax {
-				return errcode.Errorf(ErrWeight, "tier level %d: multiplier_bp is %d; want 1 to %d", i+1, l.MultiplierBP, MultiplierBPMax)
-			}
-			if i > 0 && l.Epochs <= t.Levels[i-1].Epochs {
-				return errcode.Errorf(ErrConfig, "tier levels must be in increasing order of epochs; level %d has %d after %d", i+1, l.Epochs, t.Levels[i-1].Epochs)
-			}
+		if i > 0 && l.Epochs <= t.Levels[i-1].Epochs {
+			return errcode.Errorf(ErrConfig, "tier levels must be in increasing order of epochs; level %d has %d after %d", i+1, l.Epochs, t.Levels[i-1].Epochs)
 		}
 	}
-	switch s := c.Smoothing; s.Kind {
+	return nil
+}
+
+func (s Smoothing) validate() error {
+	switch s.Kind {
 	case "", SmoothingNone:
 		if s.Epochs != 0 || s.DecayBP != 0 {
 			return errcode.Errorf(ErrConfig, "smoothing has epochs or decay_bp but no kind; want kind rolling or decay")
