@@ -43,6 +43,35 @@ type Input struct {
 	Revenue money.Amount // platform revenue recorded in the epoch
 	CarryIn money.Amount // left over from the previous epoch
 	Funding money.Amount // what the funding account holds: the pool never exceeds it
+	// Rules is the rules revision to close under; 0 is the current one
+	// (Rules). Explain recomputes a closed epoch under the revision it was
+	// closed with.
+	Rules int
+}
+
+// Rules revisions: how a close computes what the configuration leaves
+// open. A closed epoch is recomputed (Explain) under the revision it was
+// closed with, so that a change of rules never turns the digest stored at
+// its close into a false alarm; the revision is stored with its summary.
+const (
+	// RulesOriginal: the median of an even number of counts is the lower
+	// of the middle two, and min_score_bp is a share of 10^16 (ScoreUnit ×
+	// TotalBP), the score of one participant holding every metric.
+	RulesOriginal = 1
+	// RulesTopScore: the median of an even number of counts is the mean
+	// of the middle two, a half rounded up, and min_score_bp is a share of
+	// the epoch's top score.
+	RulesTopScore = 2
+	// Rules is the revision of every new close.
+	Rules = RulesTopScore
+)
+
+// rules returns the revision to close under.
+func (in *Input) rules() int {
+	if in.Rules == 0 {
+		return Rules
+	}
+	return in.Rules
 }
 
 // Why a participant was not paid.
@@ -173,8 +202,12 @@ func Close(in *Input) (*Outcome, error) {
 	return o, nil
 }
 
-// check refuses input columns that disagree (a programmer error).
+// check refuses input columns that disagree and an unknown rules
+// revision (programmer errors).
 func (in *Input) check() error {
+	if r := in.rules(); r != RulesOriginal && r != RulesTopScore {
+		return fmt.Errorf("usage: rules revision %d is unknown", r)
+	}
 	n := len(in.IDs)
 	if len(in.Category) != n || len(in.Active) != n {
 		return fmt.Errorf("usage: close input has %d IDs, %d categories, %d active flags", n, len(in.Category), len(in.Active))
@@ -205,7 +238,7 @@ func (o *Outcome) clip() {
 				}
 			}
 			if len(scratch) > 0 {
-				o.Medians[m] = lowerMedian(scratch) // an integer, always one of the counts
+				o.Medians[m] = median(scratch, in.rules())
 				o.ClipAt[m] = mulDiv64(o.Medians[m], metric.ClipBP, TotalBP)
 			}
 		}
@@ -226,19 +259,31 @@ type scorer struct {
 	pastCols    int        // rolling smoothing: the past scores kept
 	tierMetric  int        // -1: no tier
 	usersMetric int        // -1: no minimum of active users
-	minScore    uint64
+	top         uint64     // the epoch's top score
 }
 
 // score is step 2: weighted shares, smoothed, multiplied by the tier
 // reached, then qualified. Every slot's score depends on its own counts
 // and history only: the slots are scored in blocks on up to WorkersMax
-// goroutines, each writing its own slots.
+// goroutines, each writing its own slots. Qualifying needs the top score
+// (min_score_bp is a share of it), so it is a second pass.
 func (o *Outcome) score() {
 	s := o.newScorer()
 	n := len(o.in.IDs)
-	parallel((n+scoreBlock-1)/scoreBlock, func(k int) {
+	blocks := (n + scoreBlock - 1) / scoreBlock
+	parallel(blocks, func(k int) {
 		for i := k * scoreBlock; i < min((k+1)*scoreBlock, n); i++ {
 			s.slot(i)
+		}
+	})
+	for _, score := range o.Score { // a deregistered slot scores 0
+		s.top = max(s.top, score)
+	}
+	parallel(blocks, func(k int) {
+		for i := k * scoreBlock; i < min((k+1)*scoreBlock, n); i++ {
+			if o.in.Active[i] {
+				s.qualify(i)
+			}
 		}
 	})
 }
@@ -250,7 +295,7 @@ func (o *Outcome) newScorer() *scorer {
 	o.Base, o.Smoothed, o.Score = make([]uint64, n), make([]uint64, n), make([]uint64, n)
 	o.Streak, o.Multiplier, o.Weight = make([]uint64, n), make([]uint64, n), make([]uint64, n)
 	o.Reason, o.Amounts = make([]uint8, n), make([]money.Amount, n)
-	s := &scorer{o: o, tierMetric: -1, usersMetric: -1, minScore: cfg.Qualify.MinScoreBP * ScoreUnit}
+	s := &scorer{o: o, tierMetric: -1, usersMetric: -1}
 	switch cfg.Smoothing.Kind {
 	case SmoothingRolling:
 		s.pastCols = int(cfg.Smoothing.Epochs) - 1
@@ -275,7 +320,7 @@ func (o *Outcome) newScorer() *scorer {
 	return s
 }
 
-// slot scores slot i and qualifies it.
+// slot scores slot i.
 func (s *scorer) slot(i int) {
 	o := s.o
 	o.Multiplier[i] = TotalBP
@@ -290,7 +335,6 @@ func (s *scorer) slot(i int) {
 	o.Base[i] = base
 	o.Smoothed[i] = s.smooth(i, base)
 	o.Score[i] = s.tier(i, o.Smoothed[i])
-	s.qualify(i)
 }
 
 // smooth returns slot i's smoothed score and records what the next close's
@@ -351,7 +395,7 @@ func (s *scorer) qualify(i int) {
 	switch {
 	case score == 0:
 		o.Reason[i] = reasonNoScore
-	case score < s.minScore:
+	case s.belowMinScore(score):
 		o.Reason[i] = reasonMinScore
 	case s.usersMetric >= 0 && at(s.cols[s.usersMetric], i) < q.MinActiveUsers:
 		o.Reason[i] = reasonMinUsers
@@ -362,6 +406,24 @@ func (s *scorer) qualify(i int) {
 			o.Weight[i] = Isqrt(score)
 		}
 	}
+}
+
+// belowMinScore reports whether a score falls short of min_score_bp.
+func (s *scorer) belowMinScore(score uint64) bool {
+	minBP := s.o.in.Config.Qualify.MinScoreBP
+	if s.o.in.rules() == RulesOriginal {
+		return score < minBP*ScoreUnit
+	}
+	return belowShare(score, s.top, minBP)
+}
+
+// belowShare reports whether score < top × bp / TotalBP, exactly: it
+// compares score × TotalBP with top × bp in 128 bits, as neither product
+// need fit in 64 (a score with a tier multiplier reaches 10^17).
+func belowShare(score, top, bp uint64) bool {
+	sh, sl := bits.Mul64(score, TotalBP)
+	th, tl := bits.Mul64(top, bp)
+	return sh < th || sh == th && sl < tl
 }
 
 // fund is step 3: the pool is what the rules ask for plus the carry-over,
@@ -676,14 +738,31 @@ func radixRank(keys []rankKey, ids []string, shift int) {
 	})
 }
 
-// lowerMedian returns the element of rank (len(xs)-1)/2 of xs, the one
-// sorting would put there, reordering xs. It selects instead of sorting
-// a million counts: three-way partitions around medians of three, and a
-// range that does not shrink within 2·log2(n) rounds (adversarial counts)
-// is sorted instead, so the worst case stays n log n.
-func lowerMedian(xs []uint64) uint64 {
+// median returns the median of xs, reordering xs: the middle element of
+// an odd number; of an even number, under RulesTopScore, the mean of the
+// middle two, and when that ends in a half (the two differ by an odd
+// number) it rounds up. The median sets where counts are clipped, and
+// clipping takes from a participant: rounding up can only spare a count
+// that the exact median would clip by a fraction, never clip one it
+// would spare. Under RulesOriginal it is the lower of the middle two.
+func median(xs []uint64, rules int) uint64 {
 	k := (len(xs) - 1) / 2
-	lo, hi := 0, len(xs) // xs[lo:hi] holds rank k
+	lo := selectRank(xs, k)
+	if len(xs)%2 == 1 || rules == RulesOriginal {
+		return lo
+	}
+	hi := slices.Min(xs[k+1:]) // selectRank leaves every larger rank above k
+	return lo + (hi-lo+1)/2    // no overflow: hi ≥ lo
+}
+
+// selectRank returns the element of rank k of xs, the one sorting would
+// put at xs[k], and leaves xs partitioned around it: nothing after k is
+// smaller. It selects instead of sorting a million counts: three-way
+// partitions around medians of three, and a range that does not shrink
+// within 2·log2(n) rounds (adversarial counts) is sorted instead, so the
+// worst case stays n log n.
+func selectRank(xs []uint64, k int) uint64 {
+	lo, hi := 0, len(xs) // xs[lo:hi] holds rank k; before lo nothing is larger, from hi nothing smaller
 	for budget := 2 * bits.Len(uint(len(xs))); hi-lo > 16 && budget > 0; budget-- {
 		a, b, c := xs[lo], xs[lo+(hi-lo)/2], xs[hi-1]
 		p := max(min(a, b), min(max(a, b), c))
@@ -707,7 +786,7 @@ func lowerMedian(xs []uint64) uint64 {
 		case k >= gt:
 			lo = gt
 		default:
-			return p
+			return p // xs[lt:gt] all equal p, and k is among them
 		}
 	}
 	slices.Sort(xs[lo:hi])

@@ -163,7 +163,9 @@ type Epoch struct {
 // Metric is a named count and its weight in the score. ClipBP, when set,
 // clips every participant's count at that multiple of the epoch's median
 // count (30000 = 3× the median), so that one inflated number cannot take
-// the pool.
+// the pool. The median is that of the active participants' counts above
+// zero; of an even number of counts, the mean of the middle two, a half
+// rounded up (see median).
 type Metric struct {
 	Name     string `json:"name" toml:"name"`
 	WeightBP uint64 `json:"weight_bp" toml:"weight_bp"`
@@ -204,7 +206,7 @@ type Category struct {
 
 // Qualify holds the thresholds a participant must meet to be paid.
 type Qualify struct {
-	MinScoreBP        uint64 `json:"min_score_bp,omitempty" toml:"min_score_bp,omitempty"` // score at least this share of the maximum score
+	MinScoreBP        uint64 `json:"min_score_bp,omitempty" toml:"min_score_bp,omitempty"` // score at least this share of the epoch's top score
 	ActiveUsersMetric string `json:"active_users_metric,omitempty" toml:"active_users_metric,omitempty"`
 	MinActiveUsers    uint64 `json:"min_active_users,omitempty" toml:"min_active_users,omitempty"`
 }

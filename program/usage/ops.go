@@ -201,12 +201,33 @@ func corruptState(key string, err error) error {
 	return fmt.Errorf("state %s is corrupt: %w", key, err)
 }
 
+// storedSummary is a Summary as stored: with the rules revision the epoch
+// was closed under, which the API's answer does not show. A summary
+// stored without one was closed under RulesOriginal. (Summary is embedded,
+// so its fields are stored beside Rules, as they were before it; it must
+// not get a MarshalJSON of its own.)
+type storedSummary struct {
+	Summary
+	Rules int `json:"rules,omitempty"`
+}
+
 // ReadSummary returns a closed epoch's summary.
 //
 // Errors: ledger.ErrNotFound.
 func ReadSummary(v engine.View, epoch uint64) (Summary, error) {
-	var s Summary
-	return s, engine.ReadJSON(v, summaryKey(epoch), "closed epoch", strconv.FormatUint(epoch, 10), &s)
+	s, err := readSummary(v, epoch)
+	return s.Summary, err
+}
+
+func readSummary(v engine.View, epoch uint64) (storedSummary, error) {
+	var s storedSummary
+	if err := engine.ReadJSON(v, summaryKey(epoch), "closed epoch", strconv.FormatUint(epoch, 10), &s); err != nil {
+		return storedSummary{}, err
+	}
+	if s.Rules == 0 {
+		s.Rules = RulesOriginal
+	}
+	return s, nil
 }
 
 func op(key, what string, at time.Time, input any, run func(engine.View) (engine.Change, error)) engine.Op {
@@ -1028,7 +1049,7 @@ func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.C
 	}
 	last := epoch
 	st.NextClose, st.Carry, st.LastClosed = epoch+1, o.CarryOut, &last
-	ws = append(ws, engine.WriteJSON(summaryKey(epoch), sum), engine.WriteJSON(statusKey, st))
+	ws = append(ws, engine.WriteJSON(summaryKey(epoch), storedSummary{sum, l.in.rules()}), engine.WriteJSON(statusKey, st))
 	kind := ledger.Transfer
 	if len(ps) == 0 {
 		kind = ledger.Config // nothing paid: an entry without postings still records the close
@@ -1152,8 +1173,9 @@ func splitPath(s split.Share) string {
 // many postings at most share one string of Paths.
 const pathsBlock = 4096
 
-// Explain recomputes a closed epoch's statement from the stored inputs and
-// checks it against the digest stored at the close.
+// Explain recomputes a closed epoch's statement from the stored inputs,
+// under the rules revision it was closed with, and checks it against the
+// digest stored at the close.
 //
 // Errors: ErrEpochOpen (not closed yet), ErrDigest, ledger.ErrNotFound.
 func Explain(v engine.View, epoch uint64) (*Outcome, Summary, error) {
@@ -1164,10 +1186,11 @@ func Explain(v engine.View, epoch uint64) (*Outcome, Summary, error) {
 	if !st.Configured || epoch >= st.NextClose {
 		return nil, Summary{}, errcode.Errorf(ErrEpochOpen, "epoch %d is not closed; only closed epochs have statements", epoch)
 	}
-	sum, err := ReadSummary(v, epoch)
+	stored, err := readSummary(v, epoch)
 	if err != nil {
 		return nil, Summary{}, err
 	}
+	sum := stored.Summary
 	vs, err := ReadVersions(v)
 	if err != nil {
 		return nil, Summary{}, err
@@ -1176,7 +1199,7 @@ func Explain(v engine.View, epoch uint64) (*Outcome, Summary, error) {
 	if err != nil {
 		return nil, Summary{}, err
 	}
-	l.in.Funding, l.in.CarryIn = sum.Funding, sum.CarryIn
+	l.in.Funding, l.in.CarryIn, l.in.Rules = sum.Funding, sum.CarryIn, stored.Rules
 	o, err := Close(&l.in)
 	if err != nil {
 		return nil, Summary{}, err
