@@ -190,6 +190,28 @@ func TestLegacyState(t *testing.T) {
 		}
 	}
 	explainAll(2)
+	format := func(key string) string {
+		t.Helper()
+		raw, ok, err := v.s.State(v.ctx, usage.Program, key)
+		switch {
+		case err != nil || !ok:
+			t.Fatalf("state %s: %v, %v", key, ok, err)
+		case raw[0] == '{':
+			return "json"
+		case raw[0] == 1:
+			return "binary"
+		}
+		return fmt.Sprintf("unknown (%x…)", raw[:1])
+	}
+	formats := func(want map[string]string) {
+		t.Helper()
+		for key, f := range want {
+			if got := format(key); got != f {
+				t.Errorf("state %s is %s; want %s", key, got, f)
+			}
+		}
+	}
+	formats(map[string]string{"pc/0": "json", "r/0/0": "json", "h/0/0": "json", "h/1/0": "json", "r/2/0": "json"})
 
 	// Participants registered now go to slots 4096…, a second chunk, and
 	// report into the open epoch 2 beside the older build's reports.
@@ -203,6 +225,8 @@ func TestLegacyState(t *testing.T) {
 	}
 	v.ok(usage.Register("reg-new", at, ps))
 	v.ok(usage.ReportUsage("rep-new", at, b))
+	// Written chunks are binary; the rest stay as they were until written.
+	formats(map[string]string{"pc/0": "json", "pc/1": "binary", "r/2/0": "json", "r/2/1": "binary"})
 	v.ok(engine.Transfer("fund", at, []ledger.Posting{{From: "@sponsor", To: "usage:pool", Currency: "USD", Amount: money.FromUint64(1_000_000_00), Path: "funding"}}))
 	res := v.ok(usage.CloseEpoch("close-2", anchor.AddDate(0, 3, 0), 2))
 	if len(res.Entry.Postings) == 0 {
@@ -215,5 +239,19 @@ func TestLegacyState(t *testing.T) {
 	if got := v.balance("a:new09"); got == 0 {
 		t.Error("a participant registered after the older build's epochs was paid nothing")
 	}
+	// The close rewrote the participant chunk it read in JSON (every close
+	// reads them all) and wrote its snapshots in binary; the closed
+	// epochs' reports and snapshots stay as they were, and still explain.
+	formats(map[string]string{"pc/0": "binary", "pc/1": "binary", "h/2/0": "binary", "h/2/1": "binary", "r/0/0": "json", "h/1/0": "json", "r/2/0": "json"})
 	explainAll(3)
+
+	// The next epoch reads epoch 2's binary snapshots as its history.
+	var rest usage.Batch
+	rest.Epoch = 3
+	for i := 10; i < 200; i++ { // p0007 is deregistered
+		rest.Reports = append(rest.Reports, usage.Report{Participant: fmt.Sprintf("p%04d", i), Metric: "calls", Count: usage.Count(1 + i)})
+	}
+	v.ok(usage.ReportUsage("rep-3", anchor.AddDate(0, 3, 0).Add(time.Hour), rest))
+	v.ok(usage.CloseEpoch("close-3", anchor.AddDate(0, 4, 0), 3))
+	explainAll(4)
 }
