@@ -310,6 +310,9 @@ func (d *decoder) bitsInto(n int, dst []bool) {
 // column's length.
 func (d *decoder) uintsInto(dst []uint64, grow bool) ([]uint64, int) {
 	n := d.count(1, chunkSlotsMax)
+	if grow && dst == nil {
+		dst = make([]uint64, 0, n)
+	}
 	for k := 0; k < n && d.err == nil; k++ {
 		v := d.uvarint()
 		switch {
