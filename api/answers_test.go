@@ -56,7 +56,7 @@ func TestAnsweredRecordsWhatTheChangeLeaves(t *testing.T) {
 		t.Errorf("change writes %+v; want the rule's two writes and the answer under answer/k1", ch.State)
 	}
 
-	refused := errcode.New("refused", "refused")
+	refused := errcode.Remote(errcode.Unprocessable, "refused", "refused")
 	made = nil
 	_, err = answered(engine.Op{Key: "k2", Run: func(engine.View) (engine.Change, error) { return engine.Change{}, refused }}, read, &made).Run(before)
 	if !errors.Is(err, refused) || made != nil {
@@ -73,7 +73,7 @@ func TestAnsweredRefusesAProgramWritingAnswers(t *testing.T) {
 	}
 	var made []byte
 	_, err := answered(engine.Op{Key: "k1", Program: "p", Run: rule}, func(engine.View) (any, error) { return 1, nil }, &made).Run(mapView{})
-	if err == nil || !strings.Contains(err.Error(), "prefix of recorded answers") || errcode.Code(err) != errcode.Internal {
+	if err == nil || !strings.Contains(err.Error(), "prefix of recorded answers") || errcode.Code(err) != errcode.InternalCode {
 		t.Errorf("err = %v; want an internal error about the prefix", err)
 	}
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
-	"github.com/tributary-ledger/tributary/store/sqlstore"
+	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -43,13 +43,13 @@ type Store interface {
 	Ping(ctx context.Context) error
 	EntryByKey(ctx context.Context, key string) (ledger.Entry, error)
 	EntryBySeq(ctx context.Context, seq uint64) (ledger.Entry, error)
-	JournalFiltered(ctx context.Context, f sqlstore.JournalFilter) ([]ledger.Entry, error)
+	JournalFiltered(ctx context.Context, f ledger.JournalFilter) ([]ledger.Entry, error)
 	AccountBalances(ctx context.Context, account string) ([]ledger.Balance, error)
-	BalancesFiltered(ctx context.Context, f sqlstore.BalanceFilter) ([]ledger.Balance, error)
+	BalancesFiltered(ctx context.Context, f ledger.BalanceFilter) ([]ledger.Balance, error)
 	Withdrawal(ctx context.Context, id string) (ledger.Withdrawal, error)
-	Withdrawals(ctx context.Context, f sqlstore.WithdrawalFilter) ([]ledger.Withdrawal, error)
+	Withdrawals(ctx context.Context, f ledger.WithdrawalFilter) ([]ledger.Withdrawal, error)
 	State(ctx context.Context, program, key string) ([]byte, bool, error)
-	StatePage(ctx context.Context, program, prefix, after string, limit int) ([]sqlstore.StateValue, error)
+	StatePage(ctx context.Context, program, prefix, after string, limit int) ([]engine.StateValue, error)
 	Events(ctx context.Context, after uint64, limit int) ([]engine.Event, error)
 	PutToken(ctx context.Context, t auth.Token) error
 	TokenByHash(ctx context.Context, hash [32]byte) (auth.Token, error)
@@ -75,9 +75,9 @@ type Config struct {
 	EventPoll time.Duration
 	// Ready are further conditions /readyz reports besides the store.
 	Ready []ReadyCheck
-	// Feeshare reads chain facts and verifies signed requests for the
-	// fee-share routes; nil makes those routes answer 503.
-	Feeshare FeeshareChain
+	// Modules are the programs whose routes the server serves (package
+	// programs lists this build's).
+	Modules []program.Module
 }
 
 // Server serves the API.
@@ -117,6 +117,14 @@ type Route struct {
 	Pattern string      // net/http pattern, e.g. /v1/accounts/{account}
 	Allow   []auth.Role // roles allowed; nil means public (no token needed)
 	Handler Handler
+	// TokenOptional: a public route that still judges a token when one
+	// is sent, which must then have one of these roles (see
+	// program.Route.TokenOptional).
+	TokenOptional []auth.Role
+	// Spec declares the route for the document and the client; Tag is
+	// its group there.
+	Spec program.Route
+	Tag  string
 }
 
 // New returns a server with the core routes registered.
@@ -139,10 +147,9 @@ func New(cfg Config) *Server {
 		s.storeWakes = true
 	}
 	s.Register(s.coreRoutes()...)
-	s.Register(s.marketRoutes()...)
-	s.Register(s.collectionRoutes()...)
-	s.Register(s.usageRoutes()...)
-	s.Register(s.feeshareRoutes()...)
+	for _, m := range cfg.Modules {
+		s.Register(s.moduleRoutes(m)...)
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also receives known paths called with another
 		// method: those are 405, with the methods that are allowed.
@@ -202,7 +209,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 		sw := &st.sw
 		err := s.serve(rt, sw, r, &st.call)
 		if err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				s.cfg.Log.Error("request failed", "method", r.Method, "route", rt.Pattern, "err", err)
 			}
 			s.writeError(sw, r, err)
@@ -213,6 +220,16 @@ func (s *Server) wrap(rt Route) http.Handler {
 
 func (s *Server) serve(rt Route, w http.ResponseWriter, r *http.Request, c *Call) error {
 	c.Now = s.cfg.Now().UTC()
+	if rt.TokenOptional != nil && r.Header.Get("Authorization") != "" {
+		tok, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		if !allowed(rt.TokenOptional, tok.Role) {
+			return errcode.Errorf(auth.ErrForbidden, "a %s token may not call %s %s; send it without a token, or with a token of role %s", tok.Role, rt.Method, rt.Pattern, roleList(rt.TokenOptional))
+		}
+		c.Token = tok
+	}
 	if rt.Allow != nil {
 		tok, err := s.authenticate(r)
 		if err != nil {
@@ -224,6 +241,14 @@ func (s *Server) serve(rt Route, w http.ResponseWriter, r *http.Request, c *Call
 		c.Token = tok
 	}
 	return rt.Handler(w, r, c)
+}
+
+func roleList(roles []auth.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
 }
 
 func allowed(roles []auth.Role, role auth.Role) bool {

@@ -20,7 +20,7 @@ func TestCollectionEndToEnd(t *testing.T) {
 			config := e.token(t, auth.Configurator)
 			ingest := e.token(t, auth.Ingestor)
 			reader := e.token(t, auth.Reader)
-			tracks := []wire.TrackRequest{
+			tracks := []collection.TrackRequest{
 				{ID: "song-1", Price: "198", Currency: "USD", Split: []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}},
 				{ID: "song-2", Price: "200", Currency: "USD", Split: []collection.Recipient{{Account: "payee-4", ShareBP: 10000}}},
 				{ID: "song-3", Price: "150", Currency: "USD", Split: []collection.Recipient{{Account: "payee-5", ShareBP: 10000}}},
@@ -32,9 +32,9 @@ func TestCollectionEndToEnd(t *testing.T) {
 			}
 			_, err := ingest.CreateTrack(ctx, "t-x", tracks[0])
 			wantCode(t, "an ingestor creating a track", err, "forbidden", 403)
-			_, err = config.CreateCollection(ctx, "c0", wire.CollectionRequest{ID: "cheap", Creator: "payee-3", Price: "199", Currency: "USD", Tracks: []string{"song-1", "song-2"}})
+			_, err = config.CreateCollection(ctx, "c0", collection.CollectionRequest{ID: "cheap", Creator: "payee-3", Price: "199", Currency: "USD", Tracks: []string{"song-1", "song-2"}})
 			wantCode(t, "a collection below its dearest track", err, "collection_price_below_track", 422)
-			if _, err := config.CreateCollection(ctx, "c1", wire.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: []string{"song-1", "song-2", "song-3"}}); err != nil {
+			if _, err := config.CreateCollection(ctx, "c1", collection.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: []string{"song-1", "song-2", "song-3"}}); err != nil {
 				t.Fatal(err)
 			}
 			_, err = config.SetTrackPrice(ctx, "p0", "song-2", "501")
@@ -67,9 +67,9 @@ func TestCollectionEndToEnd(t *testing.T) {
 			wantCode(t, "a purchase in another currency", err, "collection_currency_mismatch", 422)
 			// The collection changed: a track dropped, the price lowered;
 			// the answer is the collection as stored, rotation included.
-			_, err = config.UpdateCollection(ctx, "u0", "best-of-2026", wire.UpdateCollectionRequest{Price: "199", Tracks: []string{"song-1", "song-2"}})
+			_, err = config.UpdateCollection(ctx, "u0", "best-of-2026", collection.UpdateCollectionRequest{Price: "199", Tracks: []string{"song-1", "song-2"}})
 			wantCode(t, "a change below the dearest track", err, "collection_price_below_track", 422)
-			col, err = config.UpdateCollection(ctx, "u1", "best-of-2026", wire.UpdateCollectionRequest{Price: "400", Tracks: []string{"song-1", "song-2"}})
+			col, err = config.UpdateCollection(ctx, "u1", "best-of-2026", collection.UpdateCollectionRequest{Price: "400", Tracks: []string{"song-1", "song-2"}})
 			if err != nil || col.Price.String() != "400" || len(col.Tracks) != 2 || col.Creator != "payee-3" {
 				t.Errorf("collection after the change = %+v, %v; want price 400, 2 tracks, creator kept", col, err)
 			}

@@ -20,7 +20,8 @@ import (
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
-	"github.com/tributary-ledger/tributary/splitbook"
+	"github.com/tributary-ledger/tributary/program/splitbook"
+	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 	"github.com/tributary-ledger/tributary/wire"
@@ -74,7 +75,7 @@ func start(t *testing.T, s testStore) *env {
 		t.Fatal(err)
 	}
 	reg := money.NewRegistry()
-	a := api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, EventPoll: 20 * time.Millisecond})
+	a := api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, EventPoll: 20 * time.Millisecond, Modules: programs.Modules(programs.Deps{})})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &env{s: s, srv: srv, api: a, admin: client.New(srv.URL, adminSecret, nil)}
@@ -152,7 +153,7 @@ func TestEndToEnd(t *testing.T) {
 			if err != nil || len(got.Receivers) != 3 || got.Receivers[1].Share != 1500 {
 				t.Errorf("Split(song-1) = %+v, %v; want the definition back", got, err)
 			}
-			ent, _, err := ingest.Pay(ctx, "sale-1", wire.PaymentRequest{From: "@buyer:1", Split: "song-1", Amount: "198", Currency: "USD"})
+			ent, _, err := ingest.Pay(ctx, "sale-1", splitbook.PaymentRequest{From: "@buyer:1", Split: "song-1", Amount: "198", Currency: "USD"})
 			if err != nil {
 				t.Fatalf("Pay: %v", err)
 			}
@@ -398,7 +399,7 @@ var expectedAccess = map[string][]auth.Role{
 	"POST /v1/market/assets":                 {auth.Admin, auth.Configurator, auth.Payee},
 	"GET /v1/market/assets/{id}":             {auth.Admin, auth.Reader, auth.Configurator},
 	"PUT /v1/market/assets/{id}/split":       {auth.Admin, auth.Configurator, auth.Payee},
-	"PUT /v1/market/assets/{id}/royalty":     {auth.Admin, auth.Configurator, auth.Payee},
+	"PUT /v1/market/assets/{id}/royalty":     {auth.Admin, auth.Configurator},
 	"POST /v1/market/licenses":               {auth.Admin, auth.Configurator, auth.Payee},
 	"GET /v1/market/licenses/{id}":           {auth.Admin, auth.Reader, auth.Configurator},
 	"POST /v1/market/licenses/{id}/revoke":   {auth.Admin, auth.Configurator, auth.Payee},

@@ -3,12 +3,13 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/tributary-ledger/tributary/wire"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 func BenchmarkDecodeEntryRequest(b *testing.B) {

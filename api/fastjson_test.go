@@ -217,7 +217,7 @@ func TestFastJSONFields(t *testing.T) {
 	for typ, fields := range want {
 		var got []string
 		for i := range typ.NumField() {
-			got = append(got, typ.Field(i).Name+" "+string(typ.Field(i).Tag))
+			got = append(got, typ.Field(i).Name+` json:"`+typ.Field(i).Tag.Get("json")+`"`)
 		}
 		if g := strings.Join(got, "; "); g != fields {
 			t.Errorf("%s has fields %s; fastjson.go follows %s: update both", typ, g, fields)

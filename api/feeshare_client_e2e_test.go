@@ -11,7 +11,6 @@ import (
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/program/feeshare"
-	"github.com/tributary-ledger/tributary/wire"
 )
 
 // TestFeeshareClient drives the fee-share routes through the Go client
@@ -36,21 +35,21 @@ func TestFeeshareClient(t *testing.T) {
 
 			// Parameters.
 			p, err := reader.FeeshareParams(ctx)
-			if err != nil || p != (wire.FeeshareParamsJSON{EnableRevenue: true, DeveloperSharesBP: 5000, DeveloperShares: "0.5", AddrDerivationCostCreate: 50}) {
+			if err != nil || p != (feeshare.ParamsJSON{EnableRevenue: true, DeveloperSharesBP: 5000, DeveloperShares: "0.5", AddrDerivationCostCreate: 50}) {
 				t.Errorf("FeeshareParams = %+v, %v; want the defaults", p, err)
 			}
 			tru, cost := true, uint64(60)
-			_, err = reader.SetFeeshareParams(ctx, "p0", wire.FeeshareParamsRequest{EnableRevenue: &tru, DeveloperShares: "40%", AddrDerivationCostCreate: &cost})
+			_, err = reader.SetFeeshareParams(ctx, "p0", feeshare.ParamsRequest{EnableRevenue: &tru, DeveloperShares: "40%", AddrDerivationCostCreate: &cost})
 			refused(t, "a reader setting params", err, "forbidden")
-			_, err = e.admin.SetFeeshareParams(ctx, "p1", wire.FeeshareParamsRequest{EnableRevenue: &tru, DeveloperShares: "1.5", AddrDerivationCostCreate: &cost})
+			_, err = e.admin.SetFeeshareParams(ctx, "p1", feeshare.ParamsRequest{EnableRevenue: &tru, DeveloperShares: "1.5", AddrDerivationCostCreate: &cost})
 			refused(t, "150% developer shares", err, "feeshare_shares_invalid")
-			if p, err := e.admin.SetFeeshareParams(ctx, "p2", wire.FeeshareParamsRequest{EnableRevenue: &tru, DeveloperShares: "40%", AddrDerivationCostCreate: &cost}); err != nil || p.DeveloperSharesBP != 4000 || p.DeveloperShares != "0.4" {
+			if p, err := e.admin.SetFeeshareParams(ctx, "p2", feeshare.ParamsRequest{EnableRevenue: &tru, DeveloperShares: "40%", AddrDerivationCostCreate: &cost}); err != nil || p.DeveloperSharesBP != 4000 || p.DeveloperShares != "0.4" {
 				t.Errorf("SetFeeshareParams(40%%) = %+v, %v; want 4000 bp", p, err)
 			}
 
 			// Register, signed by the deployer; the same key replays, the
 			// same signed request under another key is refused.
-			reg := wire.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Bech32(), Withdrawer: withdrawer.Bech32(), Nonces: []string{"5", "2", "1"}, ChainID: "9001", Expiry: exp, Nonce: "1", Signature: sig}
+			reg := feeshare.RequestJSON{Contract: contract.Hex(), Deployer: deployer.Bech32(), Withdrawer: withdrawer.Bech32(), Nonces: []string{"5", "2", "1"}, ChainID: "9001", Expiry: exp, Nonce: "1", Signature: sig}
 			_, _, err = reader.FeeshareRegister(ctx, "r0", reg)
 			refused(t, "a register with a reader's token", err, "forbidden")
 			w, replayed, err := signed.FeeshareRegister(ctx, "r1", reg)
@@ -63,7 +62,7 @@ func TestFeeshareClient(t *testing.T) {
 			_, _, err = signed.FeeshareRegister(ctx, "r2", reg)
 			refused(t, "the signed request under a new key", err, "feeshare_request_replayed")
 			chain.facts.DeployerNonce = 13
-			if w, _, err := e.admin.FeeshareRegister(ctx, "r3", wire.FeeshareRequestJSON{Contract: other.Hex(), Deployer: deployer.Hex(), Nonces: []string{"7"}}); err != nil || !strings.HasPrefix(w.By, "admin:") || w.Payee != deployer.Account() {
+			if w, _, err := e.admin.FeeshareRegister(ctx, "r3", feeshare.RequestJSON{Contract: other.Hex(), Deployer: deployer.Hex(), Nonces: []string{"7"}}); err != nil || !strings.HasPrefix(w.By, "admin:") || w.Payee != deployer.Account() {
 				t.Errorf("admin FeeshareRegister = %+v, %v; want by admin:…, the deployer paid", w, err)
 			}
 
@@ -89,7 +88,7 @@ func TestFeeshareClient(t *testing.T) {
 			}
 
 			// Update to no withdrawer, then cancel, both signed.
-			upd := wire.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), ChainID: "9001", Expiry: exp, Nonce: "2", Signature: sig}
+			upd := feeshare.RequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), ChainID: "9001", Expiry: exp, Nonce: "2", Signature: sig}
 			if w, _, err := signed.FeeshareUpdate(ctx, "u1", upd); err != nil || w.Payee != deployer.Account() || w.Withdrawer != "" {
 				t.Errorf("FeeshareUpdate = %+v, %v; want the deployer paid", w, err)
 			}
@@ -99,7 +98,7 @@ func TestFeeshareClient(t *testing.T) {
 			}
 			_, err = reader.FeeshareContract(ctx, contract.Hex())
 			refused(t, "the contract after cancelling", err, "not_found")
-			_, _, err = e.admin.FeeshareUpdate(ctx, "u2", wire.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), Withdrawer: withdrawer.Hex()})
+			_, _, err = e.admin.FeeshareUpdate(ctx, "u2", feeshare.RequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), Withdrawer: withdrawer.Hex()})
 			refused(t, "updating a cancelled contract", err, "feeshare_not_registered")
 
 			// The cursor of a server that has distributed nothing.

@@ -19,6 +19,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/feeshare"
+	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -55,16 +56,14 @@ type fsEnv struct {
 	admin *client.Client
 }
 
-func startFeeshare(t *testing.T, s testStore, chain api.FeeshareChain) *fsEnv {
+func startFeeshare(t *testing.T, s testStore, chain feeshare.Chain) *fsEnv {
 	t.Helper()
 	if err := s.PutToken(context.Background(), auth.FromSecret(adminSecret, auth.Admin, nil, "test admin", time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	reg := money.NewRegistry()
 	cfg := api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, EventPoll: 20 * time.Millisecond}
-	if chain != nil {
-		cfg.Feeshare = chain
-	}
+	cfg.Modules = programs.Modules(programs.Deps{FeeshareChain: chain})
 	srv := httptest.NewServer(api.New(cfg).Handler())
 	t.Cleanup(srv.Close)
 	return &fsEnv{srv: srv, store: s, admin: client.New(srv.URL, adminSecret, nil)}
@@ -156,24 +155,24 @@ func TestFeeshareEndToEnd(t *testing.T) {
 			ingest := e.secret(t, auth.Ingestor)
 			exp := fmt.Sprint(time.Now().Add(time.Hour).Unix())
 			sig := strings.Repeat("ab", 65)
-			reg := wire.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Bech32(), Withdrawer: withdrawer.Bech32(), Nonces: []string{"5", "2", "1"}, ChainID: "9001", Expiry: exp, Nonce: "1", Signature: sig}
+			reg := feeshare.RequestJSON{Contract: contract.Hex(), Deployer: deployer.Bech32(), Withdrawer: withdrawer.Bech32(), Nonces: []string{"5", "2", "1"}, ChainID: "9001", Expiry: exp, Nonce: "1", Signature: sig}
 
 			// Parameters.
-			p := decodeAs[wire.FeeshareParamsJSON](t, e.call(t, "GET", "/v1/feeshare/params", reader, "", nil))
-			if p != (wire.FeeshareParamsJSON{EnableRevenue: true, DeveloperSharesBP: 5000, DeveloperShares: "0.5", AddrDerivationCostCreate: 50}) {
+			p := decodeAs[feeshare.ParamsJSON](t, e.call(t, "GET", "/v1/feeshare/params", reader, "", nil))
+			if p != (feeshare.ParamsJSON{EnableRevenue: true, DeveloperSharesBP: 5000, DeveloperShares: "0.5", AddrDerivationCostCreate: 50}) {
 				t.Errorf("default params = %+v", p)
 			}
 			tru, cost := true, uint64(60)
-			e.call(t, "PUT", "/v1/feeshare/params", reader, "p0", wire.FeeshareParamsRequest{EnableRevenue: &tru, DeveloperShares: "40%", AddrDerivationCostCreate: &cost}).want(t, "a reader setting params", 403, "forbidden")
-			e.call(t, "PUT", "/v1/feeshare/params", adminSecret, "p1", wire.FeeshareParamsRequest{EnableRevenue: &tru, DeveloperShares: "1.5", AddrDerivationCostCreate: &cost}).want(t, "150% developer shares", 422, "feeshare_shares_invalid")
-			e.call(t, "PUT", "/v1/feeshare/params", adminSecret, "p2", wire.FeeshareParamsRequest{DeveloperShares: "0.4"}).want(t, "params without every field", 400, "bad_request")
-			a := e.call(t, "PUT", "/v1/feeshare/params", adminSecret, "p3", wire.FeeshareParamsRequest{EnableRevenue: &tru, DeveloperShares: "0.4", AddrDerivationCostCreate: &cost})
-			if a.want(t, "admin setting params", 200, ""); decodeAs[wire.FeeshareParamsJSON](t, a).DeveloperSharesBP != 4000 {
+			e.call(t, "PUT", "/v1/feeshare/params", reader, "p0", feeshare.ParamsRequest{EnableRevenue: &tru, DeveloperShares: "40%", AddrDerivationCostCreate: &cost}).want(t, "a reader setting params", 403, "forbidden")
+			e.call(t, "PUT", "/v1/feeshare/params", adminSecret, "p1", feeshare.ParamsRequest{EnableRevenue: &tru, DeveloperShares: "1.5", AddrDerivationCostCreate: &cost}).want(t, "150% developer shares", 422, "feeshare_shares_invalid")
+			e.call(t, "PUT", "/v1/feeshare/params", adminSecret, "p2", feeshare.ParamsRequest{DeveloperShares: "0.4"}).want(t, "params without every field", 400, "bad_request")
+			a := e.call(t, "PUT", "/v1/feeshare/params", adminSecret, "p3", feeshare.ParamsRequest{EnableRevenue: &tru, DeveloperShares: "0.4", AddrDerivationCostCreate: &cost})
+			if a.want(t, "admin setting params", 200, ""); decodeAs[feeshare.ParamsJSON](t, a).DeveloperSharesBP != 4000 {
 				t.Errorf("params after PUT 0.4: %s", a.body)
 			}
 
 			// Refusals, nothing written.
-			bad := func(edit func(*wire.FeeshareRequestJSON)) wire.FeeshareRequestJSON {
+			bad := func(edit func(*feeshare.RequestJSON)) feeshare.RequestJSON {
 				r := reg
 				r.Nonces = append([]string(nil), reg.Nonces...)
 				edit(&r)
@@ -182,28 +181,28 @@ func TestFeeshareEndToEnd(t *testing.T) {
 			for i, tc := range []struct {
 				what   string
 				token  string
-				body   wire.FeeshareRequestJSON
+				body   feeshare.RequestJSON
 				status int
 				code   string
 			}{
-				{"no signature and no token", "", bad(func(r *wire.FeeshareRequestJSON) { r.Signature = "" }), 401, "feeshare_signature_required"},
+				{"no signature and no token", "", bad(func(r *feeshare.RequestJSON) { r.Signature = "" }), 401, "feeshare_signature_required"},
 				{"a reader token", reader, reg, 403, "forbidden"},
 				{"an ingestor token", ingest, reg, 403, "forbidden"},
 				// The token is judged before the body: a reader learns
 				// nothing from how its body would have been read.
-				{"a reader token with a malformed body", reader, bad(func(r *wire.FeeshareRequestJSON) { r.Contract = "0x1234" }), 403, "forbidden"},
-				{"an unknown token with a malformed body", "trb_not_a_token", bad(func(r *wire.FeeshareRequestJSON) { r.Contract = "0x1234" }), 401, "unauthenticated"},
-				{"another chain", "", bad(func(r *wire.FeeshareRequestJSON) { r.ChainID = "1" }), 422, "feeshare_chain_id_mismatch"},
-				{"a wrong nonce path", "", bad(func(r *wire.FeeshareRequestJSON) { r.Nonces = []string{"5", "2", "2"} }), 422, "feeshare_derivation_mismatch"},
-				{"21 nonces", "", bad(func(r *wire.FeeshareRequestJSON) { r.Nonces = strings.Split(strings.Repeat("1,", 20)+"1", ",") }), 422, "feeshare_nonces_max"},
-				{"no nonces", "", bad(func(r *wire.FeeshareRequestJSON) { r.Nonces = nil }), 422, "feeshare_nonces_empty"},
-				{"zero contract", "", bad(func(r *wire.FeeshareRequestJSON) { r.Contract = "0x0000000000000000000000000000000000000000" }), 422, "feeshare_contract_zero"},
-				{"malformed bech32", "", bad(func(r *wire.FeeshareRequestJSON) { r.Deployer = r.Deployer[:len(r.Deployer)-1] + "x" }), 400, "feeshare_bech32_invalid"},
-				{"another prefix", "", bad(func(r *wire.FeeshareRequestJSON) { r.Deployer = "cosmos1dtr75vlcsv02nhx9xwf642ytyknctkls7frawd" }), 400, "feeshare_bech32_invalid"},
-				{"short hex", "", bad(func(r *wire.FeeshareRequestJSON) { r.Contract = "0x1234" }), 400, "feeshare_address_invalid"},
-				{"expired", "", bad(func(r *wire.FeeshareRequestJSON) { r.Expiry = fmt.Sprint(time.Now().Add(-time.Minute).Unix()) }), 422, "feeshare_request_expired"},
-				{"a signature of 3 bytes", "", bad(func(r *wire.FeeshareRequestJSON) { r.Signature = "0xabcdef" }), 400, "feeshare_signature_invalid"},
-				{"a signature not in hex", "", bad(func(r *wire.FeeshareRequestJSON) { r.Signature = "zz" }), 400, "bad_request"},
+				{"a reader token with a malformed body", reader, bad(func(r *feeshare.RequestJSON) { r.Contract = "0x1234" }), 403, "forbidden"},
+				{"an unknown token with a malformed body", "trb_not_a_token", bad(func(r *feeshare.RequestJSON) { r.Contract = "0x1234" }), 401, "unauthenticated"},
+				{"another chain", "", bad(func(r *feeshare.RequestJSON) { r.ChainID = "1" }), 422, "feeshare_chain_id_mismatch"},
+				{"a wrong nonce path", "", bad(func(r *feeshare.RequestJSON) { r.Nonces = []string{"5", "2", "2"} }), 422, "feeshare_derivation_mismatch"},
+				{"21 nonces", "", bad(func(r *feeshare.RequestJSON) { r.Nonces = strings.Split(strings.Repeat("1,", 20)+"1", ",") }), 422, "feeshare_nonces_max"},
+				{"no nonces", "", bad(func(r *feeshare.RequestJSON) { r.Nonces = nil }), 422, "feeshare_nonces_empty"},
+				{"zero contract", "", bad(func(r *feeshare.RequestJSON) { r.Contract = "0x0000000000000000000000000000000000000000" }), 422, "feeshare_contract_zero"},
+				{"malformed bech32", "", bad(func(r *feeshare.RequestJSON) { r.Deployer = r.Deployer[:len(r.Deployer)-1] + "x" }), 400, "feeshare_bech32_invalid"},
+				{"another prefix", "", bad(func(r *feeshare.RequestJSON) { r.Deployer = "cosmos1dtr75vlcsv02nhx9xwf642ytyknctkls7frawd" }), 400, "feeshare_bech32_invalid"},
+				{"short hex", "", bad(func(r *feeshare.RequestJSON) { r.Contract = "0x1234" }), 400, "feeshare_address_invalid"},
+				{"expired", "", bad(func(r *feeshare.RequestJSON) { r.Expiry = fmt.Sprint(time.Now().Add(-time.Minute).Unix()) }), 422, "feeshare_request_expired"},
+				{"a signature of 3 bytes", "", bad(func(r *feeshare.RequestJSON) { r.Signature = "0xabcdef" }), 400, "feeshare_signature_invalid"},
+				{"a signature not in hex", "", bad(func(r *feeshare.RequestJSON) { r.Signature = "zz" }), 400, "bad_request"},
 			} {
 				e.call(t, "POST", "/v1/feeshare/register", tc.token, fmt.Sprint("bad-", i), tc.body).want(t, tc.what, tc.status, tc.code)
 			}
@@ -216,7 +215,7 @@ func TestFeeshareEndToEnd(t *testing.T) {
 			a = e.call(t, "POST", "/v1/feeshare/register", "", "r1", reg)
 			a.want(t, "register", 201, "")
 			firstRegister := a
-			got := decodeAs[wire.FeeshareWriteJSON](t, a)
+			got := decodeAs[feeshare.WriteJSON](t, a)
 			if got.Contract != contract.Hex() || got.ContractBech32 != contract.Bech32() || got.DeployerBech32 != deployer.Bech32() || got.Withdrawer != withdrawer.Hex() ||
 				got.Payee != withdrawer.Account() || got.GasCost != 180 || got.By != "deployer" {
 				t.Errorf("register answered %s; want both forms, payee %s, gas 3 × 60", a.body, withdrawer.Account())
@@ -225,49 +224,49 @@ func TestFeeshareEndToEnd(t *testing.T) {
 				t.Errorf("the same key again: %d, replayed %v; want a replay", again.status, again.replayed)
 			}
 			e.call(t, "POST", "/v1/feeshare/register", "", "r2", reg).want(t, "the signed request under a new key", 409, "feeshare_request_replayed")
-			e.call(t, "POST", "/v1/feeshare/register", adminSecret, "r3", bad(func(r *wire.FeeshareRequestJSON) { r.Signature = "" })).want(t, "registering again as admin", 409, "feeshare_already_registered")
+			e.call(t, "POST", "/v1/feeshare/register", adminSecret, "r3", bad(func(r *feeshare.RequestJSON) { r.Signature = "" })).want(t, "registering again as admin", 409, "feeshare_already_registered")
 
 			// Queries, by either address form.
 			for _, form := range []string{contract.Hex(), contract.Bech32(), strings.ToLower(contract.Hex())} {
 				a := e.call(t, "GET", "/v1/feeshare/contracts/"+form, reader, "", nil)
-				if r := decodeAs[wire.FeeshareRegistrationJSON](t, a); r.Contract != contract.Hex() || r.WithdrawerBech32 != withdrawer.Bech32() {
+				if r := decodeAs[feeshare.RegistrationJSON](t, a); r.Contract != contract.Hex() || r.WithdrawerBech32 != withdrawer.Bech32() {
 					t.Errorf("GET contract %s = %s", form, a.body)
 				}
 			}
 			other, _ := feeshare.DeriveCreate(deployer, []uint64{7})
 			chain.facts.DeployerNonce = 13
-			e.call(t, "POST", "/v1/feeshare/register", adminSecret, "r4", wire.FeeshareRequestJSON{Contract: other.Hex(), Deployer: deployer.Hex(), Nonces: []string{"7"}}).want(t, "admin registering on the deployer's behalf", 201, "")
-			page := decodeAs[wire.FeeshareContractsJSON](t, e.call(t, "GET", "/v1/feeshare/contracts?limit=1", reader, "", nil))
+			e.call(t, "POST", "/v1/feeshare/register", adminSecret, "r4", feeshare.RequestJSON{Contract: other.Hex(), Deployer: deployer.Hex(), Nonces: []string{"7"}}).want(t, "admin registering on the deployer's behalf", 201, "")
+			page := decodeAs[feeshare.ContractsJSON](t, e.call(t, "GET", "/v1/feeshare/contracts?limit=1", reader, "", nil))
 			if len(page.Contracts) != 1 || page.Total != 2 || page.Next != "1" {
 				t.Errorf("first page of 1 = %+v; want 1 of 2 and next 1", page)
 			}
-			page = decodeAs[wire.FeeshareContractsJSON](t, e.call(t, "GET", "/v1/feeshare/contracts?limit=1&after=1", reader, "", nil))
+			page = decodeAs[feeshare.ContractsJSON](t, e.call(t, "GET", "/v1/feeshare/contracts?limit=1&after=1", reader, "", nil))
 			if len(page.Contracts) != 1 || page.Next != "" {
 				t.Errorf("second page = %+v; want the last one", page)
 			}
-			if page := decodeAs[wire.FeeshareContractsJSON](t, e.call(t, "GET", "/v1/feeshare/deployers/"+deployer.Bech32()+"/contracts", reader, "", nil)); page.Total != 2 {
+			if page := decodeAs[feeshare.ContractsJSON](t, e.call(t, "GET", "/v1/feeshare/deployers/"+deployer.Bech32()+"/contracts", reader, "", nil)); page.Total != 2 {
 				t.Errorf("deployer's contracts = %+v; want 2", page)
 			}
-			if page := decodeAs[wire.FeeshareContractsJSON](t, e.call(t, "GET", "/v1/feeshare/withdrawers/"+withdrawer.Hex()+"/contracts", reader, "", nil)); page.Total != 1 || page.Contracts[0].Contract != contract.Hex() {
+			if page := decodeAs[feeshare.ContractsJSON](t, e.call(t, "GET", "/v1/feeshare/withdrawers/"+withdrawer.Hex()+"/contracts", reader, "", nil)); page.Total != 1 || page.Contracts[0].Contract != contract.Hex() {
 				t.Errorf("withdrawer's contracts = %+v; want the first contract", page)
 			}
 			a = e.call(t, "GET", "/v1/feeshare/contracts/"+other.Hex(), reader, "", nil)
-			if r := decodeAs[wire.FeeshareRegistrationJSON](t, a); !strings.HasPrefix(r.By, "admin:") || r.Payee != deployer.Account() {
+			if r := decodeAs[feeshare.RegistrationJSON](t, a); !strings.HasPrefix(r.By, "admin:") || r.Payee != deployer.Account() {
 				t.Errorf("admin's registration = %s; want by admin:… and the deployer paid", a.body)
 			}
 
 			// Update: the seed's refusal, then a new withdrawer by signature.
-			upd := wire.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), Withdrawer: deployer.Hex(), ChainID: "9001", Expiry: exp, Nonce: "2", Signature: sig}
+			upd := feeshare.RequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), Withdrawer: deployer.Hex(), ChainID: "9001", Expiry: exp, Nonce: "2", Signature: sig}
 			e.call(t, "POST", "/v1/feeshare/update", "", "u1", upd).want(t, "update to the deployer", 422, "feeshare_withdrawer_is_deployer")
 			upd.Withdrawer = ""
 			firstUpdate := e.call(t, "POST", "/v1/feeshare/update", "", "u2", upd)
-			if firstUpdate.want(t, "update to no withdrawer", 200, ""); decodeAs[wire.FeeshareWriteJSON](t, firstUpdate).Payee != deployer.Account() {
+			if firstUpdate.want(t, "update to no withdrawer", 200, ""); decodeAs[feeshare.WriteJSON](t, firstUpdate).Payee != deployer.Account() {
 				t.Errorf("after clearing the withdrawer: %s", firstUpdate.body)
 			}
 			chain.signer = withdrawer
 			upd.Nonce = "3"
 			e.call(t, "POST", "/v1/feeshare/cancel", "", "c0", upd).want(t, "cancel signed by the withdrawer", 403, "feeshare_signer_mismatch")
-			e.call(t, "POST", "/v1/feeshare/cancel", "", "c1", wire.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: withdrawer.Hex(), ChainID: "9001", Expiry: exp, Nonce: "3", Signature: sig}).want(t, "cancel by a key that is not the contract's deployer", 403, "feeshare_not_deployer")
+			e.call(t, "POST", "/v1/feeshare/cancel", "", "c1", feeshare.RequestJSON{Contract: contract.Hex(), Deployer: withdrawer.Hex(), ChainID: "9001", Expiry: exp, Nonce: "3", Signature: sig}).want(t, "cancel by a key that is not the contract's deployer", 403, "feeshare_not_deployer")
 			chain.signer = deployer
 			e.call(t, "POST", "/v1/feeshare/cancel", "", "c2", upd).want(t, "cancel by the deployer", 200, "")
 			e.call(t, "GET", "/v1/feeshare/contracts/"+contract.Hex(), reader, "", nil).want(t, "the contract after cancelling", 404, "not_found")
@@ -276,13 +275,13 @@ func TestFeeshareEndToEnd(t *testing.T) {
 				t.Errorf("register replayed after cancel: %d, replayed %v, %s; want the first answer %s", again.status, again.replayed, again.body, firstRegister.body)
 			}
 			// So does an update.
-			if again := e.call(t, "POST", "/v1/feeshare/update", "", "u2", wire.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), ChainID: "9001", Expiry: exp, Nonce: "2", Signature: sig}); again.status != 200 || !again.replayed || !bytes.Equal(again.body, firstUpdate.body) {
+			if again := e.call(t, "POST", "/v1/feeshare/update", "", "u2", feeshare.RequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), ChainID: "9001", Expiry: exp, Nonce: "2", Signature: sig}); again.status != 200 || !again.replayed || !bytes.Equal(again.body, firstUpdate.body) {
 				t.Errorf("update replayed after cancel: %d, replayed %v, %s; want the first answer %s", again.status, again.replayed, again.body, firstUpdate.body)
 			}
-			if c := decodeAs[wire.FeeshareWriteJSON](t, e.call(t, "POST", "/v1/feeshare/cancel", "", "c2", upd)); c.By != "deployer" || !c.Cancelled {
+			if c := decodeAs[feeshare.WriteJSON](t, e.call(t, "POST", "/v1/feeshare/cancel", "", "c2", upd)); c.By != "deployer" || !c.Cancelled {
 				t.Errorf("cancel answered by %q, cancelled %v; want by deployer", c.By, c.Cancelled)
 			}
-			e.call(t, "POST", "/v1/feeshare/update", adminSecret, "u3", wire.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), Withdrawer: withdrawer.Hex()}).want(t, "updating a cancelled contract", 404, "feeshare_not_registered")
+			e.call(t, "POST", "/v1/feeshare/update", adminSecret, "u3", feeshare.RequestJSON{Contract: contract.Hex(), Deployer: deployer.Hex(), Withdrawer: withdrawer.Hex()}).want(t, "updating a cancelled contract", 404, "feeshare_not_registered")
 
 			// The seed's events, in the outbox.
 			evs, err := e.store.Events(context.Background(), 0, 1000)
@@ -312,12 +311,12 @@ func TestFeeshareEndToEnd(t *testing.T) {
 
 			// Without a chain, registration is unavailable, not wrong.
 			e2.call(t, "POST", "/v1/feeshare/register", "", "n1", reg).want(t, "register without a chain", 503, "feeshare_chain_unavailable")
-			e2.call(t, "POST", "/v1/feeshare/register", adminSecret, "n2", bad(func(r *wire.FeeshareRequestJSON) { r.Signature = "" })).want(t, "admin register without a chain", 503, "feeshare_chain_unavailable")
+			e2.call(t, "POST", "/v1/feeshare/register", adminSecret, "n2", bad(func(r *feeshare.RequestJSON) { r.Signature = "" })).want(t, "admin register without a chain", 503, "feeshare_chain_unavailable")
 			// A chain still being dialled does not know its id yet: a signed
 			// request is not refused as naming another chain, but answered 503.
 			e3 := startFeeshare(t, open(t), &fakeChain{dialling: true})
 			e3.call(t, "POST", "/v1/feeshare/register", "", "n3", reg).want(t, "register while the chain is dialled", 503, "feeshare_chain_unavailable")
-			cur := decodeAs[wire.FeeshareCursorJSON](t, e2.call(t, "GET", "/v1/feeshare/cursor", adminSecret, "", nil))
+			cur := decodeAs[feeshare.CursorJSON](t, e2.call(t, "GET", "/v1/feeshare/cursor", adminSecret, "", nil))
 			if cur.Head != nil || len(cur.Blocks) != 0 {
 				t.Errorf("cursor of a fresh server = %+v; want empty", cur)
 			}
@@ -331,7 +330,7 @@ func TestFeeshareEndToEnd(t *testing.T) {
 func FuzzFeeshareRequest(f *testing.F) {
 	deployer := feeshare.Address{0: 0xde, 19: 1}
 	contract, _ := feeshare.DeriveCreate(deployer, []uint64{0})
-	good, _ := json.Marshal(wire.FeeshareRequestJSON{Contract: contract.Hex(), Deployer: deployer.Bech32(), Nonces: []string{"0"}, ChainID: "9001", Expiry: "99999999999", Nonce: "1", Signature: strings.Repeat("00", 65)})
+	good, _ := json.Marshal(feeshare.RequestJSON{Contract: contract.Hex(), Deployer: deployer.Bech32(), Nonces: []string{"0"}, ChainID: "9001", Expiry: "99999999999", Nonce: "1", Signature: strings.Repeat("00", 65)})
 	for _, seed := range []string{string(good), `{}`, `{"contract":"0x"}`, `{"nonces":["-1"]}`, `{"expiry":"18446744073709551615"}`, `[`, ``} {
 		f.Add(seed, uint8(0))
 	}

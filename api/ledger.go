@@ -2,79 +2,115 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
-	"github.com/tributary-ledger/tributary/store/sqlstore"
+	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
 // Who may do what. A payee is further scoped to its own accounts by the
 // handlers that take an account.
 var (
-	readers     = []auth.Role{auth.Admin, auth.Reader}
-	ingestors   = []auth.Role{auth.Admin, auth.Ingestor}
-	configurers = []auth.Role{auth.Admin, auth.Configurator}
-	admins      = []auth.Role{auth.Admin}
-	readOwn     = []auth.Role{auth.Admin, auth.Reader, auth.Payee}
+	readers   = program.Readers
+	ingestors = program.Ingestors
+	admins    = program.Admins
+	readOwn   = []auth.Role{auth.Admin, auth.Reader, auth.Payee}
 )
 
+// Parameters of the core routes.
+var (
+	accountParam    = program.Param{Name: "account", In: "path", Doc: "The account. Percent-encode `/` as `%2F`.", Schema: "AccountName"}
+	withdrawalParam = program.Param{Name: "id", In: "path", Doc: "The withdrawal's ID: the `Idempotency-Key` of its request.", Schema: "Key"}
+	currencyParam   = program.Param{Name: "currency", In: "path", Doc: "A registered currency code, such as USD.", Schema: "Currency"}
+	cursorParams    = []program.Param{program.LimitParam, program.AfterParam}
+)
+
+// The core's groups in the document, in order.
+const (
+	tagSystem      = "System"
+	tagAccounts    = "Accounts"
+	tagEntries     = "Entries"
+	tagWithdrawals = "Withdrawals"
+	tagTokens      = "Tokens"
+	tagEvents      = "Events"
+)
+
+// coreRoutes are the routes the API serves itself: the ledger's, tokens,
+// events and the system's. Each is declared as a program's route is (for
+// the document and the client), with a handler of its own.
 func (s *Server) coreRoutes() []Route {
+	type (
+		none = program.NoBody
+	)
 	return []Route{
-		{"GET", "/healthz", nil, s.healthz},
-		{"GET", "/readyz", nil, s.readyz},
-		{"GET", "/metrics", nil, s.metricsHandler},
-		{"GET", "/v1/openapi.json", nil, s.openapi},
-		{"GET", "/v1/accounts", readers, s.listAccounts},
-		{"GET", "/v1/accounts/{account}", readOwn, s.getAccount},
-		{"GET", "/v1/entries", readOwn, s.listEntries},
-		{"POST", "/v1/entries", ingestors, s.createEntry},
-		{"POST", "/v1/entries/batch", ingestors, s.createEntries},
-		{"GET", "/v1/entries/{seq}", readers, s.getEntry},
-		{"GET", "/v1/entries/keys/{key}", append(readers, auth.Ingestor), s.getEntryByKey},
-		{"POST", "/v1/payments", ingestors, s.createPayment},
-		{"GET", "/v1/withdrawals", readOwn, s.listWithdrawals},
-		{"POST", "/v1/withdrawals", []auth.Role{auth.Admin, auth.Payee}, s.requestWithdrawal},
-		{"GET", "/v1/withdrawals/{id}", readOwn, s.getWithdrawal},
-		{"POST", "/v1/withdrawals/{id}/post", ingestors, s.postWithdrawal},
-		{"POST", "/v1/withdrawals/{id}/void", []auth.Role{auth.Admin, auth.Ingestor, auth.Payee}, s.voidWithdrawal},
-		{"GET", "/v1/splits", append(readers, auth.Configurator), s.listSplits},
-		{"POST", "/v1/splits", configurers, s.createSplit},
-		{"GET", "/v1/splits/{id}", append(readers, auth.Configurator), s.getSplit},
-		{"PUT", "/v1/splits/{id}", configurers, s.replaceSplit},
-		{"GET", "/v1/tokens", admins, s.listTokens},
-		{"POST", "/v1/tokens", admins, s.createToken},
-		{"DELETE", "/v1/tokens/{id}", admins, s.revokeToken},
-		{"GET", "/v1/events", readers, s.events},
-		{"GET", "/v1/config/withdrawal-minimums/{currency}", []auth.Role{auth.Admin, auth.Reader, auth.Payee}, s.getWithdrawalMinimum},
-		{"PUT", "/v1/config/withdrawal-minimums/{currency}", admins, s.putWithdrawalMinimum},
+		core(tagSystem, program.Route{Method: "GET", Path: "/healthz", ID: "getHealth", Handler: plain(program.Describe[none, wire.StatusJSON](false))}, s.healthz),
+		core(tagSystem, program.Route{Method: "GET", Path: "/readyz", ID: "getReadiness", Handler: plain(program.Describe[none, wire.StatusJSON](false))}, s.readyz),
+		core(tagSystem, program.Route{Method: "GET", Path: "/metrics", ID: "getMetrics", Handler: withContent(plain(program.Describe[none, string](false)), "text/plain")}, s.metricsHandler),
+		core(tagSystem, program.Route{Method: "GET", Path: "/v1/openapi.json", ID: "getOpenAPI", Handler: plain(program.Describe[none, map[string]any](false))}, s.openapi),
+		core(tagAccounts, program.Route{Method: "GET", Path: "/v1/accounts", ID: "listAccounts", Roles: readers, Params: append(cursorParams,
+			program.QueryParam("prefix", "Only accounts whose name starts with this (for example `artist:` or `@`).", ""),
+			program.Param{Name: "currency", In: "query", Doc: "Only balances in this currency code.", Schema: "Currency"}), Handler: program.Describe[none, wire.BalanceListJSON](false)}, s.listAccounts),
+		core(tagAccounts, program.Route{Method: "GET", Path: "/v1/accounts/{account}", ID: "getAccount", Roles: readOwn, Params: []program.Param{accountParam}, Handler: program.Describe[none, wire.AccountJSON](false)}, s.getAccount),
+		core(tagEntries, program.Route{Method: "GET", Path: "/v1/entries", ID: "listEntries", Roles: readOwn, Params: []program.Param{program.LimitParam,
+			{Name: "after", In: "query", Doc: "Only entries with a sequence number greater than this; the `next` of the previous page.", Schema: "SeqString"},
+			{Name: "account", In: "query", Doc: "Only entries with a posting from or to this account. Required for payee tokens.", Schema: "AccountName"},
+			{Name: "since", In: "query", Doc: "Only entries at or after this RFC 3339 time.", Schema: "Time"},
+			{Name: "until", In: "query", Doc: "Only entries before this RFC 3339 time.", Schema: "Time"}}, Handler: program.Describe[none, wire.EntryListJSON](false)}, s.listEntries),
+		core(tagEntries, program.Route{Method: "POST", Path: "/v1/entries", ID: "createEntry", Roles: ingestors, Status: program.Created, Handler: program.Describe[wire.EntryRequest, wire.EntryJSON](true)}, s.createEntry),
+		core(tagEntries, program.Route{Method: "POST", Path: "/v1/entries/batch", ID: "createEntries", Roles: ingestors, Handler: program.Describe[wire.BatchRequest, wire.BatchResponse](false)}, s.createEntries),
+		core(tagEntries, program.Route{Method: "GET", Path: "/v1/entries/{seq}", ID: "getEntry", Roles: readers, Params: []program.Param{{Name: "seq", In: "path", Doc: "The entry's sequence number.", Schema: "Seq"}}, Handler: program.Describe[none, wire.EntryJSON](false)}, s.getEntry),
+		core(tagEntries, program.Route{Method: "GET", Path: "/v1/entries/keys/{key}", ID: "getEntryByKey", Roles: append(readers, auth.Ingestor), Params: []program.Param{{Name: "key", In: "path", Doc: "The idempotency key the entry was committed under.", Schema: "Key"}}, Handler: program.Describe[none, wire.EntryJSON](false)}, s.getEntryByKey),
+		core(tagWithdrawals, program.Route{Method: "GET", Path: "/v1/withdrawals", ID: "listWithdrawals", Roles: readOwn, Params: append(cursorParams,
+			program.Param{Name: "account", In: "query", Doc: "Only withdrawals from this account. Required for payee tokens.", Schema: "AccountName"},
+			program.Param{Name: "state", In: "query", Doc: "Only withdrawals in this state.", Schema: "WithdrawalState"}), Handler: program.Describe[none, wire.WithdrawalListJSON](false)}, s.listWithdrawals),
+		core(tagWithdrawals, program.Route{Method: "POST", Path: "/v1/withdrawals", ID: "requestWithdrawal", Roles: []auth.Role{auth.Admin, auth.Payee}, Status: program.Created, Handler: program.Describe[wire.WithdrawalRequest, wire.WithdrawalJSON](true)}, s.requestWithdrawal),
+		core(tagWithdrawals, program.Route{Method: "GET", Path: "/v1/withdrawals/{id}", ID: "getWithdrawal", Roles: readOwn, Params: []program.Param{withdrawalParam}, Handler: program.Describe[none, wire.WithdrawalJSON](false)}, s.getWithdrawal),
+		core(tagWithdrawals, program.Route{Method: "POST", Path: "/v1/withdrawals/{id}/post", ID: "postWithdrawal", Roles: ingestors, Params: []program.Param{withdrawalParam}, Status: program.Created, Handler: program.Describe[none, wire.WithdrawalJSON](true)}, s.postWithdrawal),
+		core(tagWithdrawals, program.Route{Method: "POST", Path: "/v1/withdrawals/{id}/void", ID: "voidWithdrawal", Roles: []auth.Role{auth.Admin, auth.Ingestor, auth.Payee}, Params: []program.Param{withdrawalParam}, Status: program.Created, Handler: program.Describe[none, wire.WithdrawalJSON](true)}, s.voidWithdrawal),
+		core(tagWithdrawals, program.Route{Method: "GET", Path: "/v1/config/withdrawal-minimums/{currency}", ID: "getWithdrawalMinimum", Roles: []auth.Role{auth.Admin, auth.Reader, auth.Payee}, Params: []program.Param{currencyParam}, Handler: program.Describe[none, wire.MinimumJSON](false)}, s.getWithdrawalMinimum),
+		core(tagWithdrawals, program.Route{Method: "PUT", Path: "/v1/config/withdrawal-minimums/{currency}", ID: "setWithdrawalMinimum", Roles: admins, Params: []program.Param{currencyParam}, Handler: program.Describe[wire.MinimumRequest, wire.MinimumJSON](true)}, s.putWithdrawalMinimum),
+		core(tagTokens, program.Route{Method: "GET", Path: "/v1/tokens", ID: "listTokens", Roles: admins, Handler: program.Describe[none, wire.TokenListJSON](false)}, s.listTokens),
+		core(tagTokens, program.Route{Method: "POST", Path: "/v1/tokens", ID: "createToken", Roles: admins, Status: program.Created, Handler: program.Describe[wire.TokenRequest, wire.NewTokenJSON](false)}, s.createToken),
+		core(tagTokens, program.Route{Method: "DELETE", Path: "/v1/tokens/{id}", ID: "revokeToken", Roles: admins, Params: []program.Param{program.PathParam("id", "The token's ID.", "tok_0123456789ab")}, Handler: program.Describe[none, wire.TokenJSON](false)}, s.revokeToken),
+		core(tagEvents, program.Route{Method: "GET", Path: "/v1/events", ID: "streamEvents", Roles: readers, Params: []program.Param{
+			{Name: "Last-Event-ID", In: "header", Doc: "Resume after this event's sequence number. Takes precedence over `after`.", Schema: "SeqString"},
+			{Name: "after", In: "query", Doc: "Resume after this event's sequence number, for clients that cannot set `Last-Event-ID`. Ignored when `Last-Event-ID` is sent. Default 0: from the first event.", Schema: "SeqString"}},
+			Handler: withContent(program.Describe[none, string](false), "text/event-stream")}, s.events),
 	}
 }
 
+// core makes a core route: declared for the document, served by h.
+func core(tag string, spec program.Route, h Handler) Route {
+	return Route{Method: spec.Method, Pattern: spec.Path, Allow: spec.Roles, Handler: h, Spec: spec, Tag: tag}
+}
+
+func plain(h program.Handler) program.Handler { h.Plain = true; return h }
+
+func withContent(h program.Handler, ct string) program.Handler { h.ContentType = ct; return h }
+
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ *Call) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, wire.StatusJSON{Status: "ok"})
 	return nil
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	if err := s.cfg.Store.Ping(r.Context()); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store unreachable"})
+		writeJSON(w, http.StatusServiceUnavailable, wire.StatusJSON{Status: "store unreachable"})
 		return nil
 	}
 	for _, c := range s.cfg.Ready {
 		if err := c.Check(r.Context()); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": c.Name + ": " + err.Error()})
+			writeJSON(w, http.StatusServiceUnavailable, wire.StatusJSON{Status: c.Name + ": " + err.Error()})
 			return nil
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, wire.StatusJSON{Status: "ready"})
 	return nil
 }
 
@@ -105,19 +141,6 @@ func limit(r *http.Request) (int, error) {
 		return 0, errcode.Errorf(ErrQuery, "limit=%q; want a whole number from 1 to %d", v, PageMax)
 	}
 	return n, nil
-}
-
-func encodeCursor(parts ...string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, "\x00")))
-}
-
-func decodeCursor(c string, n int) ([]string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	parts := strings.Split(string(b), "\x00")
-	if err != nil || len(parts) != n {
-		return nil, errcode.Errorf(ErrQuery, "after=%q is not a cursor this list returned", c)
-	}
-	return parts, nil
 }
 
 // apply runs one operation and answers with status and what respond makes
@@ -162,7 +185,7 @@ func (s *Server) applyOp(w http.ResponseWriter, r *http.Request, op engine.Op) (
 }
 
 // entryBody answers with the entry itself.
-func entryBody(e ledger.Entry) (any, error) { return toEntry(e), nil }
+func entryBody(e ledger.Entry) (any, error) { return wire.Entry(e), nil }
 
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	q := r.URL.Query()
@@ -170,9 +193,9 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) e
 	if err != nil {
 		return err
 	}
-	f := sqlstore.BalanceFilter{Prefix: q.Get("prefix"), Currency: q.Get("currency"), Limit: n}
+	f := ledger.BalanceFilter{Prefix: q.Get("prefix"), Currency: q.Get("currency"), Limit: n}
 	if c := q.Get("after"); c != "" {
-		parts, err := decodeCursor(c, 2)
+		parts, err := program.DecodeCursor(c, 2)
 		if err != nil {
 			return err
 		}
@@ -182,16 +205,13 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, _ *Call) e
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Balances []wire.BalanceJSON `json:"balances"`
-		Next     string             `json:"next,omitempty"`
-	}{Balances: []wire.BalanceJSON{}}
+	out := wire.BalanceListJSON{Balances: []wire.BalanceJSON{}}
 	for _, b := range bals {
-		out.Balances = append(out.Balances, toBalance(b))
+		out.Balances = append(out.Balances, wire.Balance(b))
 	}
 	if len(bals) == n {
 		last := bals[len(bals)-1]
-		out.Next = encodeCursor(last.Account, last.Currency)
+		out.Next = program.EncodeCursor(last.Account, last.Currency)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -211,7 +231,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *Call) err
 	}
 	out := wire.AccountJSON{Account: account, External: ledger.IsExternal(account), Balances: []wire.BalanceJSON{}}
 	for _, b := range bals {
-		out.Balances = append(out.Balances, toBalance(b))
+		out.Balances = append(out.Balances, wire.Balance(b))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -234,7 +254,7 @@ func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) er
 	if err != nil {
 		return err
 	}
-	f := sqlstore.JournalFilter{Account: q.Get("account"), Limit: n}
+	f := ledger.JournalFilter{Account: q.Get("account"), Limit: n}
 	if c.Token.Role == auth.Payee {
 		if f.Account == "" {
 			return errcode.Errorf(auth.ErrForbidden, "a payee token lists entries of its own accounts: add account=…")
@@ -258,12 +278,9 @@ func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) er
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Entries []wire.EntryJSON `json:"entries"`
-		Next    string           `json:"next,omitempty"`
-	}{Entries: []wire.EntryJSON{}}
+	out := wire.EntryListJSON{Entries: []wire.EntryJSON{}}
 	for _, e := range ents {
-		out.Entries = append(out.Entries, toEntry(e))
+		out.Entries = append(out.Entries, wire.Entry(e))
 	}
 	if len(ents) == n {
 		out.Next = strconv.FormatUint(ents[len(ents)-1].Seq, 10)
@@ -281,7 +298,7 @@ func (s *Server) getEntry(w http.ResponseWriter, r *http.Request, _ *Call) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toEntry(e))
+	writeJSON(w, http.StatusOK, wire.Entry(e))
 	return nil
 }
 
@@ -290,7 +307,7 @@ func (s *Server) getEntryByKey(w http.ResponseWriter, r *http.Request, _ *Call) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toEntry(e))
+	writeJSON(w, http.StatusOK, wire.Entry(e))
 	return nil
 }
 
@@ -317,9 +334,7 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 	if len(req.Entries) > BatchMax {
 		return errcode.Errorf(engine.ErrBatchMax, "batch has %d entries; send at most %d", len(req.Entries), BatchMax)
 	}
-	out := struct {
-		Results []wire.BatchResult `json:"results"`
-	}{Results: make([]wire.BatchResult, len(req.Entries))}
+	out := wire.BatchResponse{Results: make([]wire.BatchResult, len(req.Entries))}
 	ops := make([]engine.Op, 0, len(req.Entries))
 	index := make([]int, 0, len(req.Entries))
 	for i, it := range req.Entries {
@@ -345,10 +360,10 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 			e := toErrorJSON(rr.Err)
 			br.Status, br.Error = "refused", &e
 		case rr.Replayed:
-			ent := toEntry(rr.Entry)
+			ent := wire.Entry(rr.Entry)
 			br.Status, br.Entry = "replayed", &ent
 		default:
-			ent := toEntry(rr.Entry)
+			ent := wire.Entry(rr.Entry)
 			br.Status, br.Entry = "created", &ent
 			created++
 		}
@@ -367,7 +382,7 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 // pending.
 func withdrawalFromEntry(e ledger.Entry) wire.WithdrawalJSON {
 	p := e.Postings[0]
-	return toWithdrawal(ledger.Withdrawal{ID: e.Ref, Account: p.From, Destination: p.To, Currency: p.Currency, Amount: p.Amount, State: ledger.WithdrawalPending, Created: e.Time, RequestSeq: e.Seq})
+	return wire.Withdrawal(ledger.Withdrawal{ID: e.Ref, Account: p.From, Destination: p.To, Currency: p.Currency, Amount: p.Amount, State: ledger.WithdrawalPending, Created: e.Time, RequestSeq: e.Seq})
 }
 
 func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
@@ -422,7 +437,7 @@ func (s *Server) resolveWithdrawal(w http.ResponseWriter, r *http.Request, c *Ca
 		if err != nil {
 			return nil, err
 		}
-		return toWithdrawal(wd), nil
+		return wire.Withdrawal(wd), nil
 	})
 }
 
@@ -442,7 +457,7 @@ func (s *Server) getWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) 
 	if err := scope(c, wd.Account); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toWithdrawal(wd))
+	writeJSON(w, http.StatusOK, wire.Withdrawal(wd))
 	return nil
 }
 
@@ -452,7 +467,7 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 	if err != nil {
 		return err
 	}
-	f := sqlstore.WithdrawalFilter{Account: q.Get("account"), Limit: n}
+	f := ledger.WithdrawalFilter{Account: q.Get("account"), Limit: n}
 	if c.Token.Role == auth.Payee {
 		if f.Account == "" {
 			return errcode.Errorf(auth.ErrForbidden, "a payee token lists withdrawals of its own accounts: add account=…")
@@ -462,7 +477,7 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 		}
 	}
 	if a := q.Get("after"); a != "" {
-		parts, err := decodeCursor(a, 1)
+		parts, err := program.DecodeCursor(a, 1)
 		if err != nil {
 			return err
 		}
@@ -483,15 +498,12 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, c *Call
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Withdrawals []wire.WithdrawalJSON `json:"withdrawals"`
-		Next        string                `json:"next,omitempty"`
-	}{Withdrawals: []wire.WithdrawalJSON{}}
+	out := wire.WithdrawalListJSON{Withdrawals: []wire.WithdrawalJSON{}}
 	for _, wd := range ws {
-		out.Withdrawals = append(out.Withdrawals, toWithdrawal(wd))
+		out.Withdrawals = append(out.Withdrawals, wire.Withdrawal(wd))
 	}
 	if len(ws) == n {
-		out.Next = encodeCursor(ws[len(ws)-1].ID)
+		out.Next = program.EncodeCursor(ws[len(ws)-1].ID)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/wire"
 )
@@ -41,7 +42,7 @@ func TestEventsFromAnotherNode(t *testing.T) {
 	}
 	defer sb.Close()
 	reg := money.NewRegistry()
-	b := api.New(api.Config{Store: sb, Engine: engine.New(sb, reg), Currencies: reg, EventPoll: time.Hour})
+	b := api.New(api.Config{Store: sb, Engine: engine.New(sb, reg), Currencies: reg, EventPoll: time.Hour, Modules: programs.Modules(programs.Deps{})})
 	listening := make(chan struct{})
 	go func() { defer close(listening); b.Listen(ctx) }()
 	srvB := httptest.NewServer(b.Handler())
@@ -70,7 +71,7 @@ func TestEventsFromTheEngine(t *testing.T) {
 			if err := s.PutToken(ctx, auth.FromSecret(adminSecret, auth.Admin, nil, "test admin", time.Now())); err != nil {
 				t.Fatal(err)
 			}
-			srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: eng, Currencies: reg, EventPoll: time.Hour}).Handler())
+			srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: eng, Currencies: reg, EventPoll: time.Hour, Modules: programs.Modules(programs.Deps{})}).Handler())
 			defer srv.Close()
 			eachSeen(t, ctx, client.New(srv.URL, adminSecret, nil), 3, func(i int) {
 				op := engine.Transfer(fmt.Sprintf("k%d", i), time.Unix(0, 0), []ledger.Posting{{From: "@world", To: "a", Currency: "USD", Amount: money.FromUint64(1)}})

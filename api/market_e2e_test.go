@@ -29,7 +29,7 @@ func TestMarketEndToEnd(t *testing.T) {
 			ingest := e.token(t, auth.Ingestor)
 			reader := e.token(t, auth.Reader)
 
-			asset := wire.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}
+			asset := market.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}
 			_, err := stranger.CreateAsset(ctx, "a0", asset)
 			wantCode(t, "a payee creating another's asset", err, "forbidden", 403)
 			got, err := owner.CreateAsset(ctx, "a1", asset)
@@ -42,34 +42,34 @@ func TestMarketEndToEnd(t *testing.T) {
 			wantCode(t, "a stranger changing the split", err, "forbidden", 403)
 			_, err = owner.SetAssetSplit(ctx, "s1", "asset-7", []market.Recipient{{Account: "owner", ShareBP: 7000}})
 			wantCode(t, "a split of 7000 bp", err, "split_shares_sum", 422)
-			_, _, err = reader.Sell(ctx, "x", wire.SaleRequest{Asset: "asset-7", Amount: "1", Currency: "ETH", Buyer: "@b"})
+			_, _, err = reader.Sell(ctx, "x", market.SaleRequest{Asset: "asset-7", Amount: "1", Currency: "ETH", Buyer: "@b"})
 			wantCode(t, "a reader selling", err, "forbidden", 403)
 			_, err = config.SetMarketConfig(ctx, "c0", market.Config{FeeBP: 250, DefaultRoyaltyBP: 1000, Treasury: "market:treasury"})
 			wantCode(t, "a configurator setting the default royalty", err, "forbidden", 403)
 
 			// The seed's flows.
-			if _, _, err := ingest.Sell(ctx, "sale-1", wire.SaleRequest{Asset: "asset-7", Amount: "1000" + wei, Currency: "ETH", Buyer: "@buyer:1"}); err != nil {
+			if _, _, err := ingest.Sell(ctx, "sale-1", market.SaleRequest{Asset: "asset-7", Amount: "1000" + wei, Currency: "ETH", Buyer: "@buyer:1"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := ingest.Sell(ctx, "sale-2", wire.SaleRequest{Asset: "asset-7", Amount: "1000" + wei, Currency: "ETH", Buyer: "@buyer:2", Seller: "seller"}); err != nil {
+			if _, _, err := ingest.Sell(ctx, "sale-2", market.SaleRequest{Asset: "asset-7", Amount: "1000" + wei, Currency: "ETH", Buyer: "@buyer:2", Seller: "seller"}); err != nil {
 				t.Fatal(err)
 			}
-			_, _, err = ingest.Sell(ctx, "sale-3", wire.SaleRequest{Asset: "asset-7", Amount: "1" + wei, Currency: "ETH", Buyer: "@buyer:3"})
+			_, _, err = ingest.Sell(ctx, "sale-3", market.SaleRequest{Asset: "asset-7", Amount: "1" + wei, Currency: "ETH", Buyer: "@buyer:3"})
 			wantCode(t, "a secondary sale without a seller", err, "market_seller_invalid", 422)
-			if _, err := owner.CreateAsset(ctx, "a8", wire.AssetRequest{ID: "asset-8", Owner: "owner"}); err != nil {
+			if _, err := owner.CreateAsset(ctx, "a8", market.AssetRequest{ID: "asset-8", Owner: "owner"}); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Now().Add(-61 * 24 * time.Hour)
-			if _, err := owner.CreateLicense(ctx, "l1", wire.LicenseRequest{ID: "lic-1", Asset: "asset-8", Currency: "ETH", Base: "100" + wei, Penalty: "5" + wei, PeriodSeconds: 30 * 86400, Start: start}); err != nil {
+			if _, err := owner.CreateLicense(ctx, "l1", market.LicenseRequest{ID: "lic-1", Asset: "asset-8", Currency: "ETH", Base: "100" + wei, Penalty: "5" + wei, PeriodSeconds: 30 * 86400, Start: start}); err != nil {
 				t.Fatal(err)
 			}
 			lic, err := reader.License(ctx, "lic-1")
 			if err != nil || lic.DueNow == nil || *lic.DueNow != "105"+wei || *lic.MissedPeriod != 1 {
 				t.Fatalf("License = %+v, %v; want 105 ETH due with 1 missed period", lic, err)
 			}
-			_, _, err = ingest.PayLicense(ctx, "p0", "lic-1", wire.LicensePaymentRequest{Amount: "100" + wei, Currency: "ETH", Payer: "@licensee"})
+			_, _, err = ingest.PayLicense(ctx, "p0", "lic-1", market.LicensePaymentRequest{Amount: "100" + wei, Currency: "ETH", Payer: "@licensee"})
 			wantCode(t, "paying only the base", err, "market_license_underpaid", 422)
-			if _, _, err := ingest.PayLicense(ctx, "p1", "lic-1", wire.LicensePaymentRequest{Amount: "105" + wei, Currency: "ETH", Payer: "@licensee"}); err != nil {
+			if _, _, err := ingest.PayLicense(ctx, "p1", "lic-1", market.LicensePaymentRequest{Amount: "105" + wei, Currency: "ETH", Payer: "@licensee"}); err != nil {
 				t.Fatal(err)
 			}
 			want := map[string]string{"market:treasury": "27625" + wei[:15], "owner": "854875" + wei[:15], "collaborator": "3225" + wei[:17], "seller": "900" + wei}
@@ -79,9 +79,13 @@ func TestMarketEndToEnd(t *testing.T) {
 				}
 			}
 
-			// Royalty override by the owner, then cleared by a configurator.
+			// The royalty is the configurator's (seed 004: setAssetRoyalty
+			// is CONFIGURATOR_ROLE's): the owner is refused, a
+			// configurator sets it and clears it.
 			fifteen := uint64(1500)
-			if a, err := owner.SetAssetRoyalty(ctx, "r1", "asset-7", &fifteen); err != nil || a.EffectiveRoyaltyBP != 1500 {
+			_, err = owner.SetAssetRoyalty(ctx, "r0", "asset-7", &fifteen)
+			wantCode(t, "the owner setting its asset's royalty", err, "forbidden", 403)
+			if a, err := config.SetAssetRoyalty(ctx, "r1", "asset-7", &fifteen); err != nil || a.EffectiveRoyaltyBP != 1500 {
 				t.Errorf("override = %+v, %v; want 1500", a, err)
 			}
 			if a, err := config.SetAssetRoyalty(ctx, "r2", "asset-7", nil); err != nil || a.EffectiveRoyaltyBP != 1000 || a.RoyaltyBP != nil {
@@ -95,7 +99,7 @@ func TestMarketEndToEnd(t *testing.T) {
 			}
 			// A license created without a start can be resent: same key, same
 			// body, a replay — not a conflict on a server-chosen time.
-			noStart := wire.LicenseRequest{ID: "lic-2", Asset: "asset-8", Currency: "ETH", Base: "1" + wei, PeriodSeconds: 86400}
+			noStart := market.LicenseRequest{ID: "lic-2", Asset: "asset-8", Currency: "ETH", Base: "1" + wei, PeriodSeconds: 86400}
 			first, err := owner.CreateLicense(ctx, "l2", noStart)
 			if err != nil {
 				t.Fatal(err)
@@ -105,15 +109,15 @@ func TestMarketEndToEnd(t *testing.T) {
 				t.Errorf("resending a license without a start = %+v, %v; want a replay with start %v", again, err, first.LastPaid)
 			}
 			past := time.Now().Add(-time.Hour)
-			_, err = owner.CreateLicense(ctx, "l3", wire.LicenseRequest{ID: "lic-3", Asset: "asset-8", Currency: "ETH", Base: "1" + wei, PeriodSeconds: 86400, Expires: &past})
+			_, err = owner.CreateLicense(ctx, "l3", market.LicenseRequest{ID: "lic-3", Asset: "asset-8", Currency: "ETH", Base: "1" + wei, PeriodSeconds: 86400, Expires: &past})
 			wantCode(t, "a license expiring before it starts", err, "market_license_invalid", 422)
-			_, err = owner.CreateLicense(ctx, "l4", wire.LicenseRequest{ID: "lic-4", Asset: "asset-8", Currency: "XYZ"})
+			_, err = owner.CreateLicense(ctx, "l4", market.LicenseRequest{ID: "lic-4", Asset: "asset-8", Currency: "XYZ"})
 			wantCode(t, "a license in an unknown currency", err, "currency_unknown", 422)
 			// A revoked license takes no payments.
 			if _, err := owner.RevokeLicense(ctx, "rv", "lic-1"); err != nil {
 				t.Fatal(err)
 			}
-			_, _, err = ingest.PayLicense(ctx, "p2", "lic-1", wire.LicensePaymentRequest{Amount: "200" + wei, Currency: "ETH", Payer: "@licensee"})
+			_, _, err = ingest.PayLicense(ctx, "p2", "lic-1", market.LicensePaymentRequest{Amount: "200" + wei, Currency: "ETH", Payer: "@licensee"})
 			wantCode(t, "paying a revoked license", err, "market_license_revoked", 422)
 			// Recipients withdraw like everyone else.
 			if _, _, err := owner.RequestWithdrawal(ctx, "w1", wire.WithdrawalRequest{Account: "owner", Amount: wire.Amount("854875" + wei[:15]), Currency: "ETH"}); err != nil {
@@ -130,7 +134,7 @@ func TestMarketEndToEnd(t *testing.T) {
 func TestRoyaltyBodyRequired(t *testing.T) {
 	e := start(t, stores(t)["sqlite"](t))
 	ctx := context.Background()
-	if _, err := e.admin.CreateAsset(ctx, "a", wire.AssetRequest{ID: "a", Owner: "o"}); err != nil {
+	if _, err := e.admin.CreateAsset(ctx, "a", market.AssetRequest{ID: "a", Owner: "o"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, body := range []string{`{}`, `{"royalty_bp":5,"x":1}`} {

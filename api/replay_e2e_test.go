@@ -12,7 +12,6 @@ import (
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/market"
-	"github.com/tributary-ledger/tributary/wire"
 )
 
 // replayStep is one request of a replay case, sent with the admin token
@@ -291,7 +290,7 @@ func TestReplayOfAWriteWithoutARecordedAnswer(t *testing.T) {
 			}
 			entries, events := e.counts(t)
 			a := e.call(t, "PUT", "/v1/market/assets/asset-7/royalty", adminSecret, "k-old", []byte(`{"royalty_bp":2500}`))
-			if a.want(t, "the replay", 200, ""); !a.replayed || decodeAs[wire.AssetJSON](t, a).EffectiveRoyaltyBP != 2500 {
+			if a.want(t, "the replay", 200, ""); !a.replayed || decodeAs[market.AssetJSON](t, a).EffectiveRoyaltyBP != 2500 {
 				t.Errorf("replay without a recorded answer: replayed %v, %s; want the asset as it stands", a.replayed, a.body)
 			}
 			if n, m := e.counts(t); n != entries || m != events {

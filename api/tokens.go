@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/rand"
 	"net/http"
 
 	"github.com/tributary-ledger/tributary/auth"
@@ -25,9 +26,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ *Call) err
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Tokens []wire.TokenJSON `json:"tokens"`
-	}{Tokens: []wire.TokenJSON{}}
+	out := wire.TokenListJSON{Tokens: []wire.TokenJSON{}}
 	for _, t := range toks {
 		out.Tokens = append(out.Tokens, toToken(t))
 	}
@@ -46,7 +45,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *Call) er
 	if len(req.Name) > tokenNameMax {
 		return errcode.Errorf(ErrBadRequest, "token name is %d bytes; at most %d are allowed", len(req.Name), tokenNameMax)
 	}
-	tok, secret, err := auth.New(auth.Role(req.Role), req.Accounts, req.Name, c.Now)
+	tok, secret, err := auth.New(auth.Role(req.Role), req.Accounts, req.Name, c.Now, rand.Reader)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/usage"
-	"github.com/tributary-ledger/tributary/wire"
+	"github.com/tributary-ledger/tributary/programs"
 )
 
 // clock is a settable server clock: epochs open and end by the server's
@@ -38,7 +38,7 @@ func startAt(t *testing.T, s testStore, now func() time.Time) *env {
 		t.Fatal(err)
 	}
 	reg := money.NewRegistry()
-	a := api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, EventPoll: 20 * time.Millisecond, Now: now})
+	a := api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, EventPoll: 20 * time.Millisecond, Now: now, Modules: programs.Modules(programs.Deps{})})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &env{s: s, srv: srv, api: a, admin: client.New(srv.URL, adminSecret, nil)}
@@ -103,16 +103,16 @@ func TestUsageEndToEnd(t *testing.T) {
 
 			// Participants: an owner registers its own app, a configurator
 			// the rest in one batch.
-			p, err := dev1.RegisterParticipant(ctx, "p-1", wire.ParticipantRequest{ID: "app-1", Owner: "dev-1", Account: "dev-1"})
+			p, err := dev1.RegisterParticipant(ctx, "p-1", usage.ParticipantRequest{ID: "app-1", Owner: "dev-1", Account: "dev-1"})
 			if err != nil || p.ID != "app-1" || !p.Active || p.Slot != 0 {
 				t.Fatalf("RegisterParticipant(app-1) = %+v, %v; want active in slot 0", p, err)
 			}
-			_, err = dev1.RegisterParticipant(ctx, "p-x", wire.ParticipantRequest{ID: "app-x", Owner: "dev-2", Account: "dev-1"})
+			_, err = dev1.RegisterParticipant(ctx, "p-x", usage.ParticipantRequest{ID: "app-x", Owner: "dev-2", Account: "dev-1"})
 			refused(t, "a payee registering for another owner", err, "forbidden")
-			var batch []wire.ParticipantRequest
+			var batch []usage.ParticipantRequest
 			for i := 2; i <= 6; i++ {
 				dev := fmt.Sprintf("dev-%d", i)
-				batch = append(batch, wire.ParticipantRequest{ID: fmt.Sprintf("app-%d", i), Owner: dev, Account: dev})
+				batch = append(batch, usage.ParticipantRequest{ID: fmt.Sprintf("app-%d", i), Owner: dev, Account: dev})
 			}
 			if n, err := config.RegisterParticipants(ctx, "p-batch", batch); err != nil || n != 5 {
 				t.Fatalf("RegisterParticipants = %d, %v; want 5", n, err)
@@ -120,10 +120,10 @@ func TestUsageEndToEnd(t *testing.T) {
 			_, err = config.RegisterParticipant(ctx, "p-dup", batch[0])
 			refused(t, "registering app-2 again", err, "usage_participant_exists")
 			// app-5's developer moves its payouts to another account.
-			if p, err := config.UpdateParticipant(ctx, "u-5", "app-5", wire.ParticipantRequest{Account: "dev-5:wallet"}); err != nil || p.Account != "dev-5:wallet" || p.Owner != "dev-5" {
+			if p, err := config.UpdateParticipant(ctx, "u-5", "app-5", usage.ParticipantRequest{Account: "dev-5:wallet"}); err != nil || p.Account != "dev-5:wallet" || p.Owner != "dev-5" {
 				t.Errorf("UpdateParticipant(app-5) = %+v, %v; want account dev-5:wallet, owner dev-5", p, err)
 			}
-			_, err = dev1.UpdateParticipant(ctx, "u-x", "app-2", wire.ParticipantRequest{Account: "dev-1"})
+			_, err = dev1.UpdateParticipant(ctx, "u-x", "app-2", usage.ParticipantRequest{Account: "dev-1"})
 			refused(t, "a payee updating another's app", err, "forbidden")
 			// app-6 leaves before it reports anything.
 			if p, err := config.DeregisterParticipant(ctx, "d-6", "app-6"); err != nil || p.Active {
@@ -151,7 +151,7 @@ func TestUsageEndToEnd(t *testing.T) {
 
 			// Epoch 0: revenue funds the pool, the apps report.
 			clk.set(time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC))
-			rev := wire.UsageRevenueRequest{Amount: "10000000", Currency: "USD", From: "@platform"}
+			rev := usage.RevenueRequest{Amount: "10000000", Currency: "USD", From: "@platform"}
 			ent, replayed, err := ingest.RecordUsageRevenue(ctx, "rev-1", rev)
 			if err != nil || replayed || len(ent.Postings) != 1 || ent.Postings[0].To != "usage:treasury" || ent.Postings[0].Amount != "10000000" {
 				t.Fatalf("RecordUsageRevenue = %+v, replayed %v, %v; want 10000000 into usage:treasury", ent, replayed, err)
@@ -159,7 +159,7 @@ func TestUsageEndToEnd(t *testing.T) {
 			if again, replayed, err := ingest.RecordUsageRevenue(ctx, "rev-1", rev); err != nil || !replayed || again.Seq != ent.Seq {
 				t.Errorf("RecordUsageRevenue replay = seq %d, replayed %v, %v; want seq %d replayed", again.Seq, replayed, err, ent.Seq)
 			}
-			_, _, err = ingest.RecordUsageRevenue(ctx, "rev-1", wire.UsageRevenueRequest{Amount: "1", Currency: "USD", From: "@platform"})
+			_, _, err = ingest.RecordUsageRevenue(ctx, "rev-1", usage.RevenueRequest{Amount: "1", Currency: "USD", From: "@platform"})
 			refused(t, "revenue under a used key with another body", err, "key_conflict")
 			rep, replayed, err := ingest.ReportUsage(ctx, "r-1", seedCounts)
 			if err != nil || replayed || rep.Epoch != 0 || rep.Reports != 5 || rep.Seq == 0 {

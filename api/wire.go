@@ -64,7 +64,7 @@ func decodeFrom(body io.Reader, v any) error {
 			return errcode.Errorf(ErrBadRequest, "%s; see /v1/openapi.json for the allowed fields", strings.TrimPrefix(err.Error(), "json: "))
 		}
 		// A Go error from a field's UnmarshalText keeps its code.
-		if errcode.Code(err) != errcode.Internal {
+		if errcode.Code(err) != errcode.InternalCode {
 			return err
 		}
 		return errcode.Errorf(ErrBadRequest, "request body: %v", err)
@@ -90,31 +90,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	enc := json.NewEncoder(w)
 	_ = enc.Encode(v)
-}
-
-func toPostings(ps []ledger.Posting) []wire.PostingJSON {
-	out := make([]wire.PostingJSON, len(ps))
-	for i, p := range ps {
-		out[i] = wire.PostingJSON{From: p.From, To: p.To, Amount: wire.Amount(p.Amount.String()), Currency: p.Currency, Path: p.Path}
-	}
-	return out
-}
-
-func toEntry(e ledger.Entry) wire.EntryJSON {
-	return wire.EntryJSON{Seq: e.Seq, Key: e.Key, Kind: e.Kind.String(), Program: e.Program, Ref: e.Ref, Time: e.Time, Postings: toPostings(e.Postings)}
-}
-
-func toBalance(b ledger.Balance) wire.BalanceJSON {
-	return wire.BalanceJSON{Account: b.Account, Currency: b.Currency, Posted: b.Posted().String(), Pending: b.Pending().String(), Available: b.Available().String(), External: ledger.IsExternal(b.Account)}
-}
-
-func toWithdrawal(w ledger.Withdrawal) wire.WithdrawalJSON {
-	out := wire.WithdrawalJSON{ID: w.ID, Account: w.Account, Destination: w.Destination, Amount: wire.Amount(w.Amount.String()), Currency: w.Currency, State: w.State.String(), RequestSeq: w.RequestSeq, ResolveSeq: w.ResolveSeq, Created: w.Created}
-	if !w.Resolved.IsZero() {
-		r := w.Resolved
-		out.Resolved = &r
-	}
-	return out
 }
 
 // fromPostings converts wire postings, checking amounts and currencies.
@@ -152,5 +127,8 @@ func errorOf(err error) *errcode.Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return errcode.New(errcode.Internal, "internal")
+	return errInternal
 }
+
+// errInternal is the sentinel of an error that has no code.
+var errInternal = errcode.Remote(errcode.Internal, errcode.InternalCode, "internal error")

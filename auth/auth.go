@@ -4,11 +4,11 @@
 package auth
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/hex"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -34,10 +34,10 @@ var Roles = []Role{Admin, Configurator, Ingestor, Reader, Payee}
 
 // Errors.
 var (
-	ErrUnauthenticated = errcode.New("unauthenticated", "a valid bearer token is required")
-	ErrForbidden       = errcode.New("forbidden", "the token's role may not do this")
-	ErrRole            = errcode.New("role_invalid", "unknown role")
-	ErrTokenAccounts   = errcode.New("token_accounts_invalid", "payee tokens need accounts; other roles take none")
+	ErrUnauthenticated = errcode.New(errcode.Unauthenticated, "unauthenticated", "a valid bearer token is required")
+	ErrForbidden       = errcode.New(errcode.Forbidden, "forbidden", "the token's role may not do this")
+	ErrRole            = errcode.New(errcode.Invalid, "role_invalid", "unknown role")
+	ErrTokenAccounts   = errcode.New(errcode.Invalid, "token_accounts_invalid", "payee tokens need accounts; other roles take none")
 )
 
 // tokenPrefix marks Tributary secrets, so that secret scanners and people
@@ -72,16 +72,17 @@ func Digest(secret string) [32]byte { return sha256.Sum256([]byte(secret)) }
 // Equal compares two digests in constant time.
 func Equal(a, b [32]byte) bool { return subtle.ConstantTimeCompare(a[:], b[:]) == 1 }
 
-// New makes a token with a fresh random secret, which is returned once and
-// never stored.
+// New makes a token with a fresh secret of 256 bits read from random
+// (crypto/rand.Reader: the caller passes the source in, so that this
+// package stays free of I/O), which is returned once and never stored.
 //
-// Errors: ErrRole, ErrTokenAccounts, ledger.ErrAccount.
-func New(role Role, accounts []string, name string, now time.Time) (Token, string, error) {
+// Errors: ErrRole, ErrTokenAccounts, ledger.ErrAccount, and random's.
+func New(role Role, accounts []string, name string, now time.Time, random io.Reader) (Token, string, error) {
 	if err := Check(role, accounts); err != nil {
 		return Token{}, "", err
 	}
 	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	if _, err := io.ReadFull(random, b[:]); err != nil {
 		return Token{}, "", err
 	}
 	secret := tokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,7 @@ import (
 
 func TestNew(t *testing.T) {
 	now := time.Unix(0, 0)
-	tok, secret, err := New(Payee, []string{"payee:1"}, "alice", now)
+	tok, secret, err := New(Payee, []string{"payee:1"}, "alice", now, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +24,7 @@ func TestNew(t *testing.T) {
 	if strings.Contains(tok.ID, secret[4:12]) {
 		t.Error("the token ID leaks part of the secret")
 	}
-	_, again, _ := New(Payee, []string{"payee:1"}, "alice", now)
+	_, again, _ := New(Payee, []string{"payee:1"}, "alice", now, rand.Reader)
 	if again == secret {
 		t.Error("two tokens got the same secret")
 	}

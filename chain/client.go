@@ -2,8 +2,10 @@
 // client that reads the facts a fee-share registration is checked against
 // and verifies EIP-712 signed requests, and a watcher that follows confirmed
 // blocks, reads their receipts and hands them to the pure feeshare program,
-// reversing orphaned blocks when the chain reorganizes. go-ethereum is
-// imported here and nowhere else.
+// reversing orphaned blocks when the chain reorganizes; and the payout
+// claims contract's side (claims.go): deploy it or attach to it after
+// checking its code, post a batch's root, claim, and read Claimed events.
+// go-ethereum is imported here and nowhere else.
 package chain
 
 import (
@@ -40,13 +42,13 @@ const (
 var (
 	// ErrEndpoint is a JSON-RPC call that failed: the endpoint is down,
 	// slow or answered with an error.
-	ErrEndpoint = errcode.New("chain_unavailable", "the chain endpoint did not answer")
+	ErrEndpoint = errcode.New(errcode.Unavailable, "chain_unavailable", "the chain endpoint did not answer")
 	// ErrBlockTxs is a block with more than TxsPerBlockMax transactions.
-	ErrBlockTxs = errcode.New("chain_block_txs_max", "the block has too many transactions")
+	ErrBlockTxs = errcode.New(errcode.TooLarge, "chain_block_txs_max", "the block has too many transactions")
 	// ErrInconsistent is an answer that contradicts another one, as when a
 	// receipt belongs to another block than the one read: the chain moved
 	// while it was being read, and the read is tried again.
-	ErrInconsistent = errcode.New("chain_inconsistent", "the chain changed while it was read")
+	ErrInconsistent = errcode.New(errcode.Unavailable, "chain_inconsistent", "the chain changed while it was read")
 )
 
 // errNotFound is a block the chain does not have (any more).
@@ -77,7 +79,7 @@ type txSender interface {
 	TransactionSender(ctx context.Context, tx *types.Transaction, block common.Hash, index uint) (common.Address, error)
 }
 
-// Client reads a chain. It implements api.FeeshareChain.
+// Client reads a chain. It implements feeshare.Chain.
 type Client struct {
 	b       Backend
 	chainID uint64

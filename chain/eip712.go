@@ -44,14 +44,14 @@ var (
 	// wrong length or encoding, a recovery id other than 0, 1, 27 or 28, r
 	// or s out of range, or s in the upper half of the curve order (EIP-2),
 	// which would make the signature malleable.
-	ErrSignature = errcode.New("signature_malformed", "the signature is malformed")
+	ErrSignature = errcode.New(errcode.Invalid, "signature_malformed", "the signature is malformed")
 	// ErrKey: a private key is not 64 hex digits of a valid secp256k1 key.
-	ErrKey = errcode.New("key_invalid", "the private key is not 64 hex digits of a secp256k1 key")
+	ErrKey = errcode.New(errcode.Invalid, "key_invalid", "the private key is not 64 hex digits of a secp256k1 key")
 	// ErrRequest is a request that cannot be signed or verified as typed
 	// data: too many nonces, or an action that is too long.
-	ErrRequest = errcode.New("request_invalid", "the request cannot be encoded as typed data")
+	ErrRequest = errcode.New(errcode.Invalid, "request_invalid", "the request cannot be encoded as typed data")
 	// ErrChainID is a request naming another chain than the one watched.
-	ErrChainID = errcode.New("chain_id_mismatch", "the request names another chain")
+	ErrChainID = errcode.New(errcode.Unprocessable, "chain_id_mismatch", "the request names another chain")
 )
 
 var (

@@ -15,7 +15,7 @@ import (
 // Service is what `tributary serve --chain-rpc` runs: it connects to the
 // endpoint in the background, retrying with backoff while it is
 // unreachable, and then runs a Watcher. Meanwhile it answers the fee-share
-// routes (api.FeeshareChain) with ErrEndpoint and /readyz with the reason,
+// routes (feeshare.Chain) with ErrEndpoint and /readyz with the reason,
 // so that the server starts even when the chain node does not.
 type Service struct {
 	url   string

@@ -9,14 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 )
 
 // Both satisfy what the fee-share routes need, without chain importing api.
 var (
-	_ api.FeeshareChain = (*Client)(nil)
-	_ api.FeeshareChain = (*Service)(nil)
+	_ feeshare.Chain = (*Client)(nil)
+	_ feeshare.Chain = (*Service)(nil)
 )
 
 // TestServiceConnectsLate: the endpoint is unreachable at first; the

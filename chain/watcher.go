@@ -36,14 +36,14 @@ const (
 // Errors.
 var (
 	// ErrConfig is a watcher configuration out of its limits.
-	ErrConfig = errcode.New("chain_config_invalid", "the chain watcher's configuration is invalid")
+	ErrConfig = errcode.New(errcode.Invalid, "chain_config_invalid", "the chain watcher's configuration is invalid")
 	// ErrReorgDepth is a reorganization deeper than the blocks the cursor
 	// remembers: the watcher cannot find where the new chain meets the
 	// blocks it applied, so it stops rather than guess.
-	ErrReorgDepth = errcode.New("chain_reorg_too_deep", "the chain reorganized below the blocks the watcher remembers")
+	ErrReorgDepth = errcode.New(errcode.Broken, "chain_reorg_too_deep", "the chain reorganized below the blocks the watcher remembers")
 	// ErrRefused is an operation of a block that the engine refused: the
 	// watcher stops at that block rather than skip it.
-	ErrRefused = errcode.New("chain_block_refused", "the engine refused a block's fee distribution")
+	ErrRefused = errcode.New(errcode.Unprocessable, "chain_block_refused", "the engine refused a block's fee distribution")
 )
 
 // Config configures a Watcher.

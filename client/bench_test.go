@@ -25,6 +25,7 @@ import (
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 	"github.com/tributary-ledger/tributary/wire"
@@ -47,7 +48,7 @@ func benchServer(b *testing.B, s benchStore, workers int) string {
 	reg := money.NewRegistry()
 	eng := engine.New(s, reg)
 	g := engine.NewGroup(eng, workers, 256)
-	srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: eng, Group: g, Currencies: reg, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))}).Handler())
+	srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: eng, Group: g, Currencies: reg, Modules: programs.Modules(programs.Deps{}), Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))}).Handler())
 	b.Cleanup(func() { srv.Close(); g.Close() })
 	return srv.URL
 }

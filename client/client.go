@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/tributary-ledger/tributary/errcode"
-	"github.com/tributary-ledger/tributary/splitbook"
+	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -52,8 +52,23 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status) }
 
-// Unwrap exposes the code to errcode.Code.
-func (e *Error) Unwrap() error { return errcode.New(e.Code, e.Message) }
+// Unwrap exposes the code to errcode.Code, and the kind the status says
+// to errcode.KindOf.
+func (e *Error) Unwrap() error { return errcode.Remote(statusKinds[e.Status], e.Code, e.Message) }
+
+// statusKinds is the kind of refusal each HTTP status answers; any other
+// status is errcode.Internal.
+var statusKinds = map[int]errcode.Kind{
+	http.StatusBadRequest:            errcode.Invalid,
+	http.StatusUnauthorized:          errcode.Unauthenticated,
+	http.StatusForbidden:             errcode.Forbidden,
+	http.StatusNotFound:              errcode.NotFound,
+	http.StatusMethodNotAllowed:      errcode.NotAllowed,
+	http.StatusConflict:              errcode.Conflict,
+	http.StatusRequestEntityTooLarge: errcode.TooLarge,
+	http.StatusUnprocessableEntity:   errcode.Unprocessable,
+	http.StatusServiceUnavailable:    errcode.Unavailable,
+}
 
 // do sends a request and decodes a JSON answer into out. It reports whether
 // the server answered with a replay of an earlier request.
@@ -312,7 +327,7 @@ func (c *Client) CreateEntries(ctx context.Context, items []wire.BatchItem) ([]w
 }
 
 // Pay pays an amount by a named split.
-func (c *Client) Pay(ctx context.Context, key string, req wire.PaymentRequest) (e wire.EntryJSON, replayed bool, err error) {
+func (c *Client) Pay(ctx context.Context, key string, req splitbook.PaymentRequest) (e wire.EntryJSON, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/payments", key, req, &e)
 	return e, replayed, err
 }

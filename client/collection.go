@@ -24,7 +24,7 @@ func (c *Client) SetCollectionConfig(ctx context.Context, key string, cfg collec
 }
 
 // CreateTrack registers a track.
-func (c *Client) CreateTrack(ctx context.Context, key string, req wire.TrackRequest) (collection.Track, error) {
+func (c *Client) CreateTrack(ctx context.Context, key string, req collection.TrackRequest) (collection.Track, error) {
 	var out collection.Track
 	_, err := c.do(ctx, "POST", "/v1/collection/tracks", key, req, &out)
 	return out, err
@@ -40,12 +40,12 @@ func (c *Client) Track(ctx context.Context, id string) (collection.Track, error)
 // SetTrackPrice reprices a track.
 func (c *Client) SetTrackPrice(ctx context.Context, key, id string, price wire.Amount) (collection.Track, error) {
 	var out collection.Track
-	_, err := c.do(ctx, "PUT", "/v1/collection/tracks/"+url.PathEscape(id)+"/price", key, wire.PriceRequest{Price: price}, &out)
+	_, err := c.do(ctx, "PUT", "/v1/collection/tracks/"+url.PathEscape(id)+"/price", key, collection.PriceRequest{Price: price}, &out)
 	return out, err
 }
 
 // CreateCollection registers a collection of tracks.
-func (c *Client) CreateCollection(ctx context.Context, key string, req wire.CollectionRequest) (collection.Collection, error) {
+func (c *Client) CreateCollection(ctx context.Context, key string, req collection.CollectionRequest) (collection.Collection, error) {
 	var out collection.Collection
 	_, err := c.do(ctx, "POST", "/v1/collection/collections", key, req, &out)
 	return out, err
@@ -60,7 +60,7 @@ func (c *Client) Collection(ctx context.Context, id string) (collection.Collecti
 
 // UpdateCollection changes a collection's price, tracks and split; the
 // answer is the collection as changed.
-func (c *Client) UpdateCollection(ctx context.Context, key, id string, req wire.UpdateCollectionRequest) (collection.Collection, error) {
+func (c *Client) UpdateCollection(ctx context.Context, key, id string, req collection.UpdateCollectionRequest) (collection.Collection, error) {
 	var out collection.Collection
 	_, err := c.do(ctx, "PUT", "/v1/collection/collections/"+url.PathEscape(id), key, req, &out)
 	return out, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/client"
+	"github.com/tributary-ledger/tributary/programs"
 )
 
 // notForClients are the routes the Go client leaves to other tools.
@@ -37,7 +38,7 @@ func (rec *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
 // server's route table: a route no method reaches, or a request no route
 // takes, fails the test. A new route without a client method fails it.
 func TestClientCoversEveryRoute(t *testing.T) {
-	routes := api.New(api.Config{}).Routes()
+	routes := api.New(api.Config{Modules: programs.Modules(programs.Deps{})}).Routes()
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		mux.HandleFunc(rt.Method+" "+rt.Pattern, func(http.ResponseWriter, *http.Request) {})

@@ -12,8 +12,8 @@ import (
 // UsageConfig returns the usage program's configuration versions, each
 // with the epoch it applies from, and the program's status (next epoch to
 // close, carry-over).
-func (c *Client) UsageConfig(ctx context.Context) (wire.UsageConfigJSON, error) {
-	var out wire.UsageConfigJSON
+func (c *Client) UsageConfig(ctx context.Context) (usage.ConfigJSON, error) {
+	var out usage.ConfigJSON
 	_, err := c.do(ctx, "GET", "/v1/usage/config", "", nil, &out)
 	return out, err
 }
@@ -22,8 +22,8 @@ func (c *Client) UsageConfig(ctx context.Context) (wire.UsageConfigJSON, error) 
 // applies from the current epoch (or epoch 0 before the anchor); a later one
 // from the next epoch that has no reports or revenue yet. The answer is the
 // configuration versions and status after the change.
-func (c *Client) SetUsageConfig(ctx context.Context, key string, cfg usage.Config) (wire.UsageConfigJSON, error) {
-	var out wire.UsageConfigJSON
+func (c *Client) SetUsageConfig(ctx context.Context, key string, cfg usage.Config) (usage.ConfigJSON, error) {
+	var out usage.ConfigJSON
 	_, err := c.do(ctx, "PUT", "/v1/usage/config", key, cfg, &out)
 	return out, err
 }
@@ -31,7 +31,7 @@ func (c *Client) SetUsageConfig(ctx context.Context, key string, cfg usage.Confi
 // RegisterParticipant registers a participant (an app, contract or creator)
 // and returns it as stored. A payee token may register only participants it
 // owns.
-func (c *Client) RegisterParticipant(ctx context.Context, key string, p wire.ParticipantRequest) (usage.Participant, error) {
+func (c *Client) RegisterParticipant(ctx context.Context, key string, p usage.ParticipantRequest) (usage.Participant, error) {
 	var out usage.Participant
 	_, err := c.do(ctx, "POST", "/v1/usage/participants", key, p, &out)
 	return out, err
@@ -40,11 +40,11 @@ func (c *Client) RegisterParticipant(ctx context.Context, key string, p wire.Par
 // RegisterParticipants registers up to 10,000 participants together, in
 // order, all or none (configurator or admin), and returns how many were
 // registered.
-func (c *Client) RegisterParticipants(ctx context.Context, key string, ps []wire.ParticipantRequest) (int, error) {
+func (c *Client) RegisterParticipants(ctx context.Context, key string, ps []usage.ParticipantRequest) (int, error) {
 	var out struct {
 		Registered int `json:"registered"`
 	}
-	_, err := c.do(ctx, "POST", "/v1/usage/participants/batch", key, wire.ParticipantsRequest{Participants: ps}, &out)
+	_, err := c.do(ctx, "POST", "/v1/usage/participants/batch", key, usage.ParticipantsRequest{Participants: ps}, &out)
 	return out.Registered, err
 }
 
@@ -58,7 +58,7 @@ func (c *Client) Participant(ctx context.Context, id string) (usage.Participant,
 // UpdateParticipant changes a participant's account, category and split
 // (its owner or a configurator); p's ID and owner are ignored. It returns
 // the participant as stored.
-func (c *Client) UpdateParticipant(ctx context.Context, key, id string, p wire.ParticipantRequest) (usage.Participant, error) {
+func (c *Client) UpdateParticipant(ctx context.Context, key, id string, p usage.ParticipantRequest) (usage.Participant, error) {
 	var out usage.Participant
 	_, err := c.do(ctx, "PUT", "/v1/usage/participants/"+url.PathEscape(id), key, p, &out)
 	return out, err
@@ -77,7 +77,7 @@ func (c *Client) DeregisterParticipant(ctx context.Context, key, id string) (usa
 // RecordUsageRevenue records platform revenue in the current epoch: it moves
 // the amount from req.From into the pool's funding account. replayed is
 // true when key had been applied before with the same request.
-func (c *Client) RecordUsageRevenue(ctx context.Context, key string, req wire.UsageRevenueRequest) (e wire.EntryJSON, replayed bool, err error) {
+func (c *Client) RecordUsageRevenue(ctx context.Context, key string, req usage.RevenueRequest) (e wire.EntryJSON, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/usage/revenue", key, req, &e)
 	return e, replayed, err
 }
@@ -85,7 +85,7 @@ func (c *Client) RecordUsageRevenue(ctx context.Context, key string, req wire.Us
 // ReportUsage adds a batch of usage counts to its epoch. Batches add up,
 // each under its own key; the same key with the same batch counts once and
 // answers replayed.
-func (c *Client) ReportUsage(ctx context.Context, key string, b usage.Batch) (out wire.UsageReportsJSON, replayed bool, err error) {
+func (c *Client) ReportUsage(ctx context.Context, key string, b usage.Batch) (out usage.ReportsJSON, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/usage/reports", key, b, &out)
 	return out, replayed, err
 }
@@ -110,8 +110,8 @@ func (c *Client) UsageEpoch(ctx context.Context, epoch uint64) (usage.Summary, e
 // server from the stored inputs and checked against the stored digest: its
 // header, and the line of participant when it is not "" (no lines
 // otherwise).
-func (c *Client) UsageStatement(ctx context.Context, epoch uint64, participant string) (wire.UsageStatementJSON, error) {
-	var out wire.UsageStatementJSON
+func (c *Client) UsageStatement(ctx context.Context, epoch uint64, participant string) (usage.StatementJSON, error) {
+	var out usage.StatementJSON
 	_, err := c.do(ctx, "GET", "/v1/usage/epochs/"+strconv.FormatUint(epoch, 10)+"/statement"+query("participant", participant), "", nil, &out)
 	return out, err
 }

@@ -41,7 +41,7 @@ const (
 var errStreamFailed = errors.New("streaming the batch failed")
 
 // ErrBatchMax is returned for a batch larger than BatchMax.
-var ErrBatchMax = errcode.New("batch_max", "too many operations in one batch")
+var ErrBatchMax = errcode.New(errcode.TooLarge, "batch_max", "too many operations in one batch")
 
 // Op is one idempotent write. Run computes what to write from what it reads
 // through the View; it must be pure and deterministic, because the engine
@@ -300,7 +300,7 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room in
 			var res Result
 			entry, replayed, err := ov.apply(e, op)
 			if err != nil {
-				if errors.Is(err, ErrRetry) || errors.Is(err, errStreamFailed) || errcode.Code(err) == errcode.Internal {
+				if errors.Is(err, ErrRetry) || errors.Is(err, errStreamFailed) || errcode.Code(err) == errcode.InternalCode {
 					return err // an operating failure fails the whole batch
 				}
 				res.Err = err

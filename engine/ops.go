@@ -64,7 +64,7 @@ func WithdrawalRequest(key string, at time.Time, account, destination, currency 
 }
 
 // ErrWithdrawalMinimum refuses a withdrawal below its currency's minimum.
-var ErrWithdrawalMinimum = errcode.New("withdrawal_below_minimum", "withdrawal is below the minimum for its currency")
+var ErrWithdrawalMinimum = errcode.New(errcode.Unprocessable, "withdrawal_below_minimum", "withdrawal is below the minimum for its currency")
 
 func minimumKey(currency string) string { return "withdrawal_minimum/" + currency }
 

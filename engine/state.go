@@ -68,3 +68,9 @@ func ConfigChange(ref, kind, id, action string, writes ...StateWrite) Change {
 	ev := mustJSON(map[string]string{"kind": kind, "id": id, "action": action})
 	return Change{Kind: ledger.Config, Ref: ref, State: writes, Events: []Event{{Type: EventConfigChanged, Data: ev}}}
 }
+
+// StateValue is one program state record.
+type StateValue struct {
+	Key   string
+	Value []byte
+}

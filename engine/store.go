@@ -124,4 +124,4 @@ const (
 )
 
 // ErrRetry marks a transaction that lost a race and may simply be run again.
-var ErrRetry = errcode.New("retry", "transaction conflicted with a concurrent one; try again")
+var ErrRetry = errcode.New(errcode.Unavailable, "retry", "transaction conflicted with a concurrent one; try again")

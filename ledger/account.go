@@ -10,7 +10,7 @@ import (
 const AccountMaxLen = 128
 
 // ErrAccount is returned for a malformed account name.
-var ErrAccount = errcode.New("account_invalid", "account name is invalid")
+var ErrAccount = errcode.New(errcode.Invalid, "account_invalid", "account name is invalid")
 
 // ExternalPrefix marks an account of the outside world (buyers, chains, bank
 // rails): "@world", "@buyer:42", "@chain:evm-1". Only such accounts may go

@@ -25,15 +25,15 @@ const (
 
 // Error codes returned by this package. They are stable.
 var (
-	ErrKey              = errcode.New("key_invalid", "idempotency key is invalid")
-	ErrKeyConflict      = errcode.New("key_conflict", "idempotency key was used with a different body")
-	ErrPosting          = errcode.New("posting_invalid", "posting is invalid")
-	ErrPostingsMax      = errcode.New("postings_max", "entry has too many postings")
-	ErrOverdraft        = errcode.New("overdraft", "account balance would go below zero")
-	ErrWithdrawalState  = errcode.New("withdrawal_resolved", "withdrawal is not pending")
-	ErrWithdrawalExists = errcode.New("withdrawal_exists", "withdrawal ID is taken")
-	ErrNotFound         = errcode.New("not_found", "no such record")
-	ErrBalanceOverflow  = errcode.New("balance_overflow", "balance total would exceed 2^256-1 base units")
+	ErrKey              = errcode.New(errcode.Invalid, "key_invalid", "idempotency key is invalid")
+	ErrKeyConflict      = errcode.New(errcode.Conflict, "key_conflict", "idempotency key was used with a different body")
+	ErrPosting          = errcode.New(errcode.Invalid, "posting_invalid", "posting is invalid")
+	ErrPostingsMax      = errcode.New(errcode.TooLarge, "postings_max", "entry has too many postings")
+	ErrOverdraft        = errcode.New(errcode.Unprocessable, "overdraft", "account balance would go below zero")
+	ErrWithdrawalState  = errcode.New(errcode.Conflict, "withdrawal_resolved", "withdrawal is not pending")
+	ErrWithdrawalExists = errcode.New(errcode.Conflict, "withdrawal_exists", "withdrawal ID is taken")
+	ErrNotFound         = errcode.New(errcode.NotFound, "not_found", "no such record")
+	ErrBalanceOverflow  = errcode.New(errcode.Unprocessable, "balance_overflow", "balance total would exceed 2^256-1 base units")
 )
 
 // Kind says how an entry's postings change balances.

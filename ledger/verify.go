@@ -10,7 +10,7 @@ import (
 
 // ErrVerify is returned when the journal and the stored balances disagree.
 // It means the books are broken, never that a caller's input was bad.
-var ErrVerify = errcode.New("verify_failed", "journal does not verify")
+var ErrVerify = errcode.New(errcode.Broken, "verify_failed", "journal does not verify")
 
 // Verifier recomputes every balance from the journal, entry by entry, and
 // then checks the stored balances against it. Feed it the whole journal in

@@ -20,13 +20,13 @@ import (
 
 // Error codes returned by this package. They are stable.
 var (
-	ErrFormat          = errcode.New("amount_format", "amount is not a decimal number")
-	ErrNegative        = errcode.New("amount_negative", "amount is negative; amounts are zero or more")
-	ErrPrecision       = errcode.New("amount_precision", "amount has more decimals than its currency")
-	ErrOverflow        = errcode.New("amount_overflow", "amount does not fit in 256 bits")
-	ErrInsufficient    = errcode.New("amount_insufficient", "amount is smaller than what is taken from it")
-	ErrUnknownCurrency = errcode.New("currency_unknown", "currency is not registered")
-	ErrCurrency        = errcode.New("currency_invalid", "currency definition is invalid")
+	ErrFormat          = errcode.New(errcode.Invalid, "amount_format", "amount is not a decimal number")
+	ErrNegative        = errcode.New(errcode.Invalid, "amount_negative", "amount is negative; amounts are zero or more")
+	ErrPrecision       = errcode.New(errcode.Invalid, "amount_precision", "amount has more decimals than its currency")
+	ErrOverflow        = errcode.New(errcode.Unprocessable, "amount_overflow", "amount does not fit in 256 bits")
+	ErrInsufficient    = errcode.New(errcode.Unprocessable, "amount_insufficient", "amount is smaller than what is taken from it")
+	ErrUnknownCurrency = errcode.New(errcode.Unprocessable, "currency_unknown", "currency is not registered")
+	ErrCurrency        = errcode.New(errcode.Invalid, "currency_invalid", "currency definition is invalid")
 )
 
 // Amount is a non-negative integer number of base units below 2^256.

@@ -226,7 +226,7 @@ func FuzzParse(f *testing.F) {
 		c := Currency{Code: "FZ", Decimals: decimals % (MaxDecimals + 1)}
 		a, err := Parse(s, c)
 		if err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				t.Fatalf("Parse(%q) returned an error without a code: %v", s, err)
 			}
 			return

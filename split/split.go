@@ -228,8 +228,11 @@ func FormatShare(unit Unit, share, sum uint64) string {
 // Share is one receiver of a basis-point split as programs configure it:
 // an account and its share out of TotalBasisPoints.
 type Share struct {
-	Account string `json:"account"`
-	ShareBP uint64 `json:"share_bp"`
+	// The receiving account.
+	Account string `json:"account" schema:"AccountName"`
+	// The recipient's share in basis points; the shares of a split sum to
+	// exactly 10000.
+	ShareBP uint64 `json:"share_bp" jsonschema:"minimum=1,maximum=10000"`
 }
 
 // OfShares returns shares as a basis-point Split with the given ID, for

@@ -197,7 +197,7 @@ func TestCLIAgainstServer(t *testing.T) {
 		t.Errorf("withdrawing too much: %v; want overdraft", err)
 	}
 	// The market, from the command line.
-	if _, err := c.CreateAsset(ctx, "asset", wire.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}); err != nil {
+	if _, err := c.CreateAsset(ctx, "asset", market.AssetRequest{ID: "asset-7", Owner: "owner", Split: []market.Recipient{{Account: "owner", ShareBP: 7000}, {Account: "collaborator", ShareBP: 3000}}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err = run(t, append([]string{"market", "sell", "asset-7", "1000", "ETH", "--key", "s1"}, remote...)...)
@@ -213,10 +213,10 @@ func TestCLIAgainstServer(t *testing.T) {
 		t.Errorf("market asset = %q, %v", out, err)
 	}
 	// A collection, from the command line.
-	if _, err := c.CreateTrack(ctx, "t1", wire.TrackRequest{ID: "song-1", Price: "198", Currency: "USD", Split: []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}}); err != nil {
+	if _, err := c.CreateTrack(ctx, "t1", collection.TrackRequest{ID: "song-1", Price: "198", Currency: "USD", Split: []collection.Recipient{{Account: "payee-1", ShareBP: 5000}, {Account: "payee-2", ShareBP: 1500}, {Account: "payee-3", ShareBP: 3500}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateCollection(ctx, "c1", wire.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: []string{"song-1"}}); err != nil {
+	if _, err := c.CreateCollection(ctx, "c1", collection.CollectionRequest{ID: "best-of-2026", Creator: "payee-3", Price: "500", Currency: "USD", Tracks: []string{"song-1"}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err = run(t, append([]string{"collection", "buy", "best-of-2026", "USD", "--key", "b1"}, remote...)...)

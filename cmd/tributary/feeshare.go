@@ -11,11 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/chain"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/program/feeshare"
-	"github.com/tributary-ledger/tributary/wire"
 )
 
 // newFeeshareCmd groups the fee-share program's commands, mirroring the
@@ -98,7 +96,7 @@ func newFeeshareQueryCmd() *cobra.Command {
 	}
 	// page is one of the client's list calls: the whole list, or by the
 	// address in args[0].
-	type page func(c *client.Client, cmd *cobra.Command, args []string, after string, limit int) (wire.FeeshareContractsJSON, error)
+	type page func(c *client.Client, cmd *cobra.Command, args []string, after string, limit int) (feeshare.ContractsJSON, error)
 	list := func(use, short string, get page) *cobra.Command {
 		args := cobra.NoArgs
 		if strings.Contains(use, " ") {
@@ -129,24 +127,24 @@ func newFeeshareQueryCmd() *cobra.Command {
 		c.Flags().String("after", "", "the next page's cursor, as printed by the previous page")
 		return c
 	}
-	byAddress := func(get func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (wire.FeeshareContractsJSON, error)) page {
-		return func(c *client.Client, cmd *cobra.Command, args []string, after string, limit int) (wire.FeeshareContractsJSON, error) {
+	byAddress := func(get func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (feeshare.ContractsJSON, error)) page {
+		return func(c *client.Client, cmd *cobra.Command, args []string, after string, limit int) (feeshare.ContractsJSON, error) {
 			a, err := feeshare.ParseAddress(args[0])
 			if err != nil {
-				return wire.FeeshareContractsJSON{}, err
+				return feeshare.ContractsJSON{}, err
 			}
 			return get(c, cmd, a.Hex(), after, limit)
 		}
 	}
 	cmds := []*cobra.Command{
 		params, contract,
-		list("contracts", "List all registered contracts", func(c *client.Client, cmd *cobra.Command, _ []string, after string, limit int) (wire.FeeshareContractsJSON, error) {
+		list("contracts", "List all registered contracts", func(c *client.Client, cmd *cobra.Command, _ []string, after string, limit int) (feeshare.ContractsJSON, error) {
 			return c.FeeshareContracts(cmd.Context(), after, limit)
 		}),
-		list("deployer-contracts ADDR", "List the contracts a deployer registered", byAddress(func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (wire.FeeshareContractsJSON, error) {
+		list("deployer-contracts ADDR", "List the contracts a deployer registered", byAddress(func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (feeshare.ContractsJSON, error) {
 			return c.FeeshareDeployerContracts(cmd.Context(), addr, after, limit)
 		})),
-		list("withdrawer-contracts ADDR", "List the contracts whose fees an address withdraws", byAddress(func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (wire.FeeshareContractsJSON, error) {
+		list("withdrawer-contracts ADDR", "List the contracts whose fees an address withdraws", byAddress(func(c *client.Client, cmd *cobra.Command, addr, after string, limit int) (feeshare.ContractsJSON, error) {
 			return c.FeeshareWithdrawerContracts(cmd.Context(), addr, after, limit)
 		})),
 	}
@@ -157,7 +155,7 @@ func newFeeshareQueryCmd() *cobra.Command {
 	return q
 }
 
-func printRegistration(w io.Writer, r wire.FeeshareRegistrationJSON) {
+func printRegistration(w io.Writer, r feeshare.RegistrationJSON) {
 	printf(w, "%s  %s\n  deployer   %s  %s\n", r.Contract, r.ContractBech32, r.Deployer, r.DeployerBech32)
 	if r.Withdrawer != "" {
 		printf(w, "  withdrawer %s  %s\n", r.Withdrawer, r.WithdrawerBech32)
@@ -179,7 +177,7 @@ func newFeeshareWriteCmd(action string) *cobra.Command {
 		Use: action, Short: short, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			get := func(name string) string { v, _ := cmd.Flags().GetString(name); return v }
-			body := wire.FeeshareRequestJSON{Contract: get("contract"), Deployer: get("deployer"), Withdrawer: get("withdrawer"),
+			body := feeshare.RequestJSON{Contract: get("contract"), Deployer: get("deployer"), Withdrawer: get("withdrawer"),
 				ChainID: get("chain-id"), Expiry: get("expiry"), Nonce: get("nonce"), Signature: get("signature")}
 			if action == feeshare.ActionRegister {
 				ns, err := feeshare.ParseNonces(get("nonces"))
@@ -209,7 +207,7 @@ func newFeeshareWriteCmd(action string) *cobra.Command {
 			if body.Signature == "" {
 				c = remote(cmd)
 			}
-			write := map[string]func(*client.Client, context.Context, string, wire.FeeshareRequestJSON) (wire.FeeshareWriteJSON, bool, error){
+			write := map[string]func(*client.Client, context.Context, string, feeshare.RequestJSON) (feeshare.WriteJSON, bool, error){
 				feeshare.ActionRegister: (*client.Client).FeeshareRegister,
 				feeshare.ActionUpdate:   (*client.Client).FeeshareUpdate,
 				feeshare.ActionCancel:   (*client.Client).FeeshareCancel,
@@ -221,7 +219,7 @@ func newFeeshareWriteCmd(action string) *cobra.Command {
 			return feesharePrint(cmd, out, func(w io.Writer) {
 				verb := map[string]string{feeshare.ActionRegister: "registered", feeshare.ActionUpdate: "updated", feeshare.ActionCancel: "cancelled"}[action]
 				printf(w, "%s (entry %d)\n", verb, out.Seq)
-				printRegistration(w, out.FeeshareRegistrationJSON)
+				printRegistration(w, out.RegistrationJSON)
 				if out.GasCost > 0 {
 					printf(w, "  derivation gas cost %d\n", out.GasCost)
 				}
@@ -264,7 +262,7 @@ func feesharePrint(cmd *cobra.Command, v any, text func(io.Writer)) error {
 // signFeeshare signs body as the deployer's EIP-712 request for action with
 // the private key in file, and returns the signature in hex. It refuses a
 // key that is not the deployer's: the server would, after a round trip.
-func signFeeshare(action string, body wire.FeeshareRequestJSON, file string) (string, error) {
+func signFeeshare(action string, body feeshare.RequestJSON, file string) (string, error) {
 	if body.ChainID == "" || body.Expiry == "" || body.Nonce == "" {
 		return "", fmt.Errorf("--sign-key needs --chain-id, --expiry and --nonce: they are part of what is signed")
 	}
@@ -276,7 +274,7 @@ func signFeeshare(action string, body wire.FeeshareRequestJSON, file string) (st
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", file, err)
 	}
-	req, err := api.FeeshareRequest(body, action)
+	req, err := feeshare.ParseRequest(body, action)
 	if err != nil {
 		return "", err
 	}

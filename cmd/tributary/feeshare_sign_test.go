@@ -6,11 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/chain"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/program/feeshare"
-	"github.com/tributary-ledger/tributary/wire"
 )
 
 // TestSignFeeshare checks that --sign-key signs what the server verifies:
@@ -27,7 +25,7 @@ func TestSignFeeshare(t *testing.T) {
 		t.Fatal(err)
 	}
 	deployer := chain.KeyAddress(key)
-	body := wire.FeeshareRequestJSON{Contract: "0x343c43a37d37dff08ae8c4a11544c718abb4fcf8", Deployer: deployer.Bech32(),
+	body := feeshare.RequestJSON{Contract: "0x343c43a37d37dff08ae8c4a11544c718abb4fcf8", Deployer: deployer.Bech32(),
 		Nonces: []string{"1"}, ChainID: "9001", Expiry: "1900000000", Nonce: "7"}
 	sig, err := signFeeshare(feeshare.ActionRegister, body, file)
 	if err != nil {
@@ -37,7 +35,7 @@ func TestSignFeeshare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := api.FeeshareRequest(body, feeshare.ActionRegister)
+	req, err := feeshare.ParseRequest(body, feeshare.ActionRegister)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,19 +43,19 @@ func TestSignFeeshare(t *testing.T) {
 		t.Errorf("signature recovers %s, %v; want the deployer %s", got.Hex(), err, deployer.Hex())
 	}
 	// The same signature over another action recovers someone else.
-	other, _ := api.FeeshareRequest(body, feeshare.ActionCancel)
+	other, _ := feeshare.ParseRequest(body, feeshare.ActionCancel)
 	if got, _ := chain.Recover(other, raw); got == deployer {
 		t.Errorf("a register signature recovers the deployer over a cancel")
 	}
 
 	for _, tc := range []struct {
 		name string
-		body func(b *wire.FeeshareRequestJSON)
+		body func(b *feeshare.RequestJSON)
 		key  string
 		want string
 	}{
-		{"another deployer", func(b *wire.FeeshareRequestJSON) { b.Deployer = "0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0" }, "", "not the deployer"},
-		{"no expiry", func(b *wire.FeeshareRequestJSON) { b.Expiry = "" }, "", "needs --chain-id, --expiry and --nonce"},
+		{"another deployer", func(b *feeshare.RequestJSON) { b.Deployer = "0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0" }, "", "not the deployer"},
+		{"no expiry", func(b *feeshare.RequestJSON) { b.Expiry = "" }, "", "needs --chain-id, --expiry and --nonce"},
 		{"short key", nil, "abcd", "key_invalid"},
 		{"not hex", nil, strings.Repeat("zz", 32), "key_invalid"},
 	} {

@@ -22,7 +22,7 @@ func FuzzParseShares(f *testing.F) {
 		}
 		unit, shares, err := parseShares(args)
 		if err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				t.Fatalf("parseShares(%q) error without a code: %v", args, err)
 			}
 			return

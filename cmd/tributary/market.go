@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -43,7 +44,7 @@ func newMarketCmd() *cobra.Command {
 			}
 			buyer, _ := cmd.Flags().GetString("buyer")
 			seller, _ := cmd.Flags().GetString("seller")
-			req := wire.SaleRequest{Asset: args[0], Amount: amount, Currency: cur, Buyer: buyer, Seller: seller}
+			req := market.SaleRequest{Asset: args[0], Amount: amount, Currency: cur, Buyer: buyer, Seller: seller}
 			if lic, _ := cmd.Flags().GetBool("license"); lic {
 				req.Asset, req.License = "", args[0]
 			}
@@ -65,7 +66,7 @@ func newMarketCmd() *cobra.Command {
 				return err
 			}
 			payer, _ := cmd.Flags().GetString("payer")
-			e, _, err := remote(cmd).PayLicense(cmd.Context(), keyFlag(cmd, "license-payment"), args[0], wire.LicensePaymentRequest{Amount: amount, Currency: cur, Payer: payer})
+			e, _, err := remote(cmd).PayLicense(cmd.Context(), keyFlag(cmd, "license-payment"), args[0], market.LicensePaymentRequest{Amount: amount, Currency: cur, Payer: payer})
 			if err != nil {
 				return err
 			}

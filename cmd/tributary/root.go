@@ -19,7 +19,7 @@ import (
 // defaultDB is the embedded store's file when --db is not given.
 const defaultDB = "./tributary.db"
 
-var errOutput = errcode.New("output_invalid", "unknown output format")
+var errOutput = errcode.New(errcode.Invalid, "output_invalid", "unknown output format")
 
 func newRoot() *cobra.Command {
 	root := &cobra.Command{

@@ -20,6 +20,7 @@ import (
 	"github.com/tributary-ledger/tributary/chain"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/programs"
 )
 
 // Server limits. Timeouts keep a slow or stuck client from holding a
@@ -123,12 +124,13 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 		Currencies: currencies,
 		Log:        log,
 	}
+	var deps programs.Deps
 	if ch.rpc != "" {
 		svc, err := chain.NewService(ch.rpc, eng, s, chain.Config{Confirmations: ch.confirmations, Currency: ch.currency, Start: ch.start, Log: log.With("component", "chain")})
 		if err != nil {
 			return err
 		}
-		apiCfg.Feeshare = svc
+		deps.FeeshareChain = svc
 		apiCfg.Ready = append(apiCfg.Ready, api.ReadyCheck{Name: "chain", Check: svc.Ready})
 		// The watcher stops with ctx, before the store closes (deferred
 		// above): wait for it on the way out.
@@ -143,6 +145,7 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 		defer func() { stopWatcher(); <-watcherDone }()
 		log.Info("chain watcher started", "rpc", redact(ch.rpc), "confirmations", ch.confirmations)
 	}
+	apiCfg.Modules = programs.Modules(deps)
 	apiSrv := api.New(apiCfg)
 	// On PostgreSQL, other nodes' commits wake this node's event streams
 	// (LISTEN/NOTIFY); the listener stops with ctx, before the store closes.

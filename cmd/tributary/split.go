@@ -12,7 +12,7 @@ import (
 	"github.com/tributary-ledger/tributary/split"
 )
 
-var errShare = errcode.New("share_invalid", "share is not a percentage, basis points or a weight")
+var errShare = errcode.New(errcode.Invalid, "share_invalid", "share is not a percentage, basis points or a weight")
 
 func newSplitCmd() *cobra.Command {
 	return &cobra.Command{

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ serve). The secret is printed once and stored only as a digest.`,
 			role, _ := cmd.Flags().GetString("role")
 			name, _ := cmd.Flags().GetString("name")
 			accounts, _ := cmd.Flags().GetStringSlice("account")
-			tok, secret, err := auth.New(auth.Role(role), accounts, name, time.Now().UTC())
+			tok, secret, err := auth.New(auth.Role(role), accounts, name, time.Now().UTC(), rand.Reader)
 			if err != nil {
 				return err
 			}

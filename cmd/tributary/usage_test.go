@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/usage"
+	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
@@ -141,11 +143,11 @@ func TestUsageRoutes(t *testing.T) {
 	reg := money.NewRegistry()
 	var mu sync.Mutex
 	now := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
-	srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }}).Handler())
+	srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }, Modules: programs.Modules(programs.Deps{})}).Handler())
 	defer srv.Close()
 	setNow := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
 	token := func(role auth.Role, accounts ...string) string {
-		tok, secret, err := auth.New(role, accounts, string(role), now)
+		tok, secret, err := auth.New(role, accounts, string(role), now, rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}

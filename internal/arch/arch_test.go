@@ -17,7 +17,7 @@ const module = "github.com/tributary-ledger/tributary"
 // core lists the packages that decide money. They are pure: the same inputs
 // give the same output on any machine, so they may not reach the network,
 // the disk, a clock or a random source, and may not use floating point.
-var core = []string{"money", "split", "ledger", "program"}
+var core = []string{"money", "split", "ledger", "program", "auth", "lockfile", "payout/merkle"}
 
 // forbidden are imports the core may not use, directly or through another
 // package of this module.
@@ -173,7 +173,7 @@ func TestArchTestCanFail(t *testing.T) {
 
 // TestGoEthereumConfined keeps go-ethereum inside the chain-facing package:
 // everything else sees the chain through chain's types and the interfaces
-// its users declare (api.FeeshareChain), so the rest of the module neither
+// its users declare (feeshare.Chain), so the rest of the module neither
 // builds against nor breaks with go-ethereum's API. Tests may use it to
 // check against it.
 func TestGoEthereumConfined(t *testing.T) {

@@ -45,30 +45,40 @@ const (
 
 // Errors.
 var (
-	ErrConfig      = errcode.New("collection_config_invalid", "collection configuration is invalid")
-	ErrID          = errcode.New("collection_id_invalid", "track or collection ID is invalid")
-	ErrExists      = errcode.New("collection_exists", "a track or collection with this ID exists")
-	ErrPrice       = errcode.New("collection_price_invalid", "price is invalid")
-	ErrPriceRule   = errcode.New("collection_price_below_track", "a collection's price must be at least its dearest track's")
-	ErrEmpty       = errcode.New("collection_empty", "a collection needs at least one track")
-	ErrDuplicate   = errcode.New("collection_track_duplicate", "a track is in the collection twice")
-	ErrCurrency    = errcode.New("collection_currency_mismatch", "amounts are in different currencies")
-	ErrTracksMax   = errcode.New("collection_tracks_max", "too many tracks or collections")
-	ErrTrackLimits = errcode.New("collection_track_in_too_many", "the track is in too many collections")
+	ErrConfig      = errcode.New(errcode.Unprocessable, "collection_config_invalid", "collection configuration is invalid")
+	ErrID          = errcode.New(errcode.Invalid, "collection_id_invalid", "track or collection ID is invalid")
+	ErrExists      = errcode.New(errcode.Conflict, "collection_exists", "a track or collection with this ID exists")
+	ErrPrice       = errcode.New(errcode.Unprocessable, "collection_price_invalid", "price is invalid")
+	ErrPriceRule   = errcode.New(errcode.Unprocessable, "collection_price_below_track", "a collection's price must be at least its dearest track's")
+	ErrEmpty       = errcode.New(errcode.Unprocessable, "collection_empty", "a collection needs at least one track")
+	ErrDuplicate   = errcode.New(errcode.Unprocessable, "collection_track_duplicate", "a track is in the collection twice")
+	ErrCurrency    = errcode.New(errcode.Unprocessable, "collection_currency_mismatch", "amounts are in different currencies")
+	ErrTracksMax   = errcode.New(errcode.Unprocessable, "collection_tracks_max", "too many tracks or collections")
+	ErrTrackLimits = errcode.New(errcode.Unprocessable, "collection_track_in_too_many", "the track is in too many collections")
 )
 
 // Fees are what a purchase costs on top of the price.
 type Fees struct {
-	ProtocolBP   uint64 `json:"protocol_fee_bp"`   // of the price, to the protocol treasury
-	ProcessorBP  uint64 `json:"processor_fee_bp"`  // of the buyer's total, to the processor
-	ProcessorFix string `json:"processor_fee_fix"` // fixed part per purchase, a decimal in the purchase's currency, e.g. "0.30"
+	// The protocol fee, of the price, to the treasury, in basis points out of
+	// 10000 (500 is 5%); rounded down.
+	ProtocolBP uint64 `json:"protocol_fee_bp" jsonschema:"minimum=0,maximum=10000"`
+	// The processor's rate, of the buyer's total, in basis points (290 is 2.9%);
+	// below 10000.
+	ProcessorBP uint64 `json:"processor_fee_bp" jsonschema:"minimum=0,maximum=9999"`
+	// The processor's fixed part per purchase, a decimal in whole units of the
+	// purchase's currency (not base units), such as "0.30".
+	ProcessorFix string `json:"processor_fee_fix" jsonschema:"pattern=^[0-9]+(\\.[0-9]+)?$"`
 }
 
 // Config is the program's configuration.
 type Config struct {
-	Fees      Fees   `json:"fees"`
-	Treasury  string `json:"treasury"`  // protocol fee account
-	Processor string `json:"processor"` // where processor fees go; external, the fee leaves with the processor
+	Fees Fees `json:"fees"`
+	// The internal account receiving protocol fees, such as
+	// `collection:treasury`.
+	Treasury string `json:"treasury" schema:"AccountName"`
+	// The account receiving processor fees, usually external (the fee leaves
+	// with the processor), such as `@processor`.
+	Processor string `json:"processor" schema:"AccountName"`
 }
 
 // DefaultConfig is the seed's: a 5% protocol fee; 2.9% + 0.30 processing.
@@ -98,22 +108,31 @@ type Recipient = split.Share
 
 // Track is a track with its price and split.
 type Track struct {
-	ID          string       `json:"id"`
-	Price       money.Amount `json:"price"`
-	Currency    string       `json:"currency"`
-	Split       []Recipient  `json:"split"`
-	Collections []string     `json:"collections,omitempty"` // that contain it, kept by the program
+	ID string `json:"id" schema:"CollectionId"`
+	// The price in base units.
+	Price money.Amount `json:"price" schema:"Amount"`
+	// The currency it is sold in.
+	Currency string `json:"currency"`
+	// Who receives the price.
+	Split []Recipient `json:"split"`
+	// The collections that contain the track, kept by the program; omitted when
+	// there are none.
+	Collections []string `json:"collections,omitempty" schema:"CollectionId"`
 }
 
 // Collection is a playlist or album.
 type Collection struct {
-	ID       string       `json:"id"`
-	Creator  string       `json:"creator"`
-	Price    money.Amount `json:"price"`
+	ID      string `json:"id" schema:"CollectionId"`
+	Creator string `json:"creator" schema:"AccountName"`
+	// The price in base units.
+	Price    money.Amount `json:"price" schema:"Amount"`
 	Currency string       `json:"currency"`
-	Tracks   []string     `json:"tracks"`
-	Split    []Recipient  `json:"split,omitempty"` // community split of the surplus
-	Next     int          `json:"next"`            // rotation: index of the track paid next
+	// The tracks, in rotation order.
+	Tracks []string `json:"tracks" schema:"CollectionId"`
+	// The split of the surplus; omitted when it goes to the creator.
+	Split []Recipient `json:"split,omitempty"`
+	// The rotation: the index in `tracks` of the track the next purchase pays.
+	Next int `json:"next" jsonschema:"minimum=0"`
 }
 
 // ValidateID checks a track or collection ID.

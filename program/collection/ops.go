@@ -145,10 +145,14 @@ func CreateCollection(key string, at time.Time, c Collection, currencies ledger.
 
 // Purchase buys a track on its own (Track set) or a collection.
 type Purchase struct {
-	Track      string `json:"track,omitempty"`
-	Collection string `json:"collection,omitempty"`
-	Currency   string `json:"currency"`
-	Buyer      string `json:"buyer"`
+	// The track bought on its own.
+	Track string `json:"track,omitempty" schema:"CollectionId"`
+	// The collection bought.
+	Collection string `json:"collection,omitempty" schema:"CollectionId"`
+	// The item's currency.
+	Currency string `json:"currency" schema:"Currency"`
+	// The paying account, usually external such as `@buyer:42`.
+	Buyer string `json:"buyer" schema:"AccountName"`
 }
 
 // Buy records a purchase. The buyer pays the grossed-up total; the entry

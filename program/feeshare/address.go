@@ -27,12 +27,12 @@ const (
 
 // Address and nonce errors.
 var (
-	ErrAddress      = errcode.New("feeshare_address_invalid", "address is not 0x and 40 hex digits, nor an evmos1… bech32 address")
-	ErrBech32       = errcode.New("feeshare_bech32_invalid", "bech32 address is malformed")
-	ErrBech32Prefix = errcode.New("feeshare_bech32_prefix", "bech32 address has another prefix than evmos")
-	ErrNoncesEmpty  = errcode.New("feeshare_nonces_empty", "the derivation path needs at least one nonce")
-	ErrNoncesMax    = errcode.New("feeshare_nonces_max", "the derivation path has more than 20 nonces")
-	ErrNonce        = errcode.New("feeshare_nonce_invalid", "nonce is not an unsigned integer")
+	ErrAddress      = errcode.New(errcode.Invalid, "feeshare_address_invalid", "address is not 0x and 40 hex digits, nor an evmos1… bech32 address")
+	ErrBech32       = errcode.New(errcode.Invalid, "feeshare_bech32_invalid", "bech32 address is malformed")
+	ErrBech32Prefix = errcode.New(errcode.Invalid, "feeshare_bech32_prefix", "bech32 address has another prefix than evmos")
+	ErrNoncesEmpty  = errcode.New(errcode.Unprocessable, "feeshare_nonces_empty", "the derivation path needs at least one nonce")
+	ErrNoncesMax    = errcode.New(errcode.Unprocessable, "feeshare_nonces_max", "the derivation path has more than 20 nonces")
+	ErrNonce        = errcode.New(errcode.Invalid, "feeshare_nonce_invalid", "nonce is not an unsigned integer")
 )
 
 // IsZero reports whether a is the zero address, which nobody holds a key
@@ -153,7 +153,7 @@ func (h *Hash) UnmarshalText(b []byte) error {
 }
 
 // ErrHash refuses a malformed hash.
-var ErrHash = errcode.New("feeshare_hash_invalid", "hash is not 0x and 64 hex digits")
+var ErrHash = errcode.New(errcode.Invalid, "feeshare_hash_invalid", "hash is not 0x and 64 hex digits")
 
 // ParseHash reads 0x and 64 hex digits.
 //

@@ -254,7 +254,7 @@ func FuzzParseAddress(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		a, err := ParseAddress(s)
 		if err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				t.Fatalf("ParseAddress(%q): untyped error %v", s, err)
 			}
 			return
@@ -293,7 +293,7 @@ func FuzzParseNonces(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		ns, err := ParseNonces(s)
 		if err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				t.Fatalf("ParseNonces(%q): untyped error %v", s, err)
 			}
 			return

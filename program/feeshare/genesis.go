@@ -17,21 +17,26 @@ import (
 // import, export gives the same bytes.
 type Genesis struct {
 	Params   GenesisParams    `json:"params"`
-	Revenues []GenesisRevenue `json:"revenues"`
+	Revenues []GenesisRevenue `json:"revenues" jsonschema:"maxItems=10000"`
 }
 
 // GenesisParams are Params as the seed writes them: the share as a decimal.
 type GenesisParams struct {
-	EnableRevenue            bool   `json:"enable_revenue"`
-	DeveloperShares          string `json:"developer_shares"`
-	AddrDerivationCostCreate uint64 `json:"addr_derivation_cost_create"`
+	EnableRevenue bool `json:"enable_revenue"`
+	// On export an exact decimal (`0.5`); on import also basis points or
+	// percent, as in `PUT /v1/feeshare/params`.
+	DeveloperShares          string `json:"developer_shares" jsonschema:"maxLength=32"`
+	AddrDerivationCostCreate uint64 `json:"addr_derivation_cost_create" jsonschema:"minimum=0,maximum=1099511627776"`
 }
 
 // GenesisRevenue is the seed's Revenue.
 type GenesisRevenue struct {
-	ContractAddress   string `json:"contract_address"`
-	DeployerAddress   string `json:"deployer_address"`
-	WithdrawerAddress string `json:"withdrawer_address,omitempty"`
+	// Hex on export.
+	ContractAddress string `json:"contract_address" schema:"FeeshareAddress"`
+	// Bech32 on export.
+	DeployerAddress string `json:"deployer_address" schema:"FeeshareAddress"`
+	// Bech32 on export; absent when the deployer is paid.
+	WithdrawerAddress string `json:"withdrawer_address,omitempty" schema:"FeeshareAddress"`
 }
 
 // genesisBytesMax bounds a genesis document.

@@ -66,13 +66,13 @@ const (
 
 // Errors of the operations.
 var (
-	ErrBlock         = errcode.New("feeshare_block_invalid", "block is invalid")
-	ErrBlockParent   = errcode.New("feeshare_block_parent", "block does not follow the applied chain")
-	ErrBlockReverted = errcode.New("feeshare_block_reverted", "block was reverted before")
-	ErrBlockPartial  = errcode.New("feeshare_block_partial", "some of the block's transactions were refused")
-	ErrRevertHead    = errcode.New("feeshare_revert_not_head", "only the newest applied block can be reverted")
-	ErrGenesis       = errcode.New("feeshare_genesis_invalid", "genesis is invalid")
-	ErrGenesisState  = errcode.New("feeshare_genesis_not_empty", "genesis is imported into a program without registrations only")
+	ErrBlock         = errcode.New(errcode.Unprocessable, "feeshare_block_invalid", "block is invalid")
+	ErrBlockParent   = errcode.New(errcode.Unprocessable, "feeshare_block_parent", "block does not follow the applied chain")
+	ErrBlockReverted = errcode.New(errcode.Unprocessable, "feeshare_block_reverted", "block was reverted before")
+	ErrBlockPartial  = errcode.New(errcode.Unprocessable, "feeshare_block_partial", "some of the block's transactions were refused")
+	ErrRevertHead    = errcode.New(errcode.Unprocessable, "feeshare_revert_not_head", "only the newest applied block can be reverted")
+	ErrGenesis       = errcode.New(errcode.Invalid, "feeshare_genesis_invalid", "genesis is invalid")
+	ErrGenesisState  = errcode.New(errcode.Conflict, "feeshare_genesis_not_empty", "genesis is imported into a program without registrations only")
 )
 
 // ReadParams returns the parameters, the defaults until set.
@@ -551,7 +551,7 @@ const RoundsMax = 1000
 
 // ErrBlockRound refuses an application or reversal of a block in another
 // round than the one its record calls for.
-var ErrBlockRound = errcode.New("feeshare_block_round", "the block's application round is not the one given")
+var ErrBlockRound = errcode.New(errcode.Unprocessable, "feeshare_block_round", "the block's application round is not the one given")
 
 // Round returns the round in which block h is next applied, or is applied
 // now: 0 for a block never applied, and one more each time it is reverted.

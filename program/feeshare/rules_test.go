@@ -339,7 +339,7 @@ func TestGenesisCanonical(t *testing.T) {
 		"another prefix": `{"params":{"enable_revenue":true,"developer_shares":"0.5","addr_derivation_cost_create":50},"revenues":[{"contract_address":"0xcd234a471b72ba2f1ccf0a70fcaba648a5eecd8d","deployer_address":"cosmos1dtr75vlcsv02nhx9xwf642ytyknctkls7frawd"}]}`,
 		"not json":       `params`,
 	} {
-		if _, _, _, err := ParseGenesis([]byte(bad)); err == nil || errcode.Code(err) == errcode.Internal {
+		if _, _, _, err := ParseGenesis([]byte(bad)); err == nil || errcode.Code(err) == errcode.InternalCode {
 			t.Errorf("%s: ParseGenesis = %v; want a typed refusal", name, err)
 		}
 	}
@@ -352,7 +352,7 @@ func FuzzParseGenesis(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, regs, p, err := ParseGenesis(data)
 		if err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				t.Fatalf("ParseGenesis: untyped error %v", err)
 			}
 			return

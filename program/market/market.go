@@ -43,25 +43,30 @@ const (
 
 // Errors.
 var (
-	ErrConfig          = errcode.New("market_config_invalid", "market configuration is invalid")
-	ErrID              = errcode.New("market_id_invalid", "asset or license ID is invalid")
-	ErrExists          = errcode.New("market_exists", "an asset or license with this ID exists")
-	ErrRoyalty         = errcode.New("market_royalty_invalid", "royalty must be 0 to 10000 basis points")
-	ErrAddress         = errcode.New("market_address_invalid", "recipient address is invalid")
-	ErrAmount          = errcode.New("market_amount_invalid", "sale amount is invalid")
-	ErrSeller          = errcode.New("market_seller_invalid", "a secondary sale needs a seller")
-	ErrLicenseRevoked  = errcode.New("market_license_revoked", "license is revoked")
-	ErrLicenseExpired  = errcode.New("market_license_expired", "license has expired")
-	ErrLicenseUnderpay = errcode.New("market_license_underpaid", "payment is less than the amount due")
-	ErrLicenseTerms    = errcode.New("market_license_invalid", "license terms are invalid")
-	ErrCurrency        = errcode.New("market_currency_mismatch", "payment is in another currency than the license")
+	ErrConfig          = errcode.New(errcode.Unprocessable, "market_config_invalid", "market configuration is invalid")
+	ErrID              = errcode.New(errcode.Invalid, "market_id_invalid", "asset or license ID is invalid")
+	ErrExists          = errcode.New(errcode.Conflict, "market_exists", "an asset or license with this ID exists")
+	ErrRoyalty         = errcode.New(errcode.Unprocessable, "market_royalty_invalid", "royalty must be 0 to 10000 basis points")
+	ErrAddress         = errcode.New(errcode.Unprocessable, "market_address_invalid", "recipient address is invalid")
+	ErrAmount          = errcode.New(errcode.Unprocessable, "market_amount_invalid", "sale amount is invalid")
+	ErrSeller          = errcode.New(errcode.Unprocessable, "market_seller_invalid", "a secondary sale needs a seller")
+	ErrLicenseRevoked  = errcode.New(errcode.Unprocessable, "market_license_revoked", "license is revoked")
+	ErrLicenseExpired  = errcode.New(errcode.Unprocessable, "market_license_expired", "license has expired")
+	ErrLicenseUnderpay = errcode.New(errcode.Unprocessable, "market_license_underpaid", "payment is less than the amount due")
+	ErrLicenseTerms    = errcode.New(errcode.Unprocessable, "market_license_invalid", "license terms are invalid")
+	ErrCurrency        = errcode.New(errcode.Unprocessable, "market_currency_mismatch", "payment is in another currency than the license")
 )
 
 // Config is the market's configuration.
 type Config struct {
-	FeeBP            uint64 `json:"fee_bp"`             // platform fee on primary sales
-	DefaultRoyaltyBP uint64 `json:"default_royalty_bp"` // royalty on secondary sales unless an asset overrides it
-	Treasury         string `json:"treasury"`           // account receiving platform fees
+	// The platform fee on primary sales and license payments, in basis points
+	// out of 10000 (250 is 2.5%).
+	FeeBP uint64 `json:"fee_bp" jsonschema:"minimum=0,maximum=10000"`
+	// The royalty on secondary sales of assets without their own, in basis
+	// points out of 10000 (1000 is 10%).
+	DefaultRoyaltyBP uint64 `json:"default_royalty_bp" jsonschema:"minimum=0,maximum=10000"`
+	// The internal account receiving platform fees, such as `market:treasury`.
+	Treasury string `json:"treasury" schema:"AccountName"`
 }
 
 // DefaultConfig is the seed's: a 2.5% fee, a 10% default royalty.
@@ -97,16 +102,23 @@ type Asset struct {
 // License is a license for an asset: sold like an asset, and optionally
 // paid for period by period.
 type License struct {
-	ID            string       `json:"id"`
-	Asset         string       `json:"asset"`
-	Currency      string       `json:"currency,omitempty"`
-	Base          money.Amount `json:"base"`    // due per period
-	Penalty       money.Amount `json:"penalty"` // added per missed period
-	PeriodSeconds uint64       `json:"period_seconds,omitempty"`
-	LastPaid      time.Time    `json:"last_paid"`
-	Expires       time.Time    `json:"expires,omitzero"`
-	Revoked       bool         `json:"revoked"`
-	Sold          bool         `json:"sold"`
+	ID    string `json:"id" schema:"MarketId"`
+	Asset string `json:"asset" schema:"MarketId"`
+	// The currency of recurring payments; omitted when none was given.
+	Currency string `json:"currency,omitempty"`
+	// Due per period.
+	Base money.Amount `json:"base" schema:"Amount"`
+	// Added per missed period.
+	Penalty money.Amount `json:"penalty" schema:"Amount"`
+	// The payment period; omitted for a license that is only sold.
+	PeriodSeconds uint64 `json:"period_seconds,omitempty" jsonschema:"minimum=1"`
+	// The last payment, or the start while none was made.
+	LastPaid time.Time `json:"last_paid" schema:"Time"`
+	// When it stops taking payments; omitted when it does not expire.
+	Expires time.Time `json:"expires,omitzero" schema:"Time"`
+	Revoked bool      `json:"revoked"`
+	// Whether the license was sold: its next sale is secondary.
+	Sold bool `json:"sold"`
 }
 
 // Royalty returns the asset's effective royalty: its own if set, the

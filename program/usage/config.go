@@ -76,30 +76,25 @@ const (
 
 // Errors. Codes are stable.
 var (
-	ErrConfig        = errcode.New("usage_config_invalid", "usage configuration is invalid")
-	ErrWeight        = errcode.New("usage_weight_invalid", "a weight, share or rate is out of range")
-	ErrCategoryShare = errcode.New("usage_category_shares_sum", "category shares must sum to 10000 basis points")
-	ErrUnallocatable = errcode.New("usage_pool_unallocatable", "the configuration would leave the pool unallocatable")
-	ErrMetric        = errcode.New("usage_metric_unknown", "metric is not configured")
-	ErrParticipant   = errcode.New("usage_participant_unknown", "participant is not registered")
-	ErrID            = errcode.New("usage_id_invalid", "participant ID or name is invalid")
-	ErrExists        = errcode.New("usage_participant_exists", "a participant with this ID exists")
-	ErrCount         = errcode.New("usage_count_invalid", "a usage count must be a whole number from 0 to 10^12")
-	ErrReport        = errcode.New("usage_report_invalid", "usage report is invalid")
-	ErrEpochClosed   = errcode.New("usage_epoch_closed", "the epoch is closed")
-	ErrEpochFuture   = errcode.New("usage_epoch_future", "the epoch has not started")
-	ErrEpochOpen     = errcode.New("usage_epoch_open", "the epoch has not ended yet")
-	ErrEpochOrder    = errcode.New("usage_epoch_order", "epochs close in order")
-	ErrNotConfigured = errcode.New("usage_not_configured", "the usage program has no configuration for this epoch")
-	ErrLimit         = errcode.New("usage_limit", "a usage program limit was exceeded")
-	ErrOwner         = errcode.New("usage_owner_mismatch", "only the participant's owner or a configurator may change it")
-	ErrDigest        = errcode.New("usage_statement_mismatch", "the recomputed statement does not match the stored digest")
+	ErrConfig        = errcode.New(errcode.Unprocessable, "usage_config_invalid", "usage configuration is invalid")
+	ErrWeight        = errcode.New(errcode.Unprocessable, "usage_weight_invalid", "a weight, share or rate is out of range")
+	ErrCategoryShare = errcode.New(errcode.Unprocessable, "usage_category_shares_sum", "category shares must sum to 10000 basis points")
+	ErrUnallocatable = errcode.New(errcode.Unprocessable, "usage_pool_unallocatable", "the configuration would leave the pool unallocatable")
+	ErrMetric        = errcode.New(errcode.Unprocessable, "usage_metric_unknown", "metric is not configured")
+	ErrParticipant   = errcode.New(errcode.Unprocessable, "usage_participant_unknown", "participant is not registered")
+	ErrID            = errcode.New(errcode.Invalid, "usage_id_invalid", "participant ID or name is invalid")
+	ErrExists        = errcode.New(errcode.Conflict, "usage_participant_exists", "a participant with this ID exists")
+	ErrCount         = errcode.New(errcode.Invalid, "usage_count_invalid", "a usage count must be a whole number from 0 to 10^12")
+	ErrReport        = errcode.New(errcode.Invalid, "usage_report_invalid", "usage report is invalid")
+	ErrEpochClosed   = errcode.New(errcode.Conflict, "usage_epoch_closed", "the epoch is closed")
+	ErrEpochFuture   = errcode.New(errcode.Unprocessable, "usage_epoch_future", "the epoch has not started")
+	ErrEpochOpen     = errcode.New(errcode.Conflict, "usage_epoch_open", "the epoch has not ended yet")
+	ErrEpochOrder    = errcode.New(errcode.Conflict, "usage_epoch_order", "epochs close in order")
+	ErrNotConfigured = errcode.New(errcode.Unprocessable, "usage_not_configured", "the usage program has no configuration for this epoch")
+	ErrLimit         = errcode.New(errcode.Unprocessable, "usage_limit", "a usage program limit was exceeded")
+	ErrOwner         = errcode.New(errcode.Forbidden, "usage_owner_mismatch", "only the participant's owner or a configurator may change it")
+	ErrDigest        = errcode.New(errcode.Broken, "usage_statement_mismatch", "the recomputed statement does not match the stored digest")
 )
-
-// Refusals lists every error this package refuses input with, so that the
-// API can map them to HTTP statuses in one place.
-var Refusals = []*errcode.Error{ErrConfig, ErrWeight, ErrCategoryShare, ErrUnallocatable, ErrMetric, ErrParticipant, ErrID,
-	ErrExists, ErrCount, ErrReport, ErrEpochClosed, ErrEpochFuture, ErrEpochOpen, ErrEpochOrder, ErrNotConfigured, ErrLimit, ErrOwner, ErrDigest}
 
 // Pool kinds.
 const (
@@ -140,13 +135,14 @@ const (
 // Config is a usage program's configuration. The same field names are used
 // in TOML and JSON.
 type Config struct {
-	Currency  string    `json:"currency" toml:"currency"`
-	Epoch     Epoch     `json:"epoch" toml:"epoch"`
-	Metrics   []Metric  `json:"metrics" toml:"metrics"`
-	Pool      Pool      `json:"pool" toml:"pool"`
-	Formula   Formula   `json:"formula" toml:"formula"`
-	Qualify   Qualify   `json:"qualify,omitzero" toml:"qualify,omitempty"`
-	CapBP     uint64    `json:"cap_bp,omitempty" toml:"cap_bp,omitempty"` // no participant gets more than this share of the pool; 0: no cap
+	Currency string   `json:"currency" toml:"currency" schema:"Currency"`
+	Epoch    Epoch    `json:"epoch" toml:"epoch"`
+	Metrics  []Metric `json:"metrics" toml:"metrics" jsonschema:"minItems=1,maxItems=16"`
+	Pool     Pool     `json:"pool" toml:"pool"`
+	Formula  Formula  `json:"formula" toml:"formula"`
+	Qualify  Qualify  `json:"qualify,omitzero" toml:"qualify,omitempty"`
+	// No participant gets more than this share of the pool; 0 or absent: no cap.
+	CapBP     uint64    `json:"cap_bp,omitempty" toml:"cap_bp,omitempty" jsonschema:"minimum=0,maximum=10000"`
 	Tier      *Tier     `json:"tier,omitempty" toml:"tier,omitempty"`
 	Smoothing Smoothing `json:"smoothing,omitzero" toml:"smoothing,omitempty"`
 }
@@ -155,9 +151,12 @@ type Config struct {
 // a day, a week, a calendar month or Seconds long. Anchor and length never
 // change once configured, so epoch numbers mean one thing forever.
 type Epoch struct {
-	Length  string    `json:"length" toml:"length"`
-	Seconds uint64    `json:"seconds,omitempty" toml:"seconds,omitempty"`
-	Anchor  time.Time `json:"anchor" toml:"anchor"`
+	Length string `json:"length" toml:"length" jsonschema:"enum=day,enum=week,enum=month,enum=seconds"`
+	// The epoch's length with `length` `seconds` (60 seconds to 366 days);
+	// absent otherwise.
+	Seconds uint64 `json:"seconds,omitempty" toml:"seconds,omitempty" jsonschema:"minimum=60,maximum=31622400"`
+	// The start of epoch 0, in UTC; for monthly epochs on day 1 to 28.
+	Anchor time.Time `json:"anchor" toml:"anchor" schema:"Time"`
 }
 
 // Metric is a named count and its weight in the score. ClipBP, when set,
@@ -165,74 +164,103 @@ type Epoch struct {
 // count (30000 = 3× the median), so that one inflated number cannot take
 // the pool. The median is that of the active participants' counts above
 // zero; of an even number of counts, the mean of the middle two, a half
-// rounded up (see median).
+// rounded up.
 type Metric struct {
-	Name     string `json:"name" toml:"name"`
-	WeightBP uint64 `json:"weight_bp" toml:"weight_bp"`
-	ClipBP   uint64 `json:"clip_bp,omitempty" toml:"clip_bp,omitempty"`
+	Name string `json:"name" toml:"name" schema:"UsageName"`
+	// The metric's weight in the score; the weights of all metrics sum to
+	// exactly 10000.
+	WeightBP uint64 `json:"weight_bp" toml:"weight_bp" jsonschema:"minimum=0,maximum=10000"`
+	// When set (10000 to 1000000), every count is clipped at this multiple of
+	// the epoch's median count (30000 is 3×): the median of the active
+	// participants' counts above zero; of an even number of them, the mean
+	// of the middle two, a half rounded up.
+	ClipBP uint64 `json:"clip_bp,omitempty" toml:"clip_bp,omitempty" jsonschema:"minimum=0,maximum=1000000"`
 }
 
 // Pool says how much an epoch hands out, from which account.
 type Pool struct {
-	Kind      string       `json:"kind" toml:"kind"`
-	PercentBP uint64       `json:"percent_bp,omitempty" toml:"percent_bp,omitempty"` // fixed_percentage
-	Bands     []Band       `json:"bands,omitempty" toml:"bands,omitempty"`           // dynamic
-	Amount    money.Amount `json:"amount,omitzero" toml:"amount,omitempty"`          // fixed_amount, base units
-	Account   string       `json:"account" toml:"account"`                           // funding account: revenue is recorded into it, payouts leave it
+	Kind string `json:"kind" toml:"kind" jsonschema:"enum=fixed_percentage,enum=dynamic,enum=fixed_amount"`
+	// `fixed_percentage`: the share of the epoch's revenue that funds the pool
+	// (1 to 10000).
+	PercentBP uint64 `json:"percent_bp,omitempty" toml:"percent_bp,omitempty" jsonschema:"minimum=0,maximum=10000"`
+	// `dynamic`: the brackets, in increasing `up_to`.
+	Bands []Band `json:"bands,omitempty" toml:"bands,omitempty" jsonschema:"minItems=1,maxItems=32"`
+	// `fixed_amount`: what every epoch hands out.
+	Amount money.Amount `json:"amount,omitzero" toml:"amount,omitempty" schema:"Amount"`
+	// The internal funding account: revenue is recorded into it and payouts
+	// leave it.
+	Account string `json:"account" toml:"account" schema:"AccountName"`
 }
 
 // Band is one bracket of a dynamic pool: revenue up to UpTo (base units,
 // cumulative; zero on the last band means no limit) contributes RateBP of
 // itself, marginally, like a tax bracket.
 type Band struct {
-	UpTo   money.Amount `json:"up_to,omitzero" toml:"up_to,omitempty"`
-	RateBP uint64       `json:"rate_bp" toml:"rate_bp"`
+	// The band's upper limit of revenue (cumulative); absent on the last band,
+	// which has none.
+	UpTo money.Amount `json:"up_to,omitzero" toml:"up_to,omitempty" schema:"Amount"`
+	// The share of revenue within the band that goes to the pool, marginally.
+	RateBP uint64 `json:"rate_bp" toml:"rate_bp" jsonschema:"minimum=0,maximum=10000"`
 }
 
 // Formula says how a pool is divided.
 type Formula struct {
-	Kind       string     `json:"kind" toml:"kind"`
-	DecayBP    uint64     `json:"decay_bp,omitempty" toml:"decay_bp,omitempty"`     // ranked_decay: each rank gets this share of what remains
-	Remainder  string     `json:"remainder,omitempty" toml:"remainder,omitempty"`   // ranked_decay: carry (default) or spread
-	Ranks      uint64     `json:"ranks,omitempty" toml:"ranks,omitempty"`           // ranked_decay: at most this many ranks; 0: every qualified participant
-	Categories []Category `json:"categories,omitempty" toml:"categories,omitempty"` // category_weighted
+	Kind string `json:"kind" toml:"kind" jsonschema:"enum=pro_rata,enum=quadratic,enum=category_weighted,enum=ranked_decay"`
+	// `ranked_decay`: each rank gets this share of what remains (1 to 10000).
+	DecayBP uint64 `json:"decay_bp,omitempty" toml:"decay_bp,omitempty" jsonschema:"minimum=0,maximum=10000"`
+	// `ranked_decay`: what happens to what the ranks leave; `carry` by default.
+	Remainder string `json:"remainder,omitempty" toml:"remainder,omitempty" jsonschema:"enum=carry,enum=spread"`
+	// `ranked_decay`: at most this many ranks; 0 or absent: every qualified
+	// participant.
+	Ranks uint64 `json:"ranks,omitempty" toml:"ranks,omitempty" jsonschema:"minimum=0,maximum=2000000"`
+	// `category_weighted`: the categories and their shares.
+	Categories []Category `json:"categories,omitempty" toml:"categories,omitempty" jsonschema:"minItems=1,maxItems=64"`
 }
 
 // Category is a category's fixed share of a category_weighted pool.
 type Category struct {
-	Name    string `json:"name" toml:"name"`
-	ShareBP uint64 `json:"share_bp" toml:"share_bp"`
+	Name string `json:"name" toml:"name" schema:"UsageName"`
+	// The category's fixed share of the pool; the shares sum to exactly 10000.
+	ShareBP uint64 `json:"share_bp" toml:"share_bp" jsonschema:"minimum=1,maximum=10000"`
 }
 
 // Qualify holds the thresholds a participant must meet to be paid.
 type Qualify struct {
-	MinScoreBP        uint64 `json:"min_score_bp,omitempty" toml:"min_score_bp,omitempty"` // score at least this share of the epoch's top score
-	ActiveUsersMetric string `json:"active_users_metric,omitempty" toml:"active_users_metric,omitempty"`
-	MinActiveUsers    uint64 `json:"min_active_users,omitempty" toml:"min_active_users,omitempty"`
+	// A participant's score must be at least this share of the epoch's top
+	// score (the highest final score of any active participant), compared
+	// exactly; 10000 pays only the top score and those equal to it.
+	MinScoreBP uint64 `json:"min_score_bp,omitempty" toml:"min_score_bp,omitempty" jsonschema:"minimum=0,maximum=10000"`
+	// With `min_active_users`: the metric counting active users.
+	ActiveUsersMetric string `json:"active_users_metric,omitempty" toml:"active_users_metric,omitempty" schema:"UsageName"`
+	MinActiveUsers    uint64 `json:"min_active_users,omitempty" toml:"min_active_users,omitempty" jsonschema:"minimum=0,maximum=1000000000000"`
 }
 
 // Tier rewards sustained activity: a participant whose count of Metric was
 // at least Threshold for N consecutive epochs (this one included) has its
 // score multiplied by the highest level it reached.
 type Tier struct {
-	Metric    string      `json:"metric" toml:"metric"`
-	Threshold uint64      `json:"threshold" toml:"threshold"`
-	Levels    []TierLevel `json:"levels" toml:"levels"`
+	Metric    string `json:"metric" toml:"metric" schema:"UsageName"`
+	Threshold uint64 `json:"threshold" toml:"threshold" jsonschema:"minimum=0"`
+	// In increasing order of `epochs`.
+	Levels []TierLevel `json:"levels" toml:"levels" jsonschema:"minItems=1,maxItems=8"`
 }
 
 // TierLevel is a multiplier earned after Epochs consecutive epochs.
 type TierLevel struct {
-	Epochs       uint64 `json:"epochs" toml:"epochs"`
-	MultiplierBP uint64 `json:"multiplier_bp" toml:"multiplier_bp"`
+	Epochs uint64 `json:"epochs" toml:"epochs" jsonschema:"minimum=1,maximum=1000"`
+	// The score multiplier (10000 is 1×, at most 10×).
+	MultiplierBP uint64 `json:"multiplier_bp" toml:"multiplier_bp" jsonschema:"minimum=1,maximum=100000"`
 }
 
 // Smoothing evens out spikes: a rolling average of the last Epochs scores
 // (missing epochs count as zero), or decay weighting where the previous
 // smoothed score keeps DecayBP of its weight and the new score gets the rest.
 type Smoothing struct {
-	Kind    string `json:"kind,omitempty" toml:"kind,omitempty"`
-	Epochs  uint64 `json:"epochs,omitempty" toml:"epochs,omitempty"`
-	DecayBP uint64 `json:"decay_bp,omitempty" toml:"decay_bp,omitempty"`
+	Kind string `json:"kind,omitempty" toml:"kind,omitempty" jsonschema:"enum=none,enum=rolling,enum=decay"`
+	// `rolling`: the epochs averaged (1 to 12).
+	Epochs uint64 `json:"epochs,omitempty" toml:"epochs,omitempty" jsonschema:"minimum=0,maximum=12"`
+	// `decay`: the weight the previous smoothed score keeps (0 to 9999).
+	DecayBP uint64 `json:"decay_bp,omitempty" toml:"decay_bp,omitempty" jsonschema:"minimum=0,maximum=9999"`
 }
 
 // ParseConfig reads a configuration from TOML or, when the text starts with

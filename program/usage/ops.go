@@ -58,54 +58,82 @@ func chunkRange(c, slots uint64) (lo, hi int) {
 
 // Status is the program's running state.
 type Status struct {
-	Slots      uint64       `json:"slots"`       // participants ever registered (slots are never reused)
-	Configured bool         `json:"configured"`  // a configuration exists
-	NextClose  uint64       `json:"next_close"`  // the next epoch to close; earlier ones are closed
-	Latest     uint64       `json:"latest"`      // the latest epoch that received reports or revenue
-	Touched    bool         `json:"touched"`     // whether any epoch received reports or revenue
-	Carry      money.Amount `json:"carry"`       // carried into NextClose's pool
-	LastClosed *uint64      `json:"last_closed"` // nil until an epoch closes
+	// Participants ever registered (slots are never reused).
+	Slots      uint64 `json:"slots" jsonschema:"minimum=0"`
+	Configured bool   `json:"configured"` // a configuration exists
+	// The next epoch to close; earlier ones are closed.
+	NextClose uint64 `json:"next_close" jsonschema:"minimum=0"`
+	// The latest epoch that received reports or revenue.
+	Latest uint64 `json:"latest" jsonschema:"minimum=0"`
+	// Whether any epoch received reports or revenue.
+	Touched bool `json:"touched"`
+	// Carried into the next close's pool.
+	Carry money.Amount `json:"carry" schema:"Amount"`
+	// The last closed epoch; null until one closes.
+	LastClosed *uint64 `json:"last_closed" jsonschema:"minimum=0"`
 }
 
 // Version is a configuration and the first epoch it applies to.
 type Version struct {
-	Epoch  uint64 `json:"epoch"`
+	// The first epoch the configuration applies to.
+	Epoch  uint64 `json:"epoch" jsonschema:"minimum=0"`
 	Config Config `json:"config"`
 }
 
 // Participant is a registered app, contract or creator. Payouts go to
 // Account, or by Split when it has one.
 type Participant struct {
-	ID       string        `json:"id"`
-	Owner    string        `json:"owner"`
-	Account  string        `json:"account"`
-	Category string        `json:"category,omitempty"`
-	Split    []split.Share `json:"split,omitempty"`
-	Active   bool          `json:"active"`
-	Slot     uint64        `json:"slot"`
+	ID string `json:"id" schema:"UsageParticipantId"`
+	// The account whose `payee` token may change the participant.
+	Owner string `json:"owner" schema:"AccountName"`
+	// The internal account payouts go to (an external one is 400
+	// `account_invalid`; a pool account 422 `usage_config_invalid`).
+	Account string `json:"account" schema:"AccountName"`
+	// The participant's category, for `category_weighted`.
+	Category string `json:"category,omitempty" schema:"UsageName"`
+	// When set, payouts are split among these internal accounts instead of going
+	// to `account`.
+	Split []split.Share `json:"split,omitempty" jsonschema:"minItems=1,maxItems=16"`
+	// False once deregistered.
+	Active bool `json:"active"`
+	// Registration order, from 0; ties in allocations go to the earlier slot.
+	Slot uint64 `json:"slot" jsonschema:"minimum=0"`
 }
 
 // Summary is what is stored of a closed epoch: its accounting and the
 // digest of its statement. The statement itself is recomputed from the
 // stored inputs on demand (Explain) and checked against the digest.
 type Summary struct {
-	Epoch       uint64       `json:"epoch"`
-	Key         string       `json:"key"`
-	ClosedAt    time.Time    `json:"closed_at"`
-	ConfigEpoch uint64       `json:"config_epoch"` // the configuration version in force
-	Slots       uint64       `json:"slots"`
-	Revenue     money.Amount `json:"revenue"`
-	CarryIn     money.Amount `json:"carry_in"`
-	Funding     money.Amount `json:"funding"`
-	Target      money.Amount `json:"target"`
-	Pool        money.Amount `json:"pool"`
-	Shortfall   money.Amount `json:"shortfall"`
-	Paid        money.Amount `json:"paid"`
-	CarryOut    money.Amount `json:"carry_out"`
-	Listed      int          `json:"participants"`
-	PaidCount   int          `json:"paid_count"`
-	Digest      string       `json:"statement_sha256"`
-	Notes       []string     `json:"notes"`
+	Epoch uint64 `json:"epoch" jsonschema:"minimum=0"`
+	// The idempotency key of the close: its entry is `GET
+	// /v1/entries/keys/{key}`.
+	Key      string    `json:"key" schema:"Key"`
+	ClosedAt time.Time `json:"closed_at" schema:"Time"`
+	// The configuration version in force.
+	ConfigEpoch uint64 `json:"config_epoch" jsonschema:"minimum=0"`
+	Slots       uint64 `json:"slots" jsonschema:"minimum=0"`
+	// Revenue recorded in the epoch.
+	Revenue money.Amount `json:"revenue" schema:"Amount"`
+	// Carried in from the previous close.
+	CarryIn money.Amount `json:"carry_in" schema:"Amount"`
+	// The funding account's available balance at the close.
+	Funding money.Amount `json:"funding" schema:"Amount"`
+	// What the pool rules asked for, carry-in included.
+	Target money.Amount `json:"target" schema:"Amount"`
+	// What was handed out or carried: the lesser of target and funding.
+	Pool money.Amount `json:"pool" schema:"Amount"`
+	// Target minus pool: unfunded, never overdrawn.
+	Shortfall money.Amount `json:"shortfall" schema:"Amount"`
+	// The sum paid.
+	Paid money.Amount `json:"paid" schema:"Amount"`
+	// Pool minus paid: stays in the funding account for the next epoch.
+	CarryOut money.Amount `json:"carry_out" schema:"Amount"`
+	// Participants with a statement line.
+	Listed    int `json:"participants" jsonschema:"minimum=0"`
+	PaidCount int `json:"paid_count" jsonschema:"minimum=0"`
+	// The digest of the epoch's statement.
+	Digest string   `json:"statement_sha256" jsonschema:"pattern=^[0-9a-f]{64}$"`
+	Notes  []string `json:"notes"`
 }
 
 // ReadStatus returns the program's status.

@@ -134,7 +134,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text []byte) {
 		c, err := usage.ParseConfig(text)
 		if err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				t.Fatalf("ParseConfig(%q) failed without a code: %v", text, err)
 			}
 			return
@@ -158,7 +158,7 @@ func FuzzParseBatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text []byte) {
 		b, err := usage.ParseBatch(text)
 		if err != nil {
-			if errcode.Code(err) == errcode.Internal {
+			if errcode.Code(err) == errcode.InternalCode {
 				t.Fatalf("ParseBatch(%q) failed without a code: %v", text, err)
 			}
 			return

@@ -43,16 +43,19 @@ func (c *Count) UnmarshalJSON(b []byte) error {
 // Report is one aggregate count: how much of a metric a participant had in
 // the batch's epoch. Counts only: no user identities or payloads.
 type Report struct {
-	Participant string `json:"participant"`
-	Metric      string `json:"metric"`
-	Count       Count  `json:"count"`
+	Participant string `json:"participant" schema:"UsageParticipantId"`
+	Metric      string `json:"metric" schema:"UsageName"`
+	// A whole JSON number from 0 to 10^12; a sign, fraction, exponent, leading
+	// zero or string is 400 `usage_count_invalid`.
+	Count Count `json:"count" jsonschema:"minimum=0,maximum=1000000000000"`
 }
 
 // Batch is a batch of reports for one epoch. Its idempotency key is the
 // operation's: a batch sent twice counts once.
 type Batch struct {
-	Epoch   uint64   `json:"epoch"`
-	Reports []Report `json:"reports"`
+	Epoch uint64 `json:"epoch" jsonschema:"minimum=0,maximum=999999"`
+	// Each participant and metric at most once.
+	Reports []Report `json:"reports" jsonschema:"minItems=1,maxItems=10000"`
 }
 
 // ParseBatch reads a batch from JSON, refusing unknown fields and trailing
@@ -64,7 +67,7 @@ func ParseBatch(data []byte) (Batch, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
-		if errcode.Code(err) != errcode.Internal {
+		if errcode.Code(err) != errcode.InternalCode {
 			return Batch{}, err
 		}
 		return Batch{}, errcode.Errorf(ErrReport, "report batch: %v", err)

@@ -14,37 +14,39 @@ import (
 // StatementHeader is the first line of a statement: the pool's accounting
 // and each metric's epoch figures.
 type StatementHeader struct {
-	Epoch        uint64          `json:"epoch"`
-	Start        string          `json:"start"`
-	End          string          `json:"end"`
-	Currency     string          `json:"currency"`
-	Formula      string          `json:"formula"`
-	PoolKind     string          `json:"pool_kind"`
-	Revenue      money.Amount    `json:"revenue"`
-	CarryIn      money.Amount    `json:"carry_in"`
-	Target       money.Amount    `json:"target"`
-	Funding      money.Amount    `json:"funding"`
-	Pool         money.Amount    `json:"pool"`
-	Shortfall    money.Amount    `json:"shortfall"`
-	Paid         money.Amount    `json:"paid"`
-	CarryOut     money.Amount    `json:"carry_out"`
-	Cap          money.Amount    `json:"cap"`
+	Epoch     uint64       `json:"epoch" jsonschema:"minimum=0"`
+	Start     string       `json:"start" schema:"Time"`
+	End       string       `json:"end" schema:"Time"`
+	Currency  string       `json:"currency" schema:"Currency"`
+	Formula   string       `json:"formula"`
+	PoolKind  string       `json:"pool_kind"`
+	Revenue   money.Amount `json:"revenue" schema:"Amount"`
+	CarryIn   money.Amount `json:"carry_in" schema:"Amount"`
+	Target    money.Amount `json:"target" schema:"Amount"`
+	Funding   money.Amount `json:"funding" schema:"Amount"`
+	Pool      money.Amount `json:"pool" schema:"Amount"`
+	Shortfall money.Amount `json:"shortfall" schema:"Amount"`
+	Paid      money.Amount `json:"paid" schema:"Amount"`
+	CarryOut  money.Amount `json:"carry_out" schema:"Amount"`
+	Cap       money.Amount `json:"cap" schema:"Amount"`
+	// Scores are in units of 1/score_unit.
 	ScoreUnit    uint64          `json:"score_unit"`
 	Metrics      []MetricFigures `json:"metrics"`
-	Participants int             `json:"participants"`
-	PaidCount    int             `json:"paid_count"`
+	Participants int             `json:"participants" jsonschema:"minimum=0"`
+	PaidCount    int             `json:"paid_count" jsonschema:"minimum=0"`
 	Notes        []string        `json:"notes"`
 }
 
 // MetricFigures are a metric's epoch figures: its weight, its total after
 // clipping, and the median and clip level when it is clipped.
 type MetricFigures struct {
-	Name     string `json:"name"`
-	WeightBP uint64 `json:"weight_bp"`
-	ClipBP   uint64 `json:"clip_bp"`
-	Median   uint64 `json:"median"`
-	ClipAt   uint64 `json:"clip_at"`
-	Total    uint64 `json:"total"`
+	Name     string `json:"name" schema:"UsageName"`
+	WeightBP uint64 `json:"weight_bp" jsonschema:"minimum=0"`
+	ClipBP   uint64 `json:"clip_bp" jsonschema:"minimum=0"`
+	Median   uint64 `json:"median" jsonschema:"minimum=0"`
+	ClipAt   uint64 `json:"clip_at" jsonschema:"minimum=0"`
+	// The epoch's total after clipping.
+	Total uint64 `json:"total" jsonschema:"minimum=0"`
 }
 
 // StatementRow is one participant's line: raw counts, clipped counts, each
@@ -52,21 +54,26 @@ type MetricFigures struct {
 // formula's weight, and the amount. Counts and contributions are in the
 // configuration's metric order; scores are in units of 1/ScoreUnit.
 type StatementRow struct {
-	Participant  string       `json:"participant"`
-	Category     string       `json:"category"`
-	Raw          []uint64     `json:"raw"`
-	Clipped      []uint64     `json:"clipped"`
-	Contrib      []uint64     `json:"contrib"`
-	Base         uint64       `json:"base"`
-	Smoothed     uint64       `json:"smoothed"`
-	Streak       uint64       `json:"streak"`
-	MultiplierBP uint64       `json:"multiplier_bp"`
-	Score        uint64       `json:"score"`
-	Qualified    bool         `json:"qualified"`
-	Reason       string       `json:"reason"`
-	Weight       uint64       `json:"weight"`
-	Rank         uint32       `json:"rank"`
-	Amount       money.Amount `json:"amount"`
+	Participant string `json:"participant" schema:"UsageParticipantId"`
+	Category    string `json:"category"`
+	// Counts, in the configuration's metric order.
+	Raw []uint64 `json:"raw"`
+	// Counts after clipping.
+	Clipped []uint64 `json:"clipped"`
+	// Each metric's contribution to the score.
+	Contrib      []uint64 `json:"contrib"`
+	Base         uint64   `json:"base" jsonschema:"minimum=0"`
+	Smoothed     uint64   `json:"smoothed" jsonschema:"minimum=0"`
+	Streak       uint64   `json:"streak" jsonschema:"minimum=0"`
+	MultiplierBP uint64   `json:"multiplier_bp" jsonschema:"minimum=0"`
+	Score        uint64   `json:"score" jsonschema:"minimum=0"`
+	Qualified    bool     `json:"qualified"`
+	// Why the participant did not qualify; empty when it did.
+	Reason string `json:"reason" jsonschema:"enum=,enum=deregistered,enum=no score,enum=below min_score_bp,enum=below min_active_users,enum=category not configured"`
+	// The formula's weight of the participant.
+	Weight uint64       `json:"weight" jsonschema:"minimum=0"`
+	Rank   uint32       `json:"rank" jsonschema:"minimum=0"`
+	Amount money.Amount `json:"amount" schema:"Amount"`
 }
 
 // Listed reports whether slot i has a statement line: every registered

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/tributary-ledger/tributary/engine"
-	"github.com/tributary-ledger/tributary/store/sqlstore"
+	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/store/storetest"
 )
 
@@ -56,7 +56,7 @@ func TestMigrateV1(t *testing.T) {
 	if len(ents) != 2 || !reflect.DeepEqual(got, want) {
 		t.Errorf("journal after migration: %d entries, postings %v; want 2 entries, %v", len(ents), got, want)
 	}
-	byB, err := s.JournalFiltered(ctx, sqlstore.JournalFilter{Account: "b"})
+	byB, err := s.JournalFiltered(ctx, ledger.JournalFilter{Account: "b"})
 	if err != nil || len(byB) != 2 {
 		t.Errorf("JournalFiltered(b) = %d entries, %v; want 2", len(byB), err)
 	}

@@ -80,7 +80,7 @@ func TestMigrateV1(t *testing.T) {
 		}
 	}
 	for acct, seqs := range map[string][]uint64{"a": {1, 2}, "b": {1, 2}, "@world": {1}, "c": nil} {
-		got, err := s.JournalFiltered(ctx, sqlstore.JournalFilter{Account: acct})
+		got, err := s.JournalFiltered(ctx, ledger.JournalFilter{Account: acct})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,7 +25,7 @@ const accountChunk = 256
 // It all runs in one read transaction (a snapshot): a commit in between
 // could move a balance's recent list into entry_accounts, and a reader
 // that saw the row before and the list after would miss those entries.
-func (s *Store) journalByAccount(ctx context.Context, f JournalFilter) ([]ledger.Entry, error) {
+func (s *Store) journalByAccount(ctx context.Context, f ledger.JournalFilter) ([]ledger.Entry, error) {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: s.d.ReadIsolation})
 	if err != nil {
 		return nil, fmt.Errorf("reading the journal of %s: %w", f.Account, err)
@@ -38,7 +38,7 @@ func (s *Store) journalByAccount(ctx context.Context, f JournalFilter) ([]ledger
 	return ents, nil
 }
 
-func (s *Store) accountEntries(ctx context.Context, tx *sql.Tx, f JournalFilter) ([]ledger.Entry, error) {
+func (s *Store) accountEntries(ctx context.Context, tx *sql.Tx, f ledger.JournalFilter) ([]ledger.Entry, error) {
 	streams, err := s.accountStreams(ctx, tx, f)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (s *Store) accountEntries(ctx context.Context, tx *sql.Tx, f JournalFilter)
 
 // accountStreams returns a stream per balance of the account, and one for
 // the index rows of before version 3.
-func (s *Store) accountStreams(ctx context.Context, tx *sql.Tx, f JournalFilter) ([]*seqStream, error) {
+func (s *Store) accountStreams(ctx context.Context, tx *sql.Tx, f ledger.JournalFilter) ([]*seqStream, error) {
 	rows, err := tx.QueryContext(ctx, s.q("SELECT currency, recent FROM balances WHERE account = $1 ORDER BY currency"), f.Account)
 	if err != nil {
 		return nil, err

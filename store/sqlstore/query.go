@@ -4,19 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
 )
-
-// JournalFilter selects entries. Zero fields select everything.
-type JournalFilter struct {
-	After   uint64    // entries with larger sequence numbers
-	Account string    // entries with a posting from or to this account
-	Since   time.Time // entries at or after this time
-	Until   time.Time // entries before this time
-	Limit   int
-}
 
 // query builds a statement with numbered placeholders.
 type query struct {
@@ -34,7 +25,7 @@ func (q *query) add(sql string, args ...any) {
 
 // JournalFiltered returns entries matching f in sequence order, with their
 // postings.
-func (s *Store) JournalFiltered(ctx context.Context, f JournalFilter) ([]ledger.Entry, error) {
+func (s *Store) JournalFiltered(ctx context.Context, f ledger.JournalFilter) ([]ledger.Entry, error) {
 	if f.Account != "" {
 		return s.journalByAccount(ctx, f)
 	}
@@ -53,7 +44,7 @@ func (s *Store) JournalFiltered(ctx context.Context, f JournalFilter) ([]ledger.
 	return ents, nil
 }
 
-func (q *query) addTime(f JournalFilter) {
+func (q *query) addTime(f ledger.JournalFilter) {
 	if !f.Since.IsZero() {
 		q.add(" AND time_ns >= ?", f.Since.UnixNano())
 	}
@@ -79,17 +70,9 @@ func (s *Store) EntryBySeq(ctx context.Context, seq uint64) (ledger.Entry, error
 	return ents[0], nil
 }
 
-// BalanceFilter selects balances. Zero fields select everything.
-type BalanceFilter struct {
-	After    ledger.BalanceKey // cursor: balances after this key
-	Prefix   string            // accounts starting with this
-	Currency string
-	Limit    int
-}
-
 // BalancesFiltered returns balances matching f ordered by account and
 // currency.
-func (s *Store) BalancesFiltered(ctx context.Context, f BalanceFilter) ([]ledger.Balance, error) {
+func (s *Store) BalancesFiltered(ctx context.Context, f ledger.BalanceFilter) ([]ledger.Balance, error) {
 	var q query
 	q.add("SELECT "+balanceCols+" FROM balances WHERE (account > ? OR (account = ? AND currency > ?))", f.After.Account, f.After.Account, f.After.Currency)
 	if f.Prefix != "" {
@@ -107,16 +90,8 @@ func (s *Store) BalancesFiltered(ctx context.Context, f BalanceFilter) ([]ledger
 	return collectBalances(rows)
 }
 
-// WithdrawalFilter selects withdrawals. Zero fields select everything.
-type WithdrawalFilter struct {
-	After   string // cursor: withdrawals with larger IDs
-	Account string
-	State   ledger.WithdrawalState
-	Limit   int
-}
-
 // Withdrawals returns withdrawals matching f ordered by ID.
-func (s *Store) Withdrawals(ctx context.Context, f WithdrawalFilter) ([]ledger.Withdrawal, error) {
+func (s *Store) Withdrawals(ctx context.Context, f ledger.WithdrawalFilter) ([]ledger.Withdrawal, error) {
 	var q query
 	q.add("SELECT "+withdrawalCols+" FROM withdrawals WHERE id > ?", f.After)
 	if f.Account != "" {
@@ -142,15 +117,9 @@ func (s *Store) Withdrawals(ctx context.Context, f WithdrawalFilter) ([]ledger.W
 	return out, rows.Err()
 }
 
-// StateValue is one program state record.
-type StateValue struct {
-	Key   string
-	Value []byte
-}
-
 // StatePage returns a program's state records whose keys start with prefix
 // and sort after after, in key order.
-func (s *Store) StatePage(ctx context.Context, program, prefix, after string, limit int) ([]StateValue, error) {
+func (s *Store) StatePage(ctx context.Context, program, prefix, after string, limit int) ([]engine.StateValue, error) {
 	var q query
 	q.add("SELECT skey, value FROM state WHERE program = ? AND skey > ? AND skey >= ? AND skey < ? ORDER BY skey LIMIT ?", program, after, prefix, prefix+"\U0010FFFF", clampLimit(limit))
 	rows, err := s.r.QueryContext(ctx, s.q(q.sb.String()), q.args...)
@@ -158,9 +127,9 @@ func (s *Store) StatePage(ctx context.Context, program, prefix, after string, li
 		return nil, fmt.Errorf("reading state of %s: %w", program, err)
 	}
 	defer rows.Close()
-	var out []StateValue
+	var out []engine.StateValue
 	for rows.Next() {
-		var v StateValue
+		var v engine.StateValue
 		if err := rows.Scan(&v.Key, &v.Value); err != nil {
 			return nil, err
 		}

@@ -250,7 +250,7 @@ func CheckJournalByAccount(t *testing.T, s Store, accounts []string, since, unti
 		}
 		for _, limit := range []int{7, 0} {
 			var got []ledger.Entry
-			f := sqlstore.JournalFilter{Account: name, Limit: limit}
+			f := ledger.JournalFilter{Account: name, Limit: limit}
 			if timed {
 				f.Since, f.Until = since, until
 			}

@@ -22,7 +22,6 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
-	"github.com/tributary-ledger/tributary/store/sqlstore"
 )
 
 // Store is what the suite needs of a store.
@@ -34,7 +33,7 @@ type Store interface {
 	Withdrawal(ctx context.Context, id string) (ledger.Withdrawal, error)
 	State(ctx context.Context, program, key string) ([]byte, bool, error)
 	Events(ctx context.Context, after uint64, limit int) ([]engine.Event, error)
-	JournalFiltered(ctx context.Context, f sqlstore.JournalFilter) ([]ledger.Entry, error)
+	JournalFiltered(ctx context.Context, f ledger.JournalFilter) ([]ledger.Entry, error)
 }
 
 // Opener returns a fresh, empty store that is closed when t ends.

@@ -1,0 +1,51 @@
+package api
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tributary-ledger/tributary/api/openapi"
+	"github.com/tributary-ledger/tributary/programs"
+)
+
+var update = flag.Bool("update", false, "rewrite generated files (openapi.json)")
+
+// generated is the document as the route declarations make it now.
+func generated(t *testing.T) []byte {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir("..") // the comments are read by import path from the module root
+	comments, err := openapi.Comments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	doc, err := New(Config{Modules: programs.Modules(programs.Deps{})}).Document(comments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// TestOpenAPIDocumentIsCurrent checks that openapi.json, which the server
+// serves, is what the route declarations generate; -update rewrites it.
+func TestOpenAPIDocumentIsCurrent(t *testing.T) {
+	doc := generated(t)
+	path := filepath.Join(".", "openapi.json")
+	if bytes.Equal(doc, openapiDoc) {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, doc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Error("api/openapi.json is not what the routes generate; run go test ./api -run TestOpenAPIDocumentIsCurrent -update")
+}

@@ -1,0 +1,47 @@
+// Package programs is the registry: the programs this build of Tributary
+// runs. The HTTP API, the Go client, the command line and the OpenAPI
+// document are built by looping over it, so adding a program is a folder
+// under program/ and one row here.
+package programs
+
+import (
+	"github.com/tributary-ledger/tributary/program"
+	"github.com/tributary-ledger/tributary/program/collection"
+	"github.com/tributary-ledger/tributary/program/feeshare"
+	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/program/splitbook"
+	"github.com/tributary-ledger/tributary/program/usage"
+)
+
+// Deps are what some programs need from outside: the server passes them
+// in, and the programs' routes see them through interfaces of their own.
+type Deps struct {
+	// FeeshareChain is the chain the fee-share program follows; nil when
+	// the server follows none.
+	FeeshareChain feeshare.Chain
+}
+
+// Program is one row of the registry.
+type Program struct {
+	// Module builds the program's module with what it needs from outside.
+	Module func(Deps) program.Module
+}
+
+// All lists this build's programs, in the order their routes are
+// documented.
+var All = []Program{
+	{Module: func(Deps) program.Module { return splitbook.Module() }},
+	{Module: func(Deps) program.Module { return market.Module() }},
+	{Module: func(Deps) program.Module { return collection.Module() }},
+	{Module: func(Deps) program.Module { return usage.Module() }},
+	{Module: func(d Deps) program.Module { return feeshare.Module(d.FeeshareChain) }},
+}
+
+// Modules returns every program's module.
+func Modules(d Deps) []program.Module {
+	out := make([]program.Module, len(All))
+	for i, p := range All {
+		out[i] = p.Module(d)
+	}
+	return out
+}
