@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math/big"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/holiman/uint256"
@@ -366,4 +368,34 @@ func FuzzParseGenesis(f *testing.F) {
 			t.Fatalf("canonical genesis does not round trip: %v\n%s", err, out)
 		}
 	})
+}
+
+// TestReadmeWithdrawerIsDeployer: the README says what the rules do with a
+// withdrawer equal to the deployer. An update naming it is refused (Evmos'
+// stateless MsgUpdateRevenue validation); a registration naming it stores
+// none. The README once said an update stored it as empty (issue #18.6).
+func TestReadmeWithdrawerIsDeployer(t *testing.T) {
+	c := Address{2}
+	if _, err := CheckUpdate(DefaultParams(), &Registration{Contract: c, Deployer: deployer}, Request{Action: ActionUpdate, Contract: c, Deployer: deployer, Withdrawer: ptr(deployer)}, ByDeployer); codeOf(err) != "feeshare_withdrawer_is_deployer" {
+		t.Errorf("update to the deployer: %v; want feeshare_withdrawer_is_deployer", err)
+	}
+	if reg := Requested(Request{Action: ActionRegister, Contract: c, Deployer: deployer, Withdrawer: ptr(deployer), Nonces: []uint64{1}}, ByDeployer); reg.Withdrawer != nil {
+		t.Errorf("registration with the deployer as withdrawer stores %v; want none", reg.Withdrawer)
+	}
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := strings.Join(strings.Fields(string(raw)), " ")
+	for _, want := range []string{
+		"an update naming the deployer as withdrawer is refused (`feeshare_withdrawer_is_deployer`)",
+		"a registration naming the deployer as withdrawer stores none",
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README does not say %q", want)
+		}
+	}
+	if strings.Contains(readme, "or the deployer, is stored as empty") {
+		t.Error("README still says an update to the deployer is stored as empty")
+	}
 }

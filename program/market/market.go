@@ -332,14 +332,19 @@ func Due(l License, now time.Time) (due money.Amount, missed uint64, err error) 
 // now, distributed like a primary sale, and the license as it stands after
 // it. Paying more than is due is accepted and distributed alike.
 //
-// Errors: those of Due, ErrLicenseUnderpay, ErrCurrency, ErrAmount.
+// The license's terms are checked before the payment's currency: a
+// license that takes no payments (revoked, expired, or sold outright, with
+// no period and so no currency) says so, rather than that the currency
+// differs from its empty one.
+//
+// Errors: those of Due, ErrCurrency, ErrLicenseUnderpay, ErrAmount.
 func Payment(cfg Config, a Asset, l License, paid money.Amount, currency, from string, now time.Time) ([]ledger.Posting, License, error) {
-	if currency != l.Currency {
-		return nil, l, errcode.Errorf(ErrCurrency, "license %s is paid in %s, not %s", l.ID, l.Currency, currency)
-	}
 	due, missed, err := Due(l, now)
 	if err != nil {
 		return nil, l, err
+	}
+	if currency != l.Currency {
+		return nil, l, errcode.Errorf(ErrCurrency, "license %s is paid in %s, not %s", l.ID, l.Currency, currency)
 	}
 	if paid.Cmp(due) < 0 {
 		return nil, l, errcode.Errorf(ErrLicenseUnderpay, "license %s: %s base units are due (base %s + %d missed × %s); %s were paid", l.ID, due, l.Base, missed, l.Penalty, paid)

@@ -130,6 +130,35 @@ func TestDue(t *testing.T) {
 	}
 }
 
+// TestPaymentTermsBeforeCurrency: a payment is refused for what is wrong
+// with the license before what is wrong with the payment. A license sold
+// outright has no period and no currency, so any payment's currency
+// differs from its empty one; the answer must still say that the license
+// takes no recurring payments (issue #18.3).
+func TestPaymentTermsBeforeCurrency(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const day = 24 * time.Hour
+	recurring := market.License{ID: "lic", Asset: "a", Currency: "ETH", Base: eth("100"), Penalty: eth("5"), PeriodSeconds: 30 * 86400, LastPaid: t0}
+	sold := market.License{ID: "lic", Asset: "a", LastPaid: t0} // no period, no currency
+	for _, tt := range []struct {
+		name     string
+		l        market.License
+		currency string
+		code     string
+	}{
+		{"no period, paid in ETH", sold, "ETH", "market_license_invalid"},
+		{"no period, paid in USDC", sold, "USDC", "market_license_invalid"},
+		{"revoked, another currency", func() market.License { l := recurring; l.Revoked = true; return l }(), "USDC", "market_license_revoked"},
+		{"expired, another currency", func() market.License { l := recurring; l.Expires = t0.Add(20 * day); return l }(), "USDC", "market_license_expired"},
+		{"valid terms, another currency", recurring, "USDC", "market_currency_mismatch"},
+	} {
+		_, _, err := market.Payment(market.DefaultConfig(), market.Asset{ID: "a", Owner: "o"}, tt.l, eth("105"), tt.currency, "@p", t0.Add(30*day))
+		if got := errcode.Code(err); got != tt.code {
+			t.Errorf("%s: error %v (%s); want %s", tt.name, err, got, tt.code)
+		}
+	}
+}
+
 // TestConservation: over random amounts (including ones that do not divide
 // evenly), rates and splits, every sale hands out exactly its amount.
 func TestConservation(t *testing.T) {

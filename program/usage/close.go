@@ -43,6 +43,35 @@ type Input struct {
 	Revenue money.Amount // platform revenue recorded in the epoch
 	CarryIn money.Amount // left over from the previous epoch
 	Funding money.Amount // what the funding account holds: the pool never exceeds it
+	// Rules is the rules revision to close under; 0 is the current one
+	// (Rules). Explain recomputes a closed epoch under the revision it was
+	// closed with.
+	Rules int
+}
+
+// Rules revisions: how a close computes what the configuration leaves
+// open. A closed epoch is recomputed (Explain) under the revision it was
+// closed with, so that a change of rules never turns the digest stored at
+// its close into a false alarm; the revision is stored with its summary.
+const (
+	// RulesOriginal: the median of an even number of counts is the lower
+	// of the middle two, and min_score_bp is a share of 10^16 (ScoreUnit ×
+	// TotalBP), the score of one participant holding every metric.
+	RulesOriginal = 1
+	// RulesTopScore: the median of an even number of counts is the mean
+	// of the middle two, a half rounded up, and min_score_bp is a share of
+	// the epoch's top score.
+	RulesTopScore = 2
+	// Rules is the revision of every new close.
+	Rules = RulesTopScore
+)
+
+// rules returns the revision to close under.
+func (in *Input) rules() int {
+	if in.Rules == 0 {
+		return Rules
+	}
+	return in.Rules
 }
 
 // Why a participant was not paid.
@@ -157,21 +186,46 @@ func PoolTarget(p Pool, revenue money.Amount) (money.Amount, error) {
 // Errors: money.ErrOverflow when the pool does not fit in 256 bits, and an
 // internal error for inconsistent input columns (a programmer error).
 func Close(in *Input) (*Outcome, error) {
-	n := len(in.IDs)
-	cfg := in.Config
-	if len(in.Category) != n || len(in.Active) != n {
-		return nil, fmt.Errorf("usage: close input has %d IDs, %d categories, %d active flags", n, len(in.Category), len(in.Active))
-	}
-	if len(in.Counts) > len(cfg.Metrics) {
-		return nil, fmt.Errorf("usage: close input has %d count columns for %d metrics", len(in.Counts), len(cfg.Metrics))
+	if err := in.check(); err != nil {
+		return nil, err
 	}
 	o := &Outcome{in: in}
-	M := len(cfg.Metrics)
-	o.Totals, o.Medians, o.ClipAt = make([]uint64, M), make([]uint64, M), make([]uint64, M)
+	o.clip()
+	o.score()
+	if err := o.fund(); err != nil {
+		return nil, err
+	}
+	if err := o.handOut(); err != nil {
+		return nil, err
+	}
+	o.account()
+	return o, nil
+}
 
-	// 1. Clip each metric at its multiple of the epoch's median, then total it.
+// check refuses input columns that disagree and an unknown rules
+// revision (programmer errors).
+func (in *Input) check() error {
+	if r := in.rules(); r != RulesOriginal && r != RulesTopScore {
+		return fmt.Errorf("usage: rules revision %d is unknown", r)
+	}
+	n := len(in.IDs)
+	if len(in.Category) != n || len(in.Active) != n {
+		return fmt.Errorf("usage: close input has %d IDs, %d categories, %d active flags", n, len(in.Category), len(in.Active))
+	}
+	if len(in.Counts) > len(in.Config.Metrics) {
+		return fmt.Errorf("usage: close input has %d count columns for %d metrics", len(in.Counts), len(in.Config.Metrics))
+	}
+	return nil
+}
+
+// clip is step 1: clip each metric at its multiple of the epoch's median,
+// then total it.
+func (o *Outcome) clip() {
+	in := o.in
+	M := len(in.Config.Metrics)
+	o.Totals, o.Medians, o.ClipAt = make([]uint64, M), make([]uint64, M), make([]uint64, M)
 	var scratch []uint64
-	for m, metric := range cfg.Metrics {
+	for m, metric := range in.Config.Metrics {
 		col := in.column(m)
 		if metric.ClipBP != 0 {
 			if scratch == nil {
@@ -184,7 +238,7 @@ func Close(in *Input) (*Outcome, error) {
 				}
 			}
 			if len(scratch) > 0 {
-				o.Medians[m] = lowerMedian(scratch) // an integer, always one of the counts
+				o.Medians[m] = median(scratch, in.rules())
 				o.ClipAt[m] = mulDiv64(o.Medians[m], metric.ClipBP, TotalBP)
 			}
 		}
@@ -196,175 +250,271 @@ func Close(in *Input) (*Outcome, error) {
 		}
 		o.Totals[m] = total
 	}
+}
 
-	// 2. Score: weighted shares, smoothed, multiplied by the tier reached.
+// scorer holds what step 2 needs for every slot.
+type scorer struct {
+	o           *Outcome
+	cols        [][]uint64 // counts by metric
+	pastCols    int        // rolling smoothing: the past scores kept
+	tierMetric  int        // -1: no tier
+	usersMetric int        // -1: no minimum of active users
+	top         uint64     // the epoch's top score
+}
+
+// score is step 2: weighted shares, smoothed, multiplied by the tier
+// reached, then qualified. Every slot's score depends on its own counts
+// and history only: the slots are scored in blocks on up to WorkersMax
+// goroutines, each writing its own slots. Qualifying needs the top score
+// (min_score_bp is a share of it), so it is a second pass.
+func (o *Outcome) score() {
+	s := o.newScorer()
+	n := len(o.in.IDs)
+	blocks := (n + scoreBlock - 1) / scoreBlock
+	parallel(blocks, func(k int) {
+		for i := k * scoreBlock; i < min((k+1)*scoreBlock, n); i++ {
+			s.slot(i)
+		}
+	})
+	for _, score := range o.Score { // a deregistered slot scores 0
+		s.top = max(s.top, score)
+	}
+	parallel(blocks, func(k int) {
+		for i := k * scoreBlock; i < min((k+1)*scoreBlock, n); i++ {
+			if o.in.Active[i] {
+				s.qualify(i)
+			}
+		}
+	})
+}
+
+// newScorer allocates the per-slot columns and the history the next close
+// needs, and resolves the metrics the options name.
+func (o *Outcome) newScorer() *scorer {
+	in, cfg, n := o.in, o.in.Config, len(o.in.IDs)
 	o.Base, o.Smoothed, o.Score = make([]uint64, n), make([]uint64, n), make([]uint64, n)
 	o.Streak, o.Multiplier, o.Weight = make([]uint64, n), make([]uint64, n), make([]uint64, n)
 	o.Reason, o.Amounts = make([]uint8, n), make([]money.Amount, n)
-	sm := cfg.Smoothing
-	var pastCols int
-	switch sm.Kind {
+	s := &scorer{o: o, tierMetric: -1, usersMetric: -1}
+	switch cfg.Smoothing.Kind {
 	case SmoothingRolling:
-		pastCols = int(sm.Epochs) - 1
-		o.Next.Past = make([][]uint64, pastCols)
+		s.pastCols = int(cfg.Smoothing.Epochs) - 1
+		o.Next.Past = make([][]uint64, s.pastCols)
 		for k := range o.Next.Past {
 			o.Next.Past[k] = make([]uint64, n)
 		}
 	case SmoothingDecay:
 		o.Next.Smoothed = o.Smoothed
 	}
-	tierMetric := -1
 	if cfg.Tier != nil {
-		tierMetric, _ = cfg.MetricIndex(cfg.Tier.Metric)
+		s.tierMetric, _ = cfg.MetricIndex(cfg.Tier.Metric)
 		o.Next.Streak = o.Streak
 	}
-	usersMetric := -1
 	if cfg.Qualify.ActiveUsersMetric != "" {
-		usersMetric, _ = cfg.MetricIndex(cfg.Qualify.ActiveUsersMetric)
+		s.usersMetric, _ = cfg.MetricIndex(cfg.Qualify.ActiveUsersMetric)
 	}
-	cols := make([][]uint64, M)
-	for m := range cols {
-		cols[m] = in.column(m)
+	s.cols = make([][]uint64, len(cfg.Metrics))
+	for m := range s.cols {
+		s.cols[m] = in.column(m)
 	}
-	minScore := cfg.Qualify.MinScoreBP * ScoreUnit
-	// Every slot's score depends on its own counts and history only: the
-	// slots are scored in blocks on up to WorkersMax goroutines, each
-	// writing its own slots.
-	parallel((n+scoreBlock-1)/scoreBlock, func(k int) {
-		for i := k * scoreBlock; i < min((k+1)*scoreBlock, n); i++ {
-			o.Multiplier[i] = TotalBP
-			if !in.Active[i] {
-				o.Reason[i] = reasonInactive
-				continue
+	return s
+}
+
+// slot scores slot i.
+func (s *scorer) slot(i int) {
+	o := s.o
+	o.Multiplier[i] = TotalBP
+	if !o.in.Active[i] {
+		o.Reason[i] = reasonInactive
+		return
+	}
+	var base uint64
+	for m, metric := range o.in.Config.Metrics {
+		base += contribution(o.clipped(m, at(s.cols[m], i)), o.Totals[m], metric.WeightBP)
+	}
+	o.Base[i] = base
+	o.Smoothed[i] = s.smooth(i, base)
+	o.Score[i] = s.tier(i, o.Smoothed[i])
+}
+
+// smooth returns slot i's smoothed score and records what the next close's
+// smoothing needs.
+func (s *scorer) smooth(i int, base uint64) uint64 {
+	o, sm, h := s.o, s.o.in.Config.Smoothing, &s.o.in.History
+	switch sm.Kind {
+	case SmoothingRolling:
+		sum := base
+		for k := 0; k < s.pastCols; k++ {
+			if k < len(h.Past) {
+				sum += at(h.Past[k], i)
 			}
-			var base uint64
-			for m, metric := range cfg.Metrics {
-				base += contribution(o.clipped(m, at(cols[m], i)), o.Totals[m], metric.WeightBP)
-			}
-			o.Base[i] = base
-			smoothed := base
-			switch sm.Kind {
-			case SmoothingRolling:
-				sum := base
-				for k := 0; k < pastCols; k++ {
-					if k < len(in.History.Past) {
-						sum += at(in.History.Past[k], i)
-					}
-				}
-				smoothed = sum / sm.Epochs
-				if pastCols > 0 {
-					o.Next.Past[0][i] = base
-					for k := 1; k < pastCols; k++ {
-						if k-1 < len(in.History.Past) {
-							o.Next.Past[k][i] = at(in.History.Past[k-1], i)
-						}
-					}
-				}
-			case SmoothingDecay:
-				prev := at(in.History.Smoothed, i)
-				hi1, lo1 := bits.Mul64(base, TotalBP-sm.DecayBP)
-				hi2, lo2 := bits.Mul64(prev, sm.DecayBP)
-				lo, c := bits.Add64(lo1, lo2, 0)
-				hi := hi1 + hi2 + c
-				smoothed, _ = bits.Div64(hi, lo, TotalBP)
-			}
-			o.Smoothed[i] = smoothed
-			score := smoothed
-			if tierMetric >= 0 {
-				if at(cols[tierMetric], i) >= cfg.Tier.Threshold {
-					o.Streak[i] = at(in.History.Streak, i) + 1
-				}
-				for _, l := range cfg.Tier.Levels {
-					if o.Streak[i] >= l.Epochs {
-						o.Multiplier[i] = l.MultiplierBP
-					}
-				}
-				score = mulDiv64(smoothed, o.Multiplier[i], TotalBP)
-			}
-			o.Score[i] = score
-			switch {
-			case score == 0:
-				o.Reason[i] = reasonNoScore
-			case score < minScore:
-				o.Reason[i] = reasonMinScore
-			case usersMetric >= 0 && at(cols[usersMetric], i) < cfg.Qualify.MinActiveUsers:
-				o.Reason[i] = reasonMinUsers
-			}
-			if o.Reason[i] == reasonNone {
-				o.Weight[i] = score
-				if cfg.Formula.Kind == Quadratic {
-					o.Weight[i] = Isqrt(score)
+		}
+		if s.pastCols > 0 {
+			o.Next.Past[0][i] = base
+			for k := 1; k < s.pastCols; k++ {
+				if k-1 < len(h.Past) {
+					o.Next.Past[k][i] = at(h.Past[k-1], i)
 				}
 			}
 		}
-	})
+		return sum / sm.Epochs
+	case SmoothingDecay:
+		prev := at(h.Smoothed, i)
+		hi1, lo1 := bits.Mul64(base, TotalBP-sm.DecayBP)
+		hi2, lo2 := bits.Mul64(prev, sm.DecayBP)
+		lo, c := bits.Add64(lo1, lo2, 0)
+		hi := hi1 + hi2 + c
+		smoothed, _ := bits.Div64(hi, lo, TotalBP)
+		return smoothed
+	}
+	return base
+}
 
-	// 3. The pool: what the rules ask for plus the carry-over, never more
-	// than the funding account holds.
+// tier returns slot i's score: its smoothed score times the multiplier of
+// the highest tier level its streak reached.
+func (s *scorer) tier(i int, smoothed uint64) uint64 {
+	if s.tierMetric < 0 {
+		return smoothed
+	}
+	o, t := s.o, s.o.in.Config.Tier
+	if at(s.cols[s.tierMetric], i) >= t.Threshold {
+		o.Streak[i] = at(o.in.History.Streak, i) + 1
+	}
+	for _, l := range t.Levels {
+		if o.Streak[i] >= l.Epochs {
+			o.Multiplier[i] = l.MultiplierBP
+		}
+	}
+	return mulDiv64(smoothed, o.Multiplier[i], TotalBP)
+}
+
+// qualify says why slot i is not paid, or gives it its formula weight.
+func (s *scorer) qualify(i int) {
+	o, q := s.o, s.o.in.Config.Qualify
+	score := o.Score[i]
+	switch {
+	case score == 0:
+		o.Reason[i] = reasonNoScore
+	case s.belowMinScore(score):
+		o.Reason[i] = reasonMinScore
+	case s.usersMetric >= 0 && at(s.cols[s.usersMetric], i) < q.MinActiveUsers:
+		o.Reason[i] = reasonMinUsers
+	}
+	if o.Reason[i] == reasonNone {
+		o.Weight[i] = score
+		if o.in.Config.Formula.Kind == Quadratic {
+			o.Weight[i] = Isqrt(score)
+		}
+	}
+}
+
+// belowMinScore reports whether a score falls short of min_score_bp.
+func (s *scorer) belowMinScore(score uint64) bool {
+	minBP := s.o.in.Config.Qualify.MinScoreBP
+	if s.o.in.rules() == RulesOriginal {
+		return score < minBP*ScoreUnit
+	}
+	return belowShare(score, s.top, minBP)
+}
+
+// belowShare reports whether score < top × bp / TotalBP, exactly: it
+// compares score × TotalBP with top × bp in 128 bits, as neither product
+// need fit in 64 (a score with a tier multiplier reaches 10^17).
+func belowShare(score, top, bp uint64) bool {
+	sh, sl := bits.Mul64(score, TotalBP)
+	th, tl := bits.Mul64(top, bp)
+	return sh < th || sh == th && sl < tl
+}
+
+// fund is step 3: the pool is what the rules ask for plus the carry-over,
+// never more than the funding account holds.
+func (o *Outcome) fund() error {
+	in, cfg := o.in, o.in.Config
 	target, err := PoolTarget(cfg.Pool, in.Revenue)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if o.Target, err = target.Add(in.CarryIn); err != nil {
-		return nil, err
+		return err
 	}
 	o.Pool = o.Target
 	if o.Pool.Cmp(in.Funding) > 0 {
 		o.Pool = in.Funding
 	}
 	o.Shortfall, _ = o.Target.Sub(o.Pool)
-	capped := cfg.CapBP > 0
-	if capped {
+	if cfg.CapBP > 0 {
 		o.Cap, _, _ = o.Pool.MulDiv(cfg.CapBP, TotalBP)
 	}
+	return nil
+}
 
-	// 4. Hand it out.
+// handOut is step 4: the pool is divided by the formula.
+func (o *Outcome) handOut() error {
 	var alloc allocator
-	switch cfg.Formula.Kind {
+	capped := o.in.Config.CapBP > 0
+	switch o.in.Config.Formula.Kind {
 	case ProRata, Quadratic:
-		members := make([]int, 0, n)
-		for i := 0; i < n; i++ {
-			if o.Weight[i] > 0 {
-				members = append(members, i)
-			}
-		}
-		if left := alloc.capped(o, o.Pool, members, o.Weight, capped); !left.IsZero() && len(members) > 0 {
-			o.Notes = append(o.Notes, "every qualified participant reached the cap; the rest is carried")
-		}
+		o.proRata(&alloc, capped)
 	case CategoryWeighted:
-		cats := cfg.Formula.Categories
-		index := make(map[string]int, len(cats))
-		shares := make([]uint64, len(cats))
-		for c, cat := range cats {
-			index[cat.Name], shares[c] = c, cat.ShareBP
-		}
-		members := make([][]int, len(cats))
-		for i := 0; i < n; i++ {
-			if o.Weight[i] == 0 {
-				continue
-			}
-			c, ok := index[in.Category[i]]
-			if !ok {
-				o.Reason[i], o.Weight[i] = reasonCategory, 0
-				continue
-			}
-			members[c] = append(members[c], i)
-		}
-		parts, err := split.Allocate(o.Pool, shares)
-		if err != nil {
-			return nil, err
-		}
-		for c, part := range parts {
-			if len(members[c]) == 0 && !part.IsZero() {
-				o.Notes = append(o.Notes, "category "+cats[c].Name+" has no qualified participant; its "+part.String()+" is carried")
-			}
-			alloc.capped(o, part, members[c], o.Weight, capped)
-		}
+		return o.byCategory(&alloc, capped)
 	case RankedDecay:
 		o.ranked(&alloc, capped)
 	}
+	return nil
+}
 
-	// 5. Account for every unit: paid + carried = pool.
+// proRata hands the pool out by weight over every qualified participant.
+func (o *Outcome) proRata(alloc *allocator, capped bool) {
+	n := len(o.Weight)
+	members := make([]int, 0, n)
+	for i := 0; i < n; i++ {
+		if o.Weight[i] > 0 {
+			members = append(members, i)
+		}
+	}
+	if left := alloc.capped(o, o.Pool, members, o.Weight, capped); !left.IsZero() && len(members) > 0 {
+		o.Notes = append(o.Notes, "every qualified participant reached the cap; the rest is carried")
+	}
+}
+
+// byCategory splits the pool by the categories' fixed shares, then each
+// category's part by weight over its qualified participants; the part of a
+// category without any is carried.
+func (o *Outcome) byCategory(alloc *allocator, capped bool) error {
+	cats := o.in.Config.Formula.Categories
+	index := make(map[string]int, len(cats))
+	shares := make([]uint64, len(cats))
+	for c, cat := range cats {
+		index[cat.Name], shares[c] = c, cat.ShareBP
+	}
+	members := make([][]int, len(cats))
+	for i := range o.Weight {
+		if o.Weight[i] == 0 {
+			continue
+		}
+		c, ok := index[o.in.Category[i]]
+		if !ok {
+			o.Reason[i], o.Weight[i] = reasonCategory, 0
+			continue
+		}
+		members[c] = append(members[c], i)
+	}
+	parts, err := split.Allocate(o.Pool, shares)
+	if err != nil {
+		return err
+	}
+	for c, part := range parts {
+		if len(members[c]) == 0 && !part.IsZero() {
+			o.Notes = append(o.Notes, "category "+cats[c].Name+" has no qualified participant; its "+part.String()+" is carried")
+		}
+		alloc.capped(o, part, members[c], o.Weight, capped)
+	}
+	return nil
+}
+
+// account is step 5: every unit is accounted for, paid + carried = pool.
+func (o *Outcome) account() {
+	var err error
 	for _, a := range o.Amounts {
 		if o.Paid, err = o.Paid.Add(a); err != nil {
 			panic("usage: payouts overflow the pool") // they are parts of the pool
@@ -373,7 +523,6 @@ func Close(in *Input) (*Outcome, error) {
 	if o.CarryOut, err = o.Pool.Sub(o.Paid); err != nil {
 		panic(fmt.Sprintf("usage: paid %s out of a pool of %s", o.Paid, o.Pool)) // a broken invariant: stop
 	}
-	return o, nil
 }
 
 // column returns metric m's counts, or nil.
@@ -589,14 +738,31 @@ func radixRank(keys []rankKey, ids []string, shift int) {
 	})
 }
 
-// lowerMedian returns the element of rank (len(xs)-1)/2 of xs, the one
-// sorting would put there, reordering xs. It selects instead of sorting
-// a million counts: three-way partitions around medians of three, and a
-// range that does not shrink within 2·log2(n) rounds (adversarial counts)
-// is sorted instead, so the worst case stays n log n.
-func lowerMedian(xs []uint64) uint64 {
+// median returns the median of xs, reordering xs: the middle element of
+// an odd number; of an even number, under RulesTopScore, the mean of the
+// middle two, and when that ends in a half (the two differ by an odd
+// number) it rounds up. The median sets where counts are clipped, and
+// clipping takes from a participant: rounding up can only spare a count
+// that the exact median would clip by a fraction, never clip one it
+// would spare. Under RulesOriginal it is the lower of the middle two.
+func median(xs []uint64, rules int) uint64 {
 	k := (len(xs) - 1) / 2
-	lo, hi := 0, len(xs) // xs[lo:hi] holds rank k
+	lo := selectRank(xs, k)
+	if len(xs)%2 == 1 || rules == RulesOriginal {
+		return lo
+	}
+	hi := slices.Min(xs[k+1:]) // selectRank leaves every larger rank above k
+	return lo + (hi-lo+1)/2    // no overflow: hi ≥ lo
+}
+
+// selectRank returns the element of rank k of xs, the one sorting would
+// put at xs[k], and leaves xs partitioned around it: nothing after k is
+// smaller. It selects instead of sorting a million counts: three-way
+// partitions around medians of three, and a range that does not shrink
+// within 2·log2(n) rounds (adversarial counts) is sorted instead, so the
+// worst case stays n log n.
+func selectRank(xs []uint64, k int) uint64 {
+	lo, hi := 0, len(xs) // xs[lo:hi] holds rank k; before lo nothing is larger, from hi nothing smaller
 	for budget := 2 * bits.Len(uint(len(xs))); hi-lo > 16 && budget > 0; budget-- {
 		a, b, c := xs[lo], xs[lo+(hi-lo)/2], xs[hi-1]
 		p := max(min(a, b), min(max(a, b), c))
@@ -620,7 +786,7 @@ func lowerMedian(xs []uint64) uint64 {
 		case k >= gt:
 			lo = gt
 		default:
-			return p
+			return p // xs[lt:gt] all equal p, and k is among them
 		}
 	}
 	slices.Sort(xs[lo:hi])

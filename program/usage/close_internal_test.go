@@ -3,14 +3,18 @@ package usage
 import (
 	"cmp"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"slices"
 	"testing"
 )
 
-// TestLowerMedian: selection gives what sorting gives, on random,
-// duplicate-heavy and ordered counts.
-func TestLowerMedian(t *testing.T) {
+// TestMedian: selection gives what sorting gives, on random,
+// duplicate-heavy and ordered counts: the middle count of an odd number;
+// of an even number the mean of the middle two with a half rounded up
+// (RulesTopScore), or the lower of them (RulesOriginal). The mean is
+// computed here in big integers, independently of median's own sum.
+func TestMedian(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 8))
 	for iter := 0; iter < 3000; iter++ {
 		n := 1 + rng.IntN(300)
@@ -18,7 +22,10 @@ func TestLowerMedian(t *testing.T) {
 			n = 1 + rng.IntN(100_000)
 		}
 		xs := make([]uint64, n)
-		spread := uint64(1) << uint(rng.IntN(40))
+		spread := uint64(1) << uint(rng.IntN(64))
+		if iter%7 == 0 {
+			spread = 1<<64 - 1 // counts near the top of uint64: the mean must not overflow
+		}
 		for i := range xs {
 			xs[i] = 1 + rng.Uint64N(spread)
 		}
@@ -34,8 +41,37 @@ func TestLowerMedian(t *testing.T) {
 		}
 		sorted := slices.Clone(xs)
 		slices.Sort(sorted)
-		if got, want := lowerMedian(xs), sorted[(n-1)/2]; got != want {
-			t.Fatalf("iteration %d (n=%d): lowerMedian = %d; sorting gives %d", iter, n, got, want)
+		lower := sorted[(n-1)/2]
+		want := lower
+		if n%2 == 0 {
+			sum := new(big.Int).Add(new(big.Int).SetUint64(lower), new(big.Int).SetUint64(sorted[n/2]))
+			want = sum.Add(sum, big.NewInt(1)).Rsh(sum, 1).Uint64() // (a+b+1)/2: half up
+		}
+		if got := median(slices.Clone(xs), RulesOriginal); got != lower {
+			t.Fatalf("iteration %d (n=%d): original median = %d; sorting gives %d", iter, n, got, lower)
+		}
+		if got := median(xs, RulesTopScore); got != want {
+			t.Fatalf("iteration %d (n=%d): median = %d; sorting gives %d", iter, n, got, want)
+		}
+	}
+}
+
+// TestBelowShare: the 128-bit comparison agrees with big integers on
+// scores whose products overflow 64 bits.
+func TestBelowShare(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 1))
+	for iter := 0; iter < 100_000; iter++ {
+		top := rng.Uint64N(MultiplierBPMax * ScoreUnit * 10)
+		score := rng.Uint64N(top + 1)
+		bp := rng.Uint64N(TotalBP + 1)
+		if iter%3 == 0 { // on the boundary: score × TotalBP = top × bp
+			top = (top / TotalBP) * TotalBP
+			score = top / TotalBP * bp
+		}
+		l := new(big.Int).Mul(new(big.Int).SetUint64(score), big.NewInt(TotalBP))
+		r := new(big.Int).Mul(new(big.Int).SetUint64(top), new(big.Int).SetUint64(bp))
+		if got, want := belowShare(score, top, bp), l.Cmp(r) < 0; got != want {
+			t.Fatalf("belowShare(%d, %d, %d) = %v; want %v", score, top, bp, got, want)
 		}
 	}
 }

@@ -159,6 +159,74 @@ func TestFormulas(t *testing.T) {
 	}
 }
 
+// TestMedianAndMinScore works the rules of revision 2 by hand (issue
+// #18.4, #18.5), beside what the original rules gave, which Explain still
+// uses for epochs closed under them.
+func TestMedianAndMinScore(t *testing.T) {
+	type want struct {
+		median, clipAt uint64
+		amounts        []uint64
+		reasons        string
+	}
+	for _, tt := range []struct {
+		name     string
+		mod      func(*usage.Config)
+		counts   []uint64
+		now, was want // under Rules, and under RulesOriginal
+	}{
+		// {100,100,300,500}: the median is (100+300)/2 = 200, not the lower
+		// middle count 100. Clipped at 1× it: 100, 100, 200, 200 of 600.
+		{"even: the mean of the middle two", func(c *usage.Config) { c.Pool.Amount = money.FromUint64(600); c.Metrics[0].ClipBP = 10000 },
+			[]uint64{100, 100, 300, 500},
+			want{200, 200, []uint64{100, 100, 200, 200}, ",,,"},
+			want{100, 100, []uint64{150, 150, 150, 150}, ",,,"}},
+		// {1,2}: the mean is 1.5, a half, which rounds up to 2; clipped at
+		// 1× it nothing is clipped: 1 and 2 of 3.
+		{"even: a half rounds up", func(c *usage.Config) { c.Pool.Amount = money.FromUint64(300); c.Metrics[0].ClipBP = 10000 },
+			[]uint64{1, 2},
+			want{2, 2, []uint64{100, 200}, ","},
+			want{1, 1, []uint64{150, 150}, ","}},
+		// Zeros are not counted: the counts are {4,7,10}, median 7; clipped
+		// at 1.5× it, 10.5 rounds down to 10: nothing is clipped.
+		{"odd: the middle count", func(c *usage.Config) { c.Pool.Amount = money.FromUint64(2100); c.Metrics[0].ClipBP = 15000 },
+			[]uint64{0, 10, 4, 7},
+			want{7, 10, []uint64{0, 1000, 400, 700}, "no score,,,"},
+			want{7, 10, []uint64{0, 1000, 400, 700}, "no score,,,"}},
+		// Scores 40%, 30%, 20%, 6%, 4% of the metric. min_score_bp 1500 is
+		// 15% of the top score 40%: 6%, exactly; 6% qualifies (at least),
+		// 4% does not. Originally it was 15% of everything: only the top
+		// three qualified.
+		{"min_score_bp is a share of the top score", func(c *usage.Config) { c.Pool.Amount = money.FromUint64(960); c.Qualify.MinScoreBP = 1500 },
+			[]uint64{40, 30, 20, 6, 4},
+			want{0, 0, []uint64{400, 300, 200, 60, 0}, ",,,,below min_score_bp"},
+			want{0, 0, []uint64{427, 320, 213, 0, 0}, ",,,below min_score_bp,below min_score_bp"}},
+		// 10000 pays only the top score, and those equal to it.
+		{"min_score_bp 10000: the top only", func(c *usage.Config) { c.Pool.Amount = money.FromUint64(100); c.Qualify.MinScoreBP = 10000 },
+			[]uint64{5, 5, 4},
+			want{0, 0, []uint64{50, 50, 0}, ",,below min_score_bp"},
+			want{0, 0, []uint64{0, 0, 0}, "below min_score_bp,below min_score_bp,below min_score_bp"}},
+	} {
+		for _, rev := range []struct {
+			rules int
+			w     want
+		}{{0, tt.now}, {usage.RulesOriginal, tt.was}} {
+			cfg := baseConfig()
+			tt.mod(&cfg)
+			in := input(cfg, tt.counts)
+			in.Rules = rev.rules
+			o := mustClose(t, in)
+			var reasons []string
+			for i := range in.IDs {
+				reasons = append(reasons, o.Row(i).Reason)
+			}
+			if o.Medians[0] != rev.w.median || o.ClipAt[0] != rev.w.clipAt || fmt.Sprint(amounts(o)) != fmt.Sprint(rev.w.amounts) || strings.Join(reasons, ",") != rev.w.reasons {
+				t.Errorf("%s (rules %d): median %d, clip at %d, amounts %v, reasons %q; want %d, %d, %v, %q",
+					tt.name, rev.rules, o.Medians[0], o.ClipAt[0], amounts(o), strings.Join(reasons, ","), rev.w.median, rev.w.clipAt, rev.w.amounts, rev.w.reasons)
+			}
+		}
+	}
+}
+
 func TestHistoryCarriedForward(t *testing.T) {
 	cfg := baseConfig()
 	cfg.Smoothing = usage.Smoothing{Kind: usage.SmoothingRolling, Epochs: 3}

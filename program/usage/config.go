@@ -162,14 +162,18 @@ type Epoch struct {
 // Metric is a named count and its weight in the score. ClipBP, when set,
 // clips every participant's count at that multiple of the epoch's median
 // count (30000 = 3× the median), so that one inflated number cannot take
-// the pool.
+// the pool. The median is that of the active participants' counts above
+// zero; of an even number of counts, the mean of the middle two, a half
+// rounded up.
 type Metric struct {
 	Name string `json:"name" toml:"name" schema:"UsageName"`
 	// The metric's weight in the score; the weights of all metrics sum to
 	// exactly 10000.
 	WeightBP uint64 `json:"weight_bp" toml:"weight_bp" jsonschema:"minimum=0,maximum=10000"`
 	// When set (10000 to 1000000), every count is clipped at this multiple of
-	// the epoch's median count (30000 is 3×).
+	// the epoch's median count (30000 is 3×): the median of the active
+	// participants' counts above zero; of an even number of them, the mean
+	// of the middle two, a half rounded up.
 	ClipBP uint64 `json:"clip_bp,omitempty" toml:"clip_bp,omitempty" jsonschema:"minimum=0,maximum=1000000"`
 }
 
@@ -222,7 +226,9 @@ type Category struct {
 
 // Qualify holds the thresholds a participant must meet to be paid.
 type Qualify struct {
-	// A participant's score must be at least this share of the maximum score.
+	// A participant's score must be at least this share of the epoch's top
+	// score (the highest final score of any active participant), compared
+	// exactly; 10000 pays only the top score and those equal to it.
 	MinScoreBP uint64 `json:"min_score_bp,omitempty" toml:"min_score_bp,omitempty" jsonschema:"minimum=0,maximum=10000"`
 	// With `min_active_users`: the metric counting active users.
 	ActiveUsersMetric string `json:"active_users_metric,omitempty" toml:"active_users_metric,omitempty" schema:"UsageName"`
@@ -334,9 +340,26 @@ func (c Config) Validate() error {
 	if c.Currency == "" {
 		return errcode.Errorf(ErrConfig, "currency is missing")
 	}
-	if err := c.Epoch.validate(); err != nil {
-		return err
+	for _, check := range []func() error{
+		c.Epoch.validate,
+		c.validateMetrics,
+		c.Pool.validate,
+		c.Formula.validate,
+		func() error { return bp("cap_bp", c.CapBP, TotalBP) },
+		c.validateQualify,
+		c.validateTier,
+		c.Smoothing.validate,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// validateMetrics checks the metrics: names, each once, weights that sum
+// to 100%, clips from 1× to 100× the median.
+func (c Config) validateMetrics() error {
 	if len(c.Metrics) == 0 || len(c.Metrics) > MetricsMax {
 		return errcode.Errorf(ErrLimit, "%d metrics configured; want 1 to %d", len(c.Metrics), MetricsMax)
 	}
@@ -361,15 +384,12 @@ func (c Config) Validate() error {
 	if weights != TotalBP {
 		return errcode.Errorf(ErrWeight, "metric weights sum to %d bp; want exactly %d", weights, TotalBP)
 	}
-	if err := c.Pool.validate(); err != nil {
-		return err
-	}
-	if err := c.Formula.validate(); err != nil {
-		return err
-	}
-	if err := bp("cap_bp", c.CapBP, TotalBP); err != nil {
-		return err
-	}
+	return nil
+}
+
+// validateQualify checks the thresholds: each one some participant could
+// meet, and the active-users metric configured.
+func (c Config) validateQualify() error {
 	q := c.Qualify
 	if q.MinScoreBP > TotalBP {
 		return errcode.Errorf(ErrUnallocatable, "qualify.min_score_bp is %d; above %d no participant could ever qualify", q.MinScoreBP, TotalBP)
@@ -385,26 +405,38 @@ func (c Config) Validate() error {
 			return errcode.Errorf(ErrUnallocatable, "qualify.min_active_users is %d; counts never exceed %d, so no participant could qualify", q.MinActiveUsers, uint64(CountMax))
 		}
 	}
-	if t := c.Tier; t != nil {
-		if _, ok := c.MetricIndex(t.Metric); !ok {
-			return errcode.Errorf(ErrMetric, "tier.metric %q is not a configured metric", t.Metric)
+	return nil
+}
+
+// validateTier checks the tier, when there is one: a configured metric and
+// levels in increasing order of epochs with multipliers in range.
+func (c Config) validateTier() error {
+	t := c.Tier
+	if t == nil {
+		return nil
+	}
+	if _, ok := c.MetricIndex(t.Metric); !ok {
+		return errcode.Errorf(ErrMetric, "tier.metric %q is not a configured metric", t.Metric)
+	}
+	if len(t.Levels) == 0 || len(t.Levels) > TierLevelsMax {
+		return errcode.Errorf(ErrLimit, "tier has %d levels; want 1 to %d", len(t.Levels), TierLevelsMax)
+	}
+	for i, l := range t.Levels {
+		if l.Epochs == 0 || l.Epochs > 1000 {
+			return errcode.Errorf(ErrConfig, "tier level %d: epochs is %d; want 1 to 1000", i+1, l.Epochs)
 		}
-		if len(t.Levels) == 0 || len(t.Levels) > TierLevelsMax {
-			return errcode.Errorf(ErrLimit, "tier has %d levels; want 1 to %d", len(t.Levels), TierLevelsMax)
+		if l.MultiplierBP == 0 || l.MultiplierBP > MultiplierBPMax {
+			return errcode.Errorf(ErrWeight, "tier level %d: multiplier_bp is %d; want 1 to %d", i+1, l.MultiplierBP, MultiplierBPMax)
 		}
-		for i, l := range t.Levels {
-			if l.Epochs == 0 || l.Epochs > 1000 {
-				return errcode.Errorf(ErrConfig, "tier level %d: epochs is %d; want 1 to 1000", i+1, l.Epochs)
-			}
-			if l.MultiplierBP == 0 || l.MultiplierBP > MultiplierBPMax {
-				return errcode.Errorf(ErrWeight, "tier level %d: multiplier_bp is %d; want 1 to %d", i+1, l.MultiplierBP, MultiplierBPMax)
-			}
-			if i > 0 && l.Epochs <= t.Levels[i-1].Epochs {
-				return errcode.Errorf(ErrConfig, "tier levels must be in increasing order of epochs; level %d has %d after %d", i+1, l.Epochs, t.Levels[i-1].Epochs)
-			}
+		if i > 0 && l.Epochs <= t.Levels[i-1].Epochs {
+			return errcode.Errorf(ErrConfig, "tier levels must be in increasing order of epochs; level %d has %d after %d", i+1, l.Epochs, t.Levels[i-1].Epochs)
 		}
 	}
-	switch s := c.Smoothing; s.Kind {
+	return nil
+}
+
+func (s Smoothing) validate() error {
+	switch s.Kind {
 	case "", SmoothingNone:
 		if s.Epochs != 0 || s.DecayBP != 0 {
 			return errcode.Errorf(ErrConfig, "smoothing has epochs or decay_bp but no kind; want kind rolling or decay")

@@ -10,13 +10,14 @@ import (
 )
 
 // benchChunks returns a full participant chunk and report chunk as a
-// close of the 1M benchmark reads them.
-func benchChunks() (pc, rc []byte) {
+// close of the 1M benchmark reads them, in the binary encoding or, with
+// legacy, in the JSON of older versions.
+func benchChunks(legacy bool) (pc, rc []byte) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	var p participantChunk
 	r := reportChunk{}
 	for _, m := range []string{"volume", "users", "calls", "gas"} {
-		col := make(counts, ChunkSize)
+		col := make([]uint64, ChunkSize)
 		for i := range col {
 			col[i] = 2 + rng.Uint64N(1<<uint(4+rng.IntN(20)))
 		}
@@ -27,37 +28,46 @@ func benchChunks() (pc, rc []byte) {
 		p.ID, p.Owner, p.Account = append(p.ID, id), append(p.Owner, "dev:"+id), append(p.Account, "dev:"+id)
 		p.Category, p.Active = append(p.Category, ""), append(p.Active, true)
 	}
-	pc, _ = json.Marshal(p)
-	rc, _ = json.Marshal(r)
-	return pc, rc
+	if legacy {
+		pc, _ = json.Marshal(participantChunkJSON{ID: p.ID, Owner: p.Owner, Account: p.Account, Category: p.Category, Active: p.Active})
+		rc, _ = json.Marshal(r)
+		return pc, rc
+	}
+	return appendParticipantChunk(nil, &p), appendReportChunk(nil, r)
 }
 
 // BenchmarkDecodeChunk is a close's decoding of one chunk of 4096
-// participants and their four counts.
+// participants and their four counts, in the binary encoding and in the
+// JSON of older versions (read once, by the first close after an
+// upgrade).
 func BenchmarkDecodeChunk(b *testing.B) {
-	pcRaw, rcRaw := benchChunks()
-	metrics := []Metric{{Name: "volume"}, {Name: "users"}, {Name: "calls"}, {Name: "gas"}}
-	l := &loaded{accounts: make([]string, ChunkSize)}
-	l.in.Config.Metrics = metrics
-	l.in.IDs, l.in.Category, l.in.Active = make([]string, ChunkSize), make([]string, ChunkSize), make([]bool, ChunkSize)
-	l.in.Counts = make([][]uint64, len(metrics))
-	for m := range l.in.Counts {
-		l.in.Counts[m] = make([]uint64, ChunkSize)
-	}
-	b.SetBytes(int64(len(pcRaw) + len(rcRaw)))
-	b.ReportAllocs()
-	for b.Loop() {
-		ci := &chunkIn{pc: pcRaw, rc: rcRaw, rcOK: true}
-		if err := l.decodeChunk(ci, 0, 0, ChunkSize, false); err != nil {
-			b.Fatal(err)
-		}
+	for _, legacy := range []bool{false, true} {
+		b.Run(map[bool]string{false: "binary", true: "json"}[legacy], func(b *testing.B) {
+			pcRaw, rcRaw := benchChunks(legacy)
+			metrics := []Metric{{Name: "volume"}, {Name: "users"}, {Name: "calls"}, {Name: "gas"}}
+			l := &loaded{accounts: make([]string, ChunkSize)}
+			l.in.Config.Metrics = metrics
+			l.in.IDs, l.in.Category, l.in.Active = make([]string, ChunkSize), make([]string, ChunkSize), make([]bool, ChunkSize)
+			l.in.Counts = make([][]uint64, len(metrics))
+			for m := range l.in.Counts {
+				l.in.Counts[m] = make([]uint64, ChunkSize)
+			}
+			b.SetBytes(int64(len(pcRaw) + len(rcRaw)))
+			b.ReportAllocs()
+			for b.Loop() {
+				ci := &chunkIn{pc: pcRaw, rc: rcRaw, rcOK: true}
+				if err := l.decodeChunk(ci, 0, 0, ChunkSize, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
 // BenchmarkWriteChunk is a registration's writing of a full participant
 // chunk.
 func BenchmarkWriteChunk(b *testing.B) {
-	pcRaw, _ := benchChunks()
+	pcRaw, _ := benchChunks(false)
 	var pc participantChunk
 	if err := decodeParticipantChunk(pcRaw, &pc); err != nil {
 		b.Fatal(err)

@@ -177,7 +177,7 @@ func ReadParticipant(v engine.View, id string) (Participant, error) {
 	}
 	c := slot / ChunkSize
 	var pc participantChunk
-	if err := readJSON(v, chunkKey(c), "participant chunk", strconv.FormatUint(c, 10), func(raw []byte) error { return decodeParticipantChunk(raw, &pc) }); err != nil {
+	if err := readChunk(v, chunkKey(c), "participant chunk", strconv.FormatUint(c, 10), func(raw []byte) error { return decodeParticipantChunk(raw, &pc) }); err != nil {
 		return Participant{}, err
 	}
 	if err := pc.prepare(); err != nil {
@@ -189,9 +189,9 @@ func ReadParticipant(v engine.View, id string) (Participant, error) {
 	return pc.at(int(slot%ChunkSize), c*ChunkSize), nil
 }
 
-// readJSON is engine.ReadJSON with the program's own decoder (which falls
-// back to encoding/json), and the same errors.
-func readJSON(v engine.View, key, what, id string, decode func([]byte) error) error {
+// readChunk is engine.ReadJSON with the program's own decoder (of the
+// binary encoding or an older version's JSON), and the same errors.
+func readChunk(v engine.View, key, what, id string, decode func([]byte) error) error {
 	raw, ok, err := v.State(key)
 	if err != nil {
 		return err
@@ -205,8 +205,8 @@ func readJSON(v engine.View, key, what, id string, decode func([]byte) error) er
 	return nil
 }
 
-// readJSONOr is engine.ReadJSONOr with the program's own decoder.
-func readJSONOr(v engine.View, key string, decode func([]byte) error) error {
+// readChunkOr is engine.ReadJSONOr with the program's own decoder.
+func readChunkOr(v engine.View, key string, decode func([]byte) error) error {
 	raw, ok, err := v.State(key)
 	if err != nil || !ok {
 		return err
@@ -229,12 +229,33 @@ func corruptState(key string, err error) error {
 	return fmt.Errorf("state %s is corrupt: %w", key, err)
 }
 
+// storedSummary is a Summary as stored: with the rules revision the epoch
+// was closed under, which the API's answer does not show. A summary
+// stored without one was closed under RulesOriginal. (Summary is embedded,
+// so its fields are stored beside Rules, as they were before it; it must
+// not get a MarshalJSON of its own.)
+type storedSummary struct {
+	Summary
+	Rules int `json:"rules,omitempty"`
+}
+
 // ReadSummary returns a closed epoch's summary.
 //
 // Errors: ledger.ErrNotFound.
 func ReadSummary(v engine.View, epoch uint64) (Summary, error) {
-	var s Summary
-	return s, engine.ReadJSON(v, summaryKey(epoch), "closed epoch", strconv.FormatUint(epoch, 10), &s)
+	s, err := readSummary(v, epoch)
+	return s.Summary, err
+}
+
+func readSummary(v engine.View, epoch uint64) (storedSummary, error) {
+	var s storedSummary
+	if err := engine.ReadJSON(v, summaryKey(epoch), "closed epoch", strconv.FormatUint(epoch, 10), &s); err != nil {
+		return storedSummary{}, err
+	}
+	if s.Rules == 0 {
+		s.Rules = RulesOriginal
+	}
+	return s, nil
 }
 
 func op(key, what string, at time.Time, input any, run func(engine.View) (engine.Change, error)) engine.Op {
@@ -389,7 +410,7 @@ func (cc *chunkCache) get(c uint64) (*participantChunk, error) {
 		return pc, nil
 	}
 	pc := &participantChunk{}
-	if err := readJSONOr(cc.v, chunkKey(c), func(raw []byte) error { return decodeParticipantChunk(raw, pc) }); err != nil {
+	if err := readChunkOr(cc.v, chunkKey(c), func(raw []byte) error { return decodeParticipantChunk(raw, pc) }); err != nil {
 		return nil, err
 	}
 	if err := pc.prepare(); err != nil {
@@ -666,14 +687,14 @@ func ReportUsage(key string, at time.Time, b Batch) engine.Op {
 			rc, ok := reports[c]
 			if !ok {
 				rc = reportChunk{}
-				if err := readJSONOr(v, reportKey(b.Epoch, c), func(raw []byte) error { return decodeReportChunk(raw, &rc) }); err != nil {
+				if err := readChunkOr(v, reportKey(b.Epoch, c), func(raw []byte) error { return decodeReportChunk(raw, &rc) }); err != nil {
 					return engine.Change{}, err
 				}
 				reports[c] = rc
 			}
 			col := rc[r.Metric]
-			if col == nil {
-				col = make(counts, ChunkSize)
+			if len(col) < ChunkSize {
+				col = append(col, make([]uint64, ChunkSize-len(col))...)
 				rc[r.Metric] = col
 			}
 			sum := col[slot%ChunkSize] + uint64(r.Count)
@@ -703,6 +724,7 @@ type loaded struct {
 	accounts []string              // by slot
 	splits   map[int][]split.Share // by slot, for the few that have one
 	version  Version
+	legacy   map[uint64]*participantChunk // by chunk, participant chunks in an older version's JSON
 }
 
 // load reads what the close of epoch needs: participants up to slots, the
@@ -774,6 +796,12 @@ func load(v engine.View, vs []Version, epoch, slots uint64, fromSnapshot bool) (
 		for _, s := range cs[k].splits {
 			l.splits[s.slot] = s.split
 		}
+		if pc := cs[k].legacy; pc != nil {
+			if l.legacy == nil {
+				l.legacy = map[uint64]*participantChunk{}
+			}
+			l.legacy[uint64(k)] = pc
+		}
 	}
 	if epoch > 0 {
 		if in.History, err = assembleHistory(cs); err != nil {
@@ -801,6 +829,7 @@ type chunkIn struct {
 	splits            []slotSplit
 	histSnap          snapshot // the previous close's snapshot
 	histErr           error
+	legacy            *participantChunk // the participants, when stored in an older version's JSON
 }
 
 // The parts of a chunk, in the order their errors come.
@@ -824,76 +853,26 @@ func (l *loaded) decodeChunk(ci *chunkIn, c uint64, lo, hi int, fromSnapshot boo
 	if ci.failed == partParticipants {
 		return ci.readErr
 	}
-	in := &l.in
-	s := getScanner(ci.pc)
-	defer putScanner(s)
-	dst := pcInto{pc: &participantChunk{ID: in.IDs[lo:hi], Account: l.accounts[lo:hi], Category: in.Category[lo:hi], Active: in.Active[lo:hi]}, skipOwner: true}
-	pc := dst.pc
-	if !s.participants(&dst) || !s.atEnd() {
-		// Off the plain path: encoding/json decides, as before.
-		pc = &participantChunk{}
-		if err := json.Unmarshal(ci.pc, pc); err != nil {
-			return corrupt("participant chunk", strconv.FormatUint(c, 10), err)
-		}
-		dst.n = [5]int{len(pc.ID), len(pc.Owner), len(pc.Account), len(pc.Category), len(pc.Active)}
-		copy(in.IDs[lo:hi], pc.ID)
-		copy(in.Category[lo:hi], pc.Category)
-		copy(in.Active[lo:hi], pc.Active)
-		copy(l.accounts[lo:hi], pc.Account)
+	if err := l.decodeParticipants(ci, c, lo, hi); err != nil {
+		return err
 	}
-	if want := hi - lo; dst.n[0] < want || dst.n[2] < want || dst.n[3] < want || dst.n[4] < want {
-		return fmt.Errorf("usage: participant chunk %d has %d participants; want %d", c, dst.n[0], want)
-	}
-	keys := make([]string, 0, len(pc.Split))
-	for k := range pc.Split {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // a deterministic winner when two keys name one slot
-	for _, k := range keys {
-		j, err := strconv.Atoi(k)
-		if err != nil || j < 0 || lo+j >= hi {
-			continue // a slot registered after the epoch closed
-		}
-		ci.splits = append(ci.splits, slotSplit{lo + j, pc.Split[k]})
-	}
-
 	if ci.failed == partReports {
 		return ci.readErr
 	}
 	if ci.rcOK {
-		cols := make([][]uint64, len(in.Counts))
-		for m := range cols {
-			cols[m] = in.Counts[m][lo:hi]
-		}
-		s.reset(ci.rc)
-		if !s.reportsInto(in.Config.Metrics, cols) || !s.atEnd() {
-			for _, col := range cols {
-				clear(col)
-			}
-			var rc reportChunk
-			if err := json.Unmarshal(ci.rc, &rc); err != nil {
-				return corruptState(reportKey(in.Epoch, c), err)
-			}
-			for m, metric := range in.Config.Metrics {
-				if col := rc[metric.Name]; col != nil {
-					copy(cols[m], col)
-				}
-			}
+		if err := l.decodeReports(ci.rc, c, lo, hi); err != nil {
+			return err
 		}
 	}
-
 	if ci.failed == partSnapshot {
 		return ci.readErr
 	}
 	if fromSnapshot {
 		var sn snapshot
-		s.reset(ci.own)
-		if !s.snapshotInto(&sn, false) || !s.atEnd() {
-			sn = snapshot{}
-			if err := json.Unmarshal(ci.own, &sn); err != nil {
-				return corrupt("close snapshot", strconv.FormatUint(in.Epoch, 10), err)
-			}
+		if err := decodeSnapshot(ci.own, &sn, false); err != nil {
+			return corrupt("close snapshot", strconv.FormatUint(l.in.Epoch, 10), err)
 		}
+		in := &l.in
 		copy(in.Category[lo:hi], sn.Category)
 		for j := lo; j < hi; j++ {
 			in.Active[j] = j-lo < len(sn.Active) && sn.Active[j-lo]
@@ -902,17 +881,76 @@ func (l *loaded) decodeChunk(ci *chunkIn, c uint64, lo, hi int, fromSnapshot boo
 	return nil
 }
 
+// decodeParticipants decodes a participant chunk's IDs, accounts,
+// categories and flags into slots lo … hi-1, and its splits of those
+// slots into ci.splits. A chunk in an older version's JSON is kept in
+// ci.legacy, for the close to write it again in the binary encoding.
+func (l *loaded) decodeParticipants(ci *chunkIn, c uint64, lo, hi int) error {
+	in := &l.in
+	var n int // participants in the chunk, the fewest of any column
+	var splits map[int][]split.Share
+	if isBinary(ci.pc) {
+		d := getDecoder()
+		defer putDecoder(d)
+		dst := &participantChunk{ID: in.IDs[lo:hi], Account: l.accounts[lo:hi], Category: in.Category[lo:hi], Active: in.Active[lo:hi]}
+		var err error
+		if n, splits, err = d.participantsInto(ci.pc, dst, false); err != nil {
+			return corrupt("participant chunk", strconv.FormatUint(c, 10), err)
+		}
+	} else {
+		pc := &participantChunk{}
+		if err := decodeParticipantChunkJSON(ci.pc, pc); err != nil {
+			return corrupt("participant chunk", strconv.FormatUint(c, 10), err)
+		}
+		n = min(len(pc.ID), len(pc.Account), len(pc.Category), len(pc.Active))
+		copy(in.IDs[lo:hi], pc.ID)
+		copy(in.Category[lo:hi], pc.Category)
+		copy(in.Active[lo:hi], pc.Active)
+		copy(l.accounts[lo:hi], pc.Account)
+		splits, ci.legacy = pc.Split, pc
+	}
+	if want := hi - lo; n < want {
+		return fmt.Errorf("usage: participant chunk %d has %d participants; want %d", c, n, want)
+	}
+	for j, sp := range splits {
+		if lo+j < hi { // later slots were registered after the epoch closed
+			ci.splits = append(ci.splits, slotSplit{lo + j, sp})
+		}
+	}
+	return nil
+}
+
+// decodeReports decodes a report chunk's counts of the configured metrics
+// into slots lo … hi-1.
+func (l *loaded) decodeReports(raw []byte, c uint64, lo, hi int) error {
+	in := &l.in
+	cols := make([][]uint64, len(in.Counts))
+	for m := range cols {
+		cols[m] = in.Counts[m][lo:hi]
+	}
+	if isBinary(raw) {
+		d := getDecoder()
+		defer putDecoder(d)
+		if err := d.reportsInto(raw, in.Config.Metrics, cols); err != nil {
+			return corruptState(reportKey(in.Epoch, c), err)
+		}
+		return nil
+	}
+	var rc reportChunk
+	if err := json.Unmarshal(raw, &rc); err != nil {
+		return corruptState(reportKey(in.Epoch, c), err)
+	}
+	for m, metric := range in.Config.Metrics {
+		copy(cols[m], rc[metric.Name])
+	}
+	return nil
+}
+
 // decodeHistory decodes chunk c of the snapshot epoch's close left.
 func decodeHistory(raw []byte, epoch, c uint64) (snapshot, error) {
 	var sn snapshot
-	s := getScanner(raw)
-	defer putScanner(s)
-	if s.snapshotInto(&sn, true) && s.atEnd() {
-		return sn, nil
-	}
-	sn = snapshot{}
-	if err := jsonUnmarshal(raw, &sn); err != nil {
-		return sn, fmt.Errorf("close snapshot %d/%d is corrupt: %w", epoch, c, err)
+	if err := decodeSnapshot(raw, &sn, true); err != nil {
+		return snapshot{}, fmt.Errorf("close snapshot %d/%d is corrupt: %w", epoch, c, err)
 	}
 	return sn, nil
 }
@@ -1042,27 +1080,49 @@ func closeEpoch(v engine.View, key string, at time.Time, epoch uint64) (engine.C
 		Shortfall: o.Shortfall, Paid: o.Paid, CarryOut: o.CarryOut, Listed: h.Participants, PaidCount: h.PaidCount,
 		Digest: o.Digest(), Notes: h.Notes,
 	}
-	ws := make([]engine.StateWrite, 0, chunks(st.Slots)+2)
+	ws := make([]engine.StateWrite, 0, len(l.legacy)+int(chunks(st.Slots))+2)
 	var buf []byte
+	ws = append(ws, migrate(l.legacy, &buf)...)
 	for c := uint64(0); c < chunks(st.Slots); c++ {
 		lo, hi := chunkRange(c, st.Slots)
-		s := snapshot{Category: l.in.Category[lo:hi], Active: l.in.Active[lo:hi], History: historyJSON{
+		s := snapshot{Category: l.in.Category[lo:hi], Active: l.in.Active[lo:hi], History: History{
 			Streak: cut(o.Next.Streak, lo, hi), Smoothed: cut(o.Next.Smoothed, lo, hi),
 		}}
 		for _, col := range o.Next.Past {
-			s.History.Past = append(s.History.Past, counts(col[lo:hi]))
+			s.History.Past = append(s.History.Past, col[lo:hi])
 		}
 		ws = append(ws, writeSnapshot(snapshotKey(epoch, c), &s, &buf))
 	}
 	last := epoch
 	st.NextClose, st.Carry, st.LastClosed = epoch+1, o.CarryOut, &last
-	ws = append(ws, engine.WriteJSON(summaryKey(epoch), sum), engine.WriteJSON(statusKey, st))
+	ws = append(ws, engine.WriteJSON(summaryKey(epoch), storedSummary{sum, l.in.rules()}), engine.WriteJSON(statusKey, st))
 	kind := ledger.Transfer
 	if len(ps) == 0 {
 		kind = ledger.Config // nothing paid: an entry without postings still records the close
 	}
 	ev := engine.Event{Type: "usage.epoch_closed", Data: mustJSON(map[string]any{"epoch": epoch, "pool": o.Pool, "paid": o.Paid, "carry_out": o.CarryOut, "shortfall": o.Shortfall, "statement_sha256": sum.Digest})}
 	return engine.Change{Kind: kind, Ref: "usage:epoch-" + strconv.FormatUint(epoch, 10), Postings: ps, State: ws, Events: []engine.Event{ev}}, o, nil
+}
+
+// migrate returns the writes of participant chunks read in an older
+// version's JSON, in the binary encoding, in chunk order: every close
+// reads every participant chunk, and decoding JSON costs it seconds at a
+// million participants, so the first close after an upgrade rewrites
+// them (see chunks.go). A chunk whose columns disagree is left as it is
+// for the operation that changes it to refuse.
+func migrate(legacy map[uint64]*participantChunk, buf *[]byte) []engine.StateWrite {
+	cs := make([]uint64, 0, len(legacy))
+	for c := range legacy {
+		cs = append(cs, c)
+	}
+	slices.Sort(cs)
+	ws := make([]engine.StateWrite, 0, len(cs))
+	for _, c := range cs {
+		if pc := legacy[c]; pc.prepare() == nil {
+			ws = append(ws, writeParticipantChunk(chunkKey(c), pc, buf))
+		}
+	}
+	return ws
 }
 
 // payouts returns the postings of a close: each paid participant's amount
@@ -1180,8 +1240,9 @@ func splitPath(s split.Share) string {
 // many postings at most share one string of Paths.
 const pathsBlock = 4096
 
-// Explain recomputes a closed epoch's statement from the stored inputs and
-// checks it against the digest stored at the close.
+// Explain recomputes a closed epoch's statement from the stored inputs,
+// under the rules revision it was closed with, and checks it against the
+// digest stored at the close.
 //
 // Errors: ErrEpochOpen (not closed yet), ErrDigest, ledger.ErrNotFound.
 func Explain(v engine.View, epoch uint64) (*Outcome, Summary, error) {
@@ -1192,10 +1253,11 @@ func Explain(v engine.View, epoch uint64) (*Outcome, Summary, error) {
 	if !st.Configured || epoch >= st.NextClose {
 		return nil, Summary{}, errcode.Errorf(ErrEpochOpen, "epoch %d is not closed; only closed epochs have statements", epoch)
 	}
-	sum, err := ReadSummary(v, epoch)
+	stored, err := readSummary(v, epoch)
 	if err != nil {
 		return nil, Summary{}, err
 	}
+	sum := stored.Summary
 	vs, err := ReadVersions(v)
 	if err != nil {
 		return nil, Summary{}, err
@@ -1204,7 +1266,7 @@ func Explain(v engine.View, epoch uint64) (*Outcome, Summary, error) {
 	if err != nil {
 		return nil, Summary{}, err
 	}
-	l.in.Funding, l.in.CarryIn = sum.Funding, sum.CarryIn
+	l.in.Funding, l.in.CarryIn, l.in.Rules = sum.Funding, sum.CarryIn, stored.Rules
 	o, err := Close(&l.in)
 	if err != nil {
 		return nil, Summary{}, err
@@ -1267,8 +1329,6 @@ func Simulate(v engine.View, cfg Config, from, to uint64) ([]SimEpoch, error) {
 	}
 	return out, nil
 }
-
-func jsonUnmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
 
 func mustJSON(v any) json.RawMessage {
 	b, err := json.Marshal(v)

@@ -168,11 +168,13 @@ func TestEngineAppMining(t *testing.T) {
 	// A stored input changed after the close (app-1's 50 calls made 51)
 	// no longer reproduces the stored digest: the statement is refused,
 	// not recomputed into another story.
+	// The chunk holds the five counts as one-byte varints, in slot order.
 	raw, ok, err := v.s.State(v.ctx, usage.Program, "r/0/0")
-	if err != nil || !ok || !bytes.Contains(raw, []byte("50")) {
-		t.Fatalf("epoch 0's report chunk = %s, %v, %v; want app-1's 50 calls in it", raw, ok, err)
+	counts := []byte{50, 40, 30, 20, 10}
+	if err != nil || !ok || bytes.Count(raw, counts) != 1 {
+		t.Fatalf("epoch 0's report chunk = %x, %v, %v; want app-1 … app-5's counts %x in it once", raw, ok, err, counts)
 	}
-	tampered := tamperedView{view{v}, "r/0/0", bytes.Replace(raw, []byte("50"), []byte("51"), 1)}
+	tampered := tamperedView{view{v}, "r/0/0", bytes.Replace(raw, counts, []byte{51, 40, 30, 20, 10}, 1)}
 	if _, _, err := usage.Explain(tampered, 0); errcode.Code(err) != "usage_statement_mismatch" {
 		t.Errorf("Explain over a changed report = %v; want usage_statement_mismatch", err)
 	}

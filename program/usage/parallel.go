@@ -168,17 +168,3 @@ func ordered(n int, produce func(k int, buf []byte) []byte, consume func([]byte)
 	}
 	return err
 }
-
-// scanners holds scanners between chunks, for their scratch.
-var scanners = sync.Pool{New: func() any { return new(scanner) }}
-
-func getScanner(b []byte) *scanner {
-	s := scanners.Get().(*scanner)
-	s.reset(b)
-	return s
-}
-
-func putScanner(s *scanner) {
-	s.b = nil
-	scanners.Put(s)
-}
