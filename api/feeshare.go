@@ -28,6 +28,9 @@ type FeeshareChain interface {
 	Signer(req feeshare.Request, sig []byte) (feeshare.Address, error)
 	// ChainID is the chain's id, which signed requests must name.
 	ChainID() uint64
+	// Head reads the chain's head block number: an update or cancel
+	// accepted now takes effect from the block after it.
+	Head(ctx context.Context) (uint64, error)
 }
 
 // Errors of the fee-share routes.
@@ -311,12 +314,30 @@ func (s *Server) feeshareRegister(w http.ResponseWriter, r *http.Request, c *Cal
 	})
 }
 
+// feeshareHead is the chain's head block, after which an update or cancel
+// takes effect; 0 (after the last block applied) when the server follows
+// no chain.
+func (s *Server) feeshareHead(r *http.Request) (uint64, error) {
+	if s.cfg.Feeshare == nil {
+		return 0, nil
+	}
+	h, err := s.cfg.Feeshare.Head(r.Context())
+	if err != nil {
+		return 0, errcode.Errorf(ErrFeeshareChain, "reading the chain's head, after which the change takes effect: %v", err)
+	}
+	return h, nil
+}
+
 func (s *Server) feeshareUpdate(w http.ResponseWriter, r *http.Request, c *Call) error {
 	key, req, by, err := s.feeshareRequest(r, feeshare.ActionUpdate)
 	if err != nil {
 		return err
 	}
-	return s.apply(w, r, feeshare.Update(key, c.Now, req, by), http.StatusOK, func(e ledger.Entry) (any, error) {
+	head, err := s.feeshareHead(r)
+	if err != nil {
+		return err
+	}
+	return s.apply(w, r, feeshare.Update(key, c.Now, req, head, by), http.StatusOK, func(e ledger.Entry) (any, error) {
 		return wire.FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(feeshare.Requested(req, by)), Seq: e.Seq}, nil
 	})
 }
@@ -326,7 +347,11 @@ func (s *Server) feeshareCancel(w http.ResponseWriter, r *http.Request, c *Call)
 	if err != nil {
 		return err
 	}
-	return s.apply(w, r, feeshare.Cancel(key, c.Now, req, by), http.StatusOK, func(e ledger.Entry) (any, error) {
+	head, err := s.feeshareHead(r)
+	if err != nil {
+		return err
+	}
+	return s.apply(w, r, feeshare.Cancel(key, c.Now, req, head, by), http.StatusOK, func(e ledger.Entry) (any, error) {
 		reg := feeshare.Registration{Contract: req.Contract, Deployer: req.Deployer, By: by}
 		return wire.FeeshareWriteJSON{FeeshareRegistrationJSON: toRegistration(reg), Cancelled: true, Seq: e.Seq}, nil
 	})

@@ -49,6 +49,8 @@ func (f *fakeChain) ChainID() uint64 {
 	return 9001
 }
 
+func (f *fakeChain) Head(context.Context) (uint64, error) { return f.facts.Head, nil }
+
 type fsEnv struct {
 	srv   *httptest.Server
 	store testStore

@@ -149,6 +149,8 @@ func (c *oaChain) Signer(_ feeshare.Request, sig []byte) (feeshare.Address, erro
 
 func (c *oaChain) ChainID() uint64 { return 9001 }
 
+func (c *oaChain) Head(context.Context) (uint64, error) { return c.facts.Head, nil }
+
 func oaLoad(t *testing.T, raw []byte) (oaDoc, map[string]oaOp, map[string][]oaParam) {
 	t.Helper()
 	var doc oaDoc

@@ -124,6 +124,17 @@ func (s *Service) Facts(ctx context.Context, deployer, contract feeshare.Address
 	return c.Facts(ctx, deployer, contract)
 }
 
+// Head is Client.Head once connected.
+//
+// Errors: ErrEndpoint.
+func (s *Service) Head(ctx context.Context) (uint64, error) {
+	c, _, err := s.connected()
+	if c == nil {
+		return 0, s.errNotConnected(err)
+	}
+	return c.Head(ctx)
+}
+
 // Signer is Client.Signer once connected.
 //
 // Errors: ErrEndpoint and those of Client.Signer.

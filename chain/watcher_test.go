@@ -94,12 +94,21 @@ func catchUp(t testing.TB, w *Watcher) {
 // register does what the fee-share route does: verify the deployer's
 // signature, read the chain's facts, apply the registration.
 func register(ctx context.Context, l *ledgerEnv, c *Client, req feeshare.Request, sig []byte) error {
+	return registerAt(ctx, l, c, req, sig, nil)
+}
+
+// registerAt is register as if the chain's head had been *head (nil: as
+// it is): how a second ledger replays a registration accepted earlier.
+func registerAt(ctx context.Context, l *ledgerEnv, c *Client, req feeshare.Request, sig []byte, head *uint64) error {
 	if err := c.Verify(req, sig); err != nil {
 		return err
 	}
 	facts, err := c.Facts(ctx, req.Deployer, req.Contract)
 	if err != nil {
 		return err
+	}
+	if head != nil {
+		facts.Head = *head
 	}
 	_, err = l.eng.ApplyOne(ctx, feeshare.Register("reg-"+req.Contract.Hex()+"-"+big.NewInt(int64(req.Nonce)).String(), testNow, req, facts, feeshare.ByDeployer))
 	return err
@@ -309,7 +318,7 @@ func TestScenario(t *testing.T) {
 	if err := c.Verify(creq, csig); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.eng.ApplyOne(ctx, feeshare.Cancel("cancel-1", testNow, creq, feeshare.ByDeployer)); err != nil {
+	if _, err := l.eng.ApplyOne(ctx, feeshare.Cancel("cancel-1", testNow, creq, s.mustHead(t).Number, feeshare.ByDeployer)); err != nil {
 		t.Fatalf("cancel: %v", err)
 	}
 	s.send(t, s.user, s.path.Contract, false)
@@ -388,7 +397,7 @@ func TestReorg(t *testing.T) {
 	s := registered(t, l)
 	const depth = 1
 	w := l.watcher(t, s.sim.Client, Config{Confirmations: depth, Start: 1})
-	forkAt := s.mustHead(t)
+	forkAt := s.mustHead(t) // the registration's head too
 	// Three blocks with paying transactions, all applied (the head is one
 	// block beyond them).
 	for range 3 {
@@ -431,10 +440,11 @@ func TestReorg(t *testing.T) {
 	}
 	after.check(t, l, KeyAddress(s.deployer))
 
-	// A fresh replay of the canonical chain gives the same balances.
+	// A fresh replay of the canonical chain, with the registration placed
+	// at the same block, gives the same balances.
 	fresh := newLedger(t)
 	req, sig := signed(t, s.sim.Client, s.deployer, s.registerReq(s.path.Nonces, 1))
-	if err := register(ctx, fresh, s.sim.Client, req, sig); err != nil {
+	if err := registerAt(ctx, fresh, s.sim.Client, req, sig, &forkAt.Number); err != nil {
 		t.Fatal(err)
 	}
 	fw := fresh.watcher(t, s.sim.Client, Config{Confirmations: depth, Start: 1})

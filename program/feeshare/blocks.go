@@ -50,7 +50,7 @@ var ErrBlockRound = errcode.New("feeshare_block_round", "the block's application
 // Round returns the round in which block h is next applied, or is applied
 // now: 0 for a block never applied, and one more each time it is reverted.
 // A reorg that orphans a block and later makes it canonical again (a
-// flip-flop) re-applies it with ApplyBlockAt(b, currency, Round(v, h)),
+// flip-flop) re-applies it with ApplyBlockAt(b, ch, Round(v, h)),
 // under fresh keys: ApplyBlock's keys were spent by the first round.
 func Round(v engine.View, h Hash) (uint64, error) {
 	var rec blockRecord
@@ -123,28 +123,34 @@ func checkHead(head BlockRef, ok bool, b Block) error {
 	return errcode.Errorf(ErrBlockParent, "block %d %s has parent %s, but the applied head is block %d %s: revert to the common ancestor first", b.Number, b.Hash.Hex(), b.Parent.Hex(), head.Number, head.Hash.Hex())
 }
 
-// ApplyBlock returns the operations that distribute b's fees in currency
-// and advance the cursor to b; the caller applies them as one engine.Apply
+// ApplyBlock returns the operations that distribute b's fees on a chain
+// like ch (its currency, what it does with the base fee) and advance the
+// cursor to b; the caller applies them as one engine.Apply
 // batch (one store transaction). One op per transaction with a non-zero fee
 // (key TxKey), then one that checks every one of them was applied, records
 // what they posted and moves the cursor (key BlockKey). Applying the same
-// block again replays them all and changes nothing. Registrations are read
-// when the block is applied, so the order of registrations and blocks in
-// the engine's journal decides who is paid.
+// block again replays them all and changes nothing. Each transaction is paid
+// by its target's registration as of b's number (see history.go), however
+// long after the block the watcher applies it. The seal also prunes the
+// registration history that fell out of reorg reach.
 //
 // A block reverted and then canonical again needs ApplyBlockAt and Round:
 // here its spent keys replay, credit nothing and leave the cursor where it
 // is.
 //
-// Refusals: ErrBlock (too many or duplicate transactions), ErrBlockParent,
-// ErrBlockReverted, ErrBlockRound, ErrBlockPartial, money.ErrOverflow, and
-// the ledger's errors for an unknown currency.
-func ApplyBlock(b Block, currency string) []engine.Op { return ApplyBlockAt(b, currency, 0) }
+// Refusals: ErrBlock (too many or duplicate transactions), ErrBaseFeeMode,
+// ErrBlockParent, ErrBlockReverted, ErrBlockRound, ErrBlockPartial,
+// ErrBelowBaseFee, money.ErrOverflow, and the ledger's errors for an
+// unknown currency.
+func ApplyBlock(b Block, ch Chain) []engine.Op { return ApplyBlockAt(b, ch, 0) }
 
 // ApplyBlockAt is ApplyBlock in a given round (see Round): round 0 is the
 // first application, round n the one after the n-th reversal.
-func ApplyBlockAt(b Block, currency string, round uint64) []engine.Op {
+func ApplyBlockAt(b Block, ch Chain, round uint64) []engine.Op {
 	key := BlockKey(b.Hash) + roundSuffix(round)
+	if err := ch.Validate(); err != nil {
+		return refuse(key, b.Time, b, err)
+	}
 	if round > RoundsMax {
 		return refuse(key, b.Time, b, errcode.Errorf(ErrBlockRound, "block %d: round %d; at most %d re-applications of one block are supported", b.Number, round, RoundsMax))
 	}
@@ -167,9 +173,9 @@ func ApplyBlockAt(b Block, currency string, round uint64) []engine.Op {
 		k := txKey(b.Hash, tx.Hash, round)
 		keys = append(keys, k)
 		hashes = append(hashes, tx.Hash)
-		ops = append(ops, txOp(k, b, ref, tx, currency, round))
+		ops = append(ops, txOp(k, b, ref, tx, ch, round))
 	}
-	seal := op(key, "block", b.Time, blockInput{BlockRef: ref, Parent: b.Parent, Keys: keys, Currency: currency, Round: round}, func(v engine.View) (engine.Change, error) {
+	seal := op(key, "block", b.Time, blockInput{BlockRef: ref, Parent: b.Parent, Keys: keys, Currency: ch.Currency, Round: round}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
 		cur, err := ReadCursor(v)
 		if err != nil {
@@ -208,9 +214,29 @@ func ApplyBlockAt(b Block, currency string, round uint64) []engine.Op {
 			cur.Blocks = cur.Blocks[1:]
 		}
 		s.putCursor(cur)
+		// The lowest block the watcher may still apply is the oldest
+		// block's child: a rewind keeps at least the oldest block.
+		if err := s.pruneHistory(cur.Blocks[0].Number + 1); err != nil {
+			return engine.Change{}, err
+		}
 		return engine.Change{Kind: ledger.Config, Ref: "feeshare:block:" + strconv.FormatUint(b.Number, 10), State: s.writes()}, nil
 	})
 	return append(ops, seal)
+}
+
+// owedIn reads what an account owes from its receivable's balance in v,
+// which counts the postings of the batch's earlier operations.
+func owedIn(v engine.View, currency string) Owed {
+	return func(account string) (money.Amount, error) {
+		b, err := v.Balance(ReceivableAccount(account), currency)
+		if err != nil {
+			return money.Zero, err
+		}
+		if p := b.Posted(); p.Negative {
+			return p.Amount, nil
+		}
+		return money.Zero, nil
+	}
 }
 
 type blockInput struct {
@@ -221,15 +247,25 @@ type blockInput struct {
 	Round    uint64 `json:",omitempty"`
 }
 
+// txInput is what makes two applications of a transaction the same. The
+// base fee and its setting are in it only on a chain that burns it, so
+// that the entries of a chain that collects it keep the identity they had
+// before the setting existed.
 type txInput struct {
 	Block    BlockRef
 	Parent   Hash
 	Tx       Tx
 	Currency string
+	Burn     string       `json:",omitempty"`
+	BaseFee  money.Amount `json:",omitzero"`
 }
 
-func txOp(key string, b Block, ref BlockRef, tx Tx, currency string, round uint64) engine.Op {
-	return op(key, "tx", b.Time, txInput{ref, b.Parent, tx, currency}, func(v engine.View) (engine.Change, error) {
+func txOp(key string, b Block, ref BlockRef, tx Tx, ch Chain, round uint64) engine.Op {
+	in := txInput{Block: ref, Parent: b.Parent, Tx: tx, Currency: ch.Currency}
+	if ch.burns() {
+		in.Burn, in.BaseFee = ch.BaseFee, b.BaseFee
+	}
+	return op(key, "tx", b.Time, in, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
 		var head BlockRef
 		ok, err := s.get(headKey, &head)
@@ -253,11 +289,13 @@ func txOp(key string, b Block, ref BlockRef, tx Tx, currency string, round uint6
 		}
 		var reg *Registration
 		if tx.To != nil && tx.Success && p.EnableRevenue {
-			if reg, err = s.registration(*tx.To); err != nil {
+			rec, err := s.readRecord(*tx.To)
+			if err != nil {
 				return engine.Change{}, err
 			}
+			reg = rec.at(b.Number)
 		}
-		ps, err := TxPostings(p, reg, ref, tx, currency)
+		ps, err := TxPostings(p, ch, reg, ref, b.BaseFee, tx, owedIn(v, ch.Currency))
 		if err != nil {
 			return engine.Change{}, err
 		}
@@ -273,12 +311,16 @@ func txOp(key string, b Block, ref BlockRef, tx Tx, currency string, round uint6
 // RevertBlock returns the operation that reverses every posting ApplyBlock
 // made for b, with compensating postings (the journal keeps both), and
 // moves the cursor back to b's parent. b must be the newest applied block:
-// a reorg is undone newest first. If a payee has withdrawn what the block
-// paid, the reversal would overdraw the account and is refused
-// (ledger.ErrOverdraft): the confirmation depth exists to keep that from
-// happening.
+// a reorg is undone newest first.
 //
-// Refusals: ErrRevertHead, ErrBlockRound, ledger.ErrOverdraft.
+// A payee may have withdrawn what the block paid before the reorg (the
+// confirmation depth makes it rare, not impossible). Like a chargeback,
+// the reversal then takes back what the account still has available and
+// books the rest as owed by the payee, to its ReceivableAccount; its next
+// fees repay that before anything is credited to it (TxPostings). So a
+// reversal is never refused for lack of funds and the watcher goes on.
+//
+// Refusals: ErrRevertHead, ErrBlockRound.
 func RevertBlock(b BlockRef, at time.Time) []engine.Op { return RevertBlockAt(b, at, 0) }
 
 // RevertBlockAt is RevertBlock of the application in round (see Round).
@@ -313,7 +355,7 @@ func RevertBlockAt(b BlockRef, at time.Time, round uint64) []engine.Op {
 		} else if rec.Round != round {
 			return engine.Change{}, errcode.Errorf(ErrBlockRound, "block %d %s is applied in round %d; reverting round %d", b.Number, b.Hash.Hex(), rec.Round, round)
 		}
-		var ps []ledger.Posting
+		cb := chargeback{v: v, left: map[ledger.BalanceKey]money.Amount{}}
 		for i := len(rec.Txs) - 1; i >= 0; i-- {
 			var t appliedTx
 			if ok, err := s.get(blockTxKey(b.Hash, rec.Txs[i]), &t); err != nil {
@@ -321,14 +363,17 @@ func RevertBlockAt(b BlockRef, at time.Time, round uint64) []engine.Op {
 			} else if !ok {
 				return engine.Change{}, fmt.Errorf("fee-share block %d %s lost the record of tx %s", b.Number, b.Hash.Hex(), rec.Txs[i].Hex())
 			}
+			prefix := "feeshare:revert block " + strconv.FormatUint(b.Number, 10) + " " + b.Hash.Hex()[:18] + "… (reorg) → tx " + rec.Txs[i].Hex()
 			for _, p := range t.Postings {
-				ps = append(ps, ledger.Posting{From: p.To, To: p.From, Currency: p.Currency, Amount: p.Amount,
-					Path: "feeshare:revert block " + strconv.FormatUint(b.Number, 10) + " " + b.Hash.Hex()[:18] + "… (reorg) → tx " + rec.Txs[i].Hex() + " → returns " + p.To + "'s credit"})
+				if err := cb.reverse(p, prefix); err != nil {
+					return engine.Change{}, err
+				}
 			}
 			// A later round writes its own; a stale one must not stand in
 			// for an entry that round fails to make.
 			s.del(blockTxKey(b.Hash, rec.Txs[i]))
 		}
+		ps := cb.ps
 		rec.Reverted = true
 		s.put(blockKey(b.Hash), rec)
 		cur.Blocks = cur.Blocks[:len(cur.Blocks)-1]
@@ -343,4 +388,47 @@ func RevertBlockAt(b BlockRef, at time.Time, round uint64) []engine.Op {
 		}
 		return ch, nil
 	})}
+}
+
+// chargeback builds a reversal's postings: each credit goes back from the
+// account it reached, as far as the account still has it available; the
+// rest is booked as owed, from the account's receivable.
+type chargeback struct {
+	v    engine.View
+	left map[ledger.BalanceKey]money.Amount // available, less what this reversal takes
+	ps   []ledger.Posting
+}
+
+func (c *chargeback) reverse(p appliedPosting, prefix string) error {
+	if ledger.IsExternal(p.To) {
+		// The burn account, a receivable repaid: outside, it may go below
+		// zero, so it returns all of it.
+		c.ps = append(c.ps, ledger.Posting{From: p.To, To: p.From, Currency: p.Currency, Amount: p.Amount, Path: prefix + " → returns " + p.To + "'s credit"})
+		return nil
+	}
+	k := ledger.BalanceKey{Account: p.To, Currency: p.Currency}
+	avail, ok := c.left[k]
+	if !ok {
+		b, err := c.v.Balance(p.To, p.Currency)
+		if err != nil {
+			return err
+		}
+		if a := b.Available(); !a.Negative {
+			avail = a.Amount
+		}
+	}
+	take := p.Amount
+	if avail.Cmp(take) < 0 {
+		take = avail
+	}
+	c.left[k], _ = avail.Sub(take)
+	if !take.IsZero() {
+		c.ps = append(c.ps, ledger.Posting{From: p.To, To: p.From, Currency: p.Currency, Amount: take, Path: prefix + " → returns " + p.To + "'s credit"})
+	}
+	if owed, _ := p.Amount.Sub(take); !owed.IsZero() {
+		r := ReceivableAccount(p.To)
+		c.ps = append(c.ps, ledger.Posting{From: r, To: p.From, Currency: p.Currency, Amount: owed,
+			Path: prefix + " → " + p.To + " has " + take.String() + " of its " + p.Amount.String() + " credit left (withdrawn) → the rest is owed: " + r})
+	}
+	return nil
 }

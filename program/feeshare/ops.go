@@ -80,12 +80,19 @@ func ReadParams(v engine.View) (Params, error) {
 	return p, engine.ReadJSONOr(v, paramsKey, &p)
 }
 
-// ReadRegistration returns a contract's registration.
+// ReadRegistration returns a contract's registration in force.
 //
 // Errors: ledger.ErrNotFound.
 func ReadRegistration(v engine.View, contract Address) (Registration, error) {
-	var r Registration
-	return r, engine.ReadJSON(v, revenueKey(contract), "fee-share registration", contract.Hex(), &r)
+	var r record
+	if err := engine.ReadJSON(v, revenueKey(contract), "fee-share registration", contract.Hex(), &r); err != nil {
+		return Registration{}, err
+	}
+	if !r.registered() {
+		// Only versions kept for blocks still to apply: cancelled.
+		return Registration{}, errcode.Errorf(ledger.ErrNotFound, "fee-share registration %q does not exist (it was cancelled)", contract.Hex())
+	}
+	return r.Registration, nil
 }
 
 // Cursor is where fee distribution stands: the applied blocks still within
@@ -210,9 +217,15 @@ func (s *stateTx) indexRemove(prefix string, c Address) error {
 	return nil
 }
 
-// addRegistration stores r and indexes it.
+// addRegistration stores r as the contract's registration in force,
+// keeping the versions before it, and indexes it.
 func (s *stateTx) addRegistration(r Registration) error {
-	s.put(revenueKey(r.Contract), r)
+	rec, err := s.readRecord(r.Contract)
+	if err != nil {
+		return err
+	}
+	rec.Registration = r
+	s.putRecord(r.Contract, rec)
 	if err := s.indexAdd(allIndex, r.Contract); err != nil {
 		return err
 	}
@@ -225,13 +238,39 @@ func (s *stateTx) addRegistration(r Registration) error {
 	return nil
 }
 
+// registration returns the contract's registration in force, or nil.
 func (s *stateTx) registration(c Address) (*Registration, error) {
-	var r Registration
-	ok, err := s.get(revenueKey(c), &r)
-	if err != nil || !ok {
+	r, err := s.readRecord(c)
+	if err != nil || !r.registered() {
 		return nil, err
 	}
-	return &r, nil
+	return &r.Registration, nil
+}
+
+// supersede ends contract c's registration in force before the block a
+// change accepted at chain head head applies from, and returns its record
+// (without a registration in force) and that block.
+//
+// Errors: ErrPastMax.
+func (s *stateTx) supersede(c Address, head uint64) (record, uint64, error) {
+	rec, err := s.readRecord(c)
+	if err != nil {
+		return record{}, 0, err
+	}
+	from, err := s.effectiveFrom(head, &rec)
+	if err != nil {
+		return record{}, 0, err
+	}
+	kept, err := rec.supersede(from)
+	if err != nil {
+		return record{}, 0, err
+	}
+	if kept {
+		if err := s.queuePrune(c, from); err != nil {
+			return record{}, 0, err
+		}
+	}
+	return rec, from, nil
 }
 
 // event adds the seed's event, and config.changed like every program's
@@ -344,6 +383,9 @@ func withdrawerAttr(w *Address) string {
 // does not guard against either). by is ByDeployer for a request whose
 // signature the caller verified, or ByAdmin(token) for an admin acting on
 // a deployer's behalf. The gas cost is Params.GasCost(len(req.Nonces)).
+// The registration applies to the transactions of the blocks after
+// facts.Head (and after the last block applied): those that occur after
+// it, as the seed says.
 //
 // Refusals: ErrBy, ErrExpired, ErrReplay and those of CheckRegister.
 func Register(key string, at time.Time, req Request, facts Facts, by string) engine.Op {
@@ -368,6 +410,13 @@ func Register(key string, at time.Time, req Request, facts Facts, by string) eng
 		if err != nil {
 			return engine.Change{}, err
 		}
+		rec, err := s.readRecord(req.Contract)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if reg.From, err = s.effectiveFrom(facts.Head, &rec); err != nil {
+			return engine.Change{}, err
+		}
 		if err := s.addRegistration(reg); err != nil {
 			return engine.Change{}, err
 		}
@@ -377,10 +426,14 @@ func Register(key string, at time.Time, req Request, facts Facts, by string) eng
 }
 
 // Update sets a registered contract's withdrawer: nil (or the deployer)
-// pays the deployer again.
+// pays the deployer again. head is the chain's head block when the request
+// was accepted (0 when unknown): transactions of the blocks after it (and
+// after the last block applied) pay the new withdrawer, those before it the
+// one set then.
 //
-// Refusals: ErrBy, ErrExpired, ErrReplay and those of CheckUpdate.
-func Update(key string, at time.Time, req Request, by string) engine.Op {
+// Refusals: ErrBy, ErrExpired, ErrReplay, ErrPastMax and those of
+// CheckUpdate.
+func Update(key string, at time.Time, req Request, head uint64, by string) engine.Op {
 	req.Action = ActionUpdate
 	return op(key, "update", at, opInput{req, by}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
@@ -402,17 +455,26 @@ func Update(key string, at time.Time, req Request, by string) engine.Op {
 				return engine.Change{}, err
 			}
 		}
-		s.put(revenueKey(reg.Contract), reg)
+		rec, from, err := s.supersede(reg.Contract, head)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		reg.From = from
+		rec.Registration = reg
+		s.putRecord(reg.Contract, rec)
 		s.event(EventUpdate, map[string]string{"contract": req.Contract.Hex(), "sender": req.Deployer.Bech32(), "withdrawer_address": withdrawerAttr(req.Withdrawer), "by": by}, "updated", req.Contract)
 		return s.config("feeshare:" + req.Contract.Hex()), nil
 	})
 }
 
-// Cancel removes a contract's registration: later transactions to it pay
-// the developer nothing.
+// Cancel removes a contract's registration: transactions of the blocks
+// after head, the chain's head block when the request was accepted (0 when
+// unknown), and after the last block applied, pay the developer nothing;
+// those before still do.
 //
-// Refusals: ErrBy, ErrExpired, ErrReplay and those of CheckCancel.
-func Cancel(key string, at time.Time, req Request, by string) engine.Op {
+// Refusals: ErrBy, ErrExpired, ErrReplay, ErrPastMax and those of
+// CheckCancel.
+func Cancel(key string, at time.Time, req Request, head uint64, by string) engine.Op {
 	req.Action = ActionCancel
 	return op(key, "cancel", at, opInput{req, by}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
@@ -424,7 +486,7 @@ func Cancel(key string, at time.Time, req Request, by string) engine.Op {
 		if err != nil {
 			return engine.Change{}, err
 		}
-		if err := s.removeRegistration(reg); err != nil {
+		if err := s.removeRegistration(reg, head); err != nil {
 			return engine.Change{}, err
 		}
 		s.event(EventCancel, map[string]string{"contract": req.Contract.Hex(), "sender": req.Deployer.Bech32(), "by": by}, "cancelled", req.Contract)
@@ -450,8 +512,13 @@ func (s *stateTx) signedChange(req Request, at time.Time, by string) (Params, *R
 	return p, existing, err
 }
 
-func (s *stateTx) removeRegistration(reg Registration) error {
-	s.del(revenueKey(reg.Contract))
+// removeRegistration ends reg after chain head head and unindexes it.
+func (s *stateTx) removeRegistration(reg Registration, head uint64) error {
+	rec, _, err := s.supersede(reg.Contract, head)
+	if err != nil {
+		return err
+	}
+	s.putRecord(reg.Contract, rec)
 	if err := s.indexRemove(allIndex, reg.Contract); err != nil {
 		return err
 	}
