@@ -703,6 +703,7 @@ func TestNewWatcherLimits(t *testing.T) {
 		{"negative blocks per step", Config{BlocksPerStep: -1}},
 		{"negative poll", Config{Poll: -time.Second}},
 		{"unknown currency", Config{Currency: "WEI"}},
+		{"base fee neither collected nor burned", Config{BaseFee: "vault"}},
 	}
 	for _, tt := range tests {
 		if _, err := NewWatcher(&Client{}, l.eng, l.st, tt.cfg); !errors.Is(err, ErrConfig) {
