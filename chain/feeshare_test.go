@@ -186,27 +186,13 @@ func TestReorgAcrossRegistration(t *testing.T) {
 	journalKeys(t, l)
 }
 
-// baseFeeOf reads block n's base fee.
-func baseFeeOf(t testing.TB, s *Sim, n uint64) *big.Int {
-	t.Helper()
-	h, err := s.rpc.HeaderByNumber(context.Background(), new(big.Int).SetUint64(n))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.BaseFee == nil {
-		t.Fatalf("block %d has no base fee; the simulated chain is past London", n)
-	}
-	return h.BaseFee
-}
-
-// TestBaseFeeModes runs the same dynamic-fee (EIP-1559) transactions on a
-// chain that collects its base fee and on one that burns it, and checks
-// every account to the wei against the receipts and headers: with
-// burned, gasUsed × baseFee is on the burn account, the developer gets
-// floor(50%) of the priority fee and the validators the rest of it, so
-// that the validators hold what the block producers received.
+// TestBaseFeeModes runs dynamic-fee (EIP-1559) transactions on a chain
+// that collects its base fee and on one that burns it, and checks every
+// account to the wei against the receipts and headers: with burned,
+// gasUsed × baseFee is on the burn account, the developer gets floor(50%)
+// of the priority fee and the validators the rest of it, so that the
+// validators hold what the block producers received.
 func TestBaseFeeModes(t *testing.T) {
-	ctx := context.Background()
 	var devs [2]*big.Int
 	for i, mode := range []string{feeshare.BaseFeeCollected, feeshare.BaseFeeBurned} {
 		t.Run(mode, func(t *testing.T) {
@@ -214,65 +200,24 @@ func TestBaseFeeModes(t *testing.T) {
 			s := registered(t, l)
 			w := l.watcher(t, s.sim.Client, Config{Start: 1, BaseFee: mode})
 			from := s.mustHead(t).Number + 1
-			var hashes []feeshare.Hash
 			for i := range 4 {
-				hashes = append(hashes, s.send(t, s.user, s.path.Contract, false), s.send(t, s.other, s.path.Contract, i == 1), s.send(t, s.user, s.path.FactoryA, false))
+				s.send(t, s.user, s.path.Contract, false)
+				s.send(t, s.other, s.path.Contract, i == 1)
+				s.send(t, s.user, s.path.FactoryA, false)
 				s.sim.Commit()
 			}
 			s.settle(t)
 			catchUp(t, w)
-			// Every fee of the chain from its receipt; the split of those
-			// of our transactions by hand.
-			all := expect(t, s.sim, 1, w.Status().Tip.Number, feeshare.Address{}, func(uint64) bool { return false })
-			dev, burned, tips := new(big.Int), new(big.Int), new(big.Int)
-			for n := uint64(1); n <= w.Status().Tip.Number; n++ {
-				blk, err := s.sim.rpc.BlockByNumber(ctx, new(big.Int).SetUint64(n))
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, tx := range blk.Transactions() {
-					r, err := s.sim.rpc.TransactionReceipt(ctx, tx.Hash())
-					if err != nil {
-						t.Fatal(err)
-					}
-					gas := new(big.Int).SetUint64(r.GasUsed)
-					fee := new(big.Int).Mul(gas, r.EffectiveGasPrice)
-					burn := new(big.Int).Mul(gas, baseFeeOf(t, s.sim, n))
-					tip := new(big.Int).Sub(fee, burn)
-					if tip.Sign() <= 0 {
-						t.Fatalf("tx %s paid no priority fee; the test needs tips", tx.Hash())
-					}
-					burned.Add(burned, burn)
-					tips.Add(tips, tip)
-					if n >= from && tx.To() != nil && feeshare.Address(*tx.To()) == s.path.Contract && r.Status == 1 {
-						shared := fee
-						if mode == feeshare.BaseFeeBurned {
-							shared = tip
-						}
-						dev.Add(dev, new(big.Int).Rsh(shared, 1))
-					}
-				}
+			e := expectOn(t, s.sim.rpc, mode, 1, w.Status().Tip.Number, s.path.Contract, func(n uint64) bool { return n >= from })
+			if e.devTxs != 7 {
+				t.Fatalf("%d transactions pay the developer; want 7", e.devTxs)
 			}
-			wantBurn, wantVal := new(big.Int), new(big.Int).Sub(all.fees, dev)
-			if mode == feeshare.BaseFeeBurned {
-				wantBurn.Set(burned)
-				wantVal.Sub(tips, dev)
+			if (mode == feeshare.BaseFeeBurned) != (e.burned.Sign() > 0) {
+				t.Fatalf("%s: %s wei burned", mode, e.burned)
 			}
-			for _, c := range []struct {
-				account string
-				want    *big.Int
-			}{
-				{KeyAddress(s.deployer).Account(), dev},
-				{feeshare.ValidatorsAccount, wantVal},
-				{feeshare.BurnAccount, wantBurn},
-				{feeshare.FeesAccount, new(big.Int).Neg(all.fees)},
-			} {
-				if got := l.balance(t, c.account); got.Cmp(c.want) != 0 {
-					t.Errorf("%s = %s; want %s", c.account, got, c.want)
-				}
-			}
-			t.Logf("%s: fees %s, burned %s, priority fees %s: developer %s, validators %s", mode, all.fees, wantBurn, tips, dev, wantVal)
-			devs[i] = dev
+			e.check(t, l, KeyAddress(s.deployer))
+			t.Logf("%s: fees %s, burned %s: developer %s, validators %s", mode, e.fees, e.burned, e.developer, e.validators)
+			devs[i] = e.developer
 			journalKeys(t, l)
 		})
 	}
