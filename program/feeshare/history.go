@@ -175,6 +175,7 @@ func (s *stateTx) pruneHistory(low uint64) error {
 	if _, err := s.get(pruneHeadKey, &head); err != nil {
 		return err
 	}
+	start := head
 	for n := 0; head < tail && n < prunePerBlock; n++ {
 		var it pruneItem
 		if _, err := s.get(pruneItemKey(head), &it); err != nil {
@@ -192,11 +193,12 @@ func (s *stateTx) pruneHistory(low uint64) error {
 		s.del(pruneItemKey(head))
 		head++
 	}
-	if head == tail {
+	switch {
+	case head == tail:
 		s.del(pruneHeadKey)
 		s.del(pruneTailKey)
-		return nil
+	case head != start:
+		s.put(pruneHeadKey, head)
 	}
-	s.put(pruneHeadKey, head)
 	return nil
 }
