@@ -50,13 +50,15 @@ func (f *fakeChain) ChainID() uint64 {
 	return 9001
 }
 
+func (f *fakeChain) Head(context.Context) (uint64, error) { return f.facts.Head, nil }
+
 type fsEnv struct {
 	srv   *httptest.Server
 	store testStore
 	admin *client.Client
 }
 
-func startFeeshare(t *testing.T, s testStore, chain feeshare.Chain) *fsEnv {
+func startFeeshare(t *testing.T, s testStore, chain feeshare.ChainClient) *fsEnv {
 	t.Helper()
 	if err := s.PutToken(context.Background(), auth.FromSecret(adminSecret, auth.Admin, nil, "test admin", time.Now())); err != nil {
 		t.Fatal(err)

@@ -66,6 +66,8 @@ func (c *oaChain) Signer(_ feeshare.Request, sig []byte) (feeshare.Address, erro
 
 func (c *oaChain) ChainID() uint64 { return 9001 }
 
+func (c *oaChain) Head(context.Context) (uint64, error) { return c.facts.Head, nil }
+
 // oaFindings formats a validator's findings.
 func oaFindings(errs []*liberrors.ValidationError) string {
 	var b strings.Builder

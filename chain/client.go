@@ -79,7 +79,7 @@ type txSender interface {
 	TransactionSender(ctx context.Context, tx *types.Transaction, block common.Hash, index uint) (common.Address, error)
 }
 
-// Client reads a chain. It implements feeshare.Chain.
+// Client reads a chain. It implements feeshare.ChainClient.
 type Client struct {
 	b       Backend
 	chainID uint64
@@ -180,6 +180,12 @@ func (c *Client) Verify(req feeshare.Request, sig []byte) error {
 	return nil
 }
 
+// Head returns the chain's head block number: what a fee-share update or
+// cancel accepted now takes effect after.
+//
+// Errors: ErrEndpoint.
+func (c *Client) Head(ctx context.Context) (uint64, error) { return c.head(ctx) }
+
 // head returns the chain's head block number.
 func (c *Client) head(ctx context.Context) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
@@ -231,6 +237,14 @@ func (c *Client) block(ctx context.Context, number uint64) (feeshare.Block, erro
 		Parent: feeshare.Hash(blk.ParentHash()),
 		Time:   time.Unix(int64(blk.Time()), 0).UTC(),
 		Txs:    make([]feeshare.Tx, len(txs)),
+	}
+	if bf := blk.BaseFee(); bf != nil {
+		// nil before London: nothing to burn.
+		v, overflow := uint256.FromBig(bf)
+		if overflow || bf.Sign() < 0 {
+			return feeshare.Block{}, errcode.Errorf(ErrInconsistent, "block %d has base fee %s outside 0..2^256-1", number, bf)
+		}
+		out.BaseFee = money.FromUint256(v)
 	}
 	for i, tx := range txs {
 		r := receipts[i]

@@ -15,7 +15,7 @@ import (
 // Service is what `tributary serve --chain-rpc` runs: it connects to the
 // endpoint in the background, retrying with backoff while it is
 // unreachable, and then runs a Watcher. Meanwhile it answers the fee-share
-// routes (feeshare.Chain) with ErrEndpoint and /readyz with the reason,
+// routes (feeshare.ChainClient) with ErrEndpoint and /readyz with the reason,
 // so that the server starts even when the chain node does not.
 type Service struct {
 	url   string
@@ -122,6 +122,17 @@ func (s *Service) Facts(ctx context.Context, deployer, contract feeshare.Address
 		return feeshare.Facts{}, s.errNotConnected(err)
 	}
 	return c.Facts(ctx, deployer, contract)
+}
+
+// Head is Client.Head once connected.
+//
+// Errors: ErrEndpoint.
+func (s *Service) Head(ctx context.Context) (uint64, error) {
+	c, _, err := s.connected()
+	if c == nil {
+		return 0, s.errNotConnected(err)
+	}
+	return c.Head(ctx)
 }
 
 // Signer is Client.Signer once connected.

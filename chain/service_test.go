@@ -14,8 +14,8 @@ import (
 
 // Both satisfy what the fee-share routes need, without chain importing api.
 var (
-	_ feeshare.Chain = (*Client)(nil)
-	_ feeshare.Chain = (*Service)(nil)
+	_ feeshare.ChainClient = (*Client)(nil)
+	_ feeshare.ChainClient = (*Service)(nil)
 )
 
 // TestServiceConnectsLate: the endpoint is unreachable at first; the

@@ -53,6 +53,10 @@ type Config struct {
 	Confirmations uint64
 	// Currency is the ledger currency of the fees; "" is DefaultCurrency.
 	Currency string
+	// BaseFee is what the chain does with the EIP-1559 base fee:
+	// feeshare.BaseFeeCollected ("" too: Evmos, OP-stack chains) or
+	// feeshare.BaseFeeBurned (Ethereum mainnet).
+	BaseFee string
 	// Start is the first block applied when the cursor is empty (a new
 	// store); afterwards the cursor alone decides.
 	Start uint64
@@ -70,6 +74,11 @@ type Config struct {
 	Log *slog.Logger
 }
 
+// chain is what the feeshare program is told of the chain.
+func (c Config) chain() feeshare.Chain {
+	return feeshare.Chain{Currency: c.Currency, BaseFee: c.BaseFee}
+}
+
 // StateReader reads committed program state; the SQLite and PostgreSQL
 // stores have it.
 type StateReader interface {
@@ -78,7 +87,7 @@ type StateReader interface {
 
 // Status is what the watcher has done so far.
 type Status struct {
-	Tip      feeshare.BlockRef // the last block applied; zero before the first
+	Tip      feeshare.BlockRef // the committed cursor's newest block, as last read; zero before the first
 	Head     uint64            // the chain's head at the last look
 	Applied  uint64            // blocks applied by this watcher
 	Reverted uint64            // blocks reverted by this watcher
@@ -119,6 +128,12 @@ func NewWatcher(c *Client, eng *engine.Engine, state StateReader, cfg Config) (*
 	if cfg.Currency == "" {
 		cfg.Currency = DefaultCurrency
 	}
+	if cfg.BaseFee == "" {
+		cfg.BaseFee = feeshare.BaseFeeCollected
+	}
+	if err := cfg.chain().Validate(); err != nil {
+		return nil, errcode.Errorf(ErrConfig, "%v", err)
+	}
 	if _, err := eng.Currencies().Lookup(cfg.Currency); err != nil {
 		return nil, errcode.Errorf(ErrConfig, "currency %q: %v", cfg.Currency, err)
 	}
@@ -154,11 +169,13 @@ func (w *Watcher) Status() Status {
 }
 
 // Ready is the watcher's readiness for /readyz (api.ReadyCheck): the last
-// Step's error, if it failed.
+// Step's error, if it failed, with the block the committed cursor stands
+// at (after a rewind that reverted some blocks and then failed, that is
+// the newest block not reverted, not the tip before the rewind).
 func (w *Watcher) Ready(context.Context) error {
 	s := w.Status()
 	if s.LastErr != nil {
-		return fmt.Errorf("chain watcher failing since %s (tip block %d, head %d): %w", s.ErrAt.UTC().Format(time.RFC3339), s.Tip.Number, s.Head, s.LastErr)
+		return fmt.Errorf("chain watcher failing since %s (cursor at block %d %x, chain head %d): %w", s.ErrAt.UTC().Format(time.RFC3339), s.Tip.Number, s.Tip.Hash[:4], s.Head, s.LastErr)
 	}
 	return nil
 }
@@ -279,19 +296,24 @@ func (w *Watcher) step(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-// cursor reads the feeshare program's committed cursor.
+// cursor reads the feeshare program's committed cursor; its head is the
+// status's Tip from then on.
 func (w *Watcher) cursor(ctx context.Context) (feeshare.Cursor, error) {
 	cur, err := feeshare.ReadCursor(stateView{ctx: ctx, s: w.state})
 	if err != nil {
 		return feeshare.Cursor{}, fmt.Errorf("reading the fee-share cursor: %w", err)
 	}
+	tip, _ := cur.Head()
+	w.mu.Lock()
+	w.status.Tip = tip
+	w.mu.Unlock()
 	return cur, nil
 }
 
 // apply applies one block's fee distribution as one batch: its entries and
 // the cursor move together or not at all.
 func (w *Watcher) apply(ctx context.Context, b feeshare.Block) error {
-	ops := feeshare.ApplyBlock(b, w.cfg.Currency)
+	ops := feeshare.ApplyBlock(b, w.cfg.chain())
 	if err := w.run(ctx, ops, fmt.Sprintf("applying block %d (%x)", b.Number, b.Hash)); err != nil {
 		return err
 	}
@@ -306,6 +328,15 @@ func (w *Watcher) apply(ctx context.Context, b feeshare.Block) error {
 
 // rewind finds the newest block of the cursor that is still canonical and
 // reverts every block after it, newest first, in one batch.
+//
+// A rewind is not all or nothing: each block's reversal is its own entry
+// and moves the cursor back one block, so should one be refused (which no
+// longer happens for lack of funds: see feeshare.RevertBlock), those
+// before it stand, and the cursor says so. That is a state a rewind passes
+// through anyway; the next Step finds the cursor's head still orphaned and
+// rewinds from there. What matters is that the cursor and the entries
+// agree, which one store transaction per batch guarantees, and that
+// Status and Ready report the committed cursor, not the tip before.
 func (w *Watcher) rewind(ctx context.Context, cur feeshare.Cursor) (int, error) {
 	keep := -1
 	for i := len(cur.Blocks) - 1; i >= 0; i-- {
@@ -328,7 +359,17 @@ func (w *Watcher) rewind(ctx context.Context, cur feeshare.Cursor) (int, error) 
 		ops = append(ops, feeshare.RevertBlock(cur.Blocks[i], now)...)
 	}
 	n := len(cur.Blocks) - 1 - keep
-	if err := w.run(ctx, ops, fmt.Sprintf("reverting %d orphaned blocks after block %d", n, cur.Blocks[keep].Number)); err != nil {
+	err := w.run(ctx, ops, fmt.Sprintf("reverting %d orphaned blocks after block %d", n, cur.Blocks[keep].Number))
+	if err != nil {
+		// Count what the batch committed, and report the cursor where it
+		// stands now.
+		if after, cerr := w.cursor(ctx); cerr == nil {
+			if tip, ok := after.Head(); ok && tip.Number < cur.Blocks[len(cur.Blocks)-1].Number {
+				w.mu.Lock()
+				w.status.Reverted += cur.Blocks[len(cur.Blocks)-1].Number - tip.Number
+				w.mu.Unlock()
+			}
+		}
 		return 0, err
 	}
 	w.mu.Lock()

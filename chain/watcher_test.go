@@ -94,12 +94,21 @@ func catchUp(t testing.TB, w *Watcher) {
 // register does what the fee-share route does: verify the deployer's
 // signature, read the chain's facts, apply the registration.
 func register(ctx context.Context, l *ledgerEnv, c *Client, req feeshare.Request, sig []byte) error {
+	return registerAt(ctx, l, c, req, sig, nil)
+}
+
+// registerAt is register as if the chain's head had been *head (nil: as
+// it is): how a second ledger replays a registration accepted earlier.
+func registerAt(ctx context.Context, l *ledgerEnv, c *Client, req feeshare.Request, sig []byte, head *uint64) error {
 	if err := c.Verify(req, sig); err != nil {
 		return err
 	}
 	facts, err := c.Facts(ctx, req.Deployer, req.Contract)
 	if err != nil {
 		return err
+	}
+	if head != nil {
+		facts.Head = *head
 	}
 	_, err = l.eng.ApplyOne(ctx, feeshare.Register("reg-"+req.Contract.Hex()+"-"+big.NewInt(int64(req.Nonce)).String(), testNow, req, facts, feeshare.ByDeployer))
 	return err
@@ -116,32 +125,51 @@ func signed(t testing.TB, c *Client, key *ecdsa.PrivateKey, req feeshare.Request
 	return req, sig
 }
 
-// expected recomputes, from the chain's receipts alone, what the ledger
-// must hold after blocks from..to: the developer's floor(50%) of every
-// successful transaction to contract in a block where paid(block) is
-// true, and everything else to the validators.
+// expected recomputes, from the chain's receipts and headers alone, what
+// the ledger must hold after blocks from..to: the developer's floor(50%)
+// of every successful transaction to contract in a block where paid(block)
+// is true, and everything else to the validators; with the base fee
+// burned, gasUsed × baseFee of every transaction burned and the rest
+// shared.
 type expected struct {
-	developer, validators, fees *big.Int
-	devTxs                      int
+	developer, validators, fees, burned *big.Int
+	devTxs                              int
+}
+
+// chainReader is what expected reads: the simulated backend's client and
+// ethclient both have it.
+type chainReader interface {
+	BlockByNumber(ctx context.Context, number *big.Int) (*types.Block, error)
+	TransactionReceipt(ctx context.Context, txHash common.Hash) (*types.Receipt, error)
 }
 
 func expect(t testing.TB, sim *Sim, from, to uint64, contract feeshare.Address, paid func(uint64) bool) expected {
 	t.Helper()
+	return expectOn(t, sim.rpc, feeshare.BaseFeeCollected, from, to, contract, paid)
+}
+
+func expectOn(t testing.TB, r chainReader, mode string, from, to uint64, contract feeshare.Address, paid func(uint64) bool) expected {
+	t.Helper()
 	ctx := context.Background()
-	e := expected{developer: new(big.Int), validators: new(big.Int), fees: new(big.Int)}
+	e := expected{developer: new(big.Int), validators: new(big.Int), fees: new(big.Int), burned: new(big.Int)}
 	for n := from; n <= to; n++ {
-		blk, err := sim.rpc.BlockByNumber(ctx, new(big.Int).SetUint64(n))
+		blk, err := r.BlockByNumber(ctx, new(big.Int).SetUint64(n))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, tx := range blk.Transactions() {
-			r, err := sim.rpc.TransactionReceipt(ctx, tx.Hash())
+			rc, err := r.TransactionReceipt(ctx, tx.Hash())
 			if err != nil {
 				t.Fatal(err)
 			}
-			fee := new(big.Int).Mul(new(big.Int).SetUint64(r.GasUsed), r.EffectiveGasPrice)
+			fee := new(big.Int).Mul(new(big.Int).SetUint64(rc.GasUsed), rc.EffectiveGasPrice)
 			e.fees.Add(e.fees, fee)
-			if tx.To() != nil && feeshare.Address(*tx.To()) == contract && r.Status == types.ReceiptStatusSuccessful && paid(n) {
+			if mode == feeshare.BaseFeeBurned && blk.BaseFee() != nil {
+				burn := new(big.Int).Mul(new(big.Int).SetUint64(rc.GasUsed), blk.BaseFee())
+				e.burned.Add(e.burned, burn)
+				fee.Sub(fee, burn)
+			}
+			if tx.To() != nil && feeshare.Address(*tx.To()) == contract && rc.Status == types.ReceiptStatusSuccessful && paid(n) {
 				dev := new(big.Int).Quo(fee, big.NewInt(2))
 				e.developer.Add(e.developer, dev)
 				e.validators.Add(e.validators, fee.Sub(fee, dev))
@@ -161,6 +189,9 @@ func (e expected) check(t testing.TB, l *ledgerEnv, developer feeshare.Address) 
 	}
 	if got := l.balance(t, feeshare.ValidatorsAccount); got.Cmp(e.validators) != 0 {
 		t.Errorf("validators balance = %s; want %s", got, e.validators)
+	}
+	if got := l.balance(t, feeshare.BurnAccount); got.Cmp(e.burned) != 0 {
+		t.Errorf("burned = %s; want %s", got, e.burned)
 	}
 	if got, want := l.balance(t, feeshare.FeesAccount), new(big.Int).Neg(e.fees); got.Cmp(want) != 0 {
 		t.Errorf("fees account = %s; want %s (every fee, once)", got, want)
@@ -309,7 +340,7 @@ func TestScenario(t *testing.T) {
 	if err := c.Verify(creq, csig); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.eng.ApplyOne(ctx, feeshare.Cancel("cancel-1", testNow, creq, feeshare.ByDeployer)); err != nil {
+	if _, err := l.eng.ApplyOne(ctx, feeshare.Cancel("cancel-1", testNow, creq, s.mustHead(t).Number, feeshare.ByDeployer)); err != nil {
 		t.Fatalf("cancel: %v", err)
 	}
 	s.send(t, s.user, s.path.Contract, false)
@@ -388,7 +419,7 @@ func TestReorg(t *testing.T) {
 	s := registered(t, l)
 	const depth = 1
 	w := l.watcher(t, s.sim.Client, Config{Confirmations: depth, Start: 1})
-	forkAt := s.mustHead(t)
+	forkAt := s.mustHead(t) // the registration's head too
 	// Three blocks with paying transactions, all applied (the head is one
 	// block beyond them).
 	for range 3 {
@@ -431,10 +462,11 @@ func TestReorg(t *testing.T) {
 	}
 	after.check(t, l, KeyAddress(s.deployer))
 
-	// A fresh replay of the canonical chain gives the same balances.
+	// A fresh replay of the canonical chain, with the registration placed
+	// at the same block, gives the same balances.
 	fresh := newLedger(t)
 	req, sig := signed(t, s.sim.Client, s.deployer, s.registerReq(s.path.Nonces, 1))
-	if err := register(ctx, fresh, s.sim.Client, req, sig); err != nil {
+	if err := registerAt(ctx, fresh, s.sim.Client, req, sig, &forkAt.Number); err != nil {
 		t.Fatal(err)
 	}
 	fw := fresh.watcher(t, s.sim.Client, Config{Confirmations: depth, Start: 1})
@@ -693,6 +725,7 @@ func TestNewWatcherLimits(t *testing.T) {
 		{"negative blocks per step", Config{BlocksPerStep: -1}},
 		{"negative poll", Config{Poll: -time.Second}},
 		{"unknown currency", Config{Currency: "WEI"}},
+		{"base fee neither collected nor burned", Config{BaseFee: "vault"}},
 	}
 	for _, tt := range tests {
 		if _, err := NewWatcher(&Client{}, l.eng, l.st, tt.cfg); !errors.Is(err, ErrConfig) {

@@ -18,7 +18,7 @@ import (
 type Deps struct {
 	// FeeshareChain is the chain the fee-share program follows; nil when
 	// the server follows none.
-	FeeshareChain feeshare.Chain
+	FeeshareChain feeshare.ChainClient
 }
 
 // Program is one row of the registry.

@@ -174,7 +174,11 @@ func feeshareDemo(cmd *cobra.Command, format string) error {
 	if err := sim.Client.Verify(creq, csig); err != nil {
 		return err
 	}
-	if _, err := eng.ApplyOne(ctx, feeshare.Cancel("demo:cancel", now, creq, feeshare.ByDeployer)); err != nil {
+	head, err := sim.Client.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := eng.ApplyOne(ctx, feeshare.Cancel("demo:cancel", now, creq, head, feeshare.ByDeployer)); err != nil {
 		return err
 	}
 	say("cancel   MyContract                                 ok: later transactions pay the validators everything\n\n")

@@ -159,6 +159,17 @@ func TestServeHealthAndShutdown(t *testing.T) {
 	}
 }
 
+// TestServeChainBaseFee: --chain-base-fee takes collected or burned; any
+// other value fails the start with chain_config_invalid, before the
+// server listens.
+func TestServeChainBaseFee(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	_, err := run(t, "serve", "--db", db, "--addr", "127.0.0.1:0", "--chain-rpc", "http://127.0.0.1:1", "--chain-base-fee", "vault")
+	if errcode.Code(err) != "chain_config_invalid" || !strings.Contains(err.Error(), "collected") {
+		t.Errorf("serve --chain-base-fee vault: %v; want chain_config_invalid naming collected and burned", err)
+	}
+}
+
 func TestDemoMarket(t *testing.T) {
 	out, err := run(t, "demo", "market", "--output", "json")
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/programs"
+	"github.com/tributary-ledger/tributary/program/feeshare"
 )
 
 // Server limits. Timeouts keep a slow or stuck client from holding a
@@ -58,6 +59,7 @@ func newServeCmd() *cobra.Command {
 	cmd.Flags().Uint64("chain-confirmations", 12, fmt.Sprintf("apply block N once the chain's head is at least N plus this many blocks (at most %d)", chain.ConfirmationsMax))
 	cmd.Flags().String("chain-currency", chain.DefaultCurrency, "ledger currency of the fees (wei as base units)")
 	cmd.Flags().Uint64("chain-start", 0, "first block to apply when the store has no fee-share cursor yet; afterwards the cursor decides")
+	cmd.Flags().String("chain-base-fee", feeshare.BaseFeeCollected, "what the chain does with the EIP-1559 base fee: collected (Evmos, OP-stack chains such as Base: the developer's share is of the whole fee) or burned (Ethereum mainnet: the burned part goes to "+feeshare.BurnAccount+" and the share is of the priority fee)")
 	return cmd
 }
 
@@ -67,6 +69,7 @@ type chainOptions struct {
 	confirmations uint64
 	currency      string
 	start         uint64
+	baseFee       string
 }
 
 func chainFlagValues(cmd *cobra.Command) (chainOptions, error) {
@@ -81,7 +84,10 @@ func chainFlagValues(cmd *cobra.Command) (chainOptions, error) {
 	if o.currency, err = cmd.Flags().GetString("chain-currency"); err != nil {
 		return o, err
 	}
-	o.start, err = cmd.Flags().GetUint64("chain-start")
+	if o.start, err = cmd.Flags().GetUint64("chain-start"); err != nil {
+		return o, err
+	}
+	o.baseFee, err = cmd.Flags().GetString("chain-base-fee")
 	return o, err
 }
 
@@ -126,7 +132,7 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 	}
 	var deps programs.Deps
 	if ch.rpc != "" {
-		svc, err := chain.NewService(ch.rpc, eng, s, chain.Config{Confirmations: ch.confirmations, Currency: ch.currency, Start: ch.start, Log: log.With("component", "chain")})
+		svc, err := chain.NewService(ch.rpc, eng, s, chain.Config{Confirmations: ch.confirmations, Currency: ch.currency, Start: ch.start, BaseFee: ch.baseFee, Log: log.With("component", "chain")})
 		if err != nil {
 			return err
 		}

@@ -173,7 +173,7 @@ func TestArchTestCanFail(t *testing.T) {
 
 // TestGoEthereumConfined keeps go-ethereum inside the chain-facing package:
 // everything else sees the chain through chain's types and the interfaces
-// its users declare (feeshare.Chain), so the rest of the module neither
+// its users declare (feeshare.ChainClient), so the rest of the module neither
 // builds against nor breaks with go-ethereum's API. Tests may use it to
 // check against it.
 func TestGoEthereumConfined(t *testing.T) {

@@ -34,7 +34,7 @@ func BenchmarkApplyBlock(b *testing.B) {
 			blk.Txs = append(blk.Txs, fs.Tx{Hash: fs.Hash{0: byte(n >> 16), 1: byte(n >> 8), 2: byte(n), 3: byte(i >> 8), 4: byte(i)}, To: to, GasUsed: 21000 + uint64(i), EffectiveGasPrice: price, Success: true})
 			done++
 		}
-		res, err := e.Apply(ctx, fs.ApplyBlock(blk, "ETH"))
+		res, err := e.Apply(ctx, fs.ApplyBlock(blk, fs.Chain{Currency: "ETH"}))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -19,11 +19,61 @@ const TotalBP = 10000
 // Accounts. Fees come from the chain (external: it may go negative, it is
 // the outside world); the developer's share goes to the withdrawer's or
 // deployer's address account (Address.Account: 0x and lower-case hex); the
-// rest to the validators' account.
+// rest to the validators' account. On a chain that burns the base fee, the
+// burned part goes to BurnAccount, outside, so that the validators' account
+// holds only what the block producers received. What a reorg takes back
+// from an account that no longer holds it is owed: ReceivableAccount.
 const (
 	FeesAccount       = "@chain:fees"
 	ValidatorsAccount = "feeshare:validators"
+	BurnAccount       = "@chain:burned"
+	// ReceivablePrefix starts the name of the account that records what
+	// one payee owes after a chargeback (see ReceivableAccount).
+	ReceivablePrefix = "@feeshare:receivable:"
 )
+
+// ReceivableAccount is the account that records what account owes: its
+// balance is minus the amount a reorg reversed after account had withdrawn
+// it, until the payee's next fees repay it. It is external, since the debt
+// is the payee's, outside the ledger, and it may go below zero:
+// "@feeshare:receivable:0x…" for a developer, "@feeshare:receivable:validators"
+// for the validators.
+func ReceivableAccount(account string) string {
+	return ReceivablePrefix + strings.TrimPrefix(account, Program+":")
+}
+
+// What becomes of a block's base fee (Chain.BaseFee).
+const (
+	// BaseFeeCollected: the whole fee reaches the fee collector (Evmos; an
+	// OP-stack chain such as Base, whose base fee goes to a vault), and
+	// the developer's share is a share of the whole fee, as the seed has it.
+	BaseFeeCollected = "collected"
+	// BaseFeeBurned: baseFee × gasUsed is destroyed (Ethereum mainnet,
+	// EIP-1559); only the priority fee reaches the block's producer, and
+	// the developer's share is a share of that (see TxPostings).
+	BaseFeeBurned = "burned"
+)
+
+// Chain is what the fee distribution needs to know of the chain besides
+// its blocks: the ledger currency of its fees and what it does with the
+// base fee. The zero BaseFee is BaseFeeCollected.
+type Chain struct {
+	Currency string `json:"currency"`
+	BaseFee  string `json:"base_fee,omitempty"`
+}
+
+// Validate checks the base fee setting.
+//
+// Errors: ErrBaseFeeMode.
+func (c Chain) Validate() error {
+	switch c.BaseFee {
+	case "", BaseFeeCollected, BaseFeeBurned:
+		return nil
+	}
+	return errcode.Errorf(ErrBaseFeeMode, "base fee %.40q: want %q or %q", c.BaseFee, BaseFeeCollected, BaseFeeBurned)
+}
+
+func (c Chain) burns() bool { return c.BaseFee == BaseFeeBurned }
 
 // Limits.
 const (
@@ -54,6 +104,8 @@ var (
 	ErrReplay              = errcode.New(errcode.Conflict, "feeshare_request_replayed", "the request nonce was used before")
 	ErrAction              = errcode.New(errcode.Unprocessable, "feeshare_action_invalid", "the request's action is not register, update or cancel")
 	ErrBy                  = errcode.New(errcode.Unprocessable, "feeshare_by_invalid", "the actor is not the deployer nor an admin token")
+	ErrBaseFeeMode         = errcode.New(errcode.Invalid, "feeshare_base_fee_mode_invalid", "the chain's base fee setting is not collected or burned")
+	ErrBelowBaseFee        = errcode.New(errcode.Unprocessable, "feeshare_price_below_base_fee", "a transaction's effective gas price is below its block's base fee")
 )
 
 // Params are the seed's parameters.
@@ -154,6 +206,11 @@ type Registration struct {
 	Withdrawer *Address `json:"withdrawer,omitempty"` // nil: fees go to the deployer
 	Nonces     []uint64 `json:"nonces,omitempty"`
 	By         string   `json:"by"` // "deployer", "admin:<token id>" or "genesis"
+	// From is the first block whose transactions the registration (as it
+	// stands after its last update) applies to: one after the chain's
+	// head when it was accepted. 0 for genesis, and for registrations
+	// stored before this was recorded: every block.
+	From uint64 `json:"from_block,omitempty"`
 }
 
 // Payee is the account of whoever receives the developer share.
@@ -361,19 +418,68 @@ func Fee(tx Tx) (money.Amount, error) {
 	return fee, nil
 }
 
-// TxPostings returns the postings of one transaction's fee, given the
-// registration of its target (nil when it has none): the developer's share
-// to the payee and the rest to the validators, or all to the validators
-// for a failed transaction, a contract creation, an unregistered target or
-// a disabled module. No postings when the fee is zero.
+// Owed returns what account owes before a transaction's postings: minus
+// the balance of its ReceivableAccount when that is below zero, else zero.
+type Owed func(account string) (money.Amount, error)
+
+// Burned is the part of a transaction's fee a chain of ch's kind destroys:
+// gasUsed × the block's base fee when it burns the base fee, else zero.
 //
-// Errors: those of Fee.
-func TxPostings(p Params, reg *Registration, b BlockRef, tx Tx, currency string) ([]ledger.Posting, error) {
+// Errors: ErrBelowBaseFee (the fee is less than that: the node's receipt
+// contradicts its block), money.ErrOverflow.
+func Burned(ch Chain, baseFee money.Amount, tx Tx, fee money.Amount) (money.Amount, error) {
+	if !ch.burns() || baseFee.IsZero() {
+		return money.Zero, nil
+	}
+	burned, _, err := baseFee.MulDiv(tx.GasUsed, 1)
+	if err != nil {
+		return money.Zero, errcode.Errorf(money.ErrOverflow, "tx %s: gas used %d × base fee %s exceeds 2^256-1: %v", tx.Hash.Hex(), tx.GasUsed, baseFee, err)
+	}
+	if burned.Cmp(fee) > 0 {
+		return money.Zero, errcode.Errorf(ErrBelowBaseFee, "tx %s paid %s per gas, below its block's base fee %s; a valid transaction pays at least the base fee", tx.Hash.Hex(), tx.EffectiveGasPrice, baseFee)
+	}
+	return burned, nil
+}
+
+// TxPostings returns the postings of one transaction's fee, given the
+// registration of its target as of the transaction's block (nil when it
+// had none), the block's base fee, and what each payee owes (nil: nothing).
+//
+// On a chain that burns the base fee, gasUsed × baseFee goes first to
+// BurnAccount; what is left (the priority fee, all the block's producer
+// received) is shared. On a chain that collects it, the whole fee is
+// shared, as the seed does. Either way the share is of what the chain's
+// side actually received: a share of burned wei would be paid out of the
+// validators' tips, which may be smaller than it.
+//
+// The developer's share floor(shared × bp / 10000) goes to the payee, the
+// rest to the validators, or all to the validators for a failed
+// transaction, a contract creation, an unregistered target or a disabled
+// module. A payee that owes (a reorg reversed fees it had withdrawn) repays
+// its receivable first; only the rest is credited to it. No postings when
+// the fee is zero.
+//
+// Errors: those of Fee, Burned and owed.
+func TxPostings(p Params, ch Chain, reg *Registration, b BlockRef, baseFee money.Amount, tx Tx, owed Owed) ([]ledger.Posting, error) {
 	fee, err := Fee(tx)
 	if err != nil || fee.IsZero() {
 		return nil, err
 	}
+	burned, err := Burned(ch, baseFee, tx, fee)
+	if err != nil {
+		return nil, err
+	}
+	shared, _ := fee.Sub(burned) // burned ≤ fee
 	prefix := "feeshare:block " + strconv.FormatUint(b.Number, 10) + " " + b.Hash.Hex()[:18] + "… → tx " + tx.Hash.Hex()
+	c := creditor{owed: owed, currency: ch.Currency}
+	if !burned.IsZero() {
+		c.ps = append(c.ps, ledger.Posting{From: FeesAccount, To: BurnAccount, Currency: ch.Currency, Amount: burned,
+			Path: prefix + " → base fee " + baseFee.String() + " × gas " + strconv.FormatUint(tx.GasUsed, 10) + " burned"})
+	}
+	what := ""
+	if ch.burns() {
+		what = " of the priority fee"
+	}
 	why := ""
 	switch {
 	case !tx.Success:
@@ -386,22 +492,51 @@ func TxPostings(p Params, reg *Registration, b BlockRef, tx Tx, currency string)
 		why = "unregistered target " + tx.To.Hex()
 	}
 	if why != "" {
-		return []ledger.Posting{{From: FeesAccount, To: ValidatorsAccount, Currency: currency, Amount: fee, Path: prefix + " (" + why + ") → all to validators"}}, nil
+		return c.credit(ValidatorsAccount, shared, prefix+" ("+why+") → all"+what+" to validators")
 	}
-	dev, val := Split(fee, p.DeveloperSharesBP)
-	var ps []ledger.Posting
+	dev, val := Split(shared, p.DeveloperSharesBP)
 	payee := reg.Payee()
 	role := "deployer"
 	if reg.Withdrawer != nil {
 		role = "withdrawer"
 	}
-	if !dev.IsZero() {
-		ps = append(ps, ledger.Posting{From: FeesAccount, To: payee.Account(), Currency: currency, Amount: dev,
-			Path: prefix + " → contract " + reg.Contract.Hex() + " → developer " + FormatShares(p.DeveloperSharesBP) + " → " + role + " " + payee.Account()})
+	if _, err := c.credit(payee.Account(), dev, prefix+" → contract "+reg.Contract.Hex()+" → developer "+FormatShares(p.DeveloperSharesBP)+what+" → "+role+" "+payee.Account()); err != nil {
+		return nil, err
 	}
-	if !val.IsZero() {
-		ps = append(ps, ledger.Posting{From: FeesAccount, To: ValidatorsAccount, Currency: currency, Amount: val,
-			Path: prefix + " → contract " + reg.Contract.Hex() + " → validators remainder"})
+	return c.credit(ValidatorsAccount, val, prefix+" → contract "+reg.Contract.Hex()+" → validators remainder")
+}
+
+// creditor builds a transaction's postings, netting each payee's debt
+// from its credit before the rest reaches it.
+type creditor struct {
+	ps       []ledger.Posting
+	owed     Owed
+	currency string
+}
+
+// credit posts amount from the fees to account, repaying first what
+// account owes. It returns every posting so far.
+func (c *creditor) credit(account string, amount money.Amount, path string) ([]ledger.Posting, error) {
+	if amount.IsZero() {
+		return c.ps, nil
 	}
-	return ps, nil
+	if c.owed != nil {
+		debt, err := c.owed(account)
+		if err != nil {
+			return nil, err
+		}
+		if !debt.IsZero() {
+			repay := amount
+			if debt.Cmp(amount) < 0 {
+				repay = debt
+			}
+			amount, _ = amount.Sub(repay)
+			c.ps = append(c.ps, ledger.Posting{From: FeesAccount, To: ReceivableAccount(account), Currency: c.currency, Amount: repay,
+				Path: path + " → repays what " + account + " owes (" + ReceivableAccount(account) + ")"})
+		}
+	}
+	if !amount.IsZero() {
+		c.ps = append(c.ps, ledger.Posting{From: FeesAccount, To: account, Currency: c.currency, Amount: amount, Path: path})
+	}
+	return c.ps, nil
 }

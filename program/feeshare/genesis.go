@@ -177,6 +177,15 @@ func ImportGenesis(key string, at time.Time, data []byte) engine.Op {
 		}
 		s.put(paramsKey, p)
 		for _, r := range regs {
+			// Like any registration: from the block after the last one
+			// applied (every block, in a program that applied none).
+			rec, err := s.readRecord(r.Contract)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			if r.From, err = s.effectiveFrom(0, &rec); err != nil {
+				return engine.Change{}, err
+			}
 			if err := s.addRegistration(r); err != nil {
 				return engine.Change{}, err
 			}

@@ -18,11 +18,12 @@ import (
 //go:embed routes.md
 var docs string
 
-// Chain is what the fee-share routes need from the chain: the facts a
-// registration is checked against, and the EIP-712 signer of a request.
-// Package chain implements it; go-ethereum stays there. The facts reach
-// the registration's rule as input, so the rule stays pure.
-type Chain interface {
+// ChainClient is what the fee-share routes need from the chain: the facts
+// a registration is checked against, the head after which a change takes
+// effect, and the EIP-712 signer of a request. Package chain implements
+// it; go-ethereum stays there. The facts reach the rules as input, so the
+// rules stay pure.
+type ChainClient interface {
 	// Facts reads the deployer's transaction count and code and the
 	// contract's code at the chain's head.
 	Facts(ctx context.Context, deployer, contract Address) (Facts, error)
@@ -31,6 +32,9 @@ type Chain interface {
 	// ChainID is the chain's id, which signed requests must name; 0 while
 	// the chain is still being dialled.
 	ChainID() uint64
+	// Head reads the chain's head block number: an update or cancel
+	// accepted now takes effect from the block after it.
+	Head(ctx context.Context) (uint64, error)
 }
 
 // Errors of the fee-share routes.
@@ -50,7 +54,7 @@ var (
 
 // Module is the fee-share program's module. chain may be nil: the server
 // follows no chain, and the writes that need one answer 503.
-func Module(chain Chain) program.Module {
+func Module(chain ChainClient) program.Module {
 	h := handlers{chain: chain}
 	return program.Module{
 		Name: Program, Title: "Fee share", Docs: docs,
@@ -207,7 +211,7 @@ func parseNonces(ns []string) ([]uint64, error) {
 }
 
 // handlers are the routes that need the chain.
-type handlers struct{ chain Chain }
+type handlers struct{ chain ChainClient }
 
 // signer checks that the deployer signed req: the chain verifies the
 // EIP-712 signature sigHex and the signer must be the deployer.
@@ -287,12 +291,30 @@ func (h handlers) register(c program.Call, body RequestJSON) (program.Effect[Wri
 	}), nil
 }
 
+// head is the chain's head block, after which an update or cancel takes
+// effect; 0 (after the last block applied) when the server follows no
+// chain.
+func (h handlers) head(c program.Call) (uint64, error) {
+	if h.chain == nil {
+		return 0, nil
+	}
+	n, err := h.chain.Head(c.Context())
+	if err != nil {
+		return 0, errcode.Errorf(ErrChain, "reading the chain's head, after which the change takes effect: %v", err)
+	}
+	return n, nil
+}
+
 func (h handlers) update(c program.Call, body RequestJSON) (program.Effect[WriteJSON], error) {
 	req, by, err := h.request(c, body, ActionUpdate)
 	if err != nil {
 		return program.Effect[WriteJSON]{}, err
 	}
-	return program.Answer(Update(c.Key(), c.Now(), req, by), func(e ledger.Entry) (WriteJSON, error) {
+	head, err := h.head(c)
+	if err != nil {
+		return program.Effect[WriteJSON]{}, err
+	}
+	return program.Answer(Update(c.Key(), c.Now(), req, head, by), func(e ledger.Entry) (WriteJSON, error) {
 		return WriteJSON{RegistrationJSON: ToRegistration(Requested(req, by)), Seq: e.Seq}, nil
 	}), nil
 }
@@ -302,7 +324,11 @@ func (h handlers) cancel(c program.Call, body RequestJSON) (program.Effect[Write
 	if err != nil {
 		return program.Effect[WriteJSON]{}, err
 	}
-	return program.Answer(Cancel(c.Key(), c.Now(), req, by), func(e ledger.Entry) (WriteJSON, error) {
+	head, err := h.head(c)
+	if err != nil {
+		return program.Effect[WriteJSON]{}, err
+	}
+	return program.Answer(Cancel(c.Key(), c.Now(), req, head, by), func(e ledger.Entry) (WriteJSON, error) {
 		reg := Registration{Contract: req.Contract, Deployer: req.Deployer, By: by}
 		return WriteJSON{RegistrationJSON: ToRegistration(reg), Cancelled: true, Seq: e.Seq}, nil
 	}), nil

@@ -10,7 +10,6 @@ import (
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
-	"github.com/tributary-ledger/tributary/money"
 )
 
 // The program keeps its state under these keys (all JSON):
@@ -81,12 +80,19 @@ func ReadParams(v engine.View) (Params, error) {
 	return p, engine.ReadJSONOr(v, paramsKey, &p)
 }
 
-// ReadRegistration returns a contract's registration.
+// ReadRegistration returns a contract's registration in force.
 //
 // Errors: ledger.ErrNotFound.
 func ReadRegistration(v engine.View, contract Address) (Registration, error) {
-	var r Registration
-	return r, engine.ReadJSON(v, revenueKey(contract), "fee-share registration", contract.Hex(), &r)
+	var r record
+	if err := engine.ReadJSON(v, revenueKey(contract), "fee-share registration", contract.Hex(), &r); err != nil {
+		return Registration{}, err
+	}
+	if !r.registered() {
+		// Only versions kept for blocks still to apply: cancelled.
+		return Registration{}, errcode.Errorf(ledger.ErrNotFound, "fee-share registration %q does not exist (it was cancelled)", contract.Hex())
+	}
+	return r.Registration, nil
 }
 
 // Cursor is where fee distribution stands: the applied blocks still within
@@ -211,9 +217,15 @@ func (s *stateTx) indexRemove(prefix string, c Address) error {
 	return nil
 }
 
-// addRegistration stores r and indexes it.
+// addRegistration stores r as the contract's registration in force,
+// keeping the versions before it, and indexes it.
 func (s *stateTx) addRegistration(r Registration) error {
-	s.put(revenueKey(r.Contract), r)
+	rec, err := s.readRecord(r.Contract)
+	if err != nil {
+		return err
+	}
+	rec.Registration = r
+	s.putRecord(r.Contract, rec)
 	if err := s.indexAdd(allIndex, r.Contract); err != nil {
 		return err
 	}
@@ -226,13 +238,39 @@ func (s *stateTx) addRegistration(r Registration) error {
 	return nil
 }
 
+// registration returns the contract's registration in force, or nil.
 func (s *stateTx) registration(c Address) (*Registration, error) {
-	var r Registration
-	ok, err := s.get(revenueKey(c), &r)
-	if err != nil || !ok {
+	r, err := s.readRecord(c)
+	if err != nil || !r.registered() {
 		return nil, err
 	}
-	return &r, nil
+	return &r.Registration, nil
+}
+
+// supersede ends contract c's registration in force before the block a
+// change accepted at chain head head applies from, and returns its record
+// (without a registration in force) and that block.
+//
+// Errors: ErrPastMax.
+func (s *stateTx) supersede(c Address, head uint64) (record, uint64, error) {
+	rec, err := s.readRecord(c)
+	if err != nil {
+		return record{}, 0, err
+	}
+	from, err := s.effectiveFrom(head, &rec)
+	if err != nil {
+		return record{}, 0, err
+	}
+	kept, err := rec.supersede(from)
+	if err != nil {
+		return record{}, 0, err
+	}
+	if kept {
+		if err := s.queuePrune(c, from); err != nil {
+			return record{}, 0, err
+		}
+	}
+	return rec, from, nil
 }
 
 // event adds the seed's event, and config.changed like every program's
@@ -345,6 +383,9 @@ func withdrawerAttr(w *Address) string {
 // does not guard against either). by is ByDeployer for a request whose
 // signature the caller verified, or ByAdmin(token) for an admin acting on
 // a deployer's behalf. The gas cost is Params.GasCost(len(req.Nonces)).
+// The registration applies to the transactions of the blocks after
+// facts.Head (and after the last block applied): those that occur after
+// it, as the seed says.
 //
 // Refusals: ErrBy, ErrExpired, ErrReplay and those of CheckRegister.
 func Register(key string, at time.Time, req Request, facts Facts, by string) engine.Op {
@@ -369,6 +410,13 @@ func Register(key string, at time.Time, req Request, facts Facts, by string) eng
 		if err != nil {
 			return engine.Change{}, err
 		}
+		rec, err := s.readRecord(req.Contract)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if reg.From, err = s.effectiveFrom(facts.Head, &rec); err != nil {
+			return engine.Change{}, err
+		}
 		if err := s.addRegistration(reg); err != nil {
 			return engine.Change{}, err
 		}
@@ -378,10 +426,14 @@ func Register(key string, at time.Time, req Request, facts Facts, by string) eng
 }
 
 // Update sets a registered contract's withdrawer: nil (or the deployer)
-// pays the deployer again.
+// pays the deployer again. head is the chain's head block when the request
+// was accepted (0 when unknown): transactions of the blocks after it (and
+// after the last block applied) pay the new withdrawer, those before it the
+// one set then.
 //
-// Refusals: ErrBy, ErrExpired, ErrReplay and those of CheckUpdate.
-func Update(key string, at time.Time, req Request, by string) engine.Op {
+// Refusals: ErrBy, ErrExpired, ErrReplay, ErrPastMax and those of
+// CheckUpdate.
+func Update(key string, at time.Time, req Request, head uint64, by string) engine.Op {
 	req.Action = ActionUpdate
 	return op(key, "update", at, opInput{req, by}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
@@ -403,17 +455,26 @@ func Update(key string, at time.Time, req Request, by string) engine.Op {
 				return engine.Change{}, err
 			}
 		}
-		s.put(revenueKey(reg.Contract), reg)
+		rec, from, err := s.supersede(reg.Contract, head)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		reg.From = from
+		rec.Registration = reg
+		s.putRecord(reg.Contract, rec)
 		s.event(EventUpdate, map[string]string{"contract": req.Contract.Hex(), "sender": req.Deployer.Bech32(), "withdrawer_address": withdrawerAttr(req.Withdrawer), "by": by}, "updated", req.Contract)
 		return s.config("feeshare:" + req.Contract.Hex()), nil
 	})
 }
 
-// Cancel removes a contract's registration: later transactions to it pay
-// the developer nothing.
+// Cancel removes a contract's registration: transactions of the blocks
+// after head, the chain's head block when the request was accepted (0 when
+// unknown), and after the last block applied, pay the developer nothing;
+// those before still do.
 //
-// Refusals: ErrBy, ErrExpired, ErrReplay and those of CheckCancel.
-func Cancel(key string, at time.Time, req Request, by string) engine.Op {
+// Refusals: ErrBy, ErrExpired, ErrReplay, ErrPastMax and those of
+// CheckCancel.
+func Cancel(key string, at time.Time, req Request, head uint64, by string) engine.Op {
 	req.Action = ActionCancel
 	return op(key, "cancel", at, opInput{req, by}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
@@ -425,7 +486,7 @@ func Cancel(key string, at time.Time, req Request, by string) engine.Op {
 		if err != nil {
 			return engine.Change{}, err
 		}
-		if err := s.removeRegistration(reg); err != nil {
+		if err := s.removeRegistration(reg, head); err != nil {
 			return engine.Change{}, err
 		}
 		s.event(EventCancel, map[string]string{"contract": req.Contract.Hex(), "sender": req.Deployer.Bech32(), "by": by}, "cancelled", req.Contract)
@@ -451,8 +512,13 @@ func (s *stateTx) signedChange(req Request, at time.Time, by string) (Params, *R
 	return p, existing, err
 }
 
-func (s *stateTx) removeRegistration(reg Registration) error {
-	s.del(revenueKey(reg.Contract))
+// removeRegistration ends reg after chain head head and unindexes it.
+func (s *stateTx) removeRegistration(reg Registration, head uint64) error {
+	rec, _, err := s.supersede(reg.Contract, head)
+	if err != nil {
+		return err
+	}
+	s.putRecord(reg.Contract, rec)
 	if err := s.indexRemove(allIndex, reg.Contract); err != nil {
 		return err
 	}
@@ -516,337 +582,4 @@ func listIndex(v engine.View, prefix string, offset uint64, limit int) (Page, er
 		page.Next = end
 	}
 	return page, nil
-}
-
-// Fee distribution.
-
-// appliedTx is what one transaction's op posted, kept (one key per
-// transaction, so that a block's ops do not rewrite a growing record) so
-// that a revert reverses exactly that.
-type appliedTx struct {
-	Key      string           `json:"key"`
-	Postings []appliedPosting `json:"postings"`
-}
-
-type appliedPosting struct {
-	From     string       `json:"from"`
-	To       string       `json:"to"`
-	Currency string       `json:"currency"`
-	Amount   money.Amount `json:"amount"`
-}
-
-// blockRecord is an applied block: its fee-bearing transactions.
-type blockRecord struct {
-	Number   uint64 `json:"number"`
-	Hash     Hash   `json:"hash"`
-	Parent   Hash   `json:"parent"`
-	Txs      []Hash `json:"txs"`
-	Round    uint64 `json:"round,omitempty"`
-	Reverted bool   `json:"reverted,omitempty"`
-}
-
-// RoundsMax bounds how often one block may be applied again after being
-// reverted (a reorg that flips back and forth), so that keys stay short.
-const RoundsMax = 1000
-
-// ErrBlockRound refuses an application or reversal of a block in another
-// round than the one its record calls for.
-var ErrBlockRound = errcode.New(errcode.Unprocessable, "feeshare_block_round", "the block's application round is not the one given")
-
-// Round returns the round in which block h is next applied, or is applied
-// now: 0 for a block never applied, and one more each time it is reverted.
-// A reorg that orphans a block and later makes it canonical again (a
-// flip-flop) re-applies it with ApplyBlockAt(b, currency, Round(v, h)),
-// under fresh keys: ApplyBlock's keys were spent by the first round.
-func Round(v engine.View, h Hash) (uint64, error) {
-	var rec blockRecord
-	ok, err := newStateTx(v).get(blockKey(h), &rec)
-	if err != nil || !ok {
-		return 0, err
-	}
-	if rec.Reverted {
-		return rec.Round + 1, nil
-	}
-	return rec.Round, nil
-}
-
-func roundSuffix(round uint64) string {
-	if round == 0 {
-		return ""
-	}
-	return ":r" + strconv.FormatUint(round, 10)
-}
-
-// checkRound refuses to apply a block in a round its record does not call
-// for: a block applied now, or one reverted in another round.
-func checkRound(rec blockRecord, found bool, b Block, round uint64) error {
-	switch {
-	case !found && round == 0, found && rec.Reverted && round == rec.Round+1:
-		return nil
-	case found && !rec.Reverted:
-		return errcode.Errorf(ErrBlockReverted, "block %d %s is applied already (round %d)", b.Number, b.Hash.Hex(), rec.Round)
-	}
-	next := uint64(0)
-	if found {
-		next = rec.Round + 1
-	}
-	return errcode.Errorf(ErrBlockRound, "block %d %s is applied next in round %d, not %d (see Round)", b.Number, b.Hash.Hex(), next, round)
-}
-
-// TxKey is the idempotency key of one transaction's fee entry: the
-// transaction hash and (half of) the block hash, so that a transaction
-// re-included in another block after a reorg is applied again, once.
-// Rounds after the first add ":r<round>".
-func TxKey(block, tx Hash) string { return txKey(block, tx, 0) }
-
-func txKey(block, tx Hash, round uint64) string {
-	return "feeshare:tx:" + hex.EncodeToString(tx[:]) + ":" + hex.EncodeToString(block[:16]) + roundSuffix(round)
-}
-
-// BlockKey is the idempotency key of the op that seals a block.
-func BlockKey(block Hash) string { return "feeshare:block:" + hex.EncodeToString(block[:]) }
-
-// RevertKey is the idempotency key of a block's reversal.
-func RevertKey(block Hash) string { return "feeshare:revert:" + hex.EncodeToString(block[:]) }
-
-func refuse(key string, at time.Time, b Block, err error) []engine.Op {
-	return []engine.Op{op(key, "block", at, b, func(engine.View) (engine.Change, error) { return engine.Change{}, err })}
-}
-
-// checkLinks refuses a block that does not follow the cursor's head.
-func checkLinks(cur Cursor, b Block) error {
-	head, ok := cur.Head()
-	return checkHead(head, ok, b)
-}
-
-func checkHead(head BlockRef, ok bool, b Block) error {
-	if !ok || head.Hash == b.Parent && head.Number+1 == b.Number {
-		return nil
-	}
-	if head.Hash == b.Hash {
-		return errcode.Errorf(ErrBlockReverted, "block %d %s is the head already (applied in another round)", b.Number, b.Hash.Hex())
-	}
-	return errcode.Errorf(ErrBlockParent, "block %d %s has parent %s, but the applied head is block %d %s: revert to the common ancestor first", b.Number, b.Hash.Hex(), b.Parent.Hex(), head.Number, head.Hash.Hex())
-}
-
-// ApplyBlock returns the operations that distribute b's fees in currency
-// and advance the cursor to b; the caller applies them as one engine.Apply
-// batch (one store transaction). One op per transaction with a non-zero fee
-// (key TxKey), then one that checks every one of them was applied, records
-// what they posted and moves the cursor (key BlockKey). Applying the same
-// block again replays them all and changes nothing. Registrations are read
-// when the block is applied, so the order of registrations and blocks in
-// the engine's journal decides who is paid.
-//
-// A block reverted and then canonical again needs ApplyBlockAt and Round:
-// here its spent keys replay, credit nothing and leave the cursor where it
-// is.
-//
-// Refusals: ErrBlock (too many or duplicate transactions), ErrBlockParent,
-// ErrBlockReverted, ErrBlockRound, ErrBlockPartial, money.ErrOverflow, and
-// the ledger's errors for an unknown currency.
-func ApplyBlock(b Block, currency string) []engine.Op { return ApplyBlockAt(b, currency, 0) }
-
-// ApplyBlockAt is ApplyBlock in a given round (see Round): round 0 is the
-// first application, round n the one after the n-th reversal.
-func ApplyBlockAt(b Block, currency string, round uint64) []engine.Op {
-	key := BlockKey(b.Hash) + roundSuffix(round)
-	if round > RoundsMax {
-		return refuse(key, b.Time, b, errcode.Errorf(ErrBlockRound, "block %d: round %d; at most %d re-applications of one block are supported", b.Number, round, RoundsMax))
-	}
-	if len(b.Txs) > TxsMax {
-		return refuse(key, b.Time, b, errcode.Errorf(ErrBlock, "block %d has %d transactions; at most %d are applied in one batch", b.Number, len(b.Txs), TxsMax))
-	}
-	ref := BlockRef{Number: b.Number, Hash: b.Hash}
-	seen := make(map[Hash]bool, len(b.Txs))
-	var ops []engine.Op
-	var keys []string
-	var hashes []Hash
-	for _, tx := range b.Txs {
-		if seen[tx.Hash] {
-			return refuse(key, b.Time, b, errcode.Errorf(ErrBlock, "block %d lists transaction %s twice", b.Number, tx.Hash.Hex()))
-		}
-		seen[tx.Hash] = true
-		if fee, err := Fee(tx); err == nil && fee.IsZero() {
-			continue // zero-fee transactions write nothing
-		}
-		k := txKey(b.Hash, tx.Hash, round)
-		keys = append(keys, k)
-		hashes = append(hashes, tx.Hash)
-		ops = append(ops, txOp(k, b, ref, tx, currency, round))
-	}
-	seal := op(key, "block", b.Time, blockInput{BlockRef: ref, Parent: b.Parent, Keys: keys, Currency: currency, Round: round}, func(v engine.View) (engine.Change, error) {
-		s := newStateTx(v)
-		cur, err := ReadCursor(v)
-		if err != nil {
-			return engine.Change{}, err
-		}
-		if err := checkLinks(cur, b); err != nil {
-			return engine.Change{}, err
-		}
-		var rec blockRecord
-		found, err := s.get(blockKey(b.Hash), &rec)
-		if err != nil {
-			return engine.Change{}, err
-		}
-		if err := checkRound(rec, found, b, round); err != nil {
-			return engine.Change{}, err
-		}
-		for i, h := range hashes {
-			var at appliedTx
-			if ok, err := s.get(blockTxKey(b.Hash, h), &at); err != nil {
-				return engine.Change{}, err
-			} else if !ok {
-				return engine.Change{}, errcode.Errorf(ErrBlockPartial, "block %d %s: the entry %s was refused (see its error); the cursor stays at the parent, so the block is retried and never skipped", b.Number, b.Hash.Hex(), keys[i])
-			}
-		}
-		rec = blockRecord{Number: b.Number, Hash: b.Hash, Parent: b.Parent, Txs: hashes, Round: round}
-		if rec.Txs == nil {
-			rec.Txs = []Hash{}
-		}
-		s.put(blockKey(b.Hash), rec)
-		cur.Blocks = append(cur.Blocks, ref)
-		for len(cur.Blocks) > CursorMax {
-			// Beyond reorg reach: forget what the oldest block posted.
-			if err := s.forget(cur.Blocks[0].Hash); err != nil {
-				return engine.Change{}, err
-			}
-			cur.Blocks = cur.Blocks[1:]
-		}
-		s.putCursor(cur)
-		return engine.Change{Kind: ledger.Config, Ref: "feeshare:block:" + strconv.FormatUint(b.Number, 10), State: s.writes()}, nil
-	})
-	return append(ops, seal)
-}
-
-type blockInput struct {
-	BlockRef
-	Parent   Hash
-	Keys     []string
-	Currency string
-	Round    uint64 `json:",omitempty"`
-}
-
-type txInput struct {
-	Block    BlockRef
-	Parent   Hash
-	Tx       Tx
-	Currency string
-}
-
-func txOp(key string, b Block, ref BlockRef, tx Tx, currency string, round uint64) engine.Op {
-	return op(key, "tx", b.Time, txInput{ref, b.Parent, tx, currency}, func(v engine.View) (engine.Change, error) {
-		s := newStateTx(v)
-		var head BlockRef
-		ok, err := s.get(headKey, &head)
-		if err != nil {
-			return engine.Change{}, err
-		}
-		if err := checkHead(head, ok, b); err != nil {
-			return engine.Change{}, err
-		}
-		var rec blockRecord
-		found, err := s.get(blockKey(b.Hash), &rec)
-		if err != nil {
-			return engine.Change{}, err
-		}
-		if err := checkRound(rec, found, b, round); err != nil {
-			return engine.Change{}, err
-		}
-		p, err := ReadParams(v)
-		if err != nil {
-			return engine.Change{}, err
-		}
-		var reg *Registration
-		if tx.To != nil && tx.Success && p.EnableRevenue {
-			if reg, err = s.registration(*tx.To); err != nil {
-				return engine.Change{}, err
-			}
-		}
-		ps, err := TxPostings(p, reg, ref, tx, currency)
-		if err != nil {
-			return engine.Change{}, err
-		}
-		at := appliedTx{Key: key, Postings: make([]appliedPosting, len(ps))}
-		for i, p := range ps {
-			at.Postings[i] = appliedPosting{From: p.From, To: p.To, Currency: p.Currency, Amount: p.Amount}
-		}
-		s.put(blockTxKey(b.Hash, tx.Hash), at)
-		return engine.Change{Kind: ledger.Transfer, Ref: "feeshare:tx:" + tx.Hash.Hex(), Postings: ps, State: s.writes()}, nil
-	})
-}
-
-// RevertBlock returns the operation that reverses every posting ApplyBlock
-// made for b, with compensating postings (the journal keeps both), and
-// moves the cursor back to b's parent. b must be the newest applied block:
-// a reorg is undone newest first. If a payee has withdrawn what the block
-// paid, the reversal would overdraw the account and is refused
-// (ledger.ErrOverdraft): the confirmation depth exists to keep that from
-// happening.
-//
-// Refusals: ErrRevertHead, ErrBlockRound, ledger.ErrOverdraft.
-func RevertBlock(b BlockRef, at time.Time) []engine.Op { return RevertBlockAt(b, at, 0) }
-
-// RevertBlockAt is RevertBlock of the application in round (see Round).
-func RevertBlockAt(b BlockRef, at time.Time, round uint64) []engine.Op {
-	if round > RoundsMax {
-		round = RoundsMax + 1 // refused below; keeps the key short
-	}
-	return []engine.Op{op(RevertKey(b.Hash)+roundSuffix(round), "revert", at, struct {
-		BlockRef
-		Round uint64 `json:",omitempty"`
-	}{b, round}, func(v engine.View) (engine.Change, error) {
-		s := newStateTx(v)
-		cur, err := ReadCursor(v)
-		if err != nil {
-			return engine.Change{}, err
-		}
-		head, ok := cur.Head()
-		if !ok || head != b {
-			return engine.Change{}, errcode.Errorf(ErrRevertHead, "block %d %s is not the newest applied block (%d %s); revert newest first", b.Number, b.Hash.Hex(), head.Number, head.Hash.Hex())
-		}
-		var rec blockRecord
-		if ok, err := s.get(blockKey(b.Hash), &rec); err != nil {
-			return engine.Change{}, err
-		} else if !ok && len(cur.Blocks) == 1 {
-			// The parent a full revert left as the head, never applied
-			// here: there is nothing to reverse, and the cursor empties so
-			// that the chain's new branch applies from wherever it starts.
-			s.putCursor(Cursor{Blocks: []BlockRef{}})
-			return engine.Change{Kind: ledger.Config, Ref: "feeshare:revert:" + strconv.FormatUint(b.Number, 10), State: s.writes()}, nil
-		} else if !ok || rec.Reverted {
-			return engine.Change{}, fmt.Errorf("fee-share block %d %s is the head but its record is missing or reverted", b.Number, b.Hash.Hex())
-		} else if rec.Round != round {
-			return engine.Change{}, errcode.Errorf(ErrBlockRound, "block %d %s is applied in round %d; reverting round %d", b.Number, b.Hash.Hex(), rec.Round, round)
-		}
-		var ps []ledger.Posting
-		for i := len(rec.Txs) - 1; i >= 0; i-- {
-			var t appliedTx
-			if ok, err := s.get(blockTxKey(b.Hash, rec.Txs[i]), &t); err != nil {
-				return engine.Change{}, err
-			} else if !ok {
-				return engine.Change{}, fmt.Errorf("fee-share block %d %s lost the record of tx %s", b.Number, b.Hash.Hex(), rec.Txs[i].Hex())
-			}
-			for _, p := range t.Postings {
-				ps = append(ps, ledger.Posting{From: p.To, To: p.From, Currency: p.Currency, Amount: p.Amount,
-					Path: "feeshare:revert block " + strconv.FormatUint(b.Number, 10) + " " + b.Hash.Hex()[:18] + "… (reorg) → tx " + rec.Txs[i].Hex() + " → returns " + p.To + "'s credit"})
-			}
-			// A later round writes its own; a stale one must not stand in
-			// for an entry that round fails to make.
-			s.del(blockTxKey(b.Hash, rec.Txs[i]))
-		}
-		rec.Reverted = true
-		s.put(blockKey(b.Hash), rec)
-		cur.Blocks = cur.Blocks[:len(cur.Blocks)-1]
-		if len(cur.Blocks) == 0 && b.Number > 0 {
-			// Keep the parent as the head, so that only its children apply next.
-			cur.Blocks = []BlockRef{{Number: b.Number - 1, Hash: rec.Parent}}
-		}
-		s.putCursor(cur)
-		ch := engine.Change{Kind: ledger.Transfer, Ref: "feeshare:revert:" + strconv.FormatUint(b.Number, 10), Postings: ps, State: s.writes()}
-		if len(ps) == 0 {
-			ch.Kind = ledger.Config
-		}
-		return ch, nil
-	})}
 }

@@ -22,6 +22,9 @@ import (
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// eth is a chain that collects its base fee, with fees in ETH.
+var eth = fs.Chain{Currency: "ETH"}
+
 func open(t testing.TB) (*engine.Engine, *sqlite.Store) {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"))
@@ -79,7 +82,7 @@ func TestRegisterApplyRevert(t *testing.T) {
 	deployer := addr(1)
 	withdrawer := addr(2)
 	contract, _ := fs.DeriveCreate(deployer, []uint64{5, 2, 1})
-	facts := fs.Facts{DeployerNonce: 9, ContractHasCode: true, Head: 50}
+	facts := fs.Facts{DeployerNonce: 9, ContractHasCode: true}
 	req := fs.Request{Contract: contract, Deployer: deployer, Withdrawer: &withdrawer, Nonces: []uint64{5, 2, 1}, ChainID: 9001, Expiry: t0.Unix() + 60, Nonce: 1}
 	if _, err := e.ApplyOne(ctx, fs.Register("reg-1", t0, req, facts, fs.ByDeployer)); err != nil {
 		t.Fatal(err)
@@ -95,9 +98,9 @@ func TestRegisterApplyRevert(t *testing.T) {
 		code string
 	}{
 		{"replayed nonce", fs.Register("reg-2", t0, req, facts, fs.ByDeployer), "feeshare_request_replayed"},
-		{"expired", fs.Cancel("can-0", t0.Add(2*time.Minute), fs.Request{Contract: contract, Deployer: deployer, Expiry: t0.Unix() + 60, Nonce: 2}, fs.ByDeployer), "feeshare_request_expired"},
-		{"not the deployer", fs.Cancel("can-1", t0, fs.Request{Contract: contract, Deployer: addr(3), Expiry: t0.Unix() + 60, Nonce: 2}, fs.ByDeployer), "feeshare_not_deployer"},
-		{"bad actor", fs.Cancel("can-2", t0, fs.Request{Contract: contract, Deployer: deployer, Expiry: t0.Unix() + 60, Nonce: 3}, "someone"), "feeshare_by_invalid"},
+		{"expired", fs.Cancel("can-0", t0.Add(2*time.Minute), fs.Request{Contract: contract, Deployer: deployer, Expiry: t0.Unix() + 60, Nonce: 2}, 0, fs.ByDeployer), "feeshare_request_expired"},
+		{"not the deployer", fs.Cancel("can-1", t0, fs.Request{Contract: contract, Deployer: addr(3), Expiry: t0.Unix() + 60, Nonce: 2}, 0, fs.ByDeployer), "feeshare_not_deployer"},
+		{"bad actor", fs.Cancel("can-2", t0, fs.Request{Contract: contract, Deployer: deployer, Expiry: t0.Unix() + 60, Nonce: 3}, 0, "someone"), "feeshare_by_invalid"},
 	} {
 		if _, err := e.ApplyOne(ctx, tc.op); errcode.Code(err) != tc.code {
 			t.Errorf("%s: %v; want %s", tc.name, err, tc.code)
@@ -140,7 +143,7 @@ func TestRegisterApplyRevert(t *testing.T) {
 		{Hash: fs.Hash{0x15}, To: to(contract), GasUsed: 0, EffectiveGasPrice: price, Success: true},               // zero fee: nothing
 		{Hash: fs.Hash{0x16}, To: to(contract), GasUsed: 3, EffectiveGasPrice: money.FromUint64(1), Success: true}, // 3: 1 + 2
 	}}
-	ops := fs.ApplyBlock(b1, "ETH")
+	ops := fs.ApplyBlock(b1, eth)
 	if len(ops) != 6 {
 		t.Fatalf("ApplyBlock: %d ops; want 5 fee-bearing txs + 1 seal", len(ops))
 	}
@@ -160,7 +163,7 @@ func TestRegisterApplyRevert(t *testing.T) {
 	}
 	check("after block 1", want)
 	// Applying the same block again credits nothing more.
-	for i, r := range applyAll(t, e, fs.ApplyBlock(b1, "ETH")) {
+	for i, r := range applyAll(t, e, fs.ApplyBlock(b1, eth)) {
 		if r.Err != nil || !r.Replayed {
 			t.Errorf("block 1 again, op %d: replayed %v, %v; want a replay", i, r.Replayed, r.Err)
 		}
@@ -168,7 +171,7 @@ func TestRegisterApplyRevert(t *testing.T) {
 	check("after block 1 twice", want)
 	// A block that does not follow the head is refused, all of it.
 	stray := fs.Block{Number: 2, Hash: fs.Hash{0x2f}, Parent: fs.Hash{0x77}, Time: t0, Txs: b1.Txs[:1]}
-	for i, r := range applyAll(t, e, fs.ApplyBlock(stray, "ETH")) {
+	for i, r := range applyAll(t, e, fs.ApplyBlock(stray, eth)) {
 		if errcode.Code(r.Err) != "feeshare_block_parent" {
 			t.Errorf("stray block op %d: %v; want feeshare_block_parent", i, r.Err)
 		}
@@ -176,7 +179,7 @@ func TestRegisterApplyRevert(t *testing.T) {
 	b2 := fs.Block{Number: 2, Hash: fs.Hash{2}, Parent: b1.Hash, Time: t0.Add(2 * time.Minute), Txs: []fs.Tx{
 		{Hash: fs.Hash{0x21}, To: to(contract), GasUsed: 10, EffectiveGasPrice: price, Success: true}, // 30: 15 + 15
 	}}
-	if err := lastErr(applyAll(t, e, fs.ApplyBlock(b2, "ETH"))); err != nil {
+	if err := lastErr(applyAll(t, e, fs.ApplyBlock(b2, eth))); err != nil {
 		t.Fatal(err)
 	}
 	check("after block 2", map[string]string{withdrawer.Account(): "31516", fs.ValidatorsAccount: "34841"})
@@ -201,7 +204,7 @@ func TestRegisterApplyRevert(t *testing.T) {
 	// The first transaction re-included in block 1': applied again, once.
 	b1b := fs.Block{Number: 1, Hash: fs.Hash{0x1b}, Parent: gen, Time: t0.Add(4 * time.Minute), Txs: b1.Txs[:1]}
 	for range 2 {
-		if err := lastErr(applyAll(t, e, fs.ApplyBlock(b1b, "ETH"))); err != nil {
+		if err := lastErr(applyAll(t, e, fs.ApplyBlock(b1b, eth))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -212,7 +215,7 @@ func TestRegisterApplyRevert(t *testing.T) {
 	if _, err := e.ApplyOne(ctx, fs.RevertBlock(fs.BlockRef{Number: 1, Hash: b1b.Hash}, t0)[0]); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range applyAll(t, e, fs.ApplyBlock(b1, "ETH")) {
+	for _, r := range applyAll(t, e, fs.ApplyBlock(b1, eth)) {
 		if !r.Replayed {
 			t.Errorf("orphaned block 1 again in round 0: %v, replayed %v; want a replay", r.Err, r.Replayed)
 		}
@@ -222,11 +225,11 @@ func TestRegisterApplyRevert(t *testing.T) {
 	if err != nil || round != 1 {
 		t.Fatalf("Round(block 1) = %d, %v; want 1", round, err)
 	}
-	if err := lastErr(applyAll(t, e, fs.ApplyBlockAt(b1, "ETH", 2))); errcode.Code(err) != "feeshare_block_round" {
+	if err := lastErr(applyAll(t, e, fs.ApplyBlockAt(b1, eth, 2))); errcode.Code(err) != "feeshare_block_round" {
 		t.Errorf("block 1 in round 2: %v; want feeshare_block_round", err)
 	}
 	for range 2 {
-		if err := lastErr(applyAll(t, e, fs.ApplyBlockAt(b1, "ETH", 1))); err != nil {
+		if err := lastErr(applyAll(t, e, fs.ApplyBlockAt(b1, eth, 1))); err != nil {
 			t.Fatalf("block 1 in round 1: %v", err)
 		}
 	}
@@ -258,7 +261,7 @@ func TestBlockRefusals(t *testing.T) {
 	e, s := open(t)
 	to := fs.Address{19: 1}
 	b := fs.Block{Number: 7, Hash: fs.Hash{7}, Parent: fs.Hash{6}, Time: t0, Txs: []fs.Tx{{Hash: fs.Hash{1}, To: &to, GasUsed: 1, EffectiveGasPrice: money.FromUint64(5), Success: true}}}
-	res := applyAll(t, e, fs.ApplyBlock(b, "XYZ"))
+	res := applyAll(t, e, fs.ApplyBlock(b, fs.Chain{Currency: "XYZ"}))
 	if errcode.Code(res[0].Err) != errcode.Code(money.ErrUnknownCurrency) || errcode.Code(lastErr(res)) != "feeshare_block_partial" {
 		t.Errorf("unknown currency: %v / %v; want %s then feeshare_block_partial", res[0].Err, lastErr(res), errcode.Code(money.ErrUnknownCurrency))
 	}
@@ -267,21 +270,21 @@ func TestBlockRefusals(t *testing.T) {
 	}
 	dup := b
 	dup.Txs = append(slices.Clone(b.Txs), b.Txs[0])
-	if ops := fs.ApplyBlock(dup, "ETH"); len(ops) != 1 || errcode.Code(lastErr(applyAll(t, e, ops))) != "feeshare_block_invalid" {
+	if ops := fs.ApplyBlock(dup, eth); len(ops) != 1 || errcode.Code(lastErr(applyAll(t, e, ops))) != "feeshare_block_invalid" {
 		t.Errorf("duplicate tx: want one refusing op")
 	}
 	huge := b
 	huge.Txs = []fs.Tx{{Hash: fs.Hash{2}, To: &to, GasUsed: 2, EffectiveGasPrice: money.Max, Success: true}}
-	if res := applyAll(t, e, fs.ApplyBlock(huge, "ETH")); errcode.Code(res[0].Err) != errcode.Code(money.ErrOverflow) || errcode.Code(lastErr(res)) != "feeshare_block_partial" {
+	if res := applyAll(t, e, fs.ApplyBlock(huge, eth)); errcode.Code(res[0].Err) != errcode.Code(money.ErrOverflow) || errcode.Code(lastErr(res)) != "feeshare_block_partial" {
 		t.Errorf("fee overflow: %v / %v", res[0].Err, lastErr(res))
 	}
 	big := b
 	big.Txs = make([]fs.Tx, fs.TxsMax+1)
-	if ops := fs.ApplyBlock(big, "ETH"); len(ops) != 1 || errcode.Code(lastErr(applyAll(t, e, ops))) != "feeshare_block_invalid" {
+	if ops := fs.ApplyBlock(big, eth); len(ops) != 1 || errcode.Code(lastErr(applyAll(t, e, ops))) != "feeshare_block_invalid" {
 		t.Errorf("%d txs: want one refusing op", fs.TxsMax+1)
 	}
 	// Now the right currency: it applies.
-	if err := lastErr(applyAll(t, e, fs.ApplyBlock(b, "ETH"))); err != nil {
+	if err := lastErr(applyAll(t, e, fs.ApplyBlock(b, eth))); err != nil {
 		t.Fatal(err)
 	}
 	if got := posted(t, s, fs.ValidatorsAccount); got != "5" {
@@ -311,7 +314,7 @@ func TestCancelStopsShare(t *testing.T) {
 		{Number: 2, Hash: fs.Hash{2}, Parent: fs.Hash{1}, Time: t0, Txs: []fs.Tx{tx(2)}},
 		{Number: 3, Hash: fs.Hash{3}, Parent: fs.Hash{2}, Time: t0, Txs: []fs.Tx{tx(3)}},
 	}
-	if err := lastErr(applyAll(t, e, fs.ApplyBlock(blocks[0], "ETH"))); err != nil {
+	if err := lastErr(applyAll(t, e, fs.ApplyBlock(blocks[0], eth))); err != nil {
 		t.Fatal(err)
 	}
 	p := fs.DefaultParams()
@@ -319,20 +322,20 @@ func TestCancelStopsShare(t *testing.T) {
 	if _, err := e.ApplyOne(ctx, fs.SetParams("p", t0, p)); err != nil {
 		t.Fatal(err)
 	}
-	if err := lastErr(applyAll(t, e, fs.ApplyBlock(blocks[1], "ETH"))); err != nil {
+	if err := lastErr(applyAll(t, e, fs.ApplyBlock(blocks[1], eth))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.ApplyOne(ctx, fs.Cancel("c", t0, fs.Request{Contract: c, Deployer: d}, fs.ByAdmin("tok-9"))); errcode.Code(err) != "feeshare_disabled" {
+	if _, err := e.ApplyOne(ctx, fs.Cancel("c", t0, fs.Request{Contract: c, Deployer: d}, 0, fs.ByAdmin("tok-9"))); errcode.Code(err) != "feeshare_disabled" {
 		t.Errorf("cancel while disabled: %v; want feeshare_disabled", err)
 	}
 	p.EnableRevenue = true
 	if _, err := e.ApplyOne(ctx, fs.SetParams("p2", t0, p)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.ApplyOne(ctx, fs.Cancel("c2", t0, fs.Request{Contract: c, Deployer: d}, fs.ByAdmin("tok-9"))); err != nil {
+	if _, err := e.ApplyOne(ctx, fs.Cancel("c2", t0, fs.Request{Contract: c, Deployer: d}, 0, fs.ByAdmin("tok-9"))); err != nil {
 		t.Fatal(err)
 	}
-	if err := lastErr(applyAll(t, e, fs.ApplyBlock(blocks[2], "ETH"))); err != nil {
+	if err := lastErr(applyAll(t, e, fs.ApplyBlock(blocks[2], eth))); err != nil {
 		t.Fatal(err)
 	}
 	if got, v := posted(t, s, d.Account()), posted(t, s, fs.ValidatorsAccount); got != "50" || v != "250" {
@@ -376,7 +379,7 @@ func TestIndexes(t *testing.T) {
 				model[c] = fs.Registration{Contract: c, Deployer: d, Withdrawer: w}
 			}
 		case op == 1:
-			_, err = e.ApplyOne(ctx, fs.Update(key, t0, req, fs.ByDeployer))
+			_, err = e.ApplyOne(ctx, fs.Update(key, t0, req, 0, fs.ByDeployer))
 			old := model[c].Withdrawer
 			if (old == nil) == (w == nil) && (w == nil || *w == *old) {
 				if errcode.Code(err) != "feeshare_withdrawer_unchanged" {
@@ -390,7 +393,7 @@ func TestIndexes(t *testing.T) {
 				model[c] = r
 			}
 		default:
-			if _, err = e.ApplyOne(ctx, fs.Cancel(key, t0, req, fs.ByDeployer)); err != nil {
+			if _, err = e.ApplyOne(ctx, fs.Cancel(key, t0, req, 0, fs.ByDeployer)); err != nil {
 				t.Fatalf("step %d cancel: %v", step, err)
 			}
 			delete(model, c)
@@ -498,7 +501,7 @@ func TestCursorKeepsReorgReach(t *testing.T) {
 	var ops []engine.Op
 	for n := uint64(1); n <= 300; n++ {
 		h := fs.Hash{byte(n >> 8), byte(n)}
-		ops = append(ops, fs.ApplyBlock(fs.Block{Number: n, Hash: h, Parent: parent, Time: t0}, "ETH")...)
+		ops = append(ops, fs.ApplyBlock(fs.Block{Number: n, Hash: h, Parent: parent, Time: t0}, eth)...)
 		parent = h
 	}
 	for i, r := range applyAll(t, e, ops) {
@@ -522,9 +525,11 @@ func TestCursorKeepsReorgReach(t *testing.T) {
 }
 
 // TestRandomReorgs applies, replays and reverts random blocks (transactions
-// of reverted blocks sometimes re-included in new ones) and checks every
+// of reverted blocks sometimes re-included in new ones), while the
+// developer and the validators withdraw at random, and checks every
 // balance against a model after each step: what the canonical blocks pay,
-// exactly, computed with math/big.
+// exactly, computed with math/big, is what each holds plus what it
+// withdrew less what it owes; it owes only when it holds nothing.
 func TestRandomReorgs(t *testing.T) {
 	e, s := open(t)
 	ctx := context.Background()
@@ -539,7 +544,8 @@ func TestRandomReorgs(t *testing.T) {
 	var chain []fs.Block // applied, oldest first
 	var orphaned []fs.Tx
 	var reverted []fs.Block // candidates to become canonical again
-	flipFlops := 0
+	flipFlops, inDebt, withdrawals := 0, 0, 0
+	withdrawn := map[string]*big.Int{d.Account(): new(big.Int), fs.ValidatorsAccount: new(big.Int)}
 	serial := 0
 	head := func() (uint64, fs.Hash) {
 		if len(chain) == 0 {
@@ -565,7 +571,7 @@ func TestRandomReorgs(t *testing.T) {
 	}
 	for step := 0; step < 300; step++ {
 		switch r := rng.IntN(10); {
-		case r < 6 || len(chain) == 0:
+		case r < 5 || len(chain) == 0:
 			n, parent := head()
 			if i := slices.IndexFunc(reverted, func(b fs.Block) bool { return b.Parent == parent && b.Number == n+1 }); i >= 0 && rng.IntN(2) == 0 {
 				b := reverted[i]
@@ -574,7 +580,7 @@ func TestRandomReorgs(t *testing.T) {
 				if err != nil || round == 0 {
 					t.Fatalf("step %d: Round of reverted block %d = %d, %v", step, b.Number, round, err)
 				}
-				for _, res := range applyAll(t, e, fs.ApplyBlockAt(b, "ETH", round)) {
+				for _, res := range applyAll(t, e, fs.ApplyBlockAt(b, eth, round)) {
 					if res.Err != nil {
 						t.Fatalf("step %d: block %d again in round %d: %v", step, b.Number, round, res.Err)
 					}
@@ -596,14 +602,14 @@ func TestRandomReorgs(t *testing.T) {
 				b.Txs = append(b.Txs, fs.Tx{Hash: fs.Hash{0x70, byte(serial >> 8), byte(serial)}, To: to, GasUsed: rng.Uint64N(100000), EffectiveGasPrice: money.FromUint64(rng.Uint64N(1 << 40)), Success: rng.IntN(4) > 0})
 			}
 			for range 1 + rng.IntN(2) { // sometimes applied twice
-				for i, res := range applyAll(t, e, fs.ApplyBlock(b, "ETH")) {
+				for i, res := range applyAll(t, e, fs.ApplyBlock(b, eth)) {
 					if res.Err != nil {
 						t.Fatalf("step %d: block %d op %d: %v", step, b.Number, i, res.Err)
 					}
 				}
 			}
 			chain = append(chain, b)
-		case r < 9:
+		case r < 8:
 			b := chain[len(chain)-1]
 			round, err := fs.Round(view{s}, b.Hash)
 			if err != nil {
@@ -617,19 +623,51 @@ func TestRandomReorgs(t *testing.T) {
 			if rng.IntN(2) == 0 {
 				orphaned = append(orphaned, b.Txs...)
 			}
+			if posted(t, s, fs.ReceivableAccount(d.Account())) != "0" {
+				inDebt++
+			}
 		default:
-			b := chain[len(chain)-1]
-			for _, res := range applyAll(t, e, fs.ApplyBlock(b, "ETH")) {
-				if res.Err != nil || !res.Replayed {
-					t.Fatalf("step %d: the head again: %v, replayed %v", step, res.Err, res.Replayed)
+			if r == 9 {
+				b := chain[len(chain)-1]
+				for _, res := range applyAll(t, e, fs.ApplyBlock(b, eth)) {
+					if res.Err != nil || !res.Replayed {
+						t.Fatalf("step %d: the head again: %v, replayed %v", step, res.Err, res.Replayed)
+					}
+				}
+				break
+			}
+			// Someone withdraws up to all it holds.
+			acct := []string{d.Account(), fs.ValidatorsAccount}[rng.IntN(2)]
+			held, _ := new(big.Int).SetString(posted(t, s, acct), 10)
+			if held.Sign() <= 0 {
+				break
+			}
+			amt := new(big.Int).Set(held) // all of it, or a part
+			if rng.IntN(2) == 0 {
+				amt.Mul(held, big.NewInt(int64(1+rng.IntN(1000))))
+				if amt.Div(amt, big.NewInt(1000)).Sign() == 0 {
+					amt.SetInt64(1)
 				}
 			}
+			a, _ := money.ParseUnits(amt.String())
+			withdrawals++
+			mustApply(t, e, engine.WithdrawalRequest(fmt.Sprint("w", step), t0, acct, "", "ETH", a))
+			mustApply(t, e, engine.WithdrawalResolve(fmt.Sprint("p", step), t0, fmt.Sprint("w", step), true))
+			withdrawn[acct].Add(withdrawn[acct], amt)
 		}
 		dev, val := wantBalances()
 		fees := new(big.Int).Neg(new(big.Int).Add(dev, val))
-		for acct, want := range map[string]*big.Int{d.Account(): dev, fs.ValidatorsAccount: val, fs.FeesAccount: fees} {
-			if got := posted(t, s, acct); got != want.String() {
-				t.Fatalf("step %d (%d blocks applied): %s = %s; want %s", step, len(chain), acct, got, want)
+		if got := posted(t, s, fs.FeesAccount); got != fees.String() {
+			t.Fatalf("step %d (%d blocks applied): %s = %s; want %s", step, len(chain), fs.FeesAccount, got, fees)
+		}
+		for acct, want := range map[string]*big.Int{d.Account(): dev, fs.ValidatorsAccount: val} {
+			held, _ := new(big.Int).SetString(posted(t, s, acct), 10)
+			owes, _ := new(big.Int).SetString(posted(t, s, fs.ReceivableAccount(acct)), 10)
+			if got := new(big.Int).Add(held, withdrawn[acct]); got.Add(got, owes).Cmp(want) != 0 {
+				t.Fatalf("step %d (%d blocks applied): %s holds %s, withdrew %s, its receivable is %s; want them to add up to %s", step, len(chain), acct, held, withdrawn[acct], owes, want)
+			}
+			if owes.Sign() > 0 || owes.Sign() < 0 && held.Sign() != 0 {
+				t.Fatalf("step %d: %s holds %s while its receivable is %s; a debt is repaid before anything is credited", step, acct, held, owes)
 			}
 		}
 		cur, _ := fs.ReadCursor(view{s})
@@ -639,7 +677,10 @@ func TestRandomReorgs(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d blocks applied again after a revert; %d canonical at the end", flipFlops, len(chain))
+	t.Logf("%d blocks applied again after a revert; %d canonical at the end; %d withdrawals, %d reversals after which the developer owed", flipFlops, len(chain), withdrawals, inDebt)
+	if inDebt < 3 {
+		t.Errorf("only %d reversals left the developer owing; the walk checks too little of that", inDebt)
+	}
 	if flipFlops < 3 {
 		t.Errorf("only %d blocks became canonical again; the walk checks too little of that", flipFlops)
 	}

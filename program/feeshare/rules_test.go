@@ -2,6 +2,7 @@ package feeshare
 
 import (
 	"bytes"
+	"fmt"
 	"math/big"
 	"math/rand/v2"
 	"os"
@@ -287,7 +288,7 @@ func TestTxPostings(t *testing.T) {
 	} {
 		x := tx
 		tc.edit(&x)
-		ps, err := TxPostings(tc.p, tc.reg, ref, x, "ETH")
+		ps, err := TxPostings(tc.p, Chain{Currency: "ETH"}, tc.reg, ref, money.Zero, x, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -311,8 +312,92 @@ func TestTxPostings(t *testing.T) {
 	}
 	huge := tx
 	huge.EffectiveGasPrice, huge.GasUsed = money.Max, 2
-	if _, err := TxPostings(DefaultParams(), reg, ref, huge, "ETH"); errcode.Code(err) != "overflow" && errcode.Code(err) != errcode.Code(money.ErrOverflow) {
+	if _, err := TxPostings(DefaultParams(), Chain{Currency: "ETH"}, reg, ref, money.Zero, huge, nil); errcode.Code(err) != "overflow" && errcode.Code(err) != errcode.Code(money.ErrOverflow) {
 		t.Errorf("fee overflow: %v; want %s", err, errcode.Code(money.ErrOverflow))
+	}
+}
+
+// TestTxPostingsBaseFee: a dynamic-fee transaction (gas 21,019, base fee
+// 1 gwei, effective price 1.500000001 gwei) on a chain that collects the
+// base fee and on one that burns it, by hand:
+//
+//	fee    = 21,019 × 1,500,000,001 = 31,528,500,021,019
+//	burned = 21,019 × 1,000,000,000 = 21,019,000,000,000
+//	tip    = fee − burned           = 10,509,500,021,019
+//
+// collected: developer floor(fee / 2) = 15,764,250,010,509, validators
+// 15,764,250,010,510. burned: developer floor(tip / 2) = 5,254,750,010,509,
+// validators 5,254,750,010,510, and the burned part to BurnAccount.
+func TestTxPostingsBaseFee(t *testing.T) {
+	c := contractOf(t, 0)
+	reg := &Registration{Contract: c, Deployer: deployer}
+	tx := Tx{Hash: Hash{1}, From: other, To: ptr(c), GasUsed: 21_019, EffectiveGasPrice: money.FromUint64(1_500_000_001), Success: true}
+	baseFee := money.FromUint64(1_000_000_000)
+	ref := BlockRef{Number: 9, Hash: Hash{9}}
+	third := DefaultParams()
+	third.DeveloperSharesBP = 3333
+	owes := func(debt uint64) Owed {
+		return func(a string) (money.Amount, error) {
+			if a == deployer.Account() {
+				return money.FromUint64(debt), nil
+			}
+			return money.Zero, nil
+		}
+	}
+	type want map[string]string
+	for _, tc := range []struct {
+		name    string
+		p       Params
+		mode    string
+		reg     *Registration
+		owed    Owed
+		baseFee money.Amount
+		want    want
+	}{
+		{"collected: the share of the whole fee", DefaultParams(), BaseFeeCollected, reg, nil, baseFee,
+			want{deployer.Account(): "15764250010509", ValidatorsAccount: "15764250010510"}},
+		{"unset is collected", DefaultParams(), "", reg, nil, baseFee,
+			want{deployer.Account(): "15764250010509", ValidatorsAccount: "15764250010510"}},
+		{"burned: the share of the priority fee", DefaultParams(), BaseFeeBurned, reg, nil, baseFee,
+			want{BurnAccount: "21019000000000", deployer.Account(): "5254750010509", ValidatorsAccount: "5254750010510"}},
+		{"burned, 33.33%", third, BaseFeeBurned, reg, nil, baseFee,
+			want{BurnAccount: "21019000000000", deployer.Account(): "3502816357005", ValidatorsAccount: "7006683664014"}},
+		{"burned, unregistered: the priority fee to the validators", DefaultParams(), BaseFeeBurned, nil, nil, baseFee,
+			want{BurnAccount: "21019000000000", ValidatorsAccount: "10509500021019"}},
+		{"burned, no base fee (before London)", DefaultParams(), BaseFeeBurned, reg, nil, money.Zero,
+			want{deployer.Account(): "15764250010509", ValidatorsAccount: "15764250010510"}},
+		{"burned, owing: repays, then the rest", DefaultParams(), BaseFeeBurned, reg, owes(1_000), baseFee,
+			want{BurnAccount: "21019000000000", ReceivableAccount(deployer.Account()): "1000", deployer.Account(): "5254750009509", ValidatorsAccount: "5254750010510"}},
+		{"owing more than the share: all of it repays", DefaultParams(), BaseFeeCollected, reg, owes(20_000_000_000_000), baseFee,
+			want{ReceivableAccount(deployer.Account()): "15764250010509", ValidatorsAccount: "15764250010510"}},
+	} {
+		ps, err := TxPostings(tc.p, Chain{Currency: "ETH", BaseFee: tc.mode}, tc.reg, ref, tc.baseFee, tx, tc.owed)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		got := want{}
+		sum := new(big.Int)
+		for _, p := range ps {
+			if p.From != FeesAccount || len(p.Path) > ledger.PathMaxLen {
+				t.Errorf("%s: posting %+v; want from %s, a path of at most %d bytes", tc.name, p, FeesAccount, ledger.PathMaxLen)
+			}
+			got[p.To] = p.Amount.String()
+			sum.Add(sum, p.Amount.Uint256().ToBig())
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: credits %v; want %v", tc.name, got, tc.want)
+		}
+		if sum.String() != "31528500021019" {
+			t.Errorf("%s: postings sum to %s; want the fee 31528500021019", tc.name, sum)
+		}
+	}
+	low := tx
+	low.EffectiveGasPrice = money.FromUint64(999_999_999)
+	if _, err := TxPostings(DefaultParams(), Chain{Currency: "ETH", BaseFee: BaseFeeBurned}, reg, ref, baseFee, low, nil); codeOf(err) != "feeshare_price_below_base_fee" {
+		t.Errorf("price below the base fee: %v; want feeshare_price_below_base_fee", err)
+	}
+	if err := (Chain{Currency: "ETH", BaseFee: "vault"}).Validate(); codeOf(err) != "feeshare_base_fee_mode_invalid" {
+		t.Errorf("base fee \"vault\": %v; want feeshare_base_fee_mode_invalid", err)
 	}
 }
 

@@ -52,7 +52,10 @@ type Block struct {
 	Hash   Hash
 	Parent Hash
 	Time   time.Time
-	Txs    []Tx
+	// BaseFee is the block's EIP-1559 base fee per gas; zero before
+	// London (or on a chain without one), when nothing can be burned.
+	BaseFee money.Amount `json:",omitzero"`
+	Txs     []Tx
 }
 
 // BlockRef names a block.
