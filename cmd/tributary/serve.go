@@ -20,8 +20,8 @@ import (
 	"github.com/tributary-ledger/tributary/chain"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
-	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/program/feeshare"
+	"github.com/tributary-ledger/tributary/programs"
 )
 
 // Server limits. Timeouts keep a slow or stuck client from holding a
