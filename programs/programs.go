@@ -5,12 +5,17 @@
 package programs
 
 import (
+	"github.com/tributary-ledger/tributary/cli"
 	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/program/collection"
+	"github.com/tributary-ledger/tributary/program/collection/collectioncli"
 	"github.com/tributary-ledger/tributary/program/feeshare"
+	"github.com/tributary-ledger/tributary/program/feeshare/feesharecli"
 	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/program/market/marketcli"
 	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/program/usage"
+	"github.com/tributary-ledger/tributary/program/usage/usagecli"
 )
 
 // Deps are what some programs need from outside: the server passes them
@@ -25,16 +30,18 @@ type Deps struct {
 type Program struct {
 	// Module builds the program's module with what it needs from outside.
 	Module func(Deps) program.Module
+	// Commands makes its command line, if it has one.
+	Commands func() cli.Commands
 }
 
 // All lists this build's programs, in the order their routes are
 // documented.
 var All = []Program{
 	{Module: func(Deps) program.Module { return splitbook.Module() }},
-	{Module: func(Deps) program.Module { return market.Module() }},
-	{Module: func(Deps) program.Module { return collection.Module() }},
-	{Module: func(Deps) program.Module { return usage.Module() }},
-	{Module: func(d Deps) program.Module { return feeshare.Module(d.FeeshareChain) }},
+	{Module: func(Deps) program.Module { return market.Module() }, Commands: marketcli.Commands},
+	{Module: func(Deps) program.Module { return collection.Module() }, Commands: collectioncli.Commands},
+	{Module: func(Deps) program.Module { return usage.Module() }, Commands: usagecli.Commands},
+	{Module: func(d Deps) program.Module { return feeshare.Module(d.FeeshareChain) }, Commands: feesharecli.Commands},
 }
 
 // Modules returns every program's module.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/cli"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/program/collection"
@@ -157,7 +158,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 func TestCLIAgainstServer(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "cli.db")
 	ctx := context.Background()
-	s, err := openStore(ctx, db)
+	s, err := cli.OpenStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"sort"
 
+	"github.com/tributary-ledger/tributary/cli"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tributary-ledger/tributary/engine"
@@ -15,11 +17,11 @@ func newLedgerCmd() *cobra.Command {
 		Short: "Recompute every balance from the journal and check conservation per currency",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
-			s, err := openStore(cmd.Context(), dbFlag(cmd))
+			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -38,17 +40,17 @@ func newLedgerCmd() *cobra.Command {
 				for _, c := range curs {
 					totals[c] = rep.Totals[c].String()
 				}
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"ok": true, "entries": rep.Entries, "balances": rep.Balances, "totals": totals})
+				return cli.WriteJSON(cmd.OutOrStdout(), map[string]any{"ok": true, "entries": rep.Entries, "balances": rep.Balances, "totals": totals})
 			}
 			w := cmd.OutOrStdout()
-			printf(w, "ok: %d entries, %d balances; every balance recomputed from the journal, every currency sums to zero\n", rep.Entries, rep.Balances)
+			cli.Printf(w, "ok: %d entries, %d balances; every balance recomputed from the journal, every currency sums to zero\n", rep.Entries, rep.Balances)
 			for _, c := range curs {
-				printf(w, "  %s moved: %s base units\n", c, rep.Totals[c])
+				cli.Printf(w, "  %s moved: %s base units\n", c, rep.Totals[c])
 			}
 			return nil
 		},
 	}
-	addDBFlag(verify)
+	cli.AddDBFlag(verify)
 	cmd.AddCommand(verify)
 	return cmd
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tributary-ledger/tributary/cli"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tributary-ledger/tributary/api"
@@ -27,7 +29,6 @@ import (
 // Server limits. Timeouts keep a slow or stuck client from holding a
 // connection forever; the API bounds request bodies itself (api.BodyMax).
 const (
-	defaultAddr       = "127.0.0.1:8650"
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 60 * time.Second
@@ -50,11 +51,11 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return serveWithChain(ctx, dbFlag(cmd), addr, slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil)), nil, ch)
+			return serveWithChain(ctx, cli.DBFlag(cmd), addr, slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil)), nil, ch)
 		},
 	}
-	addDBFlag(cmd)
-	cmd.Flags().String("addr", defaultAddr, "address to listen on")
+	cli.AddDBFlag(cmd)
+	cmd.Flags().String("addr", cli.DefaultAddr, "address to listen on")
 	cmd.Flags().String("chain-rpc", "", "EVM JSON-RPC endpoint (http, ws or ipc) whose transaction fees the fee-share program distributes; empty: no chain")
 	cmd.Flags().Uint64("chain-confirmations", 12, fmt.Sprintf("apply block N once the chain's head is at least N plus this many blocks (at most %d)", chain.ConfirmationsMax))
 	cmd.Flags().String("chain-currency", chain.DefaultCurrency, "ledger currency of the fees (wei as base units)")
@@ -102,7 +103,7 @@ func serve(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- 
 // it follows the chain in the background, feeds the fee-share routes its
 // facts and signature checks, and reports its health in /readyz.
 func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- string, ch chainOptions) error {
-	s, err := openStore(ctx, db)
+	s, err := openServeStore(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -118,7 +119,7 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 	eng := engine.New(s, currencies)
 	// SQLite has one writer: one committer; PostgreSQL takes a few at once.
 	workers := 1
-	if isPostgres(db) {
+	if cli.IsPostgres(db) {
 		workers = 4
 	}
 	group := engine.NewGroup(eng, workers, groupMax)
@@ -206,4 +207,25 @@ func redact(db string) string {
 		}
 	}
 	return db
+}
+
+// serveStore is what serve needs of a store: the commands' and the API's.
+type serveStore interface {
+	cli.Store
+	api.Store
+}
+
+// openServeStore opens db for serving. Both stores are serve stores; the
+// check keeps a store that is not from failing later, at its first read.
+func openServeStore(ctx context.Context, db string) (serveStore, error) {
+	s, err := cli.OpenStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	ss, ok := s.(serveStore)
+	if !ok {
+		s.Close()
+		return nil, fmt.Errorf("the store of %s cannot serve the API (%T)", redact(db), s)
+	}
+	return ss, nil
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/tributary-ledger/tributary/cli"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tributary-ledger/tributary/errcode"
@@ -27,7 +29,7 @@ leftover base units go to the largest remainders, ties to the earlier receiver.
   tributary split 1.98 USDC 50% 15% 35%    # 0.99 0.297 0.693`,
 		Args: cobra.MinimumNArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
@@ -71,14 +73,14 @@ leftover base units go to the largest remainders, ties to the earlier receiver.
 				for i, p := range parts {
 					out.Parts = append(out.Parts, part{Receiver: strconv.Itoa(i + 1), Amount: money.Format(p, cur)})
 				}
-				return writeJSON(cmd.OutOrStdout(), out)
+				return cli.WriteJSON(cmd.OutOrStdout(), out)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', tabwriter.AlignRight)
-			printf(tw, "RECEIVER\tSHARE\tAMOUNT\t\n")
+			cli.Printf(tw, "RECEIVER\tSHARE\tAMOUNT\t\n")
 			for i, p := range parts {
-				printf(tw, "%d\t%s\t%s\t\n", i+1, split.FormatShare(unit, shares[i], sum), money.Format(p, cur))
+				cli.Printf(tw, "%d\t%s\t%s\t\n", i+1, split.FormatShare(unit, shares[i], sum), money.Format(p, cur))
 			}
-			printf(tw, "total\t\t%s\t\n", money.Format(total, cur))
+			cli.Printf(tw, "total\t\t%s\t\n", money.Format(total, cur))
 			return tw.Flush()
 		},
 	}

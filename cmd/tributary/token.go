@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tributary-ledger/tributary/cli"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tributary-ledger/tributary/auth"
@@ -20,7 +22,7 @@ how the first admin token is made (or set TRIBUTARY_ADMIN_TOKEN when starting
 serve). The secret is printed once and stored only as a digest.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
@@ -31,7 +33,7 @@ serve). The secret is printed once and stored only as a digest.`,
 			if err != nil {
 				return err
 			}
-			s, err := openStore(cmd.Context(), dbFlag(cmd))
+			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -40,16 +42,16 @@ serve). The secret is printed once and stored only as a digest.`,
 				return err
 			}
 			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"id": tok.ID, "role": tok.Role, "accounts": tok.Accounts, "secret": secret})
+				return cli.WriteJSON(cmd.OutOrStdout(), map[string]any{"id": tok.ID, "role": tok.Role, "accounts": tok.Accounts, "secret": secret})
 			}
 			w := cmd.OutOrStdout()
-			printf(w, "token %s (%s%s)\n", tok.ID, tok.Role, strings.Join(append([]string{""}, accounts...), " "))
-			printf(w, "secret: %s\n", secret)
-			printf(w, "The secret is shown only now; store it safely.\n")
+			cli.Printf(w, "token %s (%s%s)\n", tok.ID, tok.Role, strings.Join(append([]string{""}, accounts...), " "))
+			cli.Printf(w, "secret: %s\n", secret)
+			cli.Printf(w, "The secret is shown only now; store it safely.\n")
 			return nil
 		},
 	}
-	addDBFlag(create)
+	cli.AddDBFlag(create)
 	create.Flags().String("role", "", "admin, configurator, ingestor, reader or payee")
 	create.Flags().String("name", "", "a name to recognise the token by")
 	create.Flags().StringSlice("account", nil, "for payee tokens: an account the token may act on (repeatable)")
@@ -61,11 +63,11 @@ serve). The secret is printed once and stored only as a digest.`,
 		Short: "List the tokens in the store (never their secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
-			s, err := openStore(cmd.Context(), dbFlag(cmd))
+			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -79,21 +81,21 @@ serve). The secret is printed once and stored only as a digest.`,
 				for _, t := range toks {
 					out = append(out, tokenJSON(t))
 				}
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"tokens": out})
+				return cli.WriteJSON(cmd.OutOrStdout(), map[string]any{"tokens": out})
 			}
 			w := cmd.OutOrStdout()
-			printf(w, "%-24s %-12s %-8s %s\n", "ID", "ROLE", "STATE", "NAME")
+			cli.Printf(w, "%-24s %-12s %-8s %s\n", "ID", "ROLE", "STATE", "NAME")
 			for _, t := range toks {
 				state := "active"
 				if !t.Revoked.IsZero() {
 					state = "revoked"
 				}
-				printf(w, "%-24s %-12s %-8s %s\n", t.ID, t.Role, state, t.Name)
+				cli.Printf(w, "%-24s %-12s %-8s %s\n", t.ID, t.Role, state, t.Name)
 			}
 			return nil
 		},
 	}
-	addDBFlag(list)
+	cli.AddDBFlag(list)
 	cmd.AddCommand(list)
 
 	revoke := &cobra.Command{
@@ -105,11 +107,11 @@ api.TokenRecheck (1 s); revoking through a server's API takes effect there at
 once.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
-			s, err := openStore(cmd.Context(), dbFlag(cmd))
+			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -119,13 +121,13 @@ once.`,
 				return err
 			}
 			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), tokenJSON(t))
+				return cli.WriteJSON(cmd.OutOrStdout(), tokenJSON(t))
 			}
-			printf(cmd.OutOrStdout(), "token %s (%s) revoked at %s\n", t.ID, t.Role, t.Revoked.Format(time.RFC3339))
+			cli.Printf(cmd.OutOrStdout(), "token %s (%s) revoked at %s\n", t.ID, t.Role, t.Revoked.Format(time.RFC3339))
 			return nil
 		},
 	}
-	addDBFlag(revoke)
+	cli.AddDBFlag(revoke)
 	cmd.AddCommand(revoke)
 	return cmd
 }

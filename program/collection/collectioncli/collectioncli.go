@@ -1,7 +1,11 @@
-package main
+// Package collectioncli is the collection program's command line: `tributary
+// collection …` on a running server, and `tributary demo collection`, which
+// replays seed 001's purchase in USD and USDC.
+package collectioncli
 
 import (
 	"github.com/spf13/cobra"
+	"github.com/tributary-ledger/tributary/cli"
 
 	"github.com/tributary-ledger/tributary/program/collection"
 )
@@ -11,25 +15,25 @@ func newCollectionCmd() *cobra.Command {
 	show := &cobra.Command{
 		Use: "show ID", Short: "Show a collection: price, tracks, next in rotation", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
-			c, err := remote(cmd).GetCollection(cmd.Context(), args[0])
+			c, err := cli.Remote(cmd).GetCollection(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), c)
+				return cli.WriteJSON(cmd.OutOrStdout(), c)
 			}
 			w := cmd.OutOrStdout()
-			printf(w, "collection %s by %s: %s %s, %d tracks\n", c.ID, c.Creator, decimal(c.Price.String(), c.Currency), c.Currency, len(c.Tracks))
+			cli.Printf(w, "collection %s by %s: %s %s, %d tracks\n", c.ID, c.Creator, cli.Decimal(c.Price.String(), c.Currency), c.Currency, len(c.Tracks))
 			for i, t := range c.Tracks {
 				mark := " "
 				if i == c.Next {
 					mark = ">"
 				}
-				printf(w, "%s %d. %s\n", mark, i+1, t)
+				cli.Printf(w, "%s %d. %s\n", mark, i+1, t)
 			}
 			return nil
 		},
@@ -42,19 +46,24 @@ func newCollectionCmd() *cobra.Command {
 			if track, _ := cmd.Flags().GetBool("track"); track {
 				p.Collection, p.Track = "", args[0]
 			}
-			e, _, err := remote(cmd).CreateCollectionPurchase(cmd.Context(), keyFlag(cmd, "purchase"), p)
+			e, _, err := cli.Remote(cmd).CreateCollectionPurchase(cmd.Context(), cli.Key(cmd, "purchase"), p)
 			if err != nil {
 				return err
 			}
-			return printEntry(cmd, e)
+			return cli.PrintEntry(cmd, e)
 		},
 	}
 	buy.Flags().String("buyer", "@buyer", "paying account (external: @…)")
 	buy.Flags().Bool("track", false, "ID is a track, not a collection")
 	buy.Flags().String("key", "", "idempotency key (default: a new one, printed)")
 	for _, c := range []*cobra.Command{show, buy} {
-		addRemoteFlags(c)
+		cli.AddRemoteFlags(c)
 		cmd.AddCommand(c)
 	}
 	return cmd
+}
+
+// Commands are the program's commands, for the registry.
+func Commands() cli.Commands {
+	return cli.Commands{Main: newCollectionCmd(), Demo: newDemoCmd()}
 }

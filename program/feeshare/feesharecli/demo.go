@@ -1,4 +1,4 @@
-package main
+package feesharecli
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"github.com/tributary-ledger/tributary/cli"
 
 	"github.com/spf13/cobra"
 
@@ -39,7 +41,7 @@ The watcher applies blocks ` + fmt.Sprint(demoConfirmations) + ` confirmations d
 transaction's fee and split, then the balances in ETH.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
@@ -51,12 +53,12 @@ transaction's fee and split, then the balances in ETH.`,
 // feeshareDemo runs the scenario; see newFeeshareDemoCmd.
 func feeshareDemo(cmd *cobra.Command, format string) error {
 	ctx := cmd.Context()
-	d, err := openDemo(ctx)
+	d, err := cli.OpenDemo(ctx)
 	if err != nil {
 		return err
 	}
-	defer d.close()
-	s, eng := d.s, d.e
+	defer d.Close()
+	s, eng := d.Store, d.Engine
 
 	deployer, user, other := chain.DemoKey("tributary demo deployer"), chain.DemoKey("tributary demo user"), chain.DemoKey("tributary demo other")
 	sim, err := chain.NewSim(ctx, deployer, user, other)
@@ -83,7 +85,7 @@ func feeshareDemo(cmd *cobra.Command, format string) error {
 	table := format == "table"
 	say := func(f string, args ...any) {
 		if table {
-			printf(out, f, args...)
+			cli.Printf(out, f, args...)
 		}
 	}
 	say("Deployer %s (%s)\nMyContract %s, created through FactoryA %s and FactoryB %s, nonces %s; the chain's head is block %d\n\n",
@@ -191,7 +193,7 @@ func feeshareDemo(cmd *cobra.Command, format string) error {
 
 	if table {
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-		printf(tw, "TX\tBLOCK\tSTATUS\tGAS USED\tEFFECTIVE GAS PRICE (wei)\tFEE (wei)\tTO DEVELOPER (wei)\n")
+		cli.Printf(tw, "TX\tBLOCK\tSTATUS\tGAS USED\tEFFECTIVE GAS PRICE (wei)\tFEE (wei)\tTO DEVELOPER (wei)\n")
 		for _, t := range txs {
 			f, err := sim.Fee(ctx, t.hash)
 			if err != nil {
@@ -205,19 +207,19 @@ func feeshareDemo(cmd *cobra.Command, format string) error {
 			if err != nil {
 				return err
 			}
-			printf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\n", t.what, f.Block, status, f.GasUsed, f.EffectiveGasPrice, f.Fee, dev)
+			cli.Printf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\n", t.what, f.Block, status, f.GasUsed, f.EffectiveGasPrice, f.Fee, dev)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 		st := w.Status()
-		printf(out, "\nThe watcher applied blocks up to %d (%d transactions, including the deployment's); balances:\n", st.Tip.Number, st.Txs)
+		cli.Printf(out, "\nThe watcher applied blocks up to %d (%d transactions, including the deployment's); balances:\n", st.Tip.Number, st.Txs)
 	}
-	bals, err := internalBalances(ctx, s)
+	bals, err := d.Balances(ctx)
 	if err != nil {
 		return err
 	}
-	return writeBalances(cmd, bals, format)
+	return cli.WriteBalances(cmd, bals, format)
 }
 
 // developerShare is what the journal credited the deployer for one

@@ -1,14 +1,14 @@
-package main
+// Package marketcli is the market program's command line: `tributary market
+// …` on a running server, and `tributary demo market`, which replays seed
+// 004 on a temporary store.
+package marketcli
 
 import (
-	"strings"
-	"text/tabwriter"
+	"github.com/tributary-ledger/tributary/cli"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/market"
-	"github.com/tributary-ledger/tributary/wire"
 )
 
 func newMarketCmd() *cobra.Command {
@@ -16,21 +16,21 @@ func newMarketCmd() *cobra.Command {
 	asset := &cobra.Command{
 		Use: "asset ID", Short: "Show an asset: owner, split, effective royalty", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
-			a, err := remote(cmd).GetMarketAsset(cmd.Context(), args[0])
+			a, err := cli.Remote(cmd).GetMarketAsset(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), a)
+				return cli.WriteJSON(cmd.OutOrStdout(), a)
 			}
 			w := cmd.OutOrStdout()
-			printf(w, "asset %s, owner %s, sold %v, royalty %s%s\n", a.ID, a.Owner, a.Sold, pctBP(a.EffectiveRoyaltyBP), map[bool]string{true: " (override)", false: " (default)"}[a.RoyaltyBP != nil])
+			cli.Printf(w, "asset %s, owner %s, sold %v, royalty %s%s\n", a.ID, a.Owner, a.Sold, cli.PctBP(a.EffectiveRoyaltyBP), map[bool]string{true: " (override)", false: " (default)"}[a.RoyaltyBP != nil])
 			for _, r := range a.Split {
-				printf(w, "  %s  %s\n", pctBP(r.ShareBP), r.Account)
+				cli.Printf(w, "  %s  %s\n", cli.PctBP(r.ShareBP), r.Account)
 			}
 			return nil
 		},
@@ -38,7 +38,7 @@ func newMarketCmd() *cobra.Command {
 	sell := &cobra.Command{
 		Use: "sell ITEM AMOUNT CURRENCY", Short: "Record a sale of an asset (or, with --license, of a license); AMOUNT is a decimal", Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			amount, cur, err := decimalArg(args[1], args[2])
+			amount, cur, err := cli.DecimalArg(args[1], args[2])
 			if err != nil {
 				return err
 			}
@@ -48,11 +48,11 @@ func newMarketCmd() *cobra.Command {
 			if lic, _ := cmd.Flags().GetBool("license"); lic {
 				req.Asset, req.License = "", args[0]
 			}
-			e, _, err := remote(cmd).CreateMarketSale(cmd.Context(), keyFlag(cmd, "sale"), req)
+			e, _, err := cli.Remote(cmd).CreateMarketSale(cmd.Context(), cli.Key(cmd, "sale"), req)
 			if err != nil {
 				return err
 			}
-			return printEntry(cmd, e)
+			return cli.PrintEntry(cmd, e)
 		},
 	}
 	sell.Flags().String("buyer", "@buyer", "paying account (external: @…)")
@@ -61,21 +61,21 @@ func newMarketCmd() *cobra.Command {
 	pay := &cobra.Command{
 		Use: "pay LICENSE AMOUNT CURRENCY", Short: "Make a recurring license payment; AMOUNT is a decimal", Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			amount, cur, err := decimalArg(args[1], args[2])
+			amount, cur, err := cli.DecimalArg(args[1], args[2])
 			if err != nil {
 				return err
 			}
 			payer, _ := cmd.Flags().GetString("payer")
-			e, _, err := remote(cmd).PayMarketLicense(cmd.Context(), keyFlag(cmd, "license-payment"), args[0], market.LicensePaymentRequest{Amount: amount, Currency: cur, Payer: payer})
+			e, _, err := cli.Remote(cmd).PayMarketLicense(cmd.Context(), cli.Key(cmd, "license-payment"), args[0], market.LicensePaymentRequest{Amount: amount, Currency: cur, Payer: payer})
 			if err != nil {
 				return err
 			}
-			return printEntry(cmd, e)
+			return cli.PrintEntry(cmd, e)
 		},
 	}
 	pay.Flags().String("payer", "@licensee", "paying account (external: @…)")
 	for _, c := range []*cobra.Command{asset, sell, pay} {
-		addRemoteFlags(c)
+		cli.AddRemoteFlags(c)
 		if c != asset {
 			c.Flags().String("key", "", "idempotency key (default: a new one, printed)")
 		}
@@ -84,37 +84,7 @@ func newMarketCmd() *cobra.Command {
 	return cmd
 }
 
-// decimalArg parses a decimal amount of a known currency into base units.
-func decimalArg(amount, currency string) (wire.Amount, string, error) {
-	c, err := money.NewRegistry().Lookup(currency)
-	if err != nil {
-		return "", "", err
-	}
-	a, err := money.Parse(amount, c)
-	if err != nil {
-		return "", "", err
-	}
-	return wire.Amount(a.String()), c.Code, nil
-}
-
-func pctBP(bp uint64) string {
-	s := money.Format(money.FromUint64(bp), money.Currency{Code: "BP", Decimals: 2})
-	return strings.TrimSuffix(strings.TrimSuffix(s, "00"), ".") + "%"
-}
-
-// printEntry prints an entry's postings with their paths, in decimals.
-func printEntry(cmd *cobra.Command, e wire.EntryJSON) error {
-	format, err := outputFormat(cmd)
-	if err != nil {
-		return err
-	}
-	if format == "json" {
-		return writeJSON(cmd.OutOrStdout(), e)
-	}
-	printf(cmd.OutOrStdout(), "entry %d (key %s)\n", e.Seq, e.Key)
-	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-	for _, p := range e.Postings {
-		printf(tw, "%s\t%s %s\t%s\n", p.To, decimal(string(p.Amount), p.Currency), p.Currency, p.Path)
-	}
-	return tw.Flush()
+// Commands are the program's commands, for the registry.
+func Commands() cli.Commands {
+	return cli.Commands{Main: newMarketCmd(), Demo: newDemoCmd()}
 }

@@ -1,7 +1,9 @@
-package main
+// Package usagecli is the usage program's command line: `tributary usage …`
+// (apply, explain and simulate on a store, close on a running server), and
+// `tributary demo usage`.
+package usagecli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/tributary-ledger/tributary/cli"
 
 	"github.com/spf13/cobra"
 
@@ -27,30 +31,6 @@ import (
 // lets them run next to a serving process. Closing an epoch is an
 // operator's action on a running server (close, --server and --token), so
 // that it goes through the server's access rules and group commit.
-
-// localView reads committed program state and balances from a store.
-type localView struct {
-	ctx context.Context
-	s   store
-}
-
-func (v localView) State(key string) ([]byte, bool, error) {
-	return v.s.State(v.ctx, usage.Program, key)
-}
-
-func (v localView) Withdrawal(string) (ledger.Withdrawal, bool, error) {
-	return ledger.Withdrawal{}, false, nil // the usage program reads no withdrawals
-}
-
-func (v localView) Balance(account, currency string) (ledger.Balance, error) {
-	bals, err := v.s.AccountBalances(v.ctx, account)
-	for _, b := range bals {
-		if b.Currency == currency {
-			return b, err
-		}
-	}
-	return ledger.Balance{BalanceKey: ledger.BalanceKey{Account: account, Currency: currency}}, err
-}
 
 func readConfigFile(cmd *cobra.Command) (usage.Config, error) {
 	path, _ := cmd.Flags().GetString("config")
@@ -80,21 +60,21 @@ func newUsageCmd() *cobra.Command {
 					return errcode.Errorf(usage.ErrConfig, "--at %q; want an RFC 3339 time", s)
 				}
 			}
-			s, err := openStore(cmd.Context(), dbFlag(cmd))
+			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
 			defer s.Close()
 			reg := money.NewRegistry()
-			if _, err := engine.New(s, reg).ApplyOne(cmd.Context(), usage.ApplyConfig(keyFlag(cmd, "usage-config"), at, cfg, reg)); err != nil {
+			if _, err := engine.New(s, reg).ApplyOne(cmd.Context(), usage.ApplyConfig(cli.Key(cmd, "usage-config"), at, cfg, reg)); err != nil {
 				return err
 			}
-			vs, err := usage.ReadVersions(localView{cmd.Context(), s})
+			vs, err := usage.ReadVersions(cli.View(cmd.Context(), s, usage.Program))
 			if err != nil {
 				return err
 			}
 			last := vs[len(vs)-1]
-			printf(cmd.OutOrStdout(), "usage configuration (%s, %s pool) applies from epoch %d, starting %s\n", last.Config.Formula.Kind, last.Config.Pool.Kind, last.Epoch, last.Config.Epoch.Start(last.Epoch).Format(time.RFC3339))
+			cli.Printf(cmd.OutOrStdout(), "usage configuration (%s, %s pool) applies from epoch %d, starting %s\n", last.Config.Formula.Kind, last.Config.Pool.Kind, last.Epoch, last.Config.Epoch.Start(last.Epoch).Format(time.RFC3339))
 			return nil
 		},
 	}
@@ -104,18 +84,18 @@ func newUsageCmd() *cobra.Command {
 	explain := &cobra.Command{
 		Use: "explain --epoch E --participant P", Short: "Recompute a closed epoch's statement and print one participant's line, step by step", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
 			epoch, _ := cmd.Flags().GetUint64("epoch")
 			id, _ := cmd.Flags().GetString("participant")
-			s, err := openStore(cmd.Context(), dbFlag(cmd))
+			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			o, sum, err := usage.Explain(localView{cmd.Context(), s}, epoch)
+			o, sum, err := usage.Explain(cli.View(cmd.Context(), s, usage.Program), epoch)
 			if err != nil {
 				return err
 			}
@@ -128,7 +108,7 @@ func newUsageCmd() *cobra.Command {
 				if id != "" {
 					out["row"] = o.Row(i)
 				}
-				return writeJSON(cmd.OutOrStdout(), out)
+				return cli.WriteJSON(cmd.OutOrStdout(), out)
 			}
 			printHeader(cmd.OutOrStdout(), o.Header(), sum.Digest)
 			if id != "" {
@@ -142,7 +122,7 @@ func newUsageCmd() *cobra.Command {
 	simulate := &cobra.Command{
 		Use: "simulate --config FILE --epochs A..B", Short: "Recompute closed epochs under another configuration; writes nothing", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
@@ -155,12 +135,12 @@ func newUsageCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := openStore(cmd.Context(), dbFlag(cmd))
+			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			sims, err := usage.Simulate(localView{cmd.Context(), s}, cfg, from, to)
+			sims, err := usage.Simulate(cli.View(cmd.Context(), s, usage.Program), cfg, from, to)
 			if err != nil {
 				return err
 			}
@@ -170,7 +150,7 @@ func newUsageCmd() *cobra.Command {
 	simulate.Flags().String("config", "", "the alternative configuration (TOML, or JSON)")
 	simulate.Flags().String("epochs", "", "closed epochs to recompute: A..B or A")
 	for _, c := range []*cobra.Command{apply, explain, simulate} {
-		addDBFlag(c)
+		cli.AddDBFlag(c)
 		cmd.AddCommand(c)
 	}
 	cmd.AddCommand(newUsageCloseCmd())
@@ -183,7 +163,7 @@ func newUsageCloseCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use: "close EPOCH", Short: "Close an ended epoch on a running server: pay its pool and print the statement's header", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
@@ -191,27 +171,27 @@ func newUsageCloseCmd() *cobra.Command {
 			if err != nil {
 				return errcode.Errorf(usage.ErrLimit, "epoch %q; want an epoch number", args[0])
 			}
-			c := remote(cmd)
-			sum, replayed, err := c.CloseUsageEpoch(cmd.Context(), keyFlag(cmd, fmt.Sprintf("usage-close-%d", epoch)), epoch)
+			c := cli.Remote(cmd)
+			sum, replayed, err := c.CloseUsageEpoch(cmd.Context(), cli.Key(cmd, fmt.Sprintf("usage-close-%d", epoch)), epoch)
 			if err != nil {
 				return err
 			}
 			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), sum)
+				return cli.WriteJSON(cmd.OutOrStdout(), sum)
 			}
 			st, err := c.GetUsageStatement(cmd.Context(), epoch, client.GetUsageStatementQuery{Participant: ""})
 			if err != nil {
 				return err
 			}
 			if replayed {
-				printf(cmd.OutOrStdout(), "(already closed by this key; the first close's result)\n")
+				cli.Printf(cmd.OutOrStdout(), "(already closed by this key; the first close's result)\n")
 			}
 			printHeader(cmd.OutOrStdout(), st.Header, st.Digest)
 			return nil
 		},
 	}
 	c.Flags().String("key", "", "idempotency key (default: a new one, printed)")
-	addRemoteFlags(c)
+	cli.AddRemoteFlags(c)
 	return c
 }
 
@@ -231,7 +211,7 @@ func parseEpochs(spec string) (uint64, uint64, error) {
 
 // amountText formats base units in the currency's decimals when known.
 func amountText(a money.Amount, currency string) string {
-	return decimal(a.String(), currency) + " " + currency
+	return cli.Decimal(a.String(), currency) + " " + currency
 }
 
 // scoreText prints a score as a percentage of the maximum (10^16) with
@@ -243,23 +223,23 @@ func scoreText(score uint64) string {
 }
 
 func printHeader(w io.Writer, h usage.StatementHeader, digest string) {
-	printf(w, "epoch %d (%s to %s), %s, %s pool; statement sha256 %s\n", h.Epoch, h.Start, h.End, h.Formula, h.PoolKind, digest)
-	printf(w, "pool %s = min(target %s, funding %s); target includes %s carried in, revenue %s\n", amountText(h.Pool, h.Currency), amountText(h.Target, h.Currency), amountText(h.Funding, h.Currency), amountText(h.CarryIn, h.Currency), amountText(h.Revenue, h.Currency))
-	printf(w, "paid %s to %d of %d participants; carried %s; shortfall %s\n", amountText(h.Paid, h.Currency), h.PaidCount, h.Participants, amountText(h.CarryOut, h.Currency), amountText(h.Shortfall, h.Currency))
+	cli.Printf(w, "epoch %d (%s to %s), %s, %s pool; statement sha256 %s\n", h.Epoch, h.Start, h.End, h.Formula, h.PoolKind, digest)
+	cli.Printf(w, "pool %s = min(target %s, funding %s); target includes %s carried in, revenue %s\n", amountText(h.Pool, h.Currency), amountText(h.Target, h.Currency), amountText(h.Funding, h.Currency), amountText(h.CarryIn, h.Currency), amountText(h.Revenue, h.Currency))
+	cli.Printf(w, "paid %s to %d of %d participants; carried %s; shortfall %s\n", amountText(h.Paid, h.Currency), h.PaidCount, h.Participants, amountText(h.CarryOut, h.Currency), amountText(h.Shortfall, h.Currency))
 	for _, n := range h.Notes {
-		printf(w, "note: %s\n", n)
+		cli.Printf(w, "note: %s\n", n)
 	}
 }
 
 func printRow(w io.Writer, h usage.StatementHeader, r usage.StatementRow) {
-	printf(w, "\nparticipant %s (category %q)\n", r.Participant, r.Category)
+	cli.Printf(w, "\nparticipant %s (category %q)\n", r.Participant, r.Category)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	printf(tw, "METRIC\tRAW\tCLIPPED\tMEDIAN\tCLIP AT\tEPOCH TOTAL\tWEIGHT\tCONTRIBUTION\t\n")
+	cli.Printf(tw, "METRIC\tRAW\tCLIPPED\tMEDIAN\tCLIP AT\tEPOCH TOTAL\tWEIGHT\tCONTRIBUTION\t\n")
 	for m, f := range h.Metrics {
-		printf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t\n", f.Name, r.Raw[m], r.Clipped[m], f.Median, f.ClipAt, f.Total, pctBP(f.WeightBP), scoreText(r.Contrib[m]))
+		cli.Printf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t\n", f.Name, r.Raw[m], r.Clipped[m], f.Median, f.ClipAt, f.Total, cli.PctBP(f.WeightBP), scoreText(r.Contrib[m]))
 	}
 	_ = tw.Flush()
-	printf(w, "base score %s → smoothed %s → streak %d, multiplier %s → score %s\n", scoreText(r.Base), scoreText(r.Smoothed), r.Streak, pctBP(r.MultiplierBP), scoreText(r.Score))
+	cli.Printf(w, "base score %s → smoothed %s → streak %d, multiplier %s → score %s\n", scoreText(r.Base), scoreText(r.Smoothed), r.Streak, cli.PctBP(r.MultiplierBP), scoreText(r.Score))
 	q := "qualified"
 	if !r.Qualified {
 		q = "not qualified: " + r.Reason
@@ -268,33 +248,33 @@ func printRow(w io.Writer, h usage.StatementHeader, r usage.StatementRow) {
 	if r.Rank > 0 {
 		rank = fmt.Sprintf(", rank %d", r.Rank)
 	}
-	printf(w, "%s; formula weight %d%s; amount %s\n", q, r.Weight, rank, amountText(r.Amount, h.Currency))
+	cli.Printf(w, "%s; formula weight %d%s; amount %s\n", q, r.Weight, rank, amountText(r.Amount, h.Currency))
 }
 
 // printStatement prints a whole statement as a table.
 func printStatement(w io.Writer, o *usage.Outcome) {
 	h := o.Header()
-	printf(w, "epoch %d, %s: pool %s, paid %s, carried %s, shortfall %s\n", h.Epoch, h.Formula, amountText(h.Pool, h.Currency), amountText(h.Paid, h.Currency), amountText(h.CarryOut, h.Currency), amountText(h.Shortfall, h.Currency))
+	cli.Printf(w, "epoch %d, %s: pool %s, paid %s, carried %s, shortfall %s\n", h.Epoch, h.Formula, amountText(h.Pool, h.Currency), amountText(h.Paid, h.Currency), amountText(h.CarryOut, h.Currency), amountText(h.Shortfall, h.Currency))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	printf(tw, "PARTICIPANT\t")
+	cli.Printf(tw, "PARTICIPANT\t")
 	for _, m := range h.Metrics {
-		printf(tw, "%s (raw→clipped)\t", strings.ToUpper(m.Name))
+		cli.Printf(tw, "%s (raw→clipped)\t", strings.ToUpper(m.Name))
 	}
-	printf(tw, "SCORE\tWEIGHT\tRANK\tAMOUNT\t\n")
+	cli.Printf(tw, "SCORE\tWEIGHT\tRANK\tAMOUNT\t\n")
 	for i := range o.IDs() {
 		if !o.Listed(i) {
 			continue
 		}
 		r := o.Row(i)
-		printf(tw, "%s\t", r.Participant)
+		cli.Printf(tw, "%s\t", r.Participant)
 		for m := range h.Metrics {
-			printf(tw, "%d→%d\t", r.Raw[m], r.Clipped[m])
+			cli.Printf(tw, "%d→%d\t", r.Raw[m], r.Clipped[m])
 		}
 		rank := "-"
 		if r.Rank > 0 {
 			rank = strconv.Itoa(int(r.Rank))
 		}
-		printf(tw, "%s\t%d\t%s\t%s\t\n", scoreText(r.Score), r.Weight, rank, amountText(r.Amount, h.Currency))
+		cli.Printf(tw, "%s\t%d\t%s\t%s\t\n", scoreText(r.Score), r.Weight, rank, amountText(r.Amount, h.Currency))
 	}
 	_ = tw.Flush()
 }
@@ -317,27 +297,27 @@ func printSimulation(w io.Writer, format string, sims []usage.SimEpoch) error {
 			a, b := s.Actual.Amounts[i], s.Alt.Amounts[i]
 			diff := "+0"
 			if d, err := b.Sub(a); err == nil && !d.IsZero() {
-				diff = "+" + decimal(d.String(), cur)
+				diff = "+" + cli.Decimal(d.String(), cur)
 			} else if d, err := a.Sub(b); err == nil && !d.IsZero() {
-				diff = "-" + decimal(d.String(), cur)
+				diff = "-" + cli.Decimal(d.String(), cur)
 			}
-			lines = append(lines, line{s.Epoch, id, decimal(a.String(), cur), decimal(b.String(), cur), diff})
+			lines = append(lines, line{s.Epoch, id, cli.Decimal(a.String(), cur), cli.Decimal(b.String(), cur), diff})
 		}
 	}
 	if format == "json" {
-		return writeJSON(w, map[string]any{"amounts": lines})
+		return cli.WriteJSON(w, map[string]any{"amounts": lines})
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	printf(tw, "EPOCH\tPARTICIPANT\tACTUAL\tSIMULATED\tDIFFERENCE\t\n")
+	cli.Printf(tw, "EPOCH\tPARTICIPANT\tACTUAL\tSIMULATED\tDIFFERENCE\t\n")
 	for _, l := range lines {
-		printf(tw, "%d\t%s\t%s\t%s\t%s\t\n", l.Epoch, l.Participant, l.Actual, l.Simulated, l.Difference)
+		cli.Printf(tw, "%d\t%s\t%s\t%s\t%s\t\n", l.Epoch, l.Participant, l.Actual, l.Simulated, l.Difference)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, s := range sims {
 		a, b := s.Actual.Header(), s.Alt.Header()
-		printf(w, "epoch %d: %s paid %s and carried %s; %s would pay %s and carry %s\n", s.Epoch, a.Formula, amountText(a.Paid, a.Currency), amountText(a.CarryOut, a.Currency), b.Formula, amountText(b.Paid, b.Currency), amountText(b.CarryOut, b.Currency))
+		cli.Printf(w, "epoch %d: %s paid %s and carried %s; %s would pay %s and carry %s\n", s.Epoch, a.Formula, amountText(a.Paid, a.Currency), amountText(a.CarryOut, a.Currency), b.Formula, amountText(b.Paid, b.Currency), amountText(b.CarryOut, b.Currency))
 	}
 	return nil
 }
@@ -380,17 +360,17 @@ month is recomputed under quadratic. Both statements are printed; counts are
 clipped at 2x the month's median, and apps under 5,000 active users in the
 month do not qualify.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			d, err := openDemo(ctx)
+			d, err := cli.OpenDemo(ctx)
 			if err != nil {
 				return err
 			}
-			defer d.close()
-			s, e, reg := d.s, d.e, d.reg
+			defer d.Close()
+			s, e, reg := d.Store, d.Engine, d.Registry
 			ranked := demoConfig(usage.Formula{Kind: usage.RankedDecay, DecayBP: 2000})
 			t0 := ranked.Epoch.Anchor
 			ops := []engine.Op{
@@ -422,7 +402,7 @@ month do not qualify.`,
 					return fmt.Errorf("%s: %w", op.Key, err)
 				}
 			}
-			v := localView{ctx, s}
+			v := cli.View(ctx, s, usage.Program)
 			sims, err := usage.Simulate(v, demoConfig(usage.Formula{Kind: usage.Quadratic}), 0, 0)
 			if err != nil {
 				return err
@@ -438,12 +418,17 @@ month do not qualify.`,
 				return nil
 			}
 			w := cmd.OutOrStdout()
-			printf(w, "January 2026, ranked_decay at 20%% (paid by the close's entry):\n")
+			cli.Printf(w, "January 2026, ranked_decay at 20%% (paid by the close's entry):\n")
 			printStatement(w, actual)
-			printf(w, "\nThe same month under quadratic (recomputed, nothing written):\n")
+			cli.Printf(w, "\nThe same month under quadratic (recomputed, nothing written):\n")
 			printStatement(w, alt)
-			printf(w, "\nScores are weighted shares of the month's totals (active_users 60%%, calls 40%%), after clipping at 2x the median;\n`tributary usage explain --epoch 0 --participant game` on a store prints one line step by step.\n")
+			cli.Printf(w, "\nScores are weighted shares of the month's totals (active_users 60%%, calls 40%%), after clipping at 2x the median;\n`tributary usage explain --epoch 0 --participant game` on a store prints one line step by step.\n")
 			return nil
 		},
 	}
+}
+
+// Commands are the program's commands, for the registry.
+func Commands() cli.Commands {
+	return cli.Commands{Main: newUsageCmd(), Demo: newUsageDemoCmd()}
 }

@@ -1,4 +1,7 @@
-package main
+// Package feesharecli is the fee-share program's command line: `tributary
+// feeshare …` (queries, signed register/update/cancel, offline derivation),
+// and `tributary demo feeshare` on a real EVM in process.
+package feesharecli
 
 import (
 	"context"
@@ -8,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/tributary-ledger/tributary/cli"
 
 	"github.com/spf13/cobra"
 
@@ -34,7 +39,7 @@ func newFeeshareDeriveCmd() *cobra.Command {
 		Short: "Print the address a CREATE path derives: the deployer creates nonces[0], that contract nonces[1], …",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := outputFormat(cmd)
+			format, err := cli.Output(cmd)
 			if err != nil {
 				return err
 			}
@@ -53,9 +58,9 @@ func newFeeshareDeriveCmd() *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]string{"address": a.Hex(), "bech32": a.Bech32(), "deployer": deployer.Hex(), "nonces": feeshare.FormatNonces(nonces)})
+				return cli.WriteJSON(cmd.OutOrStdout(), map[string]string{"address": a.Hex(), "bech32": a.Bech32(), "deployer": deployer.Hex(), "nonces": feeshare.FormatNonces(nonces)})
 			}
-			printf(cmd.OutOrStdout(), "%s\n%s\n", a.Hex(), a.Bech32())
+			cli.Printf(cmd.OutOrStdout(), "%s\n%s\n", a.Hex(), a.Bech32())
 			return nil
 		},
 	}
@@ -71,12 +76,12 @@ func newFeeshareQueryCmd() *cobra.Command {
 	params := &cobra.Command{
 		Use: "params", Short: "Show the parameters", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := remote(cmd).GetFeeshareParams(cmd.Context())
+			p, err := cli.Remote(cmd).GetFeeshareParams(cmd.Context())
 			if err != nil {
 				return err
 			}
 			return feesharePrint(cmd, p, func(w io.Writer) {
-				printf(w, "enable_revenue %v\ndeveloper_shares %s (%d bp)\naddr_derivation_cost_create %d\n", p.EnableRevenue, p.DeveloperShares, p.DeveloperSharesBP, p.AddrDerivationCostCreate)
+				cli.Printf(w, "enable_revenue %v\ndeveloper_shares %s (%d bp)\naddr_derivation_cost_create %d\n", p.EnableRevenue, p.DeveloperShares, p.DeveloperSharesBP, p.AddrDerivationCostCreate)
 			})
 		},
 	}
@@ -87,7 +92,7 @@ func newFeeshareQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := remote(cmd).GetFeeshareContract(cmd.Context(), a.Hex())
+			r, err := cli.Remote(cmd).GetFeeshareContract(cmd.Context(), a.Hex())
 			if err != nil {
 				return err
 			}
@@ -107,7 +112,7 @@ func newFeeshareQueryCmd() *cobra.Command {
 			RunE: func(cmd *cobra.Command, args []string) error {
 				limit, _ := cmd.Flags().GetInt("limit")
 				after, _ := cmd.Flags().GetString("after")
-				page, err := get(remote(cmd), cmd, args, after, limit)
+				page, err := get(cli.Remote(cmd), cmd, args, after, limit)
 				if err != nil {
 					return err
 				}
@@ -115,11 +120,11 @@ func newFeeshareQueryCmd() *cobra.Command {
 					for _, r := range page.Contracts {
 						printRegistration(w, r)
 					}
-					printf(w, "%d of %d", len(page.Contracts), page.Total)
+					cli.Printf(w, "%d of %d", len(page.Contracts), page.Total)
 					if page.Next != "" {
-						printf(w, "; next page: --after %s", page.Next)
+						cli.Printf(w, "; next page: --after %s", page.Next)
 					}
-					printf(w, "\n")
+					cli.Printf(w, "\n")
 				})
 			},
 		}
@@ -149,18 +154,18 @@ func newFeeshareQueryCmd() *cobra.Command {
 		})),
 	}
 	for _, c := range cmds {
-		addRemoteFlags(c)
+		cli.AddRemoteFlags(c)
 		q.AddCommand(c)
 	}
 	return q
 }
 
 func printRegistration(w io.Writer, r feeshare.RegistrationJSON) {
-	printf(w, "%s  %s\n  deployer   %s  %s\n", r.Contract, r.ContractBech32, r.Deployer, r.DeployerBech32)
+	cli.Printf(w, "%s  %s\n  deployer   %s  %s\n", r.Contract, r.ContractBech32, r.Deployer, r.DeployerBech32)
 	if r.Withdrawer != "" {
-		printf(w, "  withdrawer %s  %s\n", r.Withdrawer, r.WithdrawerBech32)
+		cli.Printf(w, "  withdrawer %s  %s\n", r.Withdrawer, r.WithdrawerBech32)
 	}
-	printf(w, "  paid to %s; registered by %s\n", r.Payee, r.By)
+	cli.Printf(w, "  paid to %s; registered by %s\n", r.Payee, r.By)
 }
 
 // newFeeshareWriteCmd is register, update or cancel. With --signature the
@@ -203,25 +208,25 @@ func newFeeshareWriteCmd(action string) *cobra.Command {
 			}
 			// A signed request carries its own authority and goes without a
 			// token; an unsigned one needs the admin token.
-			c := anonymous(cmd)
+			c := cli.Anonymous(cmd)
 			if body.Signature == "" {
-				c = remote(cmd)
+				c = cli.Remote(cmd)
 			}
 			write := map[string]func(*client.Client, context.Context, string, feeshare.RequestJSON) (feeshare.WriteJSON, bool, error){
 				feeshare.ActionRegister: (*client.Client).RegisterFeeshareContract,
 				feeshare.ActionUpdate:   (*client.Client).UpdateFeeshareContract,
 				feeshare.ActionCancel:   (*client.Client).CancelFeeshareContract,
 			}[action]
-			out, _, err := write(c, cmd.Context(), keyFlag(cmd, "feeshare-"+action), body)
+			out, _, err := write(c, cmd.Context(), cli.Key(cmd, "feeshare-"+action), body)
 			if err != nil {
 				return err
 			}
 			return feesharePrint(cmd, out, func(w io.Writer) {
 				verb := map[string]string{feeshare.ActionRegister: "registered", feeshare.ActionUpdate: "updated", feeshare.ActionCancel: "cancelled"}[action]
-				printf(w, "%s (entry %d)\n", verb, out.Seq)
+				cli.Printf(w, "%s (entry %d)\n", verb, out.Seq)
 				printRegistration(w, out.RegistrationJSON)
 				if out.GasCost > 0 {
-					printf(w, "  derivation gas cost %d\n", out.GasCost)
+					cli.Printf(w, "  derivation gas cost %d\n", out.GasCost)
 				}
 			})
 		},
@@ -243,17 +248,17 @@ func newFeeshareWriteCmd(action string) *cobra.Command {
 	c.Flags().String("key", "", "idempotency key (default: a new one, printed)")
 	_ = c.MarkFlagRequired("contract")
 	_ = c.MarkFlagRequired("deployer")
-	addRemoteFlags(c)
+	cli.AddRemoteFlags(c)
 	return c
 }
 
 func feesharePrint(cmd *cobra.Command, v any, text func(io.Writer)) error {
-	format, err := outputFormat(cmd)
+	format, err := cli.Output(cmd)
 	if err != nil {
 		return err
 	}
 	if format == "json" {
-		return writeJSON(cmd.OutOrStdout(), v)
+		return cli.WriteJSON(cmd.OutOrStdout(), v)
 	}
 	text(cmd.OutOrStdout())
 	return nil
@@ -286,4 +291,9 @@ func signFeeshare(action string, body feeshare.RequestJSON, file string) (string
 		return "", err
 	}
 	return "0x" + hex.EncodeToString(sig), nil
+}
+
+// Commands are the program's commands, for the registry.
+func Commands() cli.Commands {
+	return cli.Commands{Main: newFeeshareCmd(), Demo: newFeeshareDemoCmd()}
 }

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/store/sqlite"
+)
+
+// Demo is a demo's temporary SQLite store and an engine over it with the
+// default currencies.
+type Demo struct {
+	dir      string
+	Store    *sqlite.Store
+	Engine   *engine.Engine
+	Registry *money.Registry
+}
+
+// OpenDemo makes a temporary store for a demo; Close removes it.
+func OpenDemo(ctx context.Context) (*Demo, error) {
+	dir, err := os.MkdirTemp("", "tributary-demo-")
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "demo.db"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	reg := money.NewRegistry()
+	return &Demo{dir: dir, Store: s, Engine: engine.New(s, reg), Registry: reg}, nil
+}
+
+// Close closes the store and removes it.
+func (d *Demo) Close() {
+	d.Store.Close()
+	os.RemoveAll(d.dir)
+}
+
+// Balance is an internal account's balance in decimals.
+type Balance struct {
+	Account  string `json:"account"`
+	Currency string `json:"currency"`
+	Amount   string `json:"amount"`
+}
+
+// Balances verifies the journal and returns every internal account's
+// balance in decimals.
+func (d *Demo) Balances(ctx context.Context) ([]Balance, error) {
+	if _, err := engine.Verify(ctx, d.Store); err != nil {
+		return nil, err
+	}
+	bals, err := d.Store.BalancesPage(ctx, ledger.BalanceKey{}, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := []Balance{}
+	for _, b := range bals {
+		if ledger.IsExternal(b.Account) {
+			continue
+		}
+		c, err := d.Registry.Lookup(b.Currency)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Balance{Account: b.Account, Currency: b.Currency, Amount: money.Format(b.Available().Amount, c)})
+	}
+	return out, nil
+}
+
+// WriteBalances prints balances sorted by currency and account, as a table
+// or as {"balances": […]}.
+func WriteBalances(cmd *cobra.Command, out []Balance, format string) error {
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Currency != out[j].Currency {
+			return out[i].Currency < out[j].Currency
+		}
+		return out[i].Account < out[j].Account
+	})
+	if format == "json" {
+		return WriteJSON(cmd.OutOrStdout(), map[string]any{"balances": out})
+	}
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+	Printf(tw, "ACCOUNT\tCURRENCY\tBALANCE\n")
+	for _, b := range out {
+		Printf(tw, "%s\t%s\t%s\n", b.Account, b.Currency, b.Amount)
+	}
+	return tw.Flush()
+}

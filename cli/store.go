@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/store/postgres"
+	"github.com/tributary-ledger/tributary/store/sqlite"
+)
+
+// DefaultDB is the embedded store's file when --db is not given.
+const DefaultDB = "./tributary.db"
+
+// Store is what the commands that work on a store need of either.
+type Store interface {
+	engine.Store
+	engine.JournalReader
+	State(ctx context.Context, program, key string) ([]byte, bool, error)
+	AccountBalances(ctx context.Context, account string) ([]ledger.Balance, error)
+	PutToken(ctx context.Context, t auth.Token) error
+	Tokens(ctx context.Context) ([]auth.Token, error)
+	RevokeToken(ctx context.Context, id string, at time.Time) (auth.Token, error)
+	Close() error
+}
+
+// OpenStore opens the store db names: a postgres:// URL, or a SQLite file
+// path.
+func OpenStore(ctx context.Context, db string) (Store, error) {
+	if IsPostgres(db) {
+		return postgres.Open(ctx, db, "")
+	}
+	return sqlite.Open(ctx, db)
+}
+
+// AddDBFlag adds --db to a command that works on a store.
+func AddDBFlag(cmd *cobra.Command) {
+	cmd.Flags().String("db", DefaultDB, "SQLite file path or postgres:// URL")
+}
+
+// DBFlag returns the --db flag.
+func DBFlag(cmd *cobra.Command) string {
+	db, _ := cmd.Flags().GetString("db")
+	return db
+}
+
+// IsPostgres reports whether db is a PostgreSQL URL.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// View reads a program's committed state and balances from a store, for
+// the commands that recompute from it (explain, simulate).
+func View(ctx context.Context, s Store, program string) engine.View {
+	return storeView{ctx: ctx, s: s, program: program}
+}
+
+type storeView struct {
+	ctx     context.Context
+	s       Store
+	program string
+}
+
+func (v storeView) State(key string) ([]byte, bool, error) {
+	return v.s.State(v.ctx, v.program, key)
+}
+
+// Withdrawal reads none: no program that recomputes offline reads one.
+func (v storeView) Withdrawal(string) (ledger.Withdrawal, bool, error) {
+	return ledger.Withdrawal{}, false, nil
+}
+
+func (v storeView) Balance(account, currency string) (ledger.Balance, error) {
+	bals, err := v.s.AccountBalances(v.ctx, account)
+	for _, b := range bals {
+		if b.Currency == currency {
+			return b, err
+		}
+	}
+	return ledger.Balance{BalanceKey: ledger.BalanceKey{Account: account, Currency: currency}}, err
+}
