@@ -27,23 +27,9 @@ func readWrite[T any](r *http.Request) (string, T, error) {
 
 // decode reads exactly one JSON object into v, refusing unknown fields,
 // wrong types, trailing data and bodies over the server's limit.
-func decode(r *http.Request, v any) error {
-	// A body of announced size within the limit is read whole (the check
-	// for trailing data read it all anyway), so that a plain one can take
-	// the path without reflection; encoding/json reads any other.
-	if r.ContentLength >= 0 && r.ContentLength <= BodyMax && wire.HasFastDecode(v) {
-		buf := getBuf()
-		defer putBuf(buf)
-		data, err := readBody(r.Body, buf, r.ContentLength)
-		if err == nil && wire.DecodeFast(data, v) {
-			return nil
-		}
-		return decodeFrom(readAgain(data, err), v)
-	}
-	return decodeFrom(r.Body, v)
-}
+func decode(r *http.Request, v any) error { return decodeFrom(r.Body, v) }
 
-// decodeFrom is decode by encoding/json.
+// decodeFrom reads one JSON object from body into v with encoding/json.
 func decodeFrom(body io.Reader, v any) error {
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
@@ -85,9 +71,6 @@ func decodeFrom(body io.Reader, v any) error {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	if writeFast(w, v) {
-		return
-	}
 	enc := json.NewEncoder(w)
 	_ = enc.Encode(v)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -202,11 +203,10 @@ func dialRaw(url string) (*rawConn, error) {
 }
 
 func (c *rawConn) createEntry(key string, postings []wire.PostingJSON) error {
-	body, err := wire.EntryRequest{Postings: postings}.AppendJSON(c.buf[:0])
+	body, err := json.Marshal(wire.EntryRequest{Postings: postings})
 	if err != nil {
 		return err
 	}
-	c.buf = body
 	c.req = fmt.Appendf(c.req[:0], "POST /v1/entries HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\nIdempotency-Key: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", benchSecret, key, len(body))
 	c.req = append(c.req, body...)
 	if _, err := c.Write(c.req); err != nil {

@@ -20,11 +20,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tributary-ledger/tributary/errcode"
-	"github.com/tributary-ledger/tributary/wire"
 )
 
 // Client calls one Tributary server.
@@ -80,7 +78,7 @@ var statusKinds = map[int]errcode.Kind{
 func (c *Client) do(ctx context.Context, method, path, key string, in, out any) (bool, error) {
 	var body []byte
 	if in != nil {
-		b, err := marshal(in)
+		b, err := json.Marshal(in)
 		if err != nil {
 			return false, err
 		}
@@ -95,65 +93,11 @@ func (c *Client) do(ctx context.Context, method, path, key string, in, out any) 
 	if out == nil {
 		return replayed, nil
 	}
-	if err := unmarshal(resp, out); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return replayed, fmt.Errorf("decoding %s %s: %w", method, path, err)
 	}
 	return replayed, nil
 }
-
-// marshal is json.Marshal, by the API's own writer for a single entry,
-// which every payment sends.
-func marshal(in any) ([]byte, error) {
-	if req, ok := in.(wire.EntryRequest); ok {
-		// Room for the postings as they are written, so that the body is
-		// one allocation.
-		n := len(`{"postings":[]}`)
-		for _, p := range req.Postings {
-			n += len(`{"from":"","to":"","amount":"","currency":"","path":""},`) + len(p.From) + len(p.To) + len(p.Amount) + len(p.Currency) + len(p.Path)
-		}
-		return req.AppendJSON(make([]byte, 0, n))
-	}
-	return json.Marshal(in)
-}
-
-// answerMax bounds the answers read whole to be decoded by the API's own
-// reader of an entry; a larger one (or one of unknown length) is streamed
-// to encoding/json.
-const answerMax = 1 << 20
-
-// answerRoom is the room made for an answer before reading it: an entry of
-// a few dozen postings; a larger answer grows the buffer as it arrives.
-const answerRoom = 16 << 10
-
-var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// unmarshal decodes the first JSON value of resp's body into out, as a
-// json.Decoder does. An entry, the answer to every payment, is read whole
-// and decoded without reflection (wire.EntryJSON.DecodeJSON).
-func unmarshal(resp *http.Response, out any) error {
-	e, isEntry := out.(*wire.EntryJSON)
-	if !isEntry || resp.ContentLength < 0 || resp.ContentLength > answerMax {
-		return json.NewDecoder(resp.Body).Decode(out)
-	}
-	buf := answerBufs.Get().(*bytes.Buffer)
-	defer func() {
-		buf.Reset()
-		answerBufs.Put(buf)
-	}()
-	// Room for the body and the read that sees its end: reading to the end
-	// also lets the connection be reused.
-	buf.Grow(int(min(resp.ContentLength, answerRoom)) + bytes.MinRead)
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
-		// What json.Decoder would have made of the same bytes and failure.
-		return json.NewDecoder(io.MultiReader(bytes.NewReader(buf.Bytes()), failReader{err})).Decode(out)
-	}
-	return e.DecodeJSON(buf.Bytes())
-}
-
-// failReader fails every read with err.
-type failReader struct{ err error }
-
-func (f failReader) Read([]byte) (int, error) { return 0, f.err }
 
 // doRaw sends body as it is and returns the answer's bytes as they are: for
 // documents whose exact bytes matter (a genesis export is canonical, and
