@@ -48,11 +48,21 @@ var ErrBatchMax = errcode.New(errcode.TooLarge, "batch_max", "too many operation
 // runs it again when a transaction has to be retried, and because replaying
 // the same inputs must give the same entry on any machine.
 type Op struct {
-	Key     string
-	Hash    ledger.Hash // digest of the request body, for replay detection
-	Time    time.Time   // the event's time, passed in, never read from a clock here
-	Program string      // owner of the state Run reads and writes; "" for the ledger
+	Key  string
+	Hash ledger.Hash // digest of the request body, for replay detection
+	// Legacy, when set, is the digest an older build gave the same
+	// request, so that a request first sent to that build and retried
+	// after an upgrade still replays instead of conflicting. It is
+	// computed only when a stored digest differs from Hash.
+	Legacy  func() ledger.Hash
+	Time    time.Time // the event's time, passed in, never read from a clock here
+	Program string    // owner of the state Run reads and writes; "" for the ledger
 	Run     func(View) (Change, error)
+}
+
+// sameRequest reports whether a stored entry's digest is this request's.
+func (op Op) sameRequest(h ledger.Hash) bool {
+	return h == op.Hash || op.Legacy != nil && h == op.Legacy()
 }
 
 // View is what an operation may read. Reads lock what they read until the
@@ -433,7 +443,7 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 		}
 	}
 	if prev != nil {
-		if prev.Hash != op.Hash || prev.Program != op.Program {
+		if !op.sameRequest(prev.Hash) || prev.Program != op.Program {
 			return nil, false, errcode.Errorf(ledger.ErrKeyConflict, "idempotency key %q was first used with a different body (entry %d); use a new key for a new request", op.Key, prev.Seq)
 		}
 		return prev, true, nil

@@ -49,16 +49,37 @@ func ReadJSONOr(v View, key string, dst any) error {
 	return nil
 }
 
-// JSONOp returns an operation of program whose request body, for
-// idempotency, is what it does and the JSON of its input.
-func JSONOp(program, key, what string, at time.Time, input any, run func(View) (Change, error)) Op {
+// ProgramOp returns an operation of program that does what (a name such
+// as "asset"). Its request digest is built from explicit fields: fields
+// adds them, after the program, what and the digest's version. A field
+// added to a program's state types therefore never changes what a retry
+// means; only a change here does, and the golden digests the programs'
+// tests pin catch it.
+//
+// legacy, when not nil, is the input the programs hashed as JSON before
+// digests had explicit fields (Op.Legacy): requests first sent to such a
+// build still replay after the upgrade.
+func ProgramOp(program, key, what string, at time.Time, fields func(*ledger.Hasher), legacy any, run func(View) (Change, error)) Op {
+	var h ledger.Hasher
+	h.String(program + "/" + what + "/v2")
+	fields(&h)
+	op := Op{Key: key, Hash: h.Sum(), Time: at, Program: program, Run: run}
+	if legacy != nil {
+		op.Legacy = func() ledger.Hash { return LegacyHash(program, what, legacy) }
+	}
+	return op
+}
+
+// LegacyHash is the digest programs gave their requests before it was
+// built from explicit fields: the JSON of their input.
+func LegacyHash(program, what string, input any) ledger.Hash {
 	raw, err := json.Marshal(input)
 	if err != nil {
 		panic(fmt.Sprintf("engine: encoding %s input: %v", what, err)) // inputs are plain data
 	}
 	var h ledger.Hasher
 	h.String(program + "/v1").String(what).String(string(raw))
-	return Op{Key: key, Hash: h.Sum(), Time: at, Program: program, Run: run}
+	return h.Sum()
 }
 
 // ConfigChange returns a configuration entry (no postings) that writes

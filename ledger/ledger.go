@@ -127,6 +127,40 @@ func (h *Hasher) Amount(a money.Amount) *Hasher {
 	return h
 }
 
+// Bool adds a boolean field.
+func (h *Hasher) Bool(b bool) *Hasher {
+	if b {
+		return h.Uint(1)
+	}
+	return h.Uint(0)
+}
+
+// Time adds a time field: its instant, to the nanosecond, whatever its
+// location; the zero time is its own value.
+func (h *Hasher) Time(t time.Time) *Hasher {
+	if t.IsZero() {
+		return h.Uint(0)
+	}
+	return h.Uint(1).String(t.UTC().Format(time.RFC3339Nano))
+}
+
+// Strings adds a list of strings: its length, then each.
+func (h *Hasher) Strings(ss []string) *Hasher {
+	h.Uint(uint64(len(ss)))
+	for _, s := range ss {
+		h.String(s)
+	}
+	return h
+}
+
+// OptUint adds an optional integer: whether it is set, then its value.
+func (h *Hasher) OptUint(v *uint64) *Hasher {
+	if v == nil {
+		return h.Uint(0)
+	}
+	return h.Uint(1).Uint(*v)
+}
+
 // Sum returns the digest of the fields added so far.
 func (h *Hasher) Sum() Hash { return sha256.Sum256(h.buf) }
 

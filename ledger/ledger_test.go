@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
@@ -362,5 +363,38 @@ func TestApplyAgainstReference(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("case %d: balances differ from the reference's", c)
 		}
+	}
+}
+
+// TestHasherFields: each field kind distinguishes what it should, and a
+// time is its instant whatever its location.
+func TestHasherFields(t *testing.T) {
+	sum := func(f func(h *Hasher)) Hash {
+		var h Hasher
+		f(&h)
+		return h.Sum()
+	}
+	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	one, two := uint64(1), uint64(2)
+	differ := []struct {
+		name string
+		a, b func(h *Hasher)
+	}{
+		{"bool", func(h *Hasher) { h.Bool(true) }, func(h *Hasher) { h.Bool(false) }},
+		{"time", func(h *Hasher) { h.Time(at) }, func(h *Hasher) { h.Time(at.Add(time.Nanosecond)) }},
+		{"zero time", func(h *Hasher) { h.Time(time.Time{}) }, func(h *Hasher) { h.Time(time.Unix(0, 0)) }},
+		{"strings split", func(h *Hasher) { h.Strings([]string{"ab", "c"}) }, func(h *Hasher) { h.Strings([]string{"a", "bc"}) }},
+		{"strings count", func(h *Hasher) { h.Strings([]string{"a"}).String("b") }, func(h *Hasher) { h.Strings([]string{"a", "b"}) }},
+		{"opt unset", func(h *Hasher) { h.OptUint(nil) }, func(h *Hasher) { h.OptUint(new(uint64)) }},
+		{"opt value", func(h *Hasher) { h.OptUint(&one) }, func(h *Hasher) { h.OptUint(&two) }},
+	}
+	for _, tt := range differ {
+		if sum(tt.a) == sum(tt.b) {
+			t.Errorf("%s: two different fields give one digest", tt.name)
+		}
+	}
+	paris := at.In(time.FixedZone("CET", 3600))
+	if sum(func(h *Hasher) { h.Time(at) }) != sum(func(h *Hasher) { h.Time(paris) }) {
+		t.Error("one instant in two locations gives two digests")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -144,4 +145,12 @@ func DecodeCursor(c string, n int) ([]string, error) {
 		return nil, errcode.Errorf(ErrQuery, "after=%q is not a cursor this list returned", c)
 	}
 	return parts, nil
+}
+
+// HashShares adds a split's receivers and shares to a request digest.
+func HashShares(h *ledger.Hasher, shares []split.Share) {
+	h.Uint(uint64(len(shares)))
+	for _, s := range shares {
+		h.String(s.Account).Uint(s.ShareBP)
+	}
 }

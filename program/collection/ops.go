@@ -9,6 +9,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program"
 )
 
 // State keys. Every operation reads what it needs through the engine's
@@ -42,13 +43,23 @@ func configure(kind, id, action string, writes ...engine.StateWrite) engine.Chan
 	return engine.ConfigChange(kind+":"+id, "collection_"+kind, id, action, writes...)
 }
 
-func op(key, what string, at time.Time, input any, run func(engine.View) (engine.Change, error)) engine.Op {
-	return engine.JSONOp(Program, key, what, at, input, run)
+// op is a collection operation whose request digest has the fields fields
+// adds; legacy is what the digest was made of before (engine.ProgramOp).
+func op(key, what string, at time.Time, fields func(*ledger.Hasher), legacy any, run func(engine.View) (engine.Change, error)) engine.Op {
+	return engine.ProgramOp(Program, key, what, at, fields, legacy, run)
+}
+
+// hashCollection adds what a creation or an update of a collection says.
+func hashCollection(h *ledger.Hasher, c Collection) {
+	h.String(c.ID).String(c.Creator).Amount(c.Price).String(c.Currency).Strings(c.Tracks)
+	program.HashShares(h, c.Split)
 }
 
 // SetConfig sets fees and accounts.
 func SetConfig(key string, at time.Time, c Config, currencies ledger.Currencies) engine.Op {
-	return op(key, "config", at, c, func(engine.View) (engine.Change, error) {
+	return op(key, "config", at, func(h *ledger.Hasher) {
+		h.Uint(c.Fees.ProtocolBP).Uint(c.Fees.ProcessorBP).String(c.Fees.ProcessorFix).String(c.Treasury).String(c.Processor)
+	}, c, func(engine.View) (engine.Change, error) {
 		if err := c.Validate(currencies); err != nil {
 			return engine.Change{}, err
 		}
@@ -61,7 +72,10 @@ func SetConfig(key string, at time.Time, c Config, currencies ledger.Currencies)
 // Refusals: ErrExists and those of ValidateTrack.
 func CreateTrack(key string, at time.Time, t Track, currencies ledger.Currencies) engine.Op {
 	t.Collections = nil
-	return op(key, "track", at, t, func(v engine.View) (engine.Change, error) {
+	return op(key, "track", at, func(h *ledger.Hasher) {
+		h.String(t.ID).Amount(t.Price).String(t.Currency)
+		program.HashShares(h, t.Split)
+	}, t, func(v engine.View) (engine.Change, error) {
 		if err := ValidateTrack(t, currencies); err != nil {
 			return engine.Change{}, err
 		}
@@ -77,7 +91,7 @@ func CreateTrack(key string, at time.Time, t Track, currencies ledger.Currencies
 // SetTrackPrice changes a track's price, refused if any collection that
 // contains the track would then cost less than it.
 func SetTrackPrice(key string, at time.Time, id string, price money.Amount) engine.Op {
-	return op(key, "price", at, []any{id, price}, func(v engine.View) (engine.Change, error) {
+	return op(key, "price", at, func(h *ledger.Hasher) { h.String(id).Amount(price) }, []any{id, price}, func(v engine.View) (engine.Change, error) {
 		t, err := ReadTrack(v, id)
 		if err != nil {
 			return engine.Change{}, err
@@ -104,7 +118,7 @@ func SetTrackPrice(key string, at time.Time, id string, price money.Amount) engi
 // Refusals: ErrExists, those of ValidateCollection, ErrTrackLimits.
 func CreateCollection(key string, at time.Time, c Collection, currencies ledger.Currencies) engine.Op {
 	c.Next = 0
-	return op(key, "collection", at, c, func(v engine.View) (engine.Change, error) {
+	return op(key, "collection", at, func(h *ledger.Hasher) { hashCollection(h, c) }, c, func(v engine.View) (engine.Change, error) {
 		if err := ValidateID(c.ID); err != nil {
 			return engine.Change{}, err
 		}
@@ -161,7 +175,7 @@ type Purchase struct {
 // Refusals: ledger.ErrNotFound, ErrCurrency, money.ErrUnknownCurrency,
 // ledger.ErrAccount.
 func Buy(key string, at time.Time, p Purchase, currencies ledger.Currencies) engine.Op {
-	return op(key, "purchase", at, p, func(v engine.View) (engine.Change, error) {
+	return op(key, "purchase", at, func(h *ledger.Hasher) { h.String(p.Track).String(p.Collection).String(p.Currency).String(p.Buyer) }, p, func(v engine.View) (engine.Change, error) {
 		if err := ledger.ValidateAccount(p.Buyer); err != nil {
 			return engine.Change{}, err
 		}
@@ -217,7 +231,7 @@ func Buy(key string, at time.Time, p Purchase, currencies ledger.Currencies) eng
 //
 // Refusals: ledger.ErrNotFound and those of ValidateCollection.
 func UpdateCollection(key string, at time.Time, c Collection, currencies ledger.Currencies) engine.Op {
-	return op(key, "update", at, c, func(v engine.View) (engine.Change, error) {
+	return op(key, "update", at, func(h *ledger.Hasher) { hashCollection(h, c) }, c, func(v engine.View) (engine.Change, error) {
 		old, err := ReadCollection(v, c.ID)
 		if err != nil {
 			return engine.Change{}, err

@@ -104,7 +104,7 @@ func BlockKey(block Hash) string { return "feeshare:block:" + hex.EncodeToString
 func RevertKey(block Hash) string { return "feeshare:revert:" + hex.EncodeToString(block[:]) }
 
 func refuse(key string, at time.Time, b Block, err error) []engine.Op {
-	return []engine.Op{op(key, "block", at, b, func(engine.View) (engine.Change, error) { return engine.Change{}, err })}
+	return []engine.Op{blockOp(key, "block", at, b, func(engine.View) (engine.Change, error) { return engine.Change{}, err })}
 }
 
 // checkLinks refuses a block that does not follow the cursor's head.
@@ -175,7 +175,7 @@ func ApplyBlockAt(b Block, ch Chain, round uint64) []engine.Op {
 		hashes = append(hashes, tx.Hash)
 		ops = append(ops, txOp(k, b, ref, tx, ch, round))
 	}
-	seal := op(key, "block", b.Time, blockInput{BlockRef: ref, Parent: b.Parent, Keys: keys, Currency: ch.Currency, Round: round}, func(v engine.View) (engine.Change, error) {
+	seal := blockOp(key, "block", b.Time, blockInput{BlockRef: ref, Parent: b.Parent, Keys: keys, Currency: ch.Currency, Round: round}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
 		cur, err := ReadCursor(v)
 		if err != nil {
@@ -265,7 +265,7 @@ func txOp(key string, b Block, ref BlockRef, tx Tx, ch Chain, round uint64) engi
 	if ch.burns() {
 		in.Burn, in.BaseFee = ch.BaseFee, b.BaseFee
 	}
-	return op(key, "tx", b.Time, in, func(v engine.View) (engine.Change, error) {
+	return blockOp(key, "tx", b.Time, in, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
 		var head BlockRef
 		ok, err := s.get(headKey, &head)
@@ -328,7 +328,7 @@ func RevertBlockAt(b BlockRef, at time.Time, round uint64) []engine.Op {
 	if round > RoundsMax {
 		round = RoundsMax + 1 // refused below; keeps the key short
 	}
-	return []engine.Op{op(RevertKey(b.Hash)+roundSuffix(round), "revert", at, struct {
+	return []engine.Op{blockOp(RevertKey(b.Hash)+roundSuffix(round), "revert", at, struct {
 		BlockRef
 		Round uint64 `json:",omitempty"`
 	}{b, round}, func(v engine.View) (engine.Change, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
 )
 
 // Genesis is the seed's GenesisState: the parameters and the registered
@@ -162,7 +163,8 @@ func genesisRevenue(gr GenesisRevenue) (Registration, error) {
 //
 // Refusals: ErrGenesisState, and those of ParseGenesis.
 func ImportGenesis(key string, at time.Time, data []byte) engine.Op {
-	return op(key, "genesis", at, json.RawMessage(compactOr(data)), func(v engine.View) (engine.Change, error) {
+	doc := compactOr(data)
+	return op(key, "genesis", at, func(h *ledger.Hasher) { h.String(string(doc)) }, json.RawMessage(doc), func(v engine.View) (engine.Change, error) {
 		_, regs, p, err := ParseGenesis(data)
 		if err != nil {
 			return engine.Change{}, err
@@ -197,7 +199,7 @@ func ImportGenesis(key string, at time.Time, data []byte) engine.Op {
 
 // compactOr returns data compacted when it is JSON (so that whitespace does
 // not change the request's identity) and a JSON string of it otherwise, so
-// that JSONOp can always encode it; the operation then refuses it.
+// that its digest (and the legacy one, its JSON) can always be made; the operation then refuses it.
 func compactOr(data []byte) []byte {
 	var b bytes.Buffer
 	if len(data) <= genesisBytesMax && json.Compact(&b, data) == nil {

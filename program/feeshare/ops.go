@@ -316,8 +316,34 @@ func mustJSON(v any) json.RawMessage {
 	return b
 }
 
-func op(key, what string, at time.Time, input any, run func(engine.View) (engine.Change, error)) engine.Op {
-	return engine.JSONOp(Program, key, what, at, input, run)
+// op is a fee-share operation whose request digest has the fields fields
+// adds; legacy is what the digest was made of before (engine.ProgramOp).
+func op(key, what string, at time.Time, fields func(*ledger.Hasher), legacy any, run func(engine.View) (engine.Change, error)) engine.Op {
+	return engine.ProgramOp(Program, key, what, at, fields, legacy, run)
+}
+
+// blockOp is an operation of the chain watcher's. Its identity is input, a
+// type kept for that purpose alone (blockInput, txInput: neither state nor
+// a request a person sends), whose JSON has been the digest's field since
+// the watcher's first entries; changing it would turn a restart's
+// re-application of a block into conflicts.
+func blockOp(key, what string, at time.Time, input any, run func(engine.View) (engine.Change, error)) engine.Op {
+	return engine.Op{Key: key, Hash: engine.LegacyHash(Program, what, input), Time: at, Program: Program, Run: run}
+}
+
+// hashRequest adds a signed request and who acts.
+func hashRequest(h *ledger.Hasher, req Request, by string) {
+	h.String(req.Action).String(req.Contract.Hex()).String(req.Deployer.Hex())
+	if req.Withdrawer != nil {
+		h.Uint(1).String(req.Withdrawer.Hex())
+	} else {
+		h.Uint(0)
+	}
+	h.Uint(uint64(len(req.Nonces)))
+	for _, n := range req.Nonces {
+		h.Uint(n)
+	}
+	h.Uint(req.ChainID).Uint(uint64(req.Expiry)).Uint(req.Nonce).String(by)
 }
 
 // Event types, the seed's.
@@ -331,7 +357,9 @@ const (
 //
 // Refusals: those of Params.Validate.
 func SetParams(key string, at time.Time, p Params) engine.Op {
-	return op(key, "params", at, p, func(v engine.View) (engine.Change, error) {
+	return op(key, "params", at, func(h *ledger.Hasher) {
+		h.Bool(p.EnableRevenue).Uint(p.DeveloperSharesBP).Uint(p.AddrDerivationCostCreate)
+	}, p, func(v engine.View) (engine.Change, error) {
 		if err := p.Validate(); err != nil {
 			return engine.Change{}, err
 		}
@@ -390,7 +418,7 @@ func withdrawerAttr(w *Address) string {
 // Refusals: ErrBy, ErrExpired, ErrReplay and those of CheckRegister.
 func Register(key string, at time.Time, req Request, facts Facts, by string) engine.Op {
 	req.Action = ActionRegister
-	return op(key, "register", at, opInput{req, by}, func(v engine.View) (engine.Change, error) {
+	return op(key, "register", at, func(h *ledger.Hasher) { hashRequest(h, req, by) }, opInput{req, by}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
 		if err := ValidateRequest(req); err != nil {
 			return engine.Change{}, err
@@ -435,7 +463,7 @@ func Register(key string, at time.Time, req Request, facts Facts, by string) eng
 // CheckUpdate.
 func Update(key string, at time.Time, req Request, head uint64, by string) engine.Op {
 	req.Action = ActionUpdate
-	return op(key, "update", at, opInput{req, by}, func(v engine.View) (engine.Change, error) {
+	return op(key, "update", at, func(h *ledger.Hasher) { hashRequest(h, req, by) }, opInput{req, by}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
 		p, existing, err := s.signedChange(req, at, by)
 		if err != nil {
@@ -476,7 +504,7 @@ func Update(key string, at time.Time, req Request, head uint64, by string) engin
 // CheckCancel.
 func Cancel(key string, at time.Time, req Request, head uint64, by string) engine.Op {
 	req.Action = ActionCancel
-	return op(key, "cancel", at, opInput{req, by}, func(v engine.View) (engine.Change, error) {
+	return op(key, "cancel", at, func(h *ledger.Hasher) { hashRequest(h, req, by) }, opInput{req, by}, func(v engine.View) (engine.Change, error) {
 		s := newStateTx(v)
 		p, existing, err := s.signedChange(req, at, by)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program"
 )
 
 // The market keeps its state under these keys. Each operation reads what it
@@ -47,14 +48,16 @@ func configure(kind, id, action string, writes ...engine.StateWrite) engine.Chan
 	return engine.ConfigChange("market:"+id, "market_"+kind, id, action, writes...)
 }
 
-func op(key, what string, at time.Time, input any, run func(engine.View) (engine.Change, error)) engine.Op {
-	return engine.JSONOp(Program, key, what, at, input, run)
+// op is a market operation whose request digest has the fields fields
+// adds; legacy is what the digest was made of before (engine.ProgramOp).
+func op(key, what string, at time.Time, fields func(*ledger.Hasher), legacy any, run func(engine.View) (engine.Change, error)) engine.Op {
+	return engine.ProgramOp(Program, key, what, at, fields, legacy, run)
 }
 
 // SetConfig sets the fee, default royalty and treasury (admin only: the
 // caller checks).
 func SetConfig(key string, at time.Time, c Config) engine.Op {
-	return op(key, "config", at, c, func(engine.View) (engine.Change, error) {
+	return op(key, "config", at, func(h *ledger.Hasher) { h.Uint(c.FeeBP).Uint(c.DefaultRoyaltyBP).String(c.Treasury) }, c, func(engine.View) (engine.Change, error) {
 		if err := c.Validate(); err != nil {
 			return engine.Change{}, err
 		}
@@ -67,7 +70,11 @@ func SetConfig(key string, at time.Time, c Config) engine.Op {
 // Refusals: ErrExists and those of ValidateAsset.
 func CreateAsset(key string, at time.Time, a Asset) engine.Op {
 	a.Sold = false
-	return op(key, "asset", at, a, func(v engine.View) (engine.Change, error) {
+	return op(key, "asset", at, func(h *ledger.Hasher) {
+		h.String(a.ID).String(a.Owner)
+		program.HashShares(h, a.Split)
+		h.OptUint(a.RoyaltyBP)
+	}, a, func(v engine.View) (engine.Change, error) {
 		if err := ValidateAsset(a); err != nil {
 			return engine.Change{}, err
 		}
@@ -85,7 +92,7 @@ func CreateAsset(key string, at time.Time, a Asset) engine.Op {
 //
 // Refusals: ledger.ErrNotFound and those of ValidateSplit.
 func SetSplit(key string, at time.Time, id string, rs []Recipient) engine.Op {
-	return op(key, "split", at, []any{id, rs}, func(v engine.View) (engine.Change, error) {
+	return op(key, "split", at, func(h *ledger.Hasher) { h.String(id); program.HashShares(h, rs) }, []any{id, rs}, func(v engine.View) (engine.Change, error) {
 		a, err := ReadAsset(v, id)
 		if err != nil {
 			return engine.Change{}, err
@@ -106,7 +113,7 @@ func SetSplit(key string, at time.Time, id string, rs []Recipient) engine.Op {
 //
 // Refusals: ledger.ErrNotFound, ErrRoyalty.
 func SetRoyalty(key string, at time.Time, id string, bp *uint64) engine.Op {
-	return op(key, "royalty", at, []any{id, bp}, func(v engine.View) (engine.Change, error) {
+	return op(key, "royalty", at, func(h *ledger.Hasher) { h.String(id).OptUint(bp) }, []any{id, bp}, func(v engine.View) (engine.Change, error) {
 		a, err := ReadAsset(v, id)
 		if err != nil {
 			return engine.Change{}, err
@@ -132,7 +139,9 @@ func SetRoyalty(key string, at time.Time, id string, bp *uint64) engine.Op {
 // money.ErrUnknownCurrency.
 func CreateLicense(key string, at time.Time, l License, currencies ledger.Currencies) engine.Op {
 	l.Sold, l.Revoked = false, false
-	return op(key, "license", at, l, func(v engine.View) (engine.Change, error) {
+	return op(key, "license", at, func(h *ledger.Hasher) {
+		h.String(l.ID).String(l.Asset).String(l.Currency).Amount(l.Base).Amount(l.Penalty).Uint(l.PeriodSeconds).Time(l.LastPaid).Time(l.Expires)
+	}, l, func(v engine.View) (engine.Change, error) {
 		if err := ValidateID(l.ID); err != nil {
 			return engine.Change{}, err
 		}
@@ -169,7 +178,7 @@ func CreateLicense(key string, at time.Time, l License, currencies ledger.Curren
 
 // RevokeLicense revokes a license: it takes no more payments.
 func RevokeLicense(key string, at time.Time, id string) engine.Op {
-	return op(key, "revoke", at, id, func(v engine.View) (engine.Change, error) {
+	return op(key, "revoke", at, func(h *ledger.Hasher) { h.String(id) }, id, func(v engine.View) (engine.Change, error) {
 		l, err := ReadLicense(v, id)
 		if err != nil {
 			return engine.Change{}, err
@@ -195,7 +204,9 @@ type Sale struct {
 // Refusals: ledger.ErrNotFound, ErrAmount, ErrSeller, money.ErrOverflow,
 // ledger.ErrAccount.
 func Sell(key string, at time.Time, s Sale) engine.Op {
-	return op(key, "sale", at, s, func(v engine.View) (engine.Change, error) {
+	return op(key, "sale", at, func(h *ledger.Hasher) {
+		h.String(s.Asset).String(s.License).Amount(s.Amount).String(s.Currency).String(s.Buyer).String(s.Seller)
+	}, s, func(v engine.View) (engine.Change, error) {
 		if err := ledger.ValidateAccount(s.Buyer); err != nil {
 			return engine.Change{}, err
 		}
@@ -244,7 +255,7 @@ func Sell(key string, at time.Time, s Sale) engine.Op {
 //
 // Refusals: those of Payment, ledger.ErrNotFound.
 func Pay(key string, at time.Time, license string, paid money.Amount, currency, payer string) engine.Op {
-	return op(key, "payment", at, []any{license, paid, currency, payer}, func(v engine.View) (engine.Change, error) {
+	return op(key, "payment", at, func(h *ledger.Hasher) { h.String(license).Amount(paid).String(currency).String(payer) }, []any{license, paid, currency, payer}, func(v engine.View) (engine.Change, error) {
 		if err := ledger.ValidateAccount(payer); err != nil {
 			return engine.Change{}, err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/split"
 )
 
@@ -258,8 +259,31 @@ func readSummary(v engine.View, epoch uint64) (storedSummary, error) {
 	return s, nil
 }
 
-func op(key, what string, at time.Time, input any, run func(engine.View) (engine.Change, error)) engine.Op {
-	return engine.JSONOp(Program, key, what, at, input, run)
+// op is a usage operation whose request digest has the fields fields
+// adds; legacy is what the digest was made of before (engine.ProgramOp).
+func op(key, what string, at time.Time, fields func(*ledger.Hasher), legacy any, run func(engine.View) (engine.Change, error)) engine.Op {
+	return engine.ProgramOp(Program, key, what, at, fields, legacy, run)
+}
+
+// hashParticipant adds what a registration or an update says of a
+// participant: not its slot or whether it is active, which the program
+// decides.
+func hashParticipant(h *ledger.Hasher, p Participant) {
+	h.String(p.ID).String(p.Owner).String(p.Account).String(p.Category)
+	program.HashShares(h, p.Split)
+}
+
+// hashConfig adds a configuration. A configuration is a document of many
+// nested parts, all of which a request sets; its canonical JSON (the
+// fields in declaration order, zero values of optional parts left out)
+// is the digest's field, so that a part added later with omitempty keeps
+// the digests of the requests that do not use it.
+func hashConfig(h *ledger.Hasher, c Config) {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		panic(fmt.Sprintf("usage: encoding a configuration: %v", err)) // plain data
+	}
+	h.String(string(raw))
 }
 
 func configure(kind, id, action string, writes ...engine.StateWrite) engine.Change {
@@ -273,7 +297,7 @@ func configure(kind, id, action string, writes ...engine.StateWrite) engine.Chan
 //
 // Refusals: those of Validate, ErrConfig, ErrLimit, money.ErrUnknownCurrency.
 func ApplyConfig(key string, at time.Time, c Config, currencies ledger.Currencies) engine.Op {
-	return op(key, "config", at, c, func(v engine.View) (engine.Change, error) {
+	return op(key, "config", at, func(h *ledger.Hasher) { hashConfig(h, c) }, c, func(v engine.View) (engine.Change, error) {
 		if err := c.Validate(); err != nil {
 			return engine.Change{}, err
 		}
@@ -442,7 +466,12 @@ func (cc *chunkCache) writes() []engine.StateWrite {
 //
 // Refusals: ErrExists, ErrLimit, ErrID, ledger.ErrAccount, split errors.
 func Register(key string, at time.Time, ps []Participant) engine.Op {
-	return op(key, "register", at, ps, func(v engine.View) (engine.Change, error) {
+	return op(key, "register", at, func(h *ledger.Hasher) {
+		h.Uint(uint64(len(ps)))
+		for _, p := range ps {
+			hashParticipant(h, p)
+		}
+	}, ps, func(v engine.View) (engine.Change, error) {
 		if len(ps) == 0 || len(ps) > ParticipantsPerOpMax {
 			return engine.Change{}, errcode.Errorf(ErrLimit, "%d participants in one registration; want 1 to %d", len(ps), ParticipantsPerOpMax)
 		}
@@ -530,7 +559,7 @@ func modify(v engine.View, id, owner string, change func(*Participant) error) ([
 //
 // Refusals: ErrParticipant, ErrOwner, and those of registration.
 func Update(key string, at time.Time, p Participant, owner string) engine.Op {
-	return op(key, "update", at, []any{p, owner}, func(v engine.View) (engine.Change, error) {
+	return op(key, "update", at, func(h *ledger.Hasher) { hashParticipant(h, p); h.String(owner) }, []any{p, owner}, func(v engine.View) (engine.Change, error) {
 		ws, err := modify(v, p.ID, owner, func(old *Participant) error {
 			old.Account, old.Category, old.Split = p.Account, p.Category, p.Split
 			if err := validateParticipant(*old); err != nil {
@@ -554,7 +583,7 @@ func Update(key string, at time.Time, p Participant, owner string) engine.Op {
 //
 // Refusals: ErrParticipant, ErrOwner.
 func Deregister(key string, at time.Time, id, owner string) engine.Op {
-	return op(key, "deregister", at, []any{id, owner}, func(v engine.View) (engine.Change, error) {
+	return op(key, "deregister", at, func(h *ledger.Hasher) { h.String(id).String(owner) }, []any{id, owner}, func(v engine.View) (engine.Change, error) {
 		ws, err := modify(v, id, owner, func(p *Participant) error { p.Active = false; return nil })
 		if err != nil {
 			return engine.Change{}, err
@@ -602,7 +631,7 @@ func openEpoch(v engine.View, epoch uint64, at time.Time) (Status, Config, error
 // (from is the pool account, or another currency), ledger errors for the
 // posting.
 func RecordRevenue(key string, at time.Time, from string, amount money.Amount, currency string) engine.Op {
-	return op(key, "revenue", at, []any{from, amount, currency}, func(v engine.View) (engine.Change, error) {
+	return op(key, "revenue", at, func(h *ledger.Hasher) { h.String(from).Amount(amount).String(currency) }, []any{from, amount, currency}, func(v engine.View) (engine.Change, error) {
 		vs, err := ReadVersions(v)
 		if err != nil {
 			return engine.Change{}, err
@@ -648,7 +677,12 @@ func RecordRevenue(key string, at time.Time, from string, amount money.Amount, c
 // Refusals: those of Batch.Validate, ErrNotConfigured, ErrEpochClosed,
 // ErrEpochFuture, ErrMetric, ErrParticipant, ErrCount.
 func ReportUsage(key string, at time.Time, b Batch) engine.Op {
-	return op(key, "report", at, b, func(v engine.View) (engine.Change, error) {
+	return op(key, "report", at, func(h *ledger.Hasher) {
+		h.Uint(b.Epoch).Uint(uint64(len(b.Reports)))
+		for _, r := range b.Reports {
+			h.String(r.Participant).String(r.Metric).Uint(uint64(r.Count))
+		}
+	}, b, func(v engine.View) (engine.Change, error) {
 		if err := b.Validate(); err != nil {
 			return engine.Change{}, err
 		}
@@ -1018,7 +1052,7 @@ func cut(col []uint64, lo, hi int) []uint64 {
 // Refusals: ErrNotConfigured, ErrEpochClosed (it closed already, under
 // another key), ErrEpochOrder, ErrEpochOpen, ledger.ErrPostingsMax.
 func CloseEpoch(key string, at time.Time, epoch uint64) engine.Op {
-	return op(key, "close", at, epoch, func(v engine.View) (engine.Change, error) {
+	return op(key, "close", at, func(h *ledger.Hasher) { h.Uint(epoch) }, epoch, func(v engine.View) (engine.Change, error) {
 		ch, _, err := closeEpoch(v, key, at, epoch)
 		return ch, err
 	})
