@@ -168,11 +168,3 @@ func writeRaw(w http.ResponseWriter, status int, raw []byte) {
 	_, _ = w.Write(raw)
 	_, _ = w.Write([]byte{'\n'})
 }
-
-// decodeRecorded decodes a recorded answer that respond completes.
-func decodeRecorded(raw []byte, dst any) error {
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return fmt.Errorf("a recorded answer is corrupt: %w", err)
-	}
-	return nil
-}

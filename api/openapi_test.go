@@ -152,14 +152,6 @@ func oaSchemaPointers(v any, ptr string) []string {
 	return out
 }
 
-// oaSchema is the part of a JSON Schema the wire-type check reads.
-type oaSchema struct {
-	Ref        string                     `json:"$ref"`
-	Properties map[string]json.RawMessage `json:"properties"`
-	Required   []string                   `json:"required"`
-	AllOf      []oaSchema                 `json:"allOf"`
-}
-
 // TestOpenAPISchemasMatchWireTypes validates values of the Go types the
 // server reads and writes, fully populated and sparse, against the schemas
 // the generator reflected from those types: a rule the reflection gets

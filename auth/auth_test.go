@@ -31,7 +31,8 @@ func TestNew(t *testing.T) {
 	if !tok.MayAct("payee:1") || tok.MayAct("payee:2") {
 		t.Error("payee scope is wrong")
 	}
-	if FromSecret("s", Admin, nil, "", now).ID != FromSecret("s", Admin, nil, "", now).ID {
+	a, b := FromSecret("s", Admin, nil, "", now), FromSecret("s", Admin, nil, "", now)
+	if a.ID != b.ID || a.Hash != b.Hash {
 		t.Error("FromSecret is not deterministic")
 	}
 }

@@ -403,3 +403,14 @@ func TestClaimEventsReorg(t *testing.T) {
 		t.Fatalf("the moved claim keeps its key %s", after[0].Key())
 	}
 }
+
+// TestDialClaims: a URL the client cannot use is the endpoint's refusal.
+func TestDialClaims(t *testing.T) {
+	if _, err := DialClaims(t.Context(), "ftp://127.0.0.1:1"); !errors.Is(err, ErrEndpoint) {
+		t.Errorf("DialClaims(ftp://…) = %v; want chain_unavailable", err)
+	}
+	b, err := DialClaims(t.Context(), "http://127.0.0.1:1")
+	if err != nil || b == nil {
+		t.Fatalf("DialClaims(http://127.0.0.1:1) = %v, %v; want a backend that fails at its first call", b, err)
+	}
+}

@@ -191,7 +191,6 @@ type rawConn struct {
 	net.Conn
 	r   *bufio.Reader
 	req []byte
-	buf []byte
 }
 
 func dialRaw(url string) (*rawConn, error) {

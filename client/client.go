@@ -167,19 +167,12 @@ func query(kv ...string) string {
 	return "?" + v.Encode()
 }
 
-// itoa, utoa and timeText write query values, leaving zero values out.
+// itoa and timeText write query values, leaving zero values out.
 func itoa(n int) string {
 	if n == 0 {
 		return ""
 	}
 	return strconv.Itoa(n)
-}
-
-func utoa(n uint64) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.FormatUint(n, 10)
 }
 
 func timeText(t time.Time) string {

@@ -67,16 +67,6 @@ func (k Kind) String() string {
 	return "unknown"
 }
 
-// ParseKind is the inverse of Kind.String.
-func ParseKind(s string) (Kind, bool) {
-	for k, name := range kindNames {
-		if name == s {
-			return k, true
-		}
-	}
-	return 0, false
-}
-
 // Posting moves Amount of Currency from one account to another. Because a
 // posting names both sides, every entry balances per currency by
 // construction; Verify still checks it from the journal.

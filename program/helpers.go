@@ -78,16 +78,6 @@ func OwnerOnly(c Call, what, owner string) error {
 	return nil
 }
 
-// Scope refuses a payee token acting on an account that is not its own.
-//
-// Errors: auth.ErrForbidden.
-func Scope(c Call, account string) error {
-	if tok := c.Token(); !tok.MayAct(account) {
-		return errcode.Errorf(auth.ErrForbidden, "this payee token may act on %s only, not %q", strings.Join(tok.Accounts, ", "), account)
-	}
-	return nil
-}
-
 // Amount parses an amount of base units after checking that its currency
 // is known.
 //

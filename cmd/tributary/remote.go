@@ -142,7 +142,7 @@ func newWithdrawCmd() *cobra.Command {
 	for _, c := range []*cobra.Command{request, resolve("post", "Post a pending withdrawal: the money has left", true), resolve("void", "Void a pending withdrawal: the money returns", false), list} {
 		cli.AddRemoteFlags(c)
 		if c != list {
-			c.Flags().String("key", "", "idempotency key (default: a new one, printed)")
+			cli.AddKeyFlag(c)
 		}
 		cmd.AddCommand(c)
 	}

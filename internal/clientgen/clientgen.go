@@ -189,7 +189,10 @@ func (g *gen) route(r Route) error {
 		g.queryType(name, rt, query)
 	}
 	fmt.Fprintf(&g.body, "\n// %s calls %s %s: %s.\n", name, rt.Method, rt.Path, lowerFirst(r.Summary))
-	urlExpr := g.urlExpr(rt.Path, path, query)
+	urlExpr, err := g.urlExpr(rt.Path, path, query)
+	if err != nil {
+		return err
+	}
 	key := `""`
 	if h.Write {
 		key = "key"
@@ -226,7 +229,7 @@ func (g *gen) queryType(name string, rt program.Route, query []param) {
 }
 
 // urlExpr is the Go expression of the request's path and query.
-func (g *gen) urlExpr(path string, params, query []param) string {
+func (g *gen) urlExpr(path string, params, query []param) (string, error) {
 	expr := strconvQuote(path)
 	for _, p := range params {
 		v := lowerFirst(p.goName)
@@ -242,7 +245,7 @@ func (g *gen) urlExpr(path string, params, query []param) string {
 	}
 	expr = strings.TrimSuffix(strings.TrimPrefix(expr, `""+`), `+""`)
 	if len(query) == 0 {
-		return expr
+		return expr, nil
 	}
 	kv := []string{}
 	for _, p := range query {
@@ -251,14 +254,13 @@ func (g *gen) urlExpr(path string, params, query []param) string {
 		case "int":
 			v = "itoa(" + v + ")"
 		case "uint64":
-			g.imports["strconv"] = "strconv"
-			v = "utoa(" + v + ")"
+			return "", fmt.Errorf("query parameter %s is a uint64; the client writes int, string and time query values", p.name)
 		case "time.Time":
 			v = "timeText(" + v + ")"
 		}
 		kv = append(kv, strconvQuote(p.name), v)
 	}
-	return expr + "+query(" + strings.Join(kv, ", ") + ")"
+	return expr + "+query(" + strings.Join(kv, ", ") + ")", nil
 }
 
 func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }

@@ -87,11 +87,6 @@ func checkRound(rec blockRecord, found bool, b Block, round uint64) error {
 	return errcode.Errorf(ErrBlockRound, "block %d %s is applied next in round %d, not %d (see Round)", b.Number, b.Hash.Hex(), next, round)
 }
 
-// TxKey is the idempotency key of one transaction's fee entry: the
-// transaction hash and (half of) the block hash, so that a transaction
-// re-included in another block after a reorg is applied again, once.
-// Rounds after the first add ":r<round>".
-func TxKey(block, tx Hash) string { return txKey(block, tx, 0) }
 
 func txKey(block, tx Hash, round uint64) string {
 	return "feeshare:tx:" + hex.EncodeToString(tx[:]) + ":" + hex.EncodeToString(block[:16]) + roundSuffix(round)
@@ -127,7 +122,7 @@ func checkHead(head BlockRef, ok bool, b Block) error {
 // like ch (its currency, what it does with the base fee) and advance the
 // cursor to b; the caller applies them as one engine.Apply
 // batch (one store transaction). One op per transaction with a non-zero fee
-// (key TxKey), then one that checks every one of them was applied, records
+// (key txKey), then one that checks every one of them was applied, records
 // what they posted and moves the cursor (key BlockKey). Applying the same
 // block again replays them all and changes nothing. Each transaction is paid
 // by its target's registration as of b's number (see history.go), however

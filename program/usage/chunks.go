@@ -480,7 +480,7 @@ func decodeSnapshot(raw []byte, sn *snapshot, skipCategory bool) error {
 		if err := json.Unmarshal(raw, &j); err != nil {
 			return err
 		}
-		*sn = snapshot{Category: j.Category, Active: j.Active, History: j.History}
+		*sn = snapshot(j)
 		return nil
 	}
 	d := getDecoder()

@@ -131,11 +131,11 @@ func benchWrite(ctx context.Context, e *engine.Engine, ops []engine.Op, batch in
 		txns.Add(1)
 		res, err := e.Apply(ctx, part)
 		if err != nil {
-			return fmt.Errorf("Apply(%d ops from %s): %w", len(part), part[0].Key, err)
+			return fmt.Errorf("applying %d ops from %s: %w", len(part), part[0].Key, err)
 		}
 		for i, r := range res {
 			if r.Err != nil || r.Replayed {
-				return fmt.Errorf("Apply: op %s: replayed %v, error %v", part[i].Key, r.Replayed, r.Err)
+				return fmt.Errorf("applying op %s: replayed %v, error %v", part[i].Key, r.Replayed, r.Err)
 			}
 		}
 	}

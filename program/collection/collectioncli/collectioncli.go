@@ -55,7 +55,7 @@ func newCollectionCmd() *cobra.Command {
 	}
 	buy.Flags().String("buyer", "@buyer", "paying account (external: @…)")
 	buy.Flags().Bool("track", false, "ID is a track, not a collection")
-	buy.Flags().String("key", "", "idempotency key (default: a new one, printed)")
+	cli.AddKeyFlag(buy)
 	for _, c := range []*cobra.Command{show, buy} {
 		cli.AddRemoteFlags(c)
 		cmd.AddCommand(c)

@@ -245,7 +245,7 @@ func newFeeshareWriteCmd(action string) *cobra.Command {
 	c.Flags().String("nonce", "", "the deployer's request nonce (each is used once)")
 	c.Flags().String("signature", "", "the deployer's EIP-712 signature, hex; without it, --token must be an admin token")
 	c.Flags().String("sign-key", "", "sign the request here with the deployer's private key, read from this file (64 hex digits); needs --chain-id, --expiry and --nonce")
-	c.Flags().String("key", "", "idempotency key (default: a new one, printed)")
+	cli.AddKeyFlag(c)
 	_ = c.MarkFlagRequired("contract")
 	_ = c.MarkFlagRequired("deployer")
 	cli.AddRemoteFlags(c)

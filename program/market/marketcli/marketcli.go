@@ -77,7 +77,7 @@ func newMarketCmd() *cobra.Command {
 	for _, c := range []*cobra.Command{asset, sell, pay} {
 		cli.AddRemoteFlags(c)
 		if c != asset {
-			c.Flags().String("key", "", "idempotency key (default: a new one, printed)")
+			cli.AddKeyFlag(c)
 		}
 		cmd.AddCommand(c)
 	}

@@ -79,7 +79,7 @@ func newUsageCmd() *cobra.Command {
 		},
 	}
 	apply.Flags().String("config", "", "configuration file (TOML, or JSON)")
-	apply.Flags().String("key", "", "idempotency key (default: a new one, printed)")
+	cli.AddKeyFlag(apply)
 	apply.Flags().String("at", "", "the time of the change (RFC 3339; default now)")
 	explain := &cobra.Command{
 		Use: "explain --epoch E --participant P", Short: "Recompute a closed epoch's statement and print one participant's line, step by step", Args: cobra.NoArgs,
@@ -190,7 +190,7 @@ func newUsageCloseCmd() *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().String("key", "", "idempotency key (default: a new one, printed)")
+	cli.AddKeyFlag(c)
 	cli.AddRemoteFlags(c)
 	return c
 }
