@@ -87,7 +87,6 @@ func checkRound(rec blockRecord, found bool, b Block, round uint64) error {
 	return errcode.Errorf(ErrBlockRound, "block %d %s is applied next in round %d, not %d (see Round)", b.Number, b.Hash.Hex(), next, round)
 }
 
-
 func txKey(block, tx Hash, round uint64) string {
 	return "feeshare:tx:" + hex.EncodeToString(tx[:]) + ":" + hex.EncodeToString(block[:16]) + roundSuffix(round)
 }
