@@ -370,40 +370,13 @@ month do not qualify.`,
 				return err
 			}
 			defer d.Close()
-			s, e, reg := d.Store, d.Engine, d.Registry
 			ranked := demoConfig(usage.Formula{Kind: usage.RankedDecay, DecayBP: 2000})
-			t0 := ranked.Epoch.Anchor
-			ops := []engine.Op{
-				usage.ApplyConfig("demo:config", t0, ranked, reg),
-				engine.Transfer("demo:fund", t0, []ledger.Posting{{From: "@platform", To: "usage:treasury", Currency: "USD", Amount: money.FromUint64(250_000_00), Path: "treasury funding"}}),
-			}
-			var ps []usage.Participant
-			for _, a := range demoApps {
-				ps = append(ps, usage.Participant{ID: a.id, Owner: "dev:" + a.id, Account: "dev:" + a.id, Category: a.category})
-			}
-			ops = append(ops, usage.Register("demo:apps", t0, ps))
-			for day := 0; day < 31; day++ {
-				b := usage.Batch{Epoch: 0}
-				for k, a := range demoApps {
-					swing := uint64(80 + (day*7+k*13)%41) // 80% to 120%, weekly-ish
-					calls := a.calls * swing / 100
-					if a.id == "game" && day == 14 {
-						calls *= 1000 // a bot day: the month is clipped at 2x the median
-					}
-					b.Reports = append(b.Reports,
-						usage.Report{Participant: a.id, Metric: "active_users", Count: usage.Count(a.users * swing / 100)},
-						usage.Report{Participant: a.id, Metric: "calls", Count: usage.Count(calls)})
-				}
-				ops = append(ops, usage.ReportUsage(fmt.Sprintf("demo:day-%02d", day+1), t0.AddDate(0, 0, day).Add(23*time.Hour), b))
-			}
-			ops = append(ops, usage.CloseEpoch("demo:close-jan", t0.AddDate(0, 1, 0), 0))
-			for _, op := range ops {
-				if _, err := e.ApplyOne(ctx, op); err != nil {
+			for _, op := range demoOps(ranked, d.Registry) {
+				if _, err := d.Engine.ApplyOne(ctx, op); err != nil {
 					return fmt.Errorf("%s: %w", op.Key, err)
 				}
 			}
-			v := cli.View(ctx, s, usage.Program)
-			sims, err := usage.Simulate(v, demoConfig(usage.Formula{Kind: usage.Quadratic}), 0, 0)
+			sims, err := usage.Simulate(cli.View(ctx, d.Store, usage.Program), demoConfig(usage.Formula{Kind: usage.Quadratic}), 0, 0)
 			if err != nil {
 				return err
 			}
@@ -431,4 +404,35 @@ month do not qualify.`,
 // Commands are the program's commands, for the registry.
 func Commands() cli.Commands {
 	return cli.Commands{Main: newUsageCmd(), Demo: newUsageDemoCmd()}
+}
+
+// demoOps are the demo's month: the configuration, the treasury's
+// funding, five apps, 31 days of reports (one app inflating its calls
+// 1000-fold on one day) and the close.
+func demoOps(cfg usage.Config, reg *money.Registry) []engine.Op {
+	t0 := cfg.Epoch.Anchor
+	ops := []engine.Op{
+		usage.ApplyConfig("demo:config", t0, cfg, reg),
+		engine.Transfer("demo:fund", t0, []ledger.Posting{{From: "@platform", To: "usage:treasury", Currency: "USD", Amount: money.FromUint64(250_000_00), Path: "treasury funding"}}),
+	}
+	var ps []usage.Participant
+	for _, a := range demoApps {
+		ps = append(ps, usage.Participant{ID: a.id, Owner: "dev:" + a.id, Account: "dev:" + a.id, Category: a.category})
+	}
+	ops = append(ops, usage.Register("demo:apps", t0, ps))
+	for day := 0; day < 31; day++ {
+		b := usage.Batch{Epoch: 0}
+		for k, a := range demoApps {
+			swing := uint64(80 + (day*7+k*13)%41) // 80% to 120%, weekly-ish
+			calls := a.calls * swing / 100
+			if a.id == "game" && day == 14 {
+				calls *= 1000 // a bot day: the month is clipped at 2x the median
+			}
+			b.Reports = append(b.Reports,
+				usage.Report{Participant: a.id, Metric: "active_users", Count: usage.Count(a.users * swing / 100)},
+				usage.Report{Participant: a.id, Metric: "calls", Count: usage.Count(calls)})
+		}
+		ops = append(ops, usage.ReportUsage(fmt.Sprintf("demo:day-%02d", day+1), t0.AddDate(0, 0, day).Add(23*time.Hour), b))
+	}
+	return append(ops, usage.CloseEpoch("demo:close-jan", t0.AddDate(0, 1, 0), 0))
 }
