@@ -15,6 +15,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/cli"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/tributary-ledger/tributary/api"
@@ -51,7 +52,11 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return serveWithChain(ctx, cli.DBFlag(cmd), addr, slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil)), nil, ch)
+			bk, err := backupFlagValues(cmd, cli.DBFlag(cmd))
+			if err != nil {
+				return err
+			}
+			return serveWithChain(ctx, cli.DBFlag(cmd), addr, slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil)), nil, ch, bk)
 		},
 	}
 	cli.AddDBFlag(cmd)
@@ -61,6 +66,7 @@ func newServeCmd() *cobra.Command {
 	cmd.Flags().String("chain-currency", chain.DefaultCurrency, "ledger currency of the fees (wei as base units)")
 	cmd.Flags().Uint64("chain-start", 0, "first block to apply when the store has no fee-share cursor yet; afterwards the cursor decides")
 	cmd.Flags().String("chain-base-fee", feeshare.BaseFeeCollected, "what the chain does with the EIP-1559 base fee: collected (Evmos, OP-stack chains such as Base: the developer's share is of the whole fee) or burned (Ethereum mainnet: the burned part goes to "+feeshare.BurnAccount+" and the share is of the priority fee)")
+	addBackupFlags(cmd)
 	return cmd
 }
 
@@ -96,13 +102,14 @@ func chainFlagValues(cmd *cobra.Command) (chainOptions, error) {
 // accepting connections, lets in-flight requests finish, and closes the
 // store. ready, when not nil, receives the bound address once listening.
 func serve(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- string) error {
-	return serveWithChain(ctx, db, addr, log, ready, chainOptions{})
+	return serveWithChain(ctx, db, addr, log, ready, chainOptions{}, backupOptions{})
 }
 
 // serveWithChain is serve with a chain watcher when ch names an endpoint:
 // it follows the chain in the background, feeds the fee-share routes its
-// facts and signature checks, and reports its health in /readyz.
-func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- string, ch chainOptions) error {
+// facts and signature checks, and reports its health in /readyz. With
+// bk.dir set it also backs the SQLite store up on a schedule.
+func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, ready chan<- string, ch chainOptions, bk backupOptions) error {
 	s, err := openServeStore(ctx, db)
 	if err != nil {
 		return err
@@ -130,6 +137,15 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 		Group:      group,
 		Currencies: currencies,
 		Log:        log,
+		Registry:   prometheus.NewRegistry(),
+	}
+	if bk.dir != "" {
+		check, stopBackups, err := startBackups(ctx, db, bk, apiCfg.Registry, log.With("component", "backup"))
+		if err != nil {
+			return err
+		}
+		defer stopBackups()
+		apiCfg.Ready = append(apiCfg.Ready, check)
 	}
 	var deps programs.Deps
 	if ch.rpc != "" {

@@ -38,6 +38,7 @@ import (
 type Store struct {
 	*sqlstore.Store
 	w    *sql.DB // the writer's pool, one connection
+	r    *sql.DB // the readers' pool
 	ckpt *checkpointer
 }
 
@@ -125,7 +126,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("opening %s for checkpoints: %w", path, err)
 	}
 	ck.SetMaxOpenConns(1)
-	st := &Store{Store: s, w: w, ckpt: startCheckpointer(ck)}
+	st := &Store{Store: s, w: w, r: r, ckpt: startCheckpointer(ck)}
 	s.SetLargeCommit(largeCommitRows, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0")
 		return err

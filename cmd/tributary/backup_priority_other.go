@@ -1,0 +1,6 @@
+//go:build !unix
+
+package main
+
+// lowerPriority does nothing where nice values do not exist.
+func lowerPriority(int) {}
