@@ -54,13 +54,9 @@ then renamed to DEST: a backup that fails or is killed leaves nothing at DEST.
 The answer names the last entry the copy holds.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := cli.Output(cmd)
+			format, db, err := sqliteCommand(cmd, "tributary backup")
 			if err != nil {
 				return err
-			}
-			db := cli.DBFlag(cmd)
-			if cli.IsPostgres(db) {
-				return errcode.Errorf(errBackupPostgres, postgresBackupHelp, "tributary backup")
 			}
 			force, _ := cmd.Flags().GetBool("force")
 			nice, _ := cmd.Flags().GetInt("nice")
@@ -99,13 +95,9 @@ backup is copied beside the destination, migrated if need be, verified, and
 renamed over it; on any refusal or failure nothing changes.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := cli.Output(cmd)
+			format, db, err := sqliteCommand(cmd, "tributary restore")
 			if err != nil {
 				return err
-			}
-			db := cli.DBFlag(cmd)
-			if cli.IsPostgres(db) {
-				return errcode.Errorf(errBackupPostgres, postgresBackupHelp, "tributary restore")
 			}
 			force, _ := cmd.Flags().GetBool("force")
 			collectLessOften()
@@ -120,6 +112,19 @@ renamed over it; on any refusal or failure nothing changes.`,
 	cli.AddDBFlag(cmd)
 	cmd.Flags().Bool("force", false, "replace a store that holds entries, or a file that is not a store")
 	return cmd
+}
+
+// sqliteCommand reads the output format and the --db store of a backup or
+// restore, refusing a PostgreSQL store with a pointer to its own tools.
+func sqliteCommand(cmd *cobra.Command, what string) (format, db string, err error) {
+	if format, err = cli.Output(cmd); err != nil {
+		return "", "", err
+	}
+	db = cli.DBFlag(cmd)
+	if cli.IsPostgres(db) {
+		return "", "", errcode.Errorf(errBackupPostgres, postgresBackupHelp, what)
+	}
+	return format, db, nil
 }
 
 // backupGCPercent is the garbage collector's target in a backup or restore

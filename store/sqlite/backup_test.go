@@ -111,15 +111,7 @@ func seedPayments(t testing.TB, s *Store, n int) {
 		for i := start; i < min(n, start+1000); i++ {
 			ops = append(ops, storetest.BenchPayment(-1, 0, i))
 		}
-		res, err := e.Apply(context.Background(), ops)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range res {
-			if r.Err != nil {
-				t.Fatal(r.Err)
-			}
-		}
+		storetest.ApplyAll(t, e, ops)
 	}
 }
 

@@ -197,18 +197,20 @@ func CheckMigratedV2(t *testing.T, s Store) {
 		}
 		ops = append(ops, engine.Transfer(fmt.Sprintf("v3-%d", i), at.Add(time.Duration(i)*time.Second), ps))
 		if len(ops) == 1+i%37 {
-			applyAll(t, e, ops)
+			ApplyAll(t, e, ops)
 			ops = nil
 		}
 	}
-	applyAll(t, e, ops)
+	ApplyAll(t, e, ops)
 	CheckJournalByAccount(t, s, accounts, time.Time{}, time.Time{})
 	if _, err := engine.Verify(ctx, s); err != nil {
 		t.Fatalf("Verify after new entries: %v", err)
 	}
 }
 
-func applyAll(t *testing.T, e *engine.Engine, ops []engine.Op) {
+// ApplyAll applies ops in one call and fails the test on any error,
+// the store's or an operation's.
+func ApplyAll(t testing.TB, e *engine.Engine, ops []engine.Op) {
 	t.Helper()
 	if len(ops) == 0 {
 		return
