@@ -514,6 +514,17 @@ func TestOpenAPIExchanges(t *testing.T) {
 		t.Error("replaying PUT /v1/splits/band did not say Idempotent-Replayed: true")
 	}
 
+	// Schedules.
+	sched := `{"operation":"closeUsageEpoch","path":{"epoch":"{period}"},"start":"2026-01-01T00:00:00Z","every":"monthly"}`
+	do(200, call{token: admin, method: "PUT", path: "/v1/schedules/usage-close", header: key("sched-1"), body: sched})
+	do(422, call{token: admin, method: "PUT", path: "/v1/schedules/bad", header: key("sched-2"), body: `{"operation":"listSchedules","start":"2026-01-01T00:00:00Z","every":"1h"}`})
+	do(400, call{token: admin, method: "PUT", path: "/v1/schedules/bad", header: key("sched-3"), body: `{"operation":"closeUsageEpoch","start":"2026-01-01T00:00:00Z","every":"1s"}`})
+	do(200, call{token: reader, method: "GET", path: "/v1/schedules"})
+	do(200, call{token: reader, method: "GET", path: "/v1/schedules/usage-close"})
+	do(404, call{token: reader, method: "GET", path: "/v1/schedules/nope"})
+	do(200, call{token: admin, method: "DELETE", path: "/v1/schedules/usage-close", header: key("sched-4")})
+	do(404, call{token: admin, method: "DELETE", path: "/v1/schedules/usage-close", header: key("sched-5")})
+
 	// Payments and entries.
 	payment := `{"from":"@buyer:42","split":"album","amount":"10000","currency":"USD","memo":"order 42"}`
 	do(201, call{token: ingestor, method: "POST", path: "/v1/payments", header: key("pay-1"), body: payment})

@@ -11,6 +11,7 @@ import (
 	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/program/schedule"
 	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/program/usage"
 	"github.com/tributary-ledger/tributary/wire"
@@ -452,4 +453,34 @@ func (c *Client) ListFeeshareWithdrawerContracts(ctx context.Context, address st
 func (c *Client) GetFeeshareCursor(ctx context.Context) (out feeshare.CursorJSON, err error) {
 	_, err = c.do(ctx, "GET", "/v1/feeshare/cursor", "", nil, &out)
 	return out, err
+}
+
+// ListSchedulesQuery holds the query parameters of GET /v1/schedules; zero values are left out.
+type ListSchedulesQuery struct {
+	After string
+	Limit int
+}
+
+// ListSchedules calls GET /v1/schedules: list schedules.
+func (c *Client) ListSchedules(ctx context.Context, q ListSchedulesQuery) (out schedule.List, err error) {
+	_, err = c.do(ctx, "GET", "/v1/schedules"+query("after", q.After, "limit", itoa(q.Limit)), "", nil, &out)
+	return out, err
+}
+
+// GetSchedule calls GET /v1/schedules/{id}: get a schedule.
+func (c *Client) GetSchedule(ctx context.Context, id string) (out schedule.State, err error) {
+	_, err = c.do(ctx, "GET", "/v1/schedules/"+url.PathEscape(id), "", nil, &out)
+	return out, err
+}
+
+// SetSchedule calls PUT /v1/schedules/{id}: create or replace a schedule.
+func (c *Client) SetSchedule(ctx context.Context, key string, id string, body schedule.Schedule) (out schedule.State, replayed bool, err error) {
+	replayed, err = c.do(ctx, "PUT", "/v1/schedules/"+url.PathEscape(id), key, body, &out)
+	return out, replayed, err
+}
+
+// DeleteSchedule calls DELETE /v1/schedules/{id}: delete a schedule.
+func (c *Client) DeleteSchedule(ctx context.Context, key string, id string) (out schedule.State, replayed bool, err error) {
+	replayed, err = c.do(ctx, "DELETE", "/v1/schedules/"+url.PathEscape(id), key, nil, &out)
+	return out, replayed, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/program/feeshare/feesharecli"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/program/market/marketcli"
+	"github.com/tributary-ledger/tributary/program/schedule"
 	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/program/usage"
 	"github.com/tributary-ledger/tributary/program/usage/usagecli"
@@ -44,11 +45,18 @@ var All = []Program{
 	{Module: func(d Deps) program.Module { return feeshare.Module(d.FeeshareChain) }, Commands: feesharecli.Commands},
 }
 
-// Modules returns every program's module.
+// Modules returns every program's module, then the schedules' module,
+// which may name any of their write routes.
 func Modules(d Deps) []program.Module {
-	out := make([]program.Module, len(All))
+	out := make([]program.Module, len(All), len(All)+1)
+	writes := map[string]bool{}
 	for i, p := range All {
 		out[i] = p.Module(d)
+		for _, rt := range out[i].Routes {
+			if rt.Handler.Write {
+				writes[rt.ID] = true
+			}
+		}
 	}
-	return out
+	return append(out, schedule.Module(writes))
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/programs"
+	"github.com/tributary-ledger/tributary/scheduler"
 )
 
 // Server limits. Timeouts keep a slow or stuck client from holding a
@@ -37,6 +38,9 @@ const (
 	shutdownTimeout   = 30 * time.Second
 	// groupMax bounds the writes committed together in one transaction.
 	groupMax = 256
+	// scheduleTick is how often the scheduler looks for due runs: a
+	// schedule's period is a minute at the shortest.
+	scheduleTick = 10 * time.Second
 )
 
 func newServeCmd() *cobra.Command {
@@ -176,6 +180,13 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 	listenDone := make(chan struct{})
 	go func() { defer close(listenDone); apiSrv.Listen(lctx) }()
 	defer func() { stopListening(); <-listenDone }()
+	// The scheduler runs the schedules' due periods (none until an admin
+	// sets one); it stops with ctx, before the store closes.
+	sctx, stopScheduler := context.WithCancel(ctx)
+	schedulerDone := make(chan struct{})
+	runner := &scheduler.Runner{Store: s, Invoker: apiSrv, Engine: eng, Now: time.Now, Log: log.With("component", "scheduler")}
+	go func() { defer close(schedulerDone); runner.Run(sctx, scheduleTick) }()
+	defer func() { stopScheduler(); <-schedulerDone }()
 	srv := &http.Server{
 		Handler:           apiSrv.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,

@@ -1,0 +1,122 @@
+package schedule
+
+import (
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/errcode"
+)
+
+var t0 = time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
+
+var writes = map[string]bool{"closeUsageEpoch": true}
+
+func valid() Schedule {
+	return Schedule{ID: "close", Operation: "closeUsageEpoch", Path: map[string]string{"epoch": PeriodParam}, Start: t0, Every: "24h"}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Schedule)
+		code string
+	}{
+		{"valid", func(*Schedule) {}, ""},
+		{"monthly", func(s *Schedule) { s.Every, s.Start = Monthly, t0.AddDate(0, 0, 1) }, ""},
+		{"monthly on the 31st", func(s *Schedule) { s.Every = Monthly }, "schedule_invalid"},
+		{"empty ID", func(s *Schedule) { s.ID = "" }, "schedule_invalid"},
+		{"dot-dot ID", func(s *Schedule) { s.ID = ".." }, "schedule_invalid"},
+		{"slash in ID", func(s *Schedule) { s.ID = "a/b" }, "schedule_invalid"},
+		{"unknown operation", func(s *Schedule) { s.Operation = "listSchedules" }, "schedule_operation_unknown"},
+		{"too often", func(s *Schedule) { s.Every = "30s" }, "schedule_invalid"},
+		{"not a duration", func(s *Schedule) { s.Every = "weekly" }, "schedule_invalid"},
+		{"no start", func(s *Schedule) { s.Start = time.Time{} }, "schedule_invalid"},
+		{"body not JSON", func(s *Schedule) { s.Body = []byte("{") }, "schedule_invalid"},
+		{"catch-up unknown", func(s *Schedule) { s.CatchUp = "some" }, "schedule_invalid"},
+		{"empty path value", func(s *Schedule) { s.Path = map[string]string{"epoch": ""} }, "schedule_invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := valid()
+			tt.edit(&s)
+			err := s.Validate(writes)
+			if got := errcode.Code(err); err == nil && tt.code != "" || err != nil && got != tt.code {
+				t.Errorf("Validate = %v; want code %q", err, tt.code)
+			}
+		})
+	}
+}
+
+func TestPeriods(t *testing.T) {
+	monthly := State{Schedule: Schedule{Start: time.Date(2026, 1, 28, 0, 0, 0, 0, time.UTC), Every: Monthly}}
+	if got, want := monthly.End(1), time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("monthly End(1) = %v; want %v", got, want)
+	}
+	daily := State{Schedule: valid(), Next: 2}
+	tests := []struct {
+		now  time.Time
+		want []uint64
+	}{
+		{t0.Add(71 * time.Hour), nil},         // period 2 ends at t0+72h
+		{t0.Add(72 * time.Hour), []uint64{2}}, // due at its end exactly
+		{t0.Add(95 * time.Hour), []uint64{2}}, // period 3 ends at t0+96h
+		{t0.Add(120 * time.Hour), []uint64{2, 3, 4}},
+	}
+	for _, tt := range tests {
+		if got := daily.Due(tt.now, 10); !equal(got, tt.want) {
+			t.Errorf("Due(%v) = %v; want %v", tt.now, got, tt.want)
+		}
+	}
+	if got := daily.Due(t0.Add(1000*time.Hour), 3); len(got) != 3 {
+		t.Errorf("Due with limit 3 = %v; want 3 periods", got)
+	}
+	daily.Paused = true
+	if got := daily.Due(t0.Add(1000*time.Hour), 3); got != nil {
+		t.Errorf("paused Due = %v; want none", got)
+	}
+	if got := valid().PathFor(7)["epoch"]; got != "7" {
+		t.Errorf("PathFor(7) = %q; want 7", got)
+	}
+	if got := Key("close", 7); got != "schedule:close:7" {
+		t.Errorf("Key = %q", got)
+	}
+}
+
+func equal(a, b []uint64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDigests pins each write's request digest: a change here changes what
+// a retry across an upgrade means.
+func TestDigests(t *testing.T) {
+	s := valid()
+	s.Body = []byte(`{"a":1}`)
+	tests := []struct {
+		name string
+		hash [32]byte
+		want string
+	}{
+		{"set", Set("k", t0, s, writes).Hash, "e2934a629c83a760bd58971cc0734c20da840de243dc23805526b40d3e34a4f5"},
+		{"delete", Delete("k", t0, "close").Hash, "bac7cf297cea1c04eae3cd8f8396147a413c4facdfa8b09c122353038bc89118"},
+		{"record", Record(t0, "close", 3, Run{Period: 5, Outcome: Done}).Hash, "2ee4d248af2022e15b7687f75e4bbddf7dab410ef3352f02843397efe878e372"},
+	}
+	for _, tt := range tests {
+		if got := hex.EncodeToString(tt.hash[:]); got != tt.want {
+			t.Errorf("%s digest = %s; want %s", tt.name, got, tt.want)
+		}
+	}
+	// The outcome is not part of a record's digest: a second server
+	// recording the same period replays the first's record.
+	if Record(t0, "close", 3, Run{Period: 5, Outcome: Done}).Hash != Record(t0, "close", 3, Run{Period: 5, Outcome: Refused, Code: "x"}).Hash {
+		t.Error("a record's digest depends on its outcome")
+	}
+}
