@@ -218,4 +218,3 @@ func wantBalance(t *testing.T, c *client.Client, account, units string) {
 	}
 	t.Errorf("%s = %+v; want %s USD posted", account, acc, units)
 }
-
