@@ -121,15 +121,6 @@ type ReadyCheck struct {
 	Check func(context.Context) error
 }
 
-// idempotencyKey returns the write's Idempotency-Key header.
-func idempotencyKey(r *http.Request) (string, error) {
-	key := r.Header.Get("Idempotency-Key")
-	if key == "" {
-		return "", errcode.Errorf(ErrKeyMissing, "%s %s is a write and needs an Idempotency-Key header (1 to %d printable characters); resending the same key is safe", r.Method, r.URL.Path, ledger.KeyMaxLen)
-	}
-	return key, ledger.ValidateKey(key)
-}
-
 // limit reads the limit query parameter.
 func limit(r *http.Request) (int, error) {
 	v := r.URL.Query().Get("limit")
@@ -312,7 +303,7 @@ func (s *Server) getEntryByKey(w http.ResponseWriter, r *http.Request, _ *Call) 
 }
 
 func (s *Server) createEntry(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[wire.EntryRequest](r)
+	key, req, err := readWrite[wire.EntryRequest](s, r, c)
 	if err != nil {
 		return err
 	}
@@ -340,6 +331,9 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 	for i, it := range req.Entries {
 		out.Results[i].Key = it.Key
 		ps, err := s.fromPostings(it.Postings)
+		if err == nil {
+			err = checkPlatformKey(it.Key)
+		}
 		if err != nil {
 			e := toErrorJSON(err)
 			out.Results[i].Status, out.Results[i].Error = "refused", &e
@@ -386,7 +380,7 @@ func withdrawalFromEntry(e ledger.Entry) wire.WithdrawalJSON {
 }
 
 func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[wire.WithdrawalRequest](r)
+	key, req, err := readWrite[wire.WithdrawalRequest](s, r, c)
 	if err != nil {
 		return err
 	}
@@ -416,11 +410,14 @@ func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Ca
 }
 
 func (s *Server) resolveWithdrawal(w http.ResponseWriter, r *http.Request, c *Call, post bool) error {
-	key, err := idempotencyKey(r)
+	key, err := s.idempotencyKey(r, c)
 	if err != nil {
 		return err
 	}
-	id := r.PathValue("id")
+	id, err := s.withdrawalID(r, c)
+	if err != nil {
+		return err
+	}
 	if c.Token.Role == auth.Payee {
 		wd, err := s.cfg.Store.Withdrawal(r.Context(), id)
 		if err != nil {
@@ -450,7 +447,11 @@ func (s *Server) voidWithdrawal(w http.ResponseWriter, r *http.Request, c *Call)
 }
 
 func (s *Server) getWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
-	wd, err := s.cfg.Store.Withdrawal(r.Context(), r.PathValue("id"))
+	id, err := s.withdrawalID(r, c)
+	if err != nil {
+		return err
+	}
+	wd, err := s.cfg.Store.Withdrawal(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -523,7 +524,7 @@ func (s *Server) getWithdrawalMinimum(w http.ResponseWriter, r *http.Request, _ 
 }
 
 func (s *Server) putWithdrawalMinimum(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[wire.MinimumRequest](r)
+	key, req, err := readWrite[wire.MinimumRequest](s, r, c)
 	if err != nil {
 		return err
 	}
