@@ -311,6 +311,9 @@ func (s *Server) createEntry(w http.ResponseWriter, r *http.Request, c *Call) er
 	if err != nil {
 		return err
 	}
+	if err := moneyLeaves(c, ps); err != nil {
+		return err
+	}
 	return s.apply(w, r, engine.Transfer(key, c.Now, ps), http.StatusCreated, entryBody)
 }
 
@@ -333,6 +336,9 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 		ps, err := s.fromPostings(it.Postings)
 		if err == nil {
 			err = checkPlatformKey(it.Key)
+		}
+		if err == nil {
+			err = moneyLeaves(c, ps)
 		}
 		if err != nil {
 			e := toErrorJSON(err)
@@ -369,6 +375,27 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// ErrDirectPayout refuses a direct entry that pays money out of the
+// ledger for a token that is not admin.
+var ErrDirectPayout = errcode.New(errcode.Forbidden, "direct_payout_forbidden", "money leaves internal accounts through withdrawals; a direct entry into an external account is for admin tokens")
+
+// moneyLeaves refuses, for every token but admin, a direct entry with a
+// posting from an internal account into an external one: money leaves
+// the ledger through withdrawals, which reserve first, respect minimums
+// and are posted or voided by the platform. An admin's direct entry is
+// the correction of last resort (a chargeback, a write-off).
+func moneyLeaves(c *Call, ps []ledger.Posting) error {
+	if c.Token.Role == auth.Admin {
+		return nil
+	}
+	for i, p := range ps {
+		if !ledger.IsExternal(p.From) && ledger.IsExternal(p.To) {
+			return errcode.Errorf(ErrDirectPayout, "posting %d pays %s out to %s: money leaves internal accounts through POST /v1/withdrawals; a direct entry into an external account needs an admin token", i, p.From, p.To)
+		}
+	}
 	return nil
 }
 
