@@ -59,7 +59,7 @@ func (s *Server) coreRoutes() []Route {
 		core(tagAccounts, program.Route{Method: "GET", Path: "/v1/accounts/{account}", ID: "getAccount", Roles: readOwn, Params: []program.Param{accountParam}, Handler: program.Describe[none, wire.AccountJSON](false)}, s.getAccount),
 		core(tagEntries, program.Route{Method: "GET", Path: "/v1/entries", ID: "listEntries", Roles: readOwn, Params: []program.Param{program.LimitParam,
 			{Name: "after", In: "query", Doc: "Only entries with a sequence number greater than this; the `next` of the previous page.", Schema: "SeqString"},
-			{Name: "account", In: "query", Doc: "Only entries with a posting from or to this account. Required for payee tokens.", Schema: "AccountName"},
+			{Name: "account", In: "query", Doc: "Only entries with a posting from or to this account. Required for payee tokens, which see only the postings (and their paths) that move their own accounts' money.", Schema: "AccountName"},
 			{Name: "since", In: "query", Doc: "Only entries at or after this RFC 3339 time.", Schema: "Time"},
 			{Name: "until", In: "query", Doc: "Only entries before this RFC 3339 time.", Schema: "Time"}}, Handler: program.Describe[none, wire.EntryListJSON](false)}, s.listEntries),
 		core(tagEntries, program.Route{Method: "POST", Path: "/v1/entries", ID: "createEntry", Roles: ingestors, Status: program.Created, Handler: program.Describe[wire.EntryRequest, wire.EntryJSON](true)}, s.createEntry),
@@ -271,13 +271,32 @@ func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) er
 	}
 	out := wire.EntryListJSON{Entries: []wire.EntryJSON{}}
 	for _, e := range ents {
-		out.Entries = append(out.Entries, wire.Entry(e))
+		out.Entries = append(out.Entries, wire.Entry(ownPostings(c.Token, e)))
 	}
 	if len(ents) == n {
 		out.Next = strconv.FormatUint(ents[len(ents)-1].Seq, 10)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// ownPostings keeps, for a payee token, only the postings of an entry
+// that move its own money (from or to one of its accounts), each with its
+// explanation path: a payee learns what it was paid and why, not what its
+// co-payees were paid or what the buyer spent. Other tokens see the entry
+// whole.
+func ownPostings(tok auth.Token, e ledger.Entry) ledger.Entry {
+	if tok.Role != auth.Payee {
+		return e
+	}
+	own := make([]ledger.Posting, 0, len(e.Postings))
+	for _, p := range e.Postings {
+		if tok.MayAct(p.From) || tok.MayAct(p.To) {
+			own = append(own, p)
+		}
+	}
+	e.Postings = own
+	return e
 }
 
 func (s *Server) getEntry(w http.ResponseWriter, r *http.Request, _ *Call) error {

@@ -62,3 +62,38 @@ func TestWhoMovesMoneyWhere(t *testing.T) {
 		t.Errorf("@attacker = %s; want 20 (the admin's four entries only)", got)
 	}
 }
+
+// TestPayeeSeesOwnPostings: a payee reading the journal of its account
+// gets its own postings of each entry, with their explanation paths, and
+// none of its co-payees' or the buyer's.
+func TestPayeeSeesOwnPostings(t *testing.T) {
+	e := start(t, stores(t)["sqlite"](t))
+	ctx := context.Background()
+	sale := []wire.PostingJSON{
+		{From: "@buyer:9", To: "artist:1", Amount: "700", Currency: "USD", Path: "sale/artist:1 70%"},
+		{From: "@buyer:9", To: "artist:2", Amount: "200", Currency: "USD", Path: "sale/artist:2 20%"},
+		{From: "@buyer:9", To: "platform", Amount: "100", Currency: "USD", Path: "sale/fee 10%"},
+	}
+	if _, _, err := e.admin.CreateEntry(ctx, "sale-1", wire.EntryRequest{Postings: sale}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.admin.CreateEntry(ctx, "move-1", wire.EntryRequest{Postings: []wire.PostingJSON{usd("artist:2", "artist:1", "50"), usd("platform", "artist:2", "1")}}); err != nil {
+		t.Fatal(err)
+	}
+	payee := e.token(t, auth.Payee, "artist:1")
+	got, err := payee.ListEntries(ctx, client.ListEntriesQuery{Account: "artist:1"})
+	if err != nil || len(got.Entries) != 2 {
+		t.Fatalf("payee's entries = %+v, %v; want 2", got, err)
+	}
+	want := [][]wire.PostingJSON{{sale[0]}, {usd("artist:2", "artist:1", "50")}}
+	for i, ent := range got.Entries {
+		if fmt.Sprint(ent.Postings) != fmt.Sprint(want[i]) {
+			t.Errorf("entry %d as the payee sees it = %+v; want only its own postings %+v", ent.Seq, ent.Postings, want[i])
+		}
+	}
+	// The platform's reader sees every posting.
+	all, err := e.token(t, auth.Reader).ListEntries(ctx, client.ListEntriesQuery{Account: "artist:1"})
+	if err != nil || len(all.Entries) != 2 || len(all.Entries[0].Postings) != 3 || len(all.Entries[1].Postings) != 2 {
+		t.Errorf("reader's entries = %+v, %v; want them whole", all, err)
+	}
+}
