@@ -152,6 +152,9 @@ func (s *Server) legacyKey(ctx context.Context, tok auth.Token, key string) (boo
 // the platform); the handlers then check the withdrawal's account.
 func (s *Server) withdrawalID(r *http.Request, c *Call) (string, error) {
 	id := r.PathValue("id")
+	if err := ledger.ValidateKey(id); err != nil {
+		return "", err
+	}
 	prefix := scopePrefix(c.Token)
 	if prefix == "" || strings.HasPrefix(id, prefix) {
 		return id, nil

@@ -97,3 +97,31 @@ func TestPayeeSeesOwnPostings(t *testing.T) {
 		t.Errorf("reader's entries = %+v, %v; want them whole", all, err)
 	}
 }
+
+// TestNamesThatArePaths: account names and keys that are or hold dot
+// segments are refused with name_path_segment, and the Go client sends
+// them escaped, so that they reach the route they were meant for.
+func TestNamesThatArePaths(t *testing.T) {
+	e := start(t, stores(t)["sqlite"](t))
+	ctx := context.Background()
+	for _, name := range []string{".", "..", "a/..", "../a", "a/./b", "a/../b", "@x/..", "a//b", "/a", "a/"} {
+		_, _, err := e.admin.CreateEntry(ctx, "k-"+fmt.Sprint(len(name)), wire.EntryRequest{Postings: []wire.PostingJSON{usd("@world", name, "1")}})
+		wantCode(t, "account "+name, err, "name_path_segment", 400)
+		_, _, err = e.admin.CreateEntry(ctx, name, wire.EntryRequest{Postings: []wire.PostingJSON{usd("@world", "a", "1")}})
+		wantCode(t, "key "+name, err, "name_path_segment", 400)
+	}
+	if _, _, err := e.admin.CreateEntry(ctx, "fund", wire.EntryRequest{Postings: []wire.PostingJSON{usd("@world", "a", "10")}}); err != nil {
+		t.Fatal(err)
+	}
+	// Through the client, a dot name reaches its own route and is
+	// refused there: it lists no other account's balances.
+	for _, name := range []string{".", ".."} {
+		_, err := e.admin.GetAccount(ctx, name)
+		wantCode(t, "GetAccount("+name+")", err, "name_path_segment", 400)
+		_, _, err = e.admin.PostWithdrawal(ctx, "post-"+fmt.Sprint(len(name)), name)
+		wantCode(t, "PostWithdrawal("+name+")", err, "name_path_segment", 400)
+	}
+	payee := e.token(t, auth.Payee, "a")
+	_, _, err := payee.RequestWithdrawal(ctx, "..", wire.WithdrawalRequest{Account: "a", Amount: "1", Currency: "USD"})
+	wantCode(t, "payee withdrawal keyed ..", err, "name_path_segment", 400)
+}
