@@ -99,6 +99,8 @@ type Server struct {
 	storeWakes bool
 	streams    streams
 	tokens     *tokenCache
+	// shared caches where the shared key space ended (see legacyKey).
+	shared sharedUntil
 }
 
 // Handler is a route's handler. It returns an error instead of writing one,

@@ -193,17 +193,19 @@ func TestEndToEnd(t *testing.T) {
 			_, _, err = payee.RequestWithdrawal(ctx, "w-x", wire.WithdrawalRequest{Account: "payee:1", Amount: "1", Currency: "USD"})
 			wantCode(t, "payee withdrawing from another account", err, "forbidden", 403)
 			w, _, err := payee.RequestWithdrawal(ctx, "w-1", wire.WithdrawalRequest{Account: "payee:2", Amount: "1000", Currency: "USD"})
-			if err != nil || w.State != "pending" || w.ID != "w-1" {
-				t.Fatalf("RequestWithdrawal = %+v, %v; want pending w-1", w, err)
+			// Its ID is its key in the payee's own key space.
+			if err != nil || w.State != "pending" || !strings.HasPrefix(w.ID, "~p") || !strings.HasSuffix(w.ID, "~w-1") {
+				t.Fatalf("RequestWithdrawal = %+v, %v; want pending ~p…~w-1", w, err)
 			}
+			wid := w.ID
 			_, _, err = payee.RequestWithdrawal(ctx, "w-2", wire.WithdrawalRequest{Account: "payee:2", Amount: "31", Currency: "USD"})
 			wantCode(t, "withdrawing more than is available", err, "overdraft", 422)
 			_, _, err = payee.PostWithdrawal(ctx, "w-1-post", "w-1")
 			wantCode(t, "payee posting its own withdrawal", err, "forbidden", 403)
-			if w, _, err = ingest.PostWithdrawal(ctx, "w-1-post", "w-1"); err != nil || w.State != "posted" {
+			if w, _, err = ingest.PostWithdrawal(ctx, "w-1-post", wid); err != nil || w.State != "posted" {
 				t.Fatalf("PostWithdrawal = %+v, %v; want posted", w, err)
 			}
-			_, _, err = ingest.VoidWithdrawal(ctx, "w-1-void", "w-1")
+			_, _, err = ingest.VoidWithdrawal(ctx, "w-1-void", wid)
 			wantCode(t, "voiding a posted withdrawal", err, "withdrawal_resolved", 409)
 			if got := available(t, reader, "@payout", "USD"); got != "1000" {
 				t.Errorf("@payout available = %s; want 1000", got)

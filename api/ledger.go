@@ -59,7 +59,7 @@ func (s *Server) coreRoutes() []Route {
 		core(tagAccounts, program.Route{Method: "GET", Path: "/v1/accounts/{account}", ID: "getAccount", Roles: readOwn, Params: []program.Param{accountParam}, Handler: program.Describe[none, wire.AccountJSON](false)}, s.getAccount),
 		core(tagEntries, program.Route{Method: "GET", Path: "/v1/entries", ID: "listEntries", Roles: readOwn, Params: []program.Param{program.LimitParam,
 			{Name: "after", In: "query", Doc: "Only entries with a sequence number greater than this; the `next` of the previous page.", Schema: "SeqString"},
-			{Name: "account", In: "query", Doc: "Only entries with a posting from or to this account. Required for payee tokens.", Schema: "AccountName"},
+			{Name: "account", In: "query", Doc: "Only entries with a posting from or to this account. Required for payee tokens, which see only the postings (and their paths) that move their own accounts' money.", Schema: "AccountName"},
 			{Name: "since", In: "query", Doc: "Only entries at or after this RFC 3339 time.", Schema: "Time"},
 			{Name: "until", In: "query", Doc: "Only entries before this RFC 3339 time.", Schema: "Time"}}, Handler: program.Describe[none, wire.EntryListJSON](false)}, s.listEntries),
 		core(tagEntries, program.Route{Method: "POST", Path: "/v1/entries", ID: "createEntry", Roles: ingestors, Status: program.Created, Handler: program.Describe[wire.EntryRequest, wire.EntryJSON](true)}, s.createEntry),
@@ -119,15 +119,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *Call) error {
 type ReadyCheck struct {
 	Name  string
 	Check func(context.Context) error
-}
-
-// idempotencyKey returns the write's Idempotency-Key header.
-func idempotencyKey(r *http.Request) (string, error) {
-	key := r.Header.Get("Idempotency-Key")
-	if key == "" {
-		return "", errcode.Errorf(ErrKeyMissing, "%s %s is a write and needs an Idempotency-Key header (1 to %d printable characters); resending the same key is safe", r.Method, r.URL.Path, ledger.KeyMaxLen)
-	}
-	return key, ledger.ValidateKey(key)
 }
 
 // limit reads the limit query parameter.
@@ -280,13 +271,32 @@ func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) er
 	}
 	out := wire.EntryListJSON{Entries: []wire.EntryJSON{}}
 	for _, e := range ents {
-		out.Entries = append(out.Entries, wire.Entry(e))
+		out.Entries = append(out.Entries, wire.Entry(ownPostings(c.Token, e)))
 	}
 	if len(ents) == n {
 		out.Next = strconv.FormatUint(ents[len(ents)-1].Seq, 10)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// ownPostings keeps, for a payee token, only the postings of an entry
+// that move its own money (from or to one of its accounts), each with its
+// explanation path: a payee learns what it was paid and why, not what its
+// co-payees were paid or what the buyer spent. Other tokens see the entry
+// whole.
+func ownPostings(tok auth.Token, e ledger.Entry) ledger.Entry {
+	if tok.Role != auth.Payee {
+		return e
+	}
+	own := make([]ledger.Posting, 0, len(e.Postings))
+	for _, p := range e.Postings {
+		if tok.MayAct(p.From) || tok.MayAct(p.To) {
+			own = append(own, p)
+		}
+	}
+	e.Postings = own
+	return e
 }
 
 func (s *Server) getEntry(w http.ResponseWriter, r *http.Request, _ *Call) error {
@@ -312,12 +322,15 @@ func (s *Server) getEntryByKey(w http.ResponseWriter, r *http.Request, _ *Call) 
 }
 
 func (s *Server) createEntry(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[wire.EntryRequest](r)
+	key, req, err := readWrite[wire.EntryRequest](s, r, c)
 	if err != nil {
 		return err
 	}
 	ps, err := s.fromPostings(req.Postings)
 	if err != nil {
+		return err
+	}
+	if err := moneyLeaves(c, ps); err != nil {
 		return err
 	}
 	return s.apply(w, r, engine.Transfer(key, c.Now, ps), http.StatusCreated, entryBody)
@@ -340,6 +353,12 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 	for i, it := range req.Entries {
 		out.Results[i].Key = it.Key
 		ps, err := s.fromPostings(it.Postings)
+		if err == nil {
+			err = checkPlatformKey(it.Key)
+		}
+		if err == nil {
+			err = moneyLeaves(c, ps)
+		}
 		if err != nil {
 			e := toErrorJSON(err)
 			out.Results[i].Status, out.Results[i].Error = "refused", &e
@@ -378,6 +397,27 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 	return nil
 }
 
+// ErrDirectPayout refuses a direct entry that pays money out of the
+// ledger for a token that is not admin.
+var ErrDirectPayout = errcode.New(errcode.Forbidden, "direct_payout_forbidden", "money leaves internal accounts through withdrawals; a direct entry into an external account is for admin tokens")
+
+// moneyLeaves refuses, for every token but admin, a direct entry with a
+// posting from an internal account into an external one: money leaves
+// the ledger through withdrawals, which reserve first, respect minimums
+// and are posted or voided by the platform. An admin's direct entry is
+// the correction of last resort (a chargeback, a write-off).
+func moneyLeaves(c *Call, ps []ledger.Posting) error {
+	if c.Token.Role == auth.Admin {
+		return nil
+	}
+	for i, p := range ps {
+		if !ledger.IsExternal(p.From) && ledger.IsExternal(p.To) {
+			return errcode.Errorf(ErrDirectPayout, "posting %d pays %s out to %s: money leaves internal accounts through POST /v1/withdrawals; a direct entry into an external account needs an admin token", i, p.From, p.To)
+		}
+	}
+	return nil
+}
+
 // withdrawalFromEntry rebuilds a withdrawal as its request entry left it:
 // pending.
 func withdrawalFromEntry(e ledger.Entry) wire.WithdrawalJSON {
@@ -386,7 +426,7 @@ func withdrawalFromEntry(e ledger.Entry) wire.WithdrawalJSON {
 }
 
 func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[wire.WithdrawalRequest](r)
+	key, req, err := readWrite[wire.WithdrawalRequest](s, r, c)
 	if err != nil {
 		return err
 	}
@@ -416,11 +456,14 @@ func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Ca
 }
 
 func (s *Server) resolveWithdrawal(w http.ResponseWriter, r *http.Request, c *Call, post bool) error {
-	key, err := idempotencyKey(r)
+	key, err := s.idempotencyKey(r, c)
 	if err != nil {
 		return err
 	}
-	id := r.PathValue("id")
+	id, err := s.withdrawalID(r, c)
+	if err != nil {
+		return err
+	}
 	if c.Token.Role == auth.Payee {
 		wd, err := s.cfg.Store.Withdrawal(r.Context(), id)
 		if err != nil {
@@ -450,7 +493,11 @@ func (s *Server) voidWithdrawal(w http.ResponseWriter, r *http.Request, c *Call)
 }
 
 func (s *Server) getWithdrawal(w http.ResponseWriter, r *http.Request, c *Call) error {
-	wd, err := s.cfg.Store.Withdrawal(r.Context(), r.PathValue("id"))
+	id, err := s.withdrawalID(r, c)
+	if err != nil {
+		return err
+	}
+	wd, err := s.cfg.Store.Withdrawal(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -523,7 +570,7 @@ func (s *Server) getWithdrawalMinimum(w http.ResponseWriter, r *http.Request, _ 
 }
 
 func (s *Server) putWithdrawalMinimum(w http.ResponseWriter, r *http.Request, c *Call) error {
-	key, req, err := readWrite[wire.MinimumRequest](r)
+	key, req, err := readWrite[wire.MinimumRequest](s, r, c)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func (s *Server) moduleHandler(name string, rt program.Route) Handler {
 		mc := &moduleCall{s: s, r: r, c: c, program: name}
 		var body any
 		if rt.Handler.Write {
-			key, err := idempotencyKey(r)
+			key, err := s.idempotencyKey(r, c)
 			if err != nil {
 				return err
 			}

@@ -558,7 +558,12 @@ func TestOpenAPIExchanges(t *testing.T) {
 
 	// Withdrawals.
 	wd := `{"account":"artist:1","amount":"1000","currency":"USD"}`
-	do(201, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-1"), body: wd})
+	// A payee's withdrawal ID is its key in the payee's own key space.
+	body, _ = do(201, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-1"), body: wd})
+	wd1 := field(body, "id")
+	if !strings.HasPrefix(wd1, "~p") || !strings.HasSuffix(wd1, "~wd-1") {
+		t.Errorf("payee withdrawal ID = %q; want ~p<principal>~wd-1", wd1)
+	}
 	_, hdr = do(201, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-1"), body: wd})
 	replayed("POST /v1/withdrawals", hdr)
 	do(201, call{token: admin, method: "POST", path: "/v1/withdrawals", header: key("wd-2"), body: `{"account":"artist:1","amount":"1000","currency":"USD","destination":"@bank:1"}`})
@@ -568,16 +573,16 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(200, call{token: reader, method: "GET", path: "/v1/withdrawals?after=" + field(body, "next")})
 	do(200, call{token: payee, method: "GET", path: "/v1/withdrawals/wd-1"})
 	do(404, call{token: reader, method: "GET", path: "/v1/withdrawals/nope"})
-	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/post", header: key("resolve-1")})
+	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/" + wd1 + "/post", header: key("resolve-1")})
 	if strings.Contains(body, `"request_seq":0,`) || strings.Contains(body, `"created":"0001-01-01T00:00:00Z"`) {
 		t.Errorf("POST /v1/withdrawals/wd-1/post = %s; want the stored withdrawal, with its request's entry and time", body)
 	}
-	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/post", header: key("resolve-1")})
+	_, hdr = do(201, call{token: ingestor, method: "POST", path: "/v1/withdrawals/" + wd1 + "/post", header: key("resolve-1")})
 	replayed("POST /v1/withdrawals/{id}/post", hdr)
-	do(409, call{token: ingestor, method: "POST", path: "/v1/withdrawals/wd-1/void", header: key("resolve-2")})
+	do(409, call{token: ingestor, method: "POST", path: "/v1/withdrawals/" + wd1 + "/void", header: key("resolve-2")})
 	do(201, call{token: payee, method: "POST", path: "/v1/withdrawals/wd-2/void", header: key("resolve-3")})
 	do(404, call{token: ingestor, method: "POST", path: "/v1/withdrawals/nope/post", header: key("resolve-4")})
-	do(200, call{token: reader, method: "GET", path: "/v1/withdrawals/wd-1"})
+	do(200, call{token: reader, method: "GET", path: "/v1/withdrawals/" + wd1})
 
 	// The market, with the seed's numbers in wei (ETH has 18 decimals).
 	wei := func(eth string) string { return eth + "000000000000000000" }

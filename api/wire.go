@@ -16,9 +16,9 @@ import (
 
 // readWrite reads what every JSON write starts with: its Idempotency-Key
 // header, then its body as a T.
-func readWrite[T any](r *http.Request) (string, T, error) {
+func readWrite[T any](s *Server, r *http.Request, c *Call) (string, T, error) {
 	var body T
-	key, err := idempotencyKey(r)
+	key, err := s.idempotencyKey(r, c)
 	if err != nil {
 		return "", body, err
 	}

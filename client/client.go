@@ -261,3 +261,15 @@ func (c *Client) Events(ctx context.Context, after uint64, fn func(Event) error)
 	}
 	return sc.Err()
 }
+
+// segment escapes a value for one segment of a URL path: every byte that
+// is not a path character, "/" included, is percent-encoded, and so are the
+// dot segments "." and "..", which would otherwise step to another route
+// when the path is cleaned. Every generated route method builds its path
+// with it.
+func segment(v string) string {
+	if v == "." || v == ".." {
+		return strings.Repeat("%2E", len(v))
+	}
+	return url.PathEscape(v)
+}

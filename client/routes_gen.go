@@ -4,7 +4,6 @@ package client
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -33,7 +32,7 @@ func (c *Client) ListAccounts(ctx context.Context, q ListAccountsQuery) (out wir
 
 // GetAccount calls GET /v1/accounts/{account}: get an account.
 func (c *Client) GetAccount(ctx context.Context, account string) (out wire.AccountJSON, err error) {
-	_, err = c.do(ctx, "GET", "/v1/accounts/"+url.PathEscape(account), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/accounts/"+segment(account), "", nil, &out)
 	return out, err
 }
 
@@ -72,7 +71,7 @@ func (c *Client) GetEntry(ctx context.Context, seq uint64) (out wire.EntryJSON, 
 
 // GetEntryByKey calls GET /v1/entries/keys/{key}: get an entry by idempotency key.
 func (c *Client) GetEntryByKey(ctx context.Context, key string) (out wire.EntryJSON, err error) {
-	_, err = c.do(ctx, "GET", "/v1/entries/keys/"+url.PathEscape(key), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/entries/keys/"+segment(key), "", nil, &out)
 	return out, err
 }
 
@@ -98,31 +97,31 @@ func (c *Client) RequestWithdrawal(ctx context.Context, key string, body wire.Wi
 
 // GetWithdrawal calls GET /v1/withdrawals/{id}: get a withdrawal.
 func (c *Client) GetWithdrawal(ctx context.Context, id string) (out wire.WithdrawalJSON, err error) {
-	_, err = c.do(ctx, "GET", "/v1/withdrawals/"+url.PathEscape(id), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/withdrawals/"+segment(id), "", nil, &out)
 	return out, err
 }
 
 // PostWithdrawal calls POST /v1/withdrawals/{id}/post: post a withdrawal.
 func (c *Client) PostWithdrawal(ctx context.Context, key string, id string) (out wire.WithdrawalJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/withdrawals/"+url.PathEscape(id)+"/post", key, nil, &out)
+	replayed, err = c.do(ctx, "POST", "/v1/withdrawals/"+segment(id)+"/post", key, nil, &out)
 	return out, replayed, err
 }
 
 // VoidWithdrawal calls POST /v1/withdrawals/{id}/void: void a withdrawal.
 func (c *Client) VoidWithdrawal(ctx context.Context, key string, id string) (out wire.WithdrawalJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/withdrawals/"+url.PathEscape(id)+"/void", key, nil, &out)
+	replayed, err = c.do(ctx, "POST", "/v1/withdrawals/"+segment(id)+"/void", key, nil, &out)
 	return out, replayed, err
 }
 
 // GetWithdrawalMinimum calls GET /v1/config/withdrawal-minimums/{currency}: get the minimum withdrawal of a currency.
 func (c *Client) GetWithdrawalMinimum(ctx context.Context, currency string) (out wire.MinimumJSON, err error) {
-	_, err = c.do(ctx, "GET", "/v1/config/withdrawal-minimums/"+url.PathEscape(currency), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/config/withdrawal-minimums/"+segment(currency), "", nil, &out)
 	return out, err
 }
 
 // SetWithdrawalMinimum calls PUT /v1/config/withdrawal-minimums/{currency}: set the minimum withdrawal of a currency.
 func (c *Client) SetWithdrawalMinimum(ctx context.Context, key string, currency string, body wire.MinimumRequest) (out wire.MinimumJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "PUT", "/v1/config/withdrawal-minimums/"+url.PathEscape(currency), key, body, &out)
+	replayed, err = c.do(ctx, "PUT", "/v1/config/withdrawal-minimums/"+segment(currency), key, body, &out)
 	return out, replayed, err
 }
 
@@ -140,7 +139,7 @@ func (c *Client) CreateToken(ctx context.Context, body wire.TokenRequest) (out w
 
 // RevokeToken calls DELETE /v1/tokens/{id}: revoke a token.
 func (c *Client) RevokeToken(ctx context.Context, id string) (out wire.TokenJSON, err error) {
-	_, err = c.do(ctx, "DELETE", "/v1/tokens/"+url.PathEscape(id), "", nil, &out)
+	_, err = c.do(ctx, "DELETE", "/v1/tokens/"+segment(id), "", nil, &out)
 	return out, err
 }
 
@@ -170,13 +169,13 @@ func (c *Client) CreateSplit(ctx context.Context, key string, body splitbook.Def
 
 // GetSplit calls GET /v1/splits/{id}: get a split.
 func (c *Client) GetSplit(ctx context.Context, id string) (out splitbook.Def, err error) {
-	_, err = c.do(ctx, "GET", "/v1/splits/"+url.PathEscape(id), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/splits/"+segment(id), "", nil, &out)
 	return out, err
 }
 
 // ReplaceSplit calls PUT /v1/splits/{id}: replace a split.
 func (c *Client) ReplaceSplit(ctx context.Context, key string, id string, body splitbook.DefReplacement) (out splitbook.Def, replayed bool, err error) {
-	replayed, err = c.do(ctx, "PUT", "/v1/splits/"+url.PathEscape(id), key, body, &out)
+	replayed, err = c.do(ctx, "PUT", "/v1/splits/"+segment(id), key, body, &out)
 	return out, replayed, err
 }
 
@@ -200,19 +199,19 @@ func (c *Client) CreateMarketAsset(ctx context.Context, key string, body market.
 
 // GetMarketAsset calls GET /v1/market/assets/{id}: get an asset.
 func (c *Client) GetMarketAsset(ctx context.Context, id string) (out market.AssetJSON, err error) {
-	_, err = c.do(ctx, "GET", "/v1/market/assets/"+url.PathEscape(id), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/market/assets/"+segment(id), "", nil, &out)
 	return out, err
 }
 
 // SetMarketAssetSplit calls PUT /v1/market/assets/{id}/split: set an asset's revenue split.
 func (c *Client) SetMarketAssetSplit(ctx context.Context, key string, id string, body market.SplitRequest) (out market.AssetJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "PUT", "/v1/market/assets/"+url.PathEscape(id)+"/split", key, body, &out)
+	replayed, err = c.do(ctx, "PUT", "/v1/market/assets/"+segment(id)+"/split", key, body, &out)
 	return out, replayed, err
 }
 
 // SetMarketAssetRoyalty calls PUT /v1/market/assets/{id}/royalty: set or clear an asset's royalty.
 func (c *Client) SetMarketAssetRoyalty(ctx context.Context, key string, id string, body market.RoyaltyRequest) (out market.AssetJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "PUT", "/v1/market/assets/"+url.PathEscape(id)+"/royalty", key, body, &out)
+	replayed, err = c.do(ctx, "PUT", "/v1/market/assets/"+segment(id)+"/royalty", key, body, &out)
 	return out, replayed, err
 }
 
@@ -224,19 +223,19 @@ func (c *Client) CreateMarketLicense(ctx context.Context, key string, body marke
 
 // GetMarketLicense calls GET /v1/market/licenses/{id}: get a license.
 func (c *Client) GetMarketLicense(ctx context.Context, id string) (out market.LicenseJSON, err error) {
-	_, err = c.do(ctx, "GET", "/v1/market/licenses/"+url.PathEscape(id), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/market/licenses/"+segment(id), "", nil, &out)
 	return out, err
 }
 
 // RevokeMarketLicense calls POST /v1/market/licenses/{id}/revoke: revoke a license.
 func (c *Client) RevokeMarketLicense(ctx context.Context, key string, id string) (out market.License, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/market/licenses/"+url.PathEscape(id)+"/revoke", key, nil, &out)
+	replayed, err = c.do(ctx, "POST", "/v1/market/licenses/"+segment(id)+"/revoke", key, nil, &out)
 	return out, replayed, err
 }
 
 // PayMarketLicense calls POST /v1/market/licenses/{id}/payments: pay a recurring license.
 func (c *Client) PayMarketLicense(ctx context.Context, key string, id string, body market.LicensePaymentRequest) (out wire.EntryJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "POST", "/v1/market/licenses/"+url.PathEscape(id)+"/payments", key, body, &out)
+	replayed, err = c.do(ctx, "POST", "/v1/market/licenses/"+segment(id)+"/payments", key, body, &out)
 	return out, replayed, err
 }
 
@@ -266,13 +265,13 @@ func (c *Client) CreateCollectionTrack(ctx context.Context, key string, body col
 
 // GetCollectionTrack calls GET /v1/collection/tracks/{id}: get a track.
 func (c *Client) GetCollectionTrack(ctx context.Context, id string) (out collection.Track, err error) {
-	_, err = c.do(ctx, "GET", "/v1/collection/tracks/"+url.PathEscape(id), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/collection/tracks/"+segment(id), "", nil, &out)
 	return out, err
 }
 
 // SetCollectionTrackPrice calls PUT /v1/collection/tracks/{id}/price: change a track's price.
 func (c *Client) SetCollectionTrackPrice(ctx context.Context, key string, id string, body collection.PriceRequest) (out collection.Track, replayed bool, err error) {
-	replayed, err = c.do(ctx, "PUT", "/v1/collection/tracks/"+url.PathEscape(id)+"/price", key, body, &out)
+	replayed, err = c.do(ctx, "PUT", "/v1/collection/tracks/"+segment(id)+"/price", key, body, &out)
 	return out, replayed, err
 }
 
@@ -284,13 +283,13 @@ func (c *Client) CreateCollection(ctx context.Context, key string, body collecti
 
 // GetCollection calls GET /v1/collection/collections/{id}: get a collection.
 func (c *Client) GetCollection(ctx context.Context, id string) (out collection.Collection, err error) {
-	_, err = c.do(ctx, "GET", "/v1/collection/collections/"+url.PathEscape(id), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/collection/collections/"+segment(id), "", nil, &out)
 	return out, err
 }
 
 // UpdateCollection calls PUT /v1/collection/collections/{id}: change a collection's price, tracks or split.
 func (c *Client) UpdateCollection(ctx context.Context, key string, id string, body collection.UpdateCollectionRequest) (out collection.Collection, replayed bool, err error) {
-	replayed, err = c.do(ctx, "PUT", "/v1/collection/collections/"+url.PathEscape(id), key, body, &out)
+	replayed, err = c.do(ctx, "PUT", "/v1/collection/collections/"+segment(id), key, body, &out)
 	return out, replayed, err
 }
 
@@ -326,19 +325,19 @@ func (c *Client) RegisterUsageParticipants(ctx context.Context, key string, body
 
 // GetUsageParticipant calls GET /v1/usage/participants/{id}: get a participant.
 func (c *Client) GetUsageParticipant(ctx context.Context, id string) (out usage.Participant, err error) {
-	_, err = c.do(ctx, "GET", "/v1/usage/participants/"+url.PathEscape(id), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/usage/participants/"+segment(id), "", nil, &out)
 	return out, err
 }
 
 // UpdateUsageParticipant calls PUT /v1/usage/participants/{id}: change a participant.
 func (c *Client) UpdateUsageParticipant(ctx context.Context, key string, id string, body usage.ParticipantUpdate) (out usage.Participant, replayed bool, err error) {
-	replayed, err = c.do(ctx, "PUT", "/v1/usage/participants/"+url.PathEscape(id), key, body, &out)
+	replayed, err = c.do(ctx, "PUT", "/v1/usage/participants/"+segment(id), key, body, &out)
 	return out, replayed, err
 }
 
 // DeregisterUsageParticipant calls DELETE /v1/usage/participants/{id}: deregister a participant.
 func (c *Client) DeregisterUsageParticipant(ctx context.Context, key string, id string) (out usage.Participant, replayed bool, err error) {
-	replayed, err = c.do(ctx, "DELETE", "/v1/usage/participants/"+url.PathEscape(id), key, nil, &out)
+	replayed, err = c.do(ctx, "DELETE", "/v1/usage/participants/"+segment(id), key, nil, &out)
 	return out, replayed, err
 }
 
@@ -421,7 +420,7 @@ func (c *Client) ListFeeshareContracts(ctx context.Context, q ListFeeshareContra
 
 // GetFeeshareContract calls GET /v1/feeshare/contracts/{contract}: get a contract's registration.
 func (c *Client) GetFeeshareContract(ctx context.Context, contract string) (out feeshare.RegistrationJSON, err error) {
-	_, err = c.do(ctx, "GET", "/v1/feeshare/contracts/"+url.PathEscape(contract), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/feeshare/contracts/"+segment(contract), "", nil, &out)
 	return out, err
 }
 
@@ -433,7 +432,7 @@ type ListFeeshareDeployerContractsQuery struct {
 
 // ListFeeshareDeployerContracts calls GET /v1/feeshare/deployers/{address}/contracts: list a deployer's contracts.
 func (c *Client) ListFeeshareDeployerContracts(ctx context.Context, address string, q ListFeeshareDeployerContractsQuery) (out feeshare.ContractsJSON, err error) {
-	_, err = c.do(ctx, "GET", "/v1/feeshare/deployers/"+url.PathEscape(address)+"/contracts"+query("limit", itoa(q.Limit), "after", q.After), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/feeshare/deployers/"+segment(address)+"/contracts"+query("limit", itoa(q.Limit), "after", q.After), "", nil, &out)
 	return out, err
 }
 
@@ -445,7 +444,7 @@ type ListFeeshareWithdrawerContractsQuery struct {
 
 // ListFeeshareWithdrawerContracts calls GET /v1/feeshare/withdrawers/{address}/contracts: list a withdrawer's contracts.
 func (c *Client) ListFeeshareWithdrawerContracts(ctx context.Context, address string, q ListFeeshareWithdrawerContractsQuery) (out feeshare.ContractsJSON, err error) {
-	_, err = c.do(ctx, "GET", "/v1/feeshare/withdrawers/"+url.PathEscape(address)+"/contracts"+query("limit", itoa(q.Limit), "after", q.After), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/feeshare/withdrawers/"+segment(address)+"/contracts"+query("limit", itoa(q.Limit), "after", q.After), "", nil, &out)
 	return out, err
 }
 
@@ -469,18 +468,18 @@ func (c *Client) ListSchedules(ctx context.Context, q ListSchedulesQuery) (out s
 
 // GetSchedule calls GET /v1/schedules/{id}: get a schedule.
 func (c *Client) GetSchedule(ctx context.Context, id string) (out schedule.State, err error) {
-	_, err = c.do(ctx, "GET", "/v1/schedules/"+url.PathEscape(id), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/schedules/"+segment(id), "", nil, &out)
 	return out, err
 }
 
 // SetSchedule calls PUT /v1/schedules/{id}: create or replace a schedule.
 func (c *Client) SetSchedule(ctx context.Context, key string, id string, body schedule.Schedule) (out schedule.State, replayed bool, err error) {
-	replayed, err = c.do(ctx, "PUT", "/v1/schedules/"+url.PathEscape(id), key, body, &out)
+	replayed, err = c.do(ctx, "PUT", "/v1/schedules/"+segment(id), key, body, &out)
 	return out, replayed, err
 }
 
 // DeleteSchedule calls DELETE /v1/schedules/{id}: delete a schedule.
 func (c *Client) DeleteSchedule(ctx context.Context, key string, id string) (out schedule.State, replayed bool, err error) {
-	replayed, err = c.do(ctx, "DELETE", "/v1/schedules/"+url.PathEscape(id), key, nil, &out)
+	replayed, err = c.do(ctx, "DELETE", "/v1/schedules/"+segment(id), key, nil, &out)
 	return out, replayed, err
 }

@@ -12,6 +12,31 @@ const AccountMaxLen = 128
 // ErrAccount is returned for a malformed account name.
 var ErrAccount = errcode.New(errcode.Invalid, "account_invalid", "account name is invalid")
 
+// ErrNamePath is returned for an account name or a key that is, or holds, a
+// path's dot segment: such a name placed in a URL path would name another
+// route (/v1/accounts/. is /v1/accounts/, /v1/withdrawals/../post is
+// /v1/post) however it is escaped, since servers and proxies clean paths.
+var ErrNamePath = errcode.New(errcode.Invalid, "name_path_segment", "names may not be . or .. or hold them as /-separated segments, nor empty segments")
+
+// pathSegment returns the first dot segment, or empty segment between
+// slashes, of name (what a URL path's cleaning removes or resolves).
+func pathSegment(name string) (string, bool) {
+	for _, seg := range strings.Split(name, "/") {
+		if seg == "." || seg == ".." || seg == "" && strings.Contains(name, "/") {
+			return seg, true
+		}
+	}
+	return "", false
+}
+
+// checkSegments refuses a name that pathSegment finds a segment in.
+func checkSegments(what, name, checked string) error {
+	if seg, bad := pathSegment(checked); bad {
+		return errcode.Errorf(ErrNamePath, "%s %q has the path segment %q; names may not be . or .., hold them between slashes, or start, end or double a slash", what, name, seg)
+	}
+	return nil
+}
+
 // ExternalPrefix marks an account of the outside world (buyers, chains, bank
 // rails): "@world", "@buyer:42", "@chain:evm-1". Only such accounts may go
 // below zero. The mark is in the name, not in a table, so that every posting
@@ -26,7 +51,7 @@ func IsExternal(account string) bool { return strings.HasPrefix(account, Externa
 // letters, digits and . _ : / - with an optional leading @ for an external
 // account.
 //
-// Errors: ErrAccount.
+// Errors: ErrAccount, ErrNamePath.
 func ValidateAccount(account string) error {
 	if account == "" {
 		return errcode.Errorf(ErrAccount, "account name is empty; want letters, digits and . _ : / - (at most %d bytes)", AccountMaxLen)
@@ -44,5 +69,5 @@ func ValidateAccount(account string) error {
 			return errcode.Errorf(ErrAccount, "account name %q has %q; want letters, digits and . _ : / - with an optional leading @ for an external account", account, c)
 		}
 	}
-	return nil
+	return checkSegments("account name", account, body)
 }

@@ -3,6 +3,7 @@ package ledger
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"time"
 
 	"github.com/tributary-ledger/tributary/errcode"
@@ -171,9 +172,10 @@ func HashPostings(kind Kind, ref string, postings []Posting) Hash {
 }
 
 // ValidateKey checks an idempotency key or a withdrawal ID: 1 to KeyMaxLen
-// bytes of printable ASCII without spaces.
+// bytes of printable ASCII without spaces, not a path (a withdrawal's ID
+// goes into URL paths).
 //
-// Errors: ErrKey.
+// Errors: ErrKey, ErrNamePath.
 func ValidateKey(key string) error {
 	if key == "" || len(key) > KeyMaxLen {
 		return errcode.Errorf(ErrKey, "key is %d bytes; want 1 to %d printable ASCII characters", len(key), KeyMaxLen)
@@ -183,7 +185,7 @@ func ValidateKey(key string) error {
 			return errcode.Errorf(ErrKey, "key has byte 0x%02x at %d; want printable ASCII without spaces", key[i], i)
 		}
 	}
-	return nil
+	return checkSegments("key", key, key)
 }
 
 // Currencies looks up currency codes; *money.Registry satisfies it.
@@ -214,10 +216,10 @@ func ValidatePostings(kind Kind, postings []Posting, currencies Currencies) erro
 	}
 	for i, p := range postings {
 		if err := ValidateAccount(p.From); err != nil {
-			return errcode.Errorf(ErrAccount, "posting %d: from: %v", i, err)
+			return fmt.Errorf("posting %d: from: %w", i, err) // keeps ErrAccount or ErrNamePath
 		}
 		if err := ValidateAccount(p.To); err != nil {
-			return errcode.Errorf(ErrAccount, "posting %d: to: %v", i, err)
+			return fmt.Errorf("posting %d: to: %w", i, err)
 		}
 		if p.From == p.To {
 			return errcode.Errorf(ErrPosting, "posting %d moves money from %q to itself; want two different accounts", i, p.From)

@@ -34,6 +34,12 @@ func TestValidateAccount(t *testing.T) {
 		{"a b", "account_invalid"},
 		{"a@b", "account_invalid"},
 		{"é", "account_invalid"},
+		{".", "name_path_segment"},
+		{"@..", "name_path_segment"},
+		{"a/../b", "name_path_segment"},
+		{"a/.", "name_path_segment"},
+		{"a//b", "name_path_segment"},
+		{"a.b/c..d", ""},
 		{strings.Repeat("a", AccountMaxLen), ""},
 		{strings.Repeat("a", AccountMaxLen+1), "account_invalid"},
 	}
@@ -62,6 +68,10 @@ func TestValidateKey(t *testing.T) {
 		{"", "key_invalid"},
 		{"has space", "key_invalid"},
 		{"tab\t", "key_invalid"},
+		{"..", "name_path_segment"},
+		{"x/./y", "name_path_segment"},
+		{"order/", "name_path_segment"},
+		{"v1.2...3", ""},
 		{strings.Repeat("k", KeyMaxLen), ""},
 		{strings.Repeat("k", KeyMaxLen+1), "key_invalid"},
 	}

@@ -29,7 +29,7 @@ import (
 
 const (
 	serveChildEnv = "TRIBUTARY_TEST_SERVE_DB"
-	testAdmin     = "trb_e2e_admin"
+	testAdmin     = "trb_e2e_admin_0123456789abcdef0123456789"
 )
 
 // TestServeChild is the child side of the multi-process tests: it runs

@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tributary-ledger/tributary/api"
-	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/chain"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
@@ -119,12 +118,10 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 		return err
 	}
 	defer s.Close()
-	if secret := os.Getenv("TRIBUTARY_ADMIN_TOKEN"); secret != "" {
-		tok := auth.FromSecret(secret, auth.Admin, nil, "TRIBUTARY_ADMIN_TOKEN", time.Now().UTC())
-		if err := s.PutToken(ctx, tok); err != nil {
-			return fmt.Errorf("installing TRIBUTARY_ADMIN_TOKEN: %w", err)
+	if secret := os.Getenv(envAdmin); secret != "" {
+		if err := installEnvAdmin(ctx, s, secret, time.Now().UTC(), log); err != nil {
+			return err
 		}
-		log.Info("admin token from TRIBUTARY_ADMIN_TOKEN installed", "token_id", tok.ID)
 	}
 	currencies := money.NewRegistry()
 	eng := engine.New(s, currencies)

@@ -238,8 +238,7 @@ func (g *gen) urlExpr(path string, params, query []param) (string, error) {
 			g.imports["strconv"] = "strconv"
 			v = "strconv.FormatUint(" + v + ", 10)"
 		default:
-			g.imports["net/url"] = "url"
-			v = "url.PathEscape(" + v + ")"
+			v = "segment(" + v + ")"
 		}
 		expr = strings.Replace(expr, "{"+p.name+"}", `"+`+v+`+"`, 1)
 	}

@@ -121,16 +121,16 @@ func TestMigrateV2(t *testing.T) {
 	}
 	defer s.Close()
 	storetest.CheckMigratedV2(t, s)
-	// Schema version 4 changed SQLite's tables alone: PostgreSQL's stay at
-	// version 3, with their journal counters, which builds of version 3
-	// open.
+	// Schema version 4 changed SQLite's tables alone: PostgreSQL's went
+	// from version 3 to 5, keeping their journal counters, and recorded
+	// the last entry of the shared key space.
 	raw, err := sql.Open("pgx", searchPath(t, dsn, schema))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	var version, counters int
-	if err := raw.QueryRow(`SELECT (SELECT value FROM counters WHERE name = 'schema'), (SELECT COUNT(*) FROM counters WHERE name IN ('entry', 'event'))`).Scan(&version, &counters); err != nil || version != 3 || counters != 2 {
-		t.Errorf("schema version %d with %d journal counters, %v; want 3 with 2", version, counters, err)
+	var version, counters, shared, last int
+	if err := raw.QueryRow(`SELECT (SELECT value FROM counters WHERE name = 'schema'), (SELECT COUNT(*) FROM counters WHERE name IN ('entry', 'event')), (SELECT value FROM counters WHERE name = 'shared_keys'), (SELECT MAX(seq) FROM entries)`).Scan(&version, &counters, &shared, &last); err != nil || version != 5 || counters != 2 || shared != 50 || last < shared {
+		t.Errorf("schema version %d with %d journal counters, shared keys until %d of %d, %v; want 5 with 2, until the fixture's last entry, 50", version, counters, shared, last, err)
 	}
 }

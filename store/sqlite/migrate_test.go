@@ -184,6 +184,7 @@ func TestMigrateV3(t *testing.T) {
 			raw := journalFile(t, path, "k1", "k2")
 			for _, stmt := range []string{
 				`UPDATE counters SET value = 3 WHERE name = 'schema'`,
+				`DELETE FROM counters WHERE name = 'shared_keys'`,
 				fmt.Sprintf(`INSERT INTO counters (name, value) VALUES ('entry', %d), ('event', %d)`, tc.entry, tc.event),
 			} {
 				if _, err := raw.Exec(stmt); err != nil {

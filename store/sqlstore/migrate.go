@@ -12,17 +12,33 @@ import (
 
 // SchemaVersion is the version of the tables this package writes, kept in
 // the counters table under "schema". Version 4 changed SQLite's alone
-// (Dialect.SeqFromMax): PostgreSQL databases stay at version 3, their
-// tables unchanged, so that the builds before it still open them and a
-// rollback stays possible.
-const SchemaVersion = 4
+// (Dialect.SeqFromMax), so PostgreSQL databases went from version 3 to 5
+// directly. Version 5 scopes idempotency keys by principal (see
+// SharedKeysUntil): both stores record where the shared key space ended.
+const SchemaVersion = 5
 
 // version is the schema version of s's tables.
-func (s *Store) version() int64 {
-	if !s.d.SeqFromMax {
-		return 3
+func (s *Store) version() int64 { return SchemaVersion }
+
+// sharedKeysCounter names the counter row holding the last entry
+// committed while every caller shared one key space.
+const sharedKeysCounter = "shared_keys"
+
+// SharedKeysUntil returns the sequence number of the last entry committed
+// before idempotency keys were scoped by principal (schema version 5): a
+// payee's retry of a request it sent before then finds its entry under
+// the bare key, so that stored keys keep their meaning. Zero for a
+// database created with scoped keys.
+func (s *Store) SharedKeysUntil(ctx context.Context) (uint64, error) {
+	var v uint64
+	err := s.r.QueryRowContext(ctx, "SELECT value FROM counters WHERE name = '"+sharedKeysCounter+"'").Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
 	}
-	return SchemaVersion
+	if err != nil {
+		return 0, fmt.Errorf("reading where the shared key space ended: %w", err)
+	}
+	return v, nil
 }
 
 // migrateChunk is how many entries migrateV1 converts per round.
@@ -40,8 +56,8 @@ func (s *Store) migrate(ctx context.Context) error {
 	switch {
 	case err == nil && v == s.version():
 		return s.dropStaleCounters(ctx)
-	case err == nil && v != 2 && v != 3:
-		return fmt.Errorf("database schema is version %d; this build reads version %d (and migrates versions 1 to 3)", v, s.version())
+	case err == nil && (v < 2 || v > 4):
+		return fmt.Errorf("database schema is version %d; this build reads version %d (and migrates versions 1 to 4)", v, s.version())
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("reading the schema version: %w", err)
 	}
@@ -77,6 +93,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	// A new database has nothing to convert; this checks that too.
 	if err := s.migrateV3(ctx, tx); err != nil {
 		return fmt.Errorf("migrating schema version 3 to 4: %w", err)
+	}
+	if err := s.migrateV4(ctx, tx); err != nil {
+		return fmt.Errorf("migrating schema version 4 to 5: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO counters (name, value) VALUES ('schema', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value"), s.version()); err != nil {
 		return fmt.Errorf("recording the schema version: %w", err)
@@ -124,6 +143,16 @@ func (s *Store) migrateV3(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("the journal counters say entry %d and event %d, the tables end at entry %d and event %d; the database was changed outside Tributary: restore it from a backup", entry, event, lastEntry, lastEvent)
 	}
 	_, err = tx.ExecContext(ctx, "DELETE FROM counters WHERE name IN ('entry', 'event')")
+	return err
+}
+
+// migrateV4 brings version 4's tables (version 3's on PostgreSQL) to
+// version 5: the tables stay as they are, and the counter row
+// sharedKeysCounter records the last entry committed so far, every one of
+// them under a key of the one shared key space (SharedKeysUntil). A new
+// database records zero.
+func (s *Store) migrateV4(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO counters (name, value) SELECT '"+sharedKeysCounter+"', COALESCE(MAX(seq), 0) FROM entries WHERE true ON CONFLICT (name) DO NOTHING")
 	return err
 }
 

@@ -29,7 +29,9 @@ import "strings"
 // SQLite only: the next entry and event numbers follow from the largest
 // ones in their tables (Dialect.SeqFromMax), so the counter rows 'entry'
 // and 'event' are gone there; migrateV3 checks them against the tables
-// and drops them.
+// and drops them. Version 5 changes no table: idempotency keys are scoped
+// by principal from then on, and the counter row 'shared_keys' records the
+// last entry of the shared key space before (migrateV4).
 const schema = `
 CREATE TABLE IF NOT EXISTS counters (
 	name  {text} PRIMARY KEY,
