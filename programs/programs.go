@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/program/feeshare/feesharecli"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/program/market/marketcli"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/program/usage"
 	"github.com/tributary-ledger/tributary/program/usage/usagecli"
@@ -42,6 +43,7 @@ var All = []Program{
 	{Module: func(Deps) program.Module { return collection.Module() }, Commands: collectioncli.Commands},
 	{Module: func(Deps) program.Module { return usage.Module() }, Commands: usagecli.Commands},
 	{Module: func(d Deps) program.Module { return feeshare.Module(d.FeeshareChain) }, Commands: feesharecli.Commands},
+	{Module: func(Deps) program.Module { return payout.Module() }},
 }
 
 // Modules returns every program's module.
