@@ -8,6 +8,7 @@ import (
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/program/collection"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -95,6 +96,9 @@ func TestCollectionEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			payee := e.token(t, auth.Payee, "payee-3")
+			if _, _, err := e.admin.SetPayoutDestination(ctx, "dest-3", "payee-3", payout.DestinationRequest{Destination: "@bank:payee-3"}); err != nil {
+				t.Fatal(err)
+			}
 			_, _, err = payee.RequestWithdrawal(ctx, "w-small", wire.WithdrawalRequest{Account: "payee-3", Amount: "371", Currency: "USD"})
 			wantCode(t, "withdrawing below the minimum", err, "withdrawal_below_minimum", 422)
 			if _, err := engine.Verify(ctx, e.s); err != nil {

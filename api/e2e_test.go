@@ -20,6 +20,7 @@ import (
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/store/postgres"
@@ -192,6 +193,17 @@ func TestEndToEnd(t *testing.T) {
 			wantCode(t, "payee reading another account", err, "forbidden", 403)
 			_, _, err = payee.RequestWithdrawal(ctx, "w-x", wire.WithdrawalRequest{Account: "payee:1", Amount: "1", Currency: "USD"})
 			wantCode(t, "payee withdrawing from another account", err, "forbidden", 403)
+			// Only to its registered destination (issue #24.3): none
+			// registered is 422, another than the registered one 403.
+			_, _, err = payee.RequestWithdrawal(ctx, "w-0", wire.WithdrawalRequest{Account: "payee:2", Amount: "1", Currency: "USD"})
+			wantCode(t, "payee withdrawing with no destination registered", err, "payout_destination_missing", 422)
+			_, _, err = payee.SetPayoutDestination(ctx, "dest-0", "payee:2", payout.DestinationRequest{Destination: "@attacker"})
+			wantCode(t, "payee registering its own destination", err, "forbidden", 403)
+			if _, _, err := e.admin.SetPayoutDestination(ctx, "dest-2", "payee:2", payout.DestinationRequest{Destination: "@payout"}); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = payee.RequestWithdrawal(ctx, "w-0", wire.WithdrawalRequest{Account: "payee:2", Amount: "1", Currency: "USD", Destination: "@attacker"})
+			wantCode(t, "payee withdrawing to another destination", err, "payout_destination_not_registered", 403)
 			w, _, err := payee.RequestWithdrawal(ctx, "w-1", wire.WithdrawalRequest{Account: "payee:2", Amount: "1000", Currency: "USD"})
 			// Its ID is its key in the payee's own key space.
 			if err != nil || w.State != "pending" || !strings.HasPrefix(w.ID, "~p") || !strings.HasSuffix(w.ID, "~w-1") {
@@ -446,7 +458,22 @@ var expectedAccess = map[string][]auth.Role{
 	"GET /v1/feeshare/withdrawers/{address}/contracts": {auth.Admin, auth.Reader, auth.Configurator},
 	"GET /v1/feeshare/cursor":                          {auth.Admin, auth.Reader, auth.Configurator},
 	"GET /v1/feeshare/genesis":                         {auth.Admin},
-	"POST /v1/feeshare/genesis":                        {auth.Admin},
+	// Payouts: destinations are the platform's to set, never the payee's.
+	"GET /v1/payout-destinations":              {auth.Admin, auth.Reader, auth.Configurator},
+	"GET /v1/payout-destinations/{account}":    {auth.Admin, auth.Reader, auth.Configurator, auth.Payee},
+	"PUT /v1/payout-destinations/{account}":    {auth.Admin, auth.Configurator},
+	"DELETE /v1/payout-destinations/{account}": {auth.Admin, auth.Configurator},
+	"POST /v1/payouts":                         {auth.Admin},
+	"GET /v1/payouts":                          {auth.Admin, auth.Reader, auth.Configurator},
+	"GET /v1/payouts/{id}":                     {auth.Admin, auth.Reader, auth.Configurator},
+	"POST /v1/payouts/{id}/cancel":             {auth.Admin},
+	"POST /v1/payouts/{id}/publish":            {auth.Admin},
+	"POST /v1/payouts/{id}/results":            {auth.Admin, auth.Ingestor},
+	"GET /v1/payouts/{id}/export.json":         {auth.Admin, auth.Reader, auth.Configurator},
+	"GET /v1/payouts/{id}/export.csv":          {auth.Admin, auth.Reader, auth.Configurator},
+	"GET /v1/payouts/{id}/tree":                {auth.Admin, auth.Reader, auth.Configurator, auth.Payee},
+	"GET /v1/payouts/{id}/proofs/{address}":    {auth.Admin, auth.Reader, auth.Configurator, auth.Payee},
+	"POST /v1/feeshare/genesis":                {auth.Admin},
 }
 
 // TestAccessControl calls every route with no token, a revoked token and a

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/program"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -448,11 +450,50 @@ func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Ca
 			return err
 		}
 	}
+	dest, err := s.withdrawalDestination(r, c, req.Account, req.Destination)
+	if err != nil {
+		// A retry of a withdrawal requested before its account had to have
+		// a registered destination (a store from an earlier build) goes to
+		// the engine as it was sent: it replays, or its key conflicts.
+		if _, found := s.cfg.Store.EntryByKey(r.Context(), key); found != nil {
+			return err
+		}
+		dest = req.Destination
+	}
+	req.Destination = dest
 	// A request answers as its own entry left the withdrawal, so that a
 	// replay after the withdrawal resolved still answers as the first time.
 	return s.apply(w, r, engine.WithdrawalRequest(key, c.Now, req.Account, req.Destination, req.Currency, amt), http.StatusCreated, func(e ledger.Entry) (any, error) {
 		return withdrawalFromEntry(e), nil
 	})
+}
+
+// withdrawalDestination decides where a withdrawal from account goes. A
+// payee's goes to the account's registered destination and nowhere else:
+// a payee token that leaked must not be able to send the money elsewhere.
+// An admin may name any external account; without one, the registered
+// destination (or the default rail) receives it. The destination is read
+// before the withdrawal's transaction: a change that commits meanwhile
+// orders after the request, which still goes where was registered.
+func (s *Server) withdrawalDestination(r *http.Request, c *Call, account, asked string) (string, error) {
+	d, err := payout.ReadDestination(storeView{s: s.cfg.Store, r: r, program: payout.Program}, account)
+	registered := err == nil
+	if err != nil && !errors.Is(err, payout.ErrDestinationMissing) {
+		return "", err
+	}
+	if c.Token.Role != auth.Payee {
+		if asked == "" && registered {
+			return d.PayTo(), nil
+		}
+		return asked, nil
+	}
+	if !registered {
+		return "", err
+	}
+	if asked != "" && asked != d.PayTo() && asked != d.Destination {
+		return "", errcode.Errorf(payout.ErrDestinationOther, "%s withdraws to its registered destination %s only; an admin or configurator changes it", account, d.Destination)
+	}
+	return d.PayTo(), nil
 }
 
 func (s *Server) resolveWithdrawal(w http.ResponseWriter, r *http.Request, c *Call, post bool) error {

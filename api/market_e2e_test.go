@@ -10,6 +10,7 @@ import (
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -119,7 +120,11 @@ func TestMarketEndToEnd(t *testing.T) {
 			}
 			_, _, err = ingest.PayMarketLicense(ctx, "p2", "lic-1", market.LicensePaymentRequest{Amount: "200" + wei, Currency: "ETH", Payer: "@licensee"})
 			wantCode(t, "paying a revoked license", err, "market_license_revoked", 422)
-			// Recipients withdraw like everyone else.
+			// Recipients withdraw like everyone else, to where the
+			// platform registered.
+			if _, _, err := e.admin.SetPayoutDestination(ctx, "dest-owner", "owner", payout.DestinationRequest{Destination: "@bank:owner"}); err != nil {
+				t.Fatal(err)
+			}
 			if _, _, err := owner.RequestWithdrawal(ctx, "w1", wire.WithdrawalRequest{Account: "owner", Amount: wire.Amount("854875" + wei[:15]), Currency: "ETH"}); err != nil {
 				t.Errorf("owner withdrawing: %v", err)
 			}

@@ -62,7 +62,11 @@ func (s *Server) moduleHandler(name string, rt program.Route) Handler {
 		if !rt.Handler.Write {
 			if raw, ok := reply.Answer.(program.Raw); ok {
 				// Bytes that are the contract, as they are: no newline.
-				w.Header().Set("Content-Type", "application/json")
+				ct := rt.Handler.ContentType
+				if ct == "" {
+					ct = "application/json"
+				}
+				w.Header().Set("Content-Type", ct)
 				w.WriteHeader(status)
 				_, err := w.Write(raw)
 				return err
@@ -121,6 +125,9 @@ func (m *moduleCall) Path(name string) string     { return m.r.PathValue(name) }
 func (m *moduleCall) Query(name string) string    { return m.r.URL.Query().Get(name) }
 func (m *moduleCall) View() engine.View           { return m.s.view(m.r, m.program) }
 func (m *moduleCall) Currencies() *money.Registry { return m.s.cfg.Currencies }
+func (m *moduleCall) Balances(f ledger.BalanceFilter) ([]ledger.Balance, error) {
+	return m.s.cfg.Store.BalancesFiltered(m.r.Context(), f)
+}
 func (m *moduleCall) List(prefix, after string, limit int) ([]engine.StateValue, error) {
 	return m.s.cfg.Store.StatePage(m.r.Context(), m.program, prefix, after, limit)
 }

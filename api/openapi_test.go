@@ -556,7 +556,12 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(403, call{token: payee, method: "GET", path: "/v1/accounts/artist:2"})
 	do(200, call{token: reader, method: "GET", path: "/v1/accounts/@buyer:42"})
 
-	// Withdrawals.
+	// Withdrawals: a payee's go to its registered destination.
+	do(422, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-0"), body: `{"account":"artist:1","amount":"1000","currency":"USD"}`})
+	do(403, call{token: payee, method: "PUT", path: "/v1/payout-destinations/artist:1", header: key("payout-dest-0"), body: `{"destination":"@bank:mine"}`})
+	do(200, call{token: admin, method: "PUT", path: "/v1/payout-destinations/artist:1", header: key("payout-dest-1"), body: `{"destination":"@bank:artist-1"}`})
+	do(200, call{token: payee, method: "GET", path: "/v1/payout-destinations/artist:1"})
+	do(403, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-5"), body: `{"account":"artist:1","amount":"1","currency":"USD","destination":"@attacker"}`})
 	wd := `{"account":"artist:1","amount":"1000","currency":"USD"}`
 	// A payee's withdrawal ID is its key in the payee's own key space.
 	body, _ = do(201, call{token: payee, method: "POST", path: "/v1/withdrawals", header: key("wd-1"), body: wd})
@@ -583,6 +588,29 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(201, call{token: payee, method: "POST", path: "/v1/withdrawals/wd-2/void", header: key("resolve-3")})
 	do(404, call{token: ingestor, method: "POST", path: "/v1/withdrawals/nope/post", header: key("resolve-4")})
 	do(200, call{token: reader, method: "GET", path: "/v1/withdrawals/" + wd1})
+
+	// Payouts: a batch of the balances with a destination, bank and chain.
+	do(200, call{token: admin, method: "PUT", path: "/v1/payout-destinations/artist:2", header: key("payout-dest-2"), body: `{"destination":"0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"}`})
+	do(400, call{token: admin, method: "PUT", path: "/v1/payout-destinations/artist:3", header: key("payout-dest-3"), body: `{"destination":"@evm:0x5b38da6a701c568545dcfcb03fcb875f56beddc4"}`})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/payout-destinations?limit=1"})
+	do(200, call{token: reader, method: "GET", path: "/v1/payout-destinations?after=" + field(body, "next")})
+	do(422, call{token: admin, method: "POST", path: "/v1/payouts", header: key("payout-batch-0"), body: `{"currency":"USD","prefix":"nobody:"}`})
+	do(201, call{token: admin, method: "POST", path: "/v1/payouts", header: key("payout-batch-1"), body: `{"currency":"USD","minimum":"1"}`})
+	do(409, call{token: admin, method: "POST", path: "/v1/payouts", header: key("payout-batch-2"), body: `{"currency":"USD"}`})
+	do(200, call{token: reader, method: "GET", path: "/v1/payouts"})
+	do(200, call{token: reader, method: "GET", path: "/v1/payouts/1"})
+	do(404, call{token: reader, method: "GET", path: "/v1/payouts/9"})
+	do(200, call{token: reader, method: "GET", path: "/v1/payouts/1/export.json"})
+	do(200, call{token: reader, method: "GET", path: "/v1/payouts/1/export.csv"})
+	do(200, call{token: payee, method: "GET", path: "/v1/payouts/1/tree"})
+	do(200, call{token: payee, method: "GET", path: "/v1/payouts/1/proofs/0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"})
+	do(404, call{token: payee, method: "GET", path: "/v1/payouts/1/proofs/0x0000000000000000000000000000000000000001"})
+	do(200, call{token: admin, method: "POST", path: "/v1/payouts/1/cancel", header: key("payout-cancel-1")})
+	do(409, call{token: admin, method: "POST", path: "/v1/payouts/1/publish", header: key("payout-publish-0"), body: `{}`})
+	do(201, call{token: admin, method: "POST", path: "/v1/payouts", header: key("payout-batch-3"), body: `{"currency":"USD"}`})
+	do(200, call{token: admin, method: "POST", path: "/v1/payouts/2/publish", header: key("payout-publish-2"), body: `{"receipt":{"contract":"0x5B38Da6a701c568545dCfcB03FcB875f56beddC4","tx":"0x1111111111111111111111111111111111111111111111111111111111111111","block":7}}`})
+	do(422, call{token: ingestor, method: "POST", path: "/v1/payouts/2/results", header: key("payout-results-1"), body: `{"result":"paid","references":["payout-2-99"]}`})
+	do(200, call{token: admin, method: "DELETE", path: "/v1/payout-destinations/artist:2", header: key("payout-dest-4")})
 
 	// The market, with the seed's numbers in wei (ETH has 18 decimals).
 	wei := func(eth string) string { return eth + "000000000000000000" }

@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 	"github.com/tributary-ledger/tributary/wire"
@@ -33,6 +34,11 @@ func TestKeysScopedByPrincipal(t *testing.T) {
 			fund := wire.EntryRequest{Postings: []wire.PostingJSON{usd("@world", "artist:1", "500"), usd("@world", "artist:2", "500")}}
 			if _, _, err := e.admin.CreateEntry(ctx, "fund", fund); err != nil {
 				t.Fatal(err)
+			}
+			for _, a := range []string{"artist:1", "artist:2"} {
+				if _, _, err := e.admin.SetPayoutDestination(ctx, "dest-"+a, a, payout.DestinationRequest{Destination: "@bank:" + a}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			wd := wire.WithdrawalRequest{Account: "artist:1", Amount: "100", Currency: "USD"}
 			first, _, err := payee1.RequestWithdrawal(ctx, "order-5001", wd)
@@ -166,6 +172,9 @@ func TestKeysScopedMigration(t *testing.T) {
 			got, replayed, err := payee1.RequestWithdrawal(ctx, "w-1", wd)
 			if err != nil || !replayed || got.ID != "w-1" {
 				t.Errorf("payee retry after the upgrade = %+v replayed %v, %v; want a replay of w-1", got, replayed, err)
+			}
+			if _, _, err := e.admin.SetPayoutDestination(ctx, "dest-2", "artist:2", payout.DestinationRequest{Destination: "@bank:artist-2"}); err != nil {
+				t.Fatal(err)
 			}
 			other, replayed, err := payee2.RequestWithdrawal(ctx, "w-1", wire.WithdrawalRequest{Account: "artist:2", Amount: "5", Currency: "USD"})
 			if err != nil || replayed || other.ID == "w-1" {

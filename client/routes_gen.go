@@ -10,6 +10,7 @@ import (
 	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/market"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/program/schedule"
 	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/program/usage"
@@ -451,6 +452,84 @@ func (c *Client) ListFeeshareWithdrawerContracts(ctx context.Context, address st
 // GetFeeshareCursor calls GET /v1/feeshare/cursor: get the fee-distribution cursor.
 func (c *Client) GetFeeshareCursor(ctx context.Context) (out feeshare.CursorJSON, err error) {
 	_, err = c.do(ctx, "GET", "/v1/feeshare/cursor", "", nil, &out)
+	return out, err
+}
+
+// ListPayoutDestinationsQuery holds the query parameters of GET /v1/payout-destinations; zero values are left out.
+type ListPayoutDestinationsQuery struct {
+	After string
+	Limit int
+}
+
+// ListPayoutDestinations calls GET /v1/payout-destinations: list payout destinations.
+func (c *Client) ListPayoutDestinations(ctx context.Context, q ListPayoutDestinationsQuery) (out payout.DestinationList, err error) {
+	_, err = c.do(ctx, "GET", "/v1/payout-destinations"+query("after", q.After, "limit", itoa(q.Limit)), "", nil, &out)
+	return out, err
+}
+
+// GetPayoutDestination calls GET /v1/payout-destinations/{account}: get an account's payout destination.
+func (c *Client) GetPayoutDestination(ctx context.Context, account string) (out payout.Destination, err error) {
+	_, err = c.do(ctx, "GET", "/v1/payout-destinations/"+segment(account), "", nil, &out)
+	return out, err
+}
+
+// SetPayoutDestination calls PUT /v1/payout-destinations/{account}: register an account's payout destination.
+func (c *Client) SetPayoutDestination(ctx context.Context, key string, account string, body payout.DestinationRequest) (out payout.Destination, replayed bool, err error) {
+	replayed, err = c.do(ctx, "PUT", "/v1/payout-destinations/"+segment(account), key, body, &out)
+	return out, replayed, err
+}
+
+// RemovePayoutDestination calls DELETE /v1/payout-destinations/{account}: remove an account's payout destination.
+func (c *Client) RemovePayoutDestination(ctx context.Context, key string, account string) (out wire.EntryJSON, replayed bool, err error) {
+	replayed, err = c.do(ctx, "DELETE", "/v1/payout-destinations/"+segment(account), key, nil, &out)
+	return out, replayed, err
+}
+
+// CreatePayoutBatch calls POST /v1/payouts: make a payout batch.
+func (c *Client) CreatePayoutBatch(ctx context.Context, key string, body payout.BatchRequest) (out payout.Batch, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/payouts", key, body, &out)
+	return out, replayed, err
+}
+
+// ListPayoutBatchesQuery holds the query parameters of GET /v1/payouts; zero values are left out.
+type ListPayoutBatchesQuery struct {
+	After string
+	Limit int
+}
+
+// ListPayoutBatches calls GET /v1/payouts: list payout batches.
+func (c *Client) ListPayoutBatches(ctx context.Context, q ListPayoutBatchesQuery) (out payout.BatchList, err error) {
+	_, err = c.do(ctx, "GET", "/v1/payouts"+query("after", q.After, "limit", itoa(q.Limit)), "", nil, &out)
+	return out, err
+}
+
+// GetPayoutBatch calls GET /v1/payouts/{id}: get a payout batch.
+func (c *Client) GetPayoutBatch(ctx context.Context, id string) (out payout.Batch, err error) {
+	_, err = c.do(ctx, "GET", "/v1/payouts/"+segment(id), "", nil, &out)
+	return out, err
+}
+
+// CancelPayoutBatch calls POST /v1/payouts/{id}/cancel: cancel an open payout batch.
+func (c *Client) CancelPayoutBatch(ctx context.Context, key string, id string) (out payout.Batch, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/payouts/"+segment(id)+"/cancel", key, nil, &out)
+	return out, replayed, err
+}
+
+// PublishPayoutBatch calls POST /v1/payouts/{id}/publish: publish a payout batch.
+func (c *Client) PublishPayoutBatch(ctx context.Context, key string, id string, body payout.PublishRequest) (out payout.Batch, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/payouts/"+segment(id)+"/publish", key, body, &out)
+	return out, replayed, err
+}
+
+// RecordPayoutResults calls POST /v1/payouts/{id}/results: record a payout provider's results.
+func (c *Client) RecordPayoutResults(ctx context.Context, key string, id string, body payout.ResultsRequest) (out payout.Batch, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/payouts/"+segment(id)+"/results", key, body, &out)
+	return out, replayed, err
+}
+
+// GetPayoutProof calls GET /v1/payouts/{id}/proofs/{address}: get an address's claim proof.
+func (c *Client) GetPayoutProof(ctx context.Context, id string, address string) (out payout.ProofJSON, err error) {
+	_, err = c.do(ctx, "GET", "/v1/payouts/"+segment(id)+"/proofs/"+segment(address), "", nil, &out)
 	return out, err
 }
 

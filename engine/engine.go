@@ -83,7 +83,10 @@ type Change struct {
 	Postings   []ledger.Posting
 	State      []StateWrite // Program is filled in from the Op
 	Withdrawal *ledger.Withdrawal
-	Events     []Event // Seq and Time are filled in by the engine
+	// Withdrawals are further withdrawals the entry changes, one per
+	// posting besides Withdrawal's: a payout batch reserves many at once.
+	Withdrawals []ledger.Withdrawal
+	Events      []Event // Seq and Time are filled in by the engine
 }
 
 // Result is the outcome of one operation.
@@ -506,19 +509,27 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 		ov.batch.Events = append(ov.batch.Events, ev)
 	}
 	if ch.Withdrawal != nil {
-		pw := ov.withdrawals[ch.Withdrawal.ID]
-		if pw == nil {
-			pw = &pendingWithdrawal{}
-			ov.withdrawals[ch.Withdrawal.ID] = pw
-		}
-		pw.w, pw.changed = *ch.Withdrawal, true
-		if ch.Withdrawal.State == ledger.WithdrawalPending {
-			pw.request = ent
-		} else {
-			pw.resolve = ent
-		}
+		ov.changeWithdrawal(*ch.Withdrawal, ent)
+	}
+	for _, w := range ch.Withdrawals {
+		ov.changeWithdrawal(w, ent)
 	}
 	return ent, false, nil
+}
+
+// changeWithdrawal records that ent changed w.
+func (ov *overlay) changeWithdrawal(w ledger.Withdrawal, ent *ledger.Entry) {
+	pw := ov.withdrawals[w.ID]
+	if pw == nil {
+		pw = &pendingWithdrawal{}
+		ov.withdrawals[w.ID] = pw
+	}
+	pw.w, pw.changed = w, true
+	if w.State == ledger.WithdrawalPending {
+		pw.request = ent
+	} else {
+		pw.resolve = ent
+	}
 }
 
 // balanceKeysLinear is how many postings balanceKeys deduplicates by

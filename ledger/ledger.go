@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tributary-ledger/tributary/errcode"
@@ -211,8 +212,13 @@ func ValidatePostings(kind Kind, postings []Posting, currencies Currencies) erro
 	if len(postings) == 0 {
 		return errcode.Errorf(ErrPosting, "entry has no postings; want at least one")
 	}
-	if kind != Transfer && len(postings) != 1 {
-		return errcode.Errorf(ErrPosting, "a %s entry has exactly one posting; got %d", kind, len(postings))
+	// A withdrawal entry carries one posting per withdrawal it changes:
+	// one for a payee's own request, one per line for a payout batch that
+	// reserves every payee's balance at once.
+	for i, p := range postings {
+		if kind != Transfer && !strings.HasPrefix(p.Path, WithdrawalPathPrefix) {
+			return errcode.Errorf(ErrPosting, "posting %d of a %s entry has path %q; each names its withdrawal (%q…)", i, kind, p.Path, WithdrawalPathPrefix)
+		}
 	}
 	for i, p := range postings {
 		if err := ValidateAccount(p.From); err != nil {

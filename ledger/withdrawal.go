@@ -52,5 +52,9 @@ type Withdrawal struct {
 // Posting returns the single posting that each of the withdrawal's entries
 // carries.
 func (w Withdrawal) Posting() Posting {
-	return Posting{From: w.Account, To: w.Destination, Currency: w.Currency, Amount: w.Amount, Path: "withdrawal:" + w.ID}
+	return Posting{From: w.Account, To: w.Destination, Currency: w.Currency, Amount: w.Amount, Path: WithdrawalPathPrefix + w.ID}
 }
+
+// WithdrawalPathPrefix begins the path of every posting of a withdrawal
+// entry; the withdrawal's ID follows.
+const WithdrawalPathPrefix = "withdrawal:"

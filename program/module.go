@@ -128,6 +128,9 @@ type Call interface {
 	List(prefix, after string, limit int) ([]engine.StateValue, error)
 	// Currencies are the server's.
 	Currencies() *money.Registry
+	// Balances reads committed balances, a page at a time (f's Limit,
+	// after f's After): what a payout batch selects from.
+	Balances(f ledger.BalanceFilter) ([]ledger.Balance, error)
 }
 
 // Handler is a route's handler, made by Read or Write, which keep the

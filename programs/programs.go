@@ -13,6 +13,8 @@ import (
 	"github.com/tributary-ledger/tributary/program/feeshare/feesharecli"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/program/market/marketcli"
+	"github.com/tributary-ledger/tributary/program/payout"
+	"github.com/tributary-ledger/tributary/program/payout/payoutcli"
 	"github.com/tributary-ledger/tributary/program/schedule"
 	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/program/usage"
@@ -43,6 +45,7 @@ var All = []Program{
 	{Module: func(Deps) program.Module { return collection.Module() }, Commands: collectioncli.Commands},
 	{Module: func(Deps) program.Module { return usage.Module() }, Commands: usagecli.Commands},
 	{Module: func(d Deps) program.Module { return feeshare.Module(d.FeeshareChain) }, Commands: feesharecli.Commands},
+	{Module: func(Deps) program.Module { return payout.Module() }, Commands: payoutcli.Commands},
 }
 
 // Modules returns every program's module, then the schedules' module,

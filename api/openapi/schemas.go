@@ -119,6 +119,7 @@ var prefixes = map[string]string{
 	"program/collection": "Collection",
 	"program/feeshare":   "Feeshare",
 	"program/usage":      "Usage",
+	"program/payout":     "Payout",
 	"program/splitbook":  "Split",
 	"split":              "Split",
 }

@@ -1,0 +1,228 @@
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/payout/merkle"
+	"github.com/tributary-ledger/tributary/program/payout"
+)
+
+// ErrClaimsReorg is a reorganization that orphaned a block whose claims
+// the ledger applied: it was deeper than the confirmation depth. Posted
+// withdrawals are final, so the reconciler stops rather than guess; an
+// operator raises the depth and settles what the new chain says.
+var ErrClaimsReorg = errcode.New(errcode.Broken, "chain_claims_reorg_too_deep", "a block whose claims were applied left the chain")
+
+// ReconcilerConfig configures a ClaimsReconciler.
+type ReconcilerConfig struct {
+	// Currency is the ledger currency of the contract's token.
+	Currency string
+	// Confirmations is the depth at which a block's claims are applied:
+	// block N once the head is at least N + Confirmations. A claim that a
+	// reorganization moves or drops before then was never applied.
+	Confirmations uint64
+	// Start is the first block read when the cursor is empty: the
+	// contract's deployment block.
+	Start uint64
+	// BlocksPerStep bounds the blocks one Step applies; 0 is
+	// DefaultBlocksPerStep.
+	BlocksPerStep int
+	// Poll is how long Run waits when caught up, and after an error
+	// (doubling up to a minute); 0 is DefaultPoll.
+	Poll time.Duration
+	// Now stamps the entries; nil is time.Now.
+	Now func() time.Time
+	// Log receives errors; nil discards them.
+	Log *slog.Logger
+}
+
+// ClaimsReconciler follows a claims contract's confirmed blocks and posts
+// the pending withdrawals their Claimed events pay (payout.ApplyClaims),
+// one entry per step, with the cursor in the same entry: a block's claims
+// are applied once, and a restarted reconciler resumes after the last
+// block applied.
+type ClaimsReconciler struct {
+	claims *Claims
+	eng    *engine.Engine
+	state  StateReader
+	cfg    ReconcilerConfig
+
+	mu      sync.Mutex
+	lastErr error
+}
+
+// NewClaimsReconciler returns a reconciler of claims writing through eng;
+// state reads the cursor its entries commit.
+//
+// Errors: ErrConfig.
+func NewClaimsReconciler(claims *Claims, eng *engine.Engine, state StateReader, cfg ReconcilerConfig) (*ClaimsReconciler, error) {
+	if cfg.Confirmations > ConfirmationsMax {
+		return nil, errcode.Errorf(ErrConfig, "confirmations is %d; at most %d are allowed", cfg.Confirmations, ConfirmationsMax)
+	}
+	if cfg.BlocksPerStep < 0 || cfg.BlocksPerStep >= ClaimBlocksMax {
+		return nil, errcode.Errorf(ErrConfig, "blocks per step is %d; want 1 to %d", cfg.BlocksPerStep, ClaimBlocksMax-1)
+	}
+	if _, err := eng.Currencies().Lookup(cfg.Currency); err != nil {
+		return nil, errcode.Errorf(ErrConfig, "currency %q: %v", cfg.Currency, err)
+	}
+	if cfg.BlocksPerStep == 0 {
+		cfg.BlocksPerStep = DefaultBlocksPerStep
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = DefaultPoll
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &ClaimsReconciler{claims: claims, eng: eng, state: state, cfg: cfg}, nil
+}
+
+// Ready is the reconciler's readiness: the last Step's error.
+func (r *ClaimsReconciler) Ready(context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lastErr != nil {
+		return fmt.Errorf("claims reconciler failing: %w", r.lastErr)
+	}
+	return nil
+}
+
+// Run steps until ctx ends, waiting Poll when caught up and backing off
+// after an error.
+func (r *ClaimsReconciler) Run(ctx context.Context) error {
+	wait := time.Duration(0)
+	for {
+		n, err := r.Step(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		switch {
+		case err != nil:
+			wait = min(max(2*wait, r.cfg.Poll), DefaultBackoffMax)
+			r.cfg.Log.Warn("claims reconciler step failed; retrying", "err", err, "retry_in", wait.String())
+		case n == 0:
+			wait = r.cfg.Poll
+		default:
+			wait = 0
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// Step applies the confirmed blocks after the cursor, at most
+// BlocksPerStep of them, with their claims, in one entry. It returns how
+// many blocks it applied; zero means caught up.
+//
+// Errors: ErrClaimsReorg, ErrEndpoint, ErrInconsistent, ErrRefused (the
+// engine refused the claims: payout.ErrClaim), store errors.
+func (r *ClaimsReconciler) Step(ctx context.Context) (int, error) {
+	n, err := r.step(ctx)
+	r.mu.Lock()
+	r.lastErr = err
+	r.mu.Unlock()
+	return n, err
+}
+
+func (r *ClaimsReconciler) step(ctx context.Context) (int, error) {
+	contract := r.claims.Address().Hex()
+	cur, err := payout.ReadCursor(payoutView{ctx: ctx, s: r.state}, contract)
+	if err != nil {
+		return 0, fmt.Errorf("reading the claims cursor: %w", err)
+	}
+	head, err := r.claims.head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	next := r.cfg.Start
+	if cur != (payout.Cursor{}) {
+		next = cur.Number + 1
+	}
+	if head < r.cfg.Confirmations || next > head-r.cfg.Confirmations {
+		return 0, nil
+	}
+	to := min(head-r.cfg.Confirmations, next+uint64(r.cfg.BlocksPerStep)-1)
+	blocks := make([]payout.Block, 0, to-next+1)
+	for n := next; n <= to; n++ {
+		h, err := r.header(ctx, n)
+		if err != nil {
+			return 0, err
+		}
+		blocks = append(blocks, h)
+	}
+	if cur != (payout.Cursor{}) && blocks[0].Parent != cur.Hash {
+		return 0, errcode.Errorf(ErrClaimsReorg, "block %d's parent is %s, but the claims of block %d %s were applied: a reorganization deeper than %d confirmations", next, blocks[0].Parent.Hex(), cur.Number, cur.Hash.Hex(), r.cfg.Confirmations)
+	}
+	events, err := r.claims.ClaimEvents(ctx, next, to)
+	if err != nil {
+		return 0, err
+	}
+	claims := make([]payout.Claim, 0, len(events))
+	for _, ev := range events {
+		if ev.BlockHash != blocks[ev.Block-next].Hash {
+			return 0, errcode.Errorf(ErrInconsistent, "a claim names block %d %s; the header read was %s (the chain moved between the reads)", ev.Block, ev.BlockHash.Hex(), blocks[ev.Block-next].Hash.Hex())
+		}
+		claims = append(claims, payout.Claim{Account: ev.Account, Amount: ev.Amount, Cumulative: ev.Cumulative})
+	}
+	last := blocks[len(blocks)-1]
+	key := fmt.Sprintf("claims:%s:%d:%x", strings.ToLower(contract), last.Number, last.Hash[:8])
+	op := payout.ApplyClaims(key, r.cfg.Now(), r.cfg.Currency, contract, blocks, claims)
+	if _, err := r.eng.ApplyOne(ctx, op); err != nil {
+		if errcode.Code(err) != errcode.InternalCode {
+			return 0, fmt.Errorf("applying the claims of blocks %d to %d: %w", next, to, errors.Join(errcode.Errorf(ErrRefused, "the engine refused the claims"), err))
+		}
+		return 0, err
+	}
+	return len(blocks), nil
+}
+
+func (r *ClaimsReconciler) header(ctx context.Context, n uint64) (payout.Block, error) {
+	ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
+	defer cancel()
+	h, err := r.claims.tx.b.HeaderByNumber(ctx, new(big.Int).SetUint64(n))
+	if err != nil {
+		return payout.Block{}, endpointErr(fmt.Sprintf("eth_getBlockByNumber(%d)", n), err)
+	}
+	if h.Number.Uint64() != n {
+		return payout.Block{}, errcode.Errorf(ErrInconsistent, "asked for block %d, got block %s", n, h.Number)
+	}
+	return payout.Block{Number: n, Hash: merkle.Hash(h.Hash()), Parent: merkle.Hash(h.ParentHash)}, nil
+}
+
+// payoutView reads the payout program's committed state.
+type payoutView struct {
+	ctx context.Context
+	s   StateReader
+}
+
+func (v payoutView) State(key string) ([]byte, bool, error) {
+	return v.s.State(v.ctx, payout.Program, key)
+}
+
+func (v payoutView) Withdrawal(string) (ledger.Withdrawal, bool, error) {
+	return ledger.Withdrawal{}, false, errors.New("chain: withdrawals are not readable through the cursor view")
+}
+
+func (v payoutView) Balance(string, string) (ledger.Balance, error) {
+	return ledger.Balance{}, errors.New("chain: balances are not readable through the cursor view")
+}

@@ -1,0 +1,279 @@
+package chain
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/payout/merkle"
+	"github.com/tributary-ledger/tributary/program/payout"
+	"github.com/tributary-ledger/tributary/store/sqlite"
+)
+
+// payoutLedger is a ledger on SQLite with the payout program's operations.
+type payoutLedger struct {
+	st  *sqlite.Store
+	eng *engine.Engine
+	at  time.Time
+	n   int
+}
+
+func newPayoutLedger(t *testing.T) *payoutLedger {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "payout.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &payoutLedger{st: st, eng: engine.New(st, money.NewRegistry()), at: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}
+}
+
+func (l *payoutLedger) key(what string) string {
+	l.n++
+	return what + "-" + string(rune('a'+l.n%26)) + time.Duration(l.n).String()
+}
+
+func (l *payoutLedger) apply(t *testing.T, op engine.Op) ledger.Entry {
+	t.Helper()
+	res, err := l.eng.ApplyOne(context.Background(), op)
+	if err != nil {
+		t.Fatalf("%s: %v", op.Key, err)
+	}
+	return res.Entry
+}
+
+func (l *payoutLedger) pay(t *testing.T, account string, amount money.Amount) {
+	t.Helper()
+	l.apply(t, engine.Transfer(l.key("pay"), l.at, []ledger.Posting{{From: "@world", To: account, Currency: "USDC", Amount: amount, Path: "test"}}))
+}
+
+// batch selects every USDC balance with a destination, as the route does.
+func (l *payoutLedger) batch(t *testing.T) payout.Batch {
+	t.Helper()
+	ctx := context.Background()
+	bals, err := l.st.BalancesFiltered(ctx, ledger.BalanceFilter{Currency: "USDC", Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := l.st.StatePage(ctx, payout.Program, "destination/", "", 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dests := map[string]payout.Destination{}
+	for _, sv := range page {
+		var d payout.Destination
+		if err := json.Unmarshal(sv.Value, &d); err != nil {
+			t.Fatal(err)
+		}
+		dests[d.Account] = d
+	}
+	sel := payout.Selection{Currency: "USDC", Minimum: money.FromUint64(1)}
+	cands, missing := payout.Select(sel, bals, dests)
+	e := l.apply(t, payout.Run(l.key("batch"), l.at, sel, cands, missing))
+	var id uint64
+	if _, err := fmt.Sscanf(e.Ref, "payout:%d", &id); err != nil {
+		t.Fatal(err)
+	}
+	return l.read(t, id)
+}
+
+func (l *payoutLedger) read(t *testing.T, id uint64) payout.Batch {
+	t.Helper()
+	b, err := payout.ReadBatch(payoutView{ctx: context.Background(), s: l.st}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (l *payoutLedger) tree(t *testing.T, b payout.Batch) *merkle.Tree {
+	t.Helper()
+	leaves, err := payout.ReadLeaves(payoutView{ctx: context.Background(), s: l.st}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buildTree(t, leaves...)
+}
+
+func (l *payoutLedger) state(t *testing.T, id string) ledger.WithdrawalState {
+	t.Helper()
+	w, err := l.st.Withdrawal(context.Background(), id)
+	if err != nil {
+		t.Fatalf("withdrawal %s: %v", id, err)
+	}
+	return w.State
+}
+
+func ref(batch uint64, a merkle.Address) string {
+	return payout.LineRef(batch, 0, payout.Destination{Destination: a.Hex(), Rail: payout.RailChain})
+}
+
+// TestPayoutBatchOnChain is issue #19's acceptance: three programs'
+// payees in one batch, two claim and one does not; the ledger shows two
+// posted withdrawals and one pending; the next batch gives the third a
+// cumulative leaf covering both weeks; a replayed claim and a forged
+// amount revert; a claim a reorganization moves before it is confirmed is
+// applied once, where it lands; one deeper than the confirmations stops
+// the reconciler.
+func TestPayoutBatchOnChain(t *testing.T) {
+	ctx := context.Background()
+	c := newClaimsChain(t)
+	l := newPayoutLedger(t)
+	accounts := map[string]merkle.Address{"market:alice": c.alicA, "usage:bob": c.bobA, "collection:carol": c.carolA}
+	for acct, a := range accounts {
+		l.apply(t, payout.SetDestination(l.key("dest"), l.at, acct, a.Hex()))
+	}
+	l.apply(t, payout.SetDestination(l.key("dest"), l.at, "market:dave", "@bank:dave"))
+	l.pay(t, "market:alice", usdc(100))
+	l.pay(t, "usage:bob", usdc(250))
+	l.pay(t, "collection:carol", usdc(75))
+	l.pay(t, "market:dave", usdc(40))
+	l.pay(t, "market:erin", usdc(10)) // no destination: not paid out
+
+	b1 := l.batch(t)
+	if b1.Lines != 4 || b1.ChainLines != 3 || b1.Total != "465000000" || b1.ChainTotal != "425000000" {
+		t.Fatalf("batch 1 = %+v; want 4 lines, 3 on chain, 465 USDC of which 425 on chain", b1)
+	}
+	want1 := buildTree(t, leaf(c.alicA, usdc(100)), leaf(c.bobA, usdc(250)), leaf(c.carolA, usdc(75)))
+	if b1.Root != want1.Root().Hex() || b1.TreeTotal != "425000000" {
+		t.Fatalf("batch 1's root %s (total %s); want %s", b1.Root, b1.TreeTotal, want1.Root().Hex())
+	}
+	tree1 := l.tree(t, b1)
+	c.fund(t, usdc(425))
+	posted := c.mine(t, must(c.claims.PostRoot(ctx, c.operator, b1.ID, tree1.Root(), usdc(425))))
+	l.apply(t, payout.Publish(l.key("publish"), l.at, b1.ID, &payout.Receipt{Contract: c.claims.Address().Hex(), Tx: posted.Tx.Hex(), Block: posted.Block}))
+
+	r, err := NewClaimsReconciler(c.claims, l.eng, l.st, ReconcilerConfig{Currency: "USDC", Confirmations: 2, Start: c.deployBlock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func() {
+		t.Helper()
+		for {
+			n, err := r.Step(ctx)
+			if err != nil {
+				t.Fatalf("reconciler: %v", err)
+			}
+			if n == 0 {
+				return
+			}
+		}
+	}
+	settle := func() { // past the confirmations, then reconcile
+		t.Helper()
+		c.sim.Commit()
+		c.sim.Commit()
+		step()
+	}
+
+	// Alice and bob claim; carol does not.
+	c.mine(t, must(c.claims.Claim(ctx, c.alice, proof(t, tree1, c.alicA))))
+	c.mine(t, must(c.claims.Claim(ctx, c.operator, proof(t, tree1, c.bobA))))
+	_, err = c.claims.Claim(ctx, c.alice, proof(t, tree1, c.alicA))
+	wantRevert(t, "alice's claim replayed", err, "NothingToClaim")
+	forged := proof(t, tree1, c.carolA)
+	forged.Leaf.Cumulative = usdc(76)
+	_, err = c.claims.Claim(ctx, c.carol, forged)
+	wantRevert(t, "carol's claim with a forged amount", err, "InvalidProof")
+	step() // not confirmed yet: nothing posted
+	if got := l.state(t, ref(1, c.alicA)); got != ledger.WithdrawalPending {
+		t.Fatalf("alice's line before its claim is confirmed: %s; want pending", got)
+	}
+	settle()
+	settle() // again: nothing is applied twice
+	for a, want := range map[merkle.Address]ledger.WithdrawalState{c.alicA: ledger.WithdrawalPosted, c.bobA: ledger.WithdrawalPosted, c.carolA: ledger.WithdrawalPending} {
+		if got := l.state(t, ref(1, a)); got != want {
+			t.Errorf("batch 1, %s: %s; want %s", a.Hex(), got, want)
+		}
+	}
+	if b := l.read(t, 1); b.Claimed != 2 || b.Pending != 2 || b.ChainPending != 1 || b.State != payout.StatePublished {
+		t.Errorf("batch 1 after the claims = %+v; want 2 claimed, carol's and dave's lines pending", b)
+	}
+
+	// Week 2: alice earns 50, carol 30. Carol's leaf covers both weeks.
+	l.pay(t, "market:alice", usdc(50))
+	l.pay(t, "collection:carol", usdc(30))
+	b2 := l.batch(t)
+	want2 := buildTree(t, leaf(c.alicA, usdc(150)), leaf(c.bobA, usdc(250)), leaf(c.carolA, usdc(105)))
+	if b2.Lines != 2 || b2.Root != want2.Root().Hex() || b2.TreeTotal != "505000000" || b2.PrevTree != 1 {
+		t.Fatalf("batch 2 = %+v; want 2 lines and the root of alice 150, bob 250, carol 105", b2)
+	}
+	tree2 := l.tree(t, b2)
+	c.fund(t, usdc(80))
+	c.mine(t, must(c.claims.PostRoot(ctx, c.operator, b2.ID, tree2.Root(), usdc(505))))
+	l.apply(t, payout.Publish(l.key("publish"), l.at, b2.ID, nil))
+	c.mine(t, must(c.claims.Claim(ctx, c.carol, proof(t, tree2, c.carolA))))
+	settle()
+	for id, want := range map[string]ledger.WithdrawalState{ref(1, c.carolA): ledger.WithdrawalPosted, ref(2, c.carolA): ledger.WithdrawalPosted, ref(2, c.alicA): ledger.WithdrawalPending} {
+		if got := l.state(t, id); got != want {
+			t.Errorf("after carol's claim of both weeks, %s: %s; want %s", id, got, want)
+		}
+	}
+	if got := c.balance(t, c.carolA); got != usdc(105) {
+		t.Errorf("carol holds %s; want 105 USDC", got)
+	}
+
+	// A reorganization moves alice's week-2 claim into another block
+	// before it is confirmed: it is applied once, where it lands.
+	forkAt, err := c.sim.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.mine(t, must(c.claims.Claim(ctx, c.alice, proof(t, tree2, c.alicA))))
+	step()
+	if got := l.state(t, ref(2, c.alicA)); got != ledger.WithdrawalPending {
+		t.Fatalf("alice's week 2 before its claim is confirmed: %s; want pending", got)
+	}
+	if err := c.sim.Backend.Fork([32]byte(forkAt.Hash)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.sim.Backend.AdjustTime(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	c.sim.Commit()
+	c.sim.Commit()
+	settle()
+	if got := l.state(t, ref(2, c.alicA)); got != ledger.WithdrawalPosted {
+		t.Errorf("alice's week 2 after the moved claim: %s; want posted", got)
+	}
+	if b := l.read(t, 2); b.State != payout.StateSettled || b.Claimed != 2 {
+		t.Errorf("batch 2 = %+v; want settled, 2 claimed", b)
+	}
+	if _, err := engine.Verify(ctx, l.st); err != nil {
+		t.Error(err)
+	}
+
+	// A reorganization deeper than the confirmations orphans a block whose
+	// claims were applied: the reconciler stops and says so.
+	head, err := c.sim.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.sim.Backend.Fork([32]byte(head.Hash)); err != nil { // a no-op fork point to go back from
+		t.Fatal(err)
+	}
+	deep, err := NewClaimsReconciler(c.claims, l.eng, l.st, ReconcilerConfig{Currency: "USDC", Start: c.deployBlock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.sim.Commit()
+	if _, err := deep.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.sim.Backend.Fork([32]byte(head.Hash)); err != nil {
+		t.Fatal(err)
+	}
+	c.sim.Backend.AdjustTime(time.Second)
+	c.sim.Commit()
+	c.sim.Commit()
+	if _, err := deep.Step(ctx); !errors.Is(err, ErrClaimsReorg) {
+		t.Errorf("a step after a reorganization below the cursor: %v; want %s", err, ErrClaimsReorg.Code())
+	}
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/api"
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/programs"
+	"github.com/tributary-ledger/tributary/store/sqlite"
+)
+
+// TestPayoutCommands runs a payout's day from the command line against a
+// server: destinations, a batch, its exports, a verified export and a
+// tampered one, publishing, the provider's results, and the refusals.
+func TestPayoutCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "api.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	reg := money.NewRegistry()
+	e := engine.New(s, reg)
+	srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: e, Currencies: reg, Modules: programs.Modules(programs.Deps{})}).Handler())
+	defer srv.Close()
+	tok, admin, err := auth.New(auth.Admin, nil, "admin", time.Now(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	for acct, units := range map[string]uint64{"market:a": 12_50, "usage:b": 7_25, "usage:c": 3_00} {
+		if _, err := e.ApplyOne(ctx, engine.Transfer("fund-"+acct, time.Now(), []ledger.Posting{{From: "@world", To: acct, Currency: "USD", Amount: money.FromUint64(units), Path: "test"}})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remote := []string{"--server", srv.URL, "--token", admin}
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := run(t, append(args, remote...)...)
+		if err != nil {
+			t.Fatalf("tributary %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	if out, err := run(t, append([]string{"payout", "run", "USD", "--key", "b0"}, remote...)...); err == nil || !strings.Contains(err.Error(), "3 such balances lack one") {
+		t.Errorf("a batch with no destination = %v %s; want the count of balances without one", err, out)
+	}
+	cli("payout", "destination", "market:a", "@bank:a", "--key", "d1")
+	cli("payout", "destination", "usage:b", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", "--key", "d2")
+	if out := cli("payout", "destination", "usage:b"); !strings.Contains(out, "usage:b pays out to 0x5B38Da6a701c568545dCfcB03FcB875f56beddC4 (chain rail)") {
+		t.Errorf("payout destination usage:b = %q", out)
+	}
+	if out := cli("payout", "run", "USD", "--minimum", "5.00", "--key", "b1"); !strings.Contains(out, "batch 1: open, 2 lines, total 19.75 USD (bank 12.50, chain 7.25)") {
+		t.Errorf("payout run = %q", out)
+	}
+	csvOut := cli("payout", "export", "1", "--format", "csv")
+	if csvOut != "reference,destination,amount,currency\npayout-1-1,@bank:a,12.50,USD\n" {
+		t.Errorf("payout export --format csv = %q", csvOut)
+	}
+	exPath, treePath := filepath.Join(dir, "ex.json"), filepath.Join(dir, "tree.json")
+	cli("payout", "export", "1", "--format", "json", "--file", exPath)
+	cli("payout", "export", "1", "--format", "tree", "--file", treePath)
+	if out, err := run(t, "payout", "verify", exPath, "--tree", treePath); err != nil || !strings.Contains(out, "ok: batch 1, 2 lines summing to 1975, 1 leaves") {
+		t.Errorf("payout verify = %q, %v", out, err)
+	}
+	raw, _ := os.ReadFile(exPath)
+	tampered := filepath.Join(dir, "tampered.json")
+	os.WriteFile(tampered, []byte(strings.Replace(string(raw), `"units":"725"`, `"units":"726"`, 1)), 0o600)
+	if _, err := run(t, "payout", "verify", tampered); err == nil {
+		t.Error("payout verify accepted an export whose line was changed")
+	}
+	cli("payout", "publish", "1", "--key", "p1")
+	results := filepath.Join(dir, "results.csv")
+	os.WriteFile(results, []byte("reference,result\npayout-1-1,paid\n"), 0o600)
+	if out := cli("payout", "results", "1", results, "--key", "r1"); !strings.Contains(out, "pending 1, paid 1") {
+		t.Errorf("payout results = %q", out)
+	}
+	if _, err := run(t, append([]string{"payout", "results", "1", results, "--key", "r2"}, remote...)...); err == nil || !strings.Contains(err.Error(), "posted already") {
+		t.Errorf("results for a resolved line = %v; want a refusal", err)
+	}
+	if _, err := run(t, append([]string{"payout", "cancel", "1", "--key", "c1"}, remote...)...); err == nil {
+		t.Error("cancelling a published batch was accepted")
+	}
+	if out := cli("payout", "list"); !strings.Contains(out, "1   published  2      19.75 USD  1") {
+		t.Errorf("payout list = %q", out)
+	}
+}
+
+// TestDemoPayout: the demo prints a batch, its bank file, its root and a
+// proof, and its JSON holds the same.
+func TestDemoPayout(t *testing.T) {
+	out, err := run(t, "demo", "payout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Batch 1 (open): 3 lines, 860.05 USDC (bank 57.3, chain 802.75)", "payout-1-1,@bank:DE89370400440532013000,57.3,USDC", "Claims tree root: 0x", "Proof for 0x5B38Da6a701c568545dCfcB03FcB875f56beddC4, cumulative 682.5 USDC", "collection:artist-2  USDC      3.1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo payout lacks %q:\n%s", want, out)
+		}
+	}
+	js, err := run(t, "demo", "payout", "--output", "json")
+	if err != nil || !strings.Contains(js, `"root": "0x`) || !strings.Contains(js, `"proof": [`) {
+		t.Errorf("demo payout --output json = %s, %v", js, err)
+	}
+}
