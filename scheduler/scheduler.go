@@ -99,11 +99,8 @@ func (r *Runner) Tick(ctx context.Context) error {
 func (r *Runner) runDue(ctx context.Context, st schedule.State, now time.Time) error {
 	due := st.Due(now, perTick)
 	if st.CatchUp == schedule.CatchUpLatest && len(due) > 0 {
-		if last := lastDue(st, now); last > due[len(due)-1] {
-			due = []uint64{last}
-		} else {
-			due = due[len(due)-1:]
-		}
+		last, _ := st.LastEnded(now) // one has: due is not empty
+		due = []uint64{last}
 	}
 	from := st.Next
 	for _, n := range due {
@@ -114,20 +111,6 @@ func (r *Runner) runDue(ctx context.Context, st schedule.State, now time.Time) e
 		from = n + 1
 	}
 	return nil
-}
-
-// lastDue finds the latest ended period, for a schedule that skips.
-func lastDue(st schedule.State, now time.Time) uint64 {
-	lo, hi := st.Next, uint64(schedule.PeriodsMax)
-	for lo+1 < hi { // invariant: period lo has ended, hi has not (or is past the limit)
-		mid := lo + (hi-lo)/2
-		if st.End(mid).After(now) {
-			hi = mid
-		} else {
-			lo = mid
-		}
-	}
-	return lo
 }
 
 // runPeriod sends period n's run and records it; retry says the run must

@@ -15,6 +15,7 @@ import (
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/program/schedule"
 	"github.com/tributary-ledger/tributary/program/usage"
 	"github.com/tributary-ledger/tributary/programs"
@@ -217,4 +218,42 @@ func wantBalance(t *testing.T, c *client.Client, account, units string) {
 		}
 	}
 	t.Errorf("%s = %+v; want %s USD posted", account, acc, units)
+}
+
+// TestPayoutsOnSchedule: a weekly payout batch runs at each week's end as
+// the scheduler's own request; a week whose batch the route refuses (the
+// last one is still open) is recorded with the code.
+func TestPayoutsOnSchedule(t *testing.T) {
+	ctx := context.Background()
+	s := stores(t)["sqlite"](t)
+	clk := &clock{now: t0}
+	if err := s.PutToken(ctx, auth.FromSecret(adminSecret, auth.Admin, nil, "admin", clk.Now())); err != nil {
+		t.Fatal(err)
+	}
+	c, r := node(t, s, clk)
+	if _, _, err := c.CreateEntry(ctx, "earn", wire.EntryRequest{Postings: []wire.PostingJSON{{From: "@platform", To: "dev-1", Amount: "1000", Currency: "USD"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.SetPayoutDestination(ctx, "dest", "dev-1", payout.DestinationRequest{Destination: "@bank:dev-1"}); err != nil {
+		t.Fatal(err)
+	}
+	weekly := schedule.Schedule{Operation: "createPayoutBatch", Body: []byte(`{"currency":"USD"}`), Start: t0, Every: "168h", CatchUp: schedule.CatchUpLatest}
+	if _, _, err := c.SetSchedule(ctx, "s", "payouts", weekly); err != nil {
+		t.Fatal(err)
+	}
+	clk.set(t0.Add(169 * time.Hour))
+	tick(t, r)
+	list, err := c.ListPayoutBatches(ctx, client.ListPayoutBatchesQuery{})
+	if err != nil || len(list.Batches) != 1 || list.Batches[0].Total != "1000" {
+		t.Fatalf("batches = %+v, %v; want one of 1000", list, err)
+	}
+	if _, err := c.GetEntryByKey(ctx, schedule.Key("payouts", 0)); err != nil {
+		t.Errorf("week 0's batch entry: %v", err)
+	}
+	clk.add(168 * time.Hour)
+	tick(t, r)
+	st, err := c.GetSchedule(ctx, "payouts")
+	if err != nil || st.Next != 2 || st.Last == nil || st.Last.Outcome != schedule.Refused || st.Last.Code != "payout_batch_open" {
+		t.Errorf("schedule = %+v (last %+v), %v; want week 1 refused with payout_batch_open", st, st.Last, err)
+	}
 }

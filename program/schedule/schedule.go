@@ -181,8 +181,8 @@ func (s Schedule) length() (time.Duration, error) {
 		return 0, nil
 	}
 	d, err := time.ParseDuration(s.Every)
-	if err != nil || d < EveryMin || d > EveryMax {
-		return 0, errcode.Errorf(ErrInvalid, "every is %q; want a duration from 1m to 8784h (such as 168h) or monthly", s.Every)
+	if err != nil || d < EveryMin || d > EveryMax || d%time.Second != 0 {
+		return 0, errcode.Errorf(ErrInvalid, "every is %q; want a duration in whole seconds from 1m to 8784h (such as 168h) or monthly", s.Every)
 	}
 	return d, nil
 }
@@ -193,8 +193,31 @@ func (s Schedule) End(n uint64) time.Time {
 	if s.Every == Monthly {
 		return start.AddDate(0, int(n)+1, 0)
 	}
-	d, _ := s.length() // validated when set
-	return start.Add(time.Duration(n+1) * d)
+	// In seconds, not as a Duration, which holds 292 years only.
+	return time.Unix(start.Unix()+int64(n+1)*s.seconds(), int64(start.Nanosecond())).UTC()
+}
+
+// seconds is a fixed period's length in seconds (validated whole).
+func (s Schedule) seconds() int64 {
+	d, _ := s.length()
+	return int64(d / time.Second)
+}
+
+// LastEnded returns the latest period that has ended by now, if one has.
+func (s Schedule) LastEnded(now time.Time) (uint64, bool) {
+	start := s.Start.UTC()
+	var k uint64 // periods ended, a first guess
+	if s.Every == Monthly {
+		months := (now.Year()-start.Year())*12 + int(now.Month()) - int(start.Month())
+		k = uint64(max(months, 0))
+	} else if now.After(start) {
+		k = uint64((now.Unix() - start.Unix()) / s.seconds())
+	}
+	k = min(k, PeriodsMax)
+	for k > 0 && s.End(k-1).After(now) {
+		k--
+	}
+	return k - 1, k > 0
 }
 
 // Due returns the periods from next on that have ended by now, in order:

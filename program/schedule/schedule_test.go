@@ -30,6 +30,7 @@ func TestValidate(t *testing.T) {
 		{"slash in ID", func(s *Schedule) { s.ID = "a/b" }, "schedule_invalid"},
 		{"unknown operation", func(s *Schedule) { s.Operation = "listSchedules" }, "schedule_operation_unknown"},
 		{"too often", func(s *Schedule) { s.Every = "30s" }, "schedule_invalid"},
+		{"not whole seconds", func(s *Schedule) { s.Every = "1m0.5s" }, "schedule_invalid"},
 		{"not a duration", func(s *Schedule) { s.Every = "weekly" }, "schedule_invalid"},
 		{"no start", func(s *Schedule) { s.Start = time.Time{} }, "schedule_invalid"},
 		{"body not JSON", func(s *Schedule) { s.Body = []byte("{") }, "schedule_invalid"},
@@ -118,5 +119,33 @@ func TestDigests(t *testing.T) {
 	// recording the same period replays the first's record.
 	if Record(t0, "close", 3, Run{Period: 5, Outcome: Done}).Hash != Record(t0, "close", 3, Run{Period: 5, Outcome: Refused, Code: "x"}).Hash {
 		t.Error("a record's digest depends on its outcome")
+	}
+}
+
+func TestLastEnded(t *testing.T) {
+	daily := valid()
+	monthly := Schedule{Start: time.Date(2026, 1, 28, 0, 0, 0, 0, time.UTC), Every: Monthly}
+	yearly := Schedule{Start: t0, Every: "8784h"}
+	tests := []struct {
+		name string
+		s    Schedule
+		now  time.Time
+		want uint64
+		ok   bool
+	}{
+		{"before the start", daily, t0.Add(-time.Hour), 0, false},
+		{"in period 0", daily, t0.Add(23 * time.Hour), 0, false},
+		{"at period 0's end", daily, t0.Add(24 * time.Hour), 0, true},
+		{"in period 5", daily, t0.Add(125 * time.Hour), 4, true},
+		{"monthly, a day short", monthly, time.Date(2026, 3, 27, 0, 0, 0, 0, time.UTC), 0, true},
+		{"monthly, at the end", monthly, time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC), 1, true},
+		// 1,000 years of 366-day periods: past a Duration, no overflow.
+		{"long periods, far ahead", yearly, t0.AddDate(1000, 0, 0), 996, true}, // 365,242 days: 997 periods of 366 ended,
+	}
+	for _, tt := range tests {
+		got, ok := tt.s.LastEnded(tt.now)
+		if got != tt.want && tt.ok || ok != tt.ok {
+			t.Errorf("%s: LastEnded = %d, %v; want %d, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
 	}
 }
