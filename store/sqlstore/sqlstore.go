@@ -69,7 +69,7 @@ type Dialect struct {
 	// UniqueKeys reports that Retryable reports the failure of an entry
 	// written under an idempotency key the journal holds (the unique index
 	// on entries.idem_key refuses it): the engine may then write small
-	// batches without looking their keys up (engine.UniqueKeysTx).
+	// batches without looking their keys up (engine.Tx.UniqueKeys).
 	UniqueKeys bool
 }
 
@@ -120,7 +120,6 @@ func (t *txn) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 // transaction.
 func (s *Store) prepareAll(ctx context.Context) error {
 	queries := []string{
-		s.q("SELECT " + entryCols + " FROM entries WHERE idem_key = $1"),
 		s.q(balanceByKeySQL),
 		s.q(balanceRangeSQL),
 		s.q(stateSQL + s.lock()),
@@ -431,23 +430,7 @@ type txn struct {
 
 const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns, postings"
 
-func (t *txn) Entry(ctx context.Context, key string) (ledger.Entry, bool, error) {
-	st, err := t.prepared(ctx, t.s.q("SELECT "+entryCols+" FROM entries WHERE idem_key = $1"))
-	if err != nil {
-		return ledger.Entry{}, false, err
-	}
-	rows, err := st.QueryContext(ctx, key)
-	if err != nil {
-		return ledger.Entry{}, false, err
-	}
-	ents, err := scanEntries(rows)
-	if err != nil || len(ents) == 0 {
-		return ledger.Entry{}, false, err
-	}
-	return ents[0], true, nil
-}
-
-var _ engine.UniqueKeysTx = (*txn)(nil)
+var _ engine.Tx = (*txn)(nil)
 
 // UniqueKeys reports whether an entry under a used key fails the
 // transaction with a retryable error (Dialect.UniqueKeys).
@@ -711,8 +694,6 @@ type insertShape struct {
 	table, cols, suffix string
 	ncols               int
 }
-
-var _ engine.StreamTx = (*txn)(nil)
 
 // Streaming reports whether the dialect's connections run a statement
 // while another statement's rows are open: the pipeline's INSERTs then
