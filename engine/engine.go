@@ -58,6 +58,12 @@ type Op struct {
 	Time    time.Time // the event's time, passed in, never read from a clock here
 	Program string    // owner of the state Run reads and writes; "" for the ledger
 	Run     func(View) (Change, error)
+	// Postings, when set, are the postings Run returns, known before it
+	// runs (a plain transfer): the engine then locks their balances with
+	// those of the batch's other such operations, in one read, instead
+	// of one read (on PostgreSQL a round trip) per operation. A hint: the
+	// postings Run returns are the ones applied.
+	Postings []ledger.Posting
 }
 
 // sameRequest reports whether a stored entry's digest is this request's.
@@ -324,6 +330,9 @@ func (r *txRun) begin(ops []Op) error {
 			return err
 		}
 	}
+	if err := r.ov.prefetch(ops); err != nil {
+		return err
+	}
 	if len(ops) >= streamOpsMin && r.ov.tx.Streaming() {
 		e, v, err := r.ov.tx.Counters(r.ov.ctx)
 		if err != nil {
@@ -394,7 +403,27 @@ func (r *txRun) joined(ops, more []Op) error {
 			return err
 		}
 	}
+	if err := r.ov.prefetch(more); err != nil {
+		return err
+	}
 	return r.run(more)
+}
+
+// prefetch locks, in one read, the balances that ops say they will touch
+// (Op.Postings), but those of replays found already.
+func (ov *overlay) prefetch(ops []Op) error {
+	var ps []ledger.Posting
+	for _, op := range ops {
+		if op.Postings != nil && ov.keys[op.Key] == nil {
+			ps = append(ps, op.Postings...)
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	keys, _, sorted := balanceKeys(nil, nil, ps)
+	_, err := ov.loadBalances(nil, keys, sorted)
+	return err
 }
 
 // finish checks a guessed batch's refused keys, then writes the batch.

@@ -63,6 +63,7 @@ var Dialect = sqlstore.Dialect{
 	LockRows:    true,
 	Retryable:   isRetryable,
 	UniqueKeys:  true,
+	Arrays:      true,
 	ParamsMax:   65535,
 	// journalByAccount reads several statements from one snapshot.
 	ReadIsolation: sql.LevelRepeatableRead,

@@ -71,6 +71,10 @@ type Dialect struct {
 	// on entries.idem_key refuses it): the engine may then write small
 	// batches without looking their keys up (engine.Tx.UniqueKeys).
 	UniqueKeys bool
+	// Arrays reports that statements bind arrays and unnest them
+	// (PostgreSQL): a commit's rows then go in one statement of fixed
+	// text, and a batch's balances are locked in one (see arrays.go).
+	Arrays bool
 }
 
 // Store is a ledger store in a SQL database.
@@ -133,6 +137,9 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	}
 	for _, n := range keysChunks {
 		queries = append(queries, s.keysSQL(n))
+	}
+	if s.d.Arrays {
+		queries = append(queries, writeArraysSQL, lockBalancesSQL)
 	}
 	for _, q := range queries {
 		st, err := s.w.PrepareContext(ctx, q)
@@ -326,6 +333,13 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 		_ = sqlTx.Rollback()
 		return s.classify(err)
 	}
+	if t.counters {
+		// Reserved, and no Write carried the counters (see arrays.go).
+		if err := t.writeCounters(ctx); err != nil {
+			_ = sqlTx.Rollback()
+			return s.classify(err)
+		}
+	}
 	if s.largeRows > 0 && t.rows >= s.largeRows {
 		if err := s.beforeLarge(ctx, sqlTx); err != nil {
 			_ = sqlTx.Rollback()
@@ -423,6 +437,9 @@ type txn struct {
 	ins *inserter
 	// rows counts the rows the transaction wrote.
 	rows int
+	// counters: Reserve moved seq and events, and the counter rows are
+	// yet to be written (Dialect.Arrays: with the next Write's rows).
+	counters bool
 	// cacheOverflow: the transaction read or wrote more balances than the
 	// cache holds; at commit the cache is dropped instead of merged.
 	cacheOverflow bool
@@ -605,18 +622,32 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 	// Where the numbers follow from the tables (SQLite), the rows this
 	// transaction writes are the reservation, and its write lock keeps
 	// them its own.
-	if !t.s.d.SeqFromMax {
-		st, err := t.prepared(ctx, t.s.q(reserveSQL))
-		if err == nil {
-			_, err = st.ExecContext(ctx, t.seq+uint64(entries), t.events+uint64(events))
-		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("reserving %d entry and %d event numbers: %w", entries, events, err)
-		}
-	}
 	t.seq += uint64(entries)
 	t.events += uint64(events)
+	if !t.s.d.SeqFromMax {
+		// The counter rows are locked since the transaction began; with
+		// arrays, the write that follows carries their new values.
+		t.counters = true
+		if !t.s.d.Arrays {
+			if err := t.writeCounters(ctx); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
 	return firstEntry, firstEvent, nil
+}
+
+// writeCounters writes the counters Reserve moved.
+func (t *txn) writeCounters(ctx context.Context) error {
+	st, err := t.prepared(ctx, t.s.q(reserveSQL))
+	if err == nil {
+		_, err = st.ExecContext(ctx, t.seq, t.events)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the journal counters (entry %d, event %d): %w", t.seq, t.events, err)
+	}
+	t.counters = false
+	return nil
 }
 
 // readCounters reads both journal counters (locking them where rows are
@@ -686,6 +717,13 @@ func init() {
 	for i, sh := range insertShapes {
 		sh.id = i
 	}
+	arrayIndex = make([]int, len(insertShapes))
+	for i := range arrayIndex {
+		arrayIndex[i] = -1
+	}
+	for i, a := range arrayShapes {
+		arrayIndex[a.shape.id] = i
+	}
 }
 
 // insertShape is one table's INSERT: its columns and conflict clause.
@@ -736,8 +774,11 @@ func (t *txn) addEntry(ins *inserter, e *ledger.Entry) error {
 
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	ins := t.ins
-	if ins == nil {
-		ins = newInserter(ctx, t, len(b.Entries)+len(b.Balances)+len(b.Events) > pipelineRowsMin)
+	if rows := len(b.Entries) + len(b.Balances) + len(b.Events); ins == nil {
+		ins = newInserter(ctx, t, rows > pipelineRowsMin)
+		if t.s.d.Arrays && rows <= arraysRowsMax {
+			ins.arrays = newArrayRows()
+		}
 	}
 	t.ins = nil
 	defer ins.abort()
