@@ -64,6 +64,7 @@ var Dialect = sqlstore.Dialect{
 	Retryable:   isRetryable,
 	UniqueKeys:  true,
 	Arrays:      true,
+	PlanPerCall: pgx.QueryExecModeExec,
 	ParamsMax:   65535,
 	// journalByAccount reads several statements from one snapshot.
 	ReadIsolation: sql.LevelRepeatableRead,

@@ -10,8 +10,13 @@ import (
 // entries, balances, index rows and events, and the journal counters, go
 // in one statement of fixed text, whatever their numbers — each table's
 // rows as one array per column, unnested — instead of a statement, and a
-// round trip, per table and shape. Balances known to exist (read and
-// locked) are updated in place with UPDATE … FROM, new ones inserted.
+// round trip, per table and shape. Balances read as missing are
+// inserted plainly (another writer's row fails the transaction, which runs
+// again); those that exist, read and locked, are upserted, whose conflict
+// goes through the primary key's index whatever the planner thinks of
+// the table: an UPDATE … FROM the arrays was planned as a hash join over a
+// scan of every balance when the table was small when first planned, and
+// stayed so as it grew.
 // Program state and withdrawals, rare on the payment path, keep their
 // multi-row INSERTs.
 
@@ -54,7 +59,7 @@ const writeArraysSQL = `WITH c AS (UPDATE counters SET value = CASE name WHEN 'e
 e AS (INSERT INTO entries (` + entryCols + `) SELECT * FROM unnest($4::bigint[], $5::text[], $6::bytea[], $7::smallint[], $8::text[], $9::text[], $10::bigint[], $11::bytea[])),
 ea AS (INSERT INTO entry_accounts (account, currency, seq, more) SELECT * FROM unnest($12::text[], $13::text[], $14::bigint[], $15::bytea[])),
 bn AS (INSERT INTO balances (` + writerBalanceCols + `) SELECT a, c, dp::numeric, cp::numeric, dq::numeric, cq::numeric, r FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bytea[]) AS u(a, c, dp, cp, dq, cq, r)),
-bo AS (UPDATE balances SET debits_posted = u.dp::numeric, credits_posted = u.cp::numeric, debits_pending = u.dq::numeric, credits_pending = u.cq::numeric, recent = u.r FROM unnest($23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::text[], $29::bytea[]) AS u(a, c, dp, cp, dq, cq, r) WHERE balances.account = u.a COLLATE "C" AND balances.currency = u.c COLLATE "C")
+bo AS (INSERT INTO balances (` + writerBalanceCols + `) SELECT a, c, dp::numeric, cp::numeric, dq::numeric, cq::numeric, r FROM unnest($23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::text[], $29::bytea[]) AS u(a, c, dp, cp, dq, cq, r) ON CONFLICT (account, currency) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending, recent = excluded.recent)
 INSERT INTO events (seq, type, time_ns, data) SELECT * FROM unnest($30::bigint[], $31::text[], $32::bigint[], $33::text[])`
 
 // arrayRows collects the rows of arrayShapes column by column.
@@ -155,11 +160,16 @@ func (a *arrayRows) exec(ctx context.Context, t *txn) error {
 // text for any number of keys.
 const lockBalancesSQL = `SELECT ` + "b.account, b.currency, b.debits_posted, b.credits_posted, b.debits_pending, b.credits_pending, b.recent" + ` FROM balances b JOIN unnest($1::text[], $2::text[]) AS u(a, c) ON b.account = u.a COLLATE "C" AND b.currency = u.c COLLATE "C" ORDER BY b.account, b.currency FOR UPDATE OF b`
 
-// lockBalanceArrays reads and locks the rows of keys with lockBalancesSQL.
+// lockBalanceArrays reads and locks the rows of keys with lockBalancesSQL,
+// planned for them (Dialect.PlanPerCall).
 func (t *txn) lockBalanceArrays(ctx context.Context, keys []string, currencies []string) ([]cachedBalance, error) {
-	st, err := t.prepared(ctx, lockBalancesSQL)
-	if err != nil {
-		return nil, err
+	return collectBalanceRows(t.tx.QueryContext(ctx, lockBalancesSQL, t.s.planPerCall(keys, currencies)...))
+}
+
+// planPerCall returns args, led by Dialect.PlanPerCall when it is set.
+func (s *Store) planPerCall(args ...any) []any {
+	if s.d.PlanPerCall == nil {
+		return args
 	}
-	return collectBalanceRows(st.QueryContext(ctx, keys, currencies))
+	return append([]any{s.d.PlanPerCall}, args...)
 }

@@ -75,6 +75,15 @@ type Dialect struct {
 	// (PostgreSQL): a commit's rows then go in one statement of fixed
 	// text, and a batch's balances are locked in one (see arrays.go).
 	Arrays bool
+	// PlanPerCall, when set, leads the arguments of the statements whose
+	// plan must fit their arguments, at every call: the balances a batch
+	// locks and the keys it looks up, joined with or searched in tables
+	// that grow (pgx.QueryExecModeExec: an unnamed statement, planned
+	// with its values). A prepared statement's generic plan assumes lists
+	// of unknown length and keeps the plan made for the table's size when
+	// it was chosen: made on a fresh database, it scanned every balance at
+	// every commit ten thousand balances later.
+	PlanPerCall any
 }
 
 // Store is a ledger store in a SQL database.
@@ -139,7 +148,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 		queries = append(queries, s.keysSQL(n))
 	}
 	if s.d.Arrays {
-		queries = append(queries, writeArraysSQL, lockBalancesSQL)
+		queries = append(queries, writeArraysSQL)
 	}
 	for _, q := range queries {
 		st, err := s.w.PrepareContext(ctx, q)
@@ -499,11 +508,7 @@ func (t *txn) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error
 		for len(args) < n {
 			args = append(args, args[len(args)-1])
 		}
-		st, err := t.prepared(ctx, t.s.keysSQL(n))
-		if err != nil {
-			return nil, err
-		}
-		rows, err := st.QueryContext(ctx, args...)
+		rows, err := t.queryKeys(ctx, n, args)
 		if err != nil {
 			return nil, err
 		}
@@ -515,6 +520,19 @@ func (t *txn) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error
 		start += n
 	}
 	return out, nil
+}
+
+// queryKeys runs keysSQL(n) with args: prepared, or planned for its
+// values (Dialect.PlanPerCall).
+func (t *txn) queryKeys(ctx context.Context, n int, args []any) (*sql.Rows, error) {
+	if t.s.d.PlanPerCall != nil {
+		return t.tx.QueryContext(ctx, t.s.keysSQL(n), t.s.planPerCall(args...)...)
+	}
+	st, err := t.prepared(ctx, t.s.keysSQL(n))
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 type querier interface {
