@@ -28,11 +28,16 @@ func AddKeyFlag(cmd *cobra.Command) {
 
 // Remote returns a client of the server the flags name, with their token.
 func Remote(cmd *cobra.Command) *client.Client {
+	return client.New(ServerURL(cmd), Token(cmd), nil)
+}
+
+// Token is the token the flags name.
+func Token(cmd *cobra.Command) string {
 	token, _ := cmd.Flags().GetString("token")
 	if token == "" {
 		token = os.Getenv("TRIBUTARY_TOKEN")
 	}
-	return client.New(ServerURL(cmd), token, nil)
+	return token
 }
 
 // Anonymous is a client that sends no token, for requests that carry

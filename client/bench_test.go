@@ -170,7 +170,7 @@ func BenchmarkHTTPPayments(b *testing.B) {
 			}
 			b.Cleanup(func() { cleanup() })
 			return s
-		}, 4})
+		}, 1}) // one committer, as tributary serve has
 	}
 	for _, tg := range targets {
 		for _, batch := range []int{1, 100} {

@@ -26,10 +26,10 @@ type countedTx struct {
 
 func (t countedTx) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error) {
 	t.c.lookUps++
-	return t.Tx.(engine.KeysTx).Entries(ctx, keys)
+	return t.Tx.Entries(ctx, keys)
 }
 
-func (t countedTx) UniqueKeys() bool { return t.Tx.(engine.UniqueKeysTx).UniqueKeys() }
+func (countedTx) Streaming() bool { return false }
 
 func (c *lookUpCounter) Update(ctx context.Context, fn func(engine.Tx) error) error {
 	c.updates++

@@ -17,7 +17,7 @@ import (
 // to the end and then lose a race (ErrRetry), as a conflict at commit
 // would, and the first failInside lose one when they lock balances for the
 // second time (a batch's first joiner, below), as a deadlock would. Its
-// transactions look keys up (KeysTx) but do not promise to refuse used
+// transactions look keys up but do not promise to refuse used
 // ones, so the engine looks every batch's keys up first, and a replay
 // among the joiners costs no transaction of its own (see TestGuessedKeys).
 type countingStore struct {
@@ -40,12 +40,10 @@ func (f *flakyTx) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([
 	return f.Tx.LockBalances(ctx, keys)
 }
 
-// keysTx hides a transaction's UniqueKeysTx.
+// keysTx hides that a transaction refuses used keys.
 type keysTx struct{ engine.Tx }
 
-func (k keysTx) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error) {
-	return k.Tx.(engine.KeysTx).Entries(ctx, keys)
-}
+func (keysTx) UniqueKeys() bool { return false }
 
 func (c *countingStore) Update(ctx context.Context, fn func(engine.Tx) error) error {
 	c.updates++

@@ -20,6 +20,7 @@ func Transfer(key string, at time.Time, postings []ledger.Posting) Op {
 		Run: func(View) (Change, error) {
 			return Change{Kind: ledger.Transfer, Postings: ps}, nil
 		},
+		Postings: ps,
 	}
 }
 

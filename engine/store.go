@@ -23,8 +23,19 @@ type Store interface {
 // read until the transaction ends, so that concurrent writers serialize on
 // the rows they share and nowhere else.
 type Tx interface {
-	// Entry returns the committed entry with the given idempotency key.
-	Entry(ctx context.Context, key string) (ledger.Entry, bool, error)
+	// Entries returns the committed entries whose keys are among keys
+	// (which may repeat), in any order. The engine asks once per batch,
+	// before running its operations (on SQLite a statement per entry was
+	// most of a commit, on PostgreSQL a round trip per entry), or not at
+	// all for a small batch when UniqueKeys holds.
+	Entries(ctx context.Context, keys []string) ([]ledger.Entry, error)
+	// UniqueKeys reports that the store refuses an entry under a key the
+	// journal holds: Write (or AddEntry, or the commit) then fails with an
+	// error wrapping ErrRetry and nothing of the transaction is committed,
+	// which a unique index on the key gives. The engine may then run a
+	// small batch without looking its keys up first (see guessKeys): in
+	// the usual case none was used before.
+	UniqueKeys() bool
 	// LockBalances returns and locks the balances with the given keys, which
 	// the caller passes sorted (ledger.BalanceKey.Less) so that locks are
 	// always taken in one order. It returns one balance per key, in the
@@ -41,39 +52,14 @@ type Tx interface {
 	// Write appends the batch: entries with their postings, the final value
 	// of every balance it changed, state, withdrawals and events.
 	Write(ctx context.Context, b *Batch) error
-}
 
-// KeysTx is implemented by transactions that can look up many idempotency
-// keys at once. The engine then asks once per batch, before running its
-// operations, instead of once per operation: on SQLite that was a
-// statement per entry, on PostgreSQL a round trip per entry.
-type KeysTx interface {
-	// Entries returns the committed entries whose keys are among keys
-	// (which may repeat), in any order.
-	Entries(ctx context.Context, keys []string) ([]ledger.Entry, error)
-}
-
-// UniqueKeysTx is implemented by KeysTx transactions whose store refuses
-// an entry under a key the journal holds: Write (or AddEntry, or the
-// commit) then fails with an error wrapping ErrRetry and nothing of the
-// transaction is committed, which a unique index on the key gives. The
-// engine may then run a small batch without looking its keys up first
-// (see guessKeys): in the usual case none was used before, and the look-up
-// was a query, or a round trip, per commit.
-type UniqueKeysTx interface {
-	KeysTx
-	UniqueKeys() bool
-}
-
-// StreamTx is implemented by transactions that can take a large batch's
-// entries as the engine accepts them, so that the store writes them while
-// the engine runs the batch's later operations. The engine then numbers
-// entries and their committed events itself, from Counters, and the
-// numbers Reserve returns must be those.
-type StreamTx interface {
-	// Streaming reports whether the transaction can take entries while the
-	// engine still reads through it (a PostgreSQL connection cannot run a
-	// statement while another's rows are being read).
+	// Streaming reports whether the transaction can take a large batch's
+	// entries as the engine accepts them (AddEntry), so that the store
+	// writes them while the engine runs the batch's later operations: not
+	// while the engine still reads through it on a connection that cannot
+	// run a statement while another's rows are being read (PostgreSQL's).
+	// The engine then numbers entries and their committed events itself,
+	// from Counters, and the numbers Reserve returns must be those.
 	Streaming() bool
 	// Counters returns the next entry and event sequence numbers.
 	Counters(ctx context.Context) (nextEntry, nextEvent uint64, err error)
@@ -86,7 +72,7 @@ type StreamTx interface {
 type Batch struct {
 	Entries []*ledger.Entry
 	// Streamed is how many of Entries (the first), with their committed
-	// events, went to StreamTx.AddEntry already; Events holds the rest.
+	// events, went to Tx.AddEntry already; Events holds the rest.
 	Streamed int
 	// Balances are the final values of the balances the entries changed,
 	// sorted by key. The entries that changed Balances[i] are

@@ -63,6 +63,8 @@ var Dialect = sqlstore.Dialect{
 	LockRows:    true,
 	Retryable:   isRetryable,
 	UniqueKeys:  true,
+	Arrays:      true,
+	PlanPerCall: pgx.QueryExecModeExec,
 	ParamsMax:   65535,
 	// journalByAccount reads several statements from one snapshot.
 	ReadIsolation: sql.LevelRepeatableRead,

@@ -142,7 +142,7 @@ func TestBulkBalanceReads(t *testing.T) {
 }
 
 // TestStreamedBatchFails has a batch large enough for its accepted entries
-// to be written as they come (engine.StreamTx) fail at its last operation
+// to be written as they come (engine.Tx.Streaming) fail at its last operation
 // with an operating error: the batch fails as a whole, nothing of the
 // entries already handed to the store remains, and the store goes on.
 func TestStreamedBatchFails(t *testing.T) {

@@ -62,14 +62,14 @@ var Dialect = sqlstore.Dialect{
 	SeqFromMax:   true,
 	UniqueKeys:   true,
 	// Accepted entries are written while the engine runs a batch's later
-	// operations (engine.StreamTx).
+	// operations (engine.Tx.Streaming).
 	ConcurrentStatements: true,
 }
 
 // retryable reports a lock held by another process, and an entry written
 // under a key the journal holds: the engine writes small batches without
 // looking their keys up first, and runs them again, looking up, when one
-// was used (engine.UniqueKeysTx). No other constraint failure is retried.
+// was used (engine.Tx.UniqueKeys). No other constraint failure is retried.
 func retryable(err error) bool {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {

@@ -225,6 +225,12 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 		return out, nil
 	}
 	found := make(map[ledger.BalanceKey]cachedBalance, len(keys))
+	if t.s.d.Arrays {
+		if err := t.lockByArrays(ctx, keys, found); err != nil {
+			return nil, err
+		}
+		return t.lockedRows(keys, found, out), nil
+	}
 	const chunk = 200
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(start+chunk, len(keys))]
@@ -262,6 +268,12 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 			return nil, err
 		}
 	}
+	return t.lockedRows(keys, found, out), nil
+}
+
+// lockedRows records the rows found of keys, and those missing as zero,
+// and appends the balances to out in the order of keys.
+func (t *txn) lockedRows(keys []ledger.BalanceKey, found map[ledger.BalanceKey]cachedBalance, out []ledger.Balance) []ledger.Balance {
 	for _, k := range keys {
 		c, ok := found[k]
 		if !ok {
@@ -270,8 +282,31 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 		t.bals.put(k, balanceRow{exists: c.exists, recent: c.recent})
 		out = append(out, c.b)
 	}
-	return out, nil
+	return out
 }
+
+// lockByArrays locks the rows of keys (sorted) with lockBalancesSQL, a
+// statement per lockArraysMax keys, into found.
+func (t *txn) lockByArrays(ctx context.Context, keys []ledger.BalanceKey, found map[ledger.BalanceKey]cachedBalance) error {
+	for start := 0; start < len(keys); start += lockArraysMax {
+		part := keys[start:min(start+lockArraysMax, len(keys))]
+		accounts, currencies := make([]string, len(part)), make([]string, len(part))
+		for i, k := range part {
+			accounts[i], currencies[i] = k.Account, k.Currency
+		}
+		rows, err := t.lockBalanceArrays(ctx, accounts, currencies)
+		if err != nil {
+			return err
+		}
+		for _, c := range rows {
+			found[c.b.BalanceKey] = c
+		}
+	}
+	return nil
+}
+
+// lockArraysMax bounds the keys of one lockBalancesSQL.
+const lockArraysMax = 65536
 
 // readRanges reads the balances keys[i] for i in misses (ascending, keys
 // sorted) into out, a range of up to bulkRangeMax keys at a time, merging

@@ -35,6 +35,9 @@ type inserter struct {
 	ctx    context.Context
 	t      *txn
 	groups []insertGroup // by shape id
+	// arrays, when set, takes the rows of arrayShapes, written in one
+	// statement at flush (see arrays.go).
+	arrays *arrayRows
 
 	// With a pipeline: chunks to execute, spent argument lists to reuse,
 	// and the executor's first error once it stopped.
@@ -72,6 +75,12 @@ func (ins *inserter) add(shape *insertShape, args ...any) {
 		panic(fmt.Sprintf("sqlstore: %d values for the %d columns of %s", len(args), shape.ncols, shape.table))
 	}
 	ins.t.rows++
+	if ins.arrays != nil && arrayIndex[shape.id] >= 0 {
+		if err := ins.arrays.add(arrayIndex[shape.id], args); err != nil && ins.err == nil {
+			ins.err = err
+		}
+		return
+	}
 	g := &ins.groups[shape.id]
 	if g.args == nil {
 		g.args = ins.argList(shape)
@@ -154,6 +163,9 @@ func (ins *inserter) execute() {
 // flush writes the rows left, in the smaller chunk sizes, waits for the
 // pipeline and returns the first error.
 func (ins *inserter) flush() error {
+	if ins.arrays != nil && ins.err == nil {
+		ins.err = ins.arrays.exec(ins.ctx, ins.t)
+	}
 	for id, sh := range insertShapes {
 		g := &ins.groups[id]
 		rows := len(g.args) / sh.ncols

@@ -69,8 +69,21 @@ type Dialect struct {
 	// UniqueKeys reports that Retryable reports the failure of an entry
 	// written under an idempotency key the journal holds (the unique index
 	// on entries.idem_key refuses it): the engine may then write small
-	// batches without looking their keys up (engine.UniqueKeysTx).
+	// batches without looking their keys up (engine.Tx.UniqueKeys).
 	UniqueKeys bool
+	// Arrays reports that statements bind arrays and unnest them
+	// (PostgreSQL): a commit's rows then go in one statement of fixed
+	// text, and a batch's balances are locked in one (see arrays.go).
+	Arrays bool
+	// PlanPerCall, when set, leads the arguments of the statements whose
+	// plan must fit their arguments, at every call: the balances a batch
+	// locks and the keys it looks up, joined with or searched in tables
+	// that grow (pgx.QueryExecModeExec: an unnamed statement, planned
+	// with its values). A prepared statement's generic plan assumes lists
+	// of unknown length and keeps the plan made for the table's size when
+	// it was chosen: made on a fresh database, it scanned every balance at
+	// every commit ten thousand balances later.
+	PlanPerCall any
 }
 
 // Store is a ledger store in a SQL database.
@@ -120,7 +133,6 @@ func (t *txn) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 // transaction.
 func (s *Store) prepareAll(ctx context.Context) error {
 	queries := []string{
-		s.q("SELECT " + entryCols + " FROM entries WHERE idem_key = $1"),
 		s.q(balanceByKeySQL),
 		s.q(balanceRangeSQL),
 		s.q(stateSQL + s.lock()),
@@ -134,6 +146,9 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	}
 	for _, n := range keysChunks {
 		queries = append(queries, s.keysSQL(n))
+	}
+	if s.d.Arrays {
+		queries = append(queries, writeArraysSQL)
 	}
 	for _, q := range queries {
 		st, err := s.w.PrepareContext(ctx, q)
@@ -327,6 +342,13 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 		_ = sqlTx.Rollback()
 		return s.classify(err)
 	}
+	if t.counters {
+		// Reserved, and no Write carried the counters (see arrays.go).
+		if err := t.writeCounters(ctx); err != nil {
+			_ = sqlTx.Rollback()
+			return s.classify(err)
+		}
+	}
 	if s.largeRows > 0 && t.rows >= s.largeRows {
 		if err := s.beforeLarge(ctx, sqlTx); err != nil {
 			_ = sqlTx.Rollback()
@@ -424,6 +446,9 @@ type txn struct {
 	ins *inserter
 	// rows counts the rows the transaction wrote.
 	rows int
+	// counters: Reserve moved seq and events, and the counter rows are
+	// yet to be written (Dialect.Arrays: with the next Write's rows).
+	counters bool
 	// cacheOverflow: the transaction read or wrote more balances than the
 	// cache holds; at commit the cache is dropped instead of merged.
 	cacheOverflow bool
@@ -431,23 +456,7 @@ type txn struct {
 
 const entryCols = "seq, idem_key, hash, kind, program, ref, time_ns, postings"
 
-func (t *txn) Entry(ctx context.Context, key string) (ledger.Entry, bool, error) {
-	st, err := t.prepared(ctx, t.s.q("SELECT "+entryCols+" FROM entries WHERE idem_key = $1"))
-	if err != nil {
-		return ledger.Entry{}, false, err
-	}
-	rows, err := st.QueryContext(ctx, key)
-	if err != nil {
-		return ledger.Entry{}, false, err
-	}
-	ents, err := scanEntries(rows)
-	if err != nil || len(ents) == 0 {
-		return ledger.Entry{}, false, err
-	}
-	return ents[0], true, nil
-}
-
-var _ engine.UniqueKeysTx = (*txn)(nil)
+var _ engine.Tx = (*txn)(nil)
 
 // UniqueKeys reports whether an entry under a used key fails the
 // transaction with a retryable error (Dialect.UniqueKeys).
@@ -499,11 +508,7 @@ func (t *txn) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error
 		for len(args) < n {
 			args = append(args, args[len(args)-1])
 		}
-		st, err := t.prepared(ctx, t.s.keysSQL(n))
-		if err != nil {
-			return nil, err
-		}
-		rows, err := st.QueryContext(ctx, args...)
+		rows, err := t.queryKeys(ctx, n, args)
 		if err != nil {
 			return nil, err
 		}
@@ -515,6 +520,19 @@ func (t *txn) Entries(ctx context.Context, keys []string) ([]ledger.Entry, error
 		start += n
 	}
 	return out, nil
+}
+
+// queryKeys runs keysSQL(n) with args: prepared, or planned for its
+// values (Dialect.PlanPerCall).
+func (t *txn) queryKeys(ctx context.Context, n int, args []any) (*sql.Rows, error) {
+	if t.s.d.PlanPerCall != nil {
+		return t.tx.QueryContext(ctx, t.s.keysSQL(n), t.s.planPerCall(args...)...)
+	}
+	st, err := t.prepared(ctx, t.s.keysSQL(n))
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 type querier interface {
@@ -622,18 +640,32 @@ func (t *txn) Reserve(ctx context.Context, entries, events int) (uint64, uint64,
 	// Where the numbers follow from the tables (SQLite), the rows this
 	// transaction writes are the reservation, and its write lock keeps
 	// them its own.
-	if !t.s.d.SeqFromMax {
-		st, err := t.prepared(ctx, t.s.q(reserveSQL))
-		if err == nil {
-			_, err = st.ExecContext(ctx, t.seq+uint64(entries), t.events+uint64(events))
-		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("reserving %d entry and %d event numbers: %w", entries, events, err)
-		}
-	}
 	t.seq += uint64(entries)
 	t.events += uint64(events)
+	if !t.s.d.SeqFromMax {
+		// The counter rows are locked since the transaction began; with
+		// arrays, the write that follows carries their new values.
+		t.counters = true
+		if !t.s.d.Arrays {
+			if err := t.writeCounters(ctx); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
 	return firstEntry, firstEvent, nil
+}
+
+// writeCounters writes the counters Reserve moved.
+func (t *txn) writeCounters(ctx context.Context) error {
+	st, err := t.prepared(ctx, t.s.q(reserveSQL))
+	if err == nil {
+		_, err = st.ExecContext(ctx, t.seq, t.events)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the journal counters (entry %d, event %d): %w", t.seq, t.events, err)
+	}
+	t.counters = false
+	return nil
 }
 
 // readCounters reads both journal counters (locking them where rows are
@@ -703,6 +735,13 @@ func init() {
 	for i, sh := range insertShapes {
 		sh.id = i
 	}
+	arrayIndex = make([]int, len(insertShapes))
+	for i := range arrayIndex {
+		arrayIndex[i] = -1
+	}
+	for i, a := range arrayShapes {
+		arrayIndex[a.shape.id] = i
+	}
 }
 
 // insertShape is one table's INSERT: its columns and conflict clause.
@@ -711,8 +750,6 @@ type insertShape struct {
 	table, cols, suffix string
 	ncols               int
 }
-
-var _ engine.StreamTx = (*txn)(nil)
 
 // Streaming reports whether the dialect's connections run a statement
 // while another statement's rows are open: the pipeline's INSERTs then
@@ -755,8 +792,11 @@ func (t *txn) addEntry(ins *inserter, e *ledger.Entry) error {
 
 func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	ins := t.ins
-	if ins == nil {
-		ins = newInserter(ctx, t, len(b.Entries)+len(b.Balances)+len(b.Events) > pipelineRowsMin)
+	if rows := len(b.Entries) + len(b.Balances) + len(b.Events); ins == nil {
+		ins = newInserter(ctx, t, rows > pipelineRowsMin)
+		if t.s.d.Arrays && rows <= arraysRowsMax {
+			ins.arrays = newArrayRows()
+		}
 	}
 	t.ins = nil
 	defer ins.abort()

@@ -715,7 +715,7 @@ func testGapless(t *testing.T, s Store) {
 func testBatchKeys(t *testing.T, s Store) { batchKeys(t, s, 300) }
 
 // testBatchKeysSmall is testBatchKeys for a batch small enough that the
-// engine runs it without looking its keys up first (engine.UniqueKeysTx):
+// engine runs it without looking its keys up first (engine.Tx.UniqueKeys):
 // the store's refusal of the used keys must bring the same answers.
 func testBatchKeysSmall(t *testing.T, s Store) { batchKeys(t, s, 20) }
 

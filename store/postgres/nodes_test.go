@@ -1,0 +1,125 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+)
+
+// TestTwoNodesExactlyOnce: two nodes (two stores, each with its own pool
+// and its group commit, on one schema) serve 16 clients each, every
+// payment through the hot accounts. Each client sends each payment to its
+// node and again to the other one, in turn after the first answer or both
+// at once, as a client retrying after a timeout does. Every key must give
+// one entry, the same one on both nodes; the journal and the outbox must
+// be numbered without a gap; the balances must be the journal's sums.
+func TestTwoNodesExactlyOnce(t *testing.T) {
+	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
+	if url == "" {
+		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
+	}
+	ctx := context.Background()
+	a, schemaURL, cleanup, err := OpenFresh(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cleanup() })
+	b, err := Open(ctx, schemaURL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	var nodes [2]*engine.Group
+	for i, s := range []*Store{a, b} {
+		nodes[i] = engine.NewGroup(engine.New(s, money.NewRegistry()), 1, 256)
+		defer nodes[i].Close()
+	}
+	const clients, each = 16, 20
+	at := time.Unix(1700000000, 0)
+	var mu sync.Mutex
+	seqOf := map[string]uint64{}
+	var errs []error
+	fail := func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() }
+	var wg sync.WaitGroup
+	for node := range 2 {
+		for c := range clients {
+			wg.Go(func() {
+				for j := range each {
+					key := fmt.Sprintf("n%d-c%d-%d", node, c, j)
+					op := engine.Transfer(key, at, payment(c*each+j))
+					var res [2]engine.Result
+					var errOf [2]error
+					if j%2 == 0 {
+						res[0], errOf[0] = nodes[node].Apply(ctx, op)
+						res[1], errOf[1] = nodes[1-node].Apply(ctx, op)
+					} else {
+						var both sync.WaitGroup
+						for k := range 2 {
+							both.Go(func() { res[k], errOf[k] = nodes[(node+k)%2].Apply(ctx, op) })
+						}
+						both.Wait()
+					}
+					if errOf[0] != nil || errOf[1] != nil {
+						fail(fmt.Errorf("%s: %v, %v", key, errOf[0], errOf[1]))
+						continue
+					}
+					if res[0].Entry.Seq != res[1].Entry.Seq || res[0].Replayed == res[1].Replayed {
+						fail(fmt.Errorf("%s: entries %d (replayed %v) and %d (replayed %v); want one entry, once new and once replayed",
+							key, res[0].Entry.Seq, res[0].Replayed, res[1].Entry.Seq, res[1].Replayed))
+					}
+					mu.Lock()
+					seqOf[key] = res[0].Entry.Seq
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Error(err)
+	}
+	const n = 2 * clients * each
+	ents, err := a.Journal(ctx, 0, 2*n)
+	if err != nil || len(ents) != n {
+		t.Fatalf("journal: %d entries, %v; want %d", len(ents), err, n)
+	}
+	for i, e := range ents {
+		if e.Seq != uint64(i+1) || seqOf[e.Key] != e.Seq {
+			t.Fatalf("entry %d: seq %d key %s, answered as %d; want seq %d, answered so", i, e.Seq, e.Key, seqOf[e.Key], i+1)
+		}
+	}
+	evs, err := b.Events(ctx, 0, 2*n)
+	if err != nil || len(evs) != n {
+		t.Fatalf("events: %d, %v; want %d", len(evs), err, n)
+	}
+	for i, ev := range evs {
+		if ev.Seq != uint64(i+1) {
+			t.Fatalf("event %d has seq %d", i, ev.Seq)
+		}
+	}
+	rep, err := engine.Verify(ctx, b)
+	if err != nil || rep.Entries != n {
+		t.Errorf("Verify: %+v, %v; want %d entries and the balances the journal sums to", rep, err, n)
+	}
+	bals, err := a.AccountBalances(ctx, "treasury")
+	if err != nil || len(bals) != 1 || bals[0].CreditsPosted != money.FromUint64(n*250) {
+		t.Errorf("treasury: %+v, %v; want %d cents", bals, err, n*250)
+	}
+}
+
+// payment is the load generator's: buyer i of 10,000 pays 100.00 USD,
+// 2.50 to the treasury and the rest 70/20/10 to three hot sellers.
+func payment(i int) []ledger.Posting {
+	buyer := fmt.Sprintf("@buyer:%d", i%10000)
+	usd := func(to string, cents uint64) ledger.Posting {
+		return ledger.Posting{From: buyer, To: to, Currency: "USD", Amount: money.FromUint64(cents), Path: "payment → " + to}
+	}
+	return []ledger.Posting{usd("seller:0", 6825), usd("seller:1", 1950), usd("seller:2", 975), usd("treasury", 250)}
+}
