@@ -9,6 +9,7 @@ import (
 	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/collection/collectioncli"
+	"github.com/tributary-ledger/tributary/program/deps"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/feeshare/feesharecli"
 	"github.com/tributary-ledger/tributary/program/market"
@@ -42,6 +43,7 @@ var All = []Program{
 	{Module: func(Deps) program.Module { return collection.Module() }, Commands: collectioncli.Commands},
 	{Module: func(Deps) program.Module { return usage.Module() }, Commands: usagecli.Commands},
 	{Module: func(d Deps) program.Module { return feeshare.Module(d.FeeshareChain) }, Commands: feesharecli.Commands},
+	{Module: func(Deps) program.Module { return deps.Module() }},
 }
 
 // Modules returns every program's module.

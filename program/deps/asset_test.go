@@ -31,10 +31,10 @@ share = 3000
 	if a.Multiplier != 1_250_000 || a.Acceptance != 500_000 || !a.AllowForks || len(a.PassBP) != 2 || a.PassBP[0] != 2848 || len(a.Contributors) != 2 {
 		t.Errorf("asset %+v", a)
 	}
-	if a, err := ParseAsset([]byte("[royalties]\npass_bp = []\n")); err != nil || a.PassBP == nil || a.Multiplier != DecimalOne {
+	if a, err := ParseAsset([]byte("[royalties]\npass_bp = []\n")); err != nil || !a.PassSet || len(a.PassBP) != 0 || a.Multiplier != DecimalOne {
 		t.Errorf("empty pass_bp: %+v, %v; want an empty list (no pass-through) and the default multiplier", a, err)
 	}
-	if a, err := ParseAsset(nil); err != nil || a.PassBP != nil {
+	if a, err := ParseAsset(nil); err != nil || a.PassSet {
 		t.Errorf("no pass_bp: %+v, %v; want nil (the program's default)", a, err)
 	}
 	for _, tt := range []struct {

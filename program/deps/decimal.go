@@ -76,4 +76,3 @@ func (d *Decimal) UnmarshalText(b []byte) error {
 	*d = v
 	return err
 }
-

@@ -105,8 +105,8 @@ func (p Params) Validate(currencies ledger.Currencies) (Params, error) {
 	switch {
 	case p.Anchor.IsZero():
 		return p, errcode.Errorf(ErrConfig, "anchor is missing; want the start of epoch 0 in UTC")
-	case p.Anchor.Location() != time.UTC && !p.Anchor.Equal(p.Anchor.UTC()):
-		return p, errcode.Errorf(ErrConfig, "anchor is not in UTC")
+	case anchorOffset(p.Anchor) != 0:
+		return p, errcode.Errorf(ErrConfig, "anchor %s is not in UTC; epochs are cut in UTC", p.Anchor.Format(time.RFC3339))
 	case p.EpochSeconds < 60 || p.EpochSeconds > 366*86400:
 		return p, errcode.Errorf(ErrConfig, "epoch_seconds is %d; want 60 to %d", p.EpochSeconds, 366*86400)
 	case p.SleeperBP > TotalBP:
@@ -144,4 +144,9 @@ func (b BaseRate) rate(class string) money.Amount {
 		return b.NoTelemetry
 	}
 	return b.Public
+}
+
+func anchorOffset(t time.Time) int {
+	_, off := t.Zone()
+	return off
 }

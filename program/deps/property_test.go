@@ -32,6 +32,7 @@ func randomWorld(r *rand.Rand, n int) World {
 		}
 		a.AllowForks = r.IntN(2) == 0
 		if r.IntN(2) == 0 {
+			a.PassSet = true
 			for d := 0; d < r.IntN(4); d++ {
 				a.PassBP = append(a.PassBP, uint64(r.IntN(10001)))
 			}

@@ -69,12 +69,15 @@ type Asset struct {
 	// AllowForks lets it take streams from payers that are forks.
 	AllowForks bool `json:"allow_forks"`
 	// PassBP[d-1] is, for streams this repo pays, the basis points a
-	// dependency at depth d passes on to its own dependencies. Nil takes
-	// the program's default; an empty list passes nothing.
-	PassBP []uint64 `json:"pass_bp"`
+	// dependency at depth d passes on to its own dependencies, when
+	// PassSet; otherwise the program's default applies.
+	PassBP []uint64 `json:"pass_bp,omitempty"`
+	// PassSet says the asset.toml set pass_bp (an empty list passes
+	// nothing).
+	PassSet bool `json:"pass_set,omitempty"`
 	// Contributors split the repo's income, basis points summing to 10000;
 	// none sends it to the owner.
-	Contributors []split.Share `json:"contributors"`
+	Contributors []split.Share `json:"contributors,omitempty"`
 }
 
 // DefaultAsset is what a repo that never applied an asset.toml has.
@@ -83,10 +86,10 @@ func DefaultAsset() Asset { return Asset{Multiplier: DecimalOne, Acceptance: Dec
 // assetTOML is asset.toml as written: decimals keep their text.
 type assetTOML struct {
 	Royalties struct {
-		Multiplier  *rawDecimal `toml:"multiplier"`
-		Acceptance  *rawDecimal `toml:"acceptance"`
-		AllowForks  bool        `toml:"allow_forks"`
-		PassBP      *[]uint64   `toml:"pass_bp"`
+		Multiplier *rawDecimal `toml:"multiplier"`
+		Acceptance *rawDecimal `toml:"acceptance"`
+		AllowForks bool        `toml:"allow_forks"`
+		PassBP     *[]uint64   `toml:"pass_bp"`
 	} `toml:"royalties"`
 	Contributors []struct {
 		Account string `toml:"account"`
@@ -134,7 +137,7 @@ func ParseAsset(data []byte) (Asset, error) {
 	}
 	a.AllowForks = raw.Royalties.AllowForks
 	if p := raw.Royalties.PassBP; p != nil {
-		a.PassBP = append([]uint64{}, *p...)
+		a.PassBP, a.PassSet = *p, true
 	}
 	for _, c := range raw.Contributors {
 		a.Contributors = append(a.Contributors, split.Share{Account: c.Account, ShareBP: c.Share})

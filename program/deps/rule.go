@@ -36,7 +36,7 @@ type Plan struct {
 	Payers   []Payer   `json:"payers"`
 	// Streams are in payer order, and for each payer depth first, each
 	// holder's dependencies in ID order.
-	Streams []Stream `json:"streams"`
+	Streams []Stream `json:"streams,omitempty"`
 	// Recipients are the repos a stream pays, with their split as it stood
 	// at open.
 	Recipients []Recipient `json:"recipients"`
@@ -325,7 +325,7 @@ func (c *cursor) pay(i int32, available money.Amount) (*Payer, error) {
 // payer.
 func (c *cursor) passBP(d int) uint64 {
 	list := c.payer.Asset.PassBP
-	if list == nil {
+	if !c.payer.Asset.PassSet {
 		list = c.p.PassBP
 	}
 	if d >= 1 && d <= len(list) {

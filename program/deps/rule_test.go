@@ -24,7 +24,7 @@ func SeedWorld() World {
 	repo := func(id, vis string, pass []uint64, c []split.Share) Repo {
 		name := strings.TrimPrefix(strings.TrimPrefix(id, "npm:"), "github.com/")
 		a := DefaultAsset()
-		a.PassBP, a.Contributors = pass, c
+		a.PassBP, a.PassSet, a.Contributors = pass, pass != nil, c
 		return Repo{ID: id, Owner: "owner:" + name, Treasury: "treasury:" + name, Visibility: vis, Packages: []string{"npm:" + name}, Asset: a}
 	}
 	return World{

@@ -167,3 +167,50 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.SortFunc(keys, cmp.Compare)
 	return keys
 }
+
+// Credits returns the contributor credit an epoch earns: each recipient's
+// income from payers of another owner (income between repos of one owner
+// does not count), split over its contributors as its income is, summed
+// per account, in account order.
+//
+// Errors: an amount overflows.
+func Credits(plan Plan) ([]Part, error) {
+	owner := make(map[string]string, len(plan.Payers))
+	for _, p := range plan.Payers {
+		owner[p.Repo] = p.Owner
+	}
+	recipients := make(map[string]Recipient, len(plan.Recipients))
+	for _, r := range plan.Recipients {
+		recipients[r.Repo] = r
+	}
+	income := map[string]money.Amount{}
+	var err error
+	for _, s := range plan.Streams {
+		r, ok := recipients[s.To()]
+		if !ok || s.Paid.IsZero() || owner[s.Payer] == r.Owner {
+			continue
+		}
+		if income[r.Repo], err = income[r.Repo].Add(s.Paid); err != nil {
+			return nil, err
+		}
+	}
+	credit := map[string]money.Amount{}
+	for _, repo := range sortedKeys(income) {
+		parts, err := splitIncome(recipients[repo], income[repo])
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range parts {
+			if credit[p.Account], err = credit[p.Account].Add(p.Amount); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := make([]Part, 0, len(credit))
+	for _, a := range sortedKeys(credit) {
+		if !credit[a].IsZero() {
+			out = append(out, Part{Account: a, Amount: credit[a]})
+		}
+	}
+	return out, nil
+}

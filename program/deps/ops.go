@@ -1,0 +1,603 @@
+package deps
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+)
+
+// Program is the program's name: its state namespace and route segment.
+const Program = "deps"
+
+// State keys.
+const (
+	configKey = "config"
+	indexKey  = "index"
+	statusKey = "status"
+)
+
+func repoKey(id string) string  { return "repo/" + id }
+func pkgKey(name string) string { return "pkg/" + name }
+func graphKey(id string) string { return "graph/" + id }
+func epochKey(n uint64) string  { return "epoch/" + strconv.FormatUint(n, 10) }
+func creditKey(a string) string { return "credit/" + a }
+func usageKey(n uint64, from string) string {
+	return "usage/" + strconv.FormatUint(n, 10) + "/" + from
+}
+
+// Status is where the epochs stand: the next to open and the next to
+// close. Epochs open and close in order.
+type Status struct {
+	NextOpen  uint64 `json:"next_open"`
+	NextClose uint64 `json:"next_close"`
+}
+
+// Epoch states.
+const (
+	EpochOpen   = "open"
+	EpochClosed = "closed"
+)
+
+// EpochRecord is an epoch as stored: its plan from the open and, once
+// closed, its settlement.
+type EpochRecord struct {
+	State      string      `json:"state" jsonschema:"enum=open,enum=closed"`
+	Opened     time.Time   `json:"opened"`
+	Closed     time.Time   `json:"closed,omitzero"`
+	Plan       Plan        `json:"plan"`
+	Settlement *Settlement `json:"settlement,omitempty"`
+}
+
+// Graph is what a repo's lockfile left: its summary and the packages the
+// repo depends on directly, by name.
+type Graph struct {
+	Format   string   `json:"format"`
+	Packages int      `json:"packages"`
+	Edges    int      `json:"edges"`
+	Cycles   int      `json:"cycles"`
+	Deps     []string `json:"deps"`
+}
+
+// Count is a dependency's usage in an epoch: metered calls (ci and prod)
+// and self-reported ones. Its weight is the larger.
+type Count struct {
+	Metered uint64 `json:"metered"`
+	Self    uint64 `json:"self,omitempty"`
+}
+
+// Weight is the larger of metered and self-reported: a dependent may
+// report more than it was metered, never less.
+func (c Count) Weight() uint64 { return max(c.Metered, c.Self) }
+
+// ReadParams returns the configuration.
+//
+// Errors: ErrNotConfigured.
+func ReadParams(v engine.View) (Params, error) {
+	var p Params
+	raw, ok, err := v.State(configKey)
+	if err != nil {
+		return p, err
+	}
+	if !ok {
+		return p, errcode.Errorf(ErrNotConfigured, "the dependency-streams program has no configuration; an admin sets it with PUT /v1/deps/config")
+	}
+	return p, json.Unmarshal(raw, &p)
+}
+
+// ReadRepo returns a linked repo.
+//
+// Errors: ErrRepoUnknown.
+func ReadRepo(v engine.View, id string) (Repo, error) {
+	var r Repo
+	raw, ok, err := v.State(repoKey(id))
+	if err != nil {
+		return r, err
+	}
+	if !ok {
+		return r, errcode.Errorf(ErrRepoUnknown, "repo %q is not linked", id)
+	}
+	return r, json.Unmarshal(raw, &r)
+}
+
+// ReadGraph returns a repo's stored graph (empty before a lockfile).
+func ReadGraph(v engine.View, id string) (Graph, error) {
+	g := Graph{Deps: []string{}}
+	return g, engine.ReadJSONOr(v, graphKey(id), &g)
+}
+
+// ReadStatus returns the epochs' status.
+func ReadStatus(v engine.View) (Status, error) {
+	var s Status
+	return s, engine.ReadJSONOr(v, statusKey, &s)
+}
+
+// ReadEpoch returns an epoch's record.
+//
+// Errors: ErrEpochUnknown.
+func ReadEpoch(v engine.View, n uint64) (EpochRecord, error) {
+	var e EpochRecord
+	raw, ok, err := v.State(epochKey(n))
+	if err != nil {
+		return e, err
+	}
+	if !ok {
+		return e, errcode.Errorf(ErrEpochUnknown, "epoch %d was not opened", n)
+	}
+	return e, json.Unmarshal(raw, &e)
+}
+
+// ReadCredit returns a contributor's cumulative credit.
+func ReadCredit(v engine.View, account string) (money.Amount, error) {
+	c := money.Zero
+	return c, engine.ReadJSONOr(v, creditKey(account), &c)
+}
+
+func readIndex(v engine.View) ([]string, error) {
+	var ids []string
+	return ids, engine.ReadJSONOr(v, indexKey, &ids)
+}
+
+func readUsage(v engine.View, n uint64, from string) (map[string]Count, error) {
+	u := map[string]Count{}
+	return u, engine.ReadJSONOr(v, usageKey(n, from), &u)
+}
+
+// op is an operation of the program whose digest has the fields fields
+// adds (engine.ProgramOp; there is no older digest to replay).
+func op(key, what string, at time.Time, fields func(*ledger.Hasher), run func(engine.View) (engine.Change, error)) engine.Op {
+	return engine.ProgramOp(Program, key, what, at, fields, nil, run)
+}
+
+func configure(kind, id, action string, writes ...engine.StateWrite) engine.Change {
+	return engine.ConfigChange("deps:"+id, "deps_"+kind, id, action, writes...)
+}
+
+// SetParams sets the configuration. Once an epoch was opened, its
+// currency, anchor and epoch length never change, so that epoch numbers
+// and amounts mean one thing forever.
+//
+// Refusals: ErrConfig, money.ErrUnknownCurrency.
+func SetParams(key string, at time.Time, p Params, currencies ledger.Currencies) engine.Op {
+	return op(key, "config", at, func(h *ledger.Hasher) {
+		h.String(p.Currency).Time(p.Anchor).Uint(p.EpochSeconds).Amount(p.BaseRate.Public).Amount(p.BaseRate.Private).Amount(p.BaseRate.NoTelemetry)
+		h.Uint(p.SleeperBP).Uint(uint64(p.DepthMax)).Uint(uint64(len(p.PassBP)))
+		for _, bp := range p.PassBP {
+			h.Uint(bp)
+		}
+		h.Amount(p.PassMin).Uint(p.EscrowEpochs).String(p.EscrowExpiry)
+	}, func(v engine.View) (engine.Change, error) {
+		valid, err := p.Validate(currencies)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		st, err := ReadStatus(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if st.NextOpen > 0 {
+			old, err := ReadParams(v)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			if old.Currency != valid.Currency || !old.Anchor.Equal(valid.Anchor) || old.EpochSeconds != valid.EpochSeconds {
+				return engine.Change{}, errcode.Errorf(ErrConfig, "currency, anchor and epoch_seconds are fixed once an epoch was opened (%s, %s, %d)", old.Currency, old.Anchor.Format(time.RFC3339), old.EpochSeconds)
+			}
+		}
+		return configure("config", "config", "set", engine.WriteJSON(configKey, valid)), nil
+	})
+}
+
+// LinkRepo links a repo with the packages it publishes (a configurator's
+// or an admin's act: the caller checks).
+//
+// Refusals: those of ValidateRepo and ValidatePackage, ErrRepoExists,
+// ErrPackageTaken, ErrLimit.
+func LinkRepo(key string, at time.Time, r Repo) engine.Op {
+	r.Asset, r.Meta = DefaultAsset(), Meta{}
+	return op(key, "repo", at, func(h *ledger.Hasher) {
+		h.String(r.ID).String(r.Owner).String(r.Treasury).String(r.Visibility).String(r.ForkOf).Strings(r.Packages)
+	}, func(v engine.View) (engine.Change, error) {
+		if err := ValidateRepo(r); err != nil {
+			return engine.Change{}, err
+		}
+		if _, ok, err := v.State(repoKey(r.ID)); err != nil {
+			return engine.Change{}, err
+		} else if ok {
+			return engine.Change{}, errcode.Errorf(ErrRepoExists, "repo %q is linked already", r.ID)
+		}
+		ids, err := readIndex(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		i, _ := slices.BinarySearch(ids, r.ID)
+		ids = slices.Insert(ids, i, r.ID)
+		pw, err := mapPackages(v, r.ID, nil, r.Packages)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if r.Packages == nil {
+			r.Packages = []string{}
+		}
+		writes := append(pw, engine.WriteJSON(repoKey(r.ID), r), engine.WriteJSON(indexKey, ids))
+		return configure("repo", r.ID, "linked", writes...), nil
+	})
+}
+
+// mapPackages returns the writes that map pkgs to repo id instead of old.
+//
+// Errors: ValidatePackage's, ErrPackageTaken, ErrLimit.
+func mapPackages(v engine.View, id string, old, pkgs []string) ([]engine.StateWrite, error) {
+	if len(pkgs) > PackagesMax {
+		return nil, errcode.Errorf(ErrLimit, "repo %s lists %d packages; at most %d", id, len(pkgs), PackagesMax)
+	}
+	var writes []engine.StateWrite
+	seen := map[string]bool{}
+	for _, p := range pkgs {
+		if err := ValidatePackage(p); err != nil {
+			return nil, err
+		}
+		if seen[p] {
+			return nil, errcode.Errorf(ErrPackageTaken, "package %s is listed twice", p)
+		}
+		seen[p] = true
+		var owner struct{ Repo string }
+		if err := engine.ReadJSONOr(v, pkgKey(p), &owner); err != nil {
+			return nil, err
+		}
+		if owner.Repo != "" && owner.Repo != id {
+			return nil, errcode.Errorf(ErrPackageTaken, "package %s is mapped to repo %s; a package maps to one repo (unmap it there first)", p, owner.Repo)
+		}
+		writes = append(writes, engine.WriteJSON(pkgKey(p), map[string]string{"repo": id}))
+	}
+	for _, p := range old {
+		if !seen[p] {
+			writes = append(writes, engine.StateWrite{Key: pkgKey(p)})
+		}
+	}
+	return writes, nil
+}
+
+// MapPackages replaces the packages a repo publishes (configurators only).
+//
+// Refusals: ErrRepoUnknown and those of mapPackages.
+func MapPackages(key string, at time.Time, id string, pkgs []string) engine.Op {
+	return op(key, "packages", at, func(h *ledger.Hasher) { h.String(id).Strings(pkgs) }, func(v engine.View) (engine.Change, error) {
+		r, err := ReadRepo(v, id)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		writes, err := mapPackages(v, id, r.Packages, pkgs)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		r.Packages = append([]string{}, pkgs...)
+		return configure("packages", id, "mapped", append(writes, engine.WriteJSON(repoKey(id), r))...), nil
+	})
+}
+
+// SetMeta sets a repo's fallback metadata (configurators only).
+//
+// Refusals: ErrRepoUnknown.
+func SetMeta(key string, at time.Time, id string, m Meta) engine.Op {
+	return op(key, "meta", at, func(h *ledger.Hasher) { h.String(id).Uint(m.Stars).Uint(m.Commits90) }, func(v engine.View) (engine.Change, error) {
+		r, err := ReadRepo(v, id)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if m.Stars > 1<<31 || m.Commits90 > 1<<31 {
+			return engine.Change{}, errcode.Errorf(ErrRepo, "stars %d, commits_90d %d; each at most 2^31", m.Stars, m.Commits90)
+		}
+		r.Meta = m
+		return configure("meta", id, "set", engine.WriteJSON(repoKey(id), r)), nil
+	})
+}
+
+// ApplyAsset applies a repo's asset.toml; it counts from the next epoch
+// that opens.
+//
+// Refusals: ErrRepoUnknown and those of ParseAsset.
+func ApplyAsset(key string, at time.Time, id string, doc string) engine.Op {
+	return op(key, "asset", at, func(h *ledger.Hasher) { h.String(id).String(doc) }, func(v engine.View) (engine.Change, error) {
+		a, err := ParseAsset([]byte(doc))
+		if err != nil {
+			return engine.Change{}, err
+		}
+		r, err := ReadRepo(v, id)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		r.Asset = a
+		return configure("asset", id, "applied", engine.WriteJSON(repoKey(id), r)), nil
+	})
+}
+
+// StoreGraph stores the graph a repo's lockfile resolved to; digest names
+// the lockfile's bytes (what the request sent).
+//
+// Refusals: ErrRepoUnknown.
+func StoreGraph(key string, at time.Time, id string, digest ledger.Hash, g Graph) engine.Op {
+	return op(key, "lockfile", at, func(h *ledger.Hasher) { h.String(id).String(string(digest[:])) }, func(v engine.View) (engine.Change, error) {
+		if _, err := ReadRepo(v, id); err != nil {
+			return engine.Change{}, err
+		}
+		return configure("lockfile", id, "stored", engine.WriteJSON(graphKey(id), g)), nil
+	})
+}
+
+// Report is one aggregate usage count: repo From called To (a repo ID or
+// a package name) Calls times in Epoch, as Source measured.
+type Report struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Calls  uint64 `json:"calls"`
+	Epoch  uint64 `json:"epoch"`
+	Source string `json:"source" jsonschema:"enum=ci,enum=prod,enum=self_report"`
+}
+
+// Sources of a report.
+const (
+	SourceCI   = "ci"
+	SourceProd = "prod"
+	SourceSelf = "self_report"
+)
+
+// ReportsMax bounds a batch of reports.
+const ReportsMax = 10000
+
+// RecordUsage adds a batch of reports, all or none. Reports of a closed
+// epoch are refused; only a private repo may self-report.
+//
+// Refusals: ErrUsage, ErrRepoUnknown, ErrEpochClosed, ErrLimit.
+func RecordUsage(key string, at time.Time, reports []Report) engine.Op {
+	return op(key, "usage", at, func(h *ledger.Hasher) {
+		h.Uint(uint64(len(reports)))
+		for _, r := range reports {
+			h.String(r.From).String(r.To).Uint(r.Calls).Uint(r.Epoch).String(r.Source)
+		}
+	}, func(v engine.View) (engine.Change, error) {
+		if len(reports) == 0 || len(reports) > ReportsMax {
+			return engine.Change{}, errcode.Errorf(ErrLimit, "a batch holds 1 to %d reports; got %d", ReportsMax, len(reports))
+		}
+		st, err := ReadStatus(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		type fe struct {
+			n    uint64
+			from string
+		}
+		counts := map[fe]map[string]Count{}
+		var order []fe
+		for i, r := range reports {
+			if err := checkReport(i, r); err != nil {
+				return engine.Change{}, err
+			}
+			if r.Epoch < st.NextClose {
+				return engine.Change{}, errcode.Errorf(ErrEpochClosed, "report %d is for epoch %d, which is closed; reports are taken for epoch %d on", i, r.Epoch, st.NextClose)
+			}
+			k := fe{r.Epoch, r.From}
+			c, ok := counts[k]
+			if !ok {
+				repo, err := ReadRepo(v, r.From)
+				if err != nil {
+					return engine.Change{}, err
+				}
+				if r.Source == SourceSelf && repo.Visibility != Private {
+					return engine.Change{}, errcode.Errorf(ErrUsage, "report %d: repo %s is public; only a private (closed-source) repo self-reports, public ones are metered (ci, prod)", i, r.From)
+				}
+				if c, err = readUsage(v, r.Epoch, r.From); err != nil {
+					return engine.Change{}, err
+				}
+				counts[k] = c
+				order = append(order, k)
+			} else if r.Source == SourceSelf {
+				if repo, err := ReadRepo(v, r.From); err != nil || repo.Visibility != Private {
+					return engine.Change{}, errcode.Errorf(ErrUsage, "report %d: repo %s is public; only a private (closed-source) repo self-reports", i, r.From)
+				}
+			}
+			cnt := c[r.To]
+			var overflow bool
+			if r.Source == SourceSelf {
+				cnt.Self, overflow = addU(cnt.Self, r.Calls)
+			} else {
+				cnt.Metered, overflow = addU(cnt.Metered, r.Calls)
+			}
+			if overflow {
+				return engine.Change{}, errcode.Errorf(ErrUsage, "report %d: %s → %s's calls in epoch %d pass 2^64-1", i, r.From, r.To, r.Epoch)
+			}
+			c[r.To] = cnt
+		}
+		writes := make([]engine.StateWrite, 0, len(order))
+		for _, k := range order {
+			writes = append(writes, engine.WriteJSON(usageKey(k.n, k.from), counts[k]))
+		}
+		return engine.Change{Kind: ledger.Config, Ref: "deps:usage", State: writes}, nil
+	})
+}
+
+func addU(a, b uint64) (uint64, bool) {
+	s := a + b
+	return s, s < a
+}
+
+// checkReport checks one report's fields.
+func checkReport(i int, r Report) error {
+	if err := ValidateID("from", r.From); err != nil {
+		return errcode.Errorf(ErrUsage, "report %d: %v", i, err)
+	}
+	if err := ValidateID("to", r.To); err != nil {
+		return errcode.Errorf(ErrUsage, "report %d: %v", i, err)
+	}
+	if r.Source != SourceCI && r.Source != SourceProd && r.Source != SourceSelf {
+		return errcode.Errorf(ErrUsage, "report %d: source %q; want ci, prod or self_report", i, r.Source)
+	}
+	if r.Epoch >= EpochsMax {
+		return errcode.Errorf(ErrUsage, "report %d: epoch %d; at most %d", i, r.Epoch, EpochsMax-1)
+	}
+	return nil
+}
+
+// World reads the world epoch n opens on: every linked repo, its graph,
+// the usage of the last closed epoch, and what each treasury holds.
+func world(v engine.View, p Params, st Status) (World, error) {
+	w := World{Params: p, Deps: map[string][]string{}, Usage: map[string]map[string]uint64{}, Available: map[string]money.Amount{}}
+	ids, err := readIndex(v)
+	if err != nil {
+		return w, err
+	}
+	for _, id := range ids {
+		r, err := ReadRepo(v, id)
+		if err != nil {
+			return w, err
+		}
+		w.Repos = append(w.Repos, r)
+		g, err := ReadGraph(v, id)
+		if err != nil {
+			return w, err
+		}
+		if len(g.Deps) > 0 {
+			w.Deps[id] = g.Deps
+		}
+		if st.NextClose > 0 {
+			u, err := readUsage(v, st.NextClose-1, id)
+			if err != nil {
+				return w, err
+			}
+			if len(u) > 0 {
+				m := make(map[string]uint64, len(u))
+				for to, c := range u {
+					m[to] = c.Weight()
+				}
+				w.Usage[id] = m
+			}
+		}
+		if _, seen := w.Available[r.Treasury]; !seen {
+			b, err := v.Balance(r.Treasury, p.Currency)
+			if err != nil {
+				return w, err
+			}
+			av := b.Available()
+			w.Available[r.Treasury] = money.Zero
+			if !av.Negative {
+				w.Available[r.Treasury] = av.Amount
+			}
+		}
+	}
+	return w, nil
+}
+
+// OpenEpoch opens epoch n: it fixes the epoch's streams from the
+// configuration and the usage of the last closed epoch, and reserves every
+// payer's budget from its treasury into the epoch's reserve (for what the
+// treasury holds, never more).
+//
+// Refusals: ErrNotConfigured, ErrEpochState (not the next to open).
+func OpenEpoch(key string, at time.Time, n uint64) engine.Op {
+	return op(key, "open", at, func(h *ledger.Hasher) { h.Uint(n) }, func(v engine.View) (engine.Change, error) {
+		p, err := ReadParams(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		st, err := ReadStatus(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if n != st.NextOpen {
+			return engine.Change{}, errcode.Errorf(ErrEpochState, "epoch %d cannot open: epochs open in order and the next is %d", n, st.NextOpen)
+		}
+		w, err := world(v, p, st)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		plan, err := Rule(n, w)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		st.NextOpen = n + 1
+		rec := EpochRecord{State: EpochOpen, Opened: at, Plan: plan}
+		ch := engine.Change{Kind: ledger.Config, Ref: "deps:epoch:" + strconv.FormatUint(n, 10),
+			State: []engine.StateWrite{engine.WriteJSON(epochKey(n), rec), engine.WriteJSON(statusKey, st)}}
+		for _, pl := range plan.Payers {
+			if !pl.Reserved.IsZero() {
+				ch.Postings = append(ch.Postings, ledger.Posting{From: pl.Treasury, To: ReserveAccount(n), Currency: p.Currency, Amount: pl.Reserved,
+					Path: fmt.Sprintf("deps:epoch:%d → reserve %s's budget (%s)", n, pl.Repo, pl.Class)})
+			}
+		}
+		if len(ch.Postings) > 0 {
+			ch.Kind = ledger.Transfer
+		}
+		return ch, nil
+	})
+}
+
+// CloseEpoch closes epoch n at its end or later: the reservations are
+// posted as the plan computed them (aggregated per account: one posting
+// per recipient account, refund, pool and escrow; the per-stream lines
+// stay in the statement), each recipient's income split over its
+// contributors, and the contributors' credit counted.
+//
+// Refusals: ErrEpochUnknown, ErrEpochClosed, ErrEpochState (not ended, or
+// an earlier epoch is still open).
+func CloseEpoch(key string, at time.Time, n uint64) engine.Op {
+	return op(key, "close", at, func(h *ledger.Hasher) { h.Uint(n) }, func(v engine.View) (engine.Change, error) {
+		rec, err := ReadEpoch(v, n)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if rec.State == EpochClosed {
+			return engine.Change{}, errcode.Errorf(ErrEpochClosed, "epoch %d was closed at %s", n, rec.Closed.Format(time.RFC3339))
+		}
+		st, err := ReadStatus(v)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		if n != st.NextClose {
+			return engine.Change{}, errcode.Errorf(ErrEpochState, "epoch %d cannot close before epoch %d", n, st.NextClose)
+		}
+		if at.Before(rec.Plan.End) {
+			return engine.Change{}, errcode.Errorf(ErrEpochState, "epoch %d ends at %s; it cannot close at %s", n, rec.Plan.End.Format(time.RFC3339), at.UTC().Format(time.RFC3339))
+		}
+		s, err := Settle(rec.Plan)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		rec.State, rec.Closed, rec.Settlement = EpochClosed, at, &s
+		st.NextClose = n + 1
+		ref := "deps:epoch:" + strconv.FormatUint(n, 10)
+		ch := engine.Change{Kind: ledger.Config, Ref: ref, State: []engine.StateWrite{engine.WriteJSON(epochKey(n), rec), engine.WriteJSON(statusKey, st)}}
+		for _, part := range s.Parts {
+			ch.Postings = append(ch.Postings, ledger.Posting{From: ReserveAccount(n), To: part.Account, Currency: rec.Plan.Currency, Amount: part.Amount, Path: ref + " → " + part.Account})
+		}
+		if len(ch.Postings) > 0 {
+			ch.Kind = ledger.Transfer
+		}
+		credits, err := Credits(rec.Plan)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		for _, c := range credits {
+			old, err := ReadCredit(v, c.Account)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			sum, err := old.Add(c.Amount)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			ch.State = append(ch.State, engine.WriteJSON(creditKey(c.Account), sum))
+		}
+		return ch, nil
+	})
+}
+
+// answerEpoch reads an epoch for a write's recorded answer.
+func answerEpoch(n uint64) func(engine.View) (EpochRecord, error) {
+	return func(v engine.View) (EpochRecord, error) { return ReadEpoch(v, n) }
+}
