@@ -1,11 +1,13 @@
 package deps
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tributary-ledger/tributary/lockfile"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/split"
 )
@@ -106,5 +108,53 @@ func TestSeedExample(t *testing.T) {
 		if p.Repo == "npm:date-fp" && (!p.Reserved.IsZero() || p.Shortfall.Uint64() != 5510) {
 			t.Errorf("date-fp's line %+v; want nothing reserved, 55.10 short", p)
 		}
+	}
+}
+
+// TestRecomputeIsByteIdentical: the plan and the settlement of one world
+// encode to the same bytes every time (maps are never iterated into the
+// output unsorted).
+func TestRecomputeIsByteIdentical(t *testing.T) {
+	encode := func() string {
+		plan, err := Rule(4, SeedWorld())
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := Settle(plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(EpochRecord{State: EpochClosed, Plan: plan, Settlement: &st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	first := encode()
+	for i := 0; i < 20; i++ {
+		if encode() != first {
+			t.Fatal("a recompute of the same epoch encodes differently")
+		}
+	}
+}
+
+// TestGraphOf: a lockfile's graph keeps the repo's direct runtime
+// dependencies by name, collapsing versions and leaving out development
+// dependencies and the repo's own packages.
+func TestGraphOf(t *testing.T) {
+	lock := `{"name":"app","lockfileVersion":3,"packages":{
+		"":{"name":"app","dependencies":{"date-fp":"^1","own-helper":"^1"},"devDependencies":{"jest":"^29"}},
+		"node_modules/date-fp":{"version":"1.0.0","dependencies":{"chrono-utils":"^2"}},
+		"node_modules/own-helper":{"version":"1.0.0","dependencies":{"left-pad":"^1"}},
+		"node_modules/left-pad":{"version":"1.3.0"},
+		"node_modules/jest":{"version":"29.0.0","dev":true},
+		"node_modules/chrono-utils":{"version":"2.0.0"}}}`
+	g, err := lockfile.Parse([]byte(lock), lockfile.Options{Name: "package-lock.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := GraphOf(g, []string{"npm:own-helper"})
+	if strings.Join(got.Deps, ",") != "npm:date-fp,npm:left-pad" || got.Packages != 6 || got.Format != "npm" {
+		t.Errorf("graph %+v; want date-fp and left-pad (through the repo's own helper), not jest or chrono-utils", got)
 	}
 }
