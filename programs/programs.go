@@ -10,6 +10,7 @@ import (
 	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/collection/collectioncli"
 	"github.com/tributary-ledger/tributary/program/deps"
+	"github.com/tributary-ledger/tributary/program/deps/depscli"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/feeshare/feesharecli"
 	"github.com/tributary-ledger/tributary/program/market"
@@ -43,7 +44,7 @@ var All = []Program{
 	{Module: func(Deps) program.Module { return collection.Module() }, Commands: collectioncli.Commands},
 	{Module: func(Deps) program.Module { return usage.Module() }, Commands: usagecli.Commands},
 	{Module: func(d Deps) program.Module { return feeshare.Module(d.FeeshareChain) }, Commands: feesharecli.Commands},
-	{Module: func(Deps) program.Module { return deps.Module() }},
+	{Module: func(Deps) program.Module { return deps.Module() }, Commands: depscli.Commands},
 }
 
 // Modules returns every program's module.

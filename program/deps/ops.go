@@ -601,3 +601,32 @@ func CloseEpoch(key string, at time.Time, n uint64) engine.Op {
 func answerEpoch(n uint64) func(engine.View) (EpochRecord, error) {
 	return func(v engine.View) (EpochRecord, error) { return ReadEpoch(v, n) }
 }
+
+// Recompute recomputes epoch n under the configuration p, writing nothing
+// (`tributary deps simulate`): from the repos and graphs as stored now and
+// the usage of epoch n-1. What a treasury held at the epoch's open is not
+// stored; the recomputation takes it to have held what it reserved then,
+// or, when it covered the whole budget then, enough for any budget.
+//
+// Errors: ErrConfig and those of reading the state.
+func Recompute(v engine.View, p Params, n uint64) (Plan, error) {
+	p, err := p.Validate(nil)
+	if err != nil {
+		return Plan{}, err
+	}
+	w, err := world(v, p, Status{NextClose: n})
+	if err != nil {
+		return Plan{}, err
+	}
+	if rec, err := ReadEpoch(v, n); err == nil {
+		for k := range w.Available {
+			w.Available[k] = money.Max
+		}
+		for _, pl := range rec.Plan.Payers {
+			if !pl.Shortfall.IsZero() {
+				w.Available[pl.Treasury] = pl.Reserved
+			}
+		}
+	}
+	return Rule(n, w)
+}
