@@ -178,7 +178,7 @@ func TestDepsSeedEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if closed.Settlement == nil || closed.Settlement.Total.Uint64() != 11310 {
+			if closed.State != deps.EpochClosed || closed.Settlement.Total.Uint64() != 11310 {
 				t.Errorf("close: %+v", closed.Settlement)
 			}
 			for a, cents := range map[string]int64{"dev:ana": 4060, "dev:ben": 1740, "dev:cho": 2198, "dev:dee": 942, "owner:calendar-utils": 1960, "owner:chrono-utils": 410} {

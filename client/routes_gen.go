@@ -468,31 +468,31 @@ func (c *Client) SetDepsConfig(ctx context.Context, key string, body deps.Params
 }
 
 // LinkDepsRepo calls POST /v1/deps/repos: link a repo.
-func (c *Client) LinkDepsRepo(ctx context.Context, key string, body deps.RepoRequest) (out deps.RepoJSON, replayed bool, err error) {
+func (c *Client) LinkDepsRepo(ctx context.Context, key string, body deps.RepoRequest) (out deps.Repo, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/deps/repos", key, body, &out)
 	return out, replayed, err
 }
 
 // GetDepsRepo calls GET /v1/deps/repos/{id}: get a repo.
-func (c *Client) GetDepsRepo(ctx context.Context, id string) (out deps.RepoJSON, err error) {
+func (c *Client) GetDepsRepo(ctx context.Context, id string) (out deps.Repo, err error) {
 	_, err = c.do(ctx, "GET", "/v1/deps/repos/"+url.PathEscape(id), "", nil, &out)
 	return out, err
 }
 
 // SetDepsRepoPackages calls PUT /v1/deps/repos/{id}/packages: map a repo's packages.
-func (c *Client) SetDepsRepoPackages(ctx context.Context, key string, id string, body deps.PackagesRequest) (out deps.RepoJSON, replayed bool, err error) {
+func (c *Client) SetDepsRepoPackages(ctx context.Context, key string, id string, body deps.PackagesRequest) (out deps.Repo, replayed bool, err error) {
 	replayed, err = c.do(ctx, "PUT", "/v1/deps/repos/"+url.PathEscape(id)+"/packages", key, body, &out)
 	return out, replayed, err
 }
 
 // SetDepsRepoMeta calls PUT /v1/deps/repos/{id}/meta: set a repo's fallback metadata.
-func (c *Client) SetDepsRepoMeta(ctx context.Context, key string, id string, body deps.Meta) (out deps.RepoJSON, replayed bool, err error) {
+func (c *Client) SetDepsRepoMeta(ctx context.Context, key string, id string, body deps.Meta) (out deps.Repo, replayed bool, err error) {
 	replayed, err = c.do(ctx, "PUT", "/v1/deps/repos/"+url.PathEscape(id)+"/meta", key, body, &out)
 	return out, replayed, err
 }
 
 // ApplyDepsRepoAsset calls PUT /v1/deps/repos/{id}/asset: apply a repo's asset.toml.
-func (c *Client) ApplyDepsRepoAsset(ctx context.Context, key string, id string, body deps.AssetRequest) (out deps.RepoJSON, replayed bool, err error) {
+func (c *Client) ApplyDepsRepoAsset(ctx context.Context, key string, id string, body deps.AssetRequest) (out deps.Repo, replayed bool, err error) {
 	replayed, err = c.do(ctx, "PUT", "/v1/deps/repos/"+url.PathEscape(id)+"/asset", key, body, &out)
 	return out, replayed, err
 }
@@ -504,15 +504,21 @@ func (c *Client) UploadDepsLockfile(ctx context.Context, key string, id string, 
 }
 
 // OpenDepsEpoch calls POST /v1/deps/epochs/{epoch}/open: open an epoch.
-func (c *Client) OpenDepsEpoch(ctx context.Context, key string, epoch uint64) (out deps.EpochRecord, replayed bool, err error) {
+func (c *Client) OpenDepsEpoch(ctx context.Context, key string, epoch uint64) (out deps.EpochState, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/deps/epochs/"+strconv.FormatUint(epoch, 10)+"/open", key, nil, &out)
 	return out, replayed, err
 }
 
 // CloseDepsEpoch calls POST /v1/deps/epochs/{epoch}/close: close an epoch.
-func (c *Client) CloseDepsEpoch(ctx context.Context, key string, epoch uint64) (out deps.EpochRecord, replayed bool, err error) {
+func (c *Client) CloseDepsEpoch(ctx context.Context, key string, epoch uint64) (out deps.EpochState, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/deps/epochs/"+strconv.FormatUint(epoch, 10)+"/close", key, nil, &out)
 	return out, replayed, err
+}
+
+// GetDepsEpoch calls GET /v1/deps/epochs/{epoch}: get an epoch's statement.
+func (c *Client) GetDepsEpoch(ctx context.Context, epoch uint64) (out deps.EpochRecord, err error) {
+	_, err = c.do(ctx, "GET", "/v1/deps/epochs/"+strconv.FormatUint(epoch, 10), "", nil, &out)
+	return out, err
 }
 
 // ExplainDepsEpochQuery holds the query parameters of GET /v1/deps/epochs/{epoch}/explain; zero values are left out.

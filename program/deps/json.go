@@ -47,12 +47,6 @@ type LockfileRequest struct {
 	GoMod string `json:"go_mod,omitempty"`
 }
 
-// RepoJSON is a repo with its stored graph.
-type RepoJSON struct {
-	Repo
-	Graph Graph `json:"graph"`
-}
-
 // UsageBatch is a batch of aggregate usage reports. Each report holds
 // exactly from, to, calls, epoch and source: any other field (an identity,
 // a payload) is refused.

@@ -40,7 +40,7 @@ func Module() program.Module {
 			{Method: "POST", Path: "/v1/deps/usage", ID: "reportDepsUsage", Roles: program.Ingestors, Status: program.Created, Handler: program.WriteRaw[UsageBatch](serveReportUsage)},
 			{Method: "POST", Path: "/v1/deps/epochs/{epoch}/open", ID: "openDepsEpoch", Roles: program.Configurators, Params: []program.Param{epochParam}, Status: program.Created, Handler: program.Write(serveOpenEpoch)},
 			{Method: "POST", Path: "/v1/deps/epochs/{epoch}/close", ID: "closeDepsEpoch", Roles: program.Configurators, Params: []program.Param{epochParam}, Status: program.Created, Handler: program.Write(serveCloseEpoch)},
-			{Method: "GET", Path: "/v1/deps/epochs/{epoch}", ID: "getDepsEpoch", Roles: program.ConfigReaders, Params: []program.Param{epochParam}, Handler: program.ReadRaw[EpochRecord](serveGetEpoch)},
+			{Method: "GET", Path: "/v1/deps/epochs/{epoch}", ID: "getDepsEpoch", Roles: program.ConfigReaders, Params: []program.Param{epochParam}, Handler: program.Read(serveGetEpoch)},
 			{Method: "GET", Path: "/v1/deps/epochs/{epoch}/explain", ID: "explainDepsEpoch", Roles: program.ConfigReaders, Params: []program.Param{epochParam, program.QueryParam("repo", "The repo whose streams to list.", "npm:date-fp")}, Handler: program.Read(serveExplain)},
 			{Method: "GET", Path: "/v1/deps/streams", ID: "getDepsStreams", Roles: program.ConfigReaders, Params: []program.Param{
 				program.QueryParam("from", "The paying repo; empty: every payer.", "npm:meeting-bot"),
@@ -52,13 +52,13 @@ func Module() program.Module {
 		Errors: []*errcode.Error{ErrConfig, ErrNotConfigured, ErrRepoID, ErrRepoExists, ErrRepoUnknown, ErrRepo, ErrPackageTaken, ErrAsset, ErrDecimal, ErrUsage, ErrEpochClosed, ErrEpochState, ErrEpochUnknown, ErrLimit},
 		State: []program.StateKey{
 			{Pattern: configKey, Holds: "the configuration: currency, epochs, base rates, sleeper skim, depth, pass-through, escrow"},
-			{Pattern: indexKey, Holds: "the IDs of every linked repo, sorted"},
+			{Pattern: "index/{bucket}", Holds: "the IDs of the linked repos whose SHA-256 starts with the byte {bucket} (hex), sorted"},
 			{Pattern: repoKey("{id}"), Holds: "a linked repo: owner, treasury, visibility, fork, packages, asset.toml, metadata"},
 			{Pattern: pkgKey("{package}"), Holds: "the repo a package is mapped to"},
-			{Pattern: graphKey("{id}"), Holds: "what the repo's lockfile resolved to: counts and its direct dependencies"},
-			{Pattern: "usage/{epoch}/{from}", Holds: "a repo's usage counts in an epoch, by dependency"},
+			{Pattern: "usage/{epoch}/{bucket}", Holds: "the usage counts in an epoch of the repos of an index bucket, by repo and dependency"},
 			{Pattern: statusKey, Holds: "the next epoch to open and to close"},
-			{Pattern: "epoch/{epoch}", Holds: "an epoch's plan (streams fixed at open) and, once closed, its settlement"},
+			{Pattern: "plan/{epoch}", Holds: "an epoch's plan: every payer's line and every stream, fixed at open"},
+			{Pattern: "epoch/{epoch}", Holds: "an epoch's state and the settlement and credit its close posts, computed at open"},
 			{Pattern: creditKey("{account}"), Holds: "a contributor's cumulative credit"},
 		},
 	}
@@ -75,35 +75,30 @@ func serveSetParams(c program.Call, p Params) (program.Effect[Params], error) {
 }
 
 // repoAnswer is a repo as v sees it.
-func repoAnswer(v engine.View, id string) (RepoJSON, error) {
-	r, err := ReadRepo(v, id)
-	if err != nil {
-		return RepoJSON{}, err
-	}
-	g, err := ReadGraph(v, id)
-	return RepoJSON{Repo: r, Graph: g}, err
+func repoAnswer(v engine.View, id string) (Repo, error) {
+	return ReadRepo(v, id)
 }
 
-func recordRepo(op engine.Op, id string) program.Effect[RepoJSON] {
-	return program.Record(op, func(v engine.View) (RepoJSON, error) { return repoAnswer(v, id) })
+func recordRepo(op engine.Op, id string) program.Effect[Repo] {
+	return program.Record(op, func(v engine.View) (Repo, error) { return repoAnswer(v, id) })
 }
 
-func serveLinkRepo(c program.Call, req RepoRequest) (program.Effect[RepoJSON], error) {
+func serveLinkRepo(c program.Call, req RepoRequest) (program.Effect[Repo], error) {
 	r := Repo{ID: req.ID, Owner: req.Owner, Treasury: req.Treasury, Visibility: req.Visibility, ForkOf: req.ForkOf, Packages: req.Packages}
 	return recordRepo(LinkRepo(c.Key(), c.Now(), r), r.ID), nil
 }
 
-func serveGetRepo(c program.Call) (RepoJSON, error) {
+func serveGetRepo(c program.Call) (Repo, error) {
 	r, err := repoAnswer(c.View(), c.Path("id"))
 	return r, program.InPath(err, ErrRepoUnknown)
 }
 
-func serveSetPackages(c program.Call, req PackagesRequest) (program.Effect[RepoJSON], error) {
+func serveSetPackages(c program.Call, req PackagesRequest) (program.Effect[Repo], error) {
 	id := c.Path("id")
 	return recordRepo(MapPackages(c.Key(), c.Now(), id, req.Packages), id), nil
 }
 
-func serveSetMeta(c program.Call, m Meta) (program.Effect[RepoJSON], error) {
+func serveSetMeta(c program.Call, m Meta) (program.Effect[Repo], error) {
 	id := c.Path("id")
 	return recordRepo(SetMeta(c.Key(), c.Now(), id, m), id), nil
 }
@@ -118,13 +113,13 @@ func ownRepo(c program.Call, id string) error {
 	return program.OwnerOnly(c, "repo", r.Owner)
 }
 
-func serveApplyAsset(c program.Call, req AssetRequest) (program.Effect[RepoJSON], error) {
+func serveApplyAsset(c program.Call, req AssetRequest) (program.Effect[Repo], error) {
 	id := c.Path("id")
 	if err := ownRepo(c, id); err != nil {
-		return program.Effect[RepoJSON]{}, err
+		return program.Effect[Repo]{}, err
 	}
 	if _, err := ParseAsset([]byte(req.TOML)); err != nil {
-		return program.Effect[RepoJSON]{}, err
+		return program.Effect[Repo]{}, err
 	}
 	return recordRepo(ApplyAsset(c.Key(), c.Now(), id, req.TOML), id), nil
 }
@@ -164,47 +159,38 @@ func epochOf(c program.Call) (uint64, error) {
 	return n, nil
 }
 
-// epochSummary is an epoch as a write leaves it, without its streams (at
-// GET /v1/deps/epochs/{epoch}).
-func epochSummary(n uint64) func(engine.View) (EpochRecord, error) {
-	return func(v engine.View) (EpochRecord, error) {
-		rec, err := ReadEpoch(v, n)
-		rec.Plan.Streams = nil
-		return rec, err
-	}
+// epochSummary is an epoch's state as a write leaves it: the settlement
+// its close posts (or posted), without the plan's streams (they are at GET
+// /v1/deps/epochs/{epoch}), so that a close never decodes them.
+func epochSummary(n uint64) func(engine.View) (EpochState, error) {
+	return func(v engine.View) (EpochState, error) { return readEpochState(v, n) }
 }
 
-func serveOpenEpoch(c program.Call, _ program.NoBody) (program.Effect[EpochRecord], error) {
+func serveOpenEpoch(c program.Call, _ program.NoBody) (program.Effect[EpochState], error) {
 	n, err := epochOf(c)
 	if err != nil {
-		return program.Effect[EpochRecord]{}, err
+		return program.Effect[EpochState]{}, err
 	}
 	return program.Record(OpenEpoch(c.Key(), c.Now(), n), epochSummary(n)), nil
 }
 
-func serveCloseEpoch(c program.Call, _ program.NoBody) (program.Effect[EpochRecord], error) {
+func serveCloseEpoch(c program.Call, _ program.NoBody) (program.Effect[EpochState], error) {
 	n, err := epochOf(c)
 	if err != nil {
-		return program.Effect[EpochRecord]{}, err
+		return program.Effect[EpochState]{}, err
 	}
 	return program.Record(CloseEpoch(c.Key(), c.Now(), n), epochSummary(n)), nil
 }
 
-// serveGetEpoch answers the epoch's statement: its stored bytes, the same
-// on every read.
-func serveGetEpoch(c program.Call) (program.Raw, error) {
+// serveGetEpoch answers the epoch's statement, the same bytes on every
+// read (the plan and settlement are stored, and encode in one order).
+func serveGetEpoch(c program.Call) (EpochRecord, error) {
 	n, err := epochOf(c)
 	if err != nil {
-		return nil, err
+		return EpochRecord{}, err
 	}
-	raw, ok, err := c.View().State(epochKey(n))
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errcode.WithKind(errcode.Errorf(ErrEpochUnknown, "epoch %d was not opened", n), errcode.NotFound)
-	}
-	return program.Raw(raw), nil
+	rec, err := ReadEpoch(c.View(), n)
+	return rec, program.InPath(err, ErrEpochUnknown)
 }
 
 func serveExplain(c program.Call) (ExplainJSON, error) {

@@ -1,8 +1,10 @@
 package deps
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -19,17 +21,27 @@ const Program = "deps"
 // State keys.
 const (
 	configKey = "config"
-	indexKey  = "index"
 	statusKey = "status"
 )
 
+// indexBuckets is how many records the list of repo IDs is cut into, by
+// the first byte of each ID's SHA-256: linking a repo rewrites one bucket
+// (a 256th of the list), not the whole list.
+const indexBuckets = 256
+
+func indexKey(bucket int) string { return fmt.Sprintf("index/%02x", bucket) }
+
+func bucketOf(id string) int { return int(sha256.Sum256([]byte(id))[0]) }
+
 func repoKey(id string) string  { return "repo/" + id }
 func pkgKey(name string) string { return "pkg/" + name }
-func graphKey(id string) string { return "graph/" + id }
 func epochKey(n uint64) string  { return "epoch/" + strconv.FormatUint(n, 10) }
+func planKey(n uint64) string   { return "plan/" + strconv.FormatUint(n, 10) }
 func creditKey(a string) string { return "credit/" + a }
-func usageKey(n uint64, from string) string {
-	return "usage/" + strconv.FormatUint(n, 10) + "/" + from
+
+// usageKey holds epoch n's usage of the repos in one index bucket.
+func usageKey(n uint64, bucket int) string {
+	return fmt.Sprintf("usage/%d/%02x", n, bucket)
 }
 
 // Status is where the epochs stand: the next to open and the next to
@@ -45,7 +57,19 @@ const (
 	EpochClosed = "closed"
 )
 
-// EpochRecord is an epoch as stored: its plan from the open and, once
+// EpochState is an epoch's state as stored beside its plan: the
+// settlement and credit the close will post, computed at open from the
+// plan (so that a close reads this, not the plan's every stream).
+type EpochState struct {
+	Epoch      uint64     `json:"epoch"`
+	State      string     `json:"state" jsonschema:"enum=open,enum=closed"`
+	Opened     time.Time  `json:"opened"`
+	Closed     time.Time  `json:"closed,omitzero"`
+	Settlement Settlement `json:"settlement"`
+	Credits    []Part     `json:"credits"`
+}
+
+// EpochRecord is an epoch's statement: its plan from the open and, once
 // closed, its settlement.
 type EpochRecord struct {
 	State      string      `json:"state" jsonschema:"enum=open,enum=closed"`
@@ -106,23 +130,30 @@ func ReadRepo(v engine.View, id string) (Repo, error) {
 	return r, json.Unmarshal(raw, &r)
 }
 
-// ReadGraph returns a repo's stored graph (empty before a lockfile).
-func ReadGraph(v engine.View, id string) (Graph, error) {
-	g := Graph{Deps: []string{}}
-	return g, engine.ReadJSONOr(v, graphKey(id), &g)
-}
-
 // ReadStatus returns the epochs' status.
 func ReadStatus(v engine.View) (Status, error) {
 	var s Status
 	return s, engine.ReadJSONOr(v, statusKey, &s)
 }
 
-// ReadEpoch returns an epoch's record.
+// ReadEpoch returns an epoch's statement: its plan and, once closed, its
+// settlement.
 //
 // Errors: ErrEpochUnknown.
 func ReadEpoch(v engine.View, n uint64) (EpochRecord, error) {
-	var e EpochRecord
+	st, err := readEpochState(v, n)
+	if err != nil {
+		return EpochRecord{}, err
+	}
+	rec := EpochRecord{State: st.State, Opened: st.Opened, Closed: st.Closed}
+	if st.State == EpochClosed {
+		rec.Settlement = &st.Settlement
+	}
+	return rec, engine.ReadJSON(v, planKey(n), "epoch plan", strconv.FormatUint(n, 10), &rec.Plan)
+}
+
+func readEpochState(v engine.View, n uint64) (EpochState, error) {
+	var e EpochState
 	raw, ok, err := v.State(epochKey(n))
 	if err != nil {
 		return e, err
@@ -139,14 +170,30 @@ func ReadCredit(v engine.View, account string) (money.Amount, error) {
 	return c, engine.ReadJSONOr(v, creditKey(account), &c)
 }
 
+// readIndex returns every linked repo's ID, sorted.
 func readIndex(v engine.View) ([]string, error) {
-	var ids []string
-	return ids, engine.ReadJSONOr(v, indexKey, &ids)
+	var all []string
+	for b := 0; b < indexBuckets; b++ {
+		ids, err := readBucket(v, b)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ids...)
+	}
+	slices.Sort(all)
+	return all, nil
 }
 
-func readUsage(v engine.View, n uint64, from string) (map[string]Count, error) {
-	u := map[string]Count{}
-	return u, engine.ReadJSONOr(v, usageKey(n, from), &u)
+func readBucket(v engine.View, b int) ([]string, error) {
+	var ids []string
+	return ids, engine.ReadJSONOr(v, indexKey(b), &ids)
+}
+
+// readUsage returns epoch n's usage of the repos of one bucket: from →
+// to → count.
+func readUsage(v engine.View, n uint64, bucket int) (map[string]map[string]Count, error) {
+	u := map[string]map[string]Count{}
+	return u, engine.ReadJSONOr(v, usageKey(n, bucket), &u)
 }
 
 // op is an operation of the program whose digest has the fields fields
@@ -200,34 +247,84 @@ func SetParams(key string, at time.Time, p Params, currencies ledger.Currencies)
 // Refusals: those of ValidateRepo and ValidatePackage, ErrRepoExists,
 // ErrPackageTaken, ErrLimit.
 func LinkRepo(key string, at time.Time, r Repo) engine.Op {
-	r.Asset, r.Meta = DefaultAsset(), Meta{}
 	return op(key, "repo", at, func(h *ledger.Hasher) {
 		h.String(r.ID).String(r.Owner).String(r.Treasury).String(r.Visibility).String(r.ForkOf).Strings(r.Packages)
 	}, func(v engine.View) (engine.Change, error) {
-		if err := ValidateRepo(r); err != nil {
-			return engine.Change{}, err
-		}
-		if _, ok, err := v.State(repoKey(r.ID)); err != nil {
-			return engine.Change{}, err
-		} else if ok {
-			return engine.Change{}, errcode.Errorf(ErrRepoExists, "repo %q is linked already", r.ID)
-		}
-		ids, err := readIndex(v)
+		writes, err := link(v, []Repo{r})
 		if err != nil {
 			return engine.Change{}, err
 		}
-		i, _ := slices.BinarySearch(ids, r.ID)
-		ids = slices.Insert(ids, i, r.ID)
+		return configure("repo", r.ID, "linked", writes...), nil
+	})
+}
+
+// LinkReposMax bounds a batch of links.
+const LinkReposMax = 10000
+
+// LinkRepos links up to LinkReposMax repos in one write, all or none,
+// with the refusals of LinkRepo (a repo or package listed twice among
+// them included).
+func LinkRepos(key string, at time.Time, rs []Repo) engine.Op {
+	return op(key, "repos", at, func(h *ledger.Hasher) {
+		h.Uint(uint64(len(rs)))
+		for _, r := range rs {
+			h.String(r.ID).String(r.Owner).String(r.Treasury).String(r.Visibility).String(r.ForkOf).Strings(r.Packages)
+		}
+	}, func(v engine.View) (engine.Change, error) {
+		if len(rs) == 0 || len(rs) > LinkReposMax {
+			return engine.Change{}, errcode.Errorf(ErrLimit, "a batch links 1 to %d repos; got %d", LinkReposMax, len(rs))
+		}
+		writes, err := link(v, rs)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		return engine.Change{Kind: ledger.Config, Ref: "deps:repos", State: writes}, nil
+	})
+}
+
+// link returns the writes that link rs: each repo, its packages, and the
+// index buckets they enter.
+func link(v engine.View, rs []Repo) ([]engine.StateWrite, error) {
+	var writes []engine.StateWrite
+	buckets := map[int][]string{}
+	taken := map[string]string{} // packages mapped by this batch
+	for _, r := range rs {
+		r.Asset, r.Meta = DefaultAsset(), Meta{}
+		if err := ValidateRepo(r); err != nil {
+			return nil, err
+		}
+		b := bucketOf(r.ID)
+		ids, ok := buckets[b]
+		if !ok {
+			var err error
+			if ids, err = readBucket(v, b); err != nil {
+				return nil, err
+			}
+		}
+		i, found := slices.BinarySearch(ids, r.ID)
+		if found {
+			return nil, errcode.Errorf(ErrRepoExists, "repo %q is linked already", r.ID)
+		}
+		buckets[b] = slices.Insert(ids, i, r.ID)
+		for _, p := range r.Packages {
+			if other, ok := taken[p]; ok {
+				return nil, errcode.Errorf(ErrPackageTaken, "package %s is mapped to repo %s; a package maps to one repo", p, other)
+			}
+			taken[p] = r.ID
+		}
 		pw, err := mapPackages(v, r.ID, nil, r.Packages)
 		if err != nil {
-			return engine.Change{}, err
+			return nil, err
 		}
 		if r.Packages == nil {
 			r.Packages = []string{}
 		}
-		writes := append(pw, engine.WriteJSON(repoKey(r.ID), r), engine.WriteJSON(indexKey, ids))
-		return configure("repo", r.ID, "linked", writes...), nil
-	})
+		writes = append(append(writes, pw...), engine.WriteJSON(repoKey(r.ID), r))
+	}
+	for _, b := range slices.Sorted(maps.Keys(buckets)) {
+		writes = append(writes, engine.WriteJSON(indexKey(b), buckets[b]))
+	}
+	return writes, nil
 }
 
 // mapPackages returns the writes that map pkgs to repo id instead of old.
@@ -324,10 +421,15 @@ func ApplyAsset(key string, at time.Time, id string, doc string) engine.Op {
 // Refusals: ErrRepoUnknown.
 func StoreGraph(key string, at time.Time, id string, digest ledger.Hash, g Graph) engine.Op {
 	return op(key, "lockfile", at, func(h *ledger.Hasher) { h.String(id).String(string(digest[:])) }, func(v engine.View) (engine.Change, error) {
-		if _, err := ReadRepo(v, id); err != nil {
+		r, err := ReadRepo(v, id)
+		if err != nil {
 			return engine.Change{}, err
 		}
-		return configure("lockfile", id, "stored", engine.WriteJSON(graphKey(id), g)), nil
+		if g.Deps == nil {
+			g.Deps = []string{}
+		}
+		r.Graph = &g
+		return configure("lockfile", id, "stored", engine.WriteJSON(repoKey(id), r)), nil
 	})
 }
 
@@ -369,12 +471,13 @@ func RecordUsage(key string, at time.Time, reports []Report) engine.Op {
 		if err != nil {
 			return engine.Change{}, err
 		}
-		type fe struct {
-			n    uint64
-			from string
+		type eb struct {
+			n      uint64
+			bucket int
 		}
-		counts := map[fe]map[string]Count{}
-		var order []fe
+		buckets := map[eb]map[string]map[string]Count{}
+		var order []eb
+		checked := map[string]bool{} // repos read, and whether each may self-report
 		for i, r := range reports {
 			if err := checkReport(i, r); err != nil {
 				return engine.Change{}, err
@@ -382,27 +485,32 @@ func RecordUsage(key string, at time.Time, reports []Report) engine.Op {
 			if r.Epoch < st.NextClose {
 				return engine.Change{}, errcode.Errorf(ErrEpochClosed, "report %d is for epoch %d, which is closed; reports are taken for epoch %d on", i, r.Epoch, st.NextClose)
 			}
-			k := fe{r.Epoch, r.From}
-			c, ok := counts[k]
+			private, ok := checked[r.From]
 			if !ok {
 				repo, err := ReadRepo(v, r.From)
 				if err != nil {
 					return engine.Change{}, err
 				}
-				if r.Source == SourceSelf && repo.Visibility != Private {
-					return engine.Change{}, errcode.Errorf(ErrUsage, "report %d: repo %s is public; only a private (closed-source) repo self-reports, public ones are metered (ci, prod)", i, r.From)
-				}
-				if c, err = readUsage(v, r.Epoch, r.From); err != nil {
+				private = repo.Visibility == Private
+				checked[r.From] = private
+			}
+			if r.Source == SourceSelf && !private {
+				return engine.Change{}, errcode.Errorf(ErrUsage, "report %d: repo %s is public; only a private (closed-source) repo self-reports, public ones are metered (ci, prod)", i, r.From)
+			}
+			k := eb{r.Epoch, bucketOf(r.From)}
+			u, ok := buckets[k]
+			if !ok {
+				var err error
+				if u, err = readUsage(v, k.n, k.bucket); err != nil {
 					return engine.Change{}, err
 				}
-				counts[k] = c
+				buckets[k] = u
 				order = append(order, k)
-			} else if r.Source == SourceSelf {
-				if repo, err := ReadRepo(v, r.From); err != nil || repo.Visibility != Private {
-					return engine.Change{}, errcode.Errorf(ErrUsage, "report %d: repo %s is public; only a private (closed-source) repo self-reports", i, r.From)
-				}
 			}
-			cnt := c[r.To]
+			if u[r.From] == nil {
+				u[r.From] = map[string]Count{}
+			}
+			cnt := u[r.From][r.To]
 			var overflow bool
 			if r.Source == SourceSelf {
 				cnt.Self, overflow = addU(cnt.Self, r.Calls)
@@ -412,11 +520,11 @@ func RecordUsage(key string, at time.Time, reports []Report) engine.Op {
 			if overflow {
 				return engine.Change{}, errcode.Errorf(ErrUsage, "report %d: %s → %s's calls in epoch %d pass 2^64-1", i, r.From, r.To, r.Epoch)
 			}
-			c[r.To] = cnt
+			u[r.From][r.To] = cnt
 		}
 		writes := make([]engine.StateWrite, 0, len(order))
 		for _, k := range order {
-			writes = append(writes, engine.WriteJSON(usageKey(k.n, k.from), counts[k]))
+			writes = append(writes, engine.WriteJSON(usageKey(k.n, k.bucket), buckets[k]))
 		}
 		return engine.Change{Kind: ledger.Config, Ref: "deps:usage", State: writes}, nil
 	})
@@ -452,31 +560,32 @@ func world(v engine.View, p Params, st Status) (World, error) {
 	if err != nil {
 		return w, err
 	}
+	if st.NextClose > 0 {
+		for b := 0; b < indexBuckets; b++ {
+			u, err := readUsage(v, st.NextClose-1, b)
+			if err != nil {
+				return w, err
+			}
+			for from, tos := range u {
+				m := make(map[string]uint64, len(tos))
+				for to, c := range tos {
+					m[to] = c.Weight()
+				}
+				w.Usage[from] = m
+			}
+		}
+	}
 	for _, id := range ids {
 		r, err := ReadRepo(v, id)
 		if err != nil {
 			return w, err
 		}
 		w.Repos = append(w.Repos, r)
-		g, err := ReadGraph(v, id)
-		if err != nil {
-			return w, err
+		if r.Graph != nil && len(r.Graph.Deps) > 0 {
+			w.Deps[id] = r.Graph.Deps
 		}
-		if len(g.Deps) > 0 {
-			w.Deps[id] = g.Deps
-		}
-		if st.NextClose > 0 {
-			u, err := readUsage(v, st.NextClose-1, id)
-			if err != nil {
-				return w, err
-			}
-			if len(u) > 0 {
-				m := make(map[string]uint64, len(u))
-				for to, c := range u {
-					m[to] = c.Weight()
-				}
-				w.Usage[id] = m
-			}
+		if len(w.Deps[id]) == 0 {
+			continue // it pays nothing: its treasury is not read
 		}
 		if _, seen := w.Available[r.Treasury]; !seen {
 			b, err := v.Balance(r.Treasury, p.Currency)
@@ -520,10 +629,18 @@ func OpenEpoch(key string, at time.Time, n uint64) engine.Op {
 		if err != nil {
 			return engine.Change{}, err
 		}
+		settlement, err := Settle(plan)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		credits, err := Credits(plan)
+		if err != nil {
+			return engine.Change{}, err
+		}
 		st.NextOpen = n + 1
-		rec := EpochRecord{State: EpochOpen, Opened: at, Plan: plan}
+		es := EpochState{Epoch: n, State: EpochOpen, Opened: at, Settlement: settlement, Credits: credits}
 		ch := engine.Change{Kind: ledger.Config, Ref: "deps:epoch:" + strconv.FormatUint(n, 10),
-			State: []engine.StateWrite{engine.WriteJSON(epochKey(n), rec), engine.WriteJSON(statusKey, st)}}
+			State: []engine.StateWrite{engine.WriteJSON(planKey(n), plan), engine.WriteJSON(epochKey(n), es), engine.WriteJSON(statusKey, st)}}
 		for _, pl := range plan.Payers {
 			if !pl.Reserved.IsZero() {
 				ch.Postings = append(ch.Postings, ledger.Posting{From: pl.Treasury, To: ReserveAccount(n), Currency: p.Currency, Amount: pl.Reserved,
@@ -547,12 +664,12 @@ func OpenEpoch(key string, at time.Time, n uint64) engine.Op {
 // an earlier epoch is still open).
 func CloseEpoch(key string, at time.Time, n uint64) engine.Op {
 	return op(key, "close", at, func(h *ledger.Hasher) { h.Uint(n) }, func(v engine.View) (engine.Change, error) {
-		rec, err := ReadEpoch(v, n)
+		es, err := readEpochState(v, n)
 		if err != nil {
 			return engine.Change{}, err
 		}
-		if rec.State == EpochClosed {
-			return engine.Change{}, errcode.Errorf(ErrEpochClosed, "epoch %d was closed at %s", n, rec.Closed.Format(time.RFC3339))
+		if es.State == EpochClosed {
+			return engine.Change{}, errcode.Errorf(ErrEpochClosed, "epoch %d was closed at %s", n, es.Closed.Format(time.RFC3339))
 		}
 		st, err := ReadStatus(v)
 		if err != nil {
@@ -561,28 +678,24 @@ func CloseEpoch(key string, at time.Time, n uint64) engine.Op {
 		if n != st.NextClose {
 			return engine.Change{}, errcode.Errorf(ErrEpochState, "epoch %d cannot close before epoch %d", n, st.NextClose)
 		}
-		if at.Before(rec.Plan.End) {
-			return engine.Change{}, errcode.Errorf(ErrEpochState, "epoch %d ends at %s; it cannot close at %s", n, rec.Plan.End.Format(time.RFC3339), at.UTC().Format(time.RFC3339))
-		}
-		s, err := Settle(rec.Plan)
+		p, err := ReadParams(v)
 		if err != nil {
 			return engine.Change{}, err
 		}
-		rec.State, rec.Closed, rec.Settlement = EpochClosed, at, &s
+		if end := p.End(n); at.Before(end) {
+			return engine.Change{}, errcode.Errorf(ErrEpochState, "epoch %d ends at %s; it cannot close at %s", n, end.Format(time.RFC3339), at.UTC().Format(time.RFC3339))
+		}
+		es.State, es.Closed = EpochClosed, at
 		st.NextClose = n + 1
 		ref := "deps:epoch:" + strconv.FormatUint(n, 10)
-		ch := engine.Change{Kind: ledger.Config, Ref: ref, State: []engine.StateWrite{engine.WriteJSON(epochKey(n), rec), engine.WriteJSON(statusKey, st)}}
-		for _, part := range s.Parts {
-			ch.Postings = append(ch.Postings, ledger.Posting{From: ReserveAccount(n), To: part.Account, Currency: rec.Plan.Currency, Amount: part.Amount, Path: ref + " → " + part.Account})
+		ch := engine.Change{Kind: ledger.Config, Ref: ref, State: []engine.StateWrite{engine.WriteJSON(epochKey(n), es), engine.WriteJSON(statusKey, st)}}
+		for _, part := range es.Settlement.Parts {
+			ch.Postings = append(ch.Postings, ledger.Posting{From: ReserveAccount(n), To: part.Account, Currency: p.Currency, Amount: part.Amount, Path: ref + " → " + part.Account})
 		}
 		if len(ch.Postings) > 0 {
 			ch.Kind = ledger.Transfer
 		}
-		credits, err := Credits(rec.Plan)
-		if err != nil {
-			return engine.Change{}, err
-		}
-		for _, c := range credits {
+		for _, c := range es.Credits {
 			old, err := ReadCredit(v, c.Account)
 			if err != nil {
 				return engine.Change{}, err
@@ -595,11 +708,6 @@ func CloseEpoch(key string, at time.Time, n uint64) engine.Op {
 		}
 		return ch, nil
 	})
-}
-
-// answerEpoch reads an epoch for a write's recorded answer.
-func answerEpoch(n uint64) func(engine.View) (EpochRecord, error) {
-	return func(v engine.View) (EpochRecord, error) { return ReadEpoch(v, n) }
 }
 
 // Recompute recomputes epoch n under the configuration p, writing nothing

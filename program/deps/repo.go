@@ -49,6 +49,8 @@ type Repo struct {
 	Asset Asset `json:"asset"`
 	// Meta is the fallback metadata, set by a configurator.
 	Meta Meta `json:"meta"`
+	// Graph is what its last lockfile resolved to.
+	Graph *Graph `json:"graph,omitempty"`
 }
 
 // Meta is the fallback metadata: what weighs a dependency of a repo that
