@@ -1,9 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/deps/depscli"
+	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
 // TestDepsDemo runs `tributary demo deps` and finds the seed's worked
@@ -67,5 +76,44 @@ func TestDepsScan(t *testing.T) {
 	}
 	if _, err := run(t, "deps", "scan", "../../lockfile/testdata/README.md"); err == nil {
 		t.Error("scanning a README succeeded; want lockfile_format_unknown")
+	}
+}
+
+// TestDepsSimulate recomputes the demo's epoch 1 from its store under a
+// doubled public base rate: meeting-bot's budget doubles, the store is
+// left as it was.
+func TestDepsSimulate(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "deps.db")
+	st, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := money.NewRegistry()
+	e := engine.New(st, reg)
+	ops, err := depscli.SeedOps(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range ops {
+		if _, err := e.ApplyOne(ctx, op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	cfg := filepath.Join(t.TempDir(), "params.json")
+	params := `{"currency":"USD","anchor":"2026-01-05T00:00:00Z","base_rate":{"public":"11020","private":"5800","no_telemetry":"4000"},"sleeper_bp":0,"pass_min":"0"}`
+	if err := os.WriteFile(cfg, []byte(params), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "deps", "simulate", "--db", db, "--config", cfg, "--epochs", "1")
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`1\s+npm:meeting-bot\s+public\s+110.20\s+110.20\s+110.20`).MatchString(out) || !strings.Contains(out, "github.com/acme/app  private  58.00") {
+		t.Errorf("simulate:\n%s\nwant meeting-bot at $110.20 and acme/app unchanged", out)
+	}
+	if _, err := run(t, "deps", "simulate", "--db", db, "--config", cfg, "--epochs", "3-1"); err == nil {
+		t.Error("a backwards range was accepted")
 	}
 }

@@ -48,11 +48,11 @@ func packageLock(name string, ds []string) []byte {
 	return b
 }
 
-// seedSteps are the operations of the seed's example: configuration,
+// SeedOps are the operations of the seed's example: configuration,
 // repos, asset.toml, lockfiles, treasuries funded, epoch 0's usage, epoch 0
 // opened (on the fallback) and closed, epoch 1 opened on epoch 0's usage
 // and closed.
-func seedSteps(reg *money.Registry) ([]engine.Op, error) {
+func SeedOps(reg *money.Registry) ([]engine.Op, error) {
 	anchor := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 	week := 7 * 24 * time.Hour
 	p := deps.Params{Currency: "USD", Anchor: anchor, BaseRate: deps.BaseRate{Public: money.FromUint64(55_10), Private: money.FromUint64(58_00), NoTelemetry: money.FromUint64(40_00)}}
@@ -116,7 +116,7 @@ recipient's contributors' parts, and the balances.`,
 				return err
 			}
 			defer d.Close()
-			ops, err := seedSteps(d.Registry)
+			ops, err := SeedOps(d.Registry)
 			if err != nil {
 				return err
 			}
