@@ -60,6 +60,8 @@ func Module() program.Module {
 			{Pattern: "plan/{epoch}", Holds: "an epoch's plan: every payer's line and every stream, fixed at open"},
 			{Pattern: "epoch/{epoch}", Holds: "an epoch's state and the settlement and credit its close posts, computed at open"},
 			{Pattern: creditKey("{account}"), Holds: "a contributor's cumulative credit"},
+			{Pattern: escrowIndexKey, Holds: "the unlinked packages that hold escrow"},
+			{Pattern: escrowKey("{package}"), Holds: "an unlinked package's escrow: since when, by the treasury it came from"},
 		},
 	}
 }

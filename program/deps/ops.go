@@ -67,6 +67,29 @@ type EpochState struct {
 	Closed     time.Time  `json:"closed,omitzero"`
 	Settlement Settlement `json:"settlement"`
 	Credits    []Part     `json:"credits"`
+	// Escrow is what each unlinked package accrues in the epoch, by the
+	// treasury it came from (what an expiry refunds).
+	Escrow []Escrow `json:"escrow,omitempty"`
+	// Released is the escrow the close paid out: to packages linked since,
+	// or, past escrow_epochs, back to the payers or to the sleeper pool.
+	Released []Release `json:"released,omitempty"`
+}
+
+// Escrow is an unlinked package's escrow: since the epoch it first
+// accrued, by the treasury each part came from.
+type Escrow struct {
+	Package string `json:"package"`
+	Since   uint64 `json:"since"`
+	ByPayer []Part `json:"by_payer"`
+}
+
+// Release is escrow paid out at a close.
+type Release struct {
+	Package string `json:"package"`
+	// To is the repo the package was linked to, or "refund" or "sleeper"
+	// when it expired.
+	To    string `json:"to"`
+	Parts []Part `json:"parts"`
 }
 
 // EpochRecord is an epoch's statement: its plan from the open and, once
@@ -638,7 +661,7 @@ func OpenEpoch(key string, at time.Time, n uint64) engine.Op {
 			return engine.Change{}, err
 		}
 		st.NextOpen = n + 1
-		es := EpochState{Epoch: n, State: EpochOpen, Opened: at, Settlement: settlement, Credits: credits}
+		es := EpochState{Epoch: n, State: EpochOpen, Opened: at, Settlement: settlement, Credits: credits, Escrow: EscrowOf(plan)}
 		ch := engine.Change{Kind: ledger.Config, Ref: "deps:epoch:" + strconv.FormatUint(n, 10),
 			State: []engine.StateWrite{engine.WriteJSON(planKey(n), plan), engine.WriteJSON(epochKey(n), es), engine.WriteJSON(statusKey, st)}}
 		for _, pl := range plan.Payers {
@@ -695,6 +718,21 @@ func CloseEpoch(key string, at time.Time, n uint64) engine.Op {
 		if len(ch.Postings) > 0 {
 			ch.Kind = ledger.Transfer
 		}
+		released, writes, err := releaseEscrow(v, p, n, es.Escrow)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		es.Released = released
+		ch.State = append(ch.State, writes...)
+		ch.State[0] = engine.WriteJSON(epochKey(n), es)
+		for _, r := range released {
+			for _, part := range r.Parts {
+				ch.Postings = append(ch.Postings, ledger.Posting{From: EscrowAccount(r.Package), To: part.Account, Currency: p.Currency, Amount: part.Amount, Path: ref + " → escrow " + r.Package + " → " + r.To})
+			}
+		}
+		if len(ch.Postings) > 0 {
+			ch.Kind = ledger.Transfer
+		}
 		for _, c := range es.Credits {
 			old, err := ReadCredit(v, c.Account)
 			if err != nil {
@@ -737,4 +775,122 @@ func Recompute(v engine.View, p Params, n uint64) (Plan, error) {
 		}
 	}
 	return Rule(n, w)
+}
+
+// escrowIndexKey lists the packages that hold escrow.
+const escrowIndexKey = "escrows"
+
+func escrowKey(pkg string) string { return "escrow/" + pkg }
+
+// EscrowOf returns what each unlinked package accrues in a plan, by the
+// payer's treasury, in package order.
+func EscrowOf(plan Plan) []Escrow {
+	treasury := make(map[string]string, len(plan.Payers))
+	for _, p := range plan.Payers {
+		treasury[p.Repo] = p.Treasury
+	}
+	by := map[string]map[string]money.Amount{}
+	for _, s := range plan.Streams {
+		if !s.Escrow || s.Kept.IsZero() {
+			continue
+		}
+		if by[s.To()] == nil {
+			by[s.To()] = map[string]money.Amount{}
+		}
+		t := treasury[s.Payer]
+		by[s.To()][t] = mustAdd(by[s.To()][t], s.Kept)
+	}
+	out := make([]Escrow, 0, len(by))
+	for _, pkg := range sortedKeys(by) {
+		e := Escrow{Package: pkg, Since: plan.Epoch}
+		for _, t := range sortedKeys(by[pkg]) {
+			e.ByPayer = append(e.ByPayer, Part{Account: t, Amount: by[pkg][t]})
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// releaseEscrow adds an epoch's escrow to the packages' records and pays
+// out what is due at its close: a package linked since to its repo (split
+// over the repo's contributors as they stand, or to its owner); a package
+// unlinked for escrow_epochs back to each payer as it paid, or to the
+// sleeper pool. It returns the releases and the state writes.
+func releaseEscrow(v engine.View, p Params, n uint64, accrued []Escrow) ([]Release, []engine.StateWrite, error) {
+	var pkgs []string
+	if err := engine.ReadJSONOr(v, escrowIndexKey, &pkgs); err != nil {
+		return nil, nil, err
+	}
+	records := map[string]*Escrow{}
+	for _, pkg := range pkgs {
+		var e Escrow
+		if err := engine.ReadJSON(v, escrowKey(pkg), "escrow", pkg, &e); err != nil {
+			return nil, nil, err
+		}
+		records[pkg] = &e
+	}
+	for _, a := range accrued {
+		e, ok := records[a.Package]
+		if !ok {
+			e = &Escrow{Package: a.Package, Since: n}
+			records[a.Package] = e
+		}
+		e.ByPayer = mergeParts(e.ByPayer, a.ByPayer)
+	}
+	var released []Release
+	var writes []engine.StateWrite
+	var keep []string
+	for _, pkg := range sortedKeys(records) {
+		e := records[pkg]
+		var owner struct{ Repo string }
+		if err := engine.ReadJSONOr(v, pkgKey(pkg), &owner); err != nil {
+			return nil, nil, err
+		}
+		total := money.Zero
+		for _, part := range e.ByPayer {
+			total = mustAdd(total, part.Amount)
+		}
+		switch {
+		case owner.Repo != "":
+			r, err := ReadRepo(v, owner.Repo)
+			if err != nil {
+				return nil, nil, err
+			}
+			parts, err := splitIncome(Recipient{Repo: r.ID, Owner: r.Owner, Contributors: r.Asset.Contributors}, total)
+			if err != nil {
+				return nil, nil, err
+			}
+			released = append(released, Release{Package: pkg, To: r.ID, Parts: nonZero(parts)})
+		case n+1-e.Since >= p.EscrowEpochs && p.EscrowExpiry == ExpirySleeper:
+			released = append(released, Release{Package: pkg, To: ExpirySleeper, Parts: []Part{{Account: SleeperAccount, Amount: total}}})
+		case n+1-e.Since >= p.EscrowEpochs:
+			released = append(released, Release{Package: pkg, To: ExpiryRefund, Parts: e.ByPayer})
+		default:
+			keep = append(keep, pkg)
+			writes = append(writes, engine.WriteJSON(escrowKey(pkg), e))
+			continue
+		}
+		writes = append(writes, engine.StateWrite{Key: escrowKey(pkg)})
+	}
+	if keep == nil {
+		keep = []string{}
+	}
+	return released, append(writes, engine.WriteJSON(escrowIndexKey, keep)), nil
+}
+
+// mergeParts adds b's amounts to a's, by account, in account order.
+func mergeParts(a, b []Part) []Part {
+	m := map[string]money.Amount{}
+	for _, p := range append(append([]Part{}, a...), b...) {
+		m[p.Account] = mustAdd(m[p.Account], p.Amount)
+	}
+	out := make([]Part, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, Part{Account: k, Amount: m[k]})
+	}
+	return out
+}
+
+func nonZero(parts []Part) []Part {
+	return slices.DeleteFunc(parts, func(p Part) bool { return p.Amount.IsZero() })
 }
