@@ -22,10 +22,10 @@ func TestDigests(t *testing.T) {
 		op   engine.Op
 		want string
 	}{
-		{"config", SetParams("k", at, p, nil), "64216a4a3530e02bfe72a3cd357f35f80800de190be998209e94e4bbeee91cd6"},
+		{"config", SetParams("k", at, p, nil), "8930f9acd87dc22047ec2ef85767ff07d01de81106c3b67ceac214da3567c47e"},
 		{"repo", LinkRepo("k", at, r), "e572467a80355c074a170c732f3ffda3c606df3d238d856285a0cead785bdb84"},
 		{"packages", MapPackages("k", at, "npm:date-fp", []string{"npm:date-fp", "npm:date-fp-extra"}), "de55aca1e487c1e2648a4a05bf7aad63ae7326b66157bc0ca461445aef6e0a38"},
-		{"meta", SetMeta("k", at, "npm:date-fp", Meta{Stars: 120, Commits90: 14}), "04e033b1137c166ebe3a5ca5f511bf27f2d777b3c8b59af58db62f1ef2eeaf95"},
+		{"meta", SetMeta("k", at, "npm:date-fp", Meta{Stars: 120, Commits90: 14}), "5ec291bb98dc4e327ba9eaa39a4e9c16f28b04a716c54c1049017dc0bc4aa2e0"},
 		{"asset", ApplyAsset("k", at, "npm:date-fp", "[royalties]\nmultiplier = 1.0\n"), "4dc0fe469021aa818ed956474bb4f29130120a3f2a3481c873e67cdaf1bc2d2d"},
 		{"lockfile", StoreGraph("k", at, "npm:date-fp", ledger.Hash{1, 2, 3}, Graph{Deps: []string{"npm:chrono-utils"}}), "e9f5aa9ef942b0d2f33a81ca49b1a4c8c3f8a035c424e5c44898f5d772934662"},
 		{"usage", RecordUsage("k", at, []Report{{From: "npm:meeting-bot", To: "npm:date-fp", Calls: 4_100_000, Epoch: 3, Source: SourceProd}}), "55b000f0dd924fb07aedecb0d733a1a7ac982cff4d7b8072ff51bb873287c6ab"},

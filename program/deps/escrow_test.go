@@ -64,8 +64,8 @@ func TestEscrowClaimAndExpiry(t *testing.T) {
 	apply(deps.OpenEpoch("open-1", benchAnchor.Add(week), 1))
 	apply(deps.CloseEpoch("close-1", benchAnchor.Add(2*week), 1))
 	for account, want := range map[string]uint64{
-		"own:l": 1000, // 500 paid in epoch 1, 500 released from escrow
-		"tr:a":  9000, // 10,000 − 2 × 1,000 + right-pad's 1,000 refunded after 2 epochs
+		"own:l":                             1000, // 500 paid in epoch 1, 500 released from escrow
+		"tr:a":                              9000, // 10,000 − 2 × 1,000 + right-pad's 1,000 refunded after 2 epochs
 		deps.EscrowAccount("npm:left-pad"):  0,
 		deps.EscrowAccount("npm:right-pad"): 0,
 		deps.ReserveAccount(1):              0,

@@ -73,6 +73,8 @@ type EpochState struct {
 	// Released is the escrow the close paid out: to packages linked since,
 	// or, past escrow_epochs, back to the payers or to the sleeper pool.
 	Released []Release `json:"released,omitempty"`
+	// SleeperPaid is what the sleeper pool paid at the close, by repo.
+	SleeperPaid []Income `json:"sleeper_paid,omitempty"`
 }
 
 // Escrow is an unlinked package's escrow: since the epoch it first
@@ -241,7 +243,10 @@ func SetParams(key string, at time.Time, p Params, currencies ledger.Currencies)
 		for _, bp := range p.PassBP {
 			h.Uint(bp)
 		}
-		h.Amount(p.PassMin).Uint(p.EscrowEpochs).String(p.EscrowExpiry)
+		h.Amount(p.PassMin).Uint(p.EscrowEpochs).String(p.EscrowExpiry).Bool(p.Sleeper != nil)
+		if s := p.Sleeper; s != nil {
+			h.Uint(s.AgeBP).Uint(s.DependentsBP).Uint(s.ReleasesBP).String(s.Formula.Kind).Uint(s.Formula.DecayBP).String(s.Formula.Remainder).Uint(s.Formula.Ranks).Uint(s.CapBP).Uint(s.MaxCalls)
+		}
 	}, func(v engine.View) (engine.Change, error) {
 		valid, err := p.Validate(currencies)
 		if err != nil {
@@ -406,7 +411,9 @@ func MapPackages(key string, at time.Time, id string, pkgs []string) engine.Op {
 //
 // Refusals: ErrRepoUnknown.
 func SetMeta(key string, at time.Time, id string, m Meta) engine.Op {
-	return op(key, "meta", at, func(h *ledger.Hasher) { h.String(id).Uint(m.Stars).Uint(m.Commits90) }, func(v engine.View) (engine.Change, error) {
+	return op(key, "meta", at, func(h *ledger.Hasher) {
+		h.String(id).Uint(m.Stars).Uint(m.Commits90).Uint(m.AgeDays).Uint(m.Dependents).Uint(m.StableReleases).Uint(m.OpenAdvisories)
+	}, func(v engine.View) (engine.Change, error) {
 		r, err := ReadRepo(v, id)
 		if err != nil {
 			return engine.Change{}, err
@@ -733,6 +740,22 @@ func CloseEpoch(key string, at time.Time, n uint64) engine.Op {
 		if len(ch.Postings) > 0 {
 			ch.Kind = ledger.Transfer
 		}
+		if p.Sleeper != nil {
+			paid, err := paySleepers(v, p, n, es.Settlement.Sleeper, released)
+			if err != nil {
+				return engine.Change{}, err
+			}
+			es.SleeperPaid = paid
+			ch.State[0] = engine.WriteJSON(epochKey(n), es)
+			for _, in := range paid {
+				for _, part := range in.Parts {
+					ch.Postings = append(ch.Postings, ledger.Posting{From: SleeperAccount, To: part.Account, Currency: p.Currency, Amount: part.Amount, Path: ref + " → sleeper pool → " + in.Repo + " → " + part.Account})
+				}
+			}
+			if len(ch.Postings) > 0 {
+				ch.Kind = ledger.Transfer
+			}
+		}
 		for _, c := range es.Credits {
 			old, err := ReadCredit(v, c.Account)
 			if err != nil {
@@ -893,4 +916,63 @@ func mergeParts(a, b []Part) []Part {
 
 func nonZero(parts []Part) []Part {
 	return slices.DeleteFunc(parts, func(p Part) bool { return p.Amount.IsZero() })
+}
+
+// paySleepers pays the sleeper pool at epoch n's close: what it held, this
+// epoch's skim, and escrow that expired into it, divided by the sleeper
+// formula over every linked repo (by its metadata and its calls in epoch
+// n), each repo's part split over its contributors.
+func paySleepers(v engine.View, p Params, n uint64, skim money.Amount, released []Release) ([]Income, error) {
+	b, err := v.Balance(SleeperAccount, p.Currency)
+	if err != nil {
+		return nil, err
+	}
+	pool := skim
+	if av := b.Available(); !av.Negative {
+		pool = mustAdd(pool, av.Amount)
+	}
+	for _, r := range released {
+		if r.To == ExpirySleeper {
+			for _, part := range r.Parts {
+				pool = mustAdd(pool, part.Amount)
+			}
+		}
+	}
+	w, err := world(v, p, Status{NextClose: n + 1})
+	if err != nil {
+		return nil, err
+	}
+	calls := map[string]uint64{}
+	owner := map[string]string{}
+	for _, r := range w.Repos {
+		for _, pkg := range r.Packages {
+			owner[pkg] = r.ID
+		}
+	}
+	for _, tos := range w.Usage {
+		for to, c := range tos {
+			if r, ok := owner[to]; ok {
+				to = r
+			}
+			calls[to], _ = addU(calls[to], c)
+		}
+	}
+	parts, err := SleeperPay(*p.Sleeper, p.Currency, pool, w.Repos, calls)
+	if err != nil {
+		return nil, err
+	}
+	repos := make(map[string]Repo, len(w.Repos))
+	for _, r := range w.Repos {
+		repos[r.ID] = r
+	}
+	out := make([]Income, 0, len(parts))
+	for _, part := range parts {
+		r := repos[part.Account]
+		split, err := splitIncome(Recipient{Repo: r.ID, Owner: r.Owner, Contributors: r.Asset.Contributors}, part.Amount)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Income{Repo: r.ID, Amount: part.Amount, Parts: nonZero(split)})
+	}
+	return out, nil
 }

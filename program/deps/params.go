@@ -66,6 +66,9 @@ type Params struct {
 	// EscrowExpiry is what escrow becomes after that: "refund" (to the
 	// payers, as each paid it) or "sleeper"; "" is refund.
 	EscrowExpiry string `json:"escrow_expiry,omitempty" jsonschema:"enum=,enum=refund,enum=sleeper"`
+	// Sleeper, when set, pays the sleeper pool at every close; without
+	// it the pool accrues.
+	Sleeper *Sleeper `json:"sleeper,omitempty"`
 }
 
 // BaseRate is the per-epoch budget of each payer class at multiplier 1.0.
@@ -117,6 +120,11 @@ func (p Params) Validate(currencies ledger.Currencies) (Params, error) {
 		return p, errcode.Errorf(ErrConfig, "pass_bp has %d depths; at most %d", len(p.PassBP), DepthLimit)
 	case p.EscrowExpiry != ExpiryRefund && p.EscrowExpiry != ExpirySleeper:
 		return p, errcode.Errorf(ErrConfig, "escrow_expiry is %q; want %q or %q", p.EscrowExpiry, ExpiryRefund, ExpirySleeper)
+	}
+	if p.Sleeper != nil {
+		if err := p.Sleeper.validate(p.Currency); err != nil {
+			return p, err
+		}
 	}
 	for d, bp := range p.PassBP {
 		if bp > TotalBP {

@@ -58,6 +58,13 @@ type Repo struct {
 type Meta struct {
 	Stars     uint64 `json:"stars"`
 	Commits90 uint64 `json:"commits_90d"`
+	// What the sleeper pool scores: the repo's age in days, its
+	// dependents, its releases without a breaking change, and its open
+	// security advisories (a repo with any is not a sleeper).
+	AgeDays        uint64 `json:"age_days,omitempty"`
+	Dependents     uint64 `json:"dependents,omitempty"`
+	StableReleases uint64 `json:"stable_releases,omitempty"`
+	OpenAdvisories uint64 `json:"open_advisories,omitempty"`
 }
 
 // Asset is a repo's asset.toml.
