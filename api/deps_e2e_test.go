@@ -145,6 +145,11 @@ func TestDepsSeedEndToEnd(t *testing.T) {
 			if code, body := postRaw(t, e, "/v1/deps/usage", "usage-late", `{"reports":[{"from":"npm:date-fp","to":"npm:chrono-utils","calls":1,"epoch":0,"source":"prod"}]}`); code != 409 || !strings.Contains(body, "deps_epoch_closed") {
 				t.Errorf("a report for a closed epoch: %d %s", code, body)
 			}
+			_, _, err = e.admin.ReportDepsUsage(ctx, "usage-late-client", deps.UsageBatch{Reports: []deps.Report{{From: "npm:date-fp", To: "npm:chrono-utils", Calls: 1, Epoch: 0, Source: deps.SourceProd}}})
+			refused(t, "a report for a closed epoch, through the client", err, "deps_epoch_closed")
+			if _, _, err := e.admin.ReportDepsUsage(ctx, "usage-1", deps.UsageBatch{Reports: []deps.Report{{From: "npm:date-fp", To: "npm:chrono-utils", Calls: 1, Epoch: 1, Source: deps.SourceProd}}}); err != nil {
+				t.Errorf("a report for epoch 1 through the client: %v", err)
+			}
 			before := map[string]string{}
 			for _, a := range []string{"dev:ana", "dev:ben", "dev:cho", "dev:dee", "owner:calendar-utils", "owner:chrono-utils"} {
 				before[a] = available(t, e.admin, a, "USD")
