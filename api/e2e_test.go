@@ -474,6 +474,23 @@ var expectedAccess = map[string][]auth.Role{
 	"GET /v1/payouts/{id}/tree":                {auth.Admin, auth.Reader, auth.Configurator, auth.Payee},
 	"GET /v1/payouts/{id}/proofs/{address}":    {auth.Admin, auth.Reader, auth.Configurator, auth.Payee},
 	"POST /v1/feeshare/genesis":                {auth.Admin},
+	// Dependency streams: configurators link repos and map packages (never
+	// the repo itself); an owner applies its asset.toml and lockfile.
+	"GET /v1/deps/config":                 {auth.Admin, auth.Reader, auth.Configurator},
+	"PUT /v1/deps/config":                 {auth.Admin},
+	"POST /v1/deps/repos":                 {auth.Admin, auth.Configurator},
+	"GET /v1/deps/repos/{id}":             {auth.Admin, auth.Reader, auth.Configurator},
+	"PUT /v1/deps/repos/{id}/packages":    {auth.Admin, auth.Configurator},
+	"PUT /v1/deps/repos/{id}/meta":        {auth.Admin, auth.Configurator},
+	"PUT /v1/deps/repos/{id}/asset":       {auth.Admin, auth.Configurator, auth.Payee},
+	"POST /v1/deps/repos/{id}/lockfile":   {auth.Admin, auth.Configurator, auth.Payee},
+	"POST /v1/deps/usage":                 {auth.Admin, auth.Ingestor},
+	"POST /v1/deps/epochs/{epoch}/open":   {auth.Admin, auth.Configurator},
+	"POST /v1/deps/epochs/{epoch}/close":  {auth.Admin, auth.Configurator},
+	"GET /v1/deps/epochs/{epoch}":         {auth.Admin, auth.Reader, auth.Configurator},
+	"GET /v1/deps/epochs/{epoch}/explain": {auth.Admin, auth.Reader, auth.Configurator},
+	"GET /v1/deps/streams":                {auth.Admin, auth.Reader, auth.Configurator},
+	"GET /v1/deps/credit/{account}":       {auth.Admin, auth.Reader, auth.Configurator},
 }
 
 // TestAccessControl calls every route with no token, a revoked token and a

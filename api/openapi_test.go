@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -761,6 +762,80 @@ func TestOpenAPIExchanges(t *testing.T) {
 	// A license is sold like an asset.
 	body, _ = do(201, call{token: ingestor, method: "POST", path: "/v1/market/sales", header: key("sale-license-8"), body: `{"license":"license-8","amount":"` + wei("10") + `","currency":"ETH","buyer":"@buyer:3"}`})
 	want("license sale", sums(body), map[string]string{"market:treasury": "250000000000000000", "artist:2": "4875000000000000000", "artist:3": "4875000000000000000"})
+
+	// Dependency streams: the seed's meeting-bot pays date-fp, which
+	// passes 28.48% on to chrono-utils; epochs of an hour from an hour ago.
+	depsAnchor := clock().UTC().Truncate(time.Hour).Add(-time.Hour).Format(time.RFC3339)
+	depsConfig := `{"currency":"USD","anchor":"` + depsAnchor + `","epoch_seconds":3600,"base_rate":{"public":"5510","private":"5800","no_telemetry":"4000"},"sleeper_bp":0,"pass_min":"0"}`
+	do(422, call{token: reader, method: "GET", path: "/v1/deps/config"})
+	do(200, call{token: admin, method: "PUT", path: "/v1/deps/config", header: key("deps-config"), body: depsConfig})
+	do(403, call{token: configurator, method: "PUT", path: "/v1/deps/config", header: key("deps-config-2"), body: depsConfig})
+	do(422, call{token: admin, method: "PUT", path: "/v1/deps/config", header: key("deps-config-3"), body: strings.Replace(depsConfig, "Z\"", "+02:00\"", 1)})
+	do(200, call{token: configurator, method: "GET", path: "/v1/deps/config"})
+	bot := `{"id":"npm:meeting-bot","owner":"artist:1","treasury":"treasury:bot","visibility":"public","packages":["npm:meeting-bot"]}`
+	do(201, call{token: configurator, method: "POST", path: "/v1/deps/repos", header: key("deps-bot"), body: bot})
+	_, hdr = do(201, call{token: configurator, method: "POST", path: "/v1/deps/repos", header: key("deps-bot"), body: bot})
+	replayed("POST /v1/deps/repos", hdr)
+	do(409, call{token: configurator, method: "POST", path: "/v1/deps/repos", header: key("deps-bot-again"), body: bot})
+	do(403, call{token: payee, method: "POST", path: "/v1/deps/repos", header: key("deps-self-claim"), body: `{"id":"github.com/artist/x","owner":"artist:1","treasury":"t:x","visibility":"public"}`})
+	do(409, call{token: configurator, method: "POST", path: "/v1/deps/repos", header: key("deps-claim"), body: `{"id":"github.com/other/bot","owner":"o:1","treasury":"t:o","visibility":"public","packages":["npm:meeting-bot"]}`})
+	do(201, call{token: configurator, method: "POST", path: "/v1/deps/repos", header: key("deps-datefp"), body: `{"id":"github.com/date-fp/date-fp","owner":"dev:cho","treasury":"treasury:datefp","visibility":"public"}`})
+	do(201, call{token: configurator, method: "POST", path: "/v1/deps/repos", header: key("deps-chrono"), body: `{"id":"npm:chrono-utils","owner":"dev:eli","treasury":"treasury:chrono","visibility":"public","packages":["npm:chrono-utils"]}`})
+	do(200, call{token: configurator, method: "PUT", path: "/v1/deps/repos/github.com%2Fdate-fp%2Fdate-fp/packages", header: key("deps-pkgs"), body: `{"packages":["npm:date-fp"]}`})
+	do(409, call{token: configurator, method: "PUT", path: "/v1/deps/repos/npm:chrono-utils/packages", header: key("deps-pkgs-taken"), body: `{"packages":["npm:date-fp"]}`})
+	do(403, call{token: payee, method: "PUT", path: "/v1/deps/repos/npm:meeting-bot/packages", header: key("deps-pkgs-payee"), body: `{"packages":["npm:date-fp"]}`})
+	do(200, call{token: configurator, method: "PUT", path: "/v1/deps/repos/npm:chrono-utils/meta", header: key("deps-meta"), body: `{"stars":120,"commits_90d":14}`})
+	do(200, call{token: payee, method: "PUT", path: "/v1/deps/repos/npm:meeting-bot/asset", header: key("deps-asset"), body: `{"toml":"[royalties]\nmultiplier = 1.0\npass_bp = [2848]\n\n[[contributors]]\naccount = \"dev:ana\"\nshare = 7000\n\n[[contributors]]\naccount = \"dev:ben\"\nshare = 3000\n"}`})
+	do(403, call{token: payee, method: "PUT", path: "/v1/deps/repos/npm:chrono-utils/asset", header: key("deps-asset-other"), body: `{"toml":""}`})
+	do(422, call{token: configurator, method: "PUT", path: "/v1/deps/repos/npm:chrono-utils/asset", header: key("deps-asset-bad"), body: `{"toml":"[royalties]\nmultiplier = 100.5\n"}`})
+	do(404, call{token: configurator, method: "PUT", path: "/v1/deps/repos/nope/asset", header: key("deps-asset-nope"), body: `{"toml":""}`})
+	botLock := `{"name":"package-lock.json","content":"{\"name\":\"meeting-bot\",\"lockfileVersion\":3,\"packages\":{\"\":{\"name\":\"meeting-bot\",\"dependencies\":{\"date-fp\":\"1\"}},\"node_modules/date-fp\":{\"version\":\"1.0.0\",\"dependencies\":{\"chrono-utils\":\"1\"}},\"node_modules/chrono-utils\":{\"version\":\"2.0.0\"}}}"}`
+	body, _ = do(201, call{token: payee, method: "POST", path: "/v1/deps/repos/npm:meeting-bot/lockfile", header: key("deps-lock"), body: botLock})
+	if !strings.Contains(body, `"deps":["npm:date-fp"]`) {
+		t.Errorf("meeting-bot's graph = %s; want its one direct dependency", body)
+	}
+	do(201, call{token: configurator, method: "POST", path: "/v1/deps/repos/github.com%2Fdate-fp%2Fdate-fp/lockfile", header: key("deps-lock-2"), body: `{"name":"yarn.lock","content":"chrono-utils@^2:\n  version \"2.0.0\"\n"}`})
+	do(400, call{token: configurator, method: "POST", path: "/v1/deps/repos/npm:chrono-utils/lockfile", header: key("deps-lock-bad"), body: `{"name":"package-lock.json","content":"{\"lockfileVersion\":3,\"packages\":[]}"}`})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/deps/repos/npm:meeting-bot"})
+	if !strings.Contains(body, `"pass_bp":[2848]`) {
+		t.Errorf("GET meeting-bot = %.300s; want its asset.toml", body)
+	}
+	do(404, call{token: reader, method: "GET", path: "/v1/deps/repos/nope"})
+	do(201, call{token: configurator, method: "POST", path: "/v1/splits", header: key("deps-fund-split"), body: `{"id":"deps-fund","unit":"bp","receivers":[{"account":"treasury:bot","share":10000}]}`})
+	do(201, call{token: ingestor, method: "POST", path: "/v1/payments", header: key("deps-fund"), body: `{"from":"@sponsor","split":"deps-fund","amount":"100000","currency":"USD"}`})
+	usageBody := `{"reports":[{"from":"npm:meeting-bot","to":"npm:date-fp","calls":4100000,"epoch":0,"source":"ci"}]}`
+	do(201, call{token: ingestor, method: "POST", path: "/v1/deps/usage", header: key("deps-usage"), body: usageBody})
+	do(400, call{token: ingestor, method: "POST", path: "/v1/deps/usage", header: key("deps-usage-neg"), body: `{"reports":[{"from":"npm:meeting-bot","to":"npm:date-fp","calls":-1,"epoch":0,"source":"ci"}]}`})
+	do(400, call{token: ingestor, method: "POST", path: "/v1/deps/usage", header: key("deps-usage-self"), body: `{"reports":[{"from":"npm:meeting-bot","to":"npm:date-fp","calls":1,"epoch":0,"source":"self_report"}]}`})
+	do(403, call{token: reader, method: "POST", path: "/v1/deps/usage", header: key("deps-usage-reader"), body: usageBody})
+	do(409, call{token: configurator, method: "POST", path: "/v1/deps/epochs/1/open", header: key("deps-open-1")})
+	depsOpened, _ := do(201, call{token: configurator, method: "POST", path: "/v1/deps/epochs/0/open", header: key("deps-open-0")})
+	_, hdr = do(201, call{token: configurator, method: "POST", path: "/v1/deps/epochs/0/open", header: key("deps-open-0")})
+	replayed("POST /v1/deps/epochs/{epoch}/open", hdr)
+	do(201, call{token: configurator, method: "POST", path: "/v1/deps/epochs/0/close", header: key("deps-close-0")})
+	do(201, call{token: configurator, method: "POST", path: "/v1/deps/epochs/1/open", header: key("deps-open-1b")})
+	do(409, call{token: configurator, method: "POST", path: "/v1/deps/epochs/1/close", header: key("deps-close-early")})
+	do(409, call{token: configurator, method: "POST", path: "/v1/deps/epochs/0/close", header: key("deps-close-again")})
+	do(422, call{token: configurator, method: "POST", path: "/v1/deps/epochs/7/close", header: key("deps-close-never")})
+	do(409, call{token: ingestor, method: "POST", path: "/v1/deps/usage", header: key("deps-usage-closed"), body: usageBody})
+	replayedLater(201, depsOpened, call{token: configurator, method: "POST", path: "/v1/deps/epochs/0/open", header: key("deps-open-0")})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/deps/epochs/1"})
+	again, _ := do(200, call{token: reader, method: "GET", path: "/v1/deps/epochs/1"})
+	if body != again || !strings.Contains(body, `"path":["github.com/date-fp/date-fp","npm:chrono-utils"]`) {
+		t.Errorf("GET /v1/deps/epochs/1 = %s; want the stream through date-fp, the same bytes twice", body)
+	}
+	do(404, call{token: reader, method: "GET", path: "/v1/deps/epochs/9"})
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/deps/epochs/1/explain?repo=npm:chrono-utils"})
+	if !strings.Contains(body, `"into":[{"payer":"npm:meeting-bot"`) {
+		t.Errorf("explain chrono-utils = %.300s", body)
+	}
+	body, _ = do(200, call{token: reader, method: "GET", path: "/v1/deps/streams?from=npm:meeting-bot&at=" + url.QueryEscape(clock().UTC().Format(time.RFC3339))})
+	if field(body, "epoch_amount") != "5510" {
+		t.Errorf("streams = %.400s; want meeting-bot's 5510 in all", body)
+	}
+	do(400, call{token: reader, method: "GET", path: "/v1/deps/streams?at=yesterday"})
+	do(200, call{token: reader, method: "GET", path: "/v1/deps/credit/dev:ana"})
+	do(403, call{token: ingestor, method: "GET", path: "/v1/deps/credit/dev:ana"})
 
 	// Revoking.
 	do(403, call{token: payee, method: "POST", path: "/v1/market/licenses/license-8/revoke", header: key("revoke-8-payee")})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tributary-ledger/tributary/program/collection"
+	"github.com/tributary-ledger/tributary/program/deps"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/market"
 	"github.com/tributary-ledger/tributary/program/payout"
@@ -530,6 +531,102 @@ func (c *Client) RecordPayoutResults(ctx context.Context, key string, id string,
 // GetPayoutProof calls GET /v1/payouts/{id}/proofs/{address}: get an address's claim proof.
 func (c *Client) GetPayoutProof(ctx context.Context, id string, address string) (out payout.ProofJSON, err error) {
 	_, err = c.do(ctx, "GET", "/v1/payouts/"+segment(id)+"/proofs/"+segment(address), "", nil, &out)
+	return out, err
+}
+
+// GetDepsConfig calls GET /v1/deps/config: get the configuration.
+func (c *Client) GetDepsConfig(ctx context.Context) (out deps.Params, err error) {
+	_, err = c.do(ctx, "GET", "/v1/deps/config", "", nil, &out)
+	return out, err
+}
+
+// SetDepsConfig calls PUT /v1/deps/config: set the configuration.
+func (c *Client) SetDepsConfig(ctx context.Context, key string, body deps.Params) (out deps.Params, replayed bool, err error) {
+	replayed, err = c.do(ctx, "PUT", "/v1/deps/config", key, body, &out)
+	return out, replayed, err
+}
+
+// LinkDepsRepo calls POST /v1/deps/repos: link a repo.
+func (c *Client) LinkDepsRepo(ctx context.Context, key string, body deps.RepoRequest) (out deps.Repo, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/deps/repos", key, body, &out)
+	return out, replayed, err
+}
+
+// GetDepsRepo calls GET /v1/deps/repos/{id}: get a repo.
+func (c *Client) GetDepsRepo(ctx context.Context, id string) (out deps.Repo, err error) {
+	_, err = c.do(ctx, "GET", "/v1/deps/repos/"+segment(id), "", nil, &out)
+	return out, err
+}
+
+// SetDepsRepoPackages calls PUT /v1/deps/repos/{id}/packages: map a repo's packages.
+func (c *Client) SetDepsRepoPackages(ctx context.Context, key string, id string, body deps.PackagesRequest) (out deps.Repo, replayed bool, err error) {
+	replayed, err = c.do(ctx, "PUT", "/v1/deps/repos/"+segment(id)+"/packages", key, body, &out)
+	return out, replayed, err
+}
+
+// SetDepsRepoMeta calls PUT /v1/deps/repos/{id}/meta: set a repo's fallback metadata.
+func (c *Client) SetDepsRepoMeta(ctx context.Context, key string, id string, body deps.Meta) (out deps.Repo, replayed bool, err error) {
+	replayed, err = c.do(ctx, "PUT", "/v1/deps/repos/"+segment(id)+"/meta", key, body, &out)
+	return out, replayed, err
+}
+
+// ApplyDepsRepoAsset calls PUT /v1/deps/repos/{id}/asset: apply a repo's asset.toml.
+func (c *Client) ApplyDepsRepoAsset(ctx context.Context, key string, id string, body deps.AssetRequest) (out deps.Repo, replayed bool, err error) {
+	replayed, err = c.do(ctx, "PUT", "/v1/deps/repos/"+segment(id)+"/asset", key, body, &out)
+	return out, replayed, err
+}
+
+// UploadDepsLockfile calls POST /v1/deps/repos/{id}/lockfile: upload a repo's lockfile.
+func (c *Client) UploadDepsLockfile(ctx context.Context, key string, id string, body deps.LockfileRequest) (out deps.Graph, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/deps/repos/"+segment(id)+"/lockfile", key, body, &out)
+	return out, replayed, err
+}
+
+// OpenDepsEpoch calls POST /v1/deps/epochs/{epoch}/open: open an epoch.
+func (c *Client) OpenDepsEpoch(ctx context.Context, key string, epoch uint64) (out deps.EpochState, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/deps/epochs/"+strconv.FormatUint(epoch, 10)+"/open", key, nil, &out)
+	return out, replayed, err
+}
+
+// CloseDepsEpoch calls POST /v1/deps/epochs/{epoch}/close: close an epoch.
+func (c *Client) CloseDepsEpoch(ctx context.Context, key string, epoch uint64) (out deps.EpochState, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/deps/epochs/"+strconv.FormatUint(epoch, 10)+"/close", key, nil, &out)
+	return out, replayed, err
+}
+
+// GetDepsEpoch calls GET /v1/deps/epochs/{epoch}: get an epoch's statement.
+func (c *Client) GetDepsEpoch(ctx context.Context, epoch uint64) (out deps.EpochRecord, err error) {
+	_, err = c.do(ctx, "GET", "/v1/deps/epochs/"+strconv.FormatUint(epoch, 10), "", nil, &out)
+	return out, err
+}
+
+// ExplainDepsEpochQuery holds the query parameters of GET /v1/deps/epochs/{epoch}/explain; zero values are left out.
+type ExplainDepsEpochQuery struct {
+	Repo string
+}
+
+// ExplainDepsEpoch calls GET /v1/deps/epochs/{epoch}/explain: explain a repo's streams.
+func (c *Client) ExplainDepsEpoch(ctx context.Context, epoch uint64, q ExplainDepsEpochQuery) (out deps.ExplainJSON, err error) {
+	_, err = c.do(ctx, "GET", "/v1/deps/epochs/"+strconv.FormatUint(epoch, 10)+"/explain"+query("repo", q.Repo), "", nil, &out)
+	return out, err
+}
+
+// GetDepsStreamsQuery holds the query parameters of GET /v1/deps/streams; zero values are left out.
+type GetDepsStreamsQuery struct {
+	From string
+	To   string
+	At   string
+}
+
+// GetDepsStreams calls GET /v1/deps/streams: read stream rates.
+func (c *Client) GetDepsStreams(ctx context.Context, q GetDepsStreamsQuery) (out deps.StreamsJSON, err error) {
+	_, err = c.do(ctx, "GET", "/v1/deps/streams"+query("from", q.From, "to", q.To, "at", q.At), "", nil, &out)
+	return out, err
+}
+
+// GetDepsCredit calls GET /v1/deps/credit/{account}: get a contributor's credit.
+func (c *Client) GetDepsCredit(ctx context.Context, account string) (out deps.CreditJSON, err error) {
+	_, err = c.do(ctx, "GET", "/v1/deps/credit/"+segment(account), "", nil, &out)
 	return out, err
 }
 

@@ -9,6 +9,8 @@ import (
 	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/program/collection"
 	"github.com/tributary-ledger/tributary/program/collection/collectioncli"
+	"github.com/tributary-ledger/tributary/program/deps"
+	"github.com/tributary-ledger/tributary/program/deps/depscli"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/program/feeshare/feesharecli"
 	"github.com/tributary-ledger/tributary/program/market"
@@ -46,6 +48,7 @@ var All = []Program{
 	{Module: func(Deps) program.Module { return usage.Module() }, Commands: usagecli.Commands},
 	{Module: func(d Deps) program.Module { return feeshare.Module(d.FeeshareChain) }, Commands: feesharecli.Commands},
 	{Module: func(Deps) program.Module { return payout.Module() }, Commands: payoutcli.Commands},
+	{Module: func(Deps) program.Module { return deps.Module() }, Commands: depscli.Commands},
 }
 
 // Modules returns every program's module, then the schedules' module,

@@ -1,0 +1,215 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/client"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/deps"
+	"github.com/tributary-ledger/tributary/program/splitbook"
+)
+
+// npmLock writes a package-lock.json v3 of a project that depends on deps.
+func npmLock(name string, deps ...string) string {
+	pkgs := map[string]any{}
+	root := map[string]any{"name": name, "dependencies": map[string]string{}}
+	for _, d := range deps {
+		root["dependencies"].(map[string]string)[d] = "^1.0.0"
+		pkgs["node_modules/"+d] = map[string]any{"version": "1.0.0"}
+	}
+	pkgs[""] = root
+	b, _ := json.Marshal(map[string]any{"name": name, "lockfileVersion": 3, "packages": pkgs})
+	return string(b)
+}
+
+// postRaw sends a body to a route the Go client has no method for.
+func postRaw(t *testing.T, e *env, path, key, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+adminSecret)
+	req.Header.Set("Idempotency-Key", key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestDepsSeedEndToEnd runs the seed's worked example through the server:
+// repos linked and mapped by a configurator, asset.toml applied by the
+// owner, lockfiles uploaded, usage reported for epoch 0, epoch 0 opened on
+// the fallback and closed, epoch 1 opened on epoch 0's usage — the seed's
+// $31.40, $11.20, $8.40, $4.10 and $58.00 — and closed at its end, into
+// the contributors' balances.
+func TestDepsSeedEndToEnd(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			anchor := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+			clk := &clock{now: anchor.Add(-time.Hour)}
+			e := startAt(t, open(t), clk.Now)
+			ctx := context.Background()
+			config := e.token(t, auth.Configurator)
+			owner := e.token(t, auth.Payee, "owner:meeting-bot")
+			if _, _, err := e.admin.SetDepsConfig(ctx, "cfg", deps.Params{Currency: "USD", Anchor: anchor,
+				BaseRate: deps.BaseRate{Public: money.FromUint64(5510), Private: money.FromUint64(5800), NoTelemetry: money.FromUint64(4000)}}); err != nil {
+				t.Fatal(err)
+			}
+			repos := []struct {
+				id, vis, asset, lock string
+			}{
+				{"github.com/acme/app", "private", "[royalties]\npass_bp = []\n", npmLock("app", "meeting-bot")},
+				{"npm:meeting-bot", "public", "[royalties]\nmultiplier = 1.0\npass_bp = [2848]\n[[contributors]]\naccount = \"dev:ana\"\nshare = 7000\n[[contributors]]\naccount = \"dev:ben\"\nshare = 3000\n", npmLock("meeting-bot", "date-fp", "calendar-utils")},
+				{"npm:date-fp", "public", "[[contributors]]\naccount = \"dev:cho\"\nshare = 7000\n[[contributors]]\naccount = \"dev:dee\"\nshare = 3000\n", npmLock("date-fp", "calendar-utils", "chrono-utils")},
+				{"npm:calendar-utils", "public", "", ""},
+				{"npm:chrono-utils", "public", "", ""},
+			}
+			for _, r := range repos {
+				short := strings.TrimPrefix(strings.TrimPrefix(r.id, "npm:"), "github.com/")
+				if _, _, err := config.LinkDepsRepo(ctx, "link-"+r.id, deps.RepoRequest{ID: r.id, Owner: "owner:" + strings.ReplaceAll(short, "/", "-"), Treasury: "treasury:" + strings.ReplaceAll(short, "/", "-"), Visibility: r.vis, Packages: []string{"npm:" + short}}); err != nil {
+					t.Fatal(err)
+				}
+				if r.asset != "" {
+					if _, _, err := config.ApplyDepsRepoAsset(ctx, "asset-"+r.id, r.id, deps.AssetRequest{TOML: r.asset}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if r.lock != "" {
+					g, _, err := config.UploadDepsLockfile(ctx, "lock-"+r.id, r.id, deps.LockfileRequest{Name: "package-lock.json", Content: r.lock})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if g.Format != "npm" || len(g.Deps) == 0 {
+						t.Errorf("%s's graph %+v", r.id, g)
+					}
+				}
+			}
+			// An owner applies its own asset.toml, and no one else's.
+			if _, _, err := owner.ApplyDepsRepoAsset(ctx, "own-asset", "npm:meeting-bot", deps.AssetRequest{TOML: repos[1].asset}); err != nil {
+				t.Errorf("the owner applying its asset.toml: %v", err)
+			}
+			_, _, err := owner.ApplyDepsRepoAsset(ctx, "other-asset", "npm:date-fp", deps.AssetRequest{TOML: ""})
+			refused(t, "another's asset.toml", err, "forbidden")
+			_, _, err = config.SetDepsRepoPackages(ctx, "claim", "npm:chrono-utils", deps.PackagesRequest{Packages: []string{"npm:chrono-utils", "npm:date-fp"}})
+			refused(t, "a package mapped twice", err, "deps_package_taken")
+			if _, _, err := e.admin.CreateSplit(ctx, "fund-split", splitbook.Def{ID: "fund", Unit: "weight", Receivers: []splitbook.ReceiverDef{{Account: "treasury:meeting-bot", Share: 1}, {Account: "treasury:acme-app", Share: 1}}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := e.admin.CreatePayment(ctx, "fund", splitbook.PaymentRequest{From: "@sponsor", Split: "fund", Amount: "200000", Currency: "USD"}); err != nil {
+				t.Fatal(err)
+			}
+			usage := `{"reports":[
+				{"from":"npm:meeting-bot","to":"npm:date-fp","calls":4000000,"epoch":0,"source":"prod"},
+				{"from":"npm:meeting-bot","to":"npm:date-fp","calls":100000,"epoch":0,"source":"ci"},
+				{"from":"npm:meeting-bot","to":"npm:calendar-utils","calls":1046014,"epoch":0,"source":"prod"},
+				{"from":"npm:date-fp","to":"npm:calendar-utils","calls":840000,"epoch":0,"source":"prod"},
+				{"from":"npm:date-fp","to":"npm:chrono-utils","calls":410000,"epoch":0,"source":"prod"},
+				{"from":"github.com/acme/app","to":"npm:meeting-bot","calls":10,"epoch":0,"source":"prod"},
+				{"from":"github.com/acme/app","to":"npm:meeting-bot","calls":999,"epoch":0,"source":"self_report"}]}`
+			if code, body := postRaw(t, e, "/v1/deps/usage", "usage-0", usage); code != 201 {
+				t.Fatalf("usage: %d %s", code, body)
+			}
+			for _, bad := range []struct{ body, code string }{
+				{`{"reports":[{"from":"npm:date-fp","to":"npm:chrono-utils","calls":1,"epoch":0,"source":"prod","ip":"10.0.0.1"}]}`, "deps_usage_invalid"},
+				{`{"reports":[{"from":"npm:date-fp","to":"npm:chrono-utils","calls":1,"epoch":0,"source":"prod","payload":{}}]}`, "deps_usage_invalid"},
+				{`{"reports":[{"from":"npm:date-fp","to":"npm:chrono-utils","calls":-3,"epoch":0,"source":"prod"}]}`, "deps_usage_invalid"},
+				{`{"reports":[{"from":"npm:date-fp","to":"npm:chrono-utils","calls":1.5,"epoch":0,"source":"prod"}]}`, "deps_usage_invalid"},
+				{`{"reports":[{"from":"npm:date-fp","to":"npm:chrono-utils","calls":1,"epoch":0,"source":"self_report"}]}`, "deps_usage_invalid"},
+				{`{"reports":[{"from":"npm:nope","to":"npm:chrono-utils","calls":1,"epoch":0,"source":"prod"}]}`, "deps_repo_unknown"},
+				{`{"reports":[]}`, "deps_limit"},
+				{`{"reports":[],"user":"x"}`, "deps_usage_invalid"},
+			} {
+				if code, body := postRaw(t, e, "/v1/deps/usage", "bad-"+bad.body, bad.body); !strings.Contains(body, `"`+bad.code+`"`) || code < 400 {
+					t.Errorf("%s: %d %s; want %s", bad.body, code, body, bad.code)
+				}
+			}
+			if _, _, err := config.OpenDepsEpoch(ctx, "open-0", 0); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = config.CloseDepsEpoch(ctx, "close-0-early", 0)
+			refused(t, "closing before the end", err, "deps_epoch_state")
+			clk.set(anchor.Add(7 * 24 * time.Hour))
+			if _, _, err := config.CloseDepsEpoch(ctx, "close-0", 0); err != nil {
+				t.Fatal(err)
+			}
+			if code, body := postRaw(t, e, "/v1/deps/usage", "usage-late", `{"reports":[{"from":"npm:date-fp","to":"npm:chrono-utils","calls":1,"epoch":0,"source":"prod"}]}`); code != 409 || !strings.Contains(body, "deps_epoch_closed") {
+				t.Errorf("a report for a closed epoch: %d %s", code, body)
+			}
+			_, _, err = e.admin.ReportDepsUsage(ctx, "usage-late-client", deps.UsageBatch{Reports: []deps.Report{{From: "npm:date-fp", To: "npm:chrono-utils", Calls: 1, Epoch: 0, Source: deps.SourceProd}}})
+			refused(t, "a report for a closed epoch, through the client", err, "deps_epoch_closed")
+			if _, _, err := e.admin.ReportDepsUsage(ctx, "usage-1", deps.UsageBatch{Reports: []deps.Report{{From: "npm:date-fp", To: "npm:chrono-utils", Calls: 1, Epoch: 1, Source: deps.SourceProd}}}); err != nil {
+				t.Errorf("a report for epoch 1 through the client: %v", err)
+			}
+			before := map[string]string{}
+			for _, a := range []string{"dev:ana", "dev:ben", "dev:cho", "dev:dee", "owner:calendar-utils", "owner:chrono-utils"} {
+				before[a] = available(t, e.admin, a, "USD")
+			}
+			if _, _, err := config.OpenDepsEpoch(ctx, "open-1", 1); err != nil {
+				t.Fatal(err)
+			}
+			// The epoch-1 streams are the seed's.
+			st, err := config.GetDepsStreams(ctx, client.GetDepsStreamsQuery{At: anchor.Add(7*24*time.Hour + time.Hour).Format(time.RFC3339)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range st.Streams {
+				got = append(got, fmt.Sprintf("%s → %s = %s", s.Payer, strings.Join(s.Path, " → "), s.EpochAmount))
+			}
+			want := "github.com/acme/app → npm:meeting-bot = 5800\nnpm:meeting-bot → npm:calendar-utils = 1120\nnpm:meeting-bot → npm:date-fp = 3140\nnpm:meeting-bot → npm:date-fp → npm:calendar-utils = 840\nnpm:meeting-bot → npm:date-fp → npm:chrono-utils = 410"
+			if strings.Join(got, "\n") != want || st.EpochAmount != "11310" {
+				t.Errorf("epoch 1 streams:\n%s\n(total %s)\nwant:\n%s\n(total 11310)", strings.Join(got, "\n"), st.EpochAmount, want)
+			}
+			mrr, err := config.GetDepsStreams(ctx, client.GetDepsStreamsQuery{To: "npm:calendar-utils", At: anchor.Add(7*24*time.Hour + 84*time.Hour).Format(time.RFC3339)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// 1960 cents over 604800 s: the sum of 1851851 and 1388888 (× 10^-9 cents/s); half-way, 980.
+			if mrr.EpochAmount != "1960" || mrr.EpochAccrued != "980" || mrr.StreamRate != "3240739" {
+				t.Errorf("calendar-utils' incoming: %+v", mrr)
+			}
+			clk.set(anchor.Add(14 * 24 * time.Hour))
+			closed, _, err := config.CloseDepsEpoch(ctx, "close-1", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if closed.State != deps.EpochClosed || closed.Settlement.Total.Uint64() != 11310 {
+				t.Errorf("close: %+v", closed.Settlement)
+			}
+			for a, cents := range map[string]int64{"dev:ana": 4060, "dev:ben": 1740, "dev:cho": 2198, "dev:dee": 942, "owner:calendar-utils": 1960, "owner:chrono-utils": 410} {
+				var b, n int64
+				fmt.Sscan(before[a], &b)
+				fmt.Sscan(available(t, e.admin, a, "USD"), &n)
+				if n-b != cents {
+					t.Errorf("%s received %d; want %d", a, n-b, cents)
+				}
+			}
+			if r := available(t, e.admin, deps.ReserveAccount(1), "USD"); r != "0" {
+				t.Errorf("the reserve of epoch 1 holds %s after its close", r)
+			}
+			ex, err := config.ExplainDepsEpoch(ctx, 1, client.ExplainDepsEpochQuery{Repo: "npm:date-fp"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ex.Into) != 1 || len(ex.OutOf) != 2 || ex.Income == nil || ex.Income.Amount.Uint64() != 3140 {
+				t.Errorf("explain date-fp: %+v", ex)
+			}
+			credit, err := config.GetDepsCredit(ctx, "dev:ana")
+			if err != nil || credit.Credit == "" || credit.Credit == "0" {
+				t.Errorf("dev:ana's credit %+v, %v", credit, err)
+			}
+			_, _, err = config.CloseDepsEpoch(ctx, "close-1-again", 1)
+			refused(t, "closing twice", err, "deps_epoch_closed")
+		})
+	}
+}
