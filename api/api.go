@@ -99,6 +99,8 @@ type Server struct {
 	storeWakes bool
 	streams    streams
 	tokens     *tokenCache
+	// flowsMax is FlowsEntriesMax, lowered by tests to see paging.
+	flowsMax int
 }
 
 // Handler is a route's handler. It returns an error instead of writing one,
@@ -141,12 +143,13 @@ func New(cfg Config) *Server {
 	if cfg.EventPoll == 0 {
 		cfg.EventPoll = 200 * time.Millisecond
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}, tokens: newTokenCache(time.Now)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}, tokens: newTokenCache(time.Now), flowsMax: FlowsEntriesMax}
 	if h, ok := cfg.Store.(commitHook); ok {
 		h.OnEvents(s.committed)
 		s.storeWakes = true
 	}
 	s.Register(s.coreRoutes()...)
+	s.Register(s.flowRoutes()...)
 	for _, m := range cfg.Modules {
 		s.Register(s.moduleRoutes(m)...)
 	}
