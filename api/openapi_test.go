@@ -534,7 +534,6 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(403, call{token: payee, method: "GET", path: "/v1/entries"})
 	do(200, call{token: reader, method: "GET", path: "/v1/flows?since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&currency=USD"})
 	do(403, call{token: payee, method: "GET", path: "/v1/flows"})
-	do(400, call{token: reader, method: "GET", path: "/v1/flows?after=x"})
 	do(200, call{token: payee, method: "GET", path: "/v1/currencies"})
 	do(200, call{token: reader, method: "GET", path: "/v1/entries/1"})
 	do(404, call{token: reader, method: "GET", path: "/v1/entries/999"})
