@@ -20,6 +20,7 @@ import (
 	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/chain"
+	"github.com/tributary-ledger/tributary/console"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/feeshare"
@@ -161,7 +162,7 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 	go func() { defer close(listenDone); apiSrv.Listen(lctx) }()
 	defer func() { stopListening(); <-listenDone }()
 	srv := &http.Server{
-		Handler:           apiSrv.Handler(),
+		Handler:           console.Mount(apiSrv.Handler()),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
