@@ -44,6 +44,7 @@ function announce(text) {
 
 /** render replaces the page with a heading and content, focusing the heading for screen readers. */
 function render(title, ...content) {
+  delete main.dataset.loaded;
   state.sub?.close();
   state.sub = null;
   document.title = `${title} · Tributary console`;
@@ -213,7 +214,7 @@ async function account(name, q) {
   };
   await refreshWithdrawals();
   if (!acct.external) form.replaceChildren(withdrawForm(name, acct, refreshWithdrawals, showBalances));
-  await listPostings(postings, { account: name }, () => true);
+  await listPostings(postings, { account: name }, (e, p) => p.from === name || p.to === name);
   // Live: the withdrawals and balance follow the event stream. A token
   // that may not read the stream (payee) is told so and can reload.
   const live = h("p", { class: "note", id: "live-note" }, "");
@@ -388,10 +389,19 @@ async function route() {
     else a.removeAttribute("aria-current");
   }
   if (!state.client && !(await connect())) return signIn();
-  if (path.startsWith("/account")) return account(decodeURIComponent(path.slice("/account/".length)), q);
-  if (path === "/flows") return flows(q);
-  if (path === "/overview") return overview(q);
-  location.hash = "#/overview";
+  const hash = location.hash;
+  let page;
+  if (path.startsWith("/account")) page = account(decodeURIComponent(path.slice("/account/".length)), q);
+  else if (path === "/flows") page = flows(q);
+  else if (path === "/overview") page = overview(q);
+  else {
+    location.hash = "#/overview";
+    return;
+  }
+  await page;
+  // Marks the page as drawn (for tests and scripts) unless another
+  // route began meanwhile.
+  if (location.hash === hash) main.dataset.loaded = hash;
 }
 
 document.getElementById("signout").addEventListener("click", () => {
