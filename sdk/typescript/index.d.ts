@@ -1,6 +1,6 @@
 // Types of @tributary/client. The bodies are the API's own schemas, from
 // schema.d.ts (generated from the OpenAPI document: npm run generate).
-import type { components, paths } from "./schema";
+import type { components, paths } from "./schema.js";
 
 export type { components, paths };
 type S = components["schemas"];

@@ -154,6 +154,9 @@ function subscribe(doFetch, url, headers, handler, { after, retryMs, onError }) 
           throw err;
         }
         await readStream(res.body, (ev) => {
+          // Events already read when the subscription closed are not
+          // handled: close() is the last word.
+          if (ctl.signal.aborted) return;
           sub.lastEventId = ev.id;
           handler(ev);
         });
