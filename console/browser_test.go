@@ -269,6 +269,15 @@ func TestConsoleInABrowser(t *testing.T) {
 		if got, want := eval[string](t, p, `document.querySelector('#balance-table td[data-available]').dataset.available`), availableOf(t, admin, "owner", "ETH"); got != want {
 			t.Errorf("payee's page says %s; the API says %s", got, want)
 		}
+		// The payee requests a withdrawal to its registered destination.
+		do(t, p, "request", chromedp.SendKeys("#withdraw-amount", "2"), chromedp.Click("#withdraw-submit"), chromedp.WaitVisible(`#withdrawals td[data-state="pending"]`))
+		ws, err := admin.ListWithdrawals(context.Background(), client.ListWithdrawalsQuery{Account: "owner", State: "pending"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ws.Withdrawals) != 1 || ws.Withdrawals[0].Amount != "2000000000000000000" || ws.Withdrawals[0].Currency != "ETH" {
+			t.Errorf("after the payee's request, owner's pending withdrawals are %+v; want one of 2 ETH", ws.Withdrawals)
+		}
 		shoot(t, p, shots, "payee-phone.png")
 		open(t, p, url, "#/account/collaborator")
 		do(t, p, "refused", chromedp.WaitVisible(`.error[data-error-code="forbidden"]`))

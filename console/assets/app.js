@@ -214,7 +214,7 @@ async function account(name, q) {
   };
   await refreshWithdrawals();
   if (!acct.external) form.replaceChildren(withdrawForm(name, acct, refreshWithdrawals, showBalances));
-  await listPostings(postings, { account: name }, (e, p) => p.from === name || p.to === name);
+  await listPostings(postings, { account: name }, (e, p) => p.from === name || p.to === name, { all: false });
   // Live: the withdrawals and balance follow the event stream. A token
   // that may not read the stream (payee) is told so and can reload.
   const live = h("p", { class: "note", id: "live-note" }, "");
@@ -256,36 +256,57 @@ function withdrawForm(name, acct, refresh, showBalances) {
 
 /**
  * listPostings lists, into el, the postings of the entries that q selects
- * (every page) which keep(entry, posting) accepts, with their paths, and
- * returns their sum by currency.
+ * which keep(entry, posting) accepts, with their paths and their sum by
+ * currency. With all, it reads every page (a Sankey band, whose sum must be
+ * the band's); otherwise one page of 100 entries at a time, with a button
+ * for the next (an account, whose history may be long).
  */
-async function listPostings(el, q, keep) {
+async function listPostings(el, q, keep, { all = true } = {}) {
   el.replaceChildren(h("p", { class: "note" }, "Loading…"));
-  const rows = [];
+  const body = h("tbody");
   const sums = new Map();
-  try {
-    let after;
-    for (;;) {
-      const page = await state.client.entries.list({ ...q, after, limit: 1000 });
-      for (const e of page.entries) {
-        for (const p of e.postings) {
-          if (!keep(e, p)) continue;
-          sums.set(p.currency, [...(sums.get(p.currency) || []), p.amount]);
-          rows.push(h("tr", { "data-amount": p.amount },
-            h("td", {}, e.seq), h("td", {}, e.time.slice(0, 19).replace("T", " ")), h("td", {}, e.program || e.kind),
-            h("td", {}, p.from), h("td", {}, p.to), h("td", { class: "num" }, money(p.amount, p.currency)), h("td", { class: "path" }, p.path || "")));
-        }
+  const total = h("p", { id: "postings-total" });
+  const more = h("button", { type: "button", id: "postings-more", hidden: true }, "Show more postings");
+  let after;
+  let count = 0;
+  const readPage = async () => {
+    const page = await state.client.entries.list({ ...q, after, limit: all ? 1000 : 100 });
+    for (const e of page.entries) {
+      for (const p of e.postings) {
+        if (!keep(e, p)) continue;
+        count++;
+        sums.set(p.currency, [...(sums.get(p.currency) || []), p.amount]);
+        body.append(h("tr", { "data-amount": p.amount },
+          h("td", {}, e.seq), h("td", {}, e.time.slice(0, 19).replace("T", " ")), h("td", {}, e.program || e.kind),
+          h("td", {}, p.from), h("td", {}, p.to), h("td", { class: "num" }, money(p.amount, p.currency)), h("td", { class: "path" }, p.path || "")));
       }
-      if (!page.next) break;
-      after = page.next;
     }
+    after = page.next;
+    const sum = [...sums].map(([c, list]) => money(sumUnits(list), c)).join(", ") || "nothing";
+    total.textContent = `${after ? "The first " : ""}${count} postings, ${sum}.`;
+    more.hidden = !after;
+    return Boolean(after);
+  };
+  more.addEventListener("click", async () => {
+    try {
+      await readPage();
+    } catch (err) {
+      more.replaceWith(errorBox(err));
+    }
+  });
+  try {
+    while ((await readPage()) && all);
   } catch (err) {
     el.replaceChildren(errorBox(err));
     return;
   }
-  const total = [...sums].map(([c, list]) => money(sumUnits(list), c)).join(", ") || "nothing";
-  el.replaceChildren(h("p", { id: "postings-total" }, `${rows.length} postings, ${total}.`),
-    table("Postings", ["Entry", "Time (UTC)", "Program", "From", "To", { label: "Amount", num: true }, "Explanation path"], rows, { id: "postings-table" }));
+  const head = ["Entry", "Time (UTC)", "Program", "From", "To", { label: "Amount", num: true }, "Explanation path"];
+  el.replaceChildren(total,
+    h("div", { class: "table-wrap" }, h("table", { id: "postings-table" },
+      h("caption", { class: "visually-hidden" }, "Postings"),
+      h("thead", {}, h("tr", {}, head.map((c) => h("th", { scope: "col", class: c.num ? "num" : undefined }, c.label || c)))),
+      body)),
+    more);
 }
 
 async function flows(q) {
