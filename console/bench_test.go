@@ -63,6 +63,11 @@ func BenchmarkConsolePages(b *testing.B) {
 			_, err := c.ListWithdrawals(ctx, client.ListWithdrawalsQuery{State: "pending"})
 			return err
 		}},
+		{"flows-hour", func() error { return allFlows(ctx, c, hour) }},
+		{"pending-withdrawals", func() error {
+			_, err := c.ListWithdrawals(ctx, client.ListWithdrawalsQuery{State: "pending"})
+			return err
+		}},
 		{"flows-band-hour", func() error {
 			_, err := c.ListEntries(ctx, client.ListEntriesQuery{Account: "payee:7", Since: hour.Since, Until: hour.Until, Limit: 1000})
 			return err
