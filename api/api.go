@@ -51,6 +51,7 @@ type Store interface {
 	State(ctx context.Context, program, key string) ([]byte, bool, error)
 	StatePage(ctx context.Context, program, prefix, after string, limit int) ([]engine.StateValue, error)
 	Events(ctx context.Context, after uint64, limit int) ([]engine.Event, error)
+	EventHead(ctx context.Context) (uint64, error)
 	PutToken(ctx context.Context, t auth.Token) error
 	TokenByHash(ctx context.Context, hash [32]byte) (auth.Token, error)
 	Tokens(ctx context.Context) ([]auth.Token, error)

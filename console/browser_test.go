@@ -253,7 +253,8 @@ func TestConsoleInABrowser(t *testing.T) {
 			t.Errorf("after requesting 1.5 ETH, available is %s; want %s", got, after)
 		}
 		// Posted by someone else (the payout job): the page hears it on
-		// the event stream; it does not poll.
+		// the event stream, once it is open; it does not poll.
+		do(t, ctx, "live", chromedp.WaitVisible(`#live-note[data-live="open"]`))
 		if _, _, err := admin.PostWithdrawal(context.Background(), "post-"+id, id); err != nil {
 			t.Fatal(err)
 		}

@@ -160,7 +160,7 @@ async function overview(q) {
     note.textContent = `Live: last event ${ev.id}.`;
     events.prepend(h("li", {}, h("code", {}, `#${ev.id} ${ev.type}`), " ", describeEvent(ev)));
     while (events.children.length > 20) events.lastChild.remove();
-  }, { onError: (err) => note.replaceChildren(errorBox(err)) });
+  }, { tail: 20, onError: (err) => note.replaceChildren(errorBox(err)) });
 }
 
 function describeEvent(ev) {
@@ -225,7 +225,12 @@ async function account(name, q) {
       await refreshWithdrawals();
       showBalances(await state.client.accounts.get(name));
     }
-  }, { onError: (err) => { live.textContent = `No live updates (${err.code}): ${err.message}. Reload to see changes.`; } });
+  }, { tail: 0, onOpen: () => { live.textContent = "Live: changes show as they happen."; live.dataset.live = "open"; }, onError: (err) => {
+    delete live.dataset.live;
+    live.textContent = err.status === 401 || err.status === 403
+      ? `No live updates (${err.code}): ${err.message}. Reload to see changes.`
+      : "The live connection dropped; reconnecting…";
+  } });
 }
 
 function withdrawForm(name, acct, refresh, showBalances) {

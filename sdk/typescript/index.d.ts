@@ -50,7 +50,7 @@ export interface Client {
     all(q?: Query<"/v1/flows">): Promise<{ flows: S["Flow"][]; entries: number }>;
   };
   events: {
-    subscribe(handler: (ev: Event) => void, opts?: { after?: string | number; retryMs?: number; onError?: (err: unknown) => void }): Subscription;
+    subscribe(handler: (ev: Event) => void, opts?: { after?: string | number; tail?: number; retryMs?: number; onError?: (err: unknown) => void; onOpen?: () => void }): Subscription;
   };
 }
 

@@ -115,16 +115,21 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
        * id; default: from the first), as they are committed, until the
        * returned subscription is closed. A dropped connection is resumed
        * after the last event handled, so nothing is missed or repeated.
+       * Without after, `tail: n` starts with the n newest events instead
+       * of the whole history (0: only new ones), for a live view; until
+       * the first event arrives, a reconnection asks for the tail again.
+       * onOpen is called each time the stream is (re)connected, onError
+       * with each failure (a refusal ends the subscription).
        */
-      subscribe(handler, { after, retryMs = 1000, onError } = {}) {
-        return subscribe(doFetch, base + "/v1/events", headers, handler, { after, retryMs, onError });
+      subscribe(handler, { after, tail, retryMs = 1000, onError, onOpen } = {}) {
+        return subscribe(doFetch, base + "/v1/events", headers, handler, { after, tail, retryMs, onError, onOpen });
       },
     },
   };
 }
 
 /** subscribe reads the event stream, reconnecting after the last id. */
-function subscribe(doFetch, url, headers, handler, { after, retryMs, onError }) {
+function subscribe(doFetch, url, headers, handler, { after, tail, retryMs, onError, onOpen }) {
   const ctl = new AbortController();
   const sub = {
     lastEventId: after === undefined ? "" : String(after),
@@ -137,7 +142,8 @@ function subscribe(doFetch, url, headers, handler, { after, retryMs, onError }) 
       try {
         const extra = { Accept: "text/event-stream" };
         if (sub.lastEventId) extra["Last-Event-ID"] = sub.lastEventId;
-        const res = await doFetch(url, { headers: headers(extra), signal: ctl.signal });
+        const from = !sub.lastEventId && tail !== undefined ? "?tail=" + encodeURIComponent(tail) : "";
+        const res = await doFetch(url + from, { headers: headers(extra), signal: ctl.signal });
         if (!res.ok) {
           let e = {};
           try {
@@ -153,6 +159,7 @@ function subscribe(doFetch, url, headers, handler, { after, retryMs, onError }) 
           }
           throw err;
         }
+        if (onOpen) onOpen();
         await readStream(res.body, (ev) => {
           // Events already read when the subscription closed are not
           // handled: close() is the last word.

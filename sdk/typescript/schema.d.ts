@@ -461,7 +461,7 @@ export interface paths {
          *     data: <JSON>
          *     ```
          *
-         *     where `id` is the event's sequence number (commit order, without gaps) and `type` is `entry.committed` (data `EntryCommittedEvent`), `withdrawal.changed` (data `WithdrawalChangedEvent`), `config.changed` (data `ConfigChangedEvent`) or a type written by a program. Idle streams receive a `: keep-alive` comment every 15 seconds. A client that reconnects with `Last-Event-ID` (or `?after=`) resumes after that event without gaps or repeats.
+         *     where `id` is the event's sequence number (commit order, without gaps) and `type` is `entry.committed` (data `EntryCommittedEvent`), `withdrawal.changed` (data `WithdrawalChangedEvent`), `config.changed` (data `ConfigChangedEvent`) or a type written by a program. Idle streams receive a `: keep-alive` comment every 15 seconds. A client that reconnects with `Last-Event-ID` (or `?after=`) resumes after that event without gaps or repeats. A live view that wants no history starts with `?tail=N`: the N newest events, then new ones (`tail=0`: only new ones); it reconnects with `Last-Event-ID` like any other.
          *
          *     **Who may call:** a bearer token with role `admin`, `reader`.
          */
@@ -3538,6 +3538,8 @@ export interface operations {
             query?: {
                 /** @description Resume after this event's sequence number, for clients that cannot set `Last-Event-ID`. Ignored when `Last-Event-ID` is sent. Default 0: from the first event. */
                 after?: components["schemas"]["SeqString"];
+                /** @description Start with this many of the newest events instead of the first (0: only events committed from now on), for a live view that wants no history. Ignored when `Last-Event-ID` or `after` is sent. */
+                tail?: components["schemas"]["SeqString"];
             };
             header?: {
                 /** @description Resume after this event's sequence number. Takes precedence over `after`. */

@@ -12,7 +12,7 @@ const admin = () => createClient({ baseUrl: url, token: process.env.TRIBUTARY_AD
 const payee = () => createClient({ baseUrl: url, token: process.env.TRIBUTARY_PAYEE_TOKEN });
 
 /** next resolves with the first event (after those already seen) that match accepts. */
-function collect(client, after, stopWhen) {
+function collect(client, after, stopWhen, tail) {
   return new Promise((resolve, reject) => {
     const seen = [];
     const timer = setTimeout(() => { sub.close(); reject(new Error(`no matching event; saw ${seen.map((e) => e.id)}`)); }, 20000);
@@ -23,7 +23,7 @@ function collect(client, after, stopWhen) {
         sub.close();
         resolve({ seen, last: sub.lastEventId });
       }
-    }, { after, retryMs: 50, onError: (err) => { if (err.status === 401 || err.status === 403) { clearTimeout(timer); reject(err); } } });
+    }, { after, tail, retryMs: 50, onError: (err) => { if (err.status === 401 || err.status === 403) { clearTimeout(timer); reject(err); } } });
   });
 }
 
@@ -65,6 +65,12 @@ test("events.subscribe resumes after the last event without gaps or repeats", { 
   assert.deepEqual(ids, [1, 2, 3, 4, 5, 6]);
   assert.equal(first.seen[0].type, "entry.committed");
   assert.equal(typeof first.seen[0].data.seq, "number");
+});
+
+test("events.subscribe with tail starts at the newest events", { skip }, async () => {
+  const all = await collect(admin(), undefined, (ev, seen) => seen.length === 3, undefined);
+  const { seen } = await collect(admin(), undefined, () => true, 1);
+  assert.ok(Number(seen[0].id) >= Number(all.last), `tail 1 began at ${seen[0].id}, before the newest`);
 });
 
 test("a payee requests a withdrawal, idempotently, and the stream reports it posted", { skip }, async () => {
