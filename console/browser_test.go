@@ -137,6 +137,18 @@ func waitFor(t *testing.T, ctx context.Context, js string) {
 	}
 }
 
+// unlabelled lists the page's controls a screen reader could not name:
+// inputs and selects without a label, buttons and Sankey bands without text.
+const unlabelled = `[...document.querySelectorAll("input, select")].filter(e => e.labels.length === 0).map(e => e.id || e.name)
+	.concat([...document.querySelectorAll("button, [role=button]")].filter(e => !(e.getAttribute("aria-label") || e.textContent).trim()).map(e => e.outerHTML.slice(0, 60)))`
+
+func checkLabels(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	if bad := eval[[]string](t, ctx, unlabelled); len(bad) > 0 {
+		t.Errorf("%s: controls without a label: %q", page, bad)
+	}
+}
+
 func signIn(t *testing.T, ctx context.Context, url, secret, account string) {
 	t.Helper()
 	do(t, ctx, "sign in",
@@ -191,6 +203,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector("#totals-table tbody").innerText`); !strings.Contains(got, "market") || !strings.Contains(got, "2,105") {
 		t.Errorf("totals lack the market's 2,105 ETH moved:\n%s", got)
 	}
+	checkLabels(t, ctx, "overview")
 	shoot(t, ctx, shots, "overview.png")
 
 	t.Run("balance equals the API's", func(t *testing.T) {
@@ -239,6 +252,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		if paths := eval[string](t, ctx, `document.querySelector("#postings-table tbody td.path").textContent`); paths == "" {
 			t.Error("a posting is listed without its explanation path")
 		}
+		checkLabels(t, ctx, "flows")
 		shoot(t, ctx, shots, "flows.png")
 	})
 
@@ -259,6 +273,7 @@ func TestConsoleInABrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		do(t, ctx, "posted", chromedp.WaitVisible(fmt.Sprintf(`#withdrawals tr[data-withdrawal=%q] td[data-state="posted"]`, id)))
+		checkLabels(t, ctx, "account")
 		shoot(t, ctx, shots, "account.png")
 	})
 
