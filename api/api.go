@@ -51,6 +51,7 @@ type Store interface {
 	State(ctx context.Context, program, key string) ([]byte, bool, error)
 	StatePage(ctx context.Context, program, prefix, after string, limit int) ([]engine.StateValue, error)
 	Events(ctx context.Context, after uint64, limit int) ([]engine.Event, error)
+	EventHead(ctx context.Context) (uint64, error)
 	PutToken(ctx context.Context, t auth.Token) error
 	TokenByHash(ctx context.Context, hash [32]byte) (auth.Token, error)
 	Tokens(ctx context.Context) ([]auth.Token, error)
@@ -101,6 +102,8 @@ type Server struct {
 	tokens     *tokenCache
 	// shared caches where the shared key space ended (see legacyKey).
 	shared sharedUntil
+	// flowsMax is FlowsEntriesMax, lowered by tests to see paging.
+	flowsMax int
 }
 
 // Handler is a route's handler. It returns an error instead of writing one,
@@ -143,12 +146,13 @@ func New(cfg Config) *Server {
 	if cfg.EventPoll == 0 {
 		cfg.EventPoll = 200 * time.Millisecond
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}, tokens: newTokenCache(time.Now)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}, tokens: newTokenCache(time.Now), flowsMax: FlowsEntriesMax}
 	if h, ok := cfg.Store.(commitHook); ok {
 		h.OnEvents(s.committed)
 		s.storeWakes = true
 	}
 	s.Register(s.coreRoutes()...)
+	s.Register(s.flowRoutes()...)
 	for _, m := range cfg.Modules {
 		s.Register(s.moduleRoutes(m)...)
 	}

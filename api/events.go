@@ -97,6 +97,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *Call) error {
 			return errcode.Errorf(ErrQuery, "Last-Event-ID %q is not an event id; want the number of the last event received", from)
 		}
 		cursor = n
+	} else if t := r.URL.Query().Get("tail"); t != "" {
+		// A live view wants the last few events, not the history: start
+		// tail events before the newest.
+		n, err := strconv.ParseUint(t, 10, 64)
+		if err != nil {
+			return errcode.Errorf(ErrQuery, "tail=%q; want how many of the newest events to send first (0: only new ones)", t)
+		}
+		head, err := s.cfg.Store.EventHead(r.Context())
+		if err != nil {
+			return err
+		}
+		cursor = head - min(n, head)
 	}
 	// Drain the request: net/http notices a client that went away (and
 	// cancels r.Context()) only once the body has been read, and a stream
@@ -108,6 +120,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	// The headers now, not with the first event: a client learns at once
+	// that its stream is open (and a tail=0 stream may wait long).
+	if err := rc.Flush(); err != nil {
+		return nil
+	}
 	s.streams.mu.Lock()
 	s.streams.cursors[&cursor] = struct{}{}
 	s.streams.mu.Unlock()

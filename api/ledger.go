@@ -82,7 +82,8 @@ func (s *Server) coreRoutes() []Route {
 		core(tagTokens, program.Route{Method: "DELETE", Path: "/v1/tokens/{id}", ID: "revokeToken", Roles: admins, Params: []program.Param{program.PathParam("id", "The token's ID.", "tok_0123456789ab")}, Handler: program.Describe[none, wire.TokenJSON](false)}, s.revokeToken),
 		core(tagEvents, program.Route{Method: "GET", Path: "/v1/events", ID: "streamEvents", Roles: readers, Params: []program.Param{
 			{Name: "Last-Event-ID", In: "header", Doc: "Resume after this event's sequence number. Takes precedence over `after`.", Schema: "SeqString"},
-			{Name: "after", In: "query", Doc: "Resume after this event's sequence number, for clients that cannot set `Last-Event-ID`. Ignored when `Last-Event-ID` is sent. Default 0: from the first event.", Schema: "SeqString"}},
+			{Name: "after", In: "query", Doc: "Resume after this event's sequence number, for clients that cannot set `Last-Event-ID`. Ignored when `Last-Event-ID` is sent. Default 0: from the first event.", Schema: "SeqString"},
+			{Name: "tail", In: "query", Doc: "Start with this many of the newest events instead of the first (0: only events committed from now on), for a live view that wants no history. Ignored when `Last-Event-ID` or `after` is sent.", Schema: "SeqString"}},
 			Handler: withContent(program.Describe[none, string](false), "text/event-stream")}, s.events),
 	}
 }

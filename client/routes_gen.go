@@ -145,6 +145,26 @@ func (c *Client) RevokeToken(ctx context.Context, id string) (out wire.TokenJSON
 	return out, err
 }
 
+// ListCurrencies calls GET /v1/currencies: list the registered currencies.
+func (c *Client) ListCurrencies(ctx context.Context) (out wire.CurrencyListJSON, err error) {
+	_, err = c.do(ctx, "GET", "/v1/currencies", "", nil, &out)
+	return out, err
+}
+
+// ListFlowsQuery holds the query parameters of GET /v1/flows; zero values are left out.
+type ListFlowsQuery struct {
+	Since    time.Time
+	Until    time.Time
+	Currency string
+	After    string
+}
+
+// ListFlows calls GET /v1/flows: sum a period's postings by path.
+func (c *Client) ListFlows(ctx context.Context, q ListFlowsQuery) (out wire.FlowListJSON, err error) {
+	_, err = c.do(ctx, "GET", "/v1/flows"+query("since", timeText(q.Since), "until", timeText(q.Until), "currency", q.Currency, "after", q.After), "", nil, &out)
+	return out, err
+}
+
 // CreatePayment calls POST /v1/payments: pay by a split.
 func (c *Client) CreatePayment(ctx context.Context, key string, body splitbook.PaymentRequest) (out wire.EntryJSON, replayed bool, err error) {
 	replayed, err = c.do(ctx, "POST", "/v1/payments", key, body, &out)

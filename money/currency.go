@@ -97,6 +97,18 @@ func (r *Registry) Lookup(code string) (Currency, error) {
 	return c, nil
 }
 
+// All returns every registered currency, ordered by code.
+func (r *Registry) All() []Currency {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]Currency, 0, len(r.m))
+	for _, c := range r.m {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
 func (r *Registry) codes() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()

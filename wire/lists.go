@@ -73,3 +73,41 @@ type ConfigChangedEvent struct {
 	// A withdrawal minimum's new amount.
 	Amount string `json:"amount,omitempty"`
 }
+
+// FlowJSON is the money one path carried in a period: every posting of one
+// currency from one account to another made by one program, summed.
+type FlowJSON struct {
+	From string `json:"from" schema:"AccountName"`
+	// The program whose entries made the postings; "" for entries
+	// submitted directly.
+	Program  string `json:"program"`
+	To       string `json:"to" schema:"AccountName"`
+	Currency string `json:"currency" schema:"Currency"`
+	// The sum of the postings' amounts, exact.
+	Amount Amount `json:"amount" schema:"Amount"`
+	// How many postings the sum is of.
+	Postings int `json:"postings" jsonschema:"minimum=1"`
+}
+
+// FlowListJSON sums a window of the journal by path: the flows of the
+// entries it read, ordered by from, program, to and currency.
+type FlowListJSON struct {
+	Flows []FlowJSON `json:"flows"`
+	// How many entries the sums are of.
+	Entries int `json:"entries" jsonschema:"minimum=0"`
+	// The sequence number to pass as after to sum the next entries of the
+	// period; absent when the period was read to its end.
+	Next string `json:"next,omitempty" schema:"SeqString"`
+}
+
+// CurrencyInfoJSON is a registered currency: amounts in it are integers of
+// base units, one unit being 10^decimals of them.
+type CurrencyInfoJSON struct {
+	Code     string `json:"code" schema:"Currency"`
+	Decimals int    `json:"decimals" jsonschema:"minimum=0,maximum=36"`
+}
+
+// CurrencyListJSON lists the registered currencies by code.
+type CurrencyListJSON struct {
+	Currencies []CurrencyInfoJSON `json:"currencies"`
+}

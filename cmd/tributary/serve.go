@@ -20,6 +20,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/chain"
+	"github.com/tributary-ledger/tributary/console"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/feeshare"
@@ -187,7 +188,7 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 	go func() { defer close(schedulerDone); runner.Run(sctx, scheduleTick) }()
 	defer func() { stopScheduler(); <-schedulerDone }()
 	srv := &http.Server{
-		Handler:           apiSrv.Handler(),
+		Handler:           console.Mount(apiSrv.Handler()),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

@@ -30,7 +30,20 @@ func (s *Store) JournalFiltered(ctx context.Context, f ledger.JournalFilter) ([]
 		return s.journalByAccount(ctx, f)
 	}
 	var q query
-	q.add("SELECT "+entryCols+" FROM entries WHERE seq > ?", f.After)
+	if f.After == 0 && (!f.Since.IsZero() || !f.Until.IsZero()) {
+		// The first page of a period starts its walk along the journal at
+		// the period's first entry, found in the time index (time_ns,
+		// seq), instead of at seq 1 filtering by time: an hour after a
+		// million entries is read in milliseconds, not in a scan of the
+		// million. (+seq: not the key's own min, which SQLite finds by
+		// walking the key from 1; and no other bound on seq, so that the
+		// walk starts there.) Later pages start at their cursor, inside.
+		q.add("SELECT " + entryCols + " FROM entries WHERE seq >= (SELECT min(+seq) FROM entries WHERE 1 = 1")
+		q.addTime(f)
+		q.add(")")
+	} else {
+		q.add("SELECT "+entryCols+" FROM entries WHERE seq > ?", f.After)
+	}
 	q.addTime(f)
 	q.add(" ORDER BY seq LIMIT ?", clampLimit(f.Limit))
 	rows, err := s.r.QueryContext(ctx, s.q(q.sb.String()), q.args...)

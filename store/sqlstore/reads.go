@@ -108,6 +108,16 @@ func (s *Store) State(ctx context.Context, program, key string) ([]byte, bool, e
 	return v, true, nil
 }
 
+// EventHead returns the sequence number of the newest outbox event, 0 when
+// there is none.
+func (s *Store) EventHead(ctx context.Context) (uint64, error) {
+	var head uint64
+	if err := s.r.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&head); err != nil {
+		return 0, fmt.Errorf("reading the newest event: %w", err)
+	}
+	return head, nil
+}
+
 // Events returns up to limit outbox events with sequence numbers above
 // after, in order.
 func (s *Store) Events(ctx context.Context, after uint64, limit int) ([]engine.Event, error) {

@@ -228,7 +228,7 @@ func ApplyAll(t testing.TB, e *engine.Engine, ops []engine.Op) {
 
 // CheckJournalByAccount checks JournalFiltered by account (and, when since
 // is set, by time) against the whole journal filtered here, for each
-// account, in pages of 7 and in one page.
+// account and for none, in pages of 7 and in one page.
 func CheckJournalByAccount(t *testing.T, s Store, accounts []string, since, until time.Time) {
 	t.Helper()
 	ctx := context.Background()
@@ -237,10 +237,15 @@ func CheckJournalByAccount(t *testing.T, s Store, accounts []string, since, unti
 		t.Fatal(err)
 	}
 	timed := !since.IsZero()
-	for _, name := range accounts {
+	// "": no account filter, the whole journal (by time when timed).
+	for _, name := range append([]string{""}, accounts...) {
 		var want []ledger.Entry
 		for _, ent := range all {
 			if timed && (ent.Time.Before(since) || !ent.Time.Before(until)) {
+				continue
+			}
+			if name == "" {
+				want = append(want, ent)
 				continue
 			}
 			for _, p := range ent.Postings {

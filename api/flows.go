@@ -1,0 +1,135 @@
+package api
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program"
+	"github.com/tributary-ledger/tributary/wire"
+)
+
+// FlowsEntriesMax bounds the entries one GET /v1/flows sums: a longer
+// period is read in several calls (its answer's next), so that no call
+// holds the store for longer than this many entries take.
+const FlowsEntriesMax = 10 * PageMax
+
+const tagFlows = "Flows"
+
+// flowRoutes are the aggregate reads the console draws from: the
+// registered currencies, and a period's postings summed by path.
+func (s *Server) flowRoutes() []Route {
+	type none = program.NoBody
+	return []Route{
+		core(tagFlows, program.Route{Method: "GET", Path: "/v1/currencies", ID: "listCurrencies", Roles: auth.Roles, Handler: program.Describe[none, wire.CurrencyListJSON](false)}, s.listCurrencies),
+		core(tagFlows, program.Route{Method: "GET", Path: "/v1/flows", ID: "listFlows", Roles: readers, Params: []program.Param{
+			{Name: "since", In: "query", Doc: "Only entries at or after this RFC 3339 time.", Schema: "Time"},
+			{Name: "until", In: "query", Doc: "Only entries before this RFC 3339 time.", Schema: "Time"},
+			{Name: "currency", In: "query", Doc: "Only postings in this currency code.", Schema: "Currency"},
+			{Name: "after", In: "query", Doc: "Only entries with a sequence number greater than this; the `next` of the previous answer.", Schema: "SeqString"}},
+			Handler: program.Describe[none, wire.FlowListJSON](false)}, s.listFlows),
+	}
+}
+
+func (s *Server) listCurrencies(w http.ResponseWriter, _ *http.Request, _ *Call) error {
+	out := wire.CurrencyListJSON{Currencies: []wire.CurrencyInfoJSON{}}
+	for _, c := range s.cfg.Currencies.All() {
+		out.Currencies = append(out.Currencies, wire.CurrencyInfoJSON{Code: c.Code, Decimals: int(c.Decimals)})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// flowKey is one path money takes.
+type flowKey struct{ from, program, to, currency string }
+
+// flowSum is what a path carried.
+type flowSum struct {
+	amount   money.Amount
+	postings int
+}
+
+func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	q := r.URL.Query()
+	f := ledger.JournalFilter{Limit: min(PageMax, s.flowsMax)}
+	var err error
+	if a := q.Get("after"); a != "" {
+		if f.After, err = strconv.ParseUint(a, 10, 64); err != nil {
+			return errcode.Errorf(ErrQuery, "after=%q; want a sequence number", a)
+		}
+	}
+	if f.Since, err = parseTime(q.Get("since"), "since"); err != nil {
+		return err
+	}
+	if f.Until, err = parseTime(q.Get("until"), "until"); err != nil {
+		return err
+	}
+	currency := q.Get("currency")
+	if currency != "" {
+		if _, err := s.cfg.Currencies.Lookup(currency); err != nil {
+			return err
+		}
+	}
+	sums := map[flowKey]*flowSum{}
+	entries, more := 0, false
+	for entries < s.flowsMax {
+		page, err := s.cfg.Store.JournalFiltered(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			if err := addFlows(sums, e, currency); err != nil {
+				return err
+			}
+			f.After = e.Seq
+		}
+		entries += len(page)
+		if more = len(page) == f.Limit; !more {
+			break
+		}
+	}
+	out := wire.FlowListJSON{Flows: flowList(sums), Entries: entries}
+	if more {
+		out.Next = strconv.FormatUint(f.After, 10)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// addFlows adds an entry's postings in currency ("" for all) to sums.
+func addFlows(sums map[flowKey]*flowSum, e ledger.Entry, currency string) error {
+	for _, p := range e.Postings {
+		if currency != "" && p.Currency != currency {
+			continue
+		}
+		k := flowKey{p.From, e.Program, p.To, p.Currency}
+		sum := sums[k]
+		if sum == nil {
+			sum = &flowSum{}
+			sums[k] = sum
+		}
+		total, err := sum.amount.Add(p.Amount)
+		if err != nil {
+			return err
+		}
+		sum.amount = total
+		sum.postings++
+	}
+	return nil
+}
+
+func flowList(sums map[flowKey]*flowSum) []wire.FlowJSON {
+	out := make([]wire.FlowJSON, 0, len(sums))
+	for k, v := range sums {
+		out = append(out, wire.FlowJSON{From: k.from, Program: k.program, To: k.to, Currency: k.currency, Amount: wire.Amount(v.amount.String()), Postings: v.postings})
+	}
+	slices.SortFunc(out, func(a, b wire.FlowJSON) int {
+		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.Program, b.Program), cmp.Compare(a.To, b.To), cmp.Compare(a.Currency, b.Currency))
+	})
+	return out
+}

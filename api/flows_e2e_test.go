@@ -1,0 +1,151 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tributary-ledger/tributary/api"
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/client"
+	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/programs"
+	"github.com/tributary-ledger/tributary/store/sqlite"
+	"github.com/tributary-ledger/tributary/wire"
+)
+
+// flowsEnv is a server whose clock the test sets, so that entries fall in
+// the periods the test asks about.
+func flowsEnv(t *testing.T, flowsMax int) (*client.Client, string, *atomic.Int64) {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "flows.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.PutToken(context.Background(), auth.FromSecret(adminSecret, auth.Admin, nil, "test admin", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Unix())
+	reg := money.NewRegistry()
+	a := api.New(api.Config{Store: s, Engine: engine.New(s, reg), Currencies: reg, Modules: programs.Modules(programs.Deps{}),
+		Now: func() time.Time { return time.Unix(clock.Load(), 0) }})
+	api.SetFlowsEntriesMax(a, flowsMax)
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return client.New(srv.URL, adminSecret, nil), srv.URL, &clock
+}
+
+// TestFlowsSumEveryPostingOfThePeriod writes random transfers over three
+// hours in two currencies and checks that the flows of the middle hour,
+// read page by page, are exactly the sums of that hour's postings by path,
+// with amounts past 2^64 and 2^53.
+func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
+	ctx := context.Background()
+	admin, _, clock := flowsEnv(t, 7)
+	start := time.Unix(clock.Load(), 0).UTC()
+	rng := rand.New(rand.NewPCG(21, 1))
+	accounts := []string{"@buyer:1", "@buyer:2", "artist:a", "artist:b", "label"}
+	type key struct{ from, to, cur string }
+	want := map[key]*big.Int{}
+	count := map[key]int{}
+	inHour := 0
+	for i := range 60 {
+		// Times out of commit order, as programs' entries may be: the
+		// period is not a run of sequence numbers.
+		hour := rng.IntN(3)
+		clock.Store(start.Add(time.Duration(hour)*time.Hour + time.Duration(i)*time.Second).Unix())
+		cur := []string{"USD", "ETH"}[rng.IntN(2)]
+		from := accounts[rng.IntN(2)] // external sources may go below zero
+		to := accounts[2+rng.IntN(3)]
+		amt := new(big.Int).Lsh(big.NewInt(int64(rng.IntN(1000)+1)), uint(rng.IntN(80)))
+		p := wire.PostingJSON{From: from, To: to, Amount: wire.Amount(amt.String()), Currency: cur}
+		if _, _, err := admin.CreateEntry(ctx, fmt.Sprintf("flow-%d", i), wire.EntryRequest{Postings: []wire.PostingJSON{p}}); err != nil {
+			t.Fatal(err)
+		}
+		if hour != 1 {
+			continue
+		}
+		inHour++
+		k := key{from, to, cur}
+		if want[k] == nil {
+			want[k] = new(big.Int)
+		}
+		want[k].Add(want[k], amt)
+		count[k]++
+	}
+	q := client.ListFlowsQuery{Since: start.Add(time.Hour), Until: start.Add(2 * time.Hour)}
+	got := map[key]*big.Int{}
+	gotCount := map[key]int{}
+	entries, calls := 0, 0
+	for {
+		page, err := admin.ListFlows(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls++
+		entries += page.Entries
+		for _, f := range page.Flows {
+			if f.Program != "" {
+				t.Errorf("flow %+v: program %q; want none for entries submitted directly", f, f.Program)
+			}
+			k := key{f.From, f.To, f.Currency}
+			v, ok := new(big.Int).SetString(string(f.Amount), 10)
+			if !ok {
+				t.Fatalf("flow amount %q is not an integer", f.Amount)
+			}
+			if got[k] == nil {
+				got[k] = new(big.Int)
+			}
+			got[k].Add(got[k], v)
+			gotCount[k] += f.Postings
+		}
+		if page.Next == "" {
+			break
+		}
+		q.After = page.Next
+	}
+	if wantCalls := inHour/7 + 1; entries != inHour || calls != wantCalls {
+		t.Errorf("read %d entries in %d calls; want %d in %d (7 per call)", entries, calls, inHour, wantCalls)
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d paths; want %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if got[k] == nil || got[k].Cmp(v) != 0 || gotCount[k] != count[k] {
+			t.Errorf("path %v: %v in %d postings; want %v in %d", k, got[k], gotCount[k], v, count[k])
+		}
+	}
+}
+
+func TestFlowsRefusals(t *testing.T) {
+	ctx := context.Background()
+	admin, url, _ := flowsEnv(t, api.FlowsEntriesMax)
+	tok, err := admin.CreateToken(ctx, wire.TokenRequest{Role: string(auth.Payee), Accounts: []string{"artist:a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payee := client.New(url, tok.Secret, nil)
+	_, err = payee.ListFlows(ctx, client.ListFlowsQuery{})
+	wantCode(t, "payee reads flows", err, "forbidden", 403)
+	_, err = admin.ListFlows(ctx, client.ListFlowsQuery{Currency: "XYZ"})
+	wantCode(t, "unknown currency", err, "currency_unknown", 422)
+	_, err = admin.ListFlows(ctx, client.ListFlowsQuery{After: "x"})
+	wantCode(t, "after not a number", err, "query_invalid", 400)
+	// Every role may read the currencies, to format amounts.
+	cs, err := payee.ListCurrencies(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(cs.Currencies) != "[{ETH 18} {USD 2} {USDC 6}]" {
+		t.Errorf("currencies = %v", cs.Currencies)
+	}
+}

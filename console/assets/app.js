@@ -1,0 +1,441 @@
+// The console: a few pages over the public API (/v1), through the same
+// client package as any other program (sdk.js is sdk/typescript/index.js).
+// The API decides what a token may see; a refusal is shown as the API
+// worded it, and the console adds no rules of its own.
+import { createClient } from "./sdk.js";
+import { formatAmount, parseDecimal, sumUnits } from "./amount.js";
+
+const TOKEN = "tributary.token";
+const main = document.getElementById("main");
+const state = { client: null, decimals: new Map(), sub: null };
+
+// ---- helpers ----------------------------------------------------------
+
+/** h builds an element: h("td", {class: "num"}, "12.00"). */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+const money = (units, currency) => formatAmount(units, currency, (c) => state.decimals.get(c));
+
+function table(caption, head, rows, attrs = {}) {
+  return h("div", { class: "table-wrap" },
+    h("table", attrs,
+      h("caption", { class: "visually-hidden" }, caption),
+      h("thead", {}, h("tr", {}, head.map((c) => h("th", { scope: "col", class: c.num ? "num" : undefined }, c.label || c)))),
+      h("tbody", {}, rows)));
+}
+
+function errorBox(err) {
+  const code = err && err.code ? ` (${err.code})` : "";
+  return h("p", { class: "error", role: "alert", "data-error-code": err && err.code }, `${err && err.message ? err.message : err}${code}`);
+}
+
+function announce(text) {
+  document.getElementById("status").textContent = text;
+}
+
+/** render replaces the page with a heading and content, focusing the heading for screen readers. */
+function render(title, ...content) {
+  delete main.dataset.loaded;
+  state.sub?.close();
+  state.sub = null;
+  document.title = `${title} · Tributary console`;
+  const h1 = h("h1", { tabindex: "-1" }, title);
+  main.replaceChildren(h1, ...content);
+  h1.focus();
+}
+
+function params() {
+  const [path, q] = location.hash.slice(1).split("?");
+  return { path: path || "/", q: new URLSearchParams(q || "") };
+}
+
+/** period reads since/until from the URL; by default the last 30 days. */
+function period(q) {
+  const until = q.get("until") || new Date(Date.now() + 86400e3).toISOString().slice(0, 10);
+  const since = q.get("since") || new Date(Date.parse(until) - 31 * 86400e3).toISOString().slice(0, 10);
+  const iso = (d) => (d.length === 10 ? d + "T00:00:00Z" : d);
+  return { since, until, sinceISO: iso(since), untilISO: iso(until) };
+}
+
+function periodForm(route, q, extra = []) {
+  const p = period(q);
+  const since = h("input", { type: "date", name: "since", id: "since", value: p.since, required: true });
+  const until = h("input", { type: "date", name: "until", id: "until", value: p.until, required: true });
+  return h("form", {
+    "aria-label": "Period",
+    onsubmit: (e) => {
+      e.preventDefault();
+      const n = new URLSearchParams(new FormData(e.target));
+      location.hash = `#${route}?${n}`;
+    },
+  }, h("label", {}, "From (inclusive)", since), h("label", {}, "Until (exclusive)", until), extra, h("button", { type: "submit" }, "Show"));
+}
+
+// ---- pages ------------------------------------------------------------
+
+function signIn() {
+  const token = h("input", { type: "password", id: "token", name: "token", required: true, autocomplete: "off", "aria-describedby": "token-help" });
+  const account = h("input", { type: "text", id: "account", name: "account", autocomplete: "off", placeholder: "artist:1" });
+  const out = h("div");
+  render("Sign in",
+    h("form", {
+      id: "signin",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        sessionStorage.setItem(TOKEN, token.value.trim());
+        if (account.value.trim()) sessionStorage.setItem(TOKEN + ".account", account.value.trim());
+        else sessionStorage.removeItem(TOKEN + ".account");
+        if (await connect(out)) location.hash = account.value.trim() ? `#/account/${encodeURIComponent(account.value.trim())}` : "#/overview";
+      },
+    },
+    h("label", {}, "API token", token),
+    h("label", {}, "Your account (payee tokens)", account),
+    h("button", { type: "submit" }, "Sign in")),
+    h("p", { id: "token-help", class: "note" }, "The token stays in this tab (sessionStorage) and is sent only to this server. What it may see is the API's decision: an admin or reader token sees everything, a payee token only its own accounts."),
+    out);
+}
+
+/** connect makes the client of the stored token and learns the currencies' decimals. */
+async function connect(out) {
+  const token = sessionStorage.getItem(TOKEN);
+  if (!token) return false;
+  state.client = createClient({ token });
+  try {
+    const cs = await state.client.currencies.list();
+    state.decimals = new Map(cs.currencies.map((c) => [c.code, c.decimals]));
+    document.getElementById("signout").hidden = false;
+    return true;
+  } catch (err) {
+    sessionStorage.removeItem(TOKEN);
+    state.client = null;
+    out?.replaceChildren(errorBox(err));
+    return false;
+  }
+}
+
+async function overview(q) {
+  const p = period(q);
+  const totals = h("div", { id: "totals" }, h("p", { class: "note" }, "Loading…"));
+  const pending = h("div", { id: "pending" }, h("p", { class: "note" }, "Loading…"));
+  const events = h("ol", { class: "events", id: "events", "aria-live": "polite" });
+  render("Overview", periodForm("/overview", q),
+    h("h2", {}, "Totals by program and currency"), totals,
+    h("h2", {}, "Pending withdrawals"), pending,
+    h("h2", {}, "Live events"), h("p", { class: "note", id: "events-note" }, "Connecting to the event stream…"), events);
+  try {
+    const { flows, entries } = await state.client.flows.all({ since: p.sinceISO, until: p.untilISO });
+    const by = new Map();
+    for (const f of flows) {
+      const k = `${f.program || "(direct)"}\u0000${f.currency}`;
+      const t = by.get(k) || { program: f.program || "(direct)", currency: f.currency, amounts: [], postings: 0 };
+      t.amounts.push(f.amount);
+      t.postings += f.postings;
+      by.set(k, t);
+    }
+    const rows = [...by.values()].sort((a, b) => (a.program + a.currency).localeCompare(b.program + b.currency))
+      .map((t) => h("tr", {}, h("td", {}, t.program), h("td", {}, t.currency), h("td", { class: "num" }, money(sumUnits(t.amounts), t.currency)), h("td", { class: "num" }, t.postings)));
+    totals.replaceChildren(
+      h("p", { class: "note" }, `${entries} entries from ${p.since} until ${p.until}. A total is every posting the program made, summed.`),
+      table("Totals by program and currency", ["Program", "Currency", { label: "Moved", num: true }, { label: "Postings", num: true }], rows, { id: "totals-table" }));
+  } catch (err) {
+    totals.replaceChildren(errorBox(err));
+  }
+  try {
+    const ws = await state.client.withdrawals.list({ state: "pending", limit: 100 });
+    pending.replaceChildren(withdrawalTable(ws.withdrawals));
+  } catch (err) {
+    pending.replaceChildren(errorBox(err));
+  }
+  const note = document.getElementById("events-note");
+  state.sub = state.client.events.subscribe((ev) => {
+    note.textContent = `Live: last event ${ev.id}.`;
+    events.prepend(h("li", {}, h("code", {}, `#${ev.id} ${ev.type}`), " ", describeEvent(ev)));
+    while (events.children.length > 20) events.lastChild.remove();
+  }, { tail: 20, onError: (err) => note.replaceChildren(errorBox(err)) });
+}
+
+function describeEvent(ev) {
+  const d = ev.data || {};
+  if (ev.type === "withdrawal.changed") return `${d.account}: ${money(d.amount, d.currency)} ${d.state}`;
+  if (ev.type === "entry.committed") return `entry ${d.seq} ${d.kind}${d.program ? " by " + d.program : ""}, ${d.postings} postings`;
+  return JSON.stringify(d);
+}
+
+function withdrawalTable(list) {
+  if (!list.length) return h("p", { class: "note" }, "None.");
+  return table("Withdrawals", ["ID", "Account", { label: "Amount", num: true }, "Destination", "State", "Requested"],
+    list.map((w) => h("tr", { "data-withdrawal": w.id },
+      h("td", {}, h("code", {}, w.id)), h("td", {}, h("a", { href: `#/account/${encodeURIComponent(w.account)}` }, w.account)),
+      h("td", { class: "num" }, money(w.amount, w.currency)), h("td", {}, w.destination),
+      h("td", { class: `state-${w.state}`, "data-state": w.state }, w.state), h("td", {}, w.created.slice(0, 19).replace("T", " ")))));
+}
+
+async function account(name, q) {
+  if (!name) {
+    const input = h("input", { type: "text", id: "open-account", name: "account", required: true, value: sessionStorage.getItem(TOKEN + ".account") || "" });
+    render("Account", h("form", { onsubmit: (e) => { e.preventDefault(); location.hash = `#/account/${encodeURIComponent(input.value.trim())}`; } },
+      h("label", {}, "Account name", input), h("button", { type: "submit" }, "Open")));
+    return;
+  }
+  const balances = h("div", { id: "balances" }, h("p", { class: "note" }, "Loading…"));
+  const postings = h("div", { id: "postings" });
+  const withdrawals = h("div", { id: "withdrawals" });
+  const form = h("div", { id: "withdraw" });
+  render(`Account ${name}`, h("h2", {}, "Balance"), balances, h("h2", {}, "Withdrawals"), withdrawals, form, h("h2", {}, "Postings"), postings);
+  let acct;
+  try {
+    acct = await state.client.accounts.get(name);
+  } catch (err) {
+    balances.replaceChildren(errorBox(err));
+    return;
+  }
+  const showBalances = (a) => balances.replaceChildren(a.balances.length === 0 ? h("p", { class: "note" }, "No money has moved through this account.") :
+    table("Balances", ["Currency", { label: "Available", num: true }, { label: "Pending withdrawal", num: true }, { label: "Posted", num: true }],
+      a.balances.map((b) => h("tr", { "data-currency": b.currency },
+        h("td", {}, b.currency), h("td", { class: "num", "data-available": b.available }, money(b.available, b.currency)),
+        h("td", { class: "num" }, money(b.pending, b.currency)), h("td", { class: "num" }, money(b.posted, b.currency)))), { id: "balance-table" }));
+  showBalances(acct);
+  const refreshWithdrawals = async () => {
+    try {
+      const ws = await state.client.withdrawals.list({ account: name, limit: 100 });
+      withdrawals.replaceChildren(withdrawalTable(ws.withdrawals));
+    } catch (err) {
+      withdrawals.replaceChildren(errorBox(err));
+    }
+  };
+  await refreshWithdrawals();
+  if (!acct.external) form.replaceChildren(withdrawForm(name, acct, refreshWithdrawals, showBalances));
+  await listPostings(postings, { account: name }, (e, p) => p.from === name || p.to === name, { all: false });
+  // Live: the withdrawals and balance follow the event stream. A token
+  // that may not read the stream (payee) is told so and can reload.
+  const live = h("p", { class: "note", id: "live-note" }, "");
+  withdrawals.before(live);
+  state.sub = state.client.events.subscribe(async (ev) => {
+    if (ev.type === "withdrawal.changed" && ev.data.account === name) {
+      announce(`Withdrawal ${ev.data.id} is ${ev.data.state}`);
+      await refreshWithdrawals();
+      showBalances(await state.client.accounts.get(name));
+    }
+  }, { tail: 0, onOpen: () => { live.textContent = "Live: changes show as they happen."; live.dataset.live = "open"; }, onError: (err) => {
+    delete live.dataset.live;
+    live.textContent = err.status === 401 || err.status === 403
+      ? `No live updates (${err.code}): ${err.message}. Reload to see changes.`
+      : "The live connection dropped; reconnecting…";
+  } });
+}
+
+function withdrawForm(name, acct, refresh, showBalances) {
+  const currencies = acct.balances.map((b) => b.currency);
+  if (!currencies.length) return h("span");
+  const amount = h("input", { type: "text", inputmode: "decimal", id: "withdraw-amount", name: "amount", required: true, placeholder: "10.00" });
+  const currency = h("select", { id: "withdraw-currency", name: "currency" }, currencies.map((c) => h("option", { value: c }, c)));
+  const dest = h("input", { type: "text", id: "withdraw-destination", name: "destination", placeholder: "@payout" });
+  const out = h("div", { id: "withdraw-result" });
+  return h("div", {},
+    h("form", {
+      "aria-label": "Request a withdrawal",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const units = parseDecimal(amount.value, state.decimals.get(currency.value));
+          const w = await state.client.withdrawals.request({ account: name, amount: units, currency: currency.value, destination: dest.value.trim() || undefined });
+          out.replaceChildren(h("p", { role: "status" }, `Requested ${money(w.amount, w.currency)}: withdrawal `, h("code", {}, w.id), ` is ${w.state}.`));
+          await refresh();
+          showBalances(await state.client.accounts.get(name));
+        } catch (err) {
+          out.replaceChildren(errorBox(err));
+        }
+      },
+    }, h("label", {}, "Amount", amount), h("label", {}, "Currency", currency), h("label", {}, "Destination (external account)", dest), h("button", { type: "submit", id: "withdraw-submit" }, "Request withdrawal")),
+    out);
+}
+
+/**
+ * listPostings lists, into el, the postings of the entries that q selects
+ * which keep(entry, posting) accepts, with their paths and their sum by
+ * currency. With all, it reads every page (a Sankey band, whose sum must be
+ * the band's); otherwise one page of 100 entries at a time, with a button
+ * for the next (an account, whose history may be long).
+ */
+async function listPostings(el, q, keep, { all = true } = {}) {
+  el.replaceChildren(h("p", { class: "note" }, "Loading…"));
+  const body = h("tbody");
+  const sums = new Map();
+  const total = h("p", { id: "postings-total" });
+  const more = h("button", { type: "button", id: "postings-more", hidden: true }, "Show more postings");
+  let after;
+  let count = 0;
+  const readPage = async () => {
+    const page = await state.client.entries.list({ ...q, after, limit: all ? 1000 : 100 });
+    for (const e of page.entries) {
+      for (const p of e.postings) {
+        if (!keep(e, p)) continue;
+        count++;
+        sums.set(p.currency, [...(sums.get(p.currency) || []), p.amount]);
+        body.append(h("tr", { "data-amount": p.amount },
+          h("td", {}, e.seq), h("td", {}, e.time.slice(0, 19).replace("T", " ")), h("td", {}, e.program || e.kind),
+          h("td", {}, p.from), h("td", {}, p.to), h("td", { class: "num" }, money(p.amount, p.currency)), h("td", { class: "path" }, p.path || "")));
+      }
+    }
+    after = page.next;
+    const sum = [...sums].map(([c, list]) => money(sumUnits(list), c)).join(", ") || "nothing";
+    total.textContent = `${after ? "The first " : ""}${count} postings, ${sum}.`;
+    more.hidden = !after;
+    return Boolean(after);
+  };
+  more.addEventListener("click", async () => {
+    try {
+      await readPage();
+    } catch (err) {
+      more.replaceWith(errorBox(err));
+    }
+  });
+  try {
+    while ((await readPage()) && all);
+  } catch (err) {
+    el.replaceChildren(errorBox(err));
+    return;
+  }
+  const head = ["Entry", "Time (UTC)", "Program", "From", "To", { label: "Amount", num: true }, "Explanation path"];
+  el.replaceChildren(total,
+    h("div", { class: "table-wrap" }, h("table", { id: "postings-table" },
+      h("caption", { class: "visually-hidden" }, "Postings"),
+      h("thead", {}, h("tr", {}, head.map((c) => h("th", { scope: "col", class: c.num ? "num" : undefined }, c.label || c)))),
+      body)),
+    more);
+}
+
+async function flows(q) {
+  const p = period(q);
+  const currencies = [...state.decimals.keys()];
+  const cur = q.get("currency") || "USD";
+  const select = h("select", { name: "currency", id: "flow-currency" }, currencies.map((c) => h("option", { value: c, selected: c === cur }, c)));
+  const chart = h("div", { class: "sankey", id: "sankey" }, h("p", { class: "note" }, "Loading…"));
+  const detail = h("div", { id: "band-postings" });
+  render("Flows", periodForm("/flows", q, [h("label", {}, "Currency", select)]),
+    h("p", { class: "note" }, "Sources → programs → payees. A band's width is its amount; select one (click, or Tab then Enter) to list the postings behind it."),
+    chart, h("h2", { id: "band-title" }, "Postings of a band"), detail);
+  let flowList;
+  try {
+    flowList = (await state.client.flows.all({ since: p.sinceISO, until: p.untilISO, currency: cur })).flows;
+  } catch (err) {
+    chart.replaceChildren(errorBox(err));
+    return;
+  }
+  if (!flowList.length) {
+    chart.replaceChildren(h("p", { class: "note" }, `No ${cur} moved from ${p.since} until ${p.until}.`));
+    return;
+  }
+  drawSankey(chart, flowList, cur, (band) => {
+    document.getElementById("band-title").textContent = `Postings of ${band.label}`;
+    const keep = band.side === "in"
+      ? (e, x) => x.from === band.account && (e.program || "") === band.program && x.currency === cur
+      : (e, x) => x.to === band.account && (e.program || "") === band.program && x.currency === cur;
+    listPostings(detail, { account: band.account, since: p.sinceISO, until: p.untilISO }, keep);
+  });
+}
+
+/** drawSankey draws sources → programs → payees; every band carries its exact amount. */
+function drawSankey(el, flowList, cur, onSelect) {
+  const links = new Map();
+  const add = (side, source, target, account, program, amount) => {
+    const k = `${source}\u0000${target}`;
+    const l = links.get(k) || { source, target, side, account, program, amounts: [] };
+    l.amounts.push(amount);
+    links.set(k, l);
+  };
+  const prog = (f) => "program:" + (f.program || "(direct)");
+  for (const f of flowList) {
+    add("in", "from:" + f.from, prog(f), f.from, f.program, f.amount);
+    add("out", prog(f), "to:" + f.to, f.to, f.program, f.amount);
+  }
+  const ls = [...links.values()].map((l) => {
+    const amount = sumUnits(l.amounts);
+    // The layout needs numbers: the band's width is proportional to the
+    // amount (to the pixel); the exact amount is the band's label.
+    return { ...l, amount, value: Number(BigInt(amount)) };
+  });
+  const names = [...new Set(ls.flatMap((l) => [l.source, l.target]))];
+  const width = Math.max(640, Math.min(1100, el.clientWidth || 900));
+  const height = Math.max(320, names.length * 28);
+  const { nodes, links: laid } = d3.sankey().nodeId((d) => d.name).nodeWidth(14).nodePadding(14).extent([[1, 1], [width - 1, height - 1]])({
+    nodes: names.map((name) => ({ name })),
+    links: ls.map((l) => ({ ...l })),
+  });
+  const svgNS = "http://www.w3.org/2000/svg";
+  const s = (tag, attrs, ...kids) => {
+    const n = document.createElementNS(svgNS, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+    n.append(...kids);
+    return n;
+  };
+  const label = (name) => name.replace(/^(from|to|program):/, "");
+  const colour = d3.scaleOrdinal(["#1f4e79", "#7b3f00", "#2e6b30", "#6a1b9a", "#9a3412", "#155e75"]);
+  const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "group", "aria-label": `Flows of ${cur}` });
+  const path = d3.sankeyLinkHorizontal();
+  for (const l of laid) {
+    const text = `${label(l.source.name)} → ${label(l.target.name)}: ${money(l.amount, cur)}`;
+    const band = { side: l.side, account: l.account, program: l.program || "", label: text, amount: l.amount };
+    const select = () => {
+      svg.querySelectorAll("path.band.selected").forEach((n) => n.classList.remove("selected"));
+      p.classList.add("selected");
+      onSelect(band);
+    };
+    const p = s("path", {
+      class: "band", d: path(l), stroke: colour(label(l.side === "in" ? l.target.name : l.source.name)), "stroke-width": Math.max(1, l.width),
+      tabindex: "0", role: "button", "aria-label": text, "data-band": `${label(l.source.name)}|${label(l.target.name)}`, "data-amount": l.amount,
+    }, s("title", {}, text));
+    p.addEventListener("click", select);
+    p.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(); } });
+    svg.append(p);
+  }
+  for (const n of nodes) {
+    svg.append(s("rect", { x: n.x0, y: n.y0, width: n.x1 - n.x0, height: Math.max(1, n.y1 - n.y0) }));
+    const left = n.x0 < width / 2;
+    svg.append(s("text", { x: left ? n.x1 + 6 : n.x0 - 6, y: (n.y0 + n.y1) / 2, dy: "0.35em", "text-anchor": left ? "start" : "end" }, label(n.name)));
+  }
+  el.replaceChildren(svg);
+}
+
+// ---- routing ----------------------------------------------------------
+
+async function route() {
+  const { path, q } = params();
+  for (const a of document.querySelectorAll("nav a")) {
+    if (path.startsWith(a.getAttribute("href").slice(1))) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  if (!state.client && !(await connect())) return signIn();
+  const hash = location.hash;
+  let page;
+  if (path.startsWith("/account")) page = account(decodeURIComponent(path.slice("/account/".length)), q);
+  else if (path === "/flows") page = flows(q);
+  else if (path === "/overview") page = overview(q);
+  else {
+    location.hash = "#/overview";
+    return;
+  }
+  await page;
+  // Marks the page as drawn (for tests and scripts) unless another
+  // route began meanwhile.
+  if (location.hash === hash) main.dataset.loaded = hash;
+}
+
+document.getElementById("signout").addEventListener("click", () => {
+  sessionStorage.clear();
+  state.client = null;
+  document.getElementById("signout").hidden = true;
+  location.hash = "#/signin";
+  route();
+});
+window.addEventListener("hashchange", route);
+route();
