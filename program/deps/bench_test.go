@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -189,4 +190,29 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkRuleScale is the pure rule and settlement at a scale named by
+// TRIBUTARY_DEPS_SCALE ("repos,payers", e.g. "300000,100000"); skipped
+// without it. It measures how the rule grows towards the npm-scale epoch.
+func BenchmarkRuleScale(b *testing.B) {
+	var repos, payers int
+	if _, err := fmt.Sscanf(os.Getenv("TRIBUTARY_DEPS_SCALE"), "%d,%d", &repos, &payers); err != nil {
+		b.Skip("set TRIBUTARY_DEPS_SCALE=repos,payers")
+	}
+	s := newSynth(repos, payers, 1)
+	w := s.world()
+	b.ResetTimer()
+	for b.Loop() {
+		c0 := cpuTime()
+		plan, err := deps.Rule(1, w)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := deps.Settle(plan); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric((cpuTime() - c0).Seconds(), "cpu-s")
+		b.ReportMetric(float64(len(plan.Streams)), "streams")
+	}
 }

@@ -102,6 +102,10 @@ type EpochRecord struct {
 	Closed     time.Time   `json:"closed,omitzero"`
 	Plan       Plan        `json:"plan"`
 	Settlement *Settlement `json:"settlement,omitempty"`
+	// Released and SleeperPaid are the escrow and the sleeper pool the
+	// close paid out.
+	Released    []Release `json:"released,omitempty"`
+	SleeperPaid []Income  `json:"sleeper_paid,omitempty"`
 }
 
 // Graph is what a repo's lockfile left: its summary and the packages the
@@ -172,7 +176,7 @@ func ReadEpoch(v engine.View, n uint64) (EpochRecord, error) {
 	}
 	rec := EpochRecord{State: st.State, Opened: st.Opened, Closed: st.Closed}
 	if st.State == EpochClosed {
-		rec.Settlement = &st.Settlement
+		rec.Settlement, rec.Released, rec.SleeperPaid = &st.Settlement, st.Released, st.SleeperPaid
 	}
 	return rec, engine.ReadJSON(v, planKey(n), "epoch plan", strconv.FormatUint(n, 10), &rec.Plan)
 }

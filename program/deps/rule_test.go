@@ -158,3 +158,31 @@ func TestGraphOf(t *testing.T) {
 		t.Errorf("graph %+v; want date-fp and left-pad (through the repo's own helper), not jest or chrono-utils", got)
 	}
 }
+
+// TestCreditsLeaveOutOneOwner: income from a payer of the recipient's own
+// owner is paid but earns no contributor credit.
+func TestCreditsLeaveOutOneOwner(t *testing.T) {
+	w := SeedWorld()
+	for i := range w.Repos {
+		if w.Repos[i].ID == "npm:date-fp" {
+			w.Repos[i].Owner = "owner:meeting-bot" // meeting-bot's owner owns date-fp too
+		}
+	}
+	plan, err := Rule(0, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	credits, err := Credits(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]uint64{}
+	for _, c := range credits {
+		got[c.Account] = c.Amount.Uint64()
+	}
+	// date-fp's $31.40 comes from its own owner's meeting-bot: no credit
+	// for cho and dee; meeting-bot's $58.00 from acme counts.
+	if got["dev:cho"] != 0 || got["dev:dee"] != 0 || got["dev:ana"] != 4060 || got["dev:ben"] != 1740 {
+		t.Errorf("credits %v; want none for date-fp's contributors, 40.60 and 17.40 for meeting-bot's", got)
+	}
+}
