@@ -114,6 +114,9 @@ type Handler func(w http.ResponseWriter, r *http.Request, c *Call) error
 type Call struct {
 	Token auth.Token
 	Now   time.Time
+	// internal marks a call from the server itself (Invoke), which may
+	// use the scheduler's reserved keys.
+	internal bool
 }
 
 // Route is one documented endpoint.

@@ -47,7 +47,7 @@ func (s *Server) Invoke(ctx context.Context, principal, operation string, path m
 		r.SetPathValue(name, v)
 	}
 	w := httptest.NewRecorder()
-	call := &Call{Token: auth.Token{ID: principal, Role: auth.Admin}, Now: at.UTC()}
+	call := &Call{Token: auth.Token{ID: principal, Role: auth.Admin}, Now: at.UTC(), internal: true}
 	if err := rt.Handler(w, r, call); err != nil {
 		s.writeError(w, r, err)
 		return Invoked{Status: w.Code, Code: errcode.Code(err), Body: w.Body.Bytes()}, nil

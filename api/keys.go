@@ -27,7 +27,7 @@ import (
 
 // ErrKeyReserved refuses a platform key that has the shape of a payee's
 // stored key.
-var ErrKeyReserved = errcode.New(errcode.Invalid, "key_reserved", "keys of the form ~p<16 hex digits>~… are reserved for payee key spaces")
+var ErrKeyReserved = errcode.New(errcode.Invalid, "key_reserved", "keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, and keys starting schedule: for the scheduler")
 
 // scopeHex is how many hex digits of the principal's digest its prefix
 // keeps: 64 bits, so that two payee principals never share a space by
@@ -62,6 +62,11 @@ func reservedKey(key string) bool {
 	return err == nil
 }
 
+// ScheduleKeyPrefix starts the keys of the scheduler's runs, which only
+// the server itself may send (Invoke): a token that sent one first could
+// block or cancel a scheduled run.
+const ScheduleKeyPrefix = "schedule:"
+
 // checkPlatformKey refuses a key the platform may not send.
 func checkPlatformKey(key string) error {
 	if err := ledger.ValidateKey(key); err != nil {
@@ -69,6 +74,9 @@ func checkPlatformKey(key string) error {
 	}
 	if reservedKey(key) {
 		return errcode.Errorf(ErrKeyReserved, "key %q has the shape of a payee's key (~p<16 hex digits>~…); choose another", key)
+	}
+	if strings.HasPrefix(key, ScheduleKeyPrefix) {
+		return errcode.Errorf(ErrKeyReserved, "key %q starts with %s, which is reserved for the scheduler's runs; choose another", key, ScheduleKeyPrefix)
 	}
 	return nil
 }
@@ -79,6 +87,9 @@ func (s *Server) idempotencyKey(r *http.Request, c *Call) (string, error) {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		return "", errcode.Errorf(ErrKeyMissing, "%s %s is a write and needs an Idempotency-Key header (1 to %d printable characters); resending the same key is safe", r.Method, r.URL.Path, ledger.KeyMaxLen)
+	}
+	if c.internal {
+		return key, ledger.ValidateKey(key)
 	}
 	if c.Token.Role != auth.Payee {
 		return key, checkPlatformKey(key)

@@ -456,7 +456,10 @@ func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Ca
 		// A retry of a withdrawal requested before its account had to have
 		// a registered destination (a store from an earlier build) goes to
 		// the engine as it was sent: it replays, or its key conflicts.
-		if _, found := s.cfg.Store.EntryByKey(r.Context(), key); found != nil {
+		if !errors.Is(err, payout.ErrDestinationMissing) {
+			return err
+		}
+		if _, lookErr := s.cfg.Store.EntryByKey(r.Context(), key); lookErr != nil {
 			return err
 		}
 		dest = req.Destination

@@ -55,12 +55,12 @@ var All = []Program{
 // which may name any of their write routes.
 func Modules(d Deps) []program.Module {
 	out := make([]program.Module, len(All), len(All)+1)
-	writes := map[string]bool{}
+	writes := map[string]string{}
 	for i, p := range All {
 		out[i] = p.Module(d)
 		for _, rt := range out[i].Routes {
 			if rt.Handler.Write {
-				writes[rt.ID] = true
+				writes[rt.ID] = rt.Path
 			}
 		}
 	}

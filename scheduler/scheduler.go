@@ -73,24 +73,26 @@ func (r *Runner) Run(ctx context.Context, every time.Duration) {
 
 // Tick runs what is due now: for each schedule, its ended periods in
 // order (or only the latest, by its catch-up), stopping at one that must
-// be retried.
+// be retried. A schedule that fails does not hold up the others: its error
+// is returned with theirs, after all have run.
 func (r *Runner) Tick(ctx context.Context) error {
 	now := r.Now()
 	after := ""
+	var errs []error
 	for {
 		page, err := schedule.Page(func(prefix, after string, limit int) ([]engine.StateValue, error) {
 			return r.Store.StatePage(ctx, schedule.Program, prefix, after, limit)
 		}, after, 100)
 		if err != nil {
-			return err
+			return errors.Join(append(errs, err)...)
 		}
 		for _, st := range page.Schedules {
 			if err := r.runDue(ctx, st, now); err != nil {
-				return err
+				errs = append(errs, fmt.Errorf("schedule %s: %w", st.ID, err))
 			}
 		}
 		if page.Next == "" {
-			return nil
+			return errors.Join(errs...)
 		}
 		after = "schedule/" + page.Schedules[len(page.Schedules)-1].ID
 	}
@@ -99,7 +101,10 @@ func (r *Runner) Tick(ctx context.Context) error {
 func (r *Runner) runDue(ctx context.Context, st schedule.State, now time.Time) error {
 	due := st.Due(now, perTick)
 	if st.CatchUp == schedule.CatchUpLatest && len(due) > 0 {
-		last, _ := st.LastEnded(now) // one has: due is not empty
+		last, ok := st.LastEnded(now)
+		if !ok || last < st.Next {
+			return nil
+		}
 		due = []uint64{last}
 	}
 	from := st.Next
@@ -116,7 +121,7 @@ func (r *Runner) runDue(ctx context.Context, st schedule.State, now time.Time) e
 // runPeriod sends period n's run and records it; retry says the run must
 // be tried again later (a server error, an unavailable chain).
 func (r *Runner) runPeriod(ctx context.Context, st schedule.State, from, n uint64) (retry bool, err error) {
-	key := schedule.Key(st.ID, n)
+	key := schedule.Key(st.ID, st.Gen, n)
 	at := st.End(n)
 	got, err := r.Invoker.Invoke(ctx, Principal, st.Operation, st.PathFor(n), st.Body, key, at)
 	if err != nil {
@@ -131,7 +136,7 @@ func (r *Runner) runPeriod(ctx context.Context, st schedule.State, from, n uint6
 		run.Outcome = schedule.Refused
 		r.Log.Warn("scheduler: a run was refused; recorded, moving on", "schedule", st.ID, "period", n, "code", got.Code)
 	}
-	res, err := r.Engine.Apply(ctx, []engine.Op{schedule.Record(at, st.ID, from, run)})
+	res, err := r.Engine.Apply(ctx, []engine.Op{schedule.Record(at, st.ID, st.Gen, from, run)})
 	if err != nil {
 		return false, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/program/schedule"
@@ -110,13 +111,19 @@ func TestUsageClosesOnSchedule(t *testing.T) {
 			wantNext(t, c, "usage-close", 2)
 			for n := uint64(0); n < 2; n++ {
 				sum, err := c.GetUsageEpoch(ctx, n)
-				if err != nil || sum.Key != schedule.Key("usage-close", n) || !sum.ClosedAt.Equal(t0.Add(time.Duration(n+1)*time.Hour)) {
+				if err != nil || sum.Key != schedule.Key("usage-close", 0, n) || !sum.ClosedAt.Equal(t0.Add(time.Duration(n+1)*time.Hour)) {
 					t.Errorf("epoch %d = %+v, %v; want closed by the schedule's key at its end", n, sum, err)
 				}
 			}
 			wantBalance(t, c, "dev-1", "2000")
 
-			// Two servers tick at once: epoch 2 closes once.
+			// Two servers tick at once: epoch 2 closes once, and an hourly
+			// revenue transfer (which no program would refuse twice) is
+			// made once.
+			rev := schedule.Schedule{Operation: "recordUsageRevenue", Body: []byte(`{"amount":"7","currency":"USD","from":"@platform"}`), Start: t0.Add(2 * time.Hour), Every: "1h"}
+			if _, _, err := c.SetSchedule(ctx, "s-rev", "hourly-revenue", rev); err != nil {
+				t.Fatal(err)
+			}
 			clk.add(time.Hour)
 			var wg sync.WaitGroup
 			for _, r := range []*scheduler.Runner{a, b} {
@@ -129,6 +136,8 @@ func TestUsageClosesOnSchedule(t *testing.T) {
 			if _, err := c.GetUsageEpoch(ctx, 2); err != nil {
 				t.Errorf("epoch 2: %v; want closed", err)
 			}
+			wantNext(t, c, "hourly-revenue", 1)
+			wantBalance(t, c, "@platform", "-100007") // funded 100000, then 7 once (twice would be -100014)
 
 			// A second schedule naming epochs already closed: each period
 			// is refused by the route, recorded, and passed.
@@ -141,21 +150,39 @@ func TestUsageClosesOnSchedule(t *testing.T) {
 				t.Errorf("schedule again = %+v (last %+v), %v; want at period 3, last refused with usage_epoch_closed", st, st.Last, err)
 			}
 
+			// Deleted and set again, a schedule starts a new life from
+			// period 0 under keys of its own, and runs again.
+			if _, _, err := c.DeleteSchedule(ctx, "d-rev", "hourly-revenue"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.GetSchedule(ctx, "hourly-revenue"); err == nil {
+				t.Error("a deleted schedule is still there")
+			}
+			st2, _, err := c.SetSchedule(ctx, "s-rev-2", "hourly-revenue", rev)
+			if err != nil || st2.Gen != 1 || st2.Next != 0 {
+				t.Fatalf("set again = %+v, %v; want life 1 from period 0", st2, err)
+			}
+			tick(t, a)
+			wantNext(t, c, "hourly-revenue", 1)
+			if _, err := c.GetEntryByKey(ctx, schedule.Key("hourly-revenue", 1, 0)); err != nil {
+				t.Errorf("the new life's period 0: %v", err)
+			}
+
 			// Hourly revenue that skips missed periods: three have ended,
 			// only the latest runs.
-			rev := schedule.Schedule{Operation: "recordUsageRevenue", Body: []byte(`{"amount":"500","currency":"USD","from":"@platform"}`), Start: t0, Every: "1h", CatchUp: schedule.CatchUpLatest}
-			if _, _, err := c.SetSchedule(ctx, "s-3", "revenue", rev); err != nil {
+			latest := schedule.Schedule{Operation: "recordUsageRevenue", Body: []byte(`{"amount":"500","currency":"USD","from":"@platform"}`), Start: t0, Every: "1h", CatchUp: schedule.CatchUpLatest}
+			if _, _, err := c.SetSchedule(ctx, "s-3", "revenue", latest); err != nil {
 				t.Fatal(err)
 			}
 			tick(t, a)
 			st, err = c.GetSchedule(ctx, "revenue")
-			if err != nil || st.Next != 3 || st.Last == nil || st.Last.Period != 2 || st.Last.Outcome != schedule.Done {
-				t.Errorf("schedule revenue = %+v (last %+v), %v; want period 2 done, next 3", st, st.Last, err)
+			if err != nil || st.Next != 3 || st.Last == nil || st.Last.Period != 2 || st.Last.Skipped != 2 || st.Last.Outcome != schedule.Done {
+				t.Errorf("schedule revenue = %+v (last %+v), %v; want period 2 done after 2 skipped, next 3", st, st.Last, err)
 			}
-			if _, err := c.GetEntryByKey(ctx, schedule.Key("revenue", 2)); err != nil {
+			if _, err := c.GetEntryByKey(ctx, schedule.Key("revenue", 0, 2)); err != nil {
 				t.Errorf("period 2's entry: %v", err)
 			}
-			if _, err := c.GetEntryByKey(ctx, schedule.Key("revenue", 1)); err == nil {
+			if _, err := c.GetEntryByKey(ctx, schedule.Key("revenue", 0, 1)); err == nil {
 				t.Error("period 1 ran; want it skipped")
 			}
 		})
@@ -247,7 +274,7 @@ func TestPayoutsOnSchedule(t *testing.T) {
 	if err != nil || len(list.Batches) != 1 || list.Batches[0].Total != "1000" {
 		t.Fatalf("batches = %+v, %v; want one of 1000", list, err)
 	}
-	if _, err := c.GetEntryByKey(ctx, schedule.Key("payouts", 0)); err != nil {
+	if _, err := c.GetEntryByKey(ctx, schedule.Key("payouts", 0, 0)); err != nil {
 		t.Errorf("week 0's batch entry: %v", err)
 	}
 	clk.add(168 * time.Hour)
@@ -255,5 +282,10 @@ func TestPayoutsOnSchedule(t *testing.T) {
 	st, err := c.GetSchedule(ctx, "payouts")
 	if err != nil || st.Next != 2 || st.Last == nil || st.Last.Outcome != schedule.Refused || st.Last.Code != "payout_batch_open" {
 		t.Errorf("schedule = %+v (last %+v), %v; want week 1 refused with payout_batch_open", st, st.Last, err)
+	}
+	// No token may take a run's key first: it could block or cancel it.
+	_, _, err = c.CreatePayoutBatch(ctx, schedule.Key("payouts", 0, 2), payout.BatchRequest{Currency: "USD"})
+	if errcode.Code(err) != "key_reserved" {
+		t.Errorf("a token sending the next run's key: %v; want key_reserved", err)
 	}
 }

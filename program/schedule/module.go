@@ -23,9 +23,9 @@ type List struct {
 	Next string `json:"next,omitempty"`
 }
 
-// Module is the schedules' module. writes are the operation IDs of the
-// write routes a schedule may name (the other modules').
-func Module(writes map[string]bool) program.Module {
+// Module is the schedules' module. writes maps the operation IDs of the
+// write routes a schedule may name (the other modules') to their paths.
+func Module(writes map[string]string) program.Module {
 	return program.Module{
 		Name: Program, Title: "Schedules", Docs: docs,
 		Routes: []program.Route{
@@ -72,7 +72,9 @@ func Page(list func(prefix, after string, limit int) ([]engine.StateValue, error
 		if err := json.Unmarshal(row.Value, &st); err != nil {
 			return List{}, fmt.Errorf("schedule %s is corrupt: %w", row.Key, err)
 		}
-		out.Schedules = append(out.Schedules, st)
+		if !st.Deleted {
+			out.Schedules = append(out.Schedules, st)
+		}
 	}
 	if len(rows) == limit {
 		out.Next = program.EncodeCursor(strings.TrimPrefix(rows[len(rows)-1].Key, stateKey("")))

@@ -18,8 +18,17 @@ func stateKey(id string) string { return "schedule/" + id }
 
 // Read returns a schedule's state.
 //
-// Errors: ledger.ErrNotFound.
+// Errors: ledger.ErrNotFound, also for a deleted schedule.
 func Read(v engine.View, id string) (State, error) {
+	s, err := readRecord(v, id)
+	if err == nil && s.Deleted {
+		err = errcode.Errorf(ledger.ErrNotFound, "schedule %q does not exist", id)
+	}
+	return s, err
+}
+
+// readRecord reads a schedule's record, deleted or not.
+func readRecord(v engine.View, id string) (State, error) {
 	var s State
 	return s, engine.ReadJSON(v, stateKey(id), "schedule", id, &s)
 }
@@ -32,12 +41,14 @@ func change(id, action string, w engine.StateWrite) engine.Change {
 	return engine.ConfigChange("schedule:"+id, "schedule", id, action, w)
 }
 
-// Set creates or replaces a schedule; a replacement keeps how far the
-// schedule has run (its next period and last run). writes are the
-// operation IDs a schedule may name.
+// Set creates or replaces a schedule. A replacement with the same start
+// and period keeps how far the schedule has run; one that moves them, or a
+// schedule set again after a delete, starts a new life (State.Gen) from
+// period 0, whose runs have keys of their own. writes maps the operation
+// IDs a schedule may name to their route patterns.
 //
 // Refusals: those of Validate.
-func Set(key string, at time.Time, s Schedule, writes map[string]bool) engine.Op {
+func Set(key string, at time.Time, s Schedule, writes map[string]string) engine.Op {
 	return op(key, "set", at, func(h *ledger.Hasher) {
 		h.String(s.ID).String(s.Operation).Uint(uint64(len(s.Path)))
 		for _, k := range sortedKeys(s.Path) {
@@ -51,13 +62,19 @@ func Set(key string, at time.Time, s Schedule, writes map[string]bool) engine.Op
 		if s.CatchUp == "" {
 			s.CatchUp = CatchUpAll
 		}
-		st, err := Read(v, s.ID)
+		st, err := readRecord(v, s.ID)
 		action := "replaced"
-		if errors.Is(err, ledger.ErrNotFound) {
-			action, err = "created", nil
-		}
-		if err != nil {
+		switch {
+		case errors.Is(err, ledger.ErrNotFound):
+			action = "created"
+			st = State{}
+		case err != nil:
 			return engine.Change{}, err
+		case st.Deleted || !st.Start.Equal(s.Start) || st.Every != s.Every:
+			if st.Deleted {
+				action = "created"
+			}
+			st = State{Gen: st.Gen + 1}
 		}
 		st.Schedule = s
 		return change(s.ID, action, engine.WriteJSON(stateKey(s.ID), st)), nil
@@ -69,36 +86,42 @@ func Set(key string, at time.Time, s Schedule, writes map[string]bool) engine.Op
 // Refusals: ledger.ErrNotFound.
 func Delete(key string, at time.Time, id string) engine.Op {
 	return op(key, "delete", at, func(h *ledger.Hasher) { h.String(id) }, func(v engine.View) (engine.Change, error) {
-		if _, err := Read(v, id); err != nil {
-			return engine.Change{}, err
-		}
-		return change(id, "deleted", engine.StateWrite{Key: stateKey(id)}), nil
-	})
-}
-
-// Record records period r.Period's run, the periods from from up to it
-// being skipped (CatchUpLatest), and moves the schedule past it. Its key is
-// the period's (RecordKey), and its digest names the schedule and the
-// periods only, not the outcome: a second server recording the same period
-// replays the first's record instead of conflicting with it.
-//
-// Refusals: ledger.ErrNotFound (the schedule was deleted), ErrRecorded.
-func Record(at time.Time, id string, from uint64, r Run) engine.Op {
-	return op(RecordKey(id, r.Period), "record", at, func(h *ledger.Hasher) { h.String(id).Uint(from).Uint(r.Period) }, func(v engine.View) (engine.Change, error) {
 		st, err := Read(v, id)
 		if err != nil {
 			return engine.Change{}, err
 		}
-		if st.Next != from || r.Period < from {
-			return engine.Change{}, errcode.Errorf(ErrRecorded, "schedule %s is at period %d; recording %d from %d", id, st.Next, r.Period, from)
+		// The record stays, marked, so that the ID set again starts a
+		// new life whose keys are not this one's.
+		gone := State{Schedule: Schedule{ID: id}, Gen: st.Gen, Next: st.Next, Deleted: true}
+		return change(id, "deleted", engine.WriteJSON(stateKey(id), gone)), nil
+	})
+}
+
+// Record records period r.Period's run in the schedule's life gen, the
+// periods from from up to it being skipped (CatchUpLatest), and moves the
+// schedule past it. Its key is the period's (RecordKey), and its digest
+// names the schedule, its life and the periods only, not the outcome: a
+// second server recording the same period replays the first's record
+// instead of conflicting with it.
+//
+// Refusals: ledger.ErrNotFound (the schedule was deleted), ErrRecorded.
+func Record(at time.Time, id string, gen, from uint64, r Run) engine.Op {
+	return op(RecordKey(id, gen, r.Period), "record", at, func(h *ledger.Hasher) { h.String(id).Uint(gen).Uint(from).Uint(r.Period) }, func(v engine.View) (engine.Change, error) {
+		st, err := Read(v, id)
+		if err != nil {
+			return engine.Change{}, err
 		}
+		if st.Gen != gen || st.Next != from || r.Period < from {
+			return engine.Change{}, errcode.Errorf(ErrRecorded, "schedule %s is at life %d, period %d; recording life %d, period %d from %d", id, st.Gen, st.Next, gen, r.Period, from)
+		}
+		r.Skipped = r.Period - from
 		st.Next, st.Last = r.Period+1, &r
 		return change(id, "ran", engine.WriteJSON(stateKey(id), st)), nil
 	})
 }
 
 // RecordKey is the idempotency key of period n's record.
-func RecordKey(id string, n uint64) string { return Key(id, n) + ":recorded" }
+func RecordKey(id string, gen, n uint64) string { return Key(id, gen, n) + ":recorded" }
 
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))

@@ -16,6 +16,7 @@ package schedule
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,8 +35,9 @@ const (
 	EveryMin = time.Minute
 	// EveryMax is the longest fixed period (a calendar month is "monthly").
 	EveryMax = 366 * 24 * time.Hour
-	// PeriodsMax bounds period numbers, so that times never overflow.
-	PeriodsMax = 1_000_000
+	// PeriodsMax bounds period numbers, so that times never overflow: a
+	// one-minute schedule runs for eight thousand years.
+	PeriodsMax = 1 << 32
 	// BodyMax bounds a scheduled request's body.
 	BodyMax = 64 << 10
 	// idMax bounds a schedule's ID.
@@ -98,19 +100,28 @@ type Schedule struct {
 // State is a schedule as stored: what was set, and how far it has run.
 type State struct {
 	Schedule
+	// Gen counts the schedule's lives: it grows when the ID is set again
+	// after a delete, or with another start or period, which start again
+	// from period 0 under keys of their own.
+	Gen uint64 `json:"gen,omitempty"`
 	// Next is the first period not yet run.
 	Next uint64 `json:"next"`
 	// Last is the last period's run, if any.
 	Last *Run `json:"last,omitempty"`
+	// Deleted marks a deleted schedule's record, kept for its Gen.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Run records one period's run.
 type Run struct {
 	Period uint64 `json:"period"`
+	// Skipped counts the periods before it that were not run (catch_up
+	// latest).
+	Skipped uint64 `json:"skipped,omitempty"`
 	// Key is the idempotency key the run was sent under.
 	Key string `json:"key"`
 	// Status is the route's HTTP status; Code its error code on a
-	// refusal, Outcome "done", "refused" or "skipped".
+	// refusal, Outcome "done" or "refused".
 	Status  int    `json:"status,omitempty"`
 	Code    string `json:"code,omitempty"`
 	Outcome string `json:"outcome"`
@@ -122,23 +133,22 @@ type Run struct {
 const (
 	Done    = "done"
 	Refused = "refused"
-	Skipped = "skipped"
 )
 
-// Validate checks a schedule against the write operations a server has.
+// Validate checks a schedule against the write routes a server has: their
+// operation IDs and path patterns.
 //
 // Errors: ErrInvalid, ErrOperation.
-func (s Schedule) Validate(writes map[string]bool) error {
+func (s Schedule) Validate(writes map[string]string) error {
 	if err := validID(s.ID); err != nil {
 		return err
 	}
-	if !writes[s.Operation] {
-		return errcode.Errorf(ErrOperation, "operation %q is not a write route of this server; see the operation IDs of POST, PUT and DELETE routes in /v1/openapi.json", s.Operation)
+	pattern, ok := writes[s.Operation]
+	if !ok {
+		return errcode.Errorf(ErrOperation, "operation %q is not a write route of a program on this server; see the operation IDs of the programs' POST, PUT and DELETE routes in /v1/openapi.json", s.Operation)
 	}
-	for k, v := range s.Path {
-		if k == "" || v == "" || len(k)+len(v) > 256 {
-			return errcode.Errorf(ErrInvalid, "path parameter %q=%q; want a name and a value, 256 bytes at most", k, v)
-		}
+	if err := checkPath(pattern, s.Path); err != nil {
+		return err
 	}
 	if len(s.Body) > BodyMax {
 		return errcode.Errorf(ErrInvalid, "body is %d bytes; at most %d", len(s.Body), BodyMax)
@@ -159,6 +169,34 @@ func (s Schedule) Validate(writes map[string]bool) error {
 	case "", CatchUpAll, CatchUpLatest:
 	default:
 		return errcode.Errorf(ErrInvalid, "catch_up is %q; want all or latest", s.CatchUp)
+	}
+	return nil
+}
+
+// checkPath checks that params name exactly the pattern's parameters.
+func checkPath(pattern string, params map[string]string) error {
+	var names []string
+	for rest := pattern; ; {
+		i := strings.IndexByte(rest, '{')
+		j := strings.IndexByte(rest, '}')
+		if i < 0 || j < i {
+			break
+		}
+		names = append(names, rest[i+1:j])
+		rest = rest[j+1:]
+	}
+	for _, n := range names {
+		if params[n] == "" {
+			return errcode.Errorf(ErrInvalid, "%s needs path parameter %q", pattern, n)
+		}
+	}
+	for k, v := range params {
+		if !slices.Contains(names, k) {
+			return errcode.Errorf(ErrInvalid, "%s has no path parameter %q; it has %q", pattern, k, names)
+		}
+		if len(v) > 256 {
+			return errcode.Errorf(ErrInvalid, "path parameter %s is %d bytes; at most 256", k, len(v))
+		}
 	}
 	return nil
 }
@@ -205,7 +243,7 @@ func (s Schedule) seconds() int64 {
 
 // LastEnded returns the latest period that has ended by now, if one has.
 func (s Schedule) LastEnded(now time.Time) (uint64, bool) {
-	start := s.Start.UTC()
+	start, now := s.Start.UTC(), now.UTC()
 	var k uint64 // periods ended, a first guess
 	if s.Every == Monthly {
 		months := (now.Year()-start.Year())*12 + int(now.Month()) - int(start.Month())
@@ -234,9 +272,15 @@ func (s State) Due(now time.Time, limit int) []uint64 {
 	return out
 }
 
-// Key is the idempotency key of period n's run.
-func Key(id string, n uint64) string {
-	return "schedule:" + id + ":" + strconv.FormatUint(n, 10)
+// Key is the idempotency key of period n's run: schedule:<id>:<n>, with
+// the schedule's life after the ID when it is not the first
+// (schedule:<id>:g<gen>:<n>).
+func Key(id string, gen, n uint64) string {
+	k := "schedule:" + id + ":"
+	if gen > 0 {
+		k += "g" + strconv.FormatUint(gen, 10) + ":"
+	}
+	return k + strconv.FormatUint(n, 10)
 }
 
 // PathFor returns the path parameters of period n's run.

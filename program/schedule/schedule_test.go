@@ -10,7 +10,7 @@ import (
 
 var t0 = time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
 
-var writes = map[string]bool{"closeUsageEpoch": true}
+var writes = map[string]string{"closeUsageEpoch": "/v1/usage/epochs/{epoch}/close"}
 
 func valid() Schedule {
 	return Schedule{ID: "close", Operation: "closeUsageEpoch", Path: map[string]string{"epoch": PeriodParam}, Start: t0, Every: "24h"}
@@ -36,6 +36,8 @@ func TestValidate(t *testing.T) {
 		{"body not JSON", func(s *Schedule) { s.Body = []byte("{") }, "schedule_invalid"},
 		{"catch-up unknown", func(s *Schedule) { s.CatchUp = "some" }, "schedule_invalid"},
 		{"empty path value", func(s *Schedule) { s.Path = map[string]string{"epoch": ""} }, "schedule_invalid"},
+		{"path parameter missing", func(s *Schedule) { s.Path = nil }, "schedule_invalid"},
+		{"path parameter unknown", func(s *Schedule) { s.Path = map[string]string{"epoch": "1", "n": "{period}"} }, "schedule_invalid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,8 +81,11 @@ func TestPeriods(t *testing.T) {
 	if got := valid().PathFor(7)["epoch"]; got != "7" {
 		t.Errorf("PathFor(7) = %q; want 7", got)
 	}
-	if got := Key("close", 7); got != "schedule:close:7" {
+	if got := Key("close", 0, 7); got != "schedule:close:7" {
 		t.Errorf("Key = %q", got)
+	}
+	if got := Key("close", 2, 7); got != "schedule:close:g2:7" {
+		t.Errorf("Key in life 2 = %q", got)
 	}
 }
 
@@ -108,7 +113,7 @@ func TestDigests(t *testing.T) {
 	}{
 		{"set", Set("k", t0, s, writes).Hash, "e2934a629c83a760bd58971cc0734c20da840de243dc23805526b40d3e34a4f5"},
 		{"delete", Delete("k", t0, "close").Hash, "bac7cf297cea1c04eae3cd8f8396147a413c4facdfa8b09c122353038bc89118"},
-		{"record", Record(t0, "close", 3, Run{Period: 5, Outcome: Done}).Hash, "2ee4d248af2022e15b7687f75e4bbddf7dab410ef3352f02843397efe878e372"},
+		{"record", Record(t0, "close", 0, 3, Run{Period: 5, Outcome: Done}).Hash, "d695b35ebe0f288a44ce041c7c19be9ffe88b0126dd4cda80eaf825b837830ca"},
 	}
 	for _, tt := range tests {
 		if got := hex.EncodeToString(tt.hash[:]); got != tt.want {
@@ -117,7 +122,7 @@ func TestDigests(t *testing.T) {
 	}
 	// The outcome is not part of a record's digest: a second server
 	// recording the same period replays the first's record.
-	if Record(t0, "close", 3, Run{Period: 5, Outcome: Done}).Hash != Record(t0, "close", 3, Run{Period: 5, Outcome: Refused, Code: "x"}).Hash {
+	if Record(t0, "close", 0, 3, Run{Period: 5, Outcome: Done}).Hash != Record(t0, "close", 0, 3, Run{Period: 5, Outcome: Refused, Code: "x"}).Hash {
 		t.Error("a record's digest depends on its outcome")
 	}
 }
@@ -139,6 +144,8 @@ func TestLastEnded(t *testing.T) {
 		{"in period 5", daily, t0.Add(125 * time.Hour), 4, true},
 		{"monthly, a day short", monthly, time.Date(2026, 3, 27, 0, 0, 0, 0, time.UTC), 0, true},
 		{"monthly, at the end", monthly, time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC), 1, true},
+		// A clock west of UTC just after a month begins in UTC.
+		{"monthly, now not in UTC", Schedule{Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Every: Monthly}, time.Date(2026, 2, 1, 0, 30, 0, 0, time.UTC).In(time.FixedZone("EST", -5*3600)), 0, true},
 		// 1,000 years of 366-day periods: past a Duration, no overflow.
 		{"long periods, far ahead", yearly, t0.AddDate(1000, 0, 0), 996, true}, // 365,242 days: 997 periods of 366 ended,
 	}

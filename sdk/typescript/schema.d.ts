@@ -1674,7 +1674,7 @@ export interface paths {
         get: operations["getSchedule"];
         /**
          * Create or replace a schedule
-         * @description Sets the schedule named in the path (an `id` in the body is ignored). A replacement keeps how far the schedule has run: to skip past periods, start it at the next period's start. An operation that is not a write route of this server is 422 `schedule_operation_unknown`; a malformed schedule 400 `schedule_invalid`.
+         * @description Sets the schedule named in the path (an `id` in the body is ignored). A replacement with the same `start` and `every` keeps how far the schedule has run; one that moves them, or a schedule set again after it was deleted, starts a new life (`gen`) from period 0, whose runs are keyed `schedule:<id>:g<gen>:<period>`. An operation that is not a write route of a program on this server is 422 `schedule_operation_unknown`; a malformed schedule, or path parameters that are not exactly the route's, 400 `schedule_invalid`.
          *
          *     The write is idempotent under its `Idempotency-Key`.
          *
@@ -2397,6 +2397,9 @@ export interface components {
             closed?: components["schemas"]["Time"];
             plan: components["schemas"]["Plan"];
             settlement?: components["schemas"]["Settlement"];
+            /** @description Released and SleeperPaid are the escrow and the sleeper pool the close paid out. */
+            released?: components["schemas"]["Release"][];
+            sleeper_paid?: components["schemas"]["Income"][];
         };
         /** @description An epoch's state as stored beside its plan: the settlement and credit the close will post, computed at open from the plan (so that a close reads this, not the plan's every stream). */
         EpochState: {
@@ -3041,9 +3044,11 @@ export interface components {
         /** @description Run records one period's run. */
         Run: {
             period: number;
+            /** @description Skipped counts the periods before it that were not run (catch_up latest). */
+            skipped?: number;
             /** @description Key is the idempotency key the run was sent under. */
             key: string;
-            /** @description Status is the route's HTTP status; Code its error code on a refusal, Outcome "done", "refused" or "skipped". */
+            /** @description Status is the route's HTTP status; Code its error code on a refusal, Outcome "done" or "refused". */
             status?: number;
             code?: string;
             outcome: string;
@@ -3186,10 +3191,14 @@ export interface components {
             catch_up?: string;
             /** @description Paused schedules run nothing until resumed. */
             paused?: boolean;
+            /** @description Gen counts the schedule's lives: it grows when the ID is set again after a delete, or with another start or period, which start again from period 0 under keys of their own. */
+            gen?: number;
             /** @description Next is the first period not yet run. */
             next: number;
             /** @description Last is the last period's run, if any. */
             last?: components["schemas"]["Run"];
+            /** @description Deleted marks a deleted schedule's record, kept for its Gen. */
+            deleted?: boolean;
         };
         /** @description Answers the liveness and readiness checks. */
         Status: {
@@ -3666,7 +3675,7 @@ export interface components {
          *     - `feeshare_signature_invalid`: the signature is malformed or does not recover a key
          *     - `idempotency_key_missing`: writes need an Idempotency-Key header
          *     - `key_invalid`: idempotency key is invalid
-         *     - `key_reserved`: keys of the form ~p<16 hex digits>~… are reserved for payee key spaces
+         *     - `key_reserved`: keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, and keys starting schedule: for the scheduler
          *     - `lockfile_format_unknown`: lockfile format is unknown
          *     - `lockfile_malformed`: lockfile is malformed
          *     - `lockfile_version_unsupported`: lockfile format version is not supported
