@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/errcode"
@@ -76,6 +77,7 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) erro
 		}
 	}
 	sums := map[flowKey]*flowSum{}
+	hours := map[time.Time]int{}
 	entries, more := 0, false
 	for entries < s.flowsMax {
 		page, err := s.cfg.Store.JournalFiltered(r.Context(), f)
@@ -86,6 +88,7 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) erro
 			if err := addFlows(sums, e, currency); err != nil {
 				return err
 			}
+			hours[e.Time.UTC().Truncate(time.Hour)]++
 			f.After = e.Seq
 		}
 		entries += len(page)
@@ -93,7 +96,7 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) erro
 			break
 		}
 	}
-	out := wire.FlowListJSON{Flows: flowList(sums), Entries: entries}
+	out := wire.FlowListJSON{Flows: flowList(sums), Entries: entries, Hours: hourList(hours)}
 	if more {
 		out.Next = strconv.FormatUint(f.After, 10)
 	}
@@ -131,5 +134,14 @@ func flowList(sums map[flowKey]*flowSum) []wire.FlowJSON {
 	slices.SortFunc(out, func(a, b wire.FlowJSON) int {
 		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.Program, b.Program), cmp.Compare(a.To, b.To), cmp.Compare(a.Currency, b.Currency))
 	})
+	return out
+}
+
+func hourList(hours map[time.Time]int) []wire.FlowHourJSON {
+	out := make([]wire.FlowHourJSON, 0, len(hours))
+	for h, n := range hours {
+		out = append(out, wire.FlowHourJSON{Hour: h, Entries: n})
+	}
+	slices.SortFunc(out, func(a, b wire.FlowHourJSON) int { return a.Hour.Compare(b.Hour) })
 	return out
 }

@@ -86,6 +86,7 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 	got := map[key]*big.Int{}
 	gotCount := map[key]int{}
 	entries, calls := 0, 0
+	hours := map[time.Time]int{}
 	for {
 		page, err := admin.ListFlows(ctx, q)
 		if err != nil {
@@ -93,6 +94,9 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 		}
 		calls++
 		entries += page.Entries
+		for _, h := range page.Hours {
+			hours[h.Hour] += h.Entries
+		}
 		for _, f := range page.Flows {
 			if f.Program != "" {
 				t.Errorf("flow %+v: program %q; want none for entries submitted directly", f, f.Program)
@@ -115,6 +119,9 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 	}
 	if wantCalls := inHour/7 + 1; entries != inHour || calls != wantCalls {
 		t.Errorf("read %d entries in %d calls; want %d in %d (7 per call)", entries, calls, inHour, wantCalls)
+	}
+	if len(hours) != 1 || hours[start.Add(time.Hour)] != inHour {
+		t.Errorf("entries by hour %v; want %d in the hour at %v", hours, inHour, start.Add(time.Hour))
 	}
 	if len(got) != len(want) {
 		t.Errorf("%d paths; want %d", len(got), len(want))

@@ -203,6 +203,10 @@ func TestConsoleInABrowser(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector("#totals-table tbody").innerText`); !strings.Contains(got, "market") || !strings.Contains(got, "2,105") {
 		t.Errorf("totals lack the market's 2,105 ETH moved:\n%s", got)
 	}
+	// Entries per hour: the demo's 8 entries fall in 6 hours.
+	if got := eval[[]string](t, ctx, `[...document.querySelectorAll("#hours rect")].map(r => r.dataset.entries)`); fmt.Sprint(got) != "[3 1 1 1 1 1]" {
+		t.Errorf("entries per hour %v; want [3 1 1 1 1 1]", got)
+	}
 	checkLabels(t, ctx, "overview")
 	shoot(t, ctx, shots, "overview.png")
 

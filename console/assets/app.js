@@ -125,14 +125,17 @@ async function connect(out) {
 async function overview(q) {
   const p = period(q);
   const totals = h("div", { id: "totals" }, h("p", { class: "note" }, "Loading…"));
+  const hoursEl = h("div", { id: "hours", class: "hours" });
   const pending = h("div", { id: "pending" }, h("p", { class: "note" }, "Loading…"));
   const events = h("ol", { class: "events", id: "events", "aria-live": "polite" });
   render("Overview", periodForm("/overview", q),
     h("h2", {}, "Totals by program and currency"), totals,
+    h("h2", {}, "Entries per hour"), hoursEl,
     h("h2", {}, "Pending withdrawals"), pending,
     h("h2", {}, "Live events"), h("p", { class: "note", id: "events-note" }, "Connecting to the event stream…"), events);
   try {
-    const { flows, entries } = await state.client.flows.all({ since: p.sinceISO, until: p.untilISO });
+    const { flows, entries, hours } = await state.client.flows.all({ since: p.sinceISO, until: p.untilISO });
+    drawHours(hoursEl, hours);
     const by = new Map();
     for (const f of flows) {
       const k = `${f.program || "(direct)"}\u0000${f.currency}`;
@@ -161,6 +164,38 @@ async function overview(q) {
     events.prepend(h("li", {}, h("code", {}, `#${ev.id} ${ev.type}`), " ", describeEvent(ev)));
     while (events.children.length > 20) events.lastChild.remove();
   }, { tail: 20, onError: (err) => note.replaceChildren(errorBox(err)) });
+}
+
+/** drawHours draws entries per hour as bars, one per hour that has entries. */
+function drawHours(el, hours) {
+  if (!hours.length) {
+    el.replaceChildren(h("p", { class: "note" }, "No entries in this period."));
+    return;
+  }
+  const max = Math.max(...hours.map((x) => x.entries));
+  const busiest = hours.find((x) => x.entries === max);
+  const bar = 8;
+  const height = 80;
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("width", String(hours.length * (bar + 2)));
+  svg.setAttribute("height", String(height));
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `Entries per hour: ${hours.length} hours with entries, at most ${max} (${busiest.hour.slice(0, 13).replace("T", " ")}:00 UTC)`);
+  hours.forEach((x, i) => {
+    const r = document.createElementNS(ns, "rect");
+    const hgt = Math.max(1, Math.round((x.entries / max) * height));
+    r.setAttribute("x", String(i * (bar + 2)));
+    r.setAttribute("y", String(height - hgt));
+    r.setAttribute("width", String(bar));
+    r.setAttribute("height", String(hgt));
+    r.setAttribute("data-entries", String(x.entries));
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${x.hour.slice(0, 13).replace("T", " ")}:00 UTC: ${x.entries} entries`;
+    r.append(title);
+    svg.append(r);
+  });
+  el.replaceChildren(svg, h("p", { class: "note" }, `Hours without entries are left out; the busiest had ${max}.`));
 }
 
 function describeEvent(ev) {
