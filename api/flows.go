@@ -28,7 +28,8 @@ func (s *Server) flowRoutes() []Route {
 	type none = program.NoBody
 	return []Route{
 		core(tagFlows, program.Route{Method: "GET", Path: "/v1/currencies", ID: "listCurrencies", Roles: auth.Roles, Handler: program.Describe[none, wire.CurrencyListJSON](false)}, s.listCurrencies),
-		core(tagFlows, program.Route{Method: "GET", Path: "/v1/flows", ID: "listFlows", Roles: readers, Params: []program.Param{
+		core(tagFlows, program.Route{Method: "GET", Path: "/v1/flows", ID: "listFlows", Roles: readOwn, Params: []program.Param{
+			{Name: "account", In: "query", Doc: "Only postings from or to this account (its income and spending by path). Required for payee tokens.", Schema: "AccountName"},
 			{Name: "since", In: "query", Doc: "Only entries at or after this RFC 3339 time.", Schema: "Time"},
 			{Name: "until", In: "query", Doc: "Only entries before this RFC 3339 time.", Schema: "Time"},
 			{Name: "currency", In: "query", Doc: "Only postings in this currency code.", Schema: "Currency"},
@@ -55,10 +56,23 @@ type flowSum struct {
 	postings int
 }
 
-func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) error {
+func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, c *Call) error {
 	q := r.URL.Query()
-	f := ledger.JournalFilter{Limit: min(PageMax, s.flowsMax)}
+	f := ledger.JournalFilter{Account: q.Get("account"), Limit: min(PageMax, s.flowsMax)}
 	var err error
+	if f.Account != "" {
+		if err := ledger.ValidateAccount(f.Account); err != nil {
+			return err
+		}
+	}
+	if c.Token.Role == auth.Payee {
+		if f.Account == "" {
+			return errcode.Errorf(auth.ErrForbidden, "a payee token sums the flows of its own accounts: add account=…")
+		}
+		if err := scope(c, f.Account); err != nil {
+			return err
+		}
+	}
 	if a := q.Get("after"); a != "" {
 		if f.After, err = strconv.ParseUint(a, 10, 64); err != nil {
 			return errcode.Errorf(ErrQuery, "after=%q; want a sequence number", a)
@@ -85,7 +99,7 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) erro
 			return err
 		}
 		for _, e := range page {
-			if err := addFlows(sums, e, currency); err != nil {
+			if err := addFlows(sums, e, currency, f.Account); err != nil {
 				return err
 			}
 			hours[e.Time.UTC().Truncate(time.Hour)]++
@@ -104,10 +118,14 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) erro
 	return nil
 }
 
-// addFlows adds an entry's postings in currency ("" for all) to sums.
-func addFlows(sums map[flowKey]*flowSum, e ledger.Entry, currency string) error {
+// addFlows adds an entry's postings in currency ("" for all) from or to
+// account ("" for any) to sums.
+func addFlows(sums map[flowKey]*flowSum, e ledger.Entry, currency, account string) error {
 	for _, p := range e.Postings {
 		if currency != "" && p.Currency != currency {
+			continue
+		}
+		if account != "" && p.From != account && p.To != account {
 			continue
 		}
 		k := flowKey{p.From, e.Program, p.To, p.Currency}

@@ -222,10 +222,13 @@ async function account(name, q) {
     return;
   }
   const balances = h("div", { id: "balances" }, h("p", { class: "note" }, "Loading…"));
+  const income = h("div", { id: "income" });
   const postings = h("div", { id: "postings" });
   const withdrawals = h("div", { id: "withdrawals" });
   const form = h("div", { id: "withdraw" });
-  render(`Account ${name}`, h("h2", {}, "Balance"), balances, h("h2", {}, "Withdrawals"), withdrawals, form, h("h2", {}, "Postings"), postings);
+  render(`Account ${name}`, h("h2", {}, "Balance"), balances, h("h2", {}, "Withdrawals"), withdrawals, form,
+    h("h2", {}, "Income by source and program"), periodForm(`/account/${encodeURIComponent(name)}`, q), income,
+    h("h2", {}, "Postings"), postings);
   let acct;
   try {
     acct = await state.client.accounts.get(name);
@@ -248,6 +251,7 @@ async function account(name, q) {
     }
   };
   await refreshWithdrawals();
+  await showIncome(income, name, period(q));
   if (!acct.external) form.replaceChildren(withdrawForm(name, acct, refreshWithdrawals, showBalances));
   await listPostings(postings, { account: name }, (e, p) => p.from === name || p.to === name, { all: false });
   // Live: the withdrawals and balance follow the event stream. A token
@@ -266,6 +270,29 @@ async function account(name, q) {
       ? `No live updates (${err.code}): ${err.message}. Reload to see changes.`
       : "The live connection dropped; reconnecting…";
   } });
+}
+
+/** showIncome lists what came into the account in the period, by source and program. */
+async function showIncome(el, name, p) {
+  let flowList;
+  try {
+    flowList = (await state.client.flows.all({ account: name, since: p.sinceISO, until: p.untilISO })).flows.filter((f) => f.to === name);
+  } catch (err) {
+    el.replaceChildren(errorBox(err));
+    return;
+  }
+  if (!flowList.length) {
+    el.replaceChildren(h("p", { class: "note" }, `Nothing came in from ${p.since} until ${p.until}.`));
+    return;
+  }
+  const byCurrency = new Map();
+  for (const f of flowList) byCurrency.set(f.currency, [...(byCurrency.get(f.currency) || []), f.amount]);
+  const total = [...byCurrency].map(([c, list]) => money(sumUnits(list), c)).join(", ");
+  el.replaceChildren(h("p", {}, `From ${p.since} until ${p.until}: ${total}.`),
+    table("Income by source and program", ["Source", "Program", { label: "Amount", num: true }, { label: "Postings", num: true }],
+      flowList.map((f) => h("tr", { "data-amount": f.amount, "data-currency": f.currency },
+        h("td", {}, f.from), h("td", {}, f.program || "(direct)"), h("td", { class: "num" }, money(f.amount, f.currency)), h("td", { class: "num" }, f.postings))),
+      { id: "income-table" }));
 }
 
 function withdrawForm(name, acct, refresh, showBalances) {
