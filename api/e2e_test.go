@@ -413,9 +413,10 @@ var expectedAccess = map[string][]auth.Role{
 	"GET /v1/events":                                {auth.Admin, auth.Reader},
 	"GET /v1/config/withdrawal-minimums/{currency}": {auth.Admin, auth.Reader, auth.Payee},
 	"PUT /v1/config/withdrawal-minimums/{currency}": {auth.Admin},
-	// The console's aggregates: the whole ledger's flows for those who
-	// read everything; the currencies' decimals for every token.
-	"GET /v1/flows":      {auth.Admin, auth.Reader},
+	// The console's aggregates: flows for those who read everything, and
+	// a payee's of its own accounts; the currencies' decimals for every
+	// token.
+	"GET /v1/flows":      {auth.Admin, auth.Reader, auth.Payee},
 	"GET /v1/currencies": {auth.Admin, auth.Configurator, auth.Ingestor, auth.Reader, auth.Payee},
 	// The market: owners configure their own assets with a payee token.
 	"GET /v1/market/config":                  {auth.Admin, auth.Reader, auth.Configurator},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/errcode"
@@ -27,7 +28,8 @@ func (s *Server) flowRoutes() []Route {
 	type none = program.NoBody
 	return []Route{
 		core(tagFlows, program.Route{Method: "GET", Path: "/v1/currencies", ID: "listCurrencies", Roles: auth.Roles, Handler: program.Describe[none, wire.CurrencyListJSON](false)}, s.listCurrencies),
-		core(tagFlows, program.Route{Method: "GET", Path: "/v1/flows", ID: "listFlows", Roles: readers, Params: []program.Param{
+		core(tagFlows, program.Route{Method: "GET", Path: "/v1/flows", ID: "listFlows", Roles: readOwn, Params: []program.Param{
+			{Name: "account", In: "query", Doc: "Only postings from or to this account (its income and spending by path). Required for payee tokens.", Schema: "AccountName"},
 			{Name: "since", In: "query", Doc: "Only entries at or after this RFC 3339 time.", Schema: "Time"},
 			{Name: "until", In: "query", Doc: "Only entries before this RFC 3339 time.", Schema: "Time"},
 			{Name: "currency", In: "query", Doc: "Only postings in this currency code.", Schema: "Currency"},
@@ -54,10 +56,23 @@ type flowSum struct {
 	postings int
 }
 
-func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) error {
+func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, c *Call) error {
 	q := r.URL.Query()
-	f := ledger.JournalFilter{Limit: min(PageMax, s.flowsMax)}
+	f := ledger.JournalFilter{Account: q.Get("account"), Limit: min(PageMax, s.flowsMax)}
 	var err error
+	if f.Account != "" {
+		if err := ledger.ValidateAccount(f.Account); err != nil {
+			return err
+		}
+	}
+	if c.Token.Role == auth.Payee {
+		if f.Account == "" {
+			return errcode.Errorf(auth.ErrForbidden, "a payee token sums the flows of its own accounts: add account=…")
+		}
+		if err := scope(c, f.Account); err != nil {
+			return err
+		}
+	}
 	if a := q.Get("after"); a != "" {
 		if f.After, err = strconv.ParseUint(a, 10, 64); err != nil {
 			return errcode.Errorf(ErrQuery, "after=%q; want a sequence number", a)
@@ -76,6 +91,7 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) erro
 		}
 	}
 	sums := map[flowKey]*flowSum{}
+	hours := map[time.Time]int{}
 	entries, more := 0, false
 	for entries < s.flowsMax {
 		page, err := s.cfg.Store.JournalFiltered(r.Context(), f)
@@ -83,9 +99,10 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) erro
 			return err
 		}
 		for _, e := range page {
-			if err := addFlows(sums, e, currency); err != nil {
+			if err := addFlows(sums, e, currency, f.Account); err != nil {
 				return err
 			}
+			hours[e.Time.UTC().Truncate(time.Hour)]++
 			f.After = e.Seq
 		}
 		entries += len(page)
@@ -93,7 +110,7 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) erro
 			break
 		}
 	}
-	out := wire.FlowListJSON{Flows: flowList(sums), Entries: entries}
+	out := wire.FlowListJSON{Flows: flowList(sums), Entries: entries, Hours: hourList(hours)}
 	if more {
 		out.Next = strconv.FormatUint(f.After, 10)
 	}
@@ -101,10 +118,14 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, _ *Call) erro
 	return nil
 }
 
-// addFlows adds an entry's postings in currency ("" for all) to sums.
-func addFlows(sums map[flowKey]*flowSum, e ledger.Entry, currency string) error {
+// addFlows adds an entry's postings in currency ("" for all) from or to
+// account ("" for any) to sums.
+func addFlows(sums map[flowKey]*flowSum, e ledger.Entry, currency, account string) error {
 	for _, p := range e.Postings {
 		if currency != "" && p.Currency != currency {
+			continue
+		}
+		if account != "" && p.From != account && p.To != account {
 			continue
 		}
 		k := flowKey{p.From, e.Program, p.To, p.Currency}
@@ -131,5 +152,14 @@ func flowList(sums map[flowKey]*flowSum) []wire.FlowJSON {
 	slices.SortFunc(out, func(a, b wire.FlowJSON) int {
 		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.Program, b.Program), cmp.Compare(a.To, b.To), cmp.Compare(a.Currency, b.Currency))
 	})
+	return out
+}
+
+func hourList(hours map[time.Time]int) []wire.FlowHourJSON {
+	out := make([]wire.FlowHourJSON, 0, len(hours))
+	for h, n := range hours {
+		out = append(out, wire.FlowHourJSON{Hour: h, Entries: n})
+	}
+	slices.SortFunc(out, func(a, b wire.FlowHourJSON) int { return a.Hour.Compare(b.Hour) })
 	return out
 }

@@ -86,6 +86,7 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 	got := map[key]*big.Int{}
 	gotCount := map[key]int{}
 	entries, calls := 0, 0
+	hours := map[time.Time]int{}
 	for {
 		page, err := admin.ListFlows(ctx, q)
 		if err != nil {
@@ -93,6 +94,9 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 		}
 		calls++
 		entries += page.Entries
+		for _, h := range page.Hours {
+			hours[h.Hour] += h.Entries
+		}
 		for _, f := range page.Flows {
 			if f.Program != "" {
 				t.Errorf("flow %+v: program %q; want none for entries submitted directly", f, f.Program)
@@ -116,6 +120,9 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 	if wantCalls := inHour/7 + 1; entries != inHour || calls != wantCalls {
 		t.Errorf("read %d entries in %d calls; want %d in %d (7 per call)", entries, calls, inHour, wantCalls)
 	}
+	if len(hours) != 1 || hours[start.Add(time.Hour)] != inHour {
+		t.Errorf("entries by hour %v; want %d in the hour at %v", hours, inHour, start.Add(time.Hour))
+	}
 	if len(got) != len(want) {
 		t.Errorf("%d paths; want %d", len(got), len(want))
 	}
@@ -123,6 +130,42 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 		if got[k] == nil || got[k].Cmp(v) != 0 || gotCount[k] != count[k] {
 			t.Errorf("path %v: %v in %d postings; want %v in %d", k, got[k], gotCount[k], v, count[k])
 		}
+	}
+}
+
+// TestFlowsOfAnAccount: with account=, the flows are exactly the paths
+// from or to it, whatever else the entries moved.
+func TestFlowsOfAnAccount(t *testing.T) {
+	ctx := context.Background()
+	admin, _, _ := flowsEnv(t, 3)
+	for i := range 10 {
+		ps := []wire.PostingJSON{usd("@buyer:1", "artist:a", fmt.Sprint(100+i)), usd("@buyer:1", "label", "7")}
+		if i%2 == 0 {
+			ps = append(ps, usd("@buyer:2", "artist:b", "5"))
+		}
+		if _, _, err := admin.CreateEntry(ctx, fmt.Sprintf("acct-%d", i), wire.EntryRequest{Postings: ps}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := client.ListFlowsQuery{Account: "artist:b"}
+	var got []string
+	for {
+		page, err := admin.ListFlows(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range page.Flows {
+			got = append(got, fmt.Sprintf("%s→%s %s×%d", f.From, f.To, f.Amount, f.Postings))
+		}
+		if page.Next == "" {
+			break
+		}
+		q.After = page.Next
+	}
+	// Read in two calls of 3 entries (artist:b is in 5): the answers' flows
+	// are added by the caller.
+	if fmt.Sprint(got) != "[@buyer:2→artist:b 15×3 @buyer:2→artist:b 10×2]" {
+		t.Errorf("flows of artist:b: %v", got)
 	}
 }
 
@@ -135,7 +178,12 @@ func TestFlowsRefusals(t *testing.T) {
 	}
 	payee := client.New(url, tok.Secret, nil)
 	_, err = payee.ListFlows(ctx, client.ListFlowsQuery{})
-	wantCode(t, "payee reads flows", err, "forbidden", 403)
+	wantCode(t, "payee reads every flow", err, "forbidden", 403)
+	_, err = payee.ListFlows(ctx, client.ListFlowsQuery{Account: "artist:b"})
+	wantCode(t, "payee reads another's flows", err, "forbidden", 403)
+	if _, err := payee.ListFlows(ctx, client.ListFlowsQuery{Account: "artist:a"}); err != nil {
+		t.Errorf("payee reads its own flows: %v", err)
+	}
 	_, err = admin.ListFlows(ctx, client.ListFlowsQuery{Currency: "XYZ"})
 	wantCode(t, "unknown currency", err, "currency_unknown", 422)
 	_, err = admin.ListFlows(ctx, client.ListFlowsQuery{After: "x"})

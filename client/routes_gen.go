@@ -153,6 +153,7 @@ func (c *Client) ListCurrencies(ctx context.Context) (out wire.CurrencyListJSON,
 
 // ListFlowsQuery holds the query parameters of GET /v1/flows; zero values are left out.
 type ListFlowsQuery struct {
+	Account  string
 	Since    time.Time
 	Until    time.Time
 	Currency string
@@ -161,7 +162,7 @@ type ListFlowsQuery struct {
 
 // ListFlows calls GET /v1/flows: sum a period's postings by path.
 func (c *Client) ListFlows(ctx context.Context, q ListFlowsQuery) (out wire.FlowListJSON, err error) {
-	_, err = c.do(ctx, "GET", "/v1/flows"+query("since", timeText(q.Since), "until", timeText(q.Until), "currency", q.Currency, "after", q.After), "", nil, &out)
+	_, err = c.do(ctx, "GET", "/v1/flows"+query("account", q.Account, "since", timeText(q.Since), "until", timeText(q.Until), "currency", q.Currency, "after", q.After), "", nil, &out)
 	return out, err
 }
 

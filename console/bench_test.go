@@ -56,6 +56,9 @@ func BenchmarkConsolePages(b *testing.B) {
 			_, err := c.ListEntries(ctx, client.ListEntriesQuery{Account: "payee:7", Limit: 100})
 			return err
 		}},
+		{"account-income-31-days", func() error {
+			return allFlows(ctx, c, client.ListFlowsQuery{Account: "payee:7", Since: last.AddDate(0, 0, -31), Until: last})
+		}},
 		{"overview-hour", func() error {
 			if _, err := c.ListFlows(ctx, hour); err != nil {
 				return err

@@ -203,6 +203,10 @@ func TestConsoleInABrowser(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector("#totals-table tbody").innerText`); !strings.Contains(got, "market") || !strings.Contains(got, "2,105") {
 		t.Errorf("totals lack the market's 2,105 ETH moved:\n%s", got)
 	}
+	// Entries per hour: the demo's 8 entries fall in 6 hours.
+	if got := eval[[]string](t, ctx, `[...document.querySelectorAll("#hours rect")].map(r => r.dataset.entries)`); fmt.Sprint(got) != "[3 1 1 1 1 1]" {
+		t.Errorf("entries per hour %v; want [3 1 1 1 1 1]", got)
+	}
 	checkLabels(t, ctx, "overview")
 	shoot(t, ctx, shots, "overview.png")
 
@@ -216,6 +220,28 @@ func TestConsoleInABrowser(t *testing.T) {
 		}
 		if n := eval[int](t, ctx, `document.querySelectorAll("#postings-table tbody tr").length`); n == 0 {
 			t.Error("the account page lists no postings")
+		}
+		// Income by source and program over the demo's period: its ETH
+		// rows add up to what the API's flows say came in.
+		open(t, ctx, url, "#/account/owner?since="+demoSince+"&until="+demoUntil)
+		flows, err := admin.ListFlows(context.Background(), client.ListFlowsQuery{Account: "owner", Since: demoStart, Until: demoStart.AddDate(0, 3, 0), Currency: "ETH"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantIn := new(big.Int)
+		for _, f := range flows.Flows {
+			if f.To == "owner" {
+				v, _ := new(big.Int).SetString(string(f.Amount), 10)
+				wantIn.Add(wantIn, v)
+			}
+		}
+		gotIn := new(big.Int)
+		for _, a := range eval[[]string](t, ctx, `[...document.querySelectorAll('#income-table tr[data-currency="ETH"]')].map(r => r.dataset.amount)`) {
+			v, _ := new(big.Int).SetString(a, 10)
+			gotIn.Add(gotIn, v)
+		}
+		if gotIn.Sign() == 0 || gotIn.Cmp(wantIn) != 0 {
+			t.Errorf("owner's ETH income on the page: %s; the API's flows: %s", gotIn, wantIn)
 		}
 	})
 

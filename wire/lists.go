@@ -1,5 +1,7 @@
 package wire
 
+import "time"
+
 // StatusJSON answers the liveness and readiness checks.
 type StatusJSON struct {
 	// "ok", "ready", or what is not ready, such as "store unreachable".
@@ -95,9 +97,19 @@ type FlowListJSON struct {
 	Flows []FlowJSON `json:"flows"`
 	// How many entries the sums are of.
 	Entries int `json:"entries" jsonschema:"minimum=0"`
+	// Those entries counted by the UTC hour of their time, in order; hours
+	// without entries are absent.
+	Hours []FlowHourJSON `json:"hours"`
 	// The sequence number to pass as after to sum the next entries of the
 	// period; absent when the period was read to its end.
 	Next string `json:"next,omitempty" schema:"SeqString"`
+}
+
+// FlowHourJSON is how many entries an hour holds.
+type FlowHourJSON struct {
+	// The hour's first instant, UTC.
+	Hour    time.Time `json:"hour" schema:"Time"`
+	Entries int       `json:"entries" jsonschema:"minimum=1"`
 }
 
 // CurrencyInfoJSON is a registered currency: amounts in it are integers of

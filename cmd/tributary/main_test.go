@@ -153,6 +153,16 @@ func TestServeHealthAndShutdown(t *testing.T) {
 			t.Errorf("GET %s = %d; want 200", path, resp.StatusCode)
 		}
 	}
+	// The console is served beside the API.
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "<title>Tributary console</title>") {
+		t.Errorf("GET / = %d %.80q; want the console's page", resp.StatusCode, page)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve after shutdown: %v", err)

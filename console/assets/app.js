@@ -125,14 +125,17 @@ async function connect(out) {
 async function overview(q) {
   const p = period(q);
   const totals = h("div", { id: "totals" }, h("p", { class: "note" }, "Loading…"));
+  const hoursEl = h("div", { id: "hours", class: "hours" });
   const pending = h("div", { id: "pending" }, h("p", { class: "note" }, "Loading…"));
   const events = h("ol", { class: "events", id: "events", "aria-live": "polite" });
   render("Overview", periodForm("/overview", q),
     h("h2", {}, "Totals by program and currency"), totals,
+    h("h2", {}, "Entries per hour"), hoursEl,
     h("h2", {}, "Pending withdrawals"), pending,
     h("h2", {}, "Live events"), h("p", { class: "note", id: "events-note" }, "Connecting to the event stream…"), events);
   try {
-    const { flows, entries } = await state.client.flows.all({ since: p.sinceISO, until: p.untilISO });
+    const { flows, entries, hours } = await state.client.flows.all({ since: p.sinceISO, until: p.untilISO });
+    drawHours(hoursEl, hours);
     const by = new Map();
     for (const f of flows) {
       const k = `${f.program || "(direct)"}\u0000${f.currency}`;
@@ -163,6 +166,38 @@ async function overview(q) {
   }, { tail: 20, onError: (err) => note.replaceChildren(errorBox(err)) });
 }
 
+/** drawHours draws entries per hour as bars, one per hour that has entries. */
+function drawHours(el, hours) {
+  if (!hours.length) {
+    el.replaceChildren(h("p", { class: "note" }, "No entries in this period."));
+    return;
+  }
+  const max = Math.max(...hours.map((x) => x.entries));
+  const busiest = hours.find((x) => x.entries === max);
+  const bar = 8;
+  const height = 80;
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("width", String(hours.length * (bar + 2)));
+  svg.setAttribute("height", String(height));
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `Entries per hour: ${hours.length} hours with entries, at most ${max} (${busiest.hour.slice(0, 13).replace("T", " ")}:00 UTC)`);
+  hours.forEach((x, i) => {
+    const r = document.createElementNS(ns, "rect");
+    const hgt = Math.max(1, Math.round((x.entries / max) * height));
+    r.setAttribute("x", String(i * (bar + 2)));
+    r.setAttribute("y", String(height - hgt));
+    r.setAttribute("width", String(bar));
+    r.setAttribute("height", String(hgt));
+    r.setAttribute("data-entries", String(x.entries));
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${x.hour.slice(0, 13).replace("T", " ")}:00 UTC: ${x.entries} entries`;
+    r.append(title);
+    svg.append(r);
+  });
+  el.replaceChildren(svg, h("p", { class: "note" }, `Hours without entries are left out; the busiest had ${max}.`));
+}
+
 function describeEvent(ev) {
   const d = ev.data || {};
   if (ev.type === "withdrawal.changed") return `${d.account}: ${money(d.amount, d.currency)} ${d.state}`;
@@ -187,10 +222,13 @@ async function account(name, q) {
     return;
   }
   const balances = h("div", { id: "balances" }, h("p", { class: "note" }, "Loading…"));
+  const income = h("div", { id: "income" });
   const postings = h("div", { id: "postings" });
   const withdrawals = h("div", { id: "withdrawals" });
   const form = h("div", { id: "withdraw" });
-  render(`Account ${name}`, h("h2", {}, "Balance"), balances, h("h2", {}, "Withdrawals"), withdrawals, form, h("h2", {}, "Postings"), postings);
+  render(`Account ${name}`, h("h2", {}, "Balance"), balances, h("h2", {}, "Withdrawals"), withdrawals, form,
+    h("h2", {}, "Income by source and program"), periodForm(`/account/${encodeURIComponent(name)}`, q), income,
+    h("h2", {}, "Postings"), postings);
   let acct;
   try {
     acct = await state.client.accounts.get(name);
@@ -213,6 +251,7 @@ async function account(name, q) {
     }
   };
   await refreshWithdrawals();
+  await showIncome(income, name, period(q));
   if (!acct.external) form.replaceChildren(withdrawForm(name, acct, refreshWithdrawals, showBalances));
   await listPostings(postings, { account: name }, (e, p) => p.from === name || p.to === name, { all: false });
   // Live: the withdrawals and balance follow the event stream. A token
@@ -231,6 +270,29 @@ async function account(name, q) {
       ? `No live updates (${err.code}): ${err.message}. Reload to see changes.`
       : "The live connection dropped; reconnecting…";
   } });
+}
+
+/** showIncome lists what came into the account in the period, by source and program. */
+async function showIncome(el, name, p) {
+  let flowList;
+  try {
+    flowList = (await state.client.flows.all({ account: name, since: p.sinceISO, until: p.untilISO })).flows.filter((f) => f.to === name);
+  } catch (err) {
+    el.replaceChildren(errorBox(err));
+    return;
+  }
+  if (!flowList.length) {
+    el.replaceChildren(h("p", { class: "note" }, `Nothing came in from ${p.since} until ${p.until}.`));
+    return;
+  }
+  const byCurrency = new Map();
+  for (const f of flowList) byCurrency.set(f.currency, [...(byCurrency.get(f.currency) || []), f.amount]);
+  const total = [...byCurrency].map(([c, list]) => money(sumUnits(list), c)).join(", ");
+  el.replaceChildren(h("p", {}, `From ${p.since} until ${p.until}: ${total}.`),
+    table("Income by source and program", ["Source", "Program", { label: "Amount", num: true }, { label: "Postings", num: true }],
+      flowList.map((f) => h("tr", { "data-amount": f.amount, "data-currency": f.currency },
+        h("td", {}, f.from), h("td", {}, f.program || "(direct)"), h("td", { class: "num" }, money(f.amount, f.currency)), h("td", { class: "num" }, f.postings))),
+      { id: "income-table" }));
 }
 
 function withdrawForm(name, acct, refresh, showBalances) {

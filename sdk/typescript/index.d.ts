@@ -47,7 +47,7 @@ export interface Client {
   };
   flows: {
     list(q?: Query<"/v1/flows">): Promise<S["FlowList"]>;
-    all(q?: Query<"/v1/flows">): Promise<{ flows: S["Flow"][]; entries: number }>;
+    all(q?: Query<"/v1/flows">): Promise<{ flows: S["Flow"][]; entries: number; hours: S["FlowHour"][] }>;
   };
   events: {
     subscribe(handler: (ev: Event) => void, opts?: { after?: string | number; tail?: number; retryMs?: number; onError?: (err: unknown) => void; onOpen?: () => void }): Subscription;

@@ -90,9 +90,10 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
     },
     flows: {
       list: (q) => get("/v1/flows", q),
-      /** Every flow of the period, following next and adding the answers' sums exactly. */
+      /** Every flow of the period (and its entries by hour), following next and adding the answers' sums exactly. */
       async all(q = {}) {
         const sums = new Map();
+        const hours = new Map();
         let after = q.after;
         let entries = 0;
         for (;;) {
@@ -103,10 +104,12 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
             const old = sums.get(k);
             sums.set(k, old ? { ...old, amount: (BigInt(old.amount) + BigInt(f.amount)).toString(), postings: old.postings + f.postings } : { ...f });
           }
+          for (const h of page.hours) hours.set(h.hour, (hours.get(h.hour) || 0) + h.entries);
           if (!page.next) break;
           after = page.next;
         }
-        return { flows: [...sums.values()], entries };
+        const byHour = [...hours].sort(([a], [b]) => Date.parse(a) - Date.parse(b)).map(([hour, n]) => ({ hour, entries: n }));
+        return { flows: [...sums.values()], entries, hours: byHour };
       },
     },
     events: {

@@ -1063,11 +1063,11 @@ export interface paths {
         };
         /**
          * Sum a period's postings by path
-         * @description Sums the postings of the entries in a period (`since` inclusive, `until` exclusive) by path: one flow per source account, program, destination account and currency, with the exact sum of its postings' amounts and their count. It is what the console's Sankey diagram and totals are drawn from; `listEntries` with the same period and `account=` lists the postings behind a flow.
+         * @description Sums the postings of the entries in a period (`since` inclusive, `until` exclusive) by path: one flow per source account, program, destination account and currency, with the exact sum of its postings' amounts and their count; and the entries read, counted by UTC hour (every entry of the period, whatever its currency). With `account=`, only the postings from or to that account are summed (read through the account's index): its income by source and program, and its spending. It is what the console's Sankey diagram, totals and an account's income are drawn from; `listEntries` with the same period and `account=` lists the postings behind a flow.
          *
          *     One call reads at most 10000 entries, in commit order. When the period holds more, the answer carries `next`: pass it as `after` (with the same period) to sum the following entries, and add the flows of every answer together. Reading is by the journal's sequence index and the time filter, so a call costs the entries it reads, not the store's size; a period of N entries costs N/10000 calls.
          *
-         *     **Who may call:** a bearer token with role `admin`, `reader`.
+         *     **Who may call:** a bearer token with role `admin`, `reader`, `payee`. A `payee` token must pass `account=` naming one of its own accounts (403 otherwise).
          */
         get: operations["listFlows"];
         put?: never;
@@ -2590,11 +2590,19 @@ export interface components {
             /** @description How many postings the sum is of. */
             postings: number;
         };
+        /** @description How many entries an hour holds. */
+        FlowHour: {
+            /** @description The hour's first instant, UTC. */
+            hour: components["schemas"]["Time"];
+            entries: number;
+        };
         /** @description FlowListJSON sums a window of the journal by path: the flows of the entries it read, ordered by from, program, to and currency. */
         FlowList: {
             flows: components["schemas"]["Flow"][];
             /** @description How many entries the sums are of. */
             entries: number;
+            /** @description Those entries counted by the UTC hour of their time, in order; hours without entries are absent. */
+            hours: components["schemas"]["FlowHour"][];
             /** @description The sequence number to pass as after to sum the next entries of the period; absent when the period was read to its end. */
             next?: components["schemas"]["SeqString"];
         };
@@ -5775,6 +5783,8 @@ export interface operations {
     listFlows: {
         parameters: {
             query?: {
+                /** @description Only postings from or to this account (its income and spending by path). Required for payee tokens. */
+                account?: components["schemas"]["AccountName"];
                 /** @description Only entries at or after this RFC 3339 time. */
                 since?: components["schemas"]["Time"];
                 /** @description Only entries before this RFC 3339 time. */
