@@ -413,19 +413,37 @@ func (r *txRun) joined(ops, more []Op) error {
 }
 
 // prefetch locks, in one read, the balances that ops say they will touch
-// (Op.Postings), but those of replays found already.
+// (Op.Postings) and the batch has not loaded, but those of replays found
+// already. The keys are gathered through a set rather than sorted with
+// every posting side: a batch of a hundred payments names eight hundred
+// sides and about a hundred balances.
 func (ov *overlay) prefetch(ops []Op) error {
-	var ps []ledger.Posting
+	ov.fillAt()
+	var keys []ledger.BalanceKey
+	var seen map[ledger.BalanceKey]struct{}
 	for _, op := range ops {
-		if op.Postings != nil && ov.keys[op.Key] == nil {
-			ps = append(ps, op.Postings...)
+		if op.Postings == nil || ov.keys[op.Key] != nil {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[ledger.BalanceKey]struct{}, 2*len(ops))
+		}
+		for _, p := range op.Postings {
+			for _, k := range [2]ledger.BalanceKey{{Account: p.From, Currency: p.Currency}, {Account: p.To, Currency: p.Currency}} {
+				if _, ok := ov.at[k]; ok {
+					continue
+				}
+				if _, ok := seen[k]; !ok {
+					seen[k] = struct{}{}
+					keys = append(keys, k)
+				}
+			}
 		}
 	}
-	if len(ps) == 0 {
+	if len(keys) == 0 {
 		return nil
 	}
-	keys, _, sorted := balanceKeys(nil, nil, ps)
-	_, err := ov.loadBalances(nil, keys, sorted)
+	_, err := ov.loadBalances(nil, keys, false)
 	return err
 }
 
