@@ -62,9 +62,10 @@ func demoServer(t *testing.T) (string, *client.Client) {
 		market.Pay("demo:recurring", t0.Add(2*month), "lic-1", eth("105"), "ETH", "@licensee"),
 		market.Sell("demo:usd-1", t0.Add(3*time.Hour), market.Sale{Asset: "asset-8", Amount: usd("19.99"), Currency: "USD", Buyer: "@buyer:3"}),
 		market.Sell("demo:usd-2", t0.Add(4*time.Hour), market.Sale{Asset: "asset-7", Amount: usd("1234.57"), Currency: "USD", Buyer: "@buyer:4", Seller: "seller"}),
-		// A payee withdraws to its registered destination only.
-		payout.SetDestination("demo:dest-collaborator", t0, "collaborator", "@bank:collaborator"),
-		payout.SetDestination("demo:dest-owner", t0, "owner", "@bank:owner"),
+		// A payee withdraws to its registered destination only (set before
+		// the period the tests look at).
+		payout.SetDestination("demo:dest-collaborator", t0.Add(-time.Hour), "collaborator", "@bank:collaborator"),
+		payout.SetDestination("demo:dest-owner", t0.Add(-time.Hour), "owner", "@bank:owner"),
 	}
 	for _, op := range ops {
 		if _, err := eng.ApplyOne(ctx, op); err != nil {
