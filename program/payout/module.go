@@ -407,7 +407,7 @@ func BuildExport(v engine.View, b Batch, cur money.Currency) (Export, error) {
 		}
 		out.Leaves = make([][2]string, len(leaves))
 		for i, l := range leaves {
-			out.Leaves[i] = [2]string{l.Account.Hex(), l.Cumulative.String()}
+			out.Leaves[i] = [2]string{lowerHex(l.Account), l.Cumulative.String()}
 		}
 	}
 	return out, nil
