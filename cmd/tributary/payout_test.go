@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/api"
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/programs"
@@ -114,5 +115,19 @@ func TestDemoPayout(t *testing.T) {
 	js, err := run(t, "demo", "payout", "--output", "json")
 	if err != nil || !strings.Contains(js, `"root": "0x`) || !strings.Contains(js, `"proof": [`) {
 		t.Errorf("demo payout --output json = %s, %v", js, err)
+	}
+}
+
+// TestServePayoutClaims: the claims reconciler's flags go together, and a
+// contract that cannot be checked fails the start before the server
+// listens.
+func TestServePayoutClaims(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	if _, err := run(t, "serve", "--db", db, "--addr", "127.0.0.1:0", "--payout-chain-rpc", "http://127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "go together") {
+		t.Errorf("serve --payout-chain-rpc alone: %v; want a refusal", err)
+	}
+	_, err := run(t, "serve", "--db", db, "--addr", "127.0.0.1:0", "--payout-chain-rpc", "http://127.0.0.1:1", "--payout-contract", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4")
+	if errcode.Code(err) != "chain_unavailable" {
+		t.Errorf("serve with an unreachable claims chain: %v; want chain_unavailable", err)
 	}
 }
