@@ -152,7 +152,11 @@ func TestPayoutPublishOnChain(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	operator := chain.DemoKey("payout operator")
+	const operatorHex = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318" // a test key, no funds anywhere
+	operator, err := chain.ParseKey(operatorHex)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sim, err := chain.NewSimHTTP(ctx, port, operator)
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +235,7 @@ func TestPayoutPublishOnChain(t *testing.T) {
 		t.Fatal(err, out)
 	}
 	keyFile := filepath.Join(dir, "operator.key")
-	os.WriteFile(keyFile, []byte(fmt.Sprintf("%064x\n", operator.D)), 0o600)
+	os.WriteFile(keyFile, []byte(operatorHex+"\n"), 0o600)
 	rpc := fmt.Sprintf("http://127.0.0.1:%d", port)
 	_, err = cli("payout", "publish", "1", "--chain-rpc", rpc, "--chain-key", keyFile, "--contract", token.Hex(), "--key", "p0")
 	if errcode.Code(err) != "chain_claims_code_mismatch" {
