@@ -90,6 +90,17 @@ func TestPayoutCommands(t *testing.T) {
 	if _, err := run(t, "payout", "verify", tampered); err == nil {
 		t.Error("payout verify accepted an export whose line was changed")
 	}
+	// An unreachable chain: tried twice with a wait between, refused, and
+	// the batch stays open.
+	keyFile := filepath.Join(dir, "k")
+	os.WriteFile(keyFile, []byte("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"), 0o600)
+	_, err = run(t, append([]string{"payout", "publish", "1", "--chain-rpc", "http://127.0.0.1:1", "--chain-key", keyFile, "--contract", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", "--attempts", "2", "--key", "p0"}, remote...)...)
+	if errcode.Code(err) != "chain_unavailable" {
+		t.Errorf("publishing to an unreachable chain: %v; want chain_unavailable", err)
+	}
+	if out := cli("payout", "show", "1"); !strings.Contains(out, "batch 1: open") {
+		t.Errorf("after a failed publish: %q; want the batch open", out)
+	}
 	cli("payout", "publish", "1", "--key", "p1")
 	results := filepath.Join(dir, "results.csv")
 	os.WriteFile(results, []byte("reference,result\npayout-1-1,paid\n"), 0o600)
