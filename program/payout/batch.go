@@ -143,9 +143,9 @@ func RailAccount(rail string) string { return "@payout:" + rail }
 // address finds its lines without an index.
 func LineRef(batch uint64, n int, d Destination) string {
 	if d.Rail == RailChain {
-		return fmt.Sprintf("payout-%d-%s", batch, strings.ToLower(d.Destination))
+		return fmt.Sprintf("%s%d-%s", LinePrefix, batch, strings.ToLower(d.Destination))
 	}
-	return fmt.Sprintf("payout-%d-%d", batch, n)
+	return fmt.Sprintf("%s%d-%d", LinePrefix, batch, n)
 }
 
 func chainRef(batch uint64, a merkle.Address) string {

@@ -144,7 +144,7 @@ func Module() program.Module {
 			{Method: "DELETE", Path: "/v1/schedules/{id}", ID: "removeSchedule", Roles: program.Admins, Params: []program.Param{scheduleParam}, Handler: program.Write(serveRemoveSchedule)},
 			{Method: "GET", Path: "/v1/payouts/{id}/proofs/{address}", ID: "getPayoutProof", Roles: []auth.Role{auth.Admin, auth.Reader, auth.Configurator, auth.Payee}, Params: []program.Param{batchParam, addressParam}, Handler: program.Read(trees.serveProof)},
 		},
-		Errors: []*errcode.Error{ErrSchedule, ErrDestination, ErrDestinationTaken, ErrDestinationMissing, ErrDestinationOther, ErrEmpty, ErrOpen, ErrState, ErrLine, ErrResult, ErrClaim, ErrBatchID,
+		Errors: []*errcode.Error{ErrSchedule, ErrLineReserved, ErrDestination, ErrDestinationTaken, ErrDestinationMissing, ErrDestinationOther, ErrEmpty, ErrOpen, ErrState, ErrLine, ErrResult, ErrClaim, ErrBatchID,
 			merkle.ErrNotInTree, merkle.ErrAddress},
 		State: []program.StateKey{
 			{Pattern: destinationKey("{account}"), Holds: "an account's payout destination"},
