@@ -467,9 +467,6 @@ var expectedAccess = map[string][]auth.Role{
 	"GET /v1/payouts/{id}/export.csv":          {auth.Admin, auth.Reader, auth.Configurator},
 	"GET /v1/payouts/{id}/tree":                {auth.Admin, auth.Reader, auth.Configurator, auth.Payee},
 	"GET /v1/payouts/{id}/proofs/{address}":    {auth.Admin, auth.Reader, auth.Configurator, auth.Payee},
-	"GET /v1/schedules":                        {auth.Admin, auth.Reader, auth.Configurator},
-	"PUT /v1/schedules/{id}":                   {auth.Admin},
-	"DELETE /v1/schedules/{id}":                {auth.Admin},
 	"POST /v1/feeshare/genesis":                {auth.Admin},
 }
 

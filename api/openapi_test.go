@@ -595,11 +595,6 @@ func TestOpenAPIExchanges(t *testing.T) {
 	do(200, call{token: admin, method: "POST", path: "/v1/payouts/2/publish", header: key("payout-publish-2"), body: `{"receipt":{"contract":"0x5B38Da6a701c568545dCfcB03FcB875f56beddC4","tx":"0x1111111111111111111111111111111111111111111111111111111111111111","block":7}}`})
 	do(422, call{token: ingestor, method: "POST", path: "/v1/payouts/2/results", header: key("payout-results-1"), body: `{"result":"paid","references":["payout-2-99"]}`})
 	do(200, call{token: admin, method: "DELETE", path: "/v1/payout-destinations/artist:2", header: key("payout-dest-4")})
-	do(200, call{token: admin, method: "PUT", path: "/v1/schedules/weekly", header: key("schedule-1"), body: `{"kind":"payout","start":"2026-03-02T00:00:00Z","every_seconds":604800,"currency":"USD","minimum":"1000"}`})
-	do(400, call{token: admin, method: "PUT", path: "/v1/schedules/often", header: key("schedule-2"), body: `{"kind":"payout","start":"2026-03-02T00:00:00Z","every_seconds":1,"currency":"USD"}`})
-	do(200, call{token: reader, method: "GET", path: "/v1/schedules"})
-	do(200, call{token: admin, method: "DELETE", path: "/v1/schedules/weekly", header: key("schedule-3")})
-	do(404, call{token: admin, method: "DELETE", path: "/v1/schedules/weekly", header: key("schedule-4")})
 
 	// The market, with the seed's numbers in wei (ETH has 18 decimals).
 	wei := func(eth string) string { return eth + "000000000000000000" }

@@ -527,24 +527,6 @@ func (c *Client) RecordPayoutResults(ctx context.Context, key string, id string,
 	return out, replayed, err
 }
 
-// ListSchedules calls GET /v1/schedules: list schedules.
-func (c *Client) ListSchedules(ctx context.Context) (out payout.ScheduleList, err error) {
-	_, err = c.do(ctx, "GET", "/v1/schedules", "", nil, &out)
-	return out, err
-}
-
-// SetSchedule calls PUT /v1/schedules/{id}: set a schedule.
-func (c *Client) SetSchedule(ctx context.Context, key string, id string, body payout.ScheduleRequest) (out payout.Schedule, replayed bool, err error) {
-	replayed, err = c.do(ctx, "PUT", "/v1/schedules/"+url.PathEscape(id), key, body, &out)
-	return out, replayed, err
-}
-
-// RemoveSchedule calls DELETE /v1/schedules/{id}: remove a schedule.
-func (c *Client) RemoveSchedule(ctx context.Context, key string, id string) (out wire.EntryJSON, replayed bool, err error) {
-	replayed, err = c.do(ctx, "DELETE", "/v1/schedules/"+url.PathEscape(id), key, nil, &out)
-	return out, replayed, err
-}
-
 // GetPayoutProof calls GET /v1/payouts/{id}/proofs/{address}: get an address's claim proof.
 func (c *Client) GetPayoutProof(ctx context.Context, id string, address string) (out payout.ProofJSON, err error) {
 	_, err = c.do(ctx, "GET", "/v1/payouts/"+url.PathEscape(id)+"/proofs/"+url.PathEscape(address), "", nil, &out)

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -270,72 +269,5 @@ func TestPayoutPublishOnChain(t *testing.T) {
 	}
 	if posted.Batch != 1 || posted.Root.Hex() != batch.Root {
 		t.Errorf("the contract's root = %+v; want batch 1's %s", posted, batch.Root)
-	}
-}
-
-// TestScheduler: a payout schedule runs each period once, at its end, with
-// the time passed in: not before, not twice (a second server running the
-// same period replays it), a refused run (a batch still open) is not tried
-// again in its period, and periods missed while the server was down run
-// as one batch when it is back.
-func TestScheduler(t *testing.T) {
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	reg := money.NewRegistry()
-	e := engine.New(s, reg)
-	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
-	apply := func(op engine.Op) {
-		t.Helper()
-		if _, err := e.ApplyOne(ctx, op); err != nil {
-			t.Fatalf("%s: %v", op.Key, err)
-		}
-	}
-	fund := func(key string) {
-		apply(engine.Transfer(key, t0, []ledger.Posting{{From: "@world", To: "usage:a", Currency: "USD", Amount: money.FromUint64(500), Path: "test"}}))
-	}
-	apply(payout.SetSchedule("sch", t0, payout.Schedule{ID: "hourly", Kind: payout.KindPayout, Start: t0, EverySeconds: 3600, Currency: "USD", Minimum: "100"}, reg))
-	apply(payout.SetDestination("dest", t0, "usage:a", "@bank:a"))
-	fund("f1")
-	sc := &scheduler{eng: e, s: s, log: slog.New(slog.DiscardHandler)}
-	batches := func() int {
-		t.Helper()
-		page, err := s.StatePage(ctx, payout.Program, "batch/", "", 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(page)
-	}
-	step := func(at time.Duration, want int) {
-		t.Helper()
-		if err := sc.tick(ctx, t0.Add(at)); err != nil {
-			t.Fatal(err)
-		}
-		if got := batches(); got != want {
-			t.Fatalf("after a tick at +%s: %d batches; want %d", at, got, want)
-		}
-	}
-	step(30*time.Minute, 0) // period 0 is not over
-	step(time.Hour, 1)      // period 0 runs
-	step(70*time.Minute, 1) // and not again
-	// A second server running the same period applies nothing new.
-	all, err := payout.ListSchedules(source{ctx: ctx, s: s})
-	if err != nil || len(all) != 1 {
-		t.Fatal(all, err)
-	}
-	if err := sc.runPayout(ctx, source{ctx: ctx, s: s}, all[0], 0, t0.Add(time.Hour)); err != nil || batches() != 1 {
-		t.Fatalf("period 0 run again: %v, %d batches; want a replay", err, batches())
-	}
-	fund("f2")
-	step(2*time.Hour, 1) // period 1: batch 1 is still open, refused
-	step(2*time.Hour+time.Minute, 1)
-	apply(payout.Publish("pub", t0, 1, nil))
-	step(5*time.Hour, 2) // periods 2 to 4 ended while down: one batch
-	step(5*time.Hour+time.Minute, 2)
-	if all, _ := payout.ListSchedules(source{ctx: ctx, s: s}); all[0].Last != 4 {
-		t.Errorf("the schedule's last period = %d; want 4", all[0].Last)
 	}
 }

@@ -210,14 +210,6 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 		defer stop()
 		apiCfg.Ready = append(apiCfg.Ready, check)
 	}
-	// The scheduler stops with ctx, before the store closes.
-	sctx, stopScheduler := context.WithCancel(ctx)
-	schedulerDone := make(chan struct{})
-	go func() {
-		defer close(schedulerDone)
-		(&scheduler{eng: eng, s: s, log: log.With("component", "scheduler")}).run(sctx)
-	}()
-	defer func() { stopScheduler(); <-schedulerDone }()
 	apiCfg.Modules = programs.Modules(deps)
 	apiSrv := api.New(apiCfg)
 	// On PostgreSQL, other nodes' commits wake this node's event streams

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/engine"
@@ -23,10 +22,9 @@ import (
 var docs string
 
 var (
-	accountParam  = program.Param{Name: "account", In: "path", Doc: "The internal account paid out.", Schema: "AccountName"}
-	batchParam    = program.PathParam("id", "The batch's number.", "7")
-	scheduleParam = program.PathParam("id", "The schedule's ID.", "weekly-usdc")
-	addressParam  = program.PathParam("address", "The EVM address (0x and 40 hex digits).", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4")
+	accountParam = program.Param{Name: "account", In: "path", Doc: "The internal account paid out.", Schema: "AccountName"}
+	batchParam   = program.PathParam("id", "The batch's number.", "7")
+	addressParam = program.PathParam("address", "The EVM address (0x and 40 hex digits).", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4")
 )
 
 // DestinationRequest registers a destination.
@@ -139,12 +137,9 @@ func Module() program.Module {
 			{Method: "GET", Path: "/v1/payouts/{id}/export.json", ID: "exportPayoutBatch", Roles: readers, Params: []program.Param{batchParam}, Handler: program.ReadRaw[Export](serveExportJSON)},
 			{Method: "GET", Path: "/v1/payouts/{id}/export.csv", ID: "exportPayoutBatchCSV", Roles: readers, Params: []program.Param{batchParam}, Handler: withContent(program.ReadRaw[string](serveExportCSV), "text/csv")},
 			{Method: "GET", Path: "/v1/payouts/{id}/tree", ID: "getPayoutTree", Roles: []auth.Role{auth.Admin, auth.Reader, auth.Configurator, auth.Payee}, Params: []program.Param{batchParam}, Handler: program.ReadRaw[TreeDump](trees.serveDump)},
-			{Method: "GET", Path: "/v1/schedules", ID: "listSchedules", Roles: readers, Handler: program.Read(serveListSchedules)},
-			{Method: "PUT", Path: "/v1/schedules/{id}", ID: "setSchedule", Roles: program.Admins, Params: []program.Param{scheduleParam}, Handler: program.Write(serveSetSchedule)},
-			{Method: "DELETE", Path: "/v1/schedules/{id}", ID: "removeSchedule", Roles: program.Admins, Params: []program.Param{scheduleParam}, Handler: program.Write(serveRemoveSchedule)},
 			{Method: "GET", Path: "/v1/payouts/{id}/proofs/{address}", ID: "getPayoutProof", Roles: []auth.Role{auth.Admin, auth.Reader, auth.Configurator, auth.Payee}, Params: []program.Param{batchParam, addressParam}, Handler: program.Read(trees.serveProof)},
 		},
-		Errors: []*errcode.Error{ErrSchedule, ErrLineReserved, ErrDestination, ErrDestinationTaken, ErrDestinationMissing, ErrDestinationOther, ErrEmpty, ErrOpen, ErrState, ErrLine, ErrResult, ErrClaim, ErrBatchID,
+		Errors: []*errcode.Error{ErrLineReserved, ErrDestination, ErrDestinationTaken, ErrDestinationMissing, ErrDestinationOther, ErrEmpty, ErrOpen, ErrState, ErrLine, ErrResult, ErrClaim, ErrBatchID,
 			merkle.ErrNotInTree, merkle.ErrAddress},
 		State: []program.StateKey{
 			{Pattern: destinationKey("{account}"), Holds: "an account's payout destination"},
@@ -157,7 +152,6 @@ func Module() program.Module {
 			{Pattern: treeKey("{currency}"), Holds: "the batch whose claims tree the next one builds on"},
 			{Pattern: onchainKey("{currency}"), Holds: "published batches with unclaimed on-chain lines"},
 			{Pattern: cursorKey("{contract}"), Holds: "the last block whose claims were applied"},
-			{Pattern: scheduleKey("{id}"), Holds: "a schedule and the last period it ran"},
 		},
 	}
 }
@@ -224,18 +218,10 @@ func serveRemoveDestination(c program.Call, _ program.NoBody) (program.Effect[wi
 // selectPage is how many records a batch's selection reads at a time.
 const selectPage = 10000
 
-// Source is where a batch's selection reads: the payout program's state
-// and the balances. A route's program.Call is one; the scheduler's store
-// is another.
-type Source interface {
-	List(prefix, after string, limit int) ([]engine.StateValue, error)
-	Balances(f ledger.BalanceFilter) ([]ledger.Balance, error)
-}
-
 // Candidates reads the balances and destinations sel selects from
 // through c: the balances of sel's currency and prefix, and every
 // registered destination.
-func Candidates(c Source, sel Selection) ([]Candidate, int, error) {
+func Candidates(c program.Call, sel Selection) ([]Candidate, int, error) {
 	dests := map[string]Destination{}
 	after := ""
 	for {
@@ -549,54 +535,4 @@ func (tc *treeCache) serveDump(c program.Call) (program.Raw, error) {
 		return nil, err
 	}
 	return t.Dump(), nil
-}
-
-// ScheduleRequest sets a schedule.
-type ScheduleRequest struct {
-	Kind         string      `json:"kind" jsonschema:"enum=payout"`
-	Start        time.Time   `json:"start"`
-	EverySeconds uint64      `json:"every_seconds"`
-	Currency     string      `json:"currency" schema:"Currency"`
-	Minimum      wire.Amount `json:"minimum,omitempty"`
-	Prefix       string      `json:"prefix,omitempty"`
-}
-
-// ScheduleList is every schedule.
-type ScheduleList struct {
-	Schedules []Schedule `json:"schedules"`
-}
-
-// ListSchedules reads every schedule.
-func ListSchedules(c Source) ([]Schedule, error) {
-	page, err := c.List("schedule/", "", 10000)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Schedule, 0, len(page))
-	for _, sv := range page {
-		var s Schedule
-		if err := json.Unmarshal(sv.Value, &s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-func serveListSchedules(c program.Call) (ScheduleList, error) {
-	all, err := ListSchedules(c)
-	return ScheduleList{Schedules: all}, err
-}
-
-func serveSetSchedule(c program.Call, req ScheduleRequest) (program.Effect[Schedule], error) {
-	id := c.Path("id")
-	s := Schedule{ID: id, Kind: req.Kind, Start: req.Start, EverySeconds: req.EverySeconds, Currency: req.Currency, Minimum: req.Minimum, Prefix: req.Prefix}
-	return program.Record(SetSchedule(c.Key(), c.Now(), s, c.Currencies()), func(v engine.View) (Schedule, error) {
-		var out Schedule
-		return out, engine.ReadJSON(v, scheduleKey(id), "schedule", id, &out)
-	}), nil
-}
-
-func serveRemoveSchedule(c program.Call, _ program.NoBody) (program.Effect[wire.EntryJSON], error) {
-	return program.EntryAnswer(RemoveSchedule(c.Key(), c.Now(), c.Path("id"))), nil
 }

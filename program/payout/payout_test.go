@@ -335,9 +335,6 @@ func TestDigests(t *testing.T) {
 		{"publish", payout.Publish("k", t0, 1, r), "46601cd67d466c3a1f7845d40547dc460a14942c1ce9462429f6ec25266ab48b"},
 		{"cancel", payout.Cancel("k", t0, 1), "ef5ce1a75cf71c7d924956f9b4e293cf379460c80ca9662470d7075e7a28497e"},
 		{"results", payout.Results("k", t0, 1, payout.ResultPaid, []string{"payout-1-1"}), "883afa6b87de71cfc87804b69620eab9e71e7abd3ab54421cf5fe63b98e4860b"},
-		{"schedule", payout.SetSchedule("k", t0, payout.Schedule{ID: "weekly", Kind: payout.KindPayout, Start: t0, EverySeconds: 604800, Currency: "USD", Minimum: "1000"}, money.NewRegistry()), "5ff8e8a681b5c069e2750be068187d91a748178e5bc5574c0d68f640a7ead857"},
-		{"schedule_remove", payout.RemoveSchedule("k", t0, "weekly"), "03eebfcb7861d2441909c5336c03fe0631f3f96bfaeaf3f543b752f08ec46684"},
-		{"schedule_ran", payout.MarkRun("k", t0, "weekly", 3), "b4c7110eafee0a0e48e7ec70d25a34886607a974e90b0e2e2102f4dfd30428ca"},
 		{"claims", payout.ApplyClaims("k", t0, "USDC", r.Contract, []payout.Block{{Number: 5}}, nil), "208fd48ea8a884550660ca9594f5530ca79f03c5c0db336e4402e1058c798005"},
 	}
 	for _, tt := range tests {
