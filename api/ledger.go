@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tributary-ledger/tributary/auth"
@@ -439,6 +440,9 @@ func (s *Server) requestWithdrawal(w http.ResponseWriter, r *http.Request, c *Ca
 	if err := scope(c, req.Account); err != nil {
 		return err
 	}
+	if strings.HasPrefix(key, payout.LinePrefix) {
+		return errcode.Errorf(payout.ErrLineReserved, "idempotency key %q starts with %q, which names payout batch lines (a withdrawal's ID is its key); use another key", key, payout.LinePrefix)
+	}
 	amt, err := s.amount(req.Amount, req.Currency)
 	if err != nil {
 		return err
@@ -508,6 +512,11 @@ func (s *Server) resolveWithdrawal(w http.ResponseWriter, r *http.Request, c *Ca
 	id, err := s.withdrawalID(r, c)
 	if err != nil {
 		return err
+	}
+	if strings.HasPrefix(id, payout.LinePrefix) {
+		// Posted or voided here, a line would leave its batch's counts
+		// wrong, and a voided on-chain line could still be claimed.
+		return errcode.Errorf(payout.ErrLineReserved, "withdrawal %q is a payout batch line: it is resolved through its batch (results, claims, cancel)", id)
 	}
 	if c.Token.Role == auth.Payee {
 		wd, err := s.cfg.Store.Withdrawal(r.Context(), id)

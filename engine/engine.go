@@ -798,6 +798,9 @@ func (ov *overlay) write() error {
 		ent.Seq = firstEntry + uint64(streamed+i)
 		events[i].Data = entryEventJSON(ent)
 	}
+	// Sized once: a payout batch changes a million withdrawals, which an
+	// append doubling its way up copied over and over.
+	b.Withdrawals = make([]ledger.Withdrawal, 0, len(ids))
 	for j, id := range ids {
 		pw := ov.withdrawals[id]
 		if pw.request != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/tributary-ledger/tributary/console"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/payout/merkle"
 	"github.com/tributary-ledger/tributary/program/feeshare"
 	"github.com/tributary-ledger/tributary/programs"
 	"github.com/tributary-ledger/tributary/scheduler"
@@ -69,6 +70,11 @@ func newServeCmd() *cobra.Command {
 	cmd.Flags().Uint64("chain-confirmations", 12, fmt.Sprintf("apply block N once the chain's head is at least N plus this many blocks (at most %d)", chain.ConfirmationsMax))
 	cmd.Flags().String("chain-currency", chain.DefaultCurrency, "ledger currency of the fees (wei as base units)")
 	cmd.Flags().Uint64("chain-start", 0, "first block to apply when the store has no fee-share cursor yet; afterwards the cursor decides")
+	cmd.Flags().String("payout-chain-rpc", "", "EVM JSON-RPC endpoint of the chain the payout claims contract is on; with --payout-contract, confirmed Claimed events post the payout lines they pay; empty: none")
+	cmd.Flags().String("payout-contract", "", "the payout claims contract's address (its code is checked at start)")
+	cmd.Flags().String("payout-currency", "USDC", "ledger currency of the claims contract's token")
+	cmd.Flags().Uint64("payout-confirmations", 12, "apply a block's claims once the head is this many blocks past it")
+	cmd.Flags().Uint64("payout-start", 0, "first block to read claims from when there is no claims cursor yet (the contract's deployment block)")
 	cmd.Flags().String("chain-base-fee", feeshare.BaseFeeCollected, "what the chain does with the EIP-1559 base fee: collected (Evmos, OP-stack chains such as Base: the developer's share is of the whole fee) or burned (Ethereum mainnet: the burned part goes to "+feeshare.BurnAccount+" and the share is of the priority fee)")
 	addBackupFlags(cmd)
 	return cmd
@@ -81,6 +87,9 @@ type chainOptions struct {
 	currency      string
 	start         uint64
 	baseFee       string
+	// The payout claims contract, followed when payoutRPC is set.
+	payoutRPC, payoutContract, payoutCurrency string
+	payoutConfirmations, payoutStart          uint64
 }
 
 func chainFlagValues(cmd *cobra.Command) (chainOptions, error) {
@@ -98,8 +107,49 @@ func chainFlagValues(cmd *cobra.Command) (chainOptions, error) {
 	if o.start, err = cmd.Flags().GetUint64("chain-start"); err != nil {
 		return o, err
 	}
-	o.baseFee, err = cmd.Flags().GetString("chain-base-fee")
-	return o, err
+	if o.baseFee, err = cmd.Flags().GetString("chain-base-fee"); err != nil {
+		return o, err
+	}
+	o.payoutRPC, _ = cmd.Flags().GetString("payout-chain-rpc")
+	o.payoutContract, _ = cmd.Flags().GetString("payout-contract")
+	o.payoutCurrency, _ = cmd.Flags().GetString("payout-currency")
+	o.payoutConfirmations, _ = cmd.Flags().GetUint64("payout-confirmations")
+	o.payoutStart, _ = cmd.Flags().GetUint64("payout-start")
+	if (o.payoutRPC == "") != (o.payoutContract == "") {
+		return o, fmt.Errorf("--payout-chain-rpc and --payout-contract go together: name both or neither")
+	}
+	return o, nil
+}
+
+// startClaims attaches the payout claims contract and runs its
+// reconciler in the background until ctx ends; stop waits for it.
+func startClaims(ctx context.Context, eng *engine.Engine, s chain.StateReader, log *slog.Logger, ch chainOptions) (check api.ReadyCheck, stop func(), err error) {
+	addr, err := merkle.ParseAddress(ch.payoutContract)
+	if err != nil {
+		return check, nil, fmt.Errorf("--payout-contract: %w", err)
+	}
+	b, err := chain.DialClaims(ctx, ch.payoutRPC)
+	if err != nil {
+		return check, nil, err
+	}
+	claims, err := chain.AttachClaims(ctx, b, addr)
+	if err != nil {
+		return check, nil, err
+	}
+	r, err := chain.NewClaimsReconciler(claims, eng, s, chain.ReconcilerConfig{Currency: ch.payoutCurrency, Confirmations: ch.payoutConfirmations, Start: ch.payoutStart, Log: log.With("component", "claims")})
+	if err != nil {
+		return check, nil, err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := r.Run(rctx); err != nil {
+			log.Error("claims reconciler stopped", "err", err)
+		}
+	}()
+	log.Info("claims reconciler started", "rpc", redact(ch.payoutRPC), "contract", addr.Hex(), "confirmations", ch.payoutConfirmations)
+	return api.ReadyCheck{Name: "payout-claims", Check: r.Ready}, func() { cancel(); <-done }, nil
 }
 
 // serve runs the server until ctx ends, then shuts down gracefully: it stops
@@ -171,6 +221,14 @@ func serveWithChain(ctx context.Context, db, addr string, log *slog.Logger, read
 		}()
 		defer func() { stopWatcher(); <-watcherDone }()
 		log.Info("chain watcher started", "rpc", redact(ch.rpc), "confirmations", ch.confirmations)
+	}
+	if ch.payoutRPC != "" {
+		check, stop, err := startClaims(ctx, eng, s, log, ch)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		apiCfg.Ready = append(apiCfg.Ready, check)
 	}
 	apiCfg.Modules = programs.Modules(deps)
 	apiSrv := api.New(apiCfg)

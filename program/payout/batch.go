@@ -1,6 +1,7 @@
 package payout
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -129,15 +130,22 @@ func Select(sel Selection, balances []ledger.Balance, dests map[string]Destinati
 	return out, missing
 }
 
+// RailAccount is the external account a batch's lines of a rail credit:
+// @payout:bank or @payout:chain. The line (and, on chain, its withdrawal's
+// ID) names the payee's own destination; crediting one account per rail
+// rather than one per destination keeps a batch of a million payees at a
+// million and two balances, not two million.
+func RailAccount(rail string) string { return "@payout:" + rail }
+
 // LineRef is the reference of a batch's line, which is also its
 // withdrawal's ID: payout-<batch>-<n> for a bank line, and
 // payout-<batch>-<address> for an on-chain line, so that a claim by an
 // address finds its lines without an index.
 func LineRef(batch uint64, n int, d Destination) string {
 	if d.Rail == RailChain {
-		return fmt.Sprintf("payout-%d-%s", batch, strings.ToLower(d.Destination))
+		return fmt.Sprintf("%s%d-%s", LinePrefix, batch, strings.ToLower(d.Destination))
 	}
-	return fmt.Sprintf("payout-%d-%d", batch, n)
+	return fmt.Sprintf("%s%d-%d", LinePrefix, batch, n)
 }
 
 func chainRef(batch uint64, a merkle.Address) string {
@@ -244,7 +252,7 @@ func runBatch(v engine.View, at time.Time, sel Selection, cands []Candidate, mis
 	var total, bank, onchain money.Amount
 	added := map[merkle.Address]money.Amount{}
 	for i, c := range cands {
-		w := ledger.Withdrawal{ID: LineRef(id, i+1, c.Destination), Account: c.Account, Destination: c.Destination.PayTo(), Currency: sel.Currency, Amount: c.Amount, State: ledger.WithdrawalPending, Created: at}
+		w := ledger.Withdrawal{ID: LineRef(id, i+1, c.Destination), Account: c.Account, Destination: RailAccount(c.Destination.Rail), Currency: sel.Currency, Amount: c.Amount, State: ledger.WithdrawalPending, Created: at}
 		postings = append(postings, w.Posting())
 		ws = append(ws, w)
 		if i%ChunkLines == 0 {
@@ -259,7 +267,9 @@ func runBatch(v engine.View, at time.Time, sel Selection, cands []Candidate, mis
 			bank, _ = bank.Add(c.Amount)
 			continue
 		}
-		a, err := merkle.ParseAddress(c.Destination.Destination)
+		// In lower case: the registered form was checked when it was
+		// registered, and its checksum costs a hash a line.
+		a, err := merkle.ParseAddress(strings.ToLower(c.Destination.Destination))
 		if err != nil {
 			return engine.Change{}, fmt.Errorf("destination of %s is corrupt: %w", c.Account, err)
 		}
@@ -346,7 +356,7 @@ func buildTree(v engine.View, b *Batch, added map[merkle.Address]money.Amount) (
 		part := leaves[c*ChunkLines : min(len(leaves), (c+1)*ChunkLines)]
 		ch := make([][2]string, len(part))
 		for i, l := range part {
-			ch[i] = [2]string{l.Account.Hex(), l.Cumulative.String()}
+			ch[i] = [2]string{lowerHex(l.Account), l.Cumulative.String()}
 			if sum, err = sum.Add(l.Cumulative); err != nil {
 				return nil, errcode.Errorf(ledger.ErrBalanceOverflow, "the claims tree's total passes 2^256-1")
 			}
@@ -356,6 +366,10 @@ func buildTree(v engine.View, b *Batch, added map[merkle.Address]money.Amount) (
 	b.Root, b.Leaves, b.TreeTotal = tree.Root().Hex(), len(leaves), wire.Amount(sum.String())
 	return writes, nil
 }
+
+// lowerHex writes an address in lower case: what state and exports keep
+// of a million leaves, without the EIP-55 checksum's hash each.
+func lowerHex(a merkle.Address) string { return "0x" + hex.EncodeToString(a[:]) }
 
 // EventBatch is the type of the events a batch's changes emit.
 const EventBatch = "payout.batch"

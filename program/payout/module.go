@@ -139,7 +139,7 @@ func Module() program.Module {
 			{Method: "GET", Path: "/v1/payouts/{id}/tree", ID: "getPayoutTree", Roles: []auth.Role{auth.Admin, auth.Reader, auth.Configurator, auth.Payee}, Params: []program.Param{batchParam}, Handler: program.ReadRaw[TreeDump](trees.serveDump)},
 			{Method: "GET", Path: "/v1/payouts/{id}/proofs/{address}", ID: "getPayoutProof", Roles: []auth.Role{auth.Admin, auth.Reader, auth.Configurator, auth.Payee}, Params: []program.Param{batchParam, addressParam}, Handler: program.Read(trees.serveProof)},
 		},
-		Errors: []*errcode.Error{ErrDestination, ErrDestinationTaken, ErrDestinationMissing, ErrDestinationOther, ErrEmpty, ErrOpen, ErrState, ErrLine, ErrResult, ErrClaim, ErrBatchID,
+		Errors: []*errcode.Error{ErrLineReserved, ErrDestination, ErrDestinationTaken, ErrDestinationMissing, ErrDestinationOther, ErrEmpty, ErrOpen, ErrState, ErrLine, ErrResult, ErrClaim, ErrBatchID,
 			merkle.ErrNotInTree, merkle.ErrAddress},
 		State: []program.StateKey{
 			{Pattern: destinationKey("{account}"), Holds: "an account's payout destination"},
@@ -407,7 +407,7 @@ func BuildExport(v engine.View, b Batch, cur money.Currency) (Export, error) {
 		}
 		out.Leaves = make([][2]string, len(leaves))
 		for i, l := range leaves {
-			out.Leaves[i] = [2]string{l.Account.Hex(), l.Cumulative.String()}
+			out.Leaves[i] = [2]string{lowerHex(l.Account), l.Cumulative.String()}
 		}
 	}
 	return out, nil

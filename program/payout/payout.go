@@ -48,6 +48,10 @@ var (
 	ErrResult             = errcode.New(errcode.Invalid, "payout_result_invalid", "the result is not paid or failed")
 	ErrClaim              = errcode.New(errcode.Unprocessable, "payout_claim_mismatch", "a Claimed event does not match the address's pending on-chain lines")
 	ErrBatchID            = errcode.New(errcode.Invalid, "payout_batch_id_invalid", "the batch ID is not a positive whole number")
+	// ErrLineReserved keeps the withdrawal IDs of batch lines to the
+	// batches: a payee may not void its line behind the batch's back (and
+	// claim it on chain as well), nor take a line's ID first.
+	ErrLineReserved = errcode.New(errcode.Conflict, "payout_line_reserved", "withdrawal IDs starting payout- are payout batch lines, resolved through their batch")
 )
 
 // Destination is where an account's payouts go.
@@ -99,6 +103,10 @@ func ParseDestination(account, dest string) (Destination, error) {
 	}
 	return Destination{Account: account, Destination: dest, Rail: RailBank}, nil
 }
+
+// LinePrefix begins every batch line's reference, which is its
+// withdrawal's ID.
+const LinePrefix = "payout-"
 
 // State keys.
 const (

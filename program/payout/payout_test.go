@@ -185,8 +185,8 @@ func TestBankBatch(t *testing.T) {
 	if got, want := e.available(t, "a:1")+"/"+e.available(t, "a:2"), "50/300"; got != want {
 		t.Errorf("available after a:1 paid and a:2 failed = %s; want %s", got, want)
 	}
-	if got := e.available(t, "@bank:a1"); got != "500" {
-		t.Errorf("@bank:a1 received %s; want 500", got)
+	if got := e.available(t, "@payout:bank"); got != "500" {
+		t.Errorf("@payout:bank received %s; want 500 (a:1 paid)", got)
 	}
 	b, _ = payout.ReadBatch(view{e.st}, 1)
 	if b.State != payout.StateSettled || b.Paid != 1 || b.Failed != 1 || b.Pending != 0 {
