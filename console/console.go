@@ -9,6 +9,8 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+
+	"github.com/tributary-ledger/tributary/sdk/typescript"
 )
 
 //go:embed assets
@@ -32,6 +34,11 @@ func Mount(api http.Handler) http.Handler {
 		http.ServeFileFS(w, r, sub, "index.html")
 	}))
 	mux.Handle("GET /console/", secured(files.ServeHTTP))
+	// The client is the SDK's own module, embedded from sdk/typescript.
+	mux.Handle("GET /console/sdk.js", secured(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Write(typescript.Module)
+	}))
 	return mux
 }
 
