@@ -101,33 +101,10 @@ func (r *ClaimsReconciler) Ready(context.Context) error {
 }
 
 // Run steps until ctx ends, waiting Poll when caught up and backing off
-// after an error.
+// after an error (doubling from Poll up to a minute).
 func (r *ClaimsReconciler) Run(ctx context.Context) error {
-	wait := time.Duration(0)
-	for {
-		n, err := r.Step(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		switch {
-		case err != nil:
-			wait = min(max(2*wait, r.cfg.Poll), DefaultBackoffMax)
-			r.cfg.Log.Warn("claims reconciler step failed; retrying", "err", err, "retry_in", wait.String())
-		case n == 0:
-			wait = r.cfg.Poll
-		default:
-			wait = 0
-		}
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil
-			case <-t.C:
-			}
-		}
-	}
+	runSteps(ctx, r.Step, stepping{Poll: r.cfg.Poll, BackoffMin: r.cfg.Poll, BackoffMax: DefaultBackoffMax, Log: r.cfg.Log, What: "claims reconciler"})
+	return nil
 }
 
 // Step applies the confirmed blocks after the cursor, at most

@@ -184,20 +184,35 @@ func (w *Watcher) Ready(context.Context) error {
 // BackoffMin up to BackoffMax, and tries the same block again; when caught
 // up it polls every Poll. It returns nil when ctx ends.
 func (w *Watcher) Run(ctx context.Context) error {
+	runSteps(ctx, w.Step, stepping{Poll: w.cfg.Poll, BackoffMin: w.cfg.BackoffMin, BackoffMax: w.cfg.BackoffMax, Log: w.cfg.Log, What: "chain watcher"})
+	return nil
+}
+
+// stepping is how runSteps paces a follower of the chain.
+type stepping struct {
+	Poll, BackoffMin, BackoffMax time.Duration
+	Log                          *slog.Logger
+	What                         string
+}
+
+// runSteps calls step until ctx ends: at once after a step that did
+// something, after Poll when caught up, and after a wait doubling from
+// BackoffMin up to BackoffMax while steps fail.
+func runSteps(ctx context.Context, step func(context.Context) (int, error), p stepping) {
 	var backoff time.Duration
 	for {
-		n, err := w.Step(ctx)
+		n, err := step(ctx)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		wait := time.Duration(0)
 		switch {
 		case err != nil:
-			backoff = min(max(2*backoff, w.cfg.BackoffMin), w.cfg.BackoffMax)
+			backoff = min(max(2*backoff, p.BackoffMin), p.BackoffMax)
 			wait = backoff
-			w.cfg.Log.Warn("chain watcher step failed; retrying", "err", err, "code", errcode.Code(err), "retry_in", wait.String())
+			p.Log.Warn(p.What+" step failed; retrying", "err", err, "code", errcode.Code(err), "retry_in", wait.String())
 		case n == 0:
-			backoff, wait = 0, w.cfg.Poll
+			backoff, wait = 0, p.Poll
 		default:
 			backoff = 0
 		}
@@ -206,7 +221,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return nil
+				return
 			case <-t.C:
 			}
 		}
