@@ -125,3 +125,4 @@ func TestNamesThatArePaths(t *testing.T) {
 	_, _, err := payee.RequestWithdrawal(ctx, "..", wire.WithdrawalRequest{Account: "a", Amount: "1", Currency: "USD"})
 	wantCode(t, "payee withdrawal keyed ..", err, "name_path_segment", 400)
 }
+
