@@ -67,7 +67,7 @@ serve). The secret is printed once and stored only as a digest.`,
 			if err != nil {
 				return err
 			}
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
+			s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ once.`,
 			if err != nil {
 				return err
 			}
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
+			s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}

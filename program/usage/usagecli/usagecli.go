@@ -60,7 +60,7 @@ func newUsageCmd() *cobra.Command {
 					return errcode.Errorf(usage.ErrConfig, "--at %q; want an RFC 3339 time", s)
 				}
 			}
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
+			s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -90,7 +90,7 @@ func newUsageCmd() *cobra.Command {
 			}
 			epoch, _ := cmd.Flags().GetUint64("epoch")
 			id, _ := cmd.Flags().GetString("participant")
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
+			s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -135,7 +135,7 @@ func newUsageCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
+			s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
