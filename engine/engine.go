@@ -372,6 +372,20 @@ func (e *Engine) applyTx(ctx context.Context, tx Tx, ops []Op, join func(room in
 	return results, ops, nil
 }
 
+// readable names the amount of an overdraft in its currency's decimals,
+// as people read it, when the currency is registered.
+func (e *Engine) readable(err error) error {
+	var od *ledger.OverdraftError
+	if !errors.As(err, &od) || e.currencies == nil {
+		return err
+	}
+	c, lerr := e.currencies.Lookup(od.Currency)
+	if lerr != nil {
+		return err
+	}
+	return od.In(c)
+}
+
 // lookUpKeys loads the committed entries that ops' keys name, in one read
 // when the transaction can (KeysTx); otherwise apply looks each up.
 func (ov *overlay) lookUpKeys(kt KeysTx, ops []Op) error {
@@ -475,7 +489,7 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 	// ledger.ApplyAt changes the batch's balances all or nothing, so a
 	// refused operation leaves them as they were.
 	if err := ledger.ApplyAt(ov.bals, ch.Kind, ch.Postings, sides, pos); err != nil {
-		return nil, false, err
+		return nil, false, e.readable(err)
 	}
 	// From here on the operation is accepted: merge it into the batch.
 	entry := int32(len(ov.batch.Entries))
