@@ -60,7 +60,7 @@ func newUsageCmd() *cobra.Command {
 					return errcode.Errorf(usage.ErrConfig, "--at %q; want an RFC 3339 time", s)
 				}
 			}
-			s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
+			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
