@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/cli"
+	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // TestUnknownCommandFails: a name no command has fails, naming the
@@ -50,5 +56,36 @@ func TestReadOnlyCommandsNeedTheDatabase(t *testing.T) {
 	}
 	if _, err := run(t, "ledger", "verify", "--db", db); err == nil {
 		t.Error("the database was created by a read")
+	}
+}
+
+// TestEventsFollow reads the event stream from the command line, and
+// resumes after the last event it printed.
+func TestEventsFollow(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "events.db")
+	ctx := context.Background()
+	s, err := cli.OpenStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(ctx, auth.FromSecret(testAdmin, auth.Admin, nil, "", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	url := startServer(t, db)
+	c := client.New(url, testAdmin, nil)
+	for _, k := range []string{"e1", "e2", "e3"} {
+		if _, _, err := c.CreateEntry(ctx, k, wire.EntryRequest{Postings: []wire.PostingJSON{{From: "@world", To: "a", Amount: "1", Currency: "USD"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remote := []string{"--server", url, "--token", testAdmin}
+	out, err := run(t, append([]string{"events", "--follow", "--limit", "2", "-o", "json"}, remote...)...)
+	if err != nil || strings.Count(out, `"type": "entry.committed"`) != 2 || !strings.Contains(out, `"id": 2`) {
+		t.Fatalf("events --follow --limit 2 = %q, %v; want events 1 and 2", out, err)
+	}
+	out, err = run(t, append([]string{"events", "--follow", "--after", "2", "--limit", "1"}, remote...)...)
+	if err != nil || !strings.HasPrefix(out, "3\tentry.committed\t") {
+		t.Errorf("events --after 2 = %q, %v; want event 3", out, err)
 	}
 }
