@@ -84,6 +84,11 @@ func TestEventsFollow(t *testing.T) {
 	if err != nil || strings.Count(out, `"type": "entry.committed"`) != 2 || !strings.Contains(out, `"id": 2`) {
 		t.Fatalf("events --follow --limit 2 = %q, %v; want events 1 and 2", out, err)
 	}
+	// An account nothing was posted to says so rather than printing an
+	// empty table.
+	if out, err := run(t, append([]string{"balance", "nobody"}, remote...)...); err != nil || !strings.Contains(out, "nobody has no balances") {
+		t.Errorf("balance nobody = %q, %v; want a line saying it has none", out, err)
+	}
 	out, err = run(t, append([]string{"events", "--follow", "--after", "2", "--limit", "1"}, remote...)...)
 	if err != nil || !strings.HasPrefix(out, "3\tentry.committed\t") {
 		t.Errorf("events --after 2 = %q, %v; want event 3", out, err)

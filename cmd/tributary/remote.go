@@ -43,6 +43,11 @@ func newBalanceCmd() *cobra.Command {
 			if format == "json" {
 				return cli.WriteJSON(cmd.OutOrStdout(), map[string]any{"account": acct.Account, "external": acct.External, "balances": rows})
 			}
+			if len(rows) == 0 {
+				// An empty table would read as a failure to answer.
+				cli.Printf(cmd.OutOrStdout(), "%s has no balances: nothing was ever posted to or from it (check the name)\n", acct.Account)
+				return nil
+			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			cli.Printf(tw, "CURRENCY\tPOSTED\tPENDING\tAVAILABLE\n")
 			for _, r := range rows {
