@@ -94,3 +94,30 @@ func TestEventsFollow(t *testing.T) {
 		t.Errorf("events --after 2 = %q, %v; want event 3", out, err)
 	}
 }
+
+// TestSplitsCommands creates a split, reads it, and pays by it from the
+// command line.
+func TestSplitsCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "splits.db")
+	ctx := context.Background()
+	s, err := cli.OpenStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(ctx, auth.FromSecret(testAdmin, auth.Admin, nil, "", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	remote := []string{"--server", startServer(t, db), "--token", testAdmin}
+	out, err := run(t, append([]string{"splits", "create", "song-1", "artist:1=50%", "artist:2=15%", "artist:3=35%", "--key", "s1"}, remote...)...)
+	if err != nil || !strings.Contains(out, "split song-1 (bp)") || !strings.Contains(out, "artist:2  15%") {
+		t.Fatalf("splits create = %q, %v", out, err)
+	}
+	if out, err = run(t, append([]string{"splits", "get", "song-1", "-o", "json"}, remote...)...); err != nil || !strings.Contains(out, `"share": 1500`) {
+		t.Errorf("splits get = %q, %v", out, err)
+	}
+	out, err = run(t, append([]string{"splits", "pay", "song-1", "@buyer:1", "1.98", "USD", "--key", "p1", "-o", "json"}, remote...)...)
+	if err != nil || !strings.Contains(out, `"amount": "0.30"`) || !strings.Contains(out, `"amount": "0.69"`) {
+		t.Errorf("splits pay = %q, %v; want 0.99, 0.30 and 0.69 USD in decimals", out, err)
+	}
+}
