@@ -121,3 +121,31 @@ func TestSplitsCommands(t *testing.T) {
 		t.Errorf("splits pay = %q, %v; want 0.99, 0.30 and 0.69 USD in decimals", out, err)
 	}
 }
+
+// TestTokenCommandsOverAPI creates, lists and revokes a token through a
+// running server.
+func TestTokenCommandsOverAPI(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tokens.db")
+	ctx := context.Background()
+	s, err := cli.OpenStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(ctx, auth.FromSecret(testAdmin, auth.Admin, nil, "", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	remote := []string{"--server", startServer(t, db), "--token", testAdmin}
+	out, err := run(t, append([]string{"token", "create", "--role", "payee", "--account", "artist:1", "--name", "artist one", "-o", "json"}, remote...)...)
+	if err != nil || !strings.Contains(out, `"secret": "trb_`) {
+		t.Fatalf("token create over the API = %q, %v", out, err)
+	}
+	id := out[strings.Index(out, `"id": "`)+7:]
+	id = id[:strings.Index(id, `"`)]
+	if out, err = run(t, append([]string{"token", "list"}, remote...)...); err != nil || !strings.Contains(out, id) || !strings.Contains(out, "artist one") {
+		t.Errorf("token list over the API = %q, %v; want %s", out, err, id)
+	}
+	if out, err = run(t, append([]string{"token", "revoke", id}, remote...)...); err != nil || !strings.Contains(out, "revoked") {
+		t.Errorf("token revoke over the API = %q, %v", out, err)
+	}
+}
