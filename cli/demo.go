@@ -79,6 +79,12 @@ func (d *Demo) Balances(ctx context.Context) ([]Balance, error) {
 // WriteBalances prints balances sorted by currency and account, as a table
 // or as {"balances": […]}.
 func WriteBalances(cmd *cobra.Command, out []Balance, format string) error {
+	return WriteDemo(cmd, out, format, nil)
+}
+
+// WriteDemo is WriteBalances for a demo whose JSON holds more than its
+// balances (what its table printed before them), under extra's names.
+func WriteDemo(cmd *cobra.Command, out []Balance, format string, extra map[string]any) error {
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Currency != out[j].Currency {
 			return out[i].Currency < out[j].Currency
@@ -86,7 +92,11 @@ func WriteBalances(cmd *cobra.Command, out []Balance, format string) error {
 		return out[i].Account < out[j].Account
 	})
 	if format == "json" {
-		return WriteJSON(cmd.OutOrStdout(), map[string]any{"balances": out})
+		doc := map[string]any{"balances": out}
+		for k, v := range extra {
+			doc[k] = v
+		}
+		return WriteJSON(cmd.OutOrStdout(), doc)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 	Printf(tw, "ACCOUNT\tCURRENCY\tBALANCE\n")
