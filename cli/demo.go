@@ -76,6 +76,25 @@ func (d *Demo) Balances(ctx context.Context) ([]Balance, error) {
 	return out, nil
 }
 
+// Posting is a posting as a demo's JSON holds it, its amount in decimals.
+type Posting struct {
+	Entry    string `json:"entry"` // the key of the step that wrote it
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+	Path     string `json:"path"`
+}
+
+// Postings returns an entry's postings as a demo's JSON holds them.
+func Postings(e ledger.Entry) []Posting {
+	out := make([]Posting, len(e.Postings))
+	for i, p := range e.Postings {
+		out[i] = Posting{Entry: e.Key, From: p.From, To: p.To, Amount: Decimal(p.Amount.String(), p.Currency), Currency: p.Currency, Path: p.Path}
+	}
+	return out
+}
+
 // WriteBalances prints balances sorted by currency and account, as a table
 // or as {"balances": […]}.
 func WriteBalances(cmd *cobra.Command, out []Balance, format string) error {

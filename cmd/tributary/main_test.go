@@ -177,9 +177,18 @@ func TestDemoMarket(t *testing.T) {
 	}
 	var got struct {
 		Balances []struct{ Account, Currency, Amount string }
+		Postings []struct{ Entry, To, Amount, Path string }
 	}
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("demo market printed %q: %v", out, err)
+	}
+	// The JSON holds the postings with their paths, as the table does.
+	found := false
+	for _, p := range got.Postings {
+		found = found || p.Entry == "demo:secondary" && p.To == "owner" && p.Path == "market:asset-7 → secondary sale → royalty 10% → split 70% → owner"
+	}
+	if !found {
+		t.Errorf("demo market postings = %+v; want the secondary sale's royalty to the owner with its path", got.Postings)
 	}
 	want := map[string]string{"market:treasury": "27.625", "owner": "854.875", "collaborator": "322.5", "seller": "900"}
 	if len(got.Balances) != len(want) {
