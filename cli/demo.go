@@ -86,6 +86,26 @@ type Posting struct {
 	Path     string `json:"path"`
 }
 
+// Journal returns every posting the demo committed, in order, as its JSON
+// holds them.
+func (d *Demo) Journal(ctx context.Context) ([]Posting, error) {
+	const page = 1000
+	out := []Posting{}
+	for after := uint64(0); ; {
+		ents, err := d.Store.Journal(ctx, after, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			out = append(out, Postings(e)...)
+			after = e.Seq
+		}
+		if len(ents) < page {
+			return out, nil
+		}
+	}
+}
+
 // Postings returns an entry's postings as a demo's JSON holds them.
 func Postings(e ledger.Entry) []Posting {
 	out := make([]Posting, len(e.Postings))

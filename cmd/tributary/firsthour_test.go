@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -147,5 +148,29 @@ func TestTokenCommandsOverAPI(t *testing.T) {
 	}
 	if out, err = run(t, append([]string{"token", "revoke", id}, remote...)...); err != nil || !strings.Contains(out, "revoked") {
 		t.Errorf("token revoke over the API = %q, %v", out, err)
+	}
+}
+
+// TestDemoFeeshareJSON: the fee-share demo's JSON holds the postings the
+// demo committed, each with its path, besides the balances.
+func TestDemoFeeshareJSON(t *testing.T) {
+	out, err := run(t, "demo", "feeshare", "-o", "json")
+	if err != nil {
+		t.Fatalf("demo feeshare -o json: %v", err)
+	}
+	var got struct {
+		Balances []struct{ Account string }
+		Postings []struct{ From, To, Amount, Currency, Path string }
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("demo feeshare -o json printed %q: %v", out, err)
+	}
+	if len(got.Balances) == 0 || len(got.Postings) == 0 {
+		t.Fatalf("demo feeshare JSON = %+v; want balances and postings", got)
+	}
+	for _, p := range got.Postings {
+		if p.Path == "" || p.Amount == "" || p.Currency == "" {
+			t.Errorf("posting %+v lacks its amount, currency or path", p)
+		}
 	}
 }
