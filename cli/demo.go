@@ -115,14 +115,9 @@ func Postings(e ledger.Entry) []Posting {
 	return out
 }
 
-// WriteBalances prints balances sorted by currency and account, as a table
-// or as {"balances": […]}.
-func WriteBalances(cmd *cobra.Command, out []Balance, format string) error {
-	return WriteDemo(cmd, out, format, nil)
-}
-
-// WriteDemo is WriteBalances for a demo whose JSON holds more than its
-// balances (what its table printed before them), under extra's names.
+// WriteDemo prints a demo's balances sorted by currency and account, as a
+// table or as one JSON document: {"balances": […]} with what else the
+// demo's table printed before them, under extra's names.
 func WriteDemo(cmd *cobra.Command, out []Balance, format string, extra map[string]any) error {
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Currency != out[j].Currency {
