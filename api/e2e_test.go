@@ -274,37 +274,55 @@ func TestBadInput(t *testing.T) {
 		name, method, path, key, body string
 		status                        int
 		code                          string
+		contentType                   string // "" is application/json
 	}{
-		{"malformed JSON", "POST", "/v1/entries", "k1", `{"postings":[`, 400, "bad_request"},
-		{"not an object", "POST", "/v1/entries", "k1", `[]`, 400, "bad_request"},
-		{"empty body", "POST", "/v1/entries", "k1", ``, 400, "bad_request"},
-		{"trailing data", "POST", "/v1/entries", "k1", `{"postings":[]} {}`, 400, "bad_request"},
-		{"unknown field", "POST", "/v1/entries", "k1", `{"postings":[],"memo":"x"}`, 400, "bad_request"},
-		{"unknown posting field", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"1","currency":"USD","fee":"1"}]}`, 400, "bad_request"},
-		{"amount as number", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":1,"currency":"USD"}]}`, 400, "bad_request"},
-		{"negative amount", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"-5","currency":"USD"}]}`, 400, "amount_negative"},
-		{"non-integer amount", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"1.5","currency":"USD"}]}`, 400, "amount_format"},
-		{"amount over 2^256", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"` + strings.Repeat("9", 78) + `","currency":"USD"}]}`, 422, "amount_overflow"},
-		{"unknown currency", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"1","currency":"XYZ"}]}`, 422, "currency_unknown"},
-		{"zero amount", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"0","currency":"USD"}]}`, 400, "posting_invalid"},
-		{"bad account", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a b","amount":"1","currency":"USD"}]}`, 400, "account_invalid"},
-		{"no postings", "POST", "/v1/entries", "k1", `{"postings":[]}`, 400, "posting_invalid"},
-		{"missing idempotency key", "POST", "/v1/entries", "", `{"postings":[{"from":"@w","to":"a","amount":"1","currency":"USD"}]}`, 400, "idempotency_key_missing"},
-		{"huge body", "POST", "/v1/entries", "k1", huge, 413, "body_too_large"},
-		{"empty batch", "POST", "/v1/entries/batch", "", `{"entries":[]}`, 400, "bad_request"},
-		{"wrong method", "DELETE", "/v1/entries", "", ``, 405, "method_not_allowed"},
-		{"bad limit", "GET", "/v1/entries?limit=0", "", ``, 400, "query_invalid"},
-		{"bad cursor", "GET", "/v1/accounts?after=!!", "", ``, 400, "query_invalid"},
-		{"bad time", "GET", "/v1/entries?since=yesterday", "", ``, 400, "query_invalid"},
-		{"unknown route", "GET", "/v1/nope", "", ``, 404, "route_unknown"},
-		{"bad split", "POST", "/v1/splits", "k1", `{"id":"s","unit":"bp","receivers":[{"account":"a","share":5000}]}`, 422, "split_shares_sum"},
-		{"split unit", "POST", "/v1/splits", "k1", `{"id":"s","unit":"percent","receivers":[{"account":"a","share":1}]}`, 422, "split_unit_invalid"},
-		{"payment by unknown split", "POST", "/v1/payments", "k1", `{"from":"@b","split":"nope","amount":"1","currency":"USD"}`, 404, "not_found"},
-		{"bad role", "POST", "/v1/tokens", "", `{"role":"root"}`, 400, "role_invalid"},
+		{"malformed JSON", "POST", "/v1/entries", "k1", `{"postings":[`, 400, "bad_request", ""},
+		{"not an object", "POST", "/v1/entries", "k1", `[]`, 400, "bad_request", ""},
+		{"empty body", "POST", "/v1/entries", "k1", ``, 400, "bad_request", ""},
+		{"trailing data", "POST", "/v1/entries", "k1", `{"postings":[]} {}`, 400, "bad_request", ""},
+		{"unknown field", "POST", "/v1/entries", "k1", `{"postings":[],"memo":"x"}`, 400, "bad_request", ""},
+		{"unknown posting field", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"1","currency":"USD","fee":"1"}]}`, 400, "bad_request", ""},
+		{"amount as number", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":1,"currency":"USD"}]}`, 400, "bad_request", ""},
+		{"negative amount", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"-5","currency":"USD"}]}`, 400, "amount_negative", ""},
+		{"non-integer amount", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"1.5","currency":"USD"}]}`, 400, "amount_format", ""},
+		{"amount over 2^256", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"` + strings.Repeat("9", 78) + `","currency":"USD"}]}`, 422, "amount_overflow", ""},
+		{"unknown currency", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"1","currency":"XYZ"}]}`, 422, "currency_unknown", ""},
+		{"zero amount", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"0","currency":"USD"}]}`, 400, "posting_invalid", ""},
+		{"bad account", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a b","amount":"1","currency":"USD"}]}`, 400, "account_invalid", ""},
+		{"no postings", "POST", "/v1/entries", "k1", `{"postings":[]}`, 400, "posting_invalid", ""},
+		{"missing idempotency key", "POST", "/v1/entries", "", `{"postings":[{"from":"@w","to":"a","amount":"1","currency":"USD"}]}`, 400, "idempotency_key_missing", ""},
+		{"huge body", "POST", "/v1/entries", "k1", huge, 413, "body_too_large", ""},
+		{"empty batch", "POST", "/v1/entries/batch", "", `{"entries":[]}`, 400, "bad_request", ""},
+		{"wrong method", "DELETE", "/v1/entries", "", ``, 405, "method_not_allowed", ""},
+		{"bad limit", "GET", "/v1/entries?limit=0", "", ``, 400, "query_invalid", ""},
+		{"bad cursor", "GET", "/v1/accounts?after=!!", "", ``, 400, "query_invalid", ""},
+		{"bad time", "GET", "/v1/entries?since=yesterday", "", ``, 400, "query_invalid", ""},
+		{"unknown route", "GET", "/v1/nope", "", ``, 404, "route_unknown", ""},
+		{"bad split", "POST", "/v1/splits", "k1", `{"id":"s","unit":"bp","receivers":[{"account":"a","share":5000}]}`, 422, "split_shares_sum", ""},
+		{"split unit", "POST", "/v1/splits", "k1", `{"id":"s","unit":"percent","receivers":[{"account":"a","share":1}]}`, 422, "split_unit_invalid", ""},
+		{"payment by unknown split", "POST", "/v1/payments", "k1", `{"from":"@b","split":"nope","amount":"1","currency":"USD"}`, 404, "not_found", ""},
+		{"bad role", "POST", "/v1/tokens", "", `{"role":"root"}`, 400, "role_invalid", ""},
+		// Strict JSON: what the document says, and nothing another reader
+		// would read differently.
+		{"duplicate member", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"1","amount":"100","currency":"USD"}]}`, 400, "json_duplicate_name", ""},
+		{"duplicate top-level member", "POST", "/v1/tokens", "", `{"role":"reader","role":"admin"}`, 400, "json_duplicate_name", ""},
+		{"member in another case", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","Amount":"1","currency":"USD"}]}`, 400, "bad_request", ""},
+		{"invalid UTF-8", "POST", "/v1/entries", "k1", "{\"postings\":[{\"from\":\"@w\",\"to\":\"a\",\"amount\":\"1\",\"currency\":\"USD\",\"path\":\"\xff\"}]}", 400, "json_invalid_utf8", ""},
+		{"form body", "POST", "/v1/entries", "k1", `{"postings":[{"from":"@w","to":"a","amount":"1","currency":"USD"}]}`, 400, "content_type_unsupported", "application/x-www-form-urlencoded"},
+		{"text body", "POST", "/v1/tokens", "", `{"role":"reader"}`, 400, "content_type_unsupported", "text/plain"},
+		{"no content type", "POST", "/v1/tokens", "", `{"role":"reader"}`, 400, "content_type_unsupported", "none"},
+		{"other charset", "POST", "/v1/tokens", "", `{"role":"reader"}`, 400, "content_type_unsupported", "application/json; charset=latin1"},
 	}
 	for _, tt := range tests {
 		req, _ := http.NewRequest(tt.method, e.srv.URL+tt.path, strings.NewReader(tt.body))
 		req.Header.Set("Authorization", "Bearer "+adminSecret)
+		switch tt.contentType {
+		case "":
+			req.Header.Set("Content-Type", "application/json")
+		case "none":
+		default:
+			req.Header.Set("Content-Type", tt.contentType)
+		}
 		if tt.key != "" {
 			req.Header.Set("Idempotency-Key", tt.key)
 		}

@@ -104,6 +104,9 @@ func (e *fsEnv) call(t *testing.T, method, path, token, key string, body any) an
 		rd = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

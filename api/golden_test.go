@@ -63,7 +63,7 @@ func TestAnswersByteForByte(t *testing.T) {
 		{"a read of it", "GET", "/v1/entries/1", "", "", "200 OK " + entry},
 		{"a recorded answer", "POST", "/v1/market/assets", "asset-7", `{"id":"asset-7","owner":"artist:1","split":[{"account":"artist:1","share_bp":7000},{"account":"artist:2","share_bp":3000}]}`, "201 Created " + asset},
 		{"its replay", "POST", "/v1/market/assets", "asset-7", `{"id":"asset-7","owner":"artist:1","split":[{"account":"artist:1","share_bp":7000},{"account":"artist:2","share_bp":3000}]}`, "201 Created " + asset},
-		{"a refusal", "POST", "/v1/entries", "pay-2", `{"postings":[{"from":"artist:9","to":"x","amount":"1","currency":"USD"}]}`, `422 Unprocessable Entity {"error":{"code":"overdraft","message":"artist:9 would have -1 USD available; internal accounts never go below zero"}}` + "\n"},
+		{"a refusal", "POST", "/v1/entries", "pay-2", `{"postings":[{"from":"artist:9","to":"x","amount":"1","currency":"USD"}]}`, `422 Unprocessable Entity {"error":{"code":"overdraft","message":"artist:9 would have -0.01 USD available; internal accounts never go below zero"}}` + "\n"},
 	}
 	for _, tt := range tests {
 		if got := call(tt.method, tt.path, tt.key, tt.body); got != tt.want {

@@ -145,6 +145,7 @@ func TestRoyaltyBodyRequired(t *testing.T) {
 	for _, body := range []string{`{}`, `{"royalty_bp":5,"x":1}`} {
 		req, _ := http.NewRequest("PUT", e.srv.URL+"/v1/market/assets/a/royalty", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+adminSecret)
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", "r-"+body)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

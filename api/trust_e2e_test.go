@@ -7,6 +7,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/client"
+	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/wire"
 )
 
@@ -124,4 +125,30 @@ func TestNamesThatArePaths(t *testing.T) {
 	payee := e.token(t, auth.Payee, "a")
 	_, _, err := payee.RequestWithdrawal(ctx, "..", wire.WithdrawalRequest{Account: "a", Amount: "1", Currency: "USD"})
 	wantCode(t, "payee withdrawal keyed ..", err, "name_path_segment", 400)
+}
+
+// TestVerifyAtTheTopOfTheRange: two accepted writes, 2^256-1 into one
+// account and 1 into another, leave a journal that verifies: each balance
+// fits, and the currency's sums, which do not fit 256 bits, are zero.
+func TestVerifyAtTheTopOfTheRange(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := start(t, open(t))
+			ctx := context.Background()
+			top := "115792089237316195423570985008687907853269984665640564039457584007913129639935" // 2^256-1
+			if _, _, err := e.admin.CreateEntry(ctx, "top", wire.EntryRequest{Postings: []wire.PostingJSON{usd("@mint:a", "whale", top)}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := e.admin.CreateEntry(ctx, "one", wire.EntryRequest{Postings: []wire.PostingJSON{usd("@mint:b", "minnow", "1")}}); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := engine.Verify(ctx, e.s)
+			if err != nil {
+				t.Fatalf("Verify: %v; want the journal verified", err)
+			}
+			if got := rep.Totals["USD"].String(); got != "115792089237316195423570985008687907853269984665640564039457584007913129639936" {
+				t.Errorf("USD moved = %s; want 2^256", got)
+			}
+		})
+	}
 }

@@ -1,12 +1,19 @@
 package api
 
 import (
-	"encoding/json"
+	"bytes"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
@@ -25,53 +32,126 @@ func readWrite[T any](s *Server, r *http.Request, c *Call) (string, T, error) {
 	return key, body, decode(r, &body)
 }
 
-// decode reads exactly one JSON object into v, refusing unknown fields,
-// wrong types, trailing data and bodies over the server's limit.
-func decode(r *http.Request, v any) error { return decodeFrom(r.Body, v) }
+// Errors of strict JSON input.
+var (
+	ErrJSONDuplicate = errcode.New(errcode.Invalid, "json_duplicate_name", "a JSON object names the same member twice")
+	ErrJSONUTF8      = errcode.New(errcode.Invalid, "json_invalid_utf8", "the body is not valid UTF-8")
+	ErrContentType   = errcode.New(errcode.Invalid, "content_type_unsupported", "a JSON body needs Content-Type: application/json")
+)
 
-// decodeFrom reads one JSON object from body into v with encoding/json.
+// strictJSON is how request bodies are read: exactly as documented
+// (additionalProperties: false), so that what the server accepts is what
+// any other JSON reader would read the same way. Unknown members, member
+// names in other letter cases, duplicate names and invalid UTF-8 are
+// refused, not ignored, folded, overwritten or replaced.
+var strictJSON = json.JoinOptions(
+	json.RejectUnknownMembers(true),
+	json.MatchCaseInsensitiveNames(false),
+	jsontext.AllowDuplicateNames(false),
+	jsontext.AllowInvalidUTF8(false),
+)
+
+// decode reads a request's JSON body into v: its Content-Type must be
+// application/json (with no charset but UTF-8), and the body exactly one
+// JSON object read strictly (decodeFrom).
+func decode(r *http.Request, v any) error {
+	if err := jsonContent(r.Header.Get("Content-Type")); err != nil {
+		return err
+	}
+	return decodeFrom(r.Body, v)
+}
+
+// jsonContent accepts application/json, with an optional charset=utf-8.
+func jsonContent(ct string) error {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return errcode.Errorf(ErrContentType, "Content-Type is %q; send the JSON body with Content-Type: application/json", ct)
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return errcode.Errorf(ErrContentType, "Content-Type %q has parameter %s=%s; JSON is UTF-8 and takes none other", ct, k, v)
+		}
+	}
+	return nil
+}
+
+// decodeFrom reads one JSON object from body into v, strictly
+// (strictJSON), refusing wrong types, trailing data and bodies over the
+// server's limit.
 func decodeFrom(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		var typeErr *json.UnmarshalTypeError
-		var syntaxErr *json.SyntaxError
-		switch {
-		case errors.As(err, &tooBig):
-			return errcode.Errorf(ErrBodyTooLarge, "request body is over %d bytes", tooBig.Limit)
-		case errors.Is(err, io.EOF):
-			return errcode.Errorf(ErrBadRequest, "request body is empty; want a JSON object")
-		case errors.As(err, &typeErr):
-			return errcode.Errorf(ErrBadRequest, "field %q is a JSON %s; want %s (amounts are strings of base units)", typeErr.Field, typeErr.Value, typeErr.Type)
-		case errors.As(err, &syntaxErr):
-			return errcode.Errorf(ErrBadRequest, "request body is not valid JSON at byte %d: %v", syntaxErr.Offset, err)
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return errcode.Errorf(ErrBadRequest, "%s; see /v1/openapi.json for the allowed fields", strings.TrimPrefix(err.Error(), "json: "))
-		}
-		// A Go error from a field's UnmarshalText keeps its code.
-		if errcode.Code(err) != errcode.InternalCode {
-			return err
-		}
-		return errcode.Errorf(ErrBadRequest, "request body: %v", err)
-	}
-	if dec.More() {
-		return errcode.Errorf(ErrBadRequest, "request body has data after the JSON object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	data, err := io.ReadAll(body)
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return errcode.Errorf(ErrBodyTooLarge, "request body is over %d bytes", tooBig.Limit)
 		}
-		return errcode.Errorf(ErrBadRequest, "request body has data after the JSON object")
+		return errcode.Errorf(ErrBadRequest, "reading the body: %v", err)
 	}
-	return nil
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errcode.Errorf(ErrBadRequest, "request body is empty; want a JSON object")
+	}
+	err = json.Unmarshal(data, v, strictJSON)
+	if err == nil {
+		return nil
+	}
+	var syn *jsontext.SyntacticError
+	var sem *json.SemanticError
+	switch {
+	case errors.Is(err, jsontext.ErrDuplicateName):
+		return errcode.Errorf(ErrJSONDuplicate, "member %s appears twice; send each member once", pointer(err))
+	case errors.As(err, &syn) && !utf8.Valid(data):
+		return errcode.Errorf(ErrJSONUTF8, "request body is not valid UTF-8 (near byte %d); JSON text is UTF-8", syn.ByteOffset)
+	case errors.As(err, &syn):
+		return errcode.Errorf(ErrBadRequest, "request body is not valid JSON at byte %d: %v", syn.ByteOffset, syn.Err)
+	case errors.Is(err, json.ErrUnknownName):
+		return errcode.Errorf(ErrBadRequest, "unknown field %s; field names are case-sensitive: see /v1/openapi.json for the allowed fields", pointer(err))
+	case errors.As(err, &sem) && errcode.Code(sem.Err) != errcode.InternalCode:
+		// A Go error from a field's UnmarshalText keeps its code.
+		return errcode.WithKind(errcode.Errorf(errorOf(sem.Err), "field %s: %v", pointer(err), sem.Err), errcode.KindOf(sem.Err))
+	case errors.As(err, &sem) && sem.GoType != nil:
+		return errcode.Errorf(ErrBadRequest, "field %s is a JSON %s; want %s (amounts are strings of base units)", pointer(err), kindName(sem.JSONKind), sem.GoType)
+	}
+	return errcode.Errorf(ErrBadRequest, "request body: %v", err)
+}
+
+// pointer names where in the body an error is, as a JSON Pointer in
+// quotes, or "at the top" for the whole body.
+func pointer(err error) string {
+	var syn *jsontext.SyntacticError
+	var sem *json.SemanticError
+	p := jsontext.Pointer("")
+	switch {
+	case errors.As(err, &syn):
+		p = syn.JSONPointer
+	case errors.As(err, &sem):
+		p = sem.JSONPointer
+	}
+	return strconv.Quote(string(p))
+}
+
+// kindName names a JSON kind for people.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	}
+	return "value"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	enc := stdjson.NewEncoder(w)
 	_ = enc.Encode(v)
 }
 

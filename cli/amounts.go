@@ -50,6 +50,25 @@ func PctBP(bp uint64) string {
 	return strings.TrimSuffix(strings.TrimSuffix(s, "00"), ".") + "%"
 }
 
+// EntryDecimals returns an entry with its postings' amounts in decimals of
+// their currencies, as every command prints amounts, in tables and JSON
+// alike.
+func EntryDecimals(e wire.EntryJSON) wire.EntryJSON {
+	ps := make([]wire.PostingJSON, len(e.Postings))
+	for i, p := range e.Postings {
+		p.Amount = wire.Amount(Decimal(string(p.Amount), p.Currency))
+		ps[i] = p
+	}
+	e.Postings = ps
+	return e
+}
+
+// WithdrawalDecimals returns a withdrawal with its amount in decimals.
+func WithdrawalDecimals(w wire.WithdrawalJSON) wire.WithdrawalJSON {
+	w.Amount = wire.Amount(Decimal(string(w.Amount), w.Currency))
+	return w
+}
+
 // PrintEntry prints an entry's postings with their paths, in decimals.
 func PrintEntry(cmd *cobra.Command, e wire.EntryJSON) error {
 	format, err := Output(cmd)
@@ -57,7 +76,7 @@ func PrintEntry(cmd *cobra.Command, e wire.EntryJSON) error {
 		return err
 	}
 	if format == "json" {
-		return WriteJSON(cmd.OutOrStdout(), e)
+		return WriteJSON(cmd.OutOrStdout(), EntryDecimals(e))
 	}
 	Printf(cmd.OutOrStdout(), "entry %d (key %s)\n", e.Seq, e.Key)
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)

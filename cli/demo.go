@@ -76,9 +76,49 @@ func (d *Demo) Balances(ctx context.Context) ([]Balance, error) {
 	return out, nil
 }
 
-// WriteBalances prints balances sorted by currency and account, as a table
-// or as {"balances": […]}.
-func WriteBalances(cmd *cobra.Command, out []Balance, format string) error {
+// Posting is a posting as a demo's JSON holds it, its amount in decimals.
+type Posting struct {
+	Entry    string `json:"entry"` // the key of the step that wrote it
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+	Path     string `json:"path"`
+}
+
+// Journal returns every posting the demo committed, in order, as its JSON
+// holds them.
+func (d *Demo) Journal(ctx context.Context) ([]Posting, error) {
+	const page = 1000
+	out := []Posting{}
+	for after := uint64(0); ; {
+		ents, err := d.Store.Journal(ctx, after, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			out = append(out, Postings(e)...)
+			after = e.Seq
+		}
+		if len(ents) < page {
+			return out, nil
+		}
+	}
+}
+
+// Postings returns an entry's postings as a demo's JSON holds them.
+func Postings(e ledger.Entry) []Posting {
+	out := make([]Posting, len(e.Postings))
+	for i, p := range e.Postings {
+		out[i] = Posting{Entry: e.Key, From: p.From, To: p.To, Amount: Decimal(p.Amount.String(), p.Currency), Currency: p.Currency, Path: p.Path}
+	}
+	return out
+}
+
+// WriteDemo prints a demo's balances sorted by currency and account, as a
+// table or as one JSON document: {"balances": […]} with what else the
+// demo's table printed before them, under extra's names.
+func WriteDemo(cmd *cobra.Command, out []Balance, format string, extra map[string]any) error {
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Currency != out[j].Currency {
 			return out[i].Currency < out[j].Currency
@@ -86,7 +126,11 @@ func WriteBalances(cmd *cobra.Command, out []Balance, format string) error {
 		return out[i].Account < out[j].Account
 	})
 	if format == "json" {
-		return WriteJSON(cmd.OutOrStdout(), map[string]any{"balances": out})
+		doc := map[string]any{"balances": out}
+		for k, v := range extra {
+			doc[k] = v
+		}
+		return WriteJSON(cmd.OutOrStdout(), doc)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 	Printf(tw, "ACCOUNT\tCURRENCY\tBALANCE\n")

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -9,6 +12,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/engine"
+	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
@@ -36,6 +40,24 @@ func OpenStore(ctx context.Context, db string) (Store, error) {
 		return postgres.Open(ctx, db, "")
 	}
 	return sqlite.Open(ctx, db)
+}
+
+// ErrNoDatabase refuses a command that reads a store when --db names a
+// file that does not exist: opening it would create an empty database and
+// answer as if the real one were empty.
+var ErrNoDatabase = errcode.New(errcode.NotFound, "database_missing", "no database at the --db path")
+
+// OpenExisting opens the store db names for a command that reads it (or
+// changes what is there): a SQLite file must exist already.
+//
+// Errors: ErrNoDatabase, and OpenStore's.
+func OpenExisting(ctx context.Context, db string) (Store, error) {
+	if !IsPostgres(db) {
+		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+			return nil, errcode.Errorf(ErrNoDatabase, "no database at %s; pass --db with the file serve writes (default %s) or a postgres:// URL", db, DefaultDB)
+		}
+	}
+	return OpenStore(ctx, db)
 }
 
 // AddDBFlag adds --db to a command that works on a store.

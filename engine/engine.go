@@ -470,6 +470,20 @@ func (r *txRun) answers() []Result {
 	return r.results
 }
 
+// readable names the amount of an overdraft in its currency's decimals,
+// as people read it, when the currency is registered.
+func (e *Engine) readable(err error) error {
+	var od *ledger.OverdraftError
+	if !errors.As(err, &od) || e.currencies == nil {
+		return err
+	}
+	c, lerr := e.currencies.Lookup(od.Currency)
+	if lerr != nil {
+		return err
+	}
+	return od.In(c)
+}
+
 // lookUpKeys loads the committed entries that ops' keys name, in one read
 // per 256 keys.
 func (ov *overlay) lookUpKeys(ops []Op) error {
@@ -560,7 +574,7 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 	// ledger.ApplyAt changes the batch's balances all or nothing, so a
 	// refused operation leaves them as they were.
 	if err := ledger.ApplyAt(ov.bals, ch.Kind, ch.Postings, sides, pos); err != nil {
-		return nil, false, err
+		return nil, false, e.readable(err)
 	}
 	// From here on the operation is accepted: merge it into the batch.
 	entry := int32(len(ov.batch.Entries))

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/tributary-ledger/tributary/errcode"
@@ -215,7 +216,7 @@ func applyPostings(bals []Balance, kind Kind, postings []Posting, sides, touched
 			continue
 		}
 		if av := b.Available(); av.Negative {
-			return errcode.Errorf(ErrOverdraft, "%s would have %s %s available; internal accounts never go below zero", b.Account, av, b.Currency)
+			return &OverdraftError{Account: b.Account, Currency: b.Currency, Available: av}
 		}
 	}
 	return nil
@@ -228,4 +229,31 @@ func addTo(a *money.Amount, x money.Amount) error {
 	}
 	*a = n
 	return nil
+}
+
+// OverdraftError is ErrOverdraft with what it refused: the account, the
+// currency, and what would have been available. Its message names the
+// amount in base units; In names it as people read it.
+type OverdraftError struct {
+	Account, Currency string
+	Available         Signed
+}
+
+func (e *OverdraftError) Error() string { return e.message(e.Available.String()) }
+
+// Unwrap gives the error its code.
+func (e *OverdraftError) Unwrap() error { return ErrOverdraft }
+
+// In returns the refusal with the amount in decimals of c, such as
+// "would have -1.01 USD available".
+func (e *OverdraftError) In(c money.Currency) error {
+	amount := money.Format(e.Available.Amount, c)
+	if e.Available.Negative {
+		amount = "-" + amount
+	}
+	return errcode.Errorf(ErrOverdraft, "%s", e.message(amount))
+}
+
+func (e *OverdraftError) message(amount string) string {
+	return fmt.Sprintf("%s would have %s %s available; internal accounts never go below zero", e.Account, amount, e.Currency)
 }

@@ -185,7 +185,7 @@ func TestVerify(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Verify of a valid journal: %v", err)
 	}
-	if rep.Entries != 5 || rep.Totals["USD"] != usd(145) {
+	if rep.Entries != 5 || rep.Totals["USD"].String() != "145" {
 		t.Errorf("report = %+v; want 5 entries and USD total 145", rep)
 	}
 	tamper := []struct {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"math/big"
 	"sort"
 
 	"github.com/tributary-ledger/tributary/errcode"
@@ -51,8 +52,9 @@ type Report struct {
 	Entries  uint64
 	Balances int
 	// Totals maps each currency to the sum of posted credits over all
-	// accounts, which equals the sum of posted debits.
-	Totals map[string]money.Amount
+	// accounts, which equals the sum of posted debits; it may exceed 2^256
+	// although every balance fits.
+	Totals map[string]*big.Int
 }
 
 // Check compares the recomputed balances with the stored ones and checks
@@ -62,7 +64,7 @@ type Report struct {
 //
 // Errors: ErrVerify, naming the first difference.
 func (v *Verifier) Check(stored []Balance) (Report, error) {
-	rep := Report{Entries: v.entries, Balances: len(stored), Totals: map[string]money.Amount{}}
+	rep := Report{Entries: v.entries, Balances: len(stored), Totals: map[string]*big.Int{}}
 	seen := make(map[BalanceKey]bool, len(stored))
 	for _, s := range stored {
 		if seen[s.BalanceKey] {
@@ -88,7 +90,12 @@ func (v *Verifier) Check(stored []Balance) (Report, error) {
 		sort.Slice(keys, func(i, j int) bool { return keys[i].Less(keys[j]) })
 		return rep, errcode.Errorf(ErrVerify, "the journal gives %s/%s a balance that is not stored", keys[0].Account, keys[0].Currency)
 	}
-	type sums struct{ dp, cp, dq, cq money.Amount }
+	// Conservation is checked on exact sums: each balance is a 256-bit
+	// number, but their sum over a currency need not be (2^256-1 into one
+	// account and 1 into another are both valid), so the sums are taken
+	// with unbounded integers, never a running 256-bit total that could
+	// overflow on a valid journal.
+	type sums struct{ dp, cp, dq, cq big.Int }
 	per := map[string]*sums{}
 	for _, s := range stored {
 		t := per[s.Currency]
@@ -97,21 +104,17 @@ func (v *Verifier) Check(stored []Balance) (Report, error) {
 			per[s.Currency] = t
 		}
 		for _, f := range [4]struct {
-			acc *money.Amount
+			acc *big.Int
 			x   money.Amount
 		}{{&t.dp, s.DebitsPosted}, {&t.cp, s.CreditsPosted}, {&t.dq, s.DebitsPending}, {&t.cq, s.CreditsPending}} {
-			n, err := f.acc.Add(f.x)
-			if err != nil {
-				return rep, errcode.Errorf(ErrVerify, "%s totals overflow 256 bits", s.Currency)
-			}
-			*f.acc = n
+			f.acc.Add(f.acc, f.x.Uint256().ToBig())
 		}
 	}
 	for cur, t := range per {
-		if t.dp != t.cp || t.dq != t.cq {
-			return rep, errcode.Errorf(ErrVerify, "%s does not balance: posted debits %s, credits %s; pending debits %s, credits %s", cur, t.dp, t.cp, t.dq, t.cq)
+		if t.dp.Cmp(&t.cp) != 0 || t.dq.Cmp(&t.cq) != 0 {
+			return rep, errcode.Errorf(ErrVerify, "%s does not balance: posted debits %s, credits %s; pending debits %s, credits %s", cur, &t.dp, &t.cp, &t.dq, &t.cq)
 		}
-		rep.Totals[cur] = t.cp
+		rep.Totals[cur] = new(big.Int).Set(&t.cp)
 	}
 	return rep, nil
 }

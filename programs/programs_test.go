@@ -81,6 +81,7 @@ func TestOneRowAddsAProgram(t *testing.T) {
 	post := func(key, body string) (int, string) {
 		req, _ := http.NewRequest("POST", hs.URL+"/v1/tipjar/tips", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -188,6 +188,15 @@ func TestCLIAgainstServer(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"available": "2.50"`) {
 		t.Errorf("balance after withdrawal = %q, %v; want 2.50 available", out, err)
 	}
+	// JSON prints decimals too, as the tables do.
+	out, err = run(t, append([]string{"journal", "--account", "payee:1", "-o", "json"}, remote...)...)
+	if err != nil || !strings.Contains(out, `"amount": "12.50"`) || !strings.Contains(out, `"amount": "10.00"`) || strings.Contains(out, `"1250"`) {
+		t.Errorf("journal -o json = %q, %v; want amounts in decimals", out, err)
+	}
+	out, err = run(t, append([]string{"withdraw", "list", "--account", "payee:1", "-o", "json"}, remote...)...)
+	if err != nil || !strings.Contains(out, `"amount": "10.00"`) {
+		t.Errorf("withdraw list -o json = %q, %v; want amounts in decimals", out, err)
+	}
 	out, err = run(t, append([]string{"journal", "--account", "payee:1"}, remote...)...)
 	if err != nil || strings.Count(out, "payee:1") < 3 {
 		t.Errorf("journal = %q, %v; want the funding and both withdrawal entries", out, err)

@@ -21,7 +21,7 @@ func newLedgerCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
+			s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}

@@ -187,9 +187,18 @@ func TestDemoMarket(t *testing.T) {
 	}
 	var got struct {
 		Balances []struct{ Account, Currency, Amount string }
+		Postings []struct{ Entry, To, Amount, Path string }
 	}
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("demo market printed %q: %v", out, err)
+	}
+	// The JSON holds the postings with their paths, as the table does.
+	found := false
+	for _, p := range got.Postings {
+		found = found || p.Entry == "demo:secondary" && p.To == "owner" && p.Path == "market:asset-7 → secondary sale → royalty 10% → split 70% → owner"
+	}
+	if !found {
+		t.Errorf("demo market postings = %+v; want the secondary sale's royalty to the owner with its path", got.Postings)
 	}
 	want := map[string]string{"market:treasury": "27.625", "owner": "854.875", "collaborator": "322.5", "seller": "900"}
 	if len(got.Balances) != len(want) {
@@ -212,10 +221,19 @@ func TestDemoCollection(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got struct {
-		Balances []struct{ Account, Currency, Amount string }
+		Balances  []struct{ Account, Currency, Amount string }
+		Purchases []struct {
+			Currency, Total string
+			Postings        []struct{ From, To, Amount, Path string }
+		}
 	}
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("demo collection printed %q: %v", out, err)
+	}
+	// The JSON holds everything the table shows: the buyer's totals and
+	// every posting with its path, besides the balances.
+	if len(got.Purchases) != 2 || got.Purchases[0].Total != "5.72" || got.Purchases[1].Total != "5.715757" || len(got.Purchases[0].Postings) == 0 || got.Purchases[0].Postings[0].Path == "" {
+		t.Errorf("demo collection purchases = %+v; want USD 5.72 and USDC 5.715757 with their postings and paths", got.Purchases)
 	}
 	want := map[string]string{
 		"payee-1/USD": "0.99", "payee-2/USD": "0.30", "payee-3/USD": "3.71", "collection:treasury/USD": "0.25",

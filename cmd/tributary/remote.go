@@ -43,6 +43,11 @@ func newBalanceCmd() *cobra.Command {
 			if format == "json" {
 				return cli.WriteJSON(cmd.OutOrStdout(), map[string]any{"account": acct.Account, "external": acct.External, "balances": rows})
 			}
+			if len(rows) == 0 {
+				// An empty table would read as a failure to answer.
+				cli.Printf(cmd.OutOrStdout(), "%s has no balances: nothing was ever posted to or from it (check the name)\n", acct.Account)
+				return nil
+			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			cli.Printf(tw, "CURRENCY\tPOSTED\tPENDING\tAVAILABLE\n")
 			for _, r := range rows {
@@ -61,7 +66,7 @@ func printWithdrawal(cmd *cobra.Command, w wire.WithdrawalJSON) error {
 		return err
 	}
 	if format == "json" {
-		return cli.WriteJSON(cmd.OutOrStdout(), w)
+		return cli.WriteJSON(cmd.OutOrStdout(), cli.WithdrawalDecimals(w))
 	}
 	cli.Printf(cmd.OutOrStdout(), "withdrawal %s: %s %s from %s to %s, %s\n", w.ID, cli.Decimal(string(w.Amount), w.Currency), w.Currency, w.Account, w.Destination, w.State)
 	return nil
@@ -127,7 +132,11 @@ func newWithdrawCmd() *cobra.Command {
 			}
 			ws, next := page.Withdrawals, page.Next
 			if format == "json" {
-				return cli.WriteJSON(cmd.OutOrStdout(), map[string]any{"withdrawals": ws, "next": next})
+				out := make([]wire.WithdrawalJSON, len(ws))
+				for i, w := range ws {
+					out[i] = cli.WithdrawalDecimals(w)
+				}
+				return cli.WriteJSON(cmd.OutOrStdout(), map[string]any{"withdrawals": out, "next": next})
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			cli.Printf(tw, "ID\tACCOUNT\tAMOUNT\tCURRENCY\tSTATE\tDESTINATION\n")
@@ -180,7 +189,11 @@ func newJournalCmd() *cobra.Command {
 			}
 			ents, next := page.Entries, page.Next
 			if format == "json" {
-				return cli.WriteJSON(cmd.OutOrStdout(), map[string]any{"entries": ents, "next": next})
+				out := make([]wire.EntryJSON, len(ents))
+				for i, e := range ents {
+					out[i] = cli.EntryDecimals(e)
+				}
+				return cli.WriteJSON(cmd.OutOrStdout(), map[string]any{"entries": out, "next": next})
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			cli.Printf(tw, "SEQ\tTIME\tKEY\tKIND\tFROM\tTO\tAMOUNT\tCURRENCY\tPATH\n")

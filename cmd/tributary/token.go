@@ -2,18 +2,19 @@ package main
 
 import (
 	"crypto/rand"
+	"os"
 	"strings"
 	"time"
-
-	"github.com/tributary-ledger/tributary/cli"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/cli"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 func newTokenCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens directly in the store (the first admin token, recovery)"}
+	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens: over the API with --server (or $TRIBUTARY_SERVER), else directly in the store (the first admin token, recovery)"}
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create a token and print its secret, once",
@@ -29,16 +30,8 @@ serve). The secret is printed once and stored only as a digest.`,
 			role, _ := cmd.Flags().GetString("role")
 			name, _ := cmd.Flags().GetString("name")
 			accounts, _ := cmd.Flags().GetStringSlice("account")
-			tok, secret, err := auth.New(auth.Role(role), accounts, name, time.Now().UTC(), rand.Reader)
+			tok, secret, err := createToken(cmd, auth.Role(role), accounts, name)
 			if err != nil {
-				return err
-			}
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			if err := s.PutToken(cmd.Context(), tok); err != nil {
 				return err
 			}
 			if format == "json" {
@@ -52,6 +45,7 @@ serve). The secret is printed once and stored only as a digest.`,
 		},
 	}
 	cli.AddDBFlag(create)
+	cli.AddRemoteFlags(create)
 	create.Flags().String("role", "", "admin, configurator, ingestor, reader or payee")
 	create.Flags().String("name", "", "a name to recognise the token by")
 	create.Flags().StringSlice("account", nil, "for payee tokens: an account the token may act on (repeatable)")
@@ -67,12 +61,7 @@ serve). The secret is printed once and stored only as a digest.`,
 			if err != nil {
 				return err
 			}
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			toks, err := s.Tokens(cmd.Context())
+			toks, err := listTokens(cmd)
 			if err != nil {
 				return err
 			}
@@ -96,6 +85,7 @@ serve). The secret is printed once and stored only as a digest.`,
 		},
 	}
 	cli.AddDBFlag(list)
+	cli.AddRemoteFlags(list)
 	cmd.AddCommand(list)
 
 	revoke := &cobra.Command{
@@ -111,12 +101,7 @@ once.`,
 			if err != nil {
 				return err
 			}
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			t, err := s.RevokeToken(cmd.Context(), args[0], time.Now().UTC())
+			t, err := revokeToken(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -128,6 +113,7 @@ once.`,
 		},
 	}
 	cli.AddDBFlag(revoke)
+	cli.AddRemoteFlags(revoke)
 	cmd.AddCommand(revoke)
 	return cmd
 }
@@ -138,4 +124,66 @@ func tokenJSON(t auth.Token) map[string]any {
 		m["revoked"] = t.Revoked
 	}
 	return m
+}
+
+// overAPI reports whether a token command goes to a server (--server or
+// $TRIBUTARY_SERVER) rather than to the store (--db).
+func overAPI(cmd *cobra.Command) bool {
+	return cmd.Flags().Changed("server") || os.Getenv("TRIBUTARY_SERVER") != "" && !cmd.Flags().Changed("db")
+}
+
+func createToken(cmd *cobra.Command, role auth.Role, accounts []string, name string) (auth.Token, string, error) {
+	if overAPI(cmd) {
+		nt, err := cli.Remote(cmd).CreateToken(cmd.Context(), wire.TokenRequest{Role: string(role), Accounts: accounts, Name: name})
+		return tokenFromWire(nt.TokenJSON), nt.Secret, err
+	}
+	tok, secret, err := auth.New(role, accounts, name, time.Now().UTC(), rand.Reader)
+	if err != nil {
+		return tok, "", err
+	}
+	s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
+	if err != nil {
+		return tok, "", err
+	}
+	defer s.Close()
+	return tok, secret, s.PutToken(cmd.Context(), tok)
+}
+
+func listTokens(cmd *cobra.Command) ([]auth.Token, error) {
+	if overAPI(cmd) {
+		page, err := cli.Remote(cmd).ListTokens(cmd.Context())
+		out := make([]auth.Token, len(page.Tokens))
+		for i, t := range page.Tokens {
+			out[i] = tokenFromWire(t)
+		}
+		return out, err
+	}
+	s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Tokens(cmd.Context())
+}
+
+func revokeToken(cmd *cobra.Command, id string) (auth.Token, error) {
+	if overAPI(cmd) {
+		t, err := cli.Remote(cmd).RevokeToken(cmd.Context(), id)
+		return tokenFromWire(t), err
+	}
+	s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
+	if err != nil {
+		return auth.Token{}, err
+	}
+	defer s.Close()
+	return s.RevokeToken(cmd.Context(), id, time.Now().UTC())
+}
+
+// tokenFromWire is a token as the API lists it.
+func tokenFromWire(t wire.TokenJSON) auth.Token {
+	tok := auth.Token{ID: t.ID, Role: auth.Role(t.Role), Accounts: t.Accounts, Name: t.Name, Created: t.Created}
+	if t.Revoked != nil {
+		tok.Revoked = *t.Revoked
+	}
+	return tok
 }

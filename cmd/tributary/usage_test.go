@@ -44,8 +44,11 @@ func TestUsageDemo(t *testing.T) {
 	}
 	again, _ := run(t, "demo", "usage", "--output", "json")
 	twice, _ := run(t, "demo", "usage", "--output", "json")
-	if again != twice || strings.Count(again, "\n") != 2*(1+5) {
-		t.Errorf("demo usage --output json is not two identical 6-line statements:\n%s", again)
+	// One JSON document holding both statements, each a header and five
+	// lines, the same every run.
+	var doc map[string][]map[string]any
+	if err := json.Unmarshal([]byte(again), &doc); err != nil || again != twice || len(doc["ranked_decay"]) != 1+5 || len(doc["quadratic"]) != 1+5 {
+		t.Errorf("demo usage --output json is not one document of two identical 6-item statements (%v):\n%s", err, again)
 	}
 }
 
@@ -161,6 +164,7 @@ func TestUsageRoutes(t *testing.T) {
 		t.Helper()
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
 		if key != "" {
 			req.Header.Set("Idempotency-Key", key)
 		}

@@ -3670,6 +3670,7 @@ export interface components {
          *     - `chain_claims_range`: the block range to read claims from is invalid
          *     - `chain_config_invalid`: the chain watcher's configuration is invalid
          *     - `collection_id_invalid`: track or collection ID is invalid
+         *     - `content_type_unsupported`: a JSON body needs Content-Type: application/json
          *     - `currency_invalid`: currency definition is invalid
          *     - `deps_id_invalid`: repo ID or package name is invalid
          *     - `deps_usage_invalid`: usage report is invalid
@@ -3682,6 +3683,8 @@ export interface components {
          *     - `feeshare_nonce_invalid`: nonce is not an unsigned integer
          *     - `feeshare_signature_invalid`: the signature is malformed or does not recover a key
          *     - `idempotency_key_missing`: writes need an Idempotency-Key header
+         *     - `json_duplicate_name`: a JSON object names the same member twice
+         *     - `json_invalid_utf8`: the body is not valid UTF-8
          *     - `key_invalid`: idempotency key is invalid
          *     - `key_reserved`: keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, and keys starting schedule: for the scheduler
          *     - `lockfile_format_unknown`: lockfile format is unknown
@@ -3707,6 +3710,7 @@ export interface components {
          *     - `token_accounts_invalid`: payee tokens need accounts; other roles take none
          *     - `usage_count_invalid`: a usage count must be a whole number from 0 to 10^12
          *     - `usage_id_invalid`: participant ID or name is invalid
+         *     - `usage_invalid`: the command line is malformed
          *     - `usage_report_invalid`: usage report is invalid
          */
         BadRequest: {
@@ -3808,6 +3812,8 @@ export interface components {
         /**
          * @description What the request names does not exist. Codes:
          *
+         *     - `command_unknown`: no such command
+         *     - `database_missing`: no database at the --db path
          *     - `feeshare_not_registered`: the contract is not registered
          *     - `not_found`: no such record
          *     - `payout_tree_account_unknown`: the address has no leaf in the claims tree

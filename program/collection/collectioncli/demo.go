@@ -29,25 +29,42 @@ with its path, then the balances.`,
 				return err
 			}
 			var all []cli.Balance
+			purchases := []purchaseJSON{}
 			for _, cur := range []money.Currency{money.USD, money.USDC} {
-				bals, err := demoCollection(cmd, cur, format)
+				bals, p, err := demoCollection(cmd, cur, format)
 				if err != nil {
 					return err
 				}
 				all = append(all, bals...)
+				purchases = append(purchases, p...)
 			}
-			return cli.WriteBalances(cmd, all, format)
+			return cli.WriteDemo(cmd, all, format, map[string]any{"purchases": purchases})
 		},
 	}
 }
 
+// purchaseJSON is a purchase as the demo's JSON holds it: what the
+// buyer paid and every posting with its path, in decimals.
+type purchaseJSON struct {
+	Currency string        `json:"currency"`
+	Total    string        `json:"total"`
+	Postings []postingJSON `json:"postings"`
+}
+
+type postingJSON struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Amount string `json:"amount"`
+	Path   string `json:"path"`
+}
+
 // demoCollection replays the collection seed's purchase in cur on a
-// temporary store and returns the balances.
-func demoCollection(cmd *cobra.Command, cur money.Currency, format string) ([]cli.Balance, error) {
+// temporary store and returns the balances and the purchase.
+func demoCollection(cmd *cobra.Command, cur money.Currency, format string) ([]cli.Balance, []purchaseJSON, error) {
 	ctx := cmd.Context()
 	d, err := cli.OpenDemo(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer d.Close()
 	e, reg := d.Engine, d.Registry
@@ -61,23 +78,32 @@ func demoCollection(cmd *cobra.Command, cur money.Currency, format string) ([]cl
 		collection.Buy("demo:purchase", t0.Add(time.Hour), collection.Purchase{Collection: "best-of-2026", Currency: cur.Code, Buyer: "@buyer"}, reg),
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+	var purchases []purchaseJSON
 	for _, op := range steps {
 		res, err := e.ApplyOne(ctx, op)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if len(res.Entry.Postings) == 0 {
+			continue
 		}
 		var total money.Amount
+		pj := purchaseJSON{Currency: cur.Code, Postings: []postingJSON{}}
 		for _, p := range res.Entry.Postings {
 			total, _ = total.Add(p.Amount)
 			cli.Printf(tw, "%s\t%s %s\t%s\n", p.To, money.Format(p.Amount, cur), cur.Code, p.Path)
+			pj.Postings = append(pj.Postings, postingJSON{From: p.From, To: p.To, Amount: money.Format(p.Amount, cur), Path: p.Path})
 		}
-		if format == "table" && len(res.Entry.Postings) > 0 {
+		pj.Total = money.Format(total, cur)
+		purchases = append(purchases, pj)
+		if format == "table" {
 			cli.Printf(cmd.OutOrStdout(), "In %s the buyer pays %s; postings, each with the path that produced it:\n", cur.Code, money.Format(total, cur))
 			if err := tw.Flush(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			cli.Printf(cmd.OutOrStdout(), "\n")
 		}
 	}
-	return d.Balances(ctx)
+	bals, err := d.Balances(ctx)
+	return bals, purchases, err
 }

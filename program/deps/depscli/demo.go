@@ -140,7 +140,7 @@ recipient's contributors' parts, and the balances.`,
 				return err
 			}
 			cli.Printf(cmd.OutOrStdout(), "\nBalances (the journal verified):\n")
-			return cli.WriteBalances(cmd, bals, format)
+			return cli.WriteDemo(cmd, bals, format, nil)
 		},
 	}
 }

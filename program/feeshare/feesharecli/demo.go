@@ -77,7 +77,11 @@ func feeshareDemo(cmd *cobra.Command, format string) error {
 	if err != nil {
 		return err
 	}
-	return cli.WriteBalances(cmd, bals, format)
+	postings, err := d.Journal(ctx)
+	if err != nil {
+		return err
+	}
+	return cli.WriteDemo(cmd, bals, format, map[string]any{"postings": postings})
 }
 
 // scenario is the demo's chain, keys, store and watcher, and the

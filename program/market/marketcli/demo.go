@@ -48,11 +48,13 @@ and prints the resulting balances.`,
 				market.Pay("demo:recurring", t0.Add(2*month), "lic-1", eth("105"), "ETH", "@licensee"),
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			postings := []cli.Posting{}
 			for _, op := range steps {
 				res, err := e.ApplyOne(ctx, op)
 				if err != nil {
 					return err
 				}
+				postings = append(postings, cli.Postings(res.Entry)...)
 				if format == "table" {
 					for _, p := range res.Entry.Postings {
 						cli.Printf(tw, "%s\t%s ETH\t%s\n", p.To, money.Format(p.Amount, money.ETH), p.Path)
@@ -70,7 +72,7 @@ and prints the resulting balances.`,
 			if err != nil {
 				return err
 			}
-			return cli.WriteBalances(cmd, bals, format)
+			return cli.WriteDemo(cmd, bals, format, map[string]any{"postings": postings})
 		},
 	}
 }

@@ -72,7 +72,7 @@ the first address claims with.`,
 				cli.Printf(w, "  %s\n", h)
 			}
 			cli.Printf(w, "\nBalances:\n")
-			return cli.WriteBalances(cmd, res.Left, "table")
+			return cli.WriteDemo(cmd, res.Left, "table", nil)
 		},
 	}
 }

@@ -4,6 +4,8 @@
 package usagecli
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -90,7 +92,7 @@ func newUsageCmd() *cobra.Command {
 			}
 			epoch, _ := cmd.Flags().GetUint64("epoch")
 			id, _ := cmd.Flags().GetString("participant")
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
+			s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -135,7 +137,7 @@ func newUsageCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := cli.OpenStore(cmd.Context(), cli.DBFlag(cmd))
+			s, err := cli.OpenExisting(cmd.Context(), cli.DBFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -382,13 +384,16 @@ month do not qualify.`,
 			}
 			actual, alt := sims[0].Actual, sims[0].Alt
 			if format == "json" {
-				out := cmd.OutOrStdout()
-				for _, o := range []*usage.Outcome{actual, alt} {
-					if err := o.WriteStatement(out); err != nil {
-						return err
-					}
+				// One document: the paid statement and the recomputed
+				// one, each its header and lines (JSON Lines on a store).
+				var paid, quadratic bytes.Buffer
+				if err := actual.WriteStatement(&paid); err != nil {
+					return err
 				}
-				return nil
+				if err := alt.WriteStatement(&quadratic); err != nil {
+					return err
+				}
+				return cli.WriteJSON(cmd.OutOrStdout(), map[string]any{"ranked_decay": jsonLines(paid.Bytes()), "quadratic": jsonLines(quadratic.Bytes())})
 			}
 			w := cmd.OutOrStdout()
 			cli.Printf(w, "January 2026, ranked_decay at 20%% (paid by the close's entry):\n")
@@ -435,4 +440,14 @@ func demoOps(cfg usage.Config, reg *money.Registry) []engine.Op {
 		ops = append(ops, usage.ReportUsage(fmt.Sprintf("demo:day-%02d", day+1), t0.AddDate(0, 0, day).Add(23*time.Hour), b))
 	}
 	return append(ops, usage.CloseEpoch("demo:close-jan", t0.AddDate(0, 1, 0), 0))
+}
+
+// jsonLines splits a statement's JSON Lines into its values, for a
+// document that holds them.
+func jsonLines(b []byte) []json.RawMessage {
+	out := []json.RawMessage{}
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		out = append(out, json.RawMessage(line))
+	}
+	return out
 }
