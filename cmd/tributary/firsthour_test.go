@@ -121,6 +121,16 @@ func TestSplitsCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"amount": "0.30"`) || !strings.Contains(out, `"amount": "0.69"`) {
 		t.Errorf("splits pay = %q, %v; want 0.99, 0.30 and 0.69 USD in decimals", out, err)
 	}
+	// An entry of one posting; its retry under the same key replays.
+	for range 2 {
+		out, err = run(t, append([]string{"entry", "@world", "artist:9", "10.00", "USD", "--key", "e1", "--path", "opening balance", "-o", "json"}, remote...)...)
+		if err != nil || !strings.Contains(out, `"amount": "10.00"`) || !strings.Contains(out, "opening balance") {
+			t.Errorf("entry = %q, %v; want 10.00 USD with its path", out, err)
+		}
+	}
+	if out, err = run(t, append([]string{"balance", "artist:9", "-o", "json"}, remote...)...); err != nil || !strings.Contains(out, `"10.00"`) {
+		t.Errorf("balance after the entry and its retry = %q, %v; want 10.00 once", out, err)
+	}
 }
 
 // TestTokenCommandsOverAPI creates, lists and revokes a token through a
