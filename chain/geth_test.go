@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -163,9 +162,12 @@ func gethFund(t *testing.T, c *ethclient.Client, to ...common.Address) {
 		if err := c.Client().CallContext(ctx, &h, "eth_sendTransaction", arg); err != nil {
 			t.Fatal(err)
 		}
+		// Until the receipt is there: "transaction indexing is in
+		// progress" is not ethereum.NotFound, and the funds are not
+		// there yet either.
 		waitFor(t, func() bool {
 			_, err := c.TransactionReceipt(ctx, h)
-			return err == nil || !errors.Is(err, ethereum.NotFound)
+			return err == nil
 		})
 	}
 }
