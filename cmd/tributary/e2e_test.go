@@ -54,6 +54,22 @@ func TestServeChild(t *testing.T) {
 }
 
 // startServer runs `serve` in a child process and returns its URL.
+// adminStore makes a SQLite store named name in a temporary directory
+// holding the test admin token, and returns its path.
+func adminStore(t *testing.T, name string) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), name)
+	s, err := cli.OpenStore(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.PutToken(context.Background(), auth.FromSecret(testAdmin, auth.Admin, nil, "", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func startServer(t *testing.T, db string) string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$", "-test.count=1")
@@ -156,16 +172,8 @@ func TestTwoServersOnePostgres(t *testing.T) {
 
 // TestCLIAgainstServer drives the client commands against a running server.
 func TestCLIAgainstServer(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "cli.db")
 	ctx := context.Background()
-	s, err := cli.OpenStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutToken(ctx, auth.FromSecret(testAdmin, auth.Admin, nil, "", time.Now())); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	db := adminStore(t, "cli.db")
 	url := startServer(t, db)
 	c := client.New(url, testAdmin, nil)
 	if _, _, err := c.CreateEntry(ctx, "fund", wire.EntryRequest{Postings: []wire.PostingJSON{{From: "@world", To: "payee:1", Amount: "1250", Currency: "USD"}}}); err != nil {

@@ -6,10 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/tributary-ledger/tributary/auth"
-	"github.com/tributary-ledger/tributary/cli"
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/wire"
@@ -63,16 +60,8 @@ func TestReadOnlyCommandsNeedTheDatabase(t *testing.T) {
 // TestEventsFollow reads the event stream from the command line, and
 // resumes after the last event it printed.
 func TestEventsFollow(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "events.db")
 	ctx := context.Background()
-	s, err := cli.OpenStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutToken(ctx, auth.FromSecret(testAdmin, auth.Admin, nil, "", time.Now())); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	db := adminStore(t, "events.db")
 	url := startServer(t, db)
 	c := client.New(url, testAdmin, nil)
 	for _, k := range []string{"e1", "e2", "e3"} {
@@ -99,16 +88,7 @@ func TestEventsFollow(t *testing.T) {
 // TestSplitsCommands creates a split, reads it, and pays by it from the
 // command line.
 func TestSplitsCommands(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "splits.db")
-	ctx := context.Background()
-	s, err := cli.OpenStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutToken(ctx, auth.FromSecret(testAdmin, auth.Admin, nil, "", time.Now())); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	db := adminStore(t, "splits.db")
 	remote := []string{"--server", startServer(t, db), "--token", testAdmin}
 	out, err := run(t, append([]string{"splits", "create", "song-1", "artist:1=50%", "artist:2=15%", "artist:3=35%", "--key", "s1"}, remote...)...)
 	if err != nil || !strings.Contains(out, "split song-1 (bp)") || !strings.Contains(out, "artist:2  15%") {
@@ -136,16 +116,7 @@ func TestSplitsCommands(t *testing.T) {
 // TestTokenCommandsOverAPI creates, lists and revokes a token through a
 // running server.
 func TestTokenCommandsOverAPI(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "tokens.db")
-	ctx := context.Background()
-	s, err := cli.OpenStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutToken(ctx, auth.FromSecret(testAdmin, auth.Admin, nil, "", time.Now())); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	db := adminStore(t, "tokens.db")
 	remote := []string{"--server", startServer(t, db), "--token", testAdmin}
 	out, err := run(t, append([]string{"token", "create", "--role", "payee", "--account", "artist:1", "--name", "artist one", "-o", "json"}, remote...)...)
 	if err != nil || !strings.Contains(out, `"secret": "trb_`) {
