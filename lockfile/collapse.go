@@ -2,6 +2,7 @@ package lockfile
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 )
 
@@ -57,7 +58,7 @@ func Collapse(g *Graph, repos map[string]string) *RepoGraph {
 		root[id] = root[id] || p.Root
 	}
 	rg := &RepoGraph{}
-	for _, id := range sortedKeys(members) {
+	for _, id := range slices.Sorted(maps.Keys(members)) {
 		rg.Nodes = append(rg.Nodes, RepoNode{ID: id, Linked: linked[id], Root: root[id], Packages: members[id]})
 	}
 	at := make(map[string]int, len(rg.Nodes))

@@ -2,6 +2,8 @@ package lockfile
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -50,16 +52,16 @@ func parseGoGraph(data, gomod []byte, lim Limits) (*builder, error) {
 		delete(selected, p) // the main module is itself, whatever version others require
 	}
 	if mf != nil && !mains[mf.Module.Mod.Path] {
-		return nil, errcode.Errorf(ErrMalformed, "go.mod: module %q is not a main module of the graph; the graph's main modules are %s", mf.Module.Mod.Path, strings.Join(sortedKeys(mains), ", "))
+		return nil, errcode.Errorf(ErrMalformed, "go.mod: module %q is not a main module of the graph; the graph's main modules are %s", mf.Module.Mod.Path, strings.Join(slices.Sorted(maps.Keys(mains)), ", "))
 	}
 	b := newBuilder(EcosystemGo, lim)
 	g := &goBuild{b: b, mf: mf, selected: selected, index: map[string]int{}}
-	for _, p := range sortedKeys(mains) {
+	for _, p := range slices.Sorted(maps.Keys(mains)) {
 		if err := g.add(module.Version{Path: p}); err != nil {
 			return nil, err
 		}
 	}
-	for _, p := range sortedKeys(selected) {
+	for _, p := range slices.Sorted(maps.Keys(selected)) {
 		if err := g.add(module.Version{Path: p, Version: selected[p]}); err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package lockfile
 import (
 	"cmp"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 
@@ -291,7 +292,7 @@ func npmV1(b *builder, lock *npmLock) error {
 	for key := range b.edges {
 		required[uint32(key)] = true
 	}
-	for _, name := range sortedKeys(root.children) {
+	for _, name := range slices.Sorted(maps.Keys(root.children)) {
 		c := root.children[name]
 		if b.pkgs[c.pkg].Root || required[c.pkg] {
 			continue
@@ -317,7 +318,7 @@ func npmV1Tree(b *builder, n *npmV1Node, deps map[string]*npmV1Dep, depth int) e
 		return errcode.Errorf(ErrMalformed, "package-lock.json: %s… nests more than %d levels of dependencies; at most %d are allowed", n.path[:min(len(n.path), 120)], nestingMax, nestingMax)
 	}
 	n.children = make(map[string]*npmV1Node, len(deps))
-	for _, key := range sortedKeys(deps) {
+	for _, key := range slices.Sorted(maps.Keys(deps)) {
 		d := deps[key]
 		path := n.path + "dependencies[" + quote(key) + "]"
 		if d == nil {
@@ -380,13 +381,4 @@ func (n *npmV1Node) resolve(name string) *npmV1Node {
 		}
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

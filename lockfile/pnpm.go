@@ -2,7 +2,9 @@ package lockfile
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -64,7 +66,7 @@ func parsePNPM(data []byte, lim Limits) (*builder, error) {
 	if err := p.addImporters(); err != nil {
 		return nil, err
 	}
-	for _, key := range sortedKeys(deps) {
+	for _, key := range slices.Sorted(maps.Keys(deps)) {
 		if err := p.addPackage(key); err != nil {
 			return nil, err
 		}
@@ -72,7 +74,7 @@ func parsePNPM(data []byte, lim Limits) (*builder, error) {
 	if err := p.importerEdges(); err != nil {
 		return nil, err
 	}
-	for _, key := range sortedKeys(deps) {
+	for _, key := range slices.Sorted(maps.Keys(deps)) {
 		d := deps[key]
 		from := p.index[pnpmNorm(key)]
 		if err := p.edges(from, "", d.Dependencies, KindRuntime); err != nil {
@@ -114,7 +116,7 @@ func (p *pnpmParse) addImporters() error {
 	if len(imps) == 0 {
 		imps = map[string]pnpmImporter{".": p.lock.pnpmImporter}
 	}
-	for _, dir := range sortedKeys(imps) {
+	for _, dir := range slices.Sorted(maps.Keys(imps)) {
 		i, err := p.b.add(dir, "")
 		if err != nil {
 			return at("pnpm-lock.yaml: importers["+quote(dir)+"]", err)
@@ -148,7 +150,7 @@ func (p *pnpmParse) importerEdges() error {
 	if len(imps) == 0 {
 		imps = map[string]pnpmImporter{".": p.lock.pnpmImporter}
 	}
-	for _, dir := range sortedKeys(imps) {
+	for _, dir := range slices.Sorted(maps.Keys(imps)) {
 		imp := imps[dir]
 		from := p.importers[dir]
 		lists := []struct {

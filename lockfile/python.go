@@ -2,6 +2,7 @@ package lockfile
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -62,7 +63,7 @@ func parsePoetry(data []byte, lim Limits) (*builder, error) {
 		from[n] = i
 	}
 	for n, p := range lock.Package {
-		for _, name := range sortedKeys(p.Dependencies) {
+		for _, name := range slices.Sorted(maps.Keys(p.Dependencies)) {
 			kind, err := poetryKind(p.Dependencies[name])
 			if err != nil {
 				return nil, errcode.Errorf(ErrMalformed, "poetry.lock: package[%d] (name %q) dependencies.%s: %v", n, p.Name, name, err)
@@ -175,12 +176,12 @@ func parseUV(data []byte, lim Limits) (*builder, error) {
 		if err := uvEdges(b, byName, from[n], p.Dependencies, KindRuntime); err != nil {
 			return nil, err
 		}
-		for _, group := range sortedKeys(p.Optional) {
+		for _, group := range slices.Sorted(maps.Keys(p.Optional)) {
 			if err := uvEdges(b, byName, from[n], p.Optional[group], KindOptional); err != nil {
 				return nil, err
 			}
 		}
-		for _, group := range sortedKeys(p.Dev) {
+		for _, group := range slices.Sorted(maps.Keys(p.Dev)) {
 			if err := uvEdges(b, byName, from[n], p.Dev[group], KindDev); err != nil {
 				return nil, err
 			}

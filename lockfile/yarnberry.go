@@ -1,6 +1,8 @@
 package lockfile
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -32,7 +34,7 @@ func parseYarnBerry(data []byte, lim Limits) (*builder, error) {
 	delete(lock, "__metadata")
 	b := newBuilder(EcosystemNPM, lim)
 	byDescriptor := map[string]int{}
-	keys := sortedKeys(lock)
+	keys := slices.Sorted(maps.Keys(lock))
 	for _, key := range keys {
 		e := lock[key]
 		if e == nil || e.Resolution == "" || e.Version == "" {

@@ -828,9 +828,9 @@ func EscrowOf(plan Plan) []Escrow {
 		by[s.To()][t] = mustAdd(by[s.To()][t], s.Kept)
 	}
 	out := make([]Escrow, 0, len(by))
-	for _, pkg := range sortedKeys(by) {
+	for _, pkg := range slices.Sorted(maps.Keys(by)) {
 		e := Escrow{Package: pkg, Since: plan.Epoch}
-		for _, t := range sortedKeys(by[pkg]) {
+		for _, t := range slices.Sorted(maps.Keys(by[pkg])) {
 			e.ByPayer = append(e.ByPayer, Part{Account: t, Amount: by[pkg][t]})
 		}
 		out = append(out, e)
@@ -867,7 +867,7 @@ func releaseEscrow(v engine.View, p Params, n uint64, accrued []Escrow) ([]Relea
 	var released []Release
 	var writes []engine.StateWrite
 	var keep []string
-	for _, pkg := range sortedKeys(records) {
+	for _, pkg := range slices.Sorted(maps.Keys(records)) {
 		e := records[pkg]
 		var owner struct{ Repo string }
 		if err := engine.ReadJSONOr(v, pkgKey(pkg), &owner); err != nil {
@@ -912,7 +912,7 @@ func mergeParts(a, b []Part) []Part {
 		m[p.Account] = mustAdd(m[p.Account], p.Amount)
 	}
 	out := make([]Part, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, Part{Account: k, Amount: m[k]})
 	}
 	return out

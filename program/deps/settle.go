@@ -1,9 +1,9 @@
 package deps
 
 import (
-	"cmp"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -121,14 +121,14 @@ func Settle(plan Plan) (Settlement, error) {
 	if err := add(SleeperAccount, st.Sleeper); err != nil {
 		return st, err
 	}
-	for _, pkg := range sortedKeys(escrow) {
+	for _, pkg := range slices.Sorted(maps.Keys(escrow)) {
 		st.Escrow = append(st.Escrow, Part{Account: EscrowAccount(pkg), Amount: escrow[pkg]})
 		if err := add(EscrowAccount(pkg), escrow[pkg]); err != nil {
 			return st, err
 		}
 	}
 	sum := money.Zero
-	for _, a := range sortedKeys(credit) {
+	for _, a := range slices.Sorted(maps.Keys(credit)) {
 		st.Parts = append(st.Parts, Part{Account: a, Amount: credit[a]})
 		sum = mustAdd(sum, credit[a])
 	}
@@ -159,15 +159,6 @@ func splitIncome(r Recipient, x money.Amount) ([]Part, error) {
 	return parts, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, cmp.Compare)
-	return keys
-}
-
 // Credits returns the contributor credit an epoch earns: each recipient's
 // income from payers of another owner (income between repos of one owner
 // does not count), split over its contributors as its income is, summed
@@ -195,7 +186,7 @@ func Credits(plan Plan) ([]Part, error) {
 		}
 	}
 	credit := map[string]money.Amount{}
-	for _, repo := range sortedKeys(income) {
+	for _, repo := range slices.Sorted(maps.Keys(income)) {
 		parts, err := splitIncome(recipients[repo], income[repo])
 		if err != nil {
 			return nil, err
@@ -207,7 +198,7 @@ func Credits(plan Plan) ([]Part, error) {
 		}
 	}
 	out := make([]Part, 0, len(credit))
-	for _, a := range sortedKeys(credit) {
+	for _, a := range slices.Sorted(maps.Keys(credit)) {
 		if !credit[a].IsZero() {
 			out = append(out, Part{Account: a, Amount: credit[a]})
 		}

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"time"
 
@@ -51,7 +52,7 @@ func change(id, action string, w engine.StateWrite) engine.Change {
 func Set(key string, at time.Time, s Schedule, writes map[string]string) engine.Op {
 	return op(key, "set", at, func(h *ledger.Hasher) {
 		h.String(s.ID).String(s.Operation).Uint(uint64(len(s.Path)))
-		for _, k := range sortedKeys(s.Path) {
+		for _, k := range slices.Sorted(maps.Keys(s.Path)) {
 			h.String(k).String(s.Path[k])
 		}
 		h.String(string(s.Body)).Time(s.Start).String(s.Every).String(string(s.CatchUp)).Bool(s.Paused)
@@ -122,12 +123,3 @@ func Record(at time.Time, id string, gen, from uint64, r Run) engine.Op {
 
 // RecordKey is the idempotency key of period n's record.
 func RecordKey(id string, gen, n uint64) string { return Key(id, gen, n) + ":recorded" }
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
