@@ -12,7 +12,6 @@ import (
 
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
-	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/payout/merkle"
 	"github.com/tributary-ledger/tributary/program/payout"
 )
@@ -123,7 +122,7 @@ func (r *ClaimsReconciler) Step(ctx context.Context) (int, error) {
 
 func (r *ClaimsReconciler) step(ctx context.Context) (int, error) {
 	contract := r.claims.Address().Hex()
-	cur, err := payout.ReadCursor(payoutView{ctx: ctx, s: r.state}, contract)
+	cur, err := payout.ReadCursor(stateView{program: payout.Program, ctx: ctx, s: r.state}, contract)
 	if err != nil {
 		return 0, fmt.Errorf("reading the claims cursor: %w", err)
 	}
@@ -184,22 +183,4 @@ func (r *ClaimsReconciler) header(ctx context.Context, n uint64) (payout.Block, 
 		return payout.Block{}, errcode.Errorf(ErrInconsistent, "asked for block %d, got block %s", n, h.Number)
 	}
 	return payout.Block{Number: n, Hash: merkle.Hash(h.Hash()), Parent: merkle.Hash(h.ParentHash)}, nil
-}
-
-// payoutView reads the payout program's committed state.
-type payoutView struct {
-	ctx context.Context
-	s   StateReader
-}
-
-func (v payoutView) State(key string) ([]byte, bool, error) {
-	return v.s.State(v.ctx, payout.Program, key)
-}
-
-func (v payoutView) Withdrawal(string) (ledger.Withdrawal, bool, error) {
-	return ledger.Withdrawal{}, false, errors.New("chain: withdrawals are not readable through the cursor view")
-}
-
-func (v payoutView) Balance(string, string) (ledger.Balance, error) {
-	return ledger.Balance{}, errors.New("chain: balances are not readable through the cursor view")
 }

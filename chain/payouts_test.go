@@ -86,7 +86,7 @@ func (l *payoutLedger) batch(t *testing.T) payout.Batch {
 
 func (l *payoutLedger) read(t *testing.T, id uint64) payout.Batch {
 	t.Helper()
-	b, err := payout.ReadBatch(payoutView{ctx: context.Background(), s: l.st}, id)
+	b, err := payout.ReadBatch(stateView{program: payout.Program, ctx: context.Background(), s: l.st}, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func (l *payoutLedger) read(t *testing.T, id uint64) payout.Batch {
 
 func (l *payoutLedger) tree(t *testing.T, b payout.Batch) *merkle.Tree {
 	t.Helper()
-	leaves, err := payout.ReadLeaves(payoutView{ctx: context.Background(), s: l.st}, b)
+	leaves, err := payout.ReadLeaves(stateView{program: payout.Program, ctx: context.Background(), s: l.st}, b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -416,12 +416,17 @@ func (w *Watcher) run(ctx context.Context, ops []engine.Op, what string) error {
 // stateView is an engine.View over committed state, for reading the
 // cursor outside a transaction.
 type stateView struct {
-	ctx context.Context
-	s   StateReader
+	ctx     context.Context
+	s       StateReader
+	program string // feeshare.Program when empty
 }
 
 func (v stateView) State(key string) ([]byte, bool, error) {
-	return v.s.State(v.ctx, feeshare.Program, key)
+	program := v.program
+	if program == "" {
+		program = feeshare.Program
+	}
+	return v.s.State(v.ctx, program, key)
 }
 
 func (v stateView) Withdrawal(id string) (ledger.Withdrawal, bool, error) {

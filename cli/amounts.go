@@ -10,10 +10,13 @@ import (
 	"github.com/tributary-ledger/tributary/wire"
 )
 
+// builtin holds the built-in currencies; made once, not per amount.
+var builtin = money.NewRegistry()
+
 // Decimal formats base units in whole units of a known currency, and
 // leaves them as they are for an unknown one.
 func Decimal(units, currency string) string {
-	c, err := money.NewRegistry().Lookup(currency)
+	c, err := builtin.Lookup(currency)
 	if err != nil {
 		return units + " (base units)"
 	}
@@ -33,7 +36,7 @@ func Decimal(units, currency string) string {
 //
 // Errors: money.ErrUnknownCurrency and money's parse errors.
 func DecimalArg(amount, currency string) (wire.Amount, string, error) {
-	c, err := money.NewRegistry().Lookup(currency)
+	c, err := builtin.Lookup(currency)
 	if err != nil {
 		return "", "", err
 	}

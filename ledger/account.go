@@ -21,12 +21,19 @@ var ErrNamePath = errcode.New(errcode.Invalid, "name_path_segment", "names may n
 // pathSegment returns the first dot segment, or empty segment between
 // slashes, of name (what a URL path's cleaning removes or resolves).
 func pathSegment(name string) (string, bool) {
-	for _, seg := range strings.Split(name, "/") {
-		if seg == "." || seg == ".." || seg == "" && strings.Contains(name, "/") {
+	// Walked in place, not split: every account and key of every write
+	// passes here.
+	slashed := strings.IndexByte(name, '/') >= 0
+	for rest := name; ; {
+		seg, after, more := strings.Cut(rest, "/")
+		if seg == "." || seg == ".." || seg == "" && slashed {
 			return seg, true
 		}
+		if !more {
+			return "", false
+		}
+		rest = after
 	}
-	return "", false
 }
 
 // checkSegments refuses a name that pathSegment finds a segment in.
