@@ -69,9 +69,11 @@ func verifyStores(t *testing.T, seed func(cli.Store)) map[string]verifyStore {
 }
 
 // seedVerify closes a usage epoch paying three participants and makes
-// two payout batches of their balances: the first with a bank and an
+// three payout batches of their balances: the first with a bank and an
 // on-chain line, published and its bank line paid; the second the
-// on-chain payee's next pay, its tree building on the first's.
+// on-chain payee's next pay, cancelled; the third that pay again and a
+// bank line that failed, its tree building on the first's (the second's
+// was cancelled).
 func seedVerify(t *testing.T, s cli.Store) {
 	ctx := context.Background()
 	e := engine.New(s, money.NewRegistry())
@@ -116,6 +118,11 @@ func seedVerify(t *testing.T, s cli.Store) {
 	apply(payout.Results("r1", feb, 1, payout.ResultPaid, []string{"payout-1-1"}))
 	apply(engine.Transfer("more", feb, []ledger.Posting{{From: "@sponsor", To: "dev:2", Currency: "USD", Amount: money.FromUint64(70), Path: "bonus"}}))
 	apply(payout.Run("b2", feb, sel, []payout.Candidate{cand("dev:2", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", 70)}, 1))
+	apply(payout.Cancel("c2", feb, 2))
+	apply(payout.SetDestination("d3", feb, "dev:3", "@bank:dev-3"))
+	apply(payout.Run("b3", feb, sel, []payout.Candidate{cand("dev:2", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", 70), cand("dev:3", "@bank:dev-3", 200)}, 0))
+	apply(payout.Publish("p3", feb, 3, nil))
+	apply(payout.Results("r3", feb, 3, payout.ResultFailed, []string{"payout-3-2"}))
 }
 
 // TestVerifyRecomputesStatementsAndBatches: `tributary verify` passes a
@@ -127,7 +134,7 @@ func TestVerifyRecomputesStatementsAndBatches(t *testing.T) {
 	for name, vs := range stores {
 		t.Run(name, func(t *testing.T) {
 			out, err := run(t, "verify", "--db", vs.db)
-			if err != nil || !strings.Contains(out, "ok: ") || !strings.Contains(out, "1 usage statements recomputed") || !strings.Contains(out, "2 payout batches recomputed") {
+			if err != nil || !strings.Contains(out, "ok: ") || !strings.Contains(out, "1 usage statements recomputed") || !strings.Contains(out, "3 payout batches recomputed") {
 				t.Fatalf("verify of a clean store = %v\n%s", err, out)
 			}
 			for _, tc := range []struct {
@@ -140,8 +147,10 @@ func TestVerifyRecomputesStatementsAndBatches(t *testing.T) {
 				{"the close's key", "usage", "close/0", func(m map[string]any) { m["key"] = "rep" }, "usage_statement_mismatch", "not the close"},
 				{"a batch's paid count", "payout", "batch/000000000001", func(m map[string]any) { m["paid"] = 0.0; m["pending"] = 2.0 }, "payout_batch_mismatch", "it counts 2 pending lines; its withdrawals say 1"},
 				{"a batch's total", "payout", "batch/000000000001", func(m map[string]any) { m["total"] = "801" }, "payout_batch_mismatch", "its total is 801"},
-				{"a batch's root", "payout", "batch/000000000002", func(m map[string]any) { m["root"] = "0x" + strings.Repeat("ab", 32) }, "payout_batch_mismatch", "its root is"},
-				{"a batch's tree base", "payout", "batch/000000000002", func(m map[string]any) { m["prev_tree"] = 0.0 }, "payout_batch_mismatch", "builds on batch 0"},
+				{"a batch's root", "payout", "batch/000000000003", func(m map[string]any) { m["root"] = "0x" + strings.Repeat("ab", 32) }, "payout_batch_mismatch", "its root is"},
+				{"a batch's tree base", "payout", "batch/000000000003", func(m map[string]any) { m["prev_tree"] = 2.0 }, "payout_batch_mismatch", "builds on batch 2; the currency's last uncancelled tree before it is batch 1"},
+				{"a cancelled batch's voided count", "payout", "batch/000000000002", func(m map[string]any) { m["voided"] = 0.0; m["failed"] = 1.0 }, "payout_batch_mismatch", "cancelled with 0 of 1 lines pending"},
+				{"a batch's failed count", "payout", "batch/000000000003", func(m map[string]any) { m["failed"] = 0.0; m["paid"] = 1.0 }, "payout_batch_mismatch", "it counts 1 paid lines; its withdrawals say 0"},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					restore := vs.tamperJSON(t, tc.program, tc.key, tc.tamper)
@@ -172,7 +181,7 @@ func TestVerifyRecomputesStatementsAndBatches(t *testing.T) {
 					t.Errorf("verify --output json after changing a line = %s (%v); want one payout_batch_mismatch naming the total and the journal", out, err)
 				}
 			})
-			if out, err := run(t, "ledger", "verify", "--db", vs.db); err != nil || !strings.Contains(out, "2 payout batches recomputed") {
+			if out, err := run(t, "ledger", "verify", "--db", vs.db); err != nil || !strings.Contains(out, "3 payout batches recomputed") {
 				t.Errorf("ledger verify after the rows were restored = %v\n%s", err, out)
 			}
 		})
