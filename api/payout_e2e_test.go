@@ -134,3 +134,37 @@ func TestWithdrawalRetryAfterDestinationRemoved(t *testing.T) {
 		})
 	}
 }
+
+// TestPayeeWithdrawsToItsAddressOnly: a payee whose destination is an
+// EVM address may name it as registered or as the account it pays
+// (@evm:…, lower case), and nothing else, another address included.
+func TestPayeeWithdrawsToItsAddressOnly(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			e := start(t, open(t))
+			ingest := e.token(t, auth.Ingestor)
+			payee := e.token(t, auth.Payee, "artist:1")
+			if _, _, err := ingest.CreateEntry(ctx, "fund", wire.EntryRequest{Postings: []wire.PostingJSON{usd("@world", "artist:1", "100")}}); err != nil {
+				t.Fatal(err)
+			}
+			const addr = "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"
+			if _, _, err := e.admin.SetPayoutDestination(ctx, "dest", "artist:1", payout.DestinationRequest{Destination: addr}); err != nil {
+				t.Fatal(err)
+			}
+			for i, dest := range []string{"", addr, payout.EVMPrefix + "0x5b38da6a701c568545dcfcb03fcb875f56beddc4"} {
+				w, _, err := payee.RequestWithdrawal(ctx, "ok-"+string(rune('a'+i)), wire.WithdrawalRequest{Account: "artist:1", Amount: "1", Currency: "USD", Destination: dest})
+				if err != nil || w.Destination != "@evm:0x5b38da6a701c568545dcfcb03fcb875f56beddc4" {
+					t.Errorf("withdrawal naming %q = %+v, %v; want it paid to the registered address", dest, w, err)
+				}
+			}
+			for i, dest := range []string{"0xAb8483F64d9C6d1EcF9b849Ae677dD3315835cb2", "@evm:0xab8483f64d9c6d1ecf9b849ae677dd3315835cb2", "@bank:elsewhere", "@payout"} {
+				_, _, err := payee.RequestWithdrawal(ctx, "other-"+string(rune('a'+i)), wire.WithdrawalRequest{Account: "artist:1", Amount: "1", Currency: "USD", Destination: dest})
+				wantCode(t, "a withdrawal to "+dest, err, "payout_destination_not_registered", 403)
+			}
+			if got := available(t, e.admin, "artist:1", "USD"); got != "97" {
+				t.Errorf("artist:1 available = %s; want 97 (three withdrawals of 1)", got)
+			}
+		})
+	}
+}
