@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/program/payout"
 )
 
 // Idempotency keys are scoped by principal, as Stripe scopes them to an
@@ -77,6 +78,11 @@ func checkPlatformKey(key string) error {
 	}
 	if strings.HasPrefix(key, ScheduleKeyPrefix) {
 		return errcode.Errorf(ErrKeyReserved, "key %q starts with %s, which is reserved for the scheduler's runs; choose another", key, ScheduleKeyPrefix)
+	}
+	if payout.IsLineRef(key) {
+		// A withdrawal's ID is its key: an entry under a line's reference
+		// would take the ID of a batch's line before the batch does.
+		return errcode.Errorf(payout.ErrLineReserved, "key %q has the shape of a payout batch line's reference (payout-<batch>-<line> or payout-<batch>-0x<address>); choose another (payout-batch-3 is fine)", key)
 	}
 	return nil
 }

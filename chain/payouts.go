@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -16,10 +17,10 @@ import (
 	"github.com/tributary-ledger/tributary/program/payout"
 )
 
-// ErrClaimsReorg is a reorganization that orphaned a block whose claims
-// the ledger applied: it was deeper than the confirmation depth. Posted
-// withdrawals are final, so the reconciler stops rather than guess; an
-// operator raises the depth and settles what the new chain says.
+// ErrClaimsReorg is a reorganization that orphaned every block the claims
+// cursor remembers (payout.ClaimsReach of them): the reconciler cannot
+// tell where the chains part, so it stops rather than guess. A shallower
+// one, still deeper than the confirmations, is followed (see Step).
 var ErrClaimsReorg = errcode.New(errcode.Broken, "chain_claims_reorg_too_deep", "a block whose claims were applied left the chain")
 
 // ReconcilerConfig configures a ClaimsReconciler.
@@ -110,6 +111,16 @@ func (r *ClaimsReconciler) Run(ctx context.Context) error {
 // BlocksPerStep of them, with their claims, in one entry. It returns how
 // many blocks it applied; zero means caught up.
 //
+// A reorganization deeper than the confirmations that orphaned blocks
+// whose claims were applied is followed from the last remembered block
+// still on the chain. What the orphaned claims posted stays posted (a
+// withdrawal resolves once): the contract's Claimed events carry each
+// address's cumulative total, so a claim the new chain carries again is
+// recognised as posted already, and one it does not carry is covered by
+// the address's next claim, which the contract pays from the same leaf.
+// Until then the ledger counts as claimed what the contract still holds;
+// the step logs each such rewind.
+//
 // Errors: ErrClaimsReorg, ErrEndpoint, ErrInconsistent, ErrRefused (the
 // engine refused the claims: payout.ErrClaim), store errors.
 func (r *ClaimsReconciler) Step(ctx context.Context) (int, error) {
@@ -131,24 +142,25 @@ func (r *ClaimsReconciler) step(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	next := r.cfg.Start
-	if cur != (payout.Cursor{}) {
+	if !cur.IsZero() {
 		next = cur.Number + 1
 	}
-	if head < r.cfg.Confirmations || next > head-r.cfg.Confirmations {
-		return 0, nil
+	blocks, err := r.blocks(ctx, next, head)
+	if err != nil || len(blocks) == 0 {
+		return 0, err
 	}
-	to := min(head-r.cfg.Confirmations, next+uint64(r.cfg.BlocksPerStep)-1)
-	blocks := make([]payout.Block, 0, to-next+1)
-	for n := next; n <= to; n++ {
-		h, err := r.header(ctx, n)
-		if err != nil {
+	if !cur.IsZero() && blocks[0].Parent != cur.Hash {
+		if next, err = r.resume(ctx, cur, head); err != nil {
 			return 0, err
 		}
-		blocks = append(blocks, h)
+		if blocks, err = r.blocks(ctx, next, head); err != nil || len(blocks) == 0 {
+			return 0, err
+		}
+		if _, ok := cur.Resume(next, blocks[0].Parent); !ok {
+			return 0, errcode.Errorf(ErrInconsistent, "block %d's parent is %s, not the block %d the chain had a moment ago (the chain moved between the reads)", next, blocks[0].Parent.Hex(), next-1)
+		}
 	}
-	if cur != (payout.Cursor{}) && blocks[0].Parent != cur.Hash {
-		return 0, errcode.Errorf(ErrClaimsReorg, "block %d's parent is %s, but the claims of block %d %s were applied: a reorganization deeper than %d confirmations", next, blocks[0].Parent.Hex(), cur.Number, cur.Hash.Hex(), r.cfg.Confirmations)
-	}
+	to := blocks[len(blocks)-1].Number
 	events, err := r.claims.ClaimEvents(ctx, next, to)
 	if err != nil {
 		return 0, err
@@ -170,6 +182,50 @@ func (r *ClaimsReconciler) step(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return len(blocks), nil
+}
+
+// blocks reads the headers of the confirmed blocks from next on, at most
+// BlocksPerStep; none when next is not confirmed yet.
+func (r *ClaimsReconciler) blocks(ctx context.Context, next, head uint64) ([]payout.Block, error) {
+	if head < r.cfg.Confirmations || next > head-r.cfg.Confirmations {
+		return nil, nil
+	}
+	to := min(head-r.cfg.Confirmations, next+uint64(r.cfg.BlocksPerStep)-1)
+	blocks := make([]payout.Block, 0, to-next+1)
+	for n := next; n <= to; n++ {
+		h, err := r.header(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		blocks = append(blocks, h)
+	}
+	return blocks, nil
+}
+
+// resume returns the block after the newest block of cur (its last, or
+// one it remembers) that is still on the chain: the last one's successor
+// unless a reorganization orphaned it.
+//
+// Errors: ErrClaimsReorg (none is), ErrEndpoint, ErrInconsistent.
+func (r *ClaimsReconciler) resume(ctx context.Context, cur payout.Cursor, head uint64) (uint64, error) {
+	refs := append(slices.Clone(cur.Recent), payout.BlockRef{Number: cur.Number, Hash: cur.Hash})
+	for i := len(refs) - 1; i >= 0; i-- {
+		if refs[i].Number > head {
+			continue
+		}
+		h, err := r.header(ctx, refs[i].Number)
+		if err != nil {
+			return 0, err
+		}
+		if h.Hash == refs[i].Hash {
+			if orphaned := len(refs) - 1 - i; orphaned > 0 {
+				r.cfg.Log.Warn("claims reconciler: a reorganization deeper than the confirmations orphaned applied blocks; following the chain from the last one still on it (claims they posted stay posted, matched to the chain's cumulative totals)",
+					"orphaned_blocks", orphaned, "resume_after", refs[i].Number, "confirmations", r.cfg.Confirmations)
+			}
+			return refs[i].Number + 1, nil
+		}
+	}
+	return 0, errcode.Errorf(ErrClaimsReorg, "none of the %d applied blocks the claims cursor remembers (%d to %d) is on the chain any more: a reorganization deeper than that; the reconciler will not guess where to resume", len(refs), refs[0].Number, cur.Number)
 }
 
 func (r *ClaimsReconciler) header(ctx context.Context, n uint64) (payout.Block, error) {

@@ -251,29 +251,124 @@ func TestPayoutBatchOnChain(t *testing.T) {
 	}
 
 	// A reorganization deeper than the confirmations orphans a block whose
-	// claims were applied: the reconciler stops and says so.
-	head, err := c.sim.Head(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.sim.Backend.Fork([32]byte(head.Hash)); err != nil { // a no-op fork point to go back from
-		t.Fatal(err)
-	}
+	// claim was applied: the reconciler follows the new chain from the
+	// last block still on it. Alice's claim, which the new chain carries
+	// again, is recognised as posted already, and bob's new claim there is
+	// posted: nothing twice, nothing missed.
+	l.pay(t, "market:alice", usdc(20))
+	l.pay(t, "usage:bob", usdc(5))
+	b3 := l.batch(t)
+	tree3 := l.tree(t, b3)
+	c.fund(t, usdc(25))
+	c.mine(t, must(c.claims.PostRoot(ctx, c.operator, b3.ID, tree3.Root(), usdc(530))))
+	l.apply(t, payout.Publish(l.key("publish"), l.at, b3.ID, nil))
+	settle()
 	deep, err := NewClaimsReconciler(c.claims, l.eng, l.st, ReconcilerConfig{Currency: "USDC", Start: c.deployBlock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.sim.Commit()
-	if _, err := deep.Step(ctx); err != nil {
+	stepDeep := func() {
+		t.Helper()
+		for {
+			n, err := deep.Step(ctx)
+			if err != nil {
+				t.Fatalf("reconciler without confirmations: %v", err)
+			}
+			if n == 0 {
+				return
+			}
+		}
+	}
+	stepDeep()
+	forkAt, err = c.sim.Head(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.sim.Backend.Fork([32]byte(head.Hash)); err != nil {
+	c.mine(t, must(c.claims.Claim(ctx, c.alice, proof(t, tree3, c.alicA))))
+	c.sim.Commit()
+	stepDeep()
+	claimed := l.entries(t)
+	if got := l.state(t, ref(3, c.alicA)); got != ledger.WithdrawalPosted {
+		t.Fatalf("alice's week 3, claimed and applied: %s; want posted", got)
+	}
+	if err := c.sim.Backend.Fork([32]byte(forkAt.Hash)); err != nil {
 		t.Fatal(err)
 	}
-	c.sim.Backend.AdjustTime(time.Second)
-	c.sim.Commit()
-	c.sim.Commit()
-	if _, err := deep.Step(ctx); !errors.Is(err, ErrClaimsReorg) {
-		t.Errorf("a step after a reorganization below the cursor: %v; want %s", err, ErrClaimsReorg.Code())
+	// Bob's claim makes the new chain's first block another than the
+	// orphaned one (no time adjustment, which races the pool taking
+	// alice's claim back); alice's claim is carried again from the pool.
+	c.mine(t, must(c.claims.Claim(ctx, c.operator, proof(t, tree3, c.bobA))))
+	for i := 0; c.claimed(t, c.alicA) != usdc(170); i++ {
+		if i == 10 {
+			t.Fatal("the new chain never carried alice's claim again")
+		}
+		c.sim.Commit()
 	}
+	c.sim.Commit() // longer than the old chain, so that its next block is read
+	c.sim.Commit()
+	stepDeep()
+	for id, want := range map[string]ledger.WithdrawalState{ref(3, c.alicA): ledger.WithdrawalPosted, ref(3, c.bobA): ledger.WithdrawalPosted} {
+		if got := l.state(t, id); got != want {
+			t.Errorf("after the deep reorganization, %s: %s; want %s", id, got, want)
+		}
+	}
+	if b := l.read(t, 3); b.State != payout.StateSettled || b.Claimed != 2 {
+		t.Errorf("batch 3 = %+v; want settled, 2 claimed", b)
+	}
+	if n := l.entries(t) - claimed; n != 1 {
+		t.Errorf("the new chain's claims took %d entries with postings; want 1 (bob's), alice's posted once", n)
+	}
+	if got := c.balance(t, c.alicA); got != usdc(170) {
+		t.Errorf("alice holds %s on the new chain; want 170 USDC", got)
+	}
+	if _, err := engine.Verify(ctx, l.st); err != nil {
+		t.Error(err)
+	}
+
+	// A root the ledger did not publish pays carol more than her lines:
+	// the engine refuses the claim, the reconciler says so in its
+	// readiness and stays at the block before, and nothing is posted.
+	cheat := buildTree(t, leaf(c.alicA, usdc(170)), leaf(c.bobA, usdc(255)), leaf(c.carolA, usdc(200)))
+	c.fund(t, usdc(95))
+	c.mine(t, must(c.claims.PostRoot(ctx, c.operator, 4, cheat.Root(), usdc(625))))
+	c.mine(t, must(c.claims.Claim(ctx, c.carol, proof(t, cheat, c.carolA))))
+	before := l.entries(t)
+	for range 2 {
+		_, err := deep.Step(ctx)
+		if !errors.Is(err, ErrRefused) || !errors.Is(err, payout.ErrClaim) {
+			t.Fatalf("a step over a claim of an unpublished root: %v; want %s wrapping %s", err, ErrRefused.Code(), payout.ErrClaim.Code())
+		}
+		if rerr := deep.Ready(ctx); !errors.Is(rerr, ErrRefused) {
+			t.Errorf("Ready = %v; want %s", rerr, ErrRefused.Code())
+		}
+	}
+	if l.entries(t) != before {
+		t.Error("a refused claim wrote an entry")
+	}
+}
+
+// entries counts the journal's entries with postings.
+func (l *payoutLedger) entries(t *testing.T) int {
+	t.Helper()
+	ents, err := l.st.Journal(context.Background(), 0, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		if len(e.Postings) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// claimed reads what a has claimed on the chain's head.
+func (c *claimsChain) claimed(t *testing.T, a merkle.Address) money.Amount {
+	t.Helper()
+	got, err := c.claims.Claimed(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

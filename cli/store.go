@@ -14,6 +14,7 @@ import (
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 )
@@ -26,6 +27,10 @@ type Store interface {
 	engine.Store
 	engine.JournalReader
 	State(ctx context.Context, program, key string) ([]byte, bool, error)
+	StatePage(ctx context.Context, program, prefix, after string, limit int) ([]engine.StateValue, error)
+	EntryByKey(ctx context.Context, key string) (ledger.Entry, error)
+	EntryBySeq(ctx context.Context, seq uint64) (ledger.Entry, error)
+	Withdrawal(ctx context.Context, id string) (ledger.Withdrawal, error)
 	AccountBalances(ctx context.Context, account string) ([]ledger.Balance, error)
 	PutToken(ctx context.Context, t auth.Token) error
 	Tokens(ctx context.Context) ([]auth.Token, error)
@@ -106,3 +111,27 @@ func (v storeView) Balance(account, currency string) (ledger.Balance, error) {
 	}
 	return ledger.Balance{BalanceKey: ledger.BalanceKey{Account: account, Currency: currency}}, err
 }
+
+// Records reads what a program's verification needs from a store
+// (program.Records): its committed state, withdrawals and the journal.
+func Records(ctx context.Context, s Store, prog string) program.Records {
+	return records{storeView{ctx: ctx, s: s, program: prog}}
+}
+
+type records struct{ storeView }
+
+// Withdrawal reads one, unlike the recomputing commands' View.
+func (r records) Withdrawal(id string) (ledger.Withdrawal, bool, error) {
+	w, err := r.s.Withdrawal(r.ctx, id)
+	if errcode.Code(err) == ledger.ErrNotFound.Code() {
+		return w, false, nil
+	}
+	return w, err == nil, err
+}
+
+func (r records) List(prefix, after string, limit int) ([]engine.StateValue, error) {
+	return r.s.StatePage(r.ctx, r.program, prefix, after, limit)
+}
+
+func (r records) EntryByKey(key string) (ledger.Entry, error) { return r.s.EntryByKey(r.ctx, key) }
+func (r records) EntryBySeq(seq uint64) (ledger.Entry, error) { return r.s.EntryBySeq(r.ctx, seq) }

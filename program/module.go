@@ -47,6 +47,34 @@ type Module struct {
 	Errors []*errcode.Error
 	// State lists the keys the program keeps its state under.
 	State []StateKey
+	// Verify, when set, recomputes what the program stored (statements,
+	// batches) from its inputs and the journal, for `tributary verify`;
+	// it answers an error of its own only when it could not read.
+	Verify func(r Records) (VerifyReport, error)
+}
+
+// VerifyReport is what a program's Verify checked and found.
+type VerifyReport struct {
+	// What names the records checked, in the plural ("usage statements").
+	What    string
+	Checked int
+	// Mismatches holds one error per record that does not match, each
+	// with a stable code.
+	Mismatches []error
+}
+
+// Records is what a program's verification reads, outside any
+// transaction: its committed state (the View's State, and List by key
+// prefix), withdrawals, and entries of the journal.
+type Records interface {
+	engine.View
+	// List returns the state records whose keys start with prefix, after
+	// the key after, at most limit of them, in key order.
+	List(prefix, after string, limit int) ([]engine.StateValue, error)
+	// EntryByKey and EntryBySeq return a journal entry (ledger.ErrNotFound
+	// when there is none).
+	EntryByKey(key string) (ledger.Entry, error)
+	EntryBySeq(seq uint64) (ledger.Entry, error)
 }
 
 // StateKey documents one kind of state key a program writes.

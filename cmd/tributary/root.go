@@ -18,7 +18,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringP("output", "o", "table", "output format: table or json")
-	root.AddCommand(newSplitCmd(), newLedgerCmd(), newServeCmd(), newTokenCmd(), newBalanceCmd(), newWithdrawCmd(), newJournalCmd(), newEventsCmd(), newSplitsCmd(), newEntryCmd(), newBackupCmd(), newRestoreCmd(), newBenchCmd())
+	root.AddCommand(newSplitCmd(), newLedgerCmd(), newVerifyCmd(), newServeCmd(), newTokenCmd(), newBalanceCmd(), newWithdrawCmd(), newJournalCmd(), newEventsCmd(), newSplitsCmd(), newEntryCmd(), newBackupCmd(), newRestoreCmd(), newBenchCmd())
 	demo := &cobra.Command{Use: "demo", Short: "Replay a seed's worked example on a temporary embedded store"}
 	root.AddCommand(demo)
 	// Each registered program adds its own commands.

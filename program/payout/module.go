@@ -140,7 +140,8 @@ func Module() program.Module {
 			{Method: "GET", Path: "/v1/payouts/{id}/proofs/{address}", ID: "getPayoutProof", Roles: []auth.Role{auth.Admin, auth.Reader, auth.Configurator, auth.Payee}, Params: []program.Param{batchParam, addressParam}, Handler: program.Read(trees.serveProof)},
 		},
 		Errors: []*errcode.Error{ErrLineReserved, ErrDestination, ErrDestinationTaken, ErrDestinationMissing, ErrDestinationOther, ErrEmpty, ErrOpen, ErrState, ErrLine, ErrResult, ErrClaim, ErrBatchID,
-			merkle.ErrNotInTree, merkle.ErrAddress},
+			ErrBatchMismatch, merkle.ErrNotInTree, merkle.ErrAddress},
+		Verify: VerifyBatches,
 		State: []program.StateKey{
 			{Pattern: destinationKey("{account}"), Holds: "an account's payout destination"},
 			{Pattern: "evm_owner/{address}", Holds: "the account an EVM address is the destination of"},

@@ -108,6 +108,30 @@ func ParseDestination(account, dest string) (Destination, error) {
 // withdrawal's ID.
 const LinePrefix = "payout-"
 
+// IsLineRef reports whether s has the shape of a batch line's reference
+// (LineRef): payout-<batch>-<n> or payout-<batch>-0x<40 hex digits>.
+// Only those are reserved: other keys that start payout- (payout-batch-3)
+// name nothing of a batch.
+func IsLineRef(s string) bool {
+	rest, ok := strings.CutPrefix(s, LinePrefix)
+	if !ok {
+		return false
+	}
+	batch, line, ok := strings.Cut(rest, "-")
+	if !ok || !digits(batch) {
+		return false
+	}
+	if hexAddr, ok := strings.CutPrefix(line, "0x"); ok {
+		return len(hexAddr) == 40 && strings.Trim(hexAddr, "0123456789abcdefABCDEF") == ""
+	}
+	return digits(line)
+}
+
+// digits reports whether s is one or more ASCII digits.
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
 // State keys.
 const (
 	nextKey           = "next"

@@ -93,7 +93,7 @@ var (
 	ErrNotConfigured = errcode.New(errcode.Unprocessable, "usage_not_configured", "the usage program has no configuration for this epoch")
 	ErrLimit         = errcode.New(errcode.Unprocessable, "usage_limit", "a usage program limit was exceeded")
 	ErrOwner         = errcode.New(errcode.Forbidden, "usage_owner_mismatch", "only the participant's owner or a configurator may change it")
-	ErrDigest        = errcode.New(errcode.Broken, "usage_statement_mismatch", "the recomputed statement does not match the stored digest")
+	ErrDigest        = errcode.New(errcode.Broken, "usage_statement_mismatch", "the recomputed statement does not match the stored close (its digest, its figures or its entry)")
 )
 
 // Pool kinds.

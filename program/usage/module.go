@@ -40,6 +40,7 @@ func Module() program.Module {
 		},
 		Errors: []*errcode.Error{ErrConfig, ErrWeight, ErrCategoryShare, ErrUnallocatable, ErrMetric, ErrParticipant, ErrID,
 			ErrExists, ErrCount, ErrReport, ErrEpochClosed, ErrEpochFuture, ErrEpochOpen, ErrEpochOrder, ErrNotConfigured, ErrLimit, ErrOwner, ErrDigest},
+		Verify: VerifyStatements,
 		State: []program.StateKey{
 			{Pattern: statusKey, Holds: "status: slots used, next epoch to close, carry-over"},
 			{Pattern: configKey, Holds: "configurations by effective epoch"},

@@ -3783,7 +3783,8 @@ export interface components {
          *     - `backup_invalid`: the copy does not verify
          *     - `chain_claims_reorg_too_deep`: a block whose claims were applied left the chain
          *     - `chain_reorg_too_deep`: the chain reorganized below the blocks the watcher remembers
-         *     - `usage_statement_mismatch`: the recomputed statement does not match the stored digest
+         *     - `payout_batch_mismatch`: a stored payout batch does not match what its lines and the journal recompute
+         *     - `usage_statement_mismatch`: the recomputed statement does not match the stored close (its digest, its figures or its entry)
          *     - `verify_failed`: journal does not verify
          */
         InternalError: {
