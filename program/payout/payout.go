@@ -51,7 +51,7 @@ var (
 	// ErrLineReserved keeps the withdrawal IDs of batch lines to the
 	// batches: a payee may not void its line behind the batch's back (and
 	// claim it on chain as well), nor take a line's ID first.
-	ErrLineReserved = errcode.New(errcode.Conflict, "payout_line_reserved", "withdrawal IDs starting payout- are payout batch lines, resolved through their batch")
+	ErrLineReserved = errcode.New(errcode.Conflict, "payout_line_reserved", "withdrawal IDs starting payout- (and other keys of a line's shape, payout-<batch>-<line>) are payout batch lines, resolved through their batch")
 )
 
 // Destination is where an account's payouts go.

@@ -3739,7 +3739,7 @@ export interface components {
          *     - `payout_batch_open`: another batch in this currency is still open
          *     - `payout_batch_state`: the batch is not in a state that allows this
          *     - `payout_destination_taken`: the EVM address is another account's destination
-         *     - `payout_line_reserved`: withdrawal IDs starting payout- are payout batch lines, resolved through their batch
+         *     - `payout_line_reserved`: withdrawal IDs starting payout- (and other keys of a line's shape, payout-<batch>-<line>) are payout batch lines, resolved through their batch
          *     - `restore_dest_in_use`: the destination is open in another process
          *     - `restore_dest_not_empty`: the destination holds a store with entries
          *     - `schedule_period_recorded`: the schedule's period was recorded already
