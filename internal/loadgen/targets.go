@@ -162,7 +162,9 @@ func (f *formance) request(ctx context.Context, pays []payment) (*http.Request, 
 	var b []byte
 	url := f.base + "/v2/" + f.ledger
 	if len(pays) == 1 {
-		url += "/transactions"
+		// Force in the query too: releases before v2.4 read it only
+		// there, later ones from either.
+		url += "/transactions?force=true"
 		b = appendFormanceTx(b, pays[0])
 	} else {
 		url += "/_bulk?atomic=" + strconv.FormatBool(f.atomic)

@@ -123,3 +123,65 @@ func payment(i int) []ledger.Posting {
 	}
 	return []ledger.Posting{usd("seller:0", 6825), usd("seller:1", 1950), usd("seller:2", 975), usd("treasury", 250)}
 }
+
+// TestCachedBalancesSeeOtherNodes: each node keeps the balances it wrote
+// in memory and skips reading them while no one else wrote; a payment by
+// the other node in between must be seen, or the next commit would write
+// balances that miss it (an overdraft let through, money made up). Node a
+// pays from one buyer's funds, b spends most of them, then a tries to
+// spend more than is left.
+func TestCachedBalancesSeeOtherNodes(t *testing.T) {
+	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
+	if url == "" {
+		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
+	}
+	ctx := context.Background()
+	a, schemaURL, cleanup, err := OpenFresh(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cleanup() })
+	b, err := Open(ctx, schemaURL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ea, eb := engine.New(a, money.NewRegistry()), engine.New(b, money.NewRegistry())
+	at := time.Unix(1700000000, 0)
+	move := func(e *engine.Engine, key, from, to string, cents uint64) error {
+		res, err := e.Apply(ctx, []engine.Op{engine.Transfer(key, at, []ledger.Posting{{From: from, To: to, Currency: "USD", Amount: money.FromUint64(cents)}})})
+		if err != nil {
+			return err
+		}
+		return res[0].Err
+	}
+	steps := []struct {
+		e        *engine.Engine
+		key      string
+		from, to string
+		cents    uint64
+		refused  bool
+	}{
+		{ea, "fund", "@world", "buyer", 1000, false},
+		{ea, "a1", "buyer", "seller", 100, false}, // a caches buyer at 900
+		{eb, "b1", "buyer", "seller", 800, false}, // b leaves 100
+		{ea, "a2", "buyer", "seller", 200, true},
+		{ea, "a3", "buyer", "seller", 100, false}, // exactly what is left
+		{eb, "b2", "buyer", "seller", 1, true},
+	}
+	for _, st := range steps {
+		err := move(st.e, st.key, st.from, st.to, st.cents)
+		if (err != nil) != st.refused {
+			t.Fatalf("%s: %v; want refused %v", st.key, err, st.refused)
+		}
+	}
+	for _, s := range []*Store{a, b} {
+		bals, err := s.AccountBalances(ctx, "seller")
+		if err != nil || len(bals) != 1 || bals[0].CreditsPosted != money.FromUint64(1000) {
+			t.Errorf("seller: %+v, %v; want 1000 cents", bals, err)
+		}
+	}
+	if _, err := engine.Verify(ctx, b); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+}

@@ -64,8 +64,11 @@ var Dialect = sqlstore.Dialect{
 	Retryable:   isRetryable,
 	UniqueKeys:  true,
 	Arrays:      true,
-	PlanPerCall: pgx.QueryExecModeExec,
-	ParamsMax:   65535,
+	// Writers lock the counters first: a node writing alone skips the
+	// lock and read of the balances it wrote last.
+	CacheBalances: true,
+	PlanPerCall:   pgx.QueryExecModeExec,
+	ParamsMax:     65535,
 	// journalByAccount reads several statements from one snapshot.
 	ReadIsolation: sql.LevelRepeatableRead,
 }

@@ -226,7 +226,7 @@ func (t *txn) LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]led
 	}
 	found := make(map[ledger.BalanceKey]cachedBalance, len(keys))
 	if t.s.d.Arrays {
-		if err := t.lockByArrays(ctx, keys, found); err != nil {
+		if err := t.lockByArrays(ctx, t.uncached(keys, found), found); err != nil {
 			return nil, err
 		}
 		return t.lockedRows(keys, found, out), nil
@@ -285,8 +285,32 @@ func (t *txn) lockedRows(keys []ledger.BalanceKey, found map[ledger.BalanceKey]c
 	return out
 }
 
+// uncached puts into found the balances of keys the cache knows and
+// returns the others, in their order. A writer that locks rows may skip
+// the lock of a balance the cache knows: every writing transaction
+// locks the journal counters first and holds them to its end (see
+// Update), so no other writer can change that balance before this one
+// commits, and the cache is right about it (balanceCache.begin found the
+// journal where the cache left it).
+func (t *txn) uncached(keys []ledger.BalanceKey, found map[ledger.BalanceKey]cachedBalance) []ledger.BalanceKey {
+	if t.s.cache == nil {
+		return keys
+	}
+	misses := keys[:0:0]
+	for _, k := range keys {
+		if c, ok := t.s.cache.get(k); ok {
+			c.b.BalanceKey = k
+			found[k] = c
+			continue
+		}
+		misses = append(misses, k)
+	}
+	return misses
+}
+
 // lockByArrays locks the rows of keys (sorted) with lockBalancesSQL, a
-// statement per lockArraysMax keys, into found.
+// statement per lockArraysMax keys, into found; it remembers them, and
+// the keys without a row, for the cache.
 func (t *txn) lockByArrays(ctx context.Context, keys []ledger.BalanceKey, found map[ledger.BalanceKey]cachedBalance) error {
 	for start := 0; start < len(keys); start += lockArraysMax {
 		part := keys[start:min(start+lockArraysMax, len(keys))]
@@ -300,6 +324,16 @@ func (t *txn) lockByArrays(ctx context.Context, keys []ledger.BalanceKey, found 
 		}
 		for _, c := range rows {
 			found[c.b.BalanceKey] = c
+		}
+		if t.s.cache == nil {
+			continue
+		}
+		for _, k := range part {
+			c, ok := found[k]
+			if !ok {
+				c = cachedBalance{b: ledger.Balance{BalanceKey: k}, recent: []byte{}}
+			}
+			t.remember(c)
 		}
 	}
 	return nil

@@ -11,13 +11,16 @@ import (
 const BalanceCacheMax = 1 << 17
 
 // balanceCache keeps committed balances in memory for a store whose
-// transactions all go through one connection (SQLite), so that a commit
-// does not read back, per operation, balances it wrote a moment before.
+// transactions all go through one connection (SQLite), or whose writers
+// all lock the journal counters first (PostgreSQL, Dialect.CacheBalances),
+// so that a commit does not read back, or lock, balances it wrote a
+// moment before.
 //
 // It is only ever right about the state at journal sequence seq: a
-// transaction starts by reading the journal's last entry number and drops
-// the whole cache if it differs, which is what happens when another process
-// (another `tributary` command on the same file) committed entries.
+// transaction starts by reading the journal's last entry number (on
+// PostgreSQL, locking it until its commit) and drops the whole cache if it
+// differs, which is what happens when another process (another
+// `tributary` command on the same file, another node) committed entries.
 // Balances change only with entries, so an unchanged number means unchanged
 // balances. A
 // transaction's reads and writes enter the cache only once it committed;
@@ -48,9 +51,9 @@ type cachedBalance struct {
 	recent []byte // the row's recent entries (see seqs.go)
 }
 
-// SetBalanceCacheMax bounds the balances the single writer keeps in memory
-// (BalanceCacheMax by default; at least 1). It has no effect on a store
-// without a single writer. Call it before the first write.
+// SetBalanceCacheMax bounds the balances kept in memory (BalanceCacheMax
+// by default; at least 1). It has no effect on a store without a cache.
+// Call it before the first write.
 func (s *Store) SetBalanceCacheMax(n int) {
 	if s.cache == nil {
 		return

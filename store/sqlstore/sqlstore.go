@@ -57,6 +57,14 @@ type Dialect struct {
 	// one connection, one after another (SQLite). The store then keeps
 	// committed balances in memory (see balanceCache).
 	SingleWriter bool
+	// CacheBalances keeps committed balances in memory (see balanceCache)
+	// for a store whose writers lock the journal counters first
+	// (PostgreSQL): a transaction that finds the entry counter where this
+	// process's last commit left it, no other process having written
+	// since, reads and locks only the balances the cache does not hold.
+	// Unlike a single writer's, the cache is never read whole from the
+	// database: with other nodes writing, that would be every commit.
+	CacheBalances bool
 	// SeqFromMax reports that the journal's numbers are the largest
 	// sequence numbers in the entries and events tables (SQLite, from
 	// schema version 4), read where a transaction begins, rather than two
@@ -180,7 +188,7 @@ var _ engine.Store = (*Store)(nil)
 // transactions, r for reads.
 func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
 	s := &Store{w: w, r: r, d: d, stmts: map[string]*sql.Stmt{}}
-	if d.SingleWriter {
+	if d.SingleWriter || d.CacheBalances {
 		s.cache = newBalanceCache()
 	}
 	for _, stmt := range schemaFor(d) {
@@ -325,7 +333,7 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 		return s.classify(fmt.Errorf("reading the journal counters: %w", err))
 	}
 	t.events0 = t.events
-	if s.cache != nil && s.cache.begin(t.seq) {
+	if s.cache != nil && s.cache.begin(t.seq) && s.d.SingleWriter {
 		if err := t.fillCache(ctx); err != nil {
 			_ = sqlTx.Rollback()
 			return s.classify(fmt.Errorf("reading balances into memory: %w", err))
