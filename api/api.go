@@ -133,6 +133,8 @@ type Route struct {
 	// its group there.
 	Spec program.Route
 	Tag  string
+	// metrics counts the route's answers; set by Register.
+	metrics *routeMetrics
 }
 
 // New returns a server with the core routes registered.
@@ -191,6 +193,7 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // Register adds routes; programs call it to add their own.
 func (s *Server) Register(routes ...Route) {
 	for _, rt := range routes {
+		rt.metrics = s.metrics.route(rt.Method, rt.Pattern)
 		s.routes = append(s.routes, rt)
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
 	}
@@ -203,28 +206,41 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // wrap applies the body limit, authentication, authorization, metrics and
 // error writing.
 func (s *Server) wrap(rt Route) http.Handler {
-	rm := s.metrics.route(rt.Method, rt.Pattern)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		// Here rather than by http.MaxBytesHandler, which copies the
-		// request to replace its body; w is the server's own, so that a
-		// body over the limit closes the connection after the answer.
-		r.Body = http.MaxBytesReader(w, r.Body, BodyMax)
-		// One allocation for what every request needs.
-		st := &struct {
-			sw   statusWriter
-			call Call
-		}{sw: statusWriter{ResponseWriter: w}}
-		sw := &st.sw
-		err := s.serve(rt, sw, r, &st.call)
-		if err != nil {
-			if errcode.Code(err) == errcode.InternalCode {
-				s.cfg.Log.Error("request failed", "method", r.Method, "route", rt.Pattern, "err", err)
-			}
-			s.writeError(sw, r, err)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handle(rt, w, r, nil) })
+}
+
+// handle answers a request to rt with what every request has: the body
+// limit, metrics and error writing around the route's handler. The caller
+// is the request's token (serve), or, when own is not nil, the server
+// itself (Invoke). It returns the status answered and the error, if any,
+// that the answer reports.
+func (s *Server) handle(rt Route, w http.ResponseWriter, r *http.Request, own *Call) (int, error) {
+	start := time.Now()
+	// Here rather than by http.MaxBytesHandler, which copies the
+	// request to replace its body; w is the server's own, so that a
+	// body over the limit closes the connection after the answer.
+	r.Body = http.MaxBytesReader(w, r.Body, BodyMax)
+	// One allocation for what every request needs.
+	st := &struct {
+		sw   statusWriter
+		call Call
+	}{sw: statusWriter{ResponseWriter: w}}
+	sw := &st.sw
+	var err error
+	if own != nil {
+		st.call = *own
+		err = rt.Handler(sw, r, &st.call)
+	} else {
+		err = s.serve(rt, sw, r, &st.call)
+	}
+	if err != nil {
+		if errcode.Code(err) == errcode.InternalCode {
+			s.cfg.Log.Error("request failed", "method", r.Method, "route", rt.Pattern, "err", err)
 		}
-		rm.observe(sw.code(), time.Since(start))
-	})
+		s.writeError(sw, r, err)
+	}
+	rt.metrics.observe(sw.code(), time.Since(start))
+	return sw.code(), err
 }
 
 func (s *Server) serve(rt Route, w http.ResponseWriter, r *http.Request, c *Call) error {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http/httptest"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -24,8 +24,9 @@ type Invoked struct {
 // Invoke calls the write route whose operation ID is operation, as an
 // admin named by principal, with the path parameters, body and
 // idempotency key given and at the time at: what the scheduler runs goes
-// through the same handler, checks, replays and events as a request over
-// HTTP, without a token, since it comes from the server itself.
+// through the same handler chain (body limit, metrics, error answers),
+// checks, replays and events as a request over HTTP, without a token,
+// since it comes from the server itself.
 //
 // Errors: an operation that names no write route, or path parameters the
 // route does not have; a route's refusal is an Invoked, not an error.
@@ -38,7 +39,10 @@ func (s *Server) Invoke(ctx context.Context, principal, operation string, path m
 	if err != nil {
 		return Invoked{}, err
 	}
-	r := httptest.NewRequestWithContext(ctx, rt.Method, target, bytes.NewReader(body))
+	r, err := http.NewRequestWithContext(ctx, rt.Method, target, bytes.NewReader(body))
+	if err != nil {
+		return Invoked{}, err
+	}
 	r.Header.Set("Idempotency-Key", key)
 	if len(body) > 0 {
 		r.Header.Set("Content-Type", "application/json")
@@ -46,14 +50,24 @@ func (s *Server) Invoke(ctx context.Context, principal, operation string, path m
 	for name, v := range path {
 		r.SetPathValue(name, v)
 	}
-	w := httptest.NewRecorder()
-	call := &Call{Token: auth.Token{ID: principal, Role: auth.Admin}, Now: at.UTC(), internal: true}
-	if err := rt.Handler(w, r, call); err != nil {
-		s.writeError(w, r, err)
-		return Invoked{Status: w.Code, Code: errcode.Code(err), Body: w.Body.Bytes()}, nil
+	w := &invokeWriter{header: http.Header{}}
+	status, err := s.handle(rt, w, r, &Call{Token: auth.Token{ID: principal, Role: auth.Admin}, Now: at.UTC(), internal: true})
+	out := Invoked{Status: status, Body: w.body.Bytes()}
+	if err != nil {
+		out.Code = errcode.Code(err)
 	}
-	return Invoked{Status: w.Code, Body: w.Body.Bytes()}, nil
+	return out, nil
 }
+
+// invokeWriter keeps the answer to a call from inside the server.
+type invokeWriter struct {
+	header http.Header
+	body   bytes.Buffer
+}
+
+func (w *invokeWriter) Header() http.Header         { return w.header }
+func (w *invokeWriter) WriteHeader(int)             {} // handle's statusWriter keeps the status
+func (w *invokeWriter) Write(b []byte) (int, error) { return w.body.Write(b) }
 
 func (s *Server) writeRoute(operation string) (Route, bool) {
 	for _, rt := range s.routes {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
@@ -79,18 +80,20 @@ func jsonContent(ct string) error {
 // (strictJSON), refusing wrong types, trailing data and bodies over the
 // server's limit.
 func decodeFrom(body io.Reader, v any) error {
-	data, err := io.ReadAll(body)
-	if err != nil {
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	defer putBodyBuf(buf)
+	if _, err := buf.ReadFrom(body); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return errcode.Errorf(ErrBodyTooLarge, "request body is over %d bytes", tooBig.Limit)
 		}
 		return errcode.Errorf(ErrBadRequest, "reading the body: %v", err)
 	}
+	data := buf.Bytes()
 	if len(bytes.TrimSpace(data)) == 0 {
 		return errcode.Errorf(ErrBadRequest, "request body is empty; want a JSON object")
 	}
-	err = json.Unmarshal(data, v, strictJSON)
+	err := json.Unmarshal(data, v, strictJSON)
 	if err == nil {
 		return nil
 	}
@@ -112,6 +115,24 @@ func decodeFrom(body io.Reader, v any) error {
 		return errcode.Errorf(ErrBadRequest, "field %s is a JSON %s; want %s (amounts are strings of base units)", pointer(err), kindName(sem.JSONKind), sem.GoType)
 	}
 	return errcode.Errorf(ErrBadRequest, "request body: %v", err)
+}
+
+// bodyBufs holds the buffers request bodies are read into: a body is
+// decoded and done with before its handler runs (strings are copied out
+// of it, and so is a json.RawMessage), so one buffer serves request after
+// request instead of io.ReadAll growing a new one from 512 bytes each time.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// bodyBufMax is the largest buffer kept for the next body: a rare large
+// body (up to the 4 MiB limit) is not held on to.
+const bodyBufMax = 64 << 10
+
+func putBodyBuf(b *bytes.Buffer) {
+	if b.Cap() > bodyBufMax {
+		return
+	}
+	b.Reset()
+	bodyBufs.Put(b)
 }
 
 // pointer names where in the body an error is, as a JSON Pointer in

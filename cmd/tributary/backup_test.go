@@ -62,16 +62,7 @@ func storeOf(t *testing.T, path string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := engine.New(s, money.NewRegistry())
-	for start := 0; start < n; start += 1000 {
-		var ops []engine.Op
-		for i := start; i < min(n, start+1000); i++ {
-			ops = append(ops, storetest.BenchPayment(7, 0, i))
-		}
-		if _, err := e.Apply(ctx, ops); err != nil {
-			t.Fatal(err)
-		}
-	}
+	storetest.SeedPayments(t, engine.New(s, money.NewRegistry()), 7, n)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

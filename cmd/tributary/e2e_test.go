@@ -53,7 +53,6 @@ func TestServeChild(t *testing.T) {
 	os.Exit(0)
 }
 
-// startServer runs `serve` in a child process and returns its URL.
 // adminStore makes a SQLite store named name in a temporary directory
 // holding the test admin token, and returns its path.
 func adminStore(t *testing.T, name string) string {
@@ -70,6 +69,23 @@ func adminStore(t *testing.T, name string) string {
 	return db
 }
 
+// serveHere runs `serve` on db in this process, on a random loopback
+// port, until ctx ends: it returns the address once the server listens,
+// and the channel serve's result comes on; or serve's error when it
+// stopped before listening.
+func serveHere(ctx context.Context, db string) (string, <-chan error, error) {
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, db, "127.0.0.1:0", slog.New(slog.NewJSONHandler(io.Discard, nil)), ready) }()
+	select {
+	case addr := <-ready:
+		return addr, done, nil
+	case err := <-done:
+		return "", nil, err
+	}
+}
+
+// startServer runs `serve` in a child process and returns its URL.
 func startServer(t *testing.T, db string) string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$", "-test.count=1")

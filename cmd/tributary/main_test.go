@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -132,15 +131,9 @@ func TestLedgerVerify(t *testing.T) {
 
 func TestServeHealthAndShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, filepath.Join(t.TempDir(), "s.db"), "127.0.0.1:0", slog.New(slog.NewJSONHandler(io.Discard, nil)), ready)
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
+	defer cancel()
+	addr, done, err := serveHere(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
 		t.Fatalf("serve: %v", err)
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {

@@ -121,7 +121,7 @@ func printSplit(cmd *cobra.Command, def splitbook.Def) error {
 		if r.Split != "" {
 			who = "split:" + r.Split
 		}
-		share := cli.PctBP(r.Share)
+		share := split.FormatShare(split.BasisPoints, r.Share, split.TotalBasisPoints)
 		if def.Unit != "bp" {
 			share = "weight " + strconv.FormatUint(r.Share, 10)
 		}

@@ -105,14 +105,7 @@ func (p *payers) finish(t *testing.T) {
 // seedPayments commits n payments in batches of 1,000.
 func seedPayments(t testing.TB, s *Store, n int) {
 	t.Helper()
-	e := engine.New(s, money.NewRegistry())
-	for start := 0; start < n; start += 1000 {
-		ops := make([]engine.Op, 0, 1000)
-		for i := start; i < min(n, start+1000); i++ {
-			ops = append(ops, storetest.BenchPayment(-1, 0, i))
-		}
-		storetest.ApplyAll(t, e, ops)
-	}
+	storetest.SeedPayments(t, engine.New(s, money.NewRegistry()), -1, n)
 }
 
 // journalKeys reads a store's whole journal: the key of every entry by

@@ -226,6 +226,20 @@ func ApplyAll(t testing.TB, e *engine.Engine, ops []engine.Op) {
 	}
 }
 
+// SeedPayments commits n of run's payments (BenchPayment) in batches of
+// 1,000, failing the test on any error: the store of n payments that
+// backup, restore and command tests start from.
+func SeedPayments(t testing.TB, e *engine.Engine, run int64, n int) {
+	t.Helper()
+	for start := 0; start < n; start += 1000 {
+		ops := make([]engine.Op, 0, min(n-start, 1000))
+		for i := start; i < min(n, start+1000); i++ {
+			ops = append(ops, BenchPayment(run, 0, i))
+		}
+		ApplyAll(t, e, ops)
+	}
+}
+
 // CheckJournalByAccount checks JournalFiltered by account (and, when since
 // is set, by time) against the whole journal filtered here, for each
 // account and for none, in pages of 7 and in one page.

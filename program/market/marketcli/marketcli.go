@@ -5,6 +5,7 @@ package marketcli
 
 import (
 	"github.com/tributary-ledger/tributary/cli"
+	"github.com/tributary-ledger/tributary/split"
 
 	"github.com/spf13/cobra"
 
@@ -28,9 +29,9 @@ func newMarketCmd() *cobra.Command {
 				return cli.WriteJSON(cmd.OutOrStdout(), a)
 			}
 			w := cmd.OutOrStdout()
-			cli.Printf(w, "asset %s, owner %s, sold %v, royalty %s%s\n", a.ID, a.Owner, a.Sold, cli.PctBP(a.EffectiveRoyaltyBP), map[bool]string{true: " (override)", false: " (default)"}[a.RoyaltyBP != nil])
+			cli.Printf(w, "asset %s, owner %s, sold %v, royalty %s%s\n", a.ID, a.Owner, a.Sold, split.FormatShare(split.BasisPoints, a.EffectiveRoyaltyBP, split.TotalBasisPoints), map[bool]string{true: " (override)", false: " (default)"}[a.RoyaltyBP != nil])
 			for _, r := range a.Split {
-				cli.Printf(w, "  %s  %s\n", cli.PctBP(r.ShareBP), r.Account)
+				cli.Printf(w, "  %s  %s\n", split.FormatShare(split.BasisPoints, r.ShareBP, split.TotalBasisPoints), r.Account)
 			}
 			return nil
 		},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tributary-ledger/tributary/cli"
+	"github.com/tributary-ledger/tributary/split"
 
 	"github.com/spf13/cobra"
 
@@ -238,10 +239,10 @@ func printRow(w io.Writer, h usage.StatementHeader, r usage.StatementRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	cli.Printf(tw, "METRIC\tRAW\tCLIPPED\tMEDIAN\tCLIP AT\tEPOCH TOTAL\tWEIGHT\tCONTRIBUTION\t\n")
 	for m, f := range h.Metrics {
-		cli.Printf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t\n", f.Name, r.Raw[m], r.Clipped[m], f.Median, f.ClipAt, f.Total, cli.PctBP(f.WeightBP), scoreText(r.Contrib[m]))
+		cli.Printf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t\n", f.Name, r.Raw[m], r.Clipped[m], f.Median, f.ClipAt, f.Total, split.FormatShare(split.BasisPoints, f.WeightBP, split.TotalBasisPoints), scoreText(r.Contrib[m]))
 	}
 	_ = tw.Flush()
-	cli.Printf(w, "base score %s → smoothed %s → streak %d, multiplier %s → score %s\n", scoreText(r.Base), scoreText(r.Smoothed), r.Streak, cli.PctBP(r.MultiplierBP), scoreText(r.Score))
+	cli.Printf(w, "base score %s → smoothed %s → streak %d, multiplier %s → score %s\n", scoreText(r.Base), scoreText(r.Smoothed), r.Streak, split.FormatShare(split.BasisPoints, r.MultiplierBP, split.TotalBasisPoints), scoreText(r.Score))
 	q := "qualified"
 	if !r.Qualified {
 		q = "not qualified: " + r.Reason
