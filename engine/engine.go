@@ -904,6 +904,15 @@ func (ov *overlay) write() error {
 // ids, each announced one's event data filled in (in events, in order),
 // then the bulk ones as their operations gave them.
 func (ov *overlay) changedWithdrawals(ids []string, events []Event) []ledger.Withdrawal {
+	if len(ids) == 0 && len(ov.bulk) == 1 {
+		// One operation's withdrawals alone (a payout batch's): numbered
+		// in place, not copied.
+		bw := ov.bulk[0]
+		for i := range bw.ws {
+			bw.ws[i] = bulkNumbered(bw.ws[i], bw.entry)
+		}
+		return bw.ws
+	}
 	n := len(ids)
 	for _, bw := range ov.bulk {
 		n += len(bw.ws)
@@ -928,15 +937,21 @@ func (ov *overlay) changedWithdrawals(ids []string, events []Event) []ledger.Wit
 	}
 	for _, bw := range ov.bulk {
 		for _, w := range bw.ws {
-			if w.State == ledger.WithdrawalPending {
-				w.RequestSeq = bw.entry.Seq
-			} else {
-				w.ResolveSeq = bw.entry.Seq
-			}
-			out = append(out, w)
+			out = append(out, bulkNumbered(w, bw.entry))
 		}
 	}
 	return out
+}
+
+// bulkNumbered is w with the sequence number of ent, which requested it
+// (pending) or resolved it.
+func bulkNumbered(w ledger.Withdrawal, ent *ledger.Entry) ledger.Withdrawal {
+	if w.State == ledger.WithdrawalPending {
+		w.RequestSeq = ent.Seq
+	} else {
+		w.ResolveSeq = ent.Seq
+	}
+	return w
 }
 
 func withdrawalTime(w ledger.Withdrawal) time.Time {
