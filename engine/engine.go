@@ -97,7 +97,7 @@ type Change struct {
 	// writes no withdrawal.changed for each of them, which for a batch
 	// of a million lines was a million outbox rows.
 	WithdrawalsAnnounced bool
-	Events      []Event // Seq and Time are filled in by the engine
+	Events               []Event // Seq and Time are filled in by the engine
 }
 
 // Result is the outcome of one operation.
