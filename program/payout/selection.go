@@ -66,6 +66,9 @@ func SelectPaged(sel Selection, p Pages) (out []Candidate, missing int, err erro
 			if err != nil {
 				return nil, 0, err
 			}
+			if dest.Account == b.Account {
+				dest.Account = b.Account // one string, not two, per line held
+			}
 			out = append(out, Candidate{Account: b.Account, Destination: dest, Amount: amt})
 		}
 		if len(page) < selectPage {
@@ -151,7 +154,7 @@ func decodePlainDestination(raw []byte) (Destination, bool) {
 				return Destination{}, false
 			}
 		}
-		vals[i], rest = string(v), rest[end:]
+		vals[i], rest = intern(v), rest[end:]
 	}
 	if string(rest) != `"}` {
 		return Destination{}, false
@@ -161,4 +164,16 @@ func decodePlainDestination(raw []byte) (Destination, bool) {
 		return Destination{}, false
 	}
 	return Destination{Account: vals[0], Destination: vals[1], Rail: vals[2], Set: set}, true
+}
+
+// intern returns the rails' names as the constants, without a string
+// allocated for each of a million destinations.
+func intern(v []byte) string {
+	switch string(v) {
+	case RailBank:
+		return RailBank
+	case RailChain:
+		return RailChain
+	}
+	return string(v)
 }
