@@ -92,7 +92,12 @@ type Change struct {
 	// Withdrawals are further withdrawals the entry changes, one per
 	// posting besides Withdrawal's: a payout batch reserves many at once.
 	Withdrawals []ledger.Withdrawal
-	Events      []Event // Seq and Time are filled in by the engine
+	// WithdrawalsAnnounced says that Events announce Withdrawals as a
+	// whole (a payout batch's event counts its lines): the engine then
+	// writes no withdrawal.changed for each of them, which for a batch
+	// of a million lines was a million outbox rows.
+	WithdrawalsAnnounced bool
+	Events               []Event // Seq and Time are filled in by the engine
 }
 
 // Result is the outcome of one operation.
@@ -247,7 +252,12 @@ type overlay struct {
 	touched     []touch
 	state       map[[2]string]stateValue
 	withdrawals map[string]*pendingWithdrawal
-	batch       Batch
+	// bulk holds operations' Withdrawals not (yet) in withdrawals: a
+	// payout batch's million lines are written as they came, without a
+	// map entry and an object each, unless a later operation of the
+	// batch reads or changes a withdrawal (then they move to the map).
+	bulk  []bulkWithdrawals
+	batch Batch
 	// stream: the transaction takes accepted entries as they come (a
 	// large batch, Tx.Streaming), numbered from streamEntry and
 	// streamEvent, the next numbers being nextEntry and nextEvent.
@@ -273,6 +283,16 @@ type pendingWithdrawal struct {
 	w                ledger.Withdrawal
 	request, resolve *ledger.Entry
 	changed          bool
+	// announce: a withdrawal.changed is written for it (see
+	// Change.WithdrawalsAnnounced).
+	announce bool
+}
+
+// bulkWithdrawals are one entry's Change.Withdrawals.
+type bulkWithdrawals struct {
+	ws       []ledger.Withdrawal
+	entry    *ledger.Entry
+	announce bool
 }
 
 // applyTx runs ops, and those that join them, in tx. It returns the
@@ -605,22 +625,44 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 		ov.batch.Events = append(ov.batch.Events, ev)
 	}
 	if ch.Withdrawal != nil {
-		ov.changeWithdrawal(*ch.Withdrawal, ent)
+		ov.changeWithdrawal(*ch.Withdrawal, ent, true)
 	}
-	for _, w := range ch.Withdrawals {
-		ov.changeWithdrawal(w, ent)
+	if len(ch.Withdrawals) > 0 {
+		ov.bulk = append(ov.bulk, bulkWithdrawals{ws: ch.Withdrawals, entry: ent, announce: !ch.WithdrawalsAnnounced})
+		if len(ov.withdrawals) > 0 || len(ov.bulk) > 1 {
+			// An ID may repeat what the batch changed before: one
+			// map keeps the last change of each.
+			ov.unbulk()
+		}
 	}
 	return ent, false, nil
 }
 
-// changeWithdrawal records that ent changed w.
-func (ov *overlay) changeWithdrawal(w ledger.Withdrawal, ent *ledger.Entry) {
+// unbulk moves the bulk withdrawals into the map, in the order they
+// were changed.
+func (ov *overlay) unbulk() {
+	bulk := ov.bulk
+	ov.bulk = nil
+	for _, bw := range bulk {
+		for _, w := range bw.ws {
+			ov.changeWithdrawal(w, bw.entry, bw.announce)
+		}
+	}
+}
+
+// changeWithdrawal records that ent changed w; announce, that a
+// withdrawal.changed says so.
+func (ov *overlay) changeWithdrawal(w ledger.Withdrawal, ent *ledger.Entry, announce bool) {
+	if len(ov.bulk) > 0 {
+		ov.unbulk()
+	}
 	pw := ov.withdrawals[w.ID]
 	if pw == nil {
 		pw = &pendingWithdrawal{}
 		ov.withdrawals[w.ID] = pw
 	}
 	pw.w, pw.changed = w, true
+	pw.announce = pw.announce || announce
 	if w.State == ledger.WithdrawalPending {
 		pw.request = ent
 	} else {
@@ -783,22 +825,29 @@ type touch struct {
 func (ov *overlay) write() error {
 	b := &ov.batch
 	ids := make([]string, 0, len(ov.withdrawals))
+	announced := 0
 	for id, pw := range ov.withdrawals {
 		if pw.changed {
 			ids = append(ids, id)
+			if pw.announce {
+				announced++
+			}
 		}
 	}
 	slices.Sort(ids)
 	// The batch's events: one per entry (already written when the entries
-	// were streamed), then the programs', then the withdrawals'.
+	// were streamed), then the programs', then the withdrawals' that are
+	// announced one by one.
 	streamed := b.Streamed
-	events := make([]Event, 0, len(b.Entries)-streamed+len(b.Events)+len(ids))
+	events := make([]Event, 0, len(b.Entries)-streamed+len(b.Events)+announced)
 	for _, ent := range b.Entries[streamed:] {
 		events = append(events, Event{Type: EventEntryCommitted, Time: ent.Time})
 	}
 	events = append(events, b.Events...)
 	for _, id := range ids {
-		events = append(events, Event{Type: EventWithdrawalChanged, Time: withdrawalTime(ov.withdrawals[id].w)})
+		if pw := ov.withdrawals[id]; pw.announce {
+			events = append(events, Event{Type: EventWithdrawalChanged, Time: withdrawalTime(pw.w)})
+		}
 	}
 	firstEntry, firstEvent, err := ov.tx.Reserve(ov.ctx, len(b.Entries), streamed+len(events))
 	if err != nil {
@@ -812,20 +861,7 @@ func (ov *overlay) write() error {
 		ent.Seq = firstEntry + uint64(streamed+i)
 		events[i].Data = entryEventJSON(ent)
 	}
-	// Sized once: a payout batch changes a million withdrawals, which an
-	// append doubling its way up copied over and over.
-	b.Withdrawals = make([]ledger.Withdrawal, 0, len(ids))
-	for j, id := range ids {
-		pw := ov.withdrawals[id]
-		if pw.request != nil {
-			pw.w.RequestSeq = pw.request.Seq
-		}
-		if pw.resolve != nil {
-			pw.w.ResolveSeq = pw.resolve.Seq
-		}
-		b.Withdrawals = append(b.Withdrawals, pw.w)
-		events[len(b.Entries)-streamed+len(b.Events)+j].Data = mustJSON(withdrawalEvent{ID: pw.w.ID, Account: pw.w.Account, State: pw.w.State.String(), Amount: pw.w.Amount.String(), Currency: pw.w.Currency})
-	}
+	b.Withdrawals = ov.changedWithdrawals(ids, events[len(b.Entries)-streamed+len(b.Events):])
 	for i := range events {
 		events[i].Seq = firstEvent + uint64(i)
 	}
@@ -840,27 +876,94 @@ func (ov *overlay) write() error {
 	})
 	// Counted first so that the lists are sized once: a million
 	// balances of 160 bytes were copied over and over while growing.
-	n := 0
+	// The balances in key order are, for one large operation, those it
+	// loaded, in the order it loaded them (sorted to be locked): then
+	// they are not copied (a million balances are 160 MB).
+	n, inPlace := 0, true
 	for i, t := range ts {
 		if i == 0 || t.bal != ts[i-1].bal {
+			inPlace = inPlace && int(t.bal) == n
 			n++
 		}
 	}
+	inPlace = inPlace && n == len(ov.bals)
 	b.Touches = make([]int32, len(ts))
-	b.Balances = make([]ledger.Balance, 0, n)
 	b.TouchStart = make([]int32, 0, n+1)
+	if !inPlace {
+		b.Balances = make([]ledger.Balance, 0, n)
+	}
 	for i, t := range ts {
 		if i == 0 || t.bal != ts[i-1].bal {
-			b.Balances = append(b.Balances, ov.bals[t.bal])
+			if !inPlace {
+				b.Balances = append(b.Balances, ov.bals[t.bal])
+			}
 			b.TouchStart = append(b.TouchStart, int32(i))
 		}
 		b.Touches[i] = t.entry
+	}
+	if inPlace {
+		b.Balances = ov.bals
 	}
 	b.TouchStart = append(b.TouchStart, int32(len(ts)))
 	if err := ov.tx.Write(ov.ctx, b); err != nil {
 		return fmt.Errorf("writing batch of %d entries: %w", len(b.Entries), err)
 	}
 	return nil
+}
+
+// changedWithdrawals lists the batch's changed withdrawals with the
+// sequence numbers of the entries that changed them: those of the map by
+// ids, each announced one's event data filled in (in events, in order),
+// then the bulk ones as their operations gave them.
+func (ov *overlay) changedWithdrawals(ids []string, events []Event) []ledger.Withdrawal {
+	if len(ids) == 0 && len(ov.bulk) == 1 {
+		// One operation's withdrawals alone (a payout batch's): numbered
+		// in place, not copied.
+		bw := ov.bulk[0]
+		for i := range bw.ws {
+			bw.ws[i] = bulkNumbered(bw.ws[i], bw.entry)
+		}
+		return bw.ws
+	}
+	n := len(ids)
+	for _, bw := range ov.bulk {
+		n += len(bw.ws)
+	}
+	// Sized once: a payout batch changes a million withdrawals, which an
+	// append doubling its way up copied over and over.
+	out := make([]ledger.Withdrawal, 0, n)
+	j := 0
+	for _, id := range ids {
+		pw := ov.withdrawals[id]
+		if pw.request != nil {
+			pw.w.RequestSeq = pw.request.Seq
+		}
+		if pw.resolve != nil {
+			pw.w.ResolveSeq = pw.resolve.Seq
+		}
+		out = append(out, pw.w)
+		if pw.announce {
+			events[j].Data = mustJSON(withdrawalEvent{ID: pw.w.ID, Account: pw.w.Account, State: pw.w.State.String(), Amount: pw.w.Amount.String(), Currency: pw.w.Currency})
+			j++
+		}
+	}
+	for _, bw := range ov.bulk {
+		for _, w := range bw.ws {
+			out = append(out, bulkNumbered(w, bw.entry))
+		}
+	}
+	return out
+}
+
+// bulkNumbered is w with the sequence number of ent, which requested it
+// (pending) or resolved it.
+func bulkNumbered(w ledger.Withdrawal, ent *ledger.Entry) ledger.Withdrawal {
+	if w.State == ledger.WithdrawalPending {
+		w.RequestSeq = ent.Seq
+	} else {
+		w.ResolveSeq = ent.Seq
+	}
+	return w
 }
 
 func withdrawalTime(w ledger.Withdrawal) time.Time {
@@ -890,6 +993,9 @@ func (v *opView) State(key string) ([]byte, bool, error) {
 }
 
 func (v *opView) Withdrawal(id string) (ledger.Withdrawal, bool, error) {
+	if len(v.ov.bulk) > 0 {
+		v.ov.unbulk()
+	}
 	if pw, ok := v.ov.withdrawals[id]; ok {
 		return pw.w, pw.w.ID != "", nil
 	}

@@ -201,6 +201,7 @@ function drawHours(el, hours) {
 function describeEvent(ev) {
   const d = ev.data || {};
   if (ev.type === "withdrawal.changed") return `${d.account}: ${money(d.amount, d.currency)} ${d.state}`;
+  if (ev.type === "payout.batch") return `payout batch ${d.id} ${d.action}: ${d.lines} lines, ${money(d.total, d.currency)}${d.withdrawals ? `, ${d.withdrawals} withdrawals ${d.withdrawal_state}` : ""}`;
   if (ev.type === "entry.committed") return `entry ${d.seq} ${d.kind}${d.program ? " by " + d.program : ""}, ${d.postings} postings`;
   return JSON.stringify(d);
 }
@@ -261,6 +262,11 @@ async function account(name, q) {
   state.sub = state.client.events.subscribe(async (ev) => {
     if (ev.type === "withdrawal.changed" && ev.data.account === name) {
       announce(`Withdrawal ${ev.data.id} is ${ev.data.state}`);
+      await refreshWithdrawals();
+      showBalances(await state.client.accounts.get(name));
+    } else if (ev.type === "payout.batch" && ev.data.withdrawals) {
+      // A batch's lines come in one event, without their accounts: this
+      // account may have one among them.
       await refreshWithdrawals();
       showBalances(await state.client.accounts.get(name));
     }

@@ -85,6 +85,17 @@ func indexAccounts(leaves []Leaf) ([]uint32, error) {
 	return idx, nil
 }
 
+// SortLeaves sorts leaves by address, in place, as indexAccounts orders
+// them: a payout batch keeps its leaves in that order.
+func SortLeaves(leaves []Leaf) {
+	idx := sortIndexes(len(leaves), func(i uint32) []byte { return leaves[i].Account[:] })
+	sorted := make([]Leaf, len(leaves))
+	for k, i := range idx {
+		sorted[k] = leaves[i]
+	}
+	copy(leaves, sorted)
+}
+
 // sortIndexes returns 0..n−1 sorted by key(i) as big-endian bytes, ties by
 // index. It sorts (first 8 bytes, index) pairs, which sit together in
 // memory, and compares whole keys only where the first 8 bytes tie: three

@@ -1,10 +1,10 @@
 package payout
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,11 +113,8 @@ type Selection struct {
 // destination; missing counts those that qualify but have none.
 func Select(sel Selection, balances []ledger.Balance, dests map[string]Destination) (out []Candidate, missing int) {
 	for _, b := range balances {
-		if b.Currency != sel.Currency || ledger.IsExternal(b.Account) || !strings.HasPrefix(b.Account, sel.Prefix) {
-			continue
-		}
-		av := b.Available()
-		if av.Negative || av.Amount.IsZero() || av.Amount.Cmp(sel.Minimum) < 0 {
+		amt, ok := eligible(sel, b)
+		if !ok {
 			continue
 		}
 		d, ok := dests[b.Account]
@@ -125,7 +122,7 @@ func Select(sel Selection, balances []ledger.Balance, dests map[string]Destinati
 			missing++
 			continue
 		}
-		out = append(out, Candidate{Account: b.Account, Destination: d, Amount: av.Amount})
+		out = append(out, Candidate{Account: b.Account, Destination: d, Amount: amt})
 	}
 	return out, missing
 }
@@ -142,10 +139,21 @@ func RailAccount(rail string) string { return "@payout:" + rail }
 // payout-<batch>-<address> for an on-chain line, so that a claim by an
 // address finds its lines without an index.
 func LineRef(batch uint64, n int, d Destination) string {
+	return lineRef(linesPrefix(batch), n, d)
+}
+
+// linesPrefix is what every line reference of batch begins with.
+func linesPrefix(batch uint64) string {
+	return LinePrefix + strconv.FormatUint(batch, 10) + "-"
+}
+
+// lineRef is LineRef of the batch whose lines' references begin with
+// prefix: a million lines make no fmt.Sprintf each.
+func lineRef(prefix string, n int, d Destination) string {
 	if d.Rail == RailChain {
-		return fmt.Sprintf("%s%d-%s", LinePrefix, batch, strings.ToLower(d.Destination))
+		return prefix + strings.ToLower(d.Destination)
 	}
-	return fmt.Sprintf("%s%d-%d", LinePrefix, batch, n)
+	return prefix + strconv.Itoa(n)
 }
 
 func chainRef(batch uint64, a merkle.Address) string {
@@ -177,6 +185,7 @@ type chunk [][3]string
 // ReadLines returns the lines of b from its stored chunks.
 func ReadLines(v engine.View, b Batch) ([]Line, error) {
 	out := make([]Line, 0, b.Lines)
+	prefix := linesPrefix(b.ID)
 	for c := 0; c*ChunkLines < b.Lines; c++ {
 		var ch chunk
 		if err := engine.ReadJSON(v, linesKey(b.ID, c), "lines of batch", strconv.FormatUint(b.ID, 10), &ch); err != nil {
@@ -188,7 +197,7 @@ func ReadLines(v engine.View, b Batch) ([]Line, error) {
 				d.Rail = RailChain
 			}
 			n := len(out) + 1
-			out = append(out, Line{N: n, Ref: LineRef(b.ID, n, d), Account: l[0], Destination: l[1], Rail: d.Rail, Amount: wire.Amount(l[2])})
+			out = append(out, Line{N: n, Ref: lineRef(prefix, n, d), Account: l[0], Destination: l[1], Rail: d.Rail, Amount: wire.Amount(l[2])})
 		}
 	}
 	return out, nil
@@ -250,11 +259,15 @@ func runBatch(v engine.View, at time.Time, sel Selection, cands []Candidate, mis
 	ws := make([]ledger.Withdrawal, 0, len(cands))
 	chunks := make([]chunk, 0, len(cands)/ChunkLines+1)
 	var total, bank, onchain money.Amount
-	added := map[merkle.Address]money.Amount{}
+	var added []merkle.Leaf
+	prefix, rails := linesPrefix(id), [2]string{RailAccount(RailBank), RailAccount(RailChain)}
 	for i, c := range cands {
-		w := ledger.Withdrawal{ID: LineRef(id, i+1, c.Destination), Account: c.Account, Destination: RailAccount(c.Destination.Rail), Currency: sel.Currency, Amount: c.Amount, State: ledger.WithdrawalPending, Created: at}
-		postings = append(postings, w.Posting())
-		ws = append(ws, w)
+		rail := rails[0]
+		if c.Destination.Rail == RailChain {
+			rail = rails[1]
+		}
+		ws = append(ws, ledger.Withdrawal{ID: lineRef(prefix, i+1, c.Destination), Account: c.Account, Destination: rail, Currency: sel.Currency, Amount: c.Amount, State: ledger.WithdrawalPending, Created: at})
+		postings = append(postings, ws[i].Posting())
 		if i%ChunkLines == 0 {
 			chunks = append(chunks, make(chunk, 0, min(ChunkLines, len(cands)-i)))
 		}
@@ -267,16 +280,17 @@ func runBatch(v engine.View, at time.Time, sel Selection, cands []Candidate, mis
 			bank, _ = bank.Add(c.Amount)
 			continue
 		}
-		// In lower case: the registered form was checked when it was
-		// registered, and its checksum costs a hash a line.
-		a, err := merkle.ParseAddress(strings.ToLower(c.Destination.Destination))
+		// The line's reference holds the address in lower case: the
+		// registered form was checked when it was registered, and its
+		// checksum costs a hash a line.
+		a, err := merkle.ParseAddress(ws[i].ID[len(prefix):])
 		if err != nil {
 			return engine.Change{}, fmt.Errorf("destination of %s is corrupt: %w", c.Account, err)
 		}
-		if _, dup := added[a]; dup {
-			return engine.Change{}, errcode.Errorf(ErrDestinationTaken, "address %s is the destination of two accounts", a.Hex())
+		if added == nil {
+			added = make([]merkle.Leaf, 0, len(cands)-i)
 		}
-		added[a] = c.Amount
+		added = append(added, merkle.Leaf{Account: a, Cumulative: c.Amount})
 		onchain, _ = onchain.Add(c.Amount)
 		b.ChainLines++
 	}
@@ -300,7 +314,7 @@ func runBatch(v engine.View, at time.Time, sel Selection, cands []Candidate, mis
 	writes = append(writes, engine.WriteJSON(batchKey(id), b), engine.WriteJSON(nextKey, id+1), engine.StateWrite{Key: openKey(sel.Currency), Value: []byte(strconv.FormatUint(id, 10))})
 	return engine.Change{
 		Kind: ledger.WithdrawalRequest, Ref: fmt.Sprintf("payout:%d", id), Postings: postings, Withdrawals: ws, State: writes,
-		Events: []engine.Event{batchEvent(b, "created")},
+		Events: []engine.Event{linesEvent(b, "created", len(ws), ledger.WithdrawalPending)}, WithdrawalsAnnounced: true,
 	}, nil
 }
 
@@ -315,37 +329,32 @@ func prefixNote(p string) string {
 // currency's leaves, each address's cumulative amount raised by what this
 // batch adds to it, and new addresses. It fills b's Root, Leaves,
 // TreeTotal and PrevTree and returns the state writes of the leaves.
-func buildTree(v engine.View, b *Batch, added map[merkle.Address]money.Amount) ([]engine.StateWrite, error) {
-	var leaves []merkle.Leaf
+// Both lists are merged in address order (the stored leaves are in it):
+// no map of a million addresses.
+func buildTree(v engine.View, b *Batch, added []merkle.Leaf) ([]engine.StateWrite, error) {
+	merkle.SortLeaves(added)
+	for i := 1; i < len(added); i++ {
+		if added[i].Account == added[i-1].Account {
+			return nil, errcode.Errorf(ErrDestinationTaken, "address %s is the destination of two accounts", added[i].Account.Hex())
+		}
+	}
+	var prev []merkle.Leaf
 	if err := engine.ReadJSONOr(v, treeKey(b.Currency), &b.PrevTree); err != nil {
 		return nil, err
 	}
 	if b.PrevTree != 0 {
-		prev, err := ReadBatch(v, b.PrevTree)
+		pb, err := ReadBatch(v, b.PrevTree)
 		if err != nil {
 			return nil, err
 		}
-		if leaves, err = ReadLeaves(v, prev); err != nil {
+		if prev, err = ReadLeaves(v, pb); err != nil {
 			return nil, err
 		}
 	}
-	seen := make(map[merkle.Address]bool, len(added))
-	for i := range leaves {
-		if amt, ok := added[leaves[i].Account]; ok {
-			cum, err := leaves[i].Cumulative.Add(amt)
-			if err != nil {
-				return nil, errcode.Errorf(ledger.ErrBalanceOverflow, "the cumulative amount of %s passes 2^256-1", leaves[i].Account.Hex())
-			}
-			leaves[i].Cumulative = cum
-			seen[leaves[i].Account] = true
-		}
+	leaves, err := mergeLeaves(prev, added)
+	if err != nil {
+		return nil, err
 	}
-	for a, amt := range added {
-		if !seen[a] {
-			leaves = append(leaves, merkle.Leaf{Account: a, Cumulative: amt})
-		}
-	}
-	slices.SortFunc(leaves, func(x, y merkle.Leaf) int { return strings.Compare(string(x.Account[:]), string(y.Account[:])) })
 	tree, err := merkle.Build(leaves)
 	if err != nil {
 		return nil, err
@@ -367,6 +376,43 @@ func buildTree(v engine.View, b *Batch, added map[merkle.Address]money.Amount) (
 	return writes, nil
 }
 
+// mergeLeaves merges prev and added, both sorted by address (and each
+// address once in each): an address in both gets the sum.
+func mergeLeaves(prev, added []merkle.Leaf) ([]merkle.Leaf, error) {
+	out := make([]merkle.Leaf, 0, len(prev)+len(added))
+	i, j := 0, 0
+	for i < len(prev) || j < len(added) {
+		switch c := compareLeaves(prev, i, added, j); {
+		case c < 0:
+			out = append(out, prev[i])
+			i++
+		case c > 0:
+			out = append(out, added[j])
+			j++
+		default:
+			cum, err := prev[i].Cumulative.Add(added[j].Cumulative)
+			if err != nil {
+				return nil, errcode.Errorf(ledger.ErrBalanceOverflow, "the cumulative amount of %s passes 2^256-1", prev[i].Account.Hex())
+			}
+			out = append(out, merkle.Leaf{Account: prev[i].Account, Cumulative: cum})
+			i, j = i+1, j+1
+		}
+	}
+	return out, nil
+}
+
+// compareLeaves orders x[i] and y[j] by address, a list's end after
+// everything.
+func compareLeaves(x []merkle.Leaf, i int, y []merkle.Leaf, j int) int {
+	switch {
+	case i == len(x):
+		return 1
+	case j == len(y):
+		return -1
+	}
+	return bytes.Compare(x[i].Account[:], y[j].Account[:])
+}
+
 // lowerHex writes an address in lower case: what state and exports keep
 // of a million leaves, without the EIP-55 checksum's hash each.
 func lowerHex(a merkle.Address) string { return "0x" + hex.EncodeToString(a[:]) }
@@ -374,8 +420,35 @@ func lowerHex(a merkle.Address) string { return "0x" + hex.EncodeToString(a[:]) 
 // EventBatch is the type of the events a batch's changes emit.
 const EventBatch = "payout.batch"
 
+// BatchEvent is the data of a payout.batch event: a change of a batch.
+type BatchEvent struct {
+	ID uint64 `json:"id"`
+	// Action is created, published, cancelled, results or claimed.
+	Action   string      `json:"action"`
+	State    string      `json:"state"`
+	Currency string      `json:"currency"`
+	Total    wire.Amount `json:"total"`
+	Lines    int         `json:"lines"`
+	// Withdrawals, when set, is how many of the batch's lines' withdrawals
+	// the change moved to WithdrawalState without a withdrawal.changed
+	// event each: every line when a batch is created (pending) or
+	// cancelled (voided). Results and claims announce each withdrawal.
+	Withdrawals     int    `json:"withdrawals,omitempty"`
+	WithdrawalState string `json:"withdrawal_state,omitempty"`
+}
+
 func batchEvent(b Batch, action string) engine.Event {
-	data, _ := json.Marshal(map[string]any{"id": b.ID, "state": b.State, "action": action, "currency": b.Currency, "total": b.Total, "lines": b.Lines})
+	return linesEvent(b, action, 0, 0)
+}
+
+// linesEvent is the event of a change that moved n of b's withdrawals to
+// state and announces them itself (engine.Change.WithdrawalsAnnounced).
+func linesEvent(b Batch, action string, n int, state ledger.WithdrawalState) engine.Event {
+	ev := BatchEvent{ID: b.ID, Action: action, State: b.State, Currency: b.Currency, Total: b.Total, Lines: b.Lines, Withdrawals: n}
+	if n > 0 {
+		ev.WithdrawalState = state.String()
+	}
+	data, _ := json.Marshal(ev)
 	return engine.Event{Type: EventBatch, Data: data}
 }
 
@@ -461,7 +534,7 @@ func Cancel(key string, at time.Time, id uint64) engine.Op {
 			}
 			writes = append(writes, w)
 		}
-		return engine.Change{Kind: ledger.WithdrawalVoid, Ref: fmt.Sprintf("payout:%d", id), Postings: postings, Withdrawals: ws, State: writes, Events: []engine.Event{batchEvent(b, "cancelled")}}, nil
+		return engine.Change{Kind: ledger.WithdrawalVoid, Ref: fmt.Sprintf("payout:%d", id), Postings: postings, Withdrawals: ws, State: writes, Events: []engine.Event{linesEvent(b, "cancelled", len(ws), ledger.WithdrawalVoided)}, WithdrawalsAnnounced: true}, nil
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,43 +122,20 @@ func BenchmarkBatchSQLite(b *testing.B) {
 		}
 		postings, dests = nil, nil
 		sm := sample()
+		stopProfile := profileTimed(b)
 		cpu0, t0 := cpuTime(), time.Now()
 		b.StartTimer()
 
 		// Selection, as Candidates does through the route's Call.
 		sel := Selection{Currency: "USD", Minimum: money.FromUint64(1), Prefix: "p:"}
-		registered := make(map[string]Destination, n)
-		after := ""
-		for {
-			page, err := st.StatePage(ctx, Program, destinationPrefix, after, selectPage)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, sv := range page {
-				var d Destination
-				if err := json.Unmarshal(sv.Value, &d); err != nil {
-					b.Fatal(err)
-				}
-				registered[d.Account] = d
-			}
-			if len(page) < selectPage {
-				break
-			}
-			after = page[len(page)-1].Key
-		}
-		var cands []Candidate
-		f := ledger.BalanceFilter{Prefix: sel.Prefix, Currency: sel.Currency, Limit: selectPage}
-		for {
-			page, err := st.BalancesFiltered(ctx, f)
-			if err != nil {
-				b.Fatal(err)
-			}
-			got, _ := Select(sel, page, registered)
-			cands = append(cands, got...)
-			if len(page) < selectPage {
-				break
-			}
-			f.After = page[len(page)-1].BalanceKey
+		cands, _, err := SelectPaged(sel, Pages{
+			Destinations: func(prefix, after string, limit int) ([]engine.StateValue, error) {
+				return st.StatePage(ctx, Program, prefix, after, limit)
+			},
+			Balances: func(f ledger.BalanceFilter) ([]ledger.Balance, error) { return st.BalancesFiltered(ctx, f) },
+		})
+		if err != nil {
+			b.Fatal(err)
 		}
 		tSelect := time.Since(t0)
 
@@ -167,7 +145,7 @@ func BenchmarkBatchSQLite(b *testing.B) {
 			b.Fatal(err)
 		}
 		tRun := time.Since(t1)
-		cands, registered = nil, nil
+		cands = nil
 
 		// The exports, as the routes make them.
 		t2 := time.Now()
@@ -189,6 +167,7 @@ func BenchmarkBatchSQLite(b *testing.B) {
 		b.StopTimer()
 		total := time.Since(t0)
 		cpu := cpuTime() - cpu0
+		stopProfile()
 		sm.stop(b)
 		if bt.Lines != n || len(ex.Lines) != n {
 			b.Fatalf("batch of %d lines; want %d", bt.Lines, n)
@@ -223,6 +202,29 @@ func BenchmarkBatchSQLite(b *testing.B) {
 		b.ReportMetric(float64(tProof.Microseconds()), "proof-µs")
 		b.ReportMetric(float64(len(js)+len(csv))/(1<<20), "export-MiB")
 		st.Close()
+	}
+}
+
+// profileTimed writes a CPU profile of the timed part to the file
+// PAYOUT_BENCH_CPUPROFILE names, if it is set: -test.cpuprofile would
+// include the setup, which funds and registers every payee.
+func profileTimed(b *testing.B) (stop func()) {
+	path := os.Getenv("PAYOUT_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -216,48 +216,10 @@ func serveRemoveDestination(c program.Call, _ program.NoBody) (program.Effect[wi
 	return program.EntryAnswer(RemoveDestination(c.Key(), c.Now(), c.Path("account"))), nil
 }
 
-// selectPage is how many records a batch's selection reads at a time.
-const selectPage = 10000
-
 // Candidates reads the balances and destinations sel selects from
-// through c: the balances of sel's currency and prefix, and every
-// registered destination.
+// through c (SelectPaged).
 func Candidates(c program.Call, sel Selection) ([]Candidate, int, error) {
-	dests := map[string]Destination{}
-	after := ""
-	for {
-		page, err := c.List(destinationPrefix, after, selectPage)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, sv := range page {
-			var d Destination
-			if err := json.Unmarshal(sv.Value, &d); err != nil {
-				return nil, 0, err
-			}
-			dests[d.Account] = d
-		}
-		if len(page) < selectPage {
-			break
-		}
-		after = page[len(page)-1].Key
-	}
-	var out []Candidate
-	missing := 0
-	f := ledger.BalanceFilter{Prefix: sel.Prefix, Currency: sel.Currency, Limit: selectPage}
-	for {
-		page, err := c.Balances(f)
-		if err != nil {
-			return nil, 0, err
-		}
-		got, miss := Select(sel, page, dests)
-		out, missing = append(out, got...), missing+miss
-		if len(page) < selectPage {
-			break
-		}
-		f.After = page[len(page)-1].BalanceKey
-	}
-	return out, missing, nil
+	return SelectPaged(sel, Pages{Destinations: c.List, Balances: c.Balances})
 }
 
 // selection reads a batch request.

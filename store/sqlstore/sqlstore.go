@@ -847,7 +847,8 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 		t.existing[existKey{"state", st.Program, st.Key}] = true
 		ins.add(shape, st.Program, st.Key, st.Value)
 	}
-	for _, w := range b.Withdrawals {
+	for _, i := range byID(b.Withdrawals) {
+		w := &b.Withdrawals[i]
 		shape := insWithdrawalNew
 		if found, read := t.existing[existKey{"withdrawals", w.ID, ""}]; found || !read {
 			shape = insWithdrawalOld
@@ -870,6 +871,22 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 		}
 	}
 	return nil
+}
+
+// byID returns the order in which ws are inserted: by ID, so that the
+// table's B-tree, keyed by ID, takes them on the pages it has just
+// written rather than all over a table larger than the page cache. The
+// engine hands a large operation's withdrawals over in the order the
+// operation made them (a payout batch's, by account).
+func byID(ws []ledger.Withdrawal) []int32 {
+	idx := make([]int32, len(ws))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	if !slices.IsSortedFunc(ws, func(x, y ledger.Withdrawal) int { return strings.Compare(x.ID, y.ID) }) {
+		slices.SortFunc(idx, func(x, y int32) int { return strings.Compare(ws[x].ID, ws[y].ID) })
+	}
+	return idx
 }
 
 // amountArg is how an amount is stored: as an integer when it fits in 63
