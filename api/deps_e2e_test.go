@@ -14,6 +14,7 @@ import (
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/deps"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/program/splitbook"
 )
 
@@ -210,6 +211,86 @@ func TestDepsSeedEndToEnd(t *testing.T) {
 			}
 			_, _, err = config.CloseDepsEpoch(ctx, "close-1-again", 1)
 			refused(t, "closing twice", err, "deps_epoch_closed")
+			settleEpoch(t, e, config)
 		})
 	}
+}
+
+// settleEpoch settles the seed's epoch 1 in one payout batch: its lines are
+// what epoch 1 paid each payee with a destination (not their balances,
+// which hold epoch 0's income too), the others are listed, a second settle
+// under another key answers the same batch, and an open epoch is refused.
+func settleEpoch(t *testing.T, e *env, config *client.Client) {
+	t.Helper()
+	ctx := context.Background()
+	_, _, err := e.admin.SettleDepsEpoch(ctx, "settle-none", 1)
+	refused(t, "settling with no destination registered", err, "payout_batch_empty")
+	_, _, err = config.SettleDepsEpoch(ctx, "settle-config", 1)
+	refused(t, "a configurator settling", err, "forbidden")
+	_, _, err = e.admin.SettleDepsEpoch(ctx, "settle-9", 9)
+	refused(t, "settling an epoch never opened", err, "deps_epoch_unknown")
+	if _, _, err := config.OpenDepsEpoch(ctx, "open-2", 2); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.admin.SettleDepsEpoch(ctx, "settle-2", 2)
+	refused(t, "settling an open epoch", err, "deps_epoch_state")
+	dests := map[string]string{"dev:ana": "@bank:ana", "dev:cho": "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", "owner:calendar-utils": "@bank:cal"}
+	for a, d := range dests {
+		if _, _, err := e.admin.SetPayoutDestination(ctx, "dest-"+a, a, payout.DestinationRequest{Destination: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := available(t, e.admin, "dev:ana", "USD")
+	got, replayed, err := e.admin.SettleDepsEpoch(ctx, "settle-1", 1)
+	if err != nil || replayed {
+		t.Fatalf("settling epoch 1: %v (replayed %v)", err, replayed)
+	}
+	b := got.Batch
+	if b.State != payout.StateOpen || b.Lines != 3 || b.ChainLines != 1 || b.Total != "8218" || b.Root == "" {
+		t.Errorf("epoch 1's batch: %+v", b)
+	}
+	var missing []string
+	for _, p := range got.Missing {
+		missing = append(missing, fmt.Sprintf("%s %s", p.Account, p.Amount))
+	}
+	if strings.Join(missing, ", ") != "dev:ben 1740, dev:dee 942, owner:chrono-utils 410" {
+		t.Errorf("payees left out: %v", missing)
+	}
+	lines := map[string]string{}
+	for _, l := range exportLines(t, e, b.ID) {
+		lines[l.Account] = string(l.Units)
+	}
+	if want := map[string]string{"dev:ana": "4060", "dev:cho": "2198", "owner:calendar-utils": "1960"}; fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Errorf("the batch's lines %v; want epoch 1's amounts %v", lines, want)
+	}
+	var was, now int64
+	fmt.Sscan(before, &was)
+	fmt.Sscan(available(t, e.admin, "dev:ana", "USD"), &now)
+	if was-now != 4060 || now == 0 {
+		t.Errorf("dev:ana had %d available, now %d: the batch reserves epoch 1's 4060 and leaves epoch 0's income", was, now)
+	}
+	again, replayed, err := e.admin.SettleDepsEpoch(ctx, "settle-1-other-key", 1)
+	if err != nil || !replayed || again.Batch.ID != b.ID {
+		t.Errorf("settling epoch 1 again: batch %d, replayed %v, %v; want batch %d replayed", again.Batch.ID, replayed, err, b.ID)
+	}
+	if n := available(t, e.admin, "dev:ana", "USD"); n != fmt.Sprint(now) {
+		t.Errorf("the second settle moved dev:ana's balance: %s → %s", fmt.Sprint(now), n)
+	}
+}
+
+// exportLines reads a payout batch's export.
+func exportLines(t *testing.T, e *env, id uint64) []payout.ExportLine {
+	t.Helper()
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/v1/payouts/%d/export.json", e.srv.URL, id), nil)
+	req.Header.Set("Authorization", "Bearer "+adminSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ex payout.Export
+	if err := json.NewDecoder(resp.Body).Decode(&ex); err != nil {
+		t.Fatal(err)
+	}
+	return ex.Lines
 }

@@ -40,6 +40,7 @@ func Module() program.Module {
 			{Method: "POST", Path: "/v1/deps/usage", ID: "reportDepsUsage", Roles: program.Ingestors, Status: program.Created, Handler: program.WriteRaw[UsageBatch](serveReportUsage)},
 			{Method: "POST", Path: "/v1/deps/epochs/{epoch}/open", ID: "openDepsEpoch", Roles: program.Configurators, Params: []program.Param{epochParam}, Status: program.Created, Handler: program.Write(serveOpenEpoch)},
 			{Method: "POST", Path: "/v1/deps/epochs/{epoch}/close", ID: "closeDepsEpoch", Roles: program.Configurators, Params: []program.Param{epochParam}, Status: program.Created, Handler: program.Write(serveCloseEpoch)},
+			{Method: "POST", Path: "/v1/deps/epochs/{epoch}/settle", ID: "settleDepsEpoch", Roles: program.Admins, Params: []program.Param{epochParam}, Status: program.Created, Handler: program.Write(serveSettleEpoch)},
 			{Method: "GET", Path: "/v1/deps/epochs/{epoch}", ID: "getDepsEpoch", Roles: program.ConfigReaders, Params: []program.Param{epochParam}, Handler: program.Read(serveGetEpoch)},
 			{Method: "GET", Path: "/v1/deps/epochs/{epoch}/explain", ID: "explainDepsEpoch", Roles: program.ConfigReaders, Params: []program.Param{epochParam, program.QueryParam("repo", "The repo whose streams to list.", "npm:date-fp")}, Handler: program.Read(serveExplain)},
 			{Method: "GET", Path: "/v1/deps/streams", ID: "getDepsStreams", Roles: program.ConfigReaders, Params: []program.Param{
@@ -182,6 +183,20 @@ func serveCloseEpoch(c program.Call, _ program.NoBody) (program.Effect[EpochStat
 		return program.Effect[EpochState]{}, err
 	}
 	return program.Record(CloseEpoch(c.Key(), c.Now(), n), epochSummary(n)), nil
+}
+
+// serveSettleEpoch makes a closed epoch's payout batch. The request's
+// key is not the batch's: an epoch has one settlement (SettleKey).
+func serveSettleEpoch(c program.Call, _ program.NoBody) (program.Effect[Settled], error) {
+	n, err := epochOf(c)
+	if err != nil {
+		return program.Effect[Settled]{}, err
+	}
+	payable, currency, err := settleable(c.View(), n)
+	if err != nil {
+		return program.Effect[Settled]{}, err
+	}
+	return program.Record(SettleEpoch(c.Now(), n, currency, payable)), nil
 }
 
 // serveGetEpoch answers the epoch's statement, the same bytes on every

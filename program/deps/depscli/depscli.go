@@ -25,7 +25,7 @@ import (
 // Commands are the program's commands, for the registry.
 func Commands() cli.Commands {
 	cmd := &cobra.Command{Use: "deps", Short: "Dependency royalty streams: scan lockfiles, apply asset.toml, explain and simulate epochs"}
-	cmd.AddCommand(newScanCmd(), newApplyCmd(), newExplainCmd(), newSimulateCmd())
+	cmd.AddCommand(newScanCmd(), newApplyCmd(), newExplainCmd(), newSimulateCmd(), newSettleCmd())
 	return cli.Commands{Main: cmd, Demo: newDemoCmd()}
 }
 
@@ -193,6 +193,70 @@ func currencyOf(code string) money.Currency {
 		return c
 	}
 	return money.Currency{Code: code}
+}
+
+func newSettleCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "settle EPOCH",
+		Short: "Settle a closed epoch in one payout batch: each payee's line is what the epoch paid it",
+		Long: `Makes the closed epoch's payout batch (POST /v1/deps/epochs/{epoch}/settle):
+one line per payee with a registered payout destination, for exactly what the
+epoch paid it, and one claims tree root for the on-chain lines. Payees without
+a destination are listed and left out. Settling an epoch again answers its
+first batch.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := cli.Output(cmd)
+			if err != nil {
+				return err
+			}
+			n, err := strconv.ParseUint(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("epoch %q: want an epoch number such as 3", args[0])
+			}
+			rc := cli.Remote(cmd)
+			s, replayed, err := rc.SettleDepsEpoch(cmd.Context(), cli.Key(cmd, "settle"), n)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return cli.WriteJSON(cmd.OutOrStdout(), s)
+			}
+			return writeSettled(cmd.OutOrStdout(), s, replayed)
+		},
+	}
+	cli.AddRemoteFlags(c)
+	cli.AddKeyFlag(c)
+	return c
+}
+
+func writeSettled(w io.Writer, s deps.Settled, replayed bool) error {
+	b := s.Batch
+	again := ""
+	if replayed {
+		again = " (settled before)"
+	}
+	cur := currencyOf(b.Currency)
+	t, err := money.ParseUnits(string(b.Total))
+	if err != nil {
+		return err
+	}
+	cli.Printf(w, "epoch %d: payout batch %d%s, %s, %d lines (%d on chain), total %s\n", s.Epoch, b.ID, again, b.State, b.Lines, b.ChainLines, money.Format(t, cur))
+	if b.Root != "" {
+		cli.Printf(w, "claims tree root %s\n", b.Root)
+	}
+	for _, left := range []struct {
+		why   string
+		parts []deps.Part
+	}{{"without a payout destination", s.Missing}, {"below the withdrawal minimum", s.BelowMinimum}} {
+		if len(left.parts) > 0 {
+			cli.Printf(w, "left out, %s:\n", left.why)
+			for _, p := range left.parts {
+				cli.Printf(w, "  %s  %s\n", money.Format(p.Amount, cur), p.Account)
+			}
+		}
+	}
+	return nil
 }
 
 func newSimulateCmd() *cobra.Command {
