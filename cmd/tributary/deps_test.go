@@ -24,14 +24,15 @@ func TestDepsDemo(t *testing.T) {
 		t.Fatalf("demo deps: %v\n%s", err, out)
 	}
 	for _, want := range []string{
-		"github.com/acme/app → npm:meeting-bot               1      $58.00        $0.00009589947/s",
-		"npm:meeting-bot → npm:calendar-utils                1      $11.20",
-		"npm:meeting-bot → npm:date-fp                       1      $31.40        $0.00005191798/s",
-		"npm:meeting-bot → npm:date-fp → npm:calendar-utils  2      $8.40",
-		"npm:meeting-bot → npm:date-fp → npm:chrono-utils    2      $4.10",
-		"$113.10",
-		"$40.60  dev:ana",
-		"$17.40  dev:ben",
+		"in USD:",
+		"github.com/acme/app → npm:meeting-bot               1      58.00         0.00009589947/s",
+		"npm:meeting-bot → npm:calendar-utils                1      11.20",
+		"npm:meeting-bot → npm:date-fp                       1      31.40         0.00005191798/s",
+		"npm:meeting-bot → npm:date-fp → npm:calendar-utils  2      8.40",
+		"npm:meeting-bot → npm:date-fp → npm:chrono-utils    2      4.10",
+		"113.10",
+		"40.60  dev:ana",
+		"17.40  dev:ben",
 		"deps:reserve:1        USD       0.00",
 	} {
 		if !strings.Contains(out, want) {

@@ -50,7 +50,7 @@ func Module() program.Module {
 			}, Handler: program.Read(serveStreams)},
 			{Method: "GET", Path: "/v1/deps/credit/{account}", ID: "getDepsCredit", Roles: program.ConfigReaders, Params: []program.Param{{Name: "account", In: "path", Doc: "The contributor's account.", Schema: "AccountName"}}, Handler: program.Read(serveCredit)},
 		},
-		Errors: []*errcode.Error{ErrConfig, ErrNotConfigured, ErrRepoID, ErrRepoExists, ErrRepoUnknown, ErrRepo, ErrPackageTaken, ErrAsset, ErrDecimal, ErrUsage, ErrEpochClosed, ErrEpochState, ErrEpochUnknown, ErrLimit},
+		Errors: []*errcode.Error{ErrConfig, ErrNotConfigured, ErrRepoID, ErrRepoExists, ErrRepoUnknown, ErrRepo, ErrPackageTaken, ErrAsset, ErrDecimal, ErrUsage, ErrEpochClosed, ErrEpochState, ErrEpochUnknown, ErrLimit, ErrRate},
 		State: []program.StateKey{
 			{Pattern: configKey, Holds: "the configuration: currency, epochs, base rates, sleeper skim, depth, pass-through, escrow"},
 			{Pattern: "index/{bucket}", Holds: "the IDs of the linked repos whose SHA-256 starts with the byte {bucket} (hex), sorted"},
@@ -241,7 +241,7 @@ func serveStreams(c program.Call) (StreamsJSON, error) {
 	if err != nil {
 		return StreamsJSON{}, err
 	}
-	return Streams(rec.Plan, p.EpochSeconds, c.Query("from"), c.Query("to"), at.UTC()), nil
+	return Streams(rec.Plan, p.EpochSeconds, c.Query("from"), c.Query("to"), at.UTC())
 }
 
 func serveCredit(c program.Call) (CreditJSON, error) {

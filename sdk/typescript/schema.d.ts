@@ -3940,6 +3940,7 @@ export interface components {
          *     - `deps_decimal_invalid`: value is not an exact decimal in range
          *     - `deps_epoch_unknown`: epoch was not opened
          *     - `deps_not_configured`: dependency-streams program is not configured
+         *     - `deps_rate_overflow`: a stream's rate does not fit in 256 bits
          *     - `deps_repo_invalid`: repo is invalid
          *     - `deps_repo_unknown`: repo is not linked
          *     - `feeshare_action_invalid`: the request's action is not register, update or cancel
