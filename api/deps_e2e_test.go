@@ -14,6 +14,7 @@ import (
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/deps"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/program/splitbook"
 )
 
@@ -33,7 +34,13 @@ func npmLock(name string, deps ...string) string {
 // postRaw sends a body to a route the Go client has no method for.
 func postRaw(t *testing.T, e *env, path, key, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(body))
+	return sendRaw(t, e, "POST", path, key, body)
+}
+
+// sendRaw sends a body as the admin, as it is.
+func sendRaw(t *testing.T, e *env, method, path, key, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+adminSecret)
 	req.Header.Set("Idempotency-Key", key)
 	req.Header.Set("Content-Type", "application/json")
@@ -210,6 +217,193 @@ func TestDepsSeedEndToEnd(t *testing.T) {
 			}
 			_, _, err = config.CloseDepsEpoch(ctx, "close-1-again", 1)
 			refused(t, "closing twice", err, "deps_epoch_closed")
+			settleEpoch(t, e, config)
 		})
 	}
+}
+
+// settleEpoch settles the seed's epoch 1 in one payout batch: its lines are
+// what epoch 1 paid each payee with a destination (not their balances,
+// which hold epoch 0's income too), the others are listed, a second settle
+// under another key answers the same batch, and an open epoch is refused.
+func settleEpoch(t *testing.T, e *env, config *client.Client) {
+	t.Helper()
+	ctx := context.Background()
+	_, _, err := e.admin.SettleDepsEpoch(ctx, "settle-none", 1)
+	refused(t, "settling with no destination registered", err, "payout_batch_empty")
+	_, _, err = config.SettleDepsEpoch(ctx, "settle-config", 1)
+	refused(t, "a configurator settling", err, "forbidden")
+	_, _, err = e.admin.SettleDepsEpoch(ctx, "settle-9", 9)
+	refused(t, "settling an epoch never opened", err, "deps_epoch_unknown")
+	if _, _, err := config.OpenDepsEpoch(ctx, "open-2", 2); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.admin.SettleDepsEpoch(ctx, "settle-2", 2)
+	refused(t, "settling an open epoch", err, "deps_epoch_state")
+	dests := map[string]string{"dev:ana": "@bank:ana", "dev:cho": "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", "owner:calendar-utils": "@bank:cal"}
+	for a, d := range dests {
+		if _, _, err := e.admin.SetPayoutDestination(ctx, "dest-"+a, a, payout.DestinationRequest{Destination: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := available(t, e.admin, "dev:ana", "USD")
+	got, replayed, err := e.admin.SettleDepsEpoch(ctx, "settle-1", 1)
+	if err != nil || replayed {
+		t.Fatalf("settling epoch 1: %v (replayed %v)", err, replayed)
+	}
+	b := got.Batch
+	if b.State != payout.StateOpen || b.Lines != 3 || b.ChainLines != 1 || b.Total != "8218" || b.Root == "" {
+		t.Errorf("epoch 1's batch: %+v", b)
+	}
+	var missing []string
+	for _, p := range got.Missing {
+		missing = append(missing, fmt.Sprintf("%s %s", p.Account, p.Amount))
+	}
+	if strings.Join(missing, ", ") != "dev:ben 1740, dev:dee 942, owner:chrono-utils 410" {
+		t.Errorf("payees left out: %v", missing)
+	}
+	lines := map[string]string{}
+	for _, l := range exportLines(t, e, b.ID) {
+		lines[l.Account] = string(l.Units)
+	}
+	if want := map[string]string{"dev:ana": "4060", "dev:cho": "2198", "owner:calendar-utils": "1960"}; fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Errorf("the batch's lines %v; want epoch 1's amounts %v", lines, want)
+	}
+	var was, now int64
+	fmt.Sscan(before, &was)
+	fmt.Sscan(available(t, e.admin, "dev:ana", "USD"), &now)
+	if was-now != 4060 || now == 0 {
+		t.Errorf("dev:ana had %d available, now %d: the batch reserves epoch 1's 4060 and leaves epoch 0's income", was, now)
+	}
+	again, replayed, err := e.admin.SettleDepsEpoch(ctx, "settle-1-other-key", 1)
+	if err != nil || !replayed || again.Batch.ID != b.ID {
+		t.Errorf("settling epoch 1 again: batch %d, replayed %v, %v; want batch %d replayed", again.Batch.ID, replayed, err, b.ID)
+	}
+	if n := available(t, e.admin, "dev:ana", "USD"); n != fmt.Sprint(now) {
+		t.Errorf("the second settle moved dev:ana's balance: %s → %s", fmt.Sprint(now), n)
+	}
+}
+
+// exportLines reads a payout batch's export.
+func exportLines(t *testing.T, e *env, id uint64) []payout.ExportLine {
+	t.Helper()
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/v1/payouts/%d/export.json", e.srv.URL, id), nil)
+	req.Header.Set("Authorization", "Bearer "+adminSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ex payout.Export
+	if err := json.NewDecoder(resp.Body).Decode(&ex); err != nil {
+		t.Fatal(err)
+	}
+	return ex.Lines
+}
+
+// TestDepsBadInput sends the issue's bad input over HTTP, each refused
+// with its code and status, and finds nothing written: the configuration
+// as before, the repos refused not linked, the repo's graph and asset as
+// they were.
+func TestDepsBadInput(t *testing.T) {
+	anchor := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	clk := &clock{now: anchor.Add(-time.Hour)}
+	e := startAt(t, stores(t)["sqlite"](t), clk.Now)
+	cfg := `{"currency":"USD","anchor":"2026-01-05T00:00:00Z","base_rate":{"public":"5510","private":"5800","no_telemetry":"4000"},"sleeper_bp":100,"pass_min":"100"}`
+	for i, w := range []struct{ method, path, body string }{
+		{"PUT", "/v1/deps/config", cfg},
+		{"POST", "/v1/deps/repos", `{"id":"npm:a","owner":"own:a","treasury":"tr:a","visibility":"public","packages":["npm:a"]}`},
+		{"POST", "/v1/deps/repos", `{"id":"npm:b","owner":"own:b","treasury":"tr:b","visibility":"public","packages":["npm:b"]}`},
+		{"POST", "/v1/deps/repos/npm:a/lockfile", `{"name":"package-lock.json","content":` + jsonString(npmLock("a", "b")) + `}`},
+	} {
+		if code, body := sendRaw(t, e, w.method, w.path, fmt.Sprintf("setup-%d", i), w.body); code >= 300 {
+			t.Fatalf("%s %s: %d %s", w.method, w.path, code, body)
+		}
+	}
+	state := func() string {
+		var sb strings.Builder
+		for _, path := range []string{"/v1/deps/config", "/v1/deps/repos/npm:a", "/v1/deps/repos/npm:b"} {
+			req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+			req.Header.Set("Authorization", "Bearer "+adminSecret)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			sb.Write(b)
+		}
+		return sb.String()
+	}
+	before := state()
+	big := strings.Repeat("x", 5<<20)
+	for _, tt := range []struct {
+		what, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"a malformed lockfile names the line", "POST", "/v1/deps/repos/npm:a/lockfile", `{"name":"yarn.lock","content":"# yarn lockfile v1\n\nb@^1:\n  version \"1.0.0\"\n   bad indent\n"}`, 400, "lockfile_malformed"},
+		{"a malformed lockfile names the field", "POST", "/v1/deps/repos/npm:a/lockfile", `{"name":"package-lock.json","content":"{\"lockfileVersion\":3,\"packages\":[]}"}`, 400, "lockfile_malformed"},
+		{"an unknown format", "POST", "/v1/deps/repos/npm:a/lockfile", `{"name":"notes.txt","content":"hello"}`, 400, "lockfile_format_unknown"},
+		{"a named format that does not exist", "POST", "/v1/deps/repos/npm:a/lockfile", `{"format":"maven","content":"<project/>"}`, 400, "lockfile_format_unknown"},
+		{"an oversized lockfile", "POST", "/v1/deps/repos/npm:a/lockfile", `{"name":"yarn.lock","content":"` + big + `"}`, 413, "body_too_large"},
+		{"a package mapped to two repos", "PUT", "/v1/deps/repos/npm:b/packages", `{"packages":["npm:b","npm:a"]}`, 409, "deps_package_taken"},
+		{"a package linked twice", "POST", "/v1/deps/repos", `{"id":"npm:c","owner":"own:c","treasury":"tr:c","visibility":"public","packages":["npm:a"]}`, 409, "deps_package_taken"},
+		{"a package of an unknown ecosystem", "POST", "/v1/deps/repos", `{"id":"npm:c","owner":"own:c","treasury":"tr:c","visibility":"public","packages":["maven:c"]}`, 400, "deps_id_invalid"},
+		{"a repo ID with a space", "POST", "/v1/deps/repos", `{"id":"npm:c d","owner":"own:c","treasury":"tr:c","visibility":"public"}`, 400, "deps_id_invalid"},
+		{"a visibility neither public nor private", "POST", "/v1/deps/repos", `{"id":"npm:c","owner":"own:c","treasury":"tr:c","visibility":"internal"}`, 422, "deps_repo_invalid"},
+		{"an external treasury", "POST", "/v1/deps/repos", `{"id":"npm:c","owner":"own:c","treasury":"@bank:c","visibility":"public"}`, 422, "deps_repo_invalid"},
+		{"an owner that is no account", "POST", "/v1/deps/repos", `{"id":"npm:c","owner":"own c","treasury":"tr:c","visibility":"public"}`, 400, "account_invalid"},
+		{"a fork of itself", "POST", "/v1/deps/repos", `{"id":"npm:c","owner":"own:c","treasury":"tr:c","visibility":"public","fork_of":"npm:c"}`, 422, "deps_repo_invalid"},
+		{"a multiplier out of range", "PUT", "/v1/deps/repos/npm:a/asset", `{"toml":"[royalties]\nmultiplier = 100.5\n"}`, 422, "deps_decimal_invalid"},
+		{"a multiplier not an exact decimal", "PUT", "/v1/deps/repos/npm:a/asset", `{"toml":"[royalties]\nmultiplier = 1e2\n"}`, 422, "deps_decimal_invalid"},
+		{"a multiplier with seven places", "PUT", "/v1/deps/repos/npm:a/asset", `{"toml":"[royalties]\nmultiplier = 1.0000001\n"}`, 422, "deps_decimal_invalid"},
+		{"a negative acceptance", "PUT", "/v1/deps/repos/npm:a/asset", `{"toml":"[royalties]\nacceptance = -0.5\n"}`, 422, "deps_decimal_invalid"},
+		{"an acceptance above 1", "PUT", "/v1/deps/repos/npm:a/asset", `{"toml":"[royalties]\nacceptance = 1.5\n"}`, 422, "deps_decimal_invalid"},
+		{"a split not summing to 10000", "PUT", "/v1/deps/repos/npm:a/asset", `{"toml":"[[contributors]]\naccount = \"dev:a\"\nshare = 6000\n[[contributors]]\naccount = \"dev:b\"\nshare = 3000\n"}`, 422, "split_shares_sum"},
+		{"an unknown key in asset.toml", "PUT", "/v1/deps/repos/npm:a/asset", `{"toml":"[royalties]\nbonus = 2\n"}`, 422, "deps_asset_invalid"},
+		{"a depth above the limit", "PUT", "/v1/deps/config", strings.Replace(cfg, `"sleeper_bp"`, `"depth_max":9,"sleeper_bp"`, 1), 422, "deps_config_invalid"},
+		{"a sleeper skim above 100%", "PUT", "/v1/deps/config", strings.Replace(cfg, `"sleeper_bp":100`, `"sleeper_bp":10001`, 1), 422, "deps_config_invalid"},
+		{"an epoch of ten seconds", "PUT", "/v1/deps/config", strings.Replace(cfg, `"sleeper_bp"`, `"epoch_seconds":10,"sleeper_bp"`, 1), 422, "deps_config_invalid"},
+		{"no anchor", "PUT", "/v1/deps/config", strings.Replace(cfg, `"anchor":"2026-01-05T00:00:00Z",`, ``, 1), 422, "deps_config_invalid"},
+		{"an anchor not in UTC", "PUT", "/v1/deps/config", strings.Replace(cfg, `00:00:00Z`, `00:00:00+02:00`, 1), 422, "deps_config_invalid"},
+		{"a pass-through above 100%", "PUT", "/v1/deps/config", strings.Replace(cfg, `"sleeper_bp"`, `"pass_bp":[10001],"sleeper_bp"`, 1), 422, "deps_config_invalid"},
+		{"an unknown escrow expiry", "PUT", "/v1/deps/config", strings.Replace(cfg, `"sleeper_bp"`, `"escrow_expiry":"burn","sleeper_bp"`, 1), 422, "deps_config_invalid"},
+		{"a base rate whose stream rate overflows", "PUT", "/v1/deps/config", strings.Replace(cfg, `"public":"5510"`, `"public":"`+money.Max.String()+`"`, 1), 422, "deps_config_invalid"},
+		{"an unknown currency", "PUT", "/v1/deps/config", strings.Replace(cfg, `"USD"`, `"XYZ"`, 1), 422, "currency_unknown"},
+		{"a beacon with an identity field", "POST", "/v1/deps/usage", `{"reports":[{"from":"npm:a","to":"npm:b","calls":1,"epoch":0,"source":"prod","user":"u1"}]}`, 400, "deps_usage_invalid"},
+		{"a negative count", "POST", "/v1/deps/usage", `{"reports":[{"from":"npm:a","to":"npm:b","calls":-1,"epoch":0,"source":"prod"}]}`, 400, "deps_usage_invalid"},
+		{"a fractional count", "POST", "/v1/deps/usage", `{"reports":[{"from":"npm:a","to":"npm:b","calls":2.5,"epoch":0,"source":"prod"}]}`, 400, "deps_usage_invalid"},
+		{"closing an epoch never opened", "POST", "/v1/deps/epochs/0/close", ``, 422, "deps_epoch_unknown"},
+		{"opening out of order", "POST", "/v1/deps/epochs/3/open", ``, 409, "deps_epoch_state"},
+		{"an epoch that is no number", "POST", "/v1/deps/epochs/x/open", ``, 400, "bad_request"},
+	} {
+		code, body := sendRaw(t, e, tt.method, tt.path, "bad-"+strings.ReplaceAll(tt.what, " ", "-"), tt.body)
+		if code != tt.status || !strings.Contains(body, `"code":"`+tt.code+`"`) {
+			t.Errorf("%s: %d %.300s; want %d %s", tt.what, code, body, tt.status, tt.code)
+		}
+	}
+	if after := state(); after != before {
+		t.Errorf("a refusal wrote something:\nbefore %s\nafter  %s", before, after)
+	}
+	if code, _ := sendRaw(t, e, "POST", "/v1/deps/epochs/0/open", "open-0", ""); code != 201 {
+		t.Fatalf("opening epoch 0: %d", code)
+	}
+	for _, tt := range []struct {
+		what, path string
+		status     int
+		code       string
+	}{
+		{"closing before the end", "/v1/deps/epochs/0/close", 409, "deps_epoch_state"},
+		{"settling an open epoch", "/v1/deps/epochs/0/settle", 409, "deps_epoch_state"},
+	} {
+		if code, body := sendRaw(t, e, "POST", tt.path, "bad-"+strings.ReplaceAll(tt.what, " ", "-"), ""); code != tt.status || !strings.Contains(body, `"code":"`+tt.code+`"`) {
+			t.Errorf("%s: %d %.300s; want %d %s", tt.what, code, body, tt.status, tt.code)
+		}
+	}
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

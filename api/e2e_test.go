@@ -510,6 +510,7 @@ var expectedAccess = map[string][]auth.Role{
 	"POST /v1/deps/usage":                 {auth.Admin, auth.Ingestor},
 	"POST /v1/deps/epochs/{epoch}/open":   {auth.Admin, auth.Configurator},
 	"POST /v1/deps/epochs/{epoch}/close":  {auth.Admin, auth.Configurator},
+	"POST /v1/deps/epochs/{epoch}/settle": {auth.Admin},
 	"GET /v1/deps/epochs/{epoch}":         {auth.Admin, auth.Reader, auth.Configurator},
 	"GET /v1/deps/epochs/{epoch}/explain": {auth.Admin, auth.Reader, auth.Configurator},
 	"GET /v1/deps/streams":                {auth.Admin, auth.Reader, auth.Configurator},

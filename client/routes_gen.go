@@ -615,6 +615,12 @@ func (c *Client) CloseDepsEpoch(ctx context.Context, key string, epoch uint64) (
 	return out, replayed, err
 }
 
+// SettleDepsEpoch calls POST /v1/deps/epochs/{epoch}/settle: settle a closed epoch in one payout batch.
+func (c *Client) SettleDepsEpoch(ctx context.Context, key string, epoch uint64) (out deps.Settled, replayed bool, err error) {
+	replayed, err = c.do(ctx, "POST", "/v1/deps/epochs/"+strconv.FormatUint(epoch, 10)+"/settle", key, nil, &out)
+	return out, replayed, err
+}
+
 // GetDepsEpoch calls GET /v1/deps/epochs/{epoch}: get an epoch's statement.
 func (c *Client) GetDepsEpoch(ctx context.Context, epoch uint64) (out deps.EpochRecord, err error) {
 	_, err = c.do(ctx, "GET", "/v1/deps/epochs/"+strconv.FormatUint(epoch, 10), "", nil, &out)

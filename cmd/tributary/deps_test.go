@@ -8,10 +8,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/deps/depscli"
+	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
@@ -24,14 +26,15 @@ func TestDepsDemo(t *testing.T) {
 		t.Fatalf("demo deps: %v\n%s", err, out)
 	}
 	for _, want := range []string{
-		"github.com/acme/app → npm:meeting-bot               1      $58.00        $0.00009589947/s",
-		"npm:meeting-bot → npm:calendar-utils                1      $11.20",
-		"npm:meeting-bot → npm:date-fp                       1      $31.40        $0.00005191798/s",
-		"npm:meeting-bot → npm:date-fp → npm:calendar-utils  2      $8.40",
-		"npm:meeting-bot → npm:date-fp → npm:chrono-utils    2      $4.10",
-		"$113.10",
-		"$40.60  dev:ana",
-		"$17.40  dev:ben",
+		"in USD:",
+		"github.com/acme/app → npm:meeting-bot               1      58.00         0.00009589947/s",
+		"npm:meeting-bot → npm:calendar-utils                1      11.20",
+		"npm:meeting-bot → npm:date-fp                       1      31.40         0.00005191798/s",
+		"npm:meeting-bot → npm:date-fp → npm:calendar-utils  2      8.40",
+		"npm:meeting-bot → npm:date-fp → npm:chrono-utils    2      4.10",
+		"113.10",
+		"40.60  dev:ana",
+		"17.40  dev:ben",
 		"deps:reserve:1        USD       0.00",
 	} {
 		if !strings.Contains(out, want) {
@@ -115,5 +118,38 @@ func TestDepsSimulate(t *testing.T) {
 	}
 	if _, err := run(t, "deps", "simulate", "--db", db, "--config", cfg, "--epochs", "3-1"); err == nil {
 		t.Error("a backwards range was accepted")
+	}
+}
+
+// TestDepsSettleCommand settles the seed's epoch 1 from the command line
+// against a server: one line for the payee with a destination, the others
+// listed, and a second settle answering the same batch.
+func TestDepsSettleCommand(t *testing.T) {
+	ctx := context.Background()
+	e, remote := testServer(t, t.TempDir())
+	ops, err := depscli.SeedOps(money.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range append(ops, payout.SetDestination("dest-ana", time.Now(), "dev:ana", "@bank:ana")) {
+		if _, err := e.ApplyOne(ctx, op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := run(t, append([]string{"deps", "settle", "1", "--key", "s1"}, remote...)...)
+	if err != nil {
+		t.Fatalf("deps settle 1: %v\n%s", err, out)
+	}
+	for _, want := range []string{"epoch 1: payout batch 1, open, 1 lines (0 on chain), total 40.60 USD", "left out, without a payout destination:", "17.40  dev:ben", "19.60  dev:eli"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("deps settle 1 lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = run(t, append([]string{"deps", "settle", "1", "--key", "s2"}, remote...)...)
+	if err != nil || !strings.Contains(out, "epoch 1: payout batch 1 (settled before)") {
+		t.Errorf("deps settle 1 again: %v\n%s", err, out)
+	}
+	if _, err := run(t, append([]string{"deps", "settle", "x"}, remote...)...); err == nil {
+		t.Error("deps settle x succeeded; want an epoch number")
 	}
 }

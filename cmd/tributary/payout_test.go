@@ -32,28 +32,12 @@ import (
 func TestPayoutCommands(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := sqlite.Open(ctx, filepath.Join(dir, "api.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	reg := money.NewRegistry()
-	e := engine.New(s, reg)
-	srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: e, Currencies: reg, Modules: programs.Modules(programs.Deps{})}).Handler())
-	defer srv.Close()
-	tok, admin, err := auth.New(auth.Admin, nil, "admin", time.Now(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
+	e, remote := testServer(t, dir)
 	for acct, units := range map[string]uint64{"market:a": 12_50, "usage:b": 7_25, "usage:c": 3_00} {
 		if _, err := e.ApplyOne(ctx, engine.Transfer("fund-"+acct, time.Now(), []ledger.Posting{{From: "@world", To: acct, Currency: "USD", Amount: money.FromUint64(units), Path: "test"}})); err != nil {
 			t.Fatal(err)
 		}
 	}
-	remote := []string{"--server", srv.URL, "--token", admin}
 	cli := func(args ...string) string {
 		t.Helper()
 		out, err := run(t, append(args, remote...)...)
@@ -93,7 +77,7 @@ func TestPayoutCommands(t *testing.T) {
 	// the batch stays open.
 	keyFile := filepath.Join(dir, "k")
 	os.WriteFile(keyFile, []byte("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"), 0o600)
-	_, err = run(t, append([]string{"payout", "publish", "1", "--chain-rpc", "http://127.0.0.1:1", "--chain-key", keyFile, "--contract", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", "--attempts", "2", "--key", "p0"}, remote...)...)
+	_, err := run(t, append([]string{"payout", "publish", "1", "--chain-rpc", "http://127.0.0.1:1", "--chain-key", keyFile, "--contract", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", "--attempts", "2", "--key", "p0"}, remote...)...)
 	if errcode.Code(err) != "chain_unavailable" {
 		t.Errorf("publishing to an unreachable chain: %v; want chain_unavailable", err)
 	}
@@ -218,26 +202,10 @@ func TestPayoutPublishOnChain(t *testing.T) {
 	}
 	mined(h)
 
-	s, err := sqlite.Open(ctx, filepath.Join(dir, "api.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	reg := money.NewRegistry()
-	e := engine.New(s, reg)
-	srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: e, Currencies: reg, Modules: programs.Modules(programs.Deps{})}).Handler())
-	defer srv.Close()
-	tok, admin, err := auth.New(auth.Admin, nil, "admin", time.Now(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
+	e, remote := testServer(t, dir)
 	if _, err := e.ApplyOne(ctx, engine.Transfer("fund", time.Now(), []ledger.Posting{{From: "@world", To: "usage:b", Currency: "USDC", Amount: money.FromUint64(725), Path: "test"}})); err != nil {
 		t.Fatal(err)
 	}
-	remote := []string{"--server", srv.URL, "--token", admin}
 	cli := func(args ...string) (string, error) { return run(t, append(args, remote...)...) }
 	if out, err := cli("payout", "destination", "usage:b", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", "--key", "d"); err != nil {
 		t.Fatal(err, out)
@@ -270,4 +238,28 @@ func TestPayoutPublishOnChain(t *testing.T) {
 	if posted.Batch != 1 || posted.Root.Hex() != batch.Root {
 		t.Errorf("the contract's root = %+v; want batch 1's %s", posted, batch.Root)
 	}
+}
+
+// testServer serves the API over a SQLite store in dir and returns its
+// engine and the flags that reach it as an admin.
+func testServer(t *testing.T, dir string) (*engine.Engine, []string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "api.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	reg := money.NewRegistry()
+	e := engine.New(s, reg)
+	srv := httptest.NewServer(api.New(api.Config{Store: s, Engine: e, Currencies: reg, Modules: programs.Modules(programs.Deps{})}).Handler())
+	t.Cleanup(srv.Close)
+	tok, admin, err := auth.New(auth.Admin, nil, "admin", time.Now(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	return e, []string{"--server", srv.URL, "--token", admin}
 }

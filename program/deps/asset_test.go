@@ -81,8 +81,12 @@ func TestDecimal(t *testing.T) {
 func TestRateAndAccrued(t *testing.T) {
 	amt := money.FromUint64(3140)
 	end := anchor.Add(EpochSecondsDefault * time.Second)
-	if r := Rate(amt, EpochSecondsDefault); r.String() != "5191798" { // 3140e9 / 604800
-		t.Errorf("rate %s", r)
+	if r, err := Rate(amt, EpochSecondsDefault); err != nil || r.String() != "5191798" { // 3140e9 / 604800
+		t.Errorf("rate %s, %v", r, err)
+	}
+	// 2^256-1 × 10^9 over one second has no 256-bit rate: refused, not zero.
+	if r, err := Rate(money.Max, 1); !errors.Is(err, ErrRate) || !r.IsZero() {
+		t.Errorf("an overflowing rate: %s, %v; want %v", r, err, ErrRate)
 	}
 	for _, tt := range []struct {
 		at   time.Time

@@ -3,12 +3,18 @@ package deps_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tributary-ledger/tributary/cli"
 
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
@@ -215,4 +221,120 @@ func BenchmarkRuleScale(b *testing.B) {
 		b.ReportMetric((cpuTime() - c0).Seconds(), "cpu-s")
 		b.ReportMetric(float64(len(plan.Streams)), "streams")
 	}
+}
+
+// newNPMSynth is the npm-scale ecosystem of issue #20, divided by div: 1,000,000
+// repos publishing 3,300,000 packages (3 or 4 each), 35,000,000 dependencies
+// (repo → package) with a heavy-tailed number per repo (Pareto, α = 1.5, mean
+// about 35, capped at 5,000) drawn towards popular packages (index ∝ u³, so
+// cycles appear), 100,000 paying repos sending beacons; depth 3.
+func newNPMSynth(div int, seed uint64) (*synth, int) {
+	repos, payers := 1_000_000/div, 100_000/div
+	pkgs := repos * 33 / 10
+	r := rand.New(rand.NewPCG(seed, 35))
+	s := &synth{
+		params: deps.Params{Currency: "USD", Anchor: benchAnchor, DepthMax: 3, SleeperBP: 100, PassBP: []uint64{2500, 1000}, PassMin: money.FromUint64(100),
+			BaseRate: deps.BaseRate{Public: money.FromUint64(55_10), Private: money.FromUint64(58_00), NoTelemetry: money.FromUint64(40_00)}},
+		deps: make(map[string][]string, repos), usage: make(map[string]map[string]uint64, payers), funds: make(map[string]money.Amount, payers),
+	}
+	pkg := func(j int) string { return "npm:p" + strconv.Itoa(j) }
+	edges := 0
+	for i := 0; i < repos; i++ {
+		id := "github.com/o" + strconv.Itoa(i) + "/r"
+		own := make([]string, 0, 4)
+		for j := i * pkgs / repos; j < (i+1)*pkgs/repos; j++ {
+			own = append(own, pkg(j))
+		}
+		repo := deps.Repo{ID: id, Owner: "own:" + strconv.Itoa(i), Treasury: "tr:" + strconv.Itoa(i), Visibility: deps.Public, Packages: own, Asset: deps.DefaultAsset()}
+		if r.IntN(10) == 0 {
+			repo.Visibility = deps.Private
+		}
+		s.repos = append(s.repos, repo)
+		k := min(5000, int(11.7/math.Pow(1-r.Float64(), 1/1.5)))
+		ds := make([]string, k)
+		for d := range ds {
+			ds[d] = pkg(int(float64(pkgs) * pow3(r.Float64())))
+		}
+		edges += k
+		s.deps[id] = ds
+		if i < payers {
+			u := make(map[string]uint64, k)
+			for _, p := range ds {
+				u[p] = 1 + r.Uint64N(1_000_000)
+			}
+			s.funds[repo.Treasury] = money.FromUint64(1_000_00)
+			s.usage[id] = u
+		}
+	}
+	return s, edges
+}
+
+// BenchmarkEpochNPM opens and closes one epoch of the npm-scale ecosystem
+// divided by TRIBUTARY_DEPS_NPM (1 is the issue's full size, 10 a tenth;
+// skipped without it) on SQLite: the world is set up (linked, graphs
+// stored, funded, epoch 0 opened, its usage reported, closed) untimed; the
+// open and the close of epoch 1 are timed, every ledger write and the
+// statement included. Peak resident memory (maxrss) covers the whole
+// process, the synthetic world and its setup included.
+func BenchmarkEpochNPM(b *testing.B) {
+	div, err := strconv.Atoi(os.Getenv("TRIBUTARY_DEPS_NPM"))
+	if err != nil || div < 1 {
+		b.Skip("set TRIBUTARY_DEPS_NPM=1 (full size), 10 (a tenth), …")
+	}
+	s, edges := newNPMSynth(div, 1)
+	ctx := context.Background()
+	reg := money.NewRegistry()
+	for b.Loop() {
+		b.StopTimer()
+		st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "deps.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := engine.New(st, reg)
+		t0 := time.Now()
+		setUp(b, e, s, reg)
+		b.Logf("set up %d repos, %d dependencies in %s (load %s)", len(s.repos), edges, time.Since(t0).Round(time.Second), loadAvg())
+		runtime.GC()
+		b.StartTimer()
+		t0, c0 := time.Now(), cpuTime()
+		if _, err := e.ApplyOne(ctx, deps.OpenEpoch("open-1", benchAnchor.Add(7*24*time.Hour), 1)); err != nil {
+			b.Fatal(err)
+		}
+		t1, c1 := time.Now(), cpuTime()
+		res, err := e.ApplyOne(ctx, deps.CloseEpoch("close-1", benchAnchor.Add(14*24*time.Hour), 1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		rec, err := deps.ReadEpoch(cli.View(ctx, st, deps.Program), 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric((c1 - c0).Seconds(), "open-cpu-s")
+		b.ReportMetric((cpuTime() - c1).Seconds(), "close-cpu-s")
+		b.ReportMetric(t1.Sub(t0).Seconds(), "open-s")
+		b.ReportMetric(time.Since(t1).Seconds(), "close-s")
+		b.ReportMetric(float64(len(res.Entry.Postings)), "postings")
+		b.ReportMetric(float64(len(rec.Plan.Streams)), "streams")
+		b.ReportMetric(float64(maxRSS())/(1<<20), "maxrss-MiB")
+		b.Logf("load average after: %s", loadAvg())
+		st.Close()
+		b.StartTimer()
+	}
+}
+
+// maxRSS is the process's peak resident memory in bytes.
+func maxRSS() int64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Maxrss << 10
+}
+
+// loadAvg is the machine's load average (/proc/loadavg), for the record.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
 }

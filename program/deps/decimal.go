@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/money"
 )
 
 // Decimal is an exact decimal with six places, held as millionths: 1.0 is
@@ -19,42 +20,26 @@ const DecimalOne Decimal = 1_000_000
 // decimalPlaces is how many fractional digits a Decimal keeps.
 const decimalPlaces = 6
 
-// ParseDecimal reads an exact decimal: digits, optionally a point and up to
-// six more significant digits ("1", "1.0", "0.2848", "100.000000"). Signs,
+// ParseDecimal reads an exact decimal as money.Parse reads an amount of
+// six decimals: digits, optionally a point and more digits, with at most
+// six significant places ("1", "1.0", "0.2848", "100.000000"). Signs,
 // exponents, underscores, infinities and more than six significant places
 // are refused, as is anything above max.
 //
 // Errors: ErrDecimal naming field.
 func ParseDecimal(field, s string, max Decimal) (Decimal, error) {
-	bad := func(why string) error {
-		return errcode.Errorf(ErrDecimal, "%s = %q %s; want an exact decimal from 0 to %s with at most %d places, such as \"1.0\"", field, s, why, max, decimalPlaces)
+	a, err := money.Parse(s, decimalUnit)
+	if err != nil {
+		return 0, errcode.Errorf(ErrDecimal, "%s = %q: %v; want an exact decimal from 0 to %s with at most %d places, such as \"1.0\"", field, s, err, max, decimalPlaces)
 	}
-	whole, frac, dot := strings.Cut(s, ".")
-	if whole == "" || dot && frac == "" || len(whole) > 9 {
-		return 0, bad("is not a decimal")
+	if a.Cmp(money.FromUint64(uint64(max))) > 0 {
+		return 0, errcode.Errorf(ErrDecimal, "%s = %q is out of range; want an exact decimal from 0 to %s with at most %d places, such as \"1.0\"", field, s, max, decimalPlaces)
 	}
-	frac = strings.TrimRight(frac, "0")
-	if len(frac) > decimalPlaces {
-		return 0, bad("has more places than are kept")
-	}
-	for _, part := range []string{whole, frac} {
-		for i := 0; i < len(part); i++ {
-			if part[i] < '0' || part[i] > '9' {
-				return 0, bad("is not a decimal")
-			}
-		}
-	}
-	w, _ := strconv.ParseUint(whole, 10, 64)
-	f := uint64(0)
-	if frac != "" {
-		f, _ = strconv.ParseUint(frac+strings.Repeat("0", decimalPlaces-len(frac)), 10, 64)
-	}
-	d := Decimal(w*uint64(DecimalOne) + f)
-	if d > max {
-		return 0, bad("is out of range")
-	}
-	return d, nil
+	return Decimal(a.Uint64()), nil
 }
+
+// decimalUnit reads Decimals: millionths.
+var decimalUnit = money.Currency{Code: "decimal", Decimals: decimalPlaces}
 
 // String writes the decimal with at least one place: "1.0", "0.2848".
 func (d Decimal) String() string {

@@ -36,6 +36,9 @@ var (
 	ErrEpochState = errcode.New(errcode.Conflict, "deps_epoch_state", "epoch is not in a state that allows this")
 	// ErrEpochUnknown: the epoch was never opened.
 	ErrEpochUnknown = errcode.New(errcode.Unprocessable, "deps_epoch_unknown", "epoch was not opened")
+	// ErrRate: a stream's rate (base units per second × 10^9) does not
+	// fit in 256 bits.
+	ErrRate = errcode.New(errcode.Unprocessable, "deps_rate_overflow", "a stream's rate does not fit in 256 bits")
 	// ErrLimit: a request is over a limit (a usage batch, the repos).
 	ErrLimit = errcode.New(errcode.TooLarge, "deps_limit", "over a dependency-streams limit")
 )

@@ -194,17 +194,23 @@ func Explain(rec EpochRecord, repo string) ExplainJSON {
 
 // Streams answers the streams from payer from into recipient to (either
 // may be empty: all) of a plan, at time at.
-func Streams(plan Plan, seconds uint64, from, to string, at time.Time) StreamsJSON {
+//
+// Errors: ErrRate.
+func Streams(plan Plan, seconds uint64, from, to string, at time.Time) (StreamsJSON, error) {
 	out := StreamsJSON{Epoch: plan.Epoch, At: at, Streams: []StreamRateJSON{}}
 	rate, accrued, amount := money.Zero, money.Zero, money.Zero
 	for _, s := range plan.Streams {
 		if (from != "" && s.Payer != from) || (to != "" && s.To() != to) || s.Paid.IsZero() {
 			continue
 		}
-		r, a := Rate(s.Paid, seconds), Accrued(s.Paid, plan.Start, plan.End, at)
+		r, err := Rate(s.Paid, seconds)
+		if err != nil {
+			return StreamsJSON{}, err
+		}
+		a := Accrued(s.Paid, plan.Start, plan.End, at)
 		rate, accrued, amount = mustAdd(rate, r), mustAdd(accrued, a), mustAdd(amount, s.Paid)
 		out.Streams = append(out.Streams, StreamRateJSON{Payer: s.Payer, Path: s.Path, Depth: s.Depth(), EpochAmount: wire.Amount(s.Paid.String()), StreamRate: wire.Amount(r.String()), EpochAccrued: wire.Amount(a.String())})
 	}
 	out.StreamRate, out.EpochAccrued, out.EpochAmount = wire.Amount(rate.String()), wire.Amount(accrued.String()), wire.Amount(amount.String())
-	return out
+	return out, nil
 }

@@ -40,6 +40,7 @@ func Module() program.Module {
 			{Method: "POST", Path: "/v1/deps/usage", ID: "reportDepsUsage", Roles: program.Ingestors, Status: program.Created, Handler: program.WriteRaw[UsageBatch](serveReportUsage)},
 			{Method: "POST", Path: "/v1/deps/epochs/{epoch}/open", ID: "openDepsEpoch", Roles: program.Configurators, Params: []program.Param{epochParam}, Status: program.Created, Handler: program.Write(serveOpenEpoch)},
 			{Method: "POST", Path: "/v1/deps/epochs/{epoch}/close", ID: "closeDepsEpoch", Roles: program.Configurators, Params: []program.Param{epochParam}, Status: program.Created, Handler: program.Write(serveCloseEpoch)},
+			{Method: "POST", Path: "/v1/deps/epochs/{epoch}/settle", ID: "settleDepsEpoch", Roles: program.Admins, Params: []program.Param{epochParam}, Status: program.Created, Handler: program.Write(serveSettleEpoch)},
 			{Method: "GET", Path: "/v1/deps/epochs/{epoch}", ID: "getDepsEpoch", Roles: program.ConfigReaders, Params: []program.Param{epochParam}, Handler: program.Read(serveGetEpoch)},
 			{Method: "GET", Path: "/v1/deps/epochs/{epoch}/explain", ID: "explainDepsEpoch", Roles: program.ConfigReaders, Params: []program.Param{epochParam, program.QueryParam("repo", "The repo whose streams to list.", "npm:date-fp")}, Handler: program.Read(serveExplain)},
 			{Method: "GET", Path: "/v1/deps/streams", ID: "getDepsStreams", Roles: program.ConfigReaders, Params: []program.Param{
@@ -49,7 +50,7 @@ func Module() program.Module {
 			}, Handler: program.Read(serveStreams)},
 			{Method: "GET", Path: "/v1/deps/credit/{account}", ID: "getDepsCredit", Roles: program.ConfigReaders, Params: []program.Param{{Name: "account", In: "path", Doc: "The contributor's account.", Schema: "AccountName"}}, Handler: program.Read(serveCredit)},
 		},
-		Errors: []*errcode.Error{ErrConfig, ErrNotConfigured, ErrRepoID, ErrRepoExists, ErrRepoUnknown, ErrRepo, ErrPackageTaken, ErrAsset, ErrDecimal, ErrUsage, ErrEpochClosed, ErrEpochState, ErrEpochUnknown, ErrLimit},
+		Errors: []*errcode.Error{ErrConfig, ErrNotConfigured, ErrRepoID, ErrRepoExists, ErrRepoUnknown, ErrRepo, ErrPackageTaken, ErrAsset, ErrDecimal, ErrUsage, ErrEpochClosed, ErrEpochState, ErrEpochUnknown, ErrLimit, ErrRate},
 		State: []program.StateKey{
 			{Pattern: configKey, Holds: "the configuration: currency, epochs, base rates, sleeper skim, depth, pass-through, escrow"},
 			{Pattern: "index/{bucket}", Holds: "the IDs of the linked repos whose SHA-256 starts with the byte {bucket} (hex), sorted"},
@@ -184,6 +185,20 @@ func serveCloseEpoch(c program.Call, _ program.NoBody) (program.Effect[EpochStat
 	return program.Record(CloseEpoch(c.Key(), c.Now(), n), epochSummary(n)), nil
 }
 
+// serveSettleEpoch makes a closed epoch's payout batch. The request's
+// key is not the batch's: an epoch has one settlement (SettleKey).
+func serveSettleEpoch(c program.Call, _ program.NoBody) (program.Effect[Settled], error) {
+	n, err := epochOf(c)
+	if err != nil {
+		return program.Effect[Settled]{}, err
+	}
+	payable, currency, err := settleable(c.View(), n)
+	if err != nil {
+		return program.Effect[Settled]{}, err
+	}
+	return program.Record(SettleEpoch(c.Now(), n, currency, payable)), nil
+}
+
 // serveGetEpoch answers the epoch's statement, the same bytes on every
 // read (the plan and settlement are stored, and encode in one order).
 func serveGetEpoch(c program.Call) (EpochRecord, error) {
@@ -226,7 +241,7 @@ func serveStreams(c program.Call) (StreamsJSON, error) {
 	if err != nil {
 		return StreamsJSON{}, err
 	}
-	return Streams(rec.Plan, p.EpochSeconds, c.Query("from"), c.Query("to"), at.UTC()), nil
+	return Streams(rec.Plan, p.EpochSeconds, c.Query("from"), c.Query("to"), at.UTC())
 }
 
 func serveCredit(c program.Call) (CreditJSON, error) {

@@ -126,6 +126,11 @@ func (p Params) Validate(currencies ledger.Currencies) (Params, error) {
 			return p, err
 		}
 	}
+	for _, class := range []string{ClassPublic, ClassPrivate, ClassNoTelemetry} {
+		if rate := p.BaseRate.rate(class); !rateFits(rate) {
+			return p, errcode.Errorf(ErrConfig, "base_rate.%s is %s; at multiplier 100 its stream rate (× 10^9 per second) would pass 2^256-1: want a smaller base rate", class, rate)
+		}
+	}
 	for d, bp := range p.PassBP {
 		if bp > TotalBP {
 			return p, errcode.Errorf(ErrConfig, "pass_bp[%d] is %d; want 0 to 10000", d, bp)

@@ -3,6 +3,7 @@ package deps
 import (
 	"time"
 
+	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/money"
 )
 
@@ -12,12 +13,26 @@ import (
 const RateScale = 1_000_000_000
 
 // Rate returns a stream's rate: floor(amount × 10^9 / epoch seconds).
-func Rate(amount money.Amount, seconds uint64) money.Amount {
+//
+// Errors: ErrRate, when amount × 10^9 / seconds passes 2^256-1 (the
+// configuration refuses base rates that could give such an amount).
+func Rate(amount money.Amount, seconds uint64) (money.Amount, error) {
 	r, _, err := amount.MulDiv(RateScale, seconds)
 	if err != nil {
-		return money.Zero // a 256-bit amount times 10^9: not one a budget reaches
+		return money.Zero, errcode.Errorf(ErrRate, "a stream of %s base units over %d seconds has a rate above 2^256-1 (× 10^-9 units per second)", amount, seconds)
 	}
-	return r
+	return r, nil
+}
+
+// rateFits reports whether the largest budget a base rate gives (at
+// multiplier 100), paid in one second, has a rate.
+func rateFits(base money.Amount) bool {
+	top, _, err := base.MulDiv(uint64(MultiplierMax), uint64(DecimalOne))
+	if err != nil {
+		return false
+	}
+	_, err = Rate(top, 1)
+	return err == nil
 }
 
 // Accrued returns what a stream of amount over [start, end) has accrued at

@@ -490,6 +490,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/deps/epochs/{epoch}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settle a closed epoch in one payout batch
+         * @description Makes one payout batch (the payouts program's, `POST /v1/payouts`' kind: pending withdrawals, one claims tree root for its on-chain lines) whose lines are exactly what the epoch's close paid each payee: every contributor's (or owner's) income, the sleeper pool's payments and escrow released to a linked package, summed per account — not the account's whole balance. Refunds to treasuries, the sleeper skim and escrow that stays are not paid out. A payee without a registered destination, or paid less than the currency's withdrawal minimum, is left out and listed; its money stays in its account. An epoch has one settlement: its batch is written under the key `deps:settle:{epoch}` whatever the request's `Idempotency-Key`, so settling it again answers the first batch (`Idempotent-Replayed: true`) and never pays twice. An open epoch is 409 `deps_epoch_state`; one never opened 422 `deps_epoch_unknown`; no payee with a destination 422 `payout_batch_empty`; another open batch in the currency 409 `payout_batch_open`; a payee who spent part of what the epoch paid it 422 `overdraft`.
+         *
+         *     The write is idempotent under its `Idempotency-Key`.
+         *
+         *     **Who may call:** a bearer token with role `admin`.
+         */
+        post: operations["settleDepsEpoch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/deps/repos": {
         parameters: {
             query?: never;
@@ -3093,6 +3117,15 @@ export interface components {
         Seq: number;
         /** @description A sequence number in decimal. */
         SeqString: string;
+        /** @description What settling an epoch made: its payout batch, and the payees left out of it (their money stays in their accounts, for a later batch). */
+        Settled: {
+            epoch: number;
+            batch: components["schemas"]["PayoutBatch"];
+            /** @description Missing are the payees without a registered payout destination. */
+            missing: components["schemas"]["Part"][];
+            /** @description BelowMinimum are the payees paid less than the currency's withdrawal minimum. */
+            below_minimum: components["schemas"]["Part"][];
+        };
         /** @description What an epoch's close pays: every recipient's income split over its contributors, the refunds of refused parts, the sleeper pool and the escrow. It is the hook payout batches settle from: Parts lists every account and amount the close credited. */
         Settlement: {
             epoch: number;
@@ -3908,6 +3941,7 @@ export interface components {
          *     - `deps_decimal_invalid`: value is not an exact decimal in range
          *     - `deps_epoch_unknown`: epoch was not opened
          *     - `deps_not_configured`: dependency-streams program is not configured
+         *     - `deps_rate_overflow`: a stream's rate does not fit in 256 bits
          *     - `deps_repo_invalid`: repo is invalid
          *     - `deps_repo_unknown`: repo is not linked
          *     - `feeshare_action_invalid`: the request's action is not register, update or cancel
@@ -4810,6 +4844,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EpochState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    settleDepsEpoch: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Makes the write safe to resend: the same key with the same body answers the first result again (with `Idempotent-Replayed: true`); with a different body it is 409 `key_conflict`. 1 to 128 printable ASCII characters without spaces. For `POST /v1/withdrawals` it is also the new withdrawal's ID. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The epoch's number, from 0 at the anchor (anything else is 400 `bad_request`). */
+                epoch: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The batch as made, and the payees left out. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settled"];
                 };
             };
             400: components["responses"]["BadRequest"];

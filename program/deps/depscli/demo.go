@@ -145,21 +145,32 @@ recipient's contributors' parts, and the balances.`,
 	}
 }
 
-// writeStreams prints an epoch's streams and its recipients' parts.
+// writeStreams prints an epoch's streams and its recipients' parts, in the
+// plan's currency.
 func writeStreams(cmd *cobra.Command, rec deps.EpochRecord) error {
 	w := cmd.OutOrStdout()
-	usd := money.USD
-	perSecond := money.Currency{Code: "USD", Decimals: usd.Decimals + 9}
+	code := rec.Plan.Currency
+	cur := decimals(code)
 	seconds := uint64(rec.Plan.End.Sub(rec.Plan.Start) / time.Second)
-	cli.Printf(w, "Epoch %d (%s to %s), streams fixed at open:\n", rec.Plan.Epoch, rec.Plan.Start.Format(time.DateOnly), rec.Plan.End.Format(time.DateOnly))
+	// A rate is base units per second × 10^9: nine more decimals.
+	perSecond := func(a money.Amount) string { return cli.Decimal(a.String(), code) }
+	if c, err := money.NewRegistry().Lookup(code); err == nil {
+		fine := money.Currency{Code: code, Decimals: c.Decimals + 9}
+		perSecond = func(a money.Amount) string { return money.Format(a, fine) }
+	}
+	cli.Printf(w, "Epoch %d (%s to %s), streams fixed at open, in %s:\n", rec.Plan.Epoch, rec.Plan.Start.Format(time.DateOnly), rec.Plan.End.Format(time.DateOnly), code)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	cli.Printf(tw, "payer\tpath\tdepth\tepoch amount\trate per second\n")
 	total := money.Zero
 	for _, s := range rec.Plan.Streams {
-		cli.Printf(tw, "%s\t%s\t%d\t$%s\t$%s/s\n", s.Payer, strings.Join(append([]string{s.Payer}, s.Path...), " → "), s.Depth(), money.Format(s.Paid, usd), money.Format(deps.Rate(s.Paid, seconds), perSecond))
+		rate, err := deps.Rate(s.Paid, seconds)
+		if err != nil {
+			return err
+		}
+		cli.Printf(tw, "%s\t%s\t%d\t%s\t%s/s\n", s.Payer, strings.Join(append([]string{s.Payer}, s.Path...), " → "), s.Depth(), cur(s.Paid), perSecond(rate))
 		total, _ = total.Add(s.Paid)
 	}
-	cli.Printf(tw, "total\t\t\t$%s\t\n", money.Format(total, usd))
+	cli.Printf(tw, "total\t\t\t%s\t\n", cur(total))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -169,9 +180,9 @@ func writeStreams(cmd *cobra.Command, rec deps.EpochRecord) error {
 	cli.Printf(w, "\nAt close, each recipient's income split over its contributors (asset.toml):\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, in := range rec.Settlement.Income {
-		cli.Printf(tw, "%s\t$%s\t\n", in.Repo, money.Format(in.Amount, usd))
+		cli.Printf(tw, "%s\t%s\t\n", in.Repo, cur(in.Amount))
 		for _, p := range in.Parts {
-			cli.Printf(tw, "\t$%s\t%s\n", money.Format(p.Amount, usd), p.Account)
+			cli.Printf(tw, "\t%s\t%s\n", cur(p.Amount), p.Account)
 		}
 	}
 	return tw.Flush()

@@ -25,7 +25,7 @@ import (
 // Commands are the program's commands, for the registry.
 func Commands() cli.Commands {
 	cmd := &cobra.Command{Use: "deps", Short: "Dependency royalty streams: scan lockfiles, apply asset.toml, explain and simulate epochs"}
-	cmd.AddCommand(newScanCmd(), newApplyCmd(), newExplainCmd(), newSimulateCmd())
+	cmd.AddCommand(newScanCmd(), newApplyCmd(), newExplainCmd(), newSimulateCmd(), newSettleCmd())
 	return cli.Commands{Main: cmd, Demo: newDemoCmd()}
 }
 
@@ -160,39 +160,96 @@ func newExplainCmd() *cobra.Command {
 }
 
 func writeExplain(w io.Writer, ex deps.ExplainJSON, currency string) error {
-	cur := currencyOf(currency)
+	cur := decimals(currency)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	cli.Printf(tw, "epoch %d, %s\n\ninto\tpayer\tpath\tdepth\tweight\tpaid\trefused\n", ex.Epoch, ex.Repo)
 	for _, s := range ex.Into {
-		cli.Printf(tw, "\t%s\t%s\t%d\t%d\t%s\t%s\n", s.Payer, strings.Join(s.Path, " → "), s.Depth(), s.Weight, money.Format(s.Paid, cur), money.Format(s.Refused, cur))
+		cli.Printf(tw, "\t%s\t%s\t%d\t%d\t%s\t%s\n", s.Payer, strings.Join(s.Path, " → "), s.Depth(), s.Weight, cur(s.Paid), cur(s.Refused))
 	}
 	cli.Printf(tw, "out of\tpayer\tpath\tdepth\tweight\tpaid\trefused\n")
 	for _, s := range ex.OutOf {
-		cli.Printf(tw, "\t%s\t%s\t%d\t%d\t%s\t%s\n", s.Payer, strings.Join(s.Path, " → "), s.Depth(), s.Weight, money.Format(s.Paid, cur), money.Format(s.Refused, cur))
+		cli.Printf(tw, "\t%s\t%s\t%d\t%d\t%s\t%s\n", s.Payer, strings.Join(s.Path, " → "), s.Depth(), s.Weight, cur(s.Paid), cur(s.Refused))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	if p := ex.Payer; p != nil {
 		cli.Printf(w, "\nas a payer (%s): budget %s, reserved %s, short %s; paid %s, refused %s, sleeper %s, escrow %s\n", p.Class,
-			money.Format(p.Budget, cur), money.Format(p.Reserved, cur), money.Format(p.Shortfall, cur), money.Format(p.Paid, cur), money.Format(p.Refused, cur), money.Format(p.Sleeper, cur), money.Format(p.Escrow, cur))
+			cur(p.Budget), cur(p.Reserved), cur(p.Shortfall), cur(p.Paid), cur(p.Refused), cur(p.Sleeper), cur(p.Escrow))
 	}
 	if in := ex.Income; in != nil {
-		cli.Printf(w, "\nincome %s:\n", money.Format(in.Amount, cur))
+		cli.Printf(w, "\nincome %s:\n", cur(in.Amount))
 		for _, p := range in.Parts {
-			cli.Printf(w, "  %s  %s\n", money.Format(p.Amount, cur), p.Account)
+			cli.Printf(w, "  %s  %s\n", cur(p.Amount), p.Account)
 		}
 	}
 	return nil
 }
 
-// currencyOf returns a built-in currency by code (the demo's and most
-// servers'), or a currency of no decimals.
-func currencyOf(code string) money.Currency {
-	if c, err := money.NewRegistry().Lookup(code); err == nil {
-		return c
+// decimals returns a function writing amounts of currency in its
+// decimals, as every command prints amounts (cli.Decimal).
+func decimals(currency string) func(money.Amount) string {
+	return func(a money.Amount) string { return cli.Decimal(a.String(), currency) }
+}
+
+func newSettleCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "settle EPOCH",
+		Short: "Settle a closed epoch in one payout batch: each payee's line is what the epoch paid it",
+		Long: `Makes the closed epoch's payout batch (POST /v1/deps/epochs/{epoch}/settle):
+one line per payee with a registered payout destination, for exactly what the
+epoch paid it, and one claims tree root for the on-chain lines. Payees without
+a destination are listed and left out. Settling an epoch again answers its
+first batch.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := cli.Output(cmd)
+			if err != nil {
+				return err
+			}
+			n, err := strconv.ParseUint(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("epoch %q: want an epoch number such as 3", args[0])
+			}
+			rc := cli.Remote(cmd)
+			s, replayed, err := rc.SettleDepsEpoch(cmd.Context(), cli.Key(cmd, "settle"), n)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return cli.WriteJSON(cmd.OutOrStdout(), s)
+			}
+			writeSettled(cmd.OutOrStdout(), s, replayed)
+			return nil
+		},
 	}
-	return money.Currency{Code: code}
+	cli.AddRemoteFlags(c)
+	cli.AddKeyFlag(c)
+	return c
+}
+
+func writeSettled(w io.Writer, s deps.Settled, replayed bool) {
+	b := s.Batch
+	again := ""
+	if replayed {
+		again = " (settled before)"
+	}
+	cur := decimals(b.Currency)
+	cli.Printf(w, "epoch %d: payout batch %d%s, %s, %d lines (%d on chain), total %s %s\n", s.Epoch, b.ID, again, b.State, b.Lines, b.ChainLines, cli.Decimal(string(b.Total), b.Currency), b.Currency)
+	if b.Root != "" {
+		cli.Printf(w, "claims tree root %s\n", b.Root)
+	}
+	for _, left := range []struct {
+		why   string
+		parts []deps.Part
+	}{{"without a payout destination", s.Missing}, {"below the withdrawal minimum", s.BelowMinimum}} {
+		if len(left.parts) > 0 {
+			cli.Printf(w, "left out, %s:\n", left.why)
+			for _, p := range left.parts {
+				cli.Printf(w, "  %s  %s\n", cur(p.Amount), p.Account)
+			}
+		}
+	}
 }
 
 func newSimulateCmd() *cobra.Command {
@@ -241,7 +298,7 @@ written.`,
 			if format == "json" {
 				return cli.WriteJSON(cmd.OutOrStdout(), plans)
 			}
-			cur := currencyOf(p.Currency)
+			cur := decimals(p.Currency)
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			cli.Printf(tw, "epoch\tpayer\tclass\tbudget\treserved\tpaid\trefused\tsleeper\tescrow\tstreams\n")
 			for _, plan := range plans {
@@ -250,8 +307,8 @@ written.`,
 					count[s.Payer]++
 				}
 				for _, l := range plan.Payers {
-					cli.Printf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", plan.Epoch, l.Repo, l.Class, money.Format(l.Budget, cur), money.Format(l.Reserved, cur),
-						money.Format(l.Paid, cur), money.Format(l.Refused, cur), money.Format(l.Sleeper, cur), money.Format(l.Escrow, cur), count[l.Repo])
+					cli.Printf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", plan.Epoch, l.Repo, l.Class, cur(l.Budget), cur(l.Reserved),
+						cur(l.Paid), cur(l.Refused), cur(l.Sleeper), cur(l.Escrow), count[l.Repo])
 				}
 			}
 			return tw.Flush()
