@@ -3,6 +3,9 @@
 // no dependency: it runs as is in browsers (the console serves this very
 // file) and in Node.js 18+. Its types are in index.d.ts, over schema.d.ts,
 // which openapi-typescript generates from the server's OpenAPI document.
+// Every route is a call in client.ops, by its operationId, made from
+// operations.js (generated from the same document).
+import { operations } from "./operations.js";
 
 /** An error the API answered: its HTTP status and stable code. */
 export class TributaryError extends Error {
@@ -63,7 +66,10 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
       const e = (data && data.error) || {};
       throw new TributaryError(res.status, e.code || "http_" + res.status, e.message || text || res.statusText);
     }
-    return data;
+    // A route that answers other than JSON (a CSV export, the metrics)
+    // answers its text.
+    const json = (res.headers.get("Content-Type") || "").includes("json");
+    return json || data !== undefined ? data : text;
   }
 
   const enc = encodeURIComponent;
@@ -72,6 +78,7 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
 
   return {
     request,
+    ops: operationCalls(request),
     currencies: { list: () => get("/v1/currencies") },
     accounts: {
       list: (q) => get("/v1/accounts", q),
@@ -129,6 +136,25 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
       },
     },
   };
+}
+
+/**
+ * operationCalls makes one function per operation of the API:
+ * ops.getUsageStatement({ path: { epoch: "3" } }). A write that takes an
+ * Idempotency-Key gets a fresh one unless idempotencyKey is given.
+ */
+function operationCalls(request) {
+  const ops = {};
+  for (const [id, op] of Object.entries(operations)) {
+    ops[id] = ({ path = {}, query, body, idempotencyKey, signal } = {}) => {
+      const url = op.path.replace(/\{([^}]+)\}/g, (_, name) => {
+        if (path[name] === undefined || path[name] === "") throw new TypeError(`${id} needs path.${name}`);
+        return encodeURIComponent(String(path[name]));
+      });
+      return request(op.method, url, { query, body, signal, idempotencyKey: op.key ? idempotencyKey || newKey() : undefined });
+    };
+  }
+  return Object.freeze(ops);
 }
 
 /** subscribe reads the event stream, reconnecting after the last id. */
