@@ -235,6 +235,28 @@ func TestConsoleInABrowser(t *testing.T) {
 				wantIn.Add(wantIn, v)
 			}
 		}
+		// The balance over the period ends at today's posted balance and
+		// starts, before the demo's first sale, at zero.
+		a, err := admin.GetAccount(context.Background(), "owner")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var posted string
+		for _, b := range a.Balances {
+			if b.Currency == "ETH" {
+				posted = string(b.Posted)
+			}
+		}
+		chart := `document.querySelector('#balance-chart figure[data-currency="ETH"]')`
+		if end, start := eval[string](t, ctx, chart+`.dataset.end`), eval[string](t, ctx, chart+`.dataset.start`); end != posted || start != "0" {
+			t.Errorf("owner's ETH chart runs from %s to %s; want 0 to the API's posted %s", start, end, posted)
+		}
+		if shown := eval[string](t, ctx, chart+`.querySelector(".end").textContent`); shownUnits(t, shown, money.ETH) != posted {
+			t.Errorf("owner's ETH chart says it ends at %q; the API says %s", shown, posted)
+		}
+		if label := eval[string](t, ctx, chart+`.querySelector("svg").getAttribute("aria-label")`); !strings.HasPrefix(label, "Posted ETH balance from 2026-01-01 until 2026-04-01: 0.00 ETH at the start, ") {
+			t.Errorf("owner's ETH chart is labelled %q", label)
+		}
 		gotIn := new(big.Int)
 		for _, a := range eval[[]string](t, ctx, `[...document.querySelectorAll('#income-table tr[data-currency="ETH"]')].map(r => r.dataset.amount)`) {
 			v, _ := new(big.Int).SetString(a, 10)

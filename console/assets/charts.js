@@ -116,13 +116,15 @@ function currencyChart(currency, now, deltas, p) {
   let d = `M ${x(t0)} ${y(start)}`;
   for (const pt of points) d += ` H ${x(Date.parse(pt.time))} V ${y(pt.balance)}`;
   d += ` H ${x(until)}`;
-  const label = `Posted ${currency} balance from ${p.since} until ${p.until}: ${money(start.toString(), currency)} at the start, ${money(last.toString(), currency)} at the end, ${points.length} changes`;
-  const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label, class: "balance" },
+  const words = [`Posted ${currency} balance from ${p.since} until ${p.until}: `, h("span", { class: "start" }, money(start.toString(), currency)), " at the start, ",
+    h("span", { class: "end" }, money(last.toString(), currency)), ` at the end, ${points.length} changes.`];
+  const caption = h("figcaption", {}, words);
+  const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": caption.textContent, class: "balance" },
     s("path", { d, fill: "none", stroke: "#1f4e79", "stroke-width": "2" }));
   const rows = points.slice(-20).reverse().map((pt) => h("tr", { "data-balance": pt.balance.toString() },
     h("td", {}, pt.seq), h("td", {}, pt.time.slice(0, 19).replace("T", " ")), h("td", { class: "num" }, money(pt.balance.toString(), currency))));
   return h("figure", { class: "chart", "data-currency": currency, "data-start": start.toString(), "data-end": last.toString() },
-    h("figcaption", {}, label + "."), h("div", { class: "chart-wrap" }, svg),
+    caption, h("div", { class: "chart-wrap" }, svg),
     h("details", {}, h("summary", {}, `The last ${rows.length} changes`),
       table(`${currency} balance after each entry`, ["Entry", "Time (UTC)", { label: "Balance", num: true }], rows)));
 }

@@ -42,7 +42,7 @@ export async function programs(q) {
   const deps = h("div", { id: "deps" });
   render("Programs",
     h("h2", {}, "Market: an asset and its sales"), form("Market asset", [["asset", "Asset ID"]], q), market,
-    h("h2", {}, "Collections: rotation and each track's earnings"), form("Collection", [["collection", "Collection ID"]], q), collection,
+    h("h2", {}, "Collections: rotation and each track's earnings"), form("Collection", [["collection", "Collection ID"], ["since", "From (inclusive)", { type: "date", value: period(q).since }], ["until", "Until (exclusive)", { type: "date", value: period(q).until }]], q), collection,
     h("h2", {}, "Fee sharing: contracts and their fees"), feeshare,
     h("h2", {}, "Usage: an epoch's statement"),
     form("Usage epoch", [["epoch", "Epoch", { inputmode: "numeric" }], ["participants", "Participants (comma-separated IDs)"], ["compare", "Compare with epoch", { inputmode: "numeric" }]], q), usage,
@@ -85,25 +85,48 @@ async function showAsset(out, id) {
       : h("p", { class: "note" }, "No sales yet."));
 }
 
-/** showCollection shows a collection's rotation and what each track earned in the period. */
+/** entriesOf reads every entry of the period that moves money from or to one of accounts, once each, in commit order. */
+async function entriesOf(accounts, p) {
+  const seen = new Map();
+  for (const account of new Set(accounts)) {
+    let after;
+    do {
+      const page = await state.client.entries.list({ account, since: p.sinceISO, until: p.untilISO, after, limit: 1000 });
+      for (const e of page.entries) seen.set(e.seq, e);
+      after = page.next;
+    } while (after);
+  }
+  return [...seen.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * showCollection shows a collection's rotation and what each track earned
+ * from its purchases in the period: every purchase pays the track next in
+ * rotation by its split, so the purchases are found in the tracks' payees'
+ * journals, and a track's share is the postings whose path names it.
+ */
 async function showCollection(out, id, p) {
   const c = await state.client.ops.getCollection({ path: { id } });
   const tracks = await Promise.all(c.tracks.map((t) => state.client.ops.getCollectionTrack({ path: { id: t } })));
-  // A track's earnings: the collection program's flows into its payees in
-  // the period, by the track's split.
-  const { flows } = await state.client.flows.all({ since: p.sinceISO, until: p.untilISO, currency: c.currency });
-  const into = new Map();
-  for (const f of flows) if (f.program === "collection") into.set(f.to, [...(into.get(f.to) || []), f.amount]);
+  const bought = (await entriesOf(tracks.flatMap((t) => t.split.map((x) => x.account)), p)).filter((e) => e.ref === `collection:${id}`);
+  const earned = new Map();
+  for (const e of bought) {
+    for (const x of e.postings) {
+      const m = /→ track:(\S+) \(rotation /.exec(x.path || "");
+      if (m) earned.set(m[1], [...(earned.get(m[1]) || []), x.amount]);
+    }
+  }
+  const next = c.next % Math.max(1, c.tracks.length);
   const rows = tracks.map((t, i) => {
-    const payees = t.split.map((x) => x.account);
-    const earned = sumUnits(payees.flatMap((a) => into.get(a) || []));
-    return h("tr", { "data-track": t.id, "data-earned": earned },
-      h("td", {}, i === c.next % Math.max(1, c.tracks.length) ? h("strong", {}, `${t.id} (next)`) : t.id),
-      h("td", { class: "num" }, money(t.price, t.currency)), h("td", {}, payees.join(", ")), h("td", { class: "num" }, money(earned, c.currency)));
+    const sum = sumUnits(earned.get(t.id) || []);
+    return h("tr", { "data-track": t.id, "data-earned": sum },
+      h("td", {}, i + 1), h("td", {}, t.id, i === next ? h("strong", {}, " (next)") : ""),
+      h("td", { class: "num" }, money(t.price, t.currency)), h("td", {}, t.split.map((x) => `${x.account} ${x.share_bp / 100}%`).join(", ")),
+      h("td", { class: "num" }, money(sum, c.currency)));
   });
   out.replaceChildren(
-    h("p", {}, `${c.id} by ${c.creator}: ${money(c.price, c.currency)}, ${c.tracks.length} tracks in rotation; the next purchase starts at track ${c.next % Math.max(1, c.tracks.length) + 1}.`),
-    table(`Tracks of ${id}`, ["Track", { label: "Price", num: true }, "Payees", { label: `Paid to its payees ${p.since} – ${p.until}`, num: true }], rows, { id: "tracks-table" }));
+    h("p", {}, `${c.id} by ${c.creator}: ${money(c.price, c.currency)}, ${c.tracks.length} tracks in rotation; the next purchase pays track ${next + 1}. ${bought.length} purchases from ${p.since} until ${p.until}.`),
+    table(`Tracks of ${id}`, [{ label: "Rotation", num: false }, "Track", { label: "Price", num: true }, "Split", { label: "Earned", num: true }], rows, { id: "tracks-table" }));
 }
 
 /** showFeeshare lists the registered contracts and the fees paid to each one's payee in the period. */
@@ -156,7 +179,7 @@ async function showUsage(out, q) {
     h("td", { class: "num" }, `${r.multiplier_bp / 100}%`), h("td", { class: "num" }, score(r.score)), h("td", { class: "num" }, r.rank || "—"),
     h("td", { class: "num" }, money(r.amount, cur))));
   const parts = [
-    h("dl", { class: "facts", id: "usage-header", "data-paid": hd.paid }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    h("dl", { class: "facts", id: "usage-header", "data-paid": hd.paid }, facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     ids.length ? table(`Statement of epoch ${epoch}`, head, rows, { id: "statement-table" }) : h("p", { class: "note" }, "Name participants to see their lines."),
     h("p", { class: "note" }, "Statement digest ", h("code", {}, st.digest)),
   ];
