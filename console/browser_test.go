@@ -342,6 +342,19 @@ func TestConsoleInABrowser(t *testing.T) {
 		if len(ws.Withdrawals) != 1 || ws.Withdrawals[0].Amount != "2000000000000000000" || ws.Withdrawals[0].Currency != "ETH" {
 			t.Errorf("after the payee's request, owner's pending withdrawals are %+v; want one of 2 ETH", ws.Withdrawals)
 		}
+		// The payee's page hears its own events live: the platform posts
+		// the withdrawal and the page lists the change as the API words it.
+		do(t, p, "live", chromedp.WaitVisible(`#live-note[data-live="open"]`))
+		if _, _, err := admin.PostWithdrawal(context.Background(), "post-owner", ws.Withdrawals[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		heard := `[...document.querySelectorAll('#account-events li[data-type="withdrawal.changed"]')].map(li => li.textContent)`
+		waitFor(t, p, heard+`.some(x => x.endsWith("owner: 2.00 ETH posted"))`)
+		for _, ev := range eval[[]string](t, p, heard) {
+			if !strings.Contains(ev, " owner: ") {
+				t.Errorf("the payee's page lists another account's event: %q", ev)
+			}
+		}
 		shoot(t, p, shots, "payee-phone.png")
 		open(t, p, url, "#/account/collaborator")
 		do(t, p, "refused", chromedp.WaitVisible(`.error[data-error-code="forbidden"]`))

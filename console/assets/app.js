@@ -190,17 +190,22 @@ async function account(name, q) {
   await showIncome(income, name, period(q));
   if (!acct.external) form.replaceChildren(withdrawForm(name, acct, refreshWithdrawals, showBalances));
   await listPostings(postings, { account: name }, (e, p) => p.from === name || p.to === name, { all: false });
-  // Live: the withdrawals and balance follow the event stream. A token
-  // that may not read the stream (payee) is told so and can reload.
+  // Live: the account's own events (the API filters them by account=,
+  // which a payee token may ask for its own accounts), listed as they
+  // arrive; the withdrawals and balance follow them.
   const live = h("p", { class: "note", id: "live-note" }, "");
+  const events = h("ol", { class: "events", id: "account-events", "aria-live": "polite", "aria-label": `Events of ${name}` });
   withdrawals.before(live);
+  postings.after(h("h2", {}, "Live events"), events);
   state.sub = state.client.events.subscribe(async (ev) => {
-    if (ev.type === "withdrawal.changed" && ev.data.account === name) {
+    events.prepend(h("li", { "data-event": ev.id, "data-type": ev.type }, h("code", {}, `#${ev.id} ${ev.type}`), " ", describeEvent(ev)));
+    while (events.children.length > 20) events.lastChild.remove();
+    if (ev.type === "withdrawal.changed") {
       announce(`Withdrawal ${ev.data.id} is ${ev.data.state}`);
       await refreshWithdrawals();
-      showBalances(await state.client.accounts.get(name));
     }
-  }, { tail: 0, onOpen: () => { live.textContent = "Live: changes show as they happen."; live.dataset.live = "open"; }, onError: (err) => {
+    showBalances(await state.client.accounts.get(name));
+  }, { tail: 5, account: name, onOpen: () => { live.textContent = "Live: changes show as they happen."; live.dataset.live = "open"; }, onError: (err) => {
     delete live.dataset.live;
     live.textContent = err.status === 401 || err.status === 403
       ? `No live updates (${err.code}): ${err.message}. Reload to see changes.`

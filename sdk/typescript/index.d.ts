@@ -70,7 +70,7 @@ export interface Client {
     all(q?: Query<"/v1/flows">): Promise<{ flows: S["Flow"][]; entries: number; hours: S["FlowHour"][] }>;
   };
   events: {
-    subscribe(handler: (ev: Event) => void, opts?: { after?: string | number; tail?: number; retryMs?: number; onError?: (err: unknown) => void; onOpen?: () => void }): Subscription;
+    subscribe(handler: (ev: Event) => void, opts?: { after?: string | number; tail?: number; account?: string; retryMs?: number; onError?: (err: unknown) => void; onOpen?: () => void }): Subscription;
   };
 }
 

@@ -128,11 +128,13 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
        * Without after, `tail: n` starts with the n newest events instead
        * of the whole history (0: only new ones), for a live view; until
        * the first event arrives, a reconnection asks for the tail again.
+       * With `account`, only the events about that account (a payee
+       * token must name one of its own).
        * onOpen is called each time the stream is (re)connected, onError
        * with each failure (a refusal ends the subscription).
        */
-      subscribe(handler, { after, tail, retryMs = 1000, onError, onOpen } = {}) {
-        return subscribe(doFetch, base + "/v1/events", headers, handler, { after, tail, retryMs, onError, onOpen });
+      subscribe(handler, { after, tail, account, retryMs = 1000, onError, onOpen } = {}) {
+        return subscribe(doFetch, base + "/v1/events", headers, handler, { after, tail, account, retryMs, onError, onOpen });
       },
     },
   };
@@ -158,7 +160,7 @@ function operationCalls(request) {
 }
 
 /** subscribe reads the event stream, reconnecting after the last id. */
-function subscribe(doFetch, url, headers, handler, { after, tail, retryMs, onError, onOpen }) {
+function subscribe(doFetch, url, headers, handler, { after, tail, account, retryMs, onError, onOpen }) {
   const ctl = new AbortController();
   const sub = {
     lastEventId: after === undefined ? "" : String(after),
@@ -171,7 +173,7 @@ function subscribe(doFetch, url, headers, handler, { after, tail, retryMs, onErr
       try {
         const extra = { Accept: "text/event-stream" };
         if (sub.lastEventId) extra["Last-Event-ID"] = sub.lastEventId;
-        const from = !sub.lastEventId && tail !== undefined ? "?tail=" + encodeURIComponent(tail) : "";
+        const from = queryString({ account, tail: sub.lastEventId ? undefined : tail });
         const res = await doFetch(url + from, { headers: headers(extra), signal: ctl.signal });
         if (!res.ok) {
           let e = {};

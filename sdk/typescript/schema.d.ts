@@ -795,7 +795,9 @@ export interface paths {
          *
          *     where `id` is the event's sequence number (commit order, without gaps) and `type` is `entry.committed` (data `EntryCommittedEvent`), `withdrawal.changed` (data `WithdrawalChangedEvent`), `config.changed` (data `ConfigChangedEvent`) or a type written by a program. Idle streams receive a `: keep-alive` comment every 15 seconds. A client that reconnects with `Last-Event-ID` (or `?after=`) resumes after that event without gaps or repeats. A live view that wants no history starts with `?tail=N`: the N newest events, then new ones (`tail=0`: only new ones); it reconnects with `Last-Event-ID` like any other.
          *
-         *     **Who may call:** a bearer token with role `admin`, `reader`.
+         *     With `account=`, the stream sends only the events about that account: `withdrawal.changed` of its withdrawals and `entry.committed` of the entries that move money from or to it (each read from the journal); configuration and programs' own events are left out. Ids keep their numbering, so they have gaps; `tail=N` counts every event, before the filter.
+         *
+         *     **Who may call:** a bearer token with role `admin`, `reader`, `payee`. A `payee` token must pass `account=` naming one of its own accounts (403 otherwise).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -5323,6 +5325,8 @@ export interface operations {
     streamEvents: {
         parameters: {
             query?: {
+                /** @description Only the events about this account: its withdrawals' changes and the entries that move money from or to it. Required for payee tokens. */
+                account?: components["schemas"]["AccountName"];
                 /** @description Resume after this event's sequence number, for clients that cannot set `Last-Event-ID`. Ignored when `Last-Event-ID` is sent. Default 0: from the first event. */
                 after?: components["schemas"]["SeqString"];
                 /** @description Start with this many of the newest events instead of the first (0: only events committed from now on), for a live view that wants no history. Ignored when `Last-Event-ID` or `after` is sent. */
