@@ -15,6 +15,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // The browser tests drive Debian's headless Chromium through chromedp
@@ -268,37 +269,51 @@ func TestConsoleInABrowser(t *testing.T) {
 	})
 
 	t.Run("a Sankey band lists its postings", func(t *testing.T) {
-		open(t, ctx, url, "#/flows?since="+demoSince+"&until="+demoUntil+"&currency=ETH")
-		band := eval[string](t, ctx, `document.querySelector('path.band[data-band="market|owner"]').dataset.amount`)
-		// The API's flows into owner from the market, summed here.
 		flows, err := admin.ListFlows(context.Background(), client.ListFlowsQuery{Since: demoStart, Until: demoStart.AddDate(0, 3, 0), Currency: "ETH"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, postings := new(big.Int), 0
-		for _, f := range flows.Flows {
-			if f.Program == "market" && f.To == "owner" {
-				v, _ := new(big.Int).SetString(string(f.Amount), 10)
-				want.Add(want, v)
-				postings += f.Postings
+		// Two bands, each summed here from the API's flows: the market's
+		// split rule as a whole (program → rule), and what it paid owner
+		// (rule → payee).
+		for _, tc := range []struct {
+			band string
+			of   func(f wire.FlowJSON) bool
+		}{
+			{"market|split (market)", func(f wire.FlowJSON) bool { return f.Program == "market" && f.Rule == "split" }},
+			{"split (market)|owner", func(f wire.FlowJSON) bool { return f.Program == "market" && f.Rule == "split" && f.To == "owner" }},
+		} {
+			open(t, ctx, url, "#/flows?since="+demoSince+"&until="+demoUntil+"&currency=ETH")
+			sel := fmt.Sprintf(`path.band[data-band=%q]`, tc.band)
+			want, postings := new(big.Int), 0
+			for _, f := range flows.Flows {
+				if tc.of(f) {
+					v, _ := new(big.Int).SetString(string(f.Amount), 10)
+					want.Add(want, v)
+					postings += f.Postings
+				}
 			}
-		}
-		if band != want.String() {
-			t.Errorf("band market → owner carries %s; the API's flows say %s", band, want)
-		}
-		// Follow it with the keyboard: focus the band, press Enter.
-		do(t, ctx, "select band", chromedp.Focus(`path.band[data-band="market|owner"]`), chromedp.KeyEvent("\r"), chromedp.WaitVisible("#postings-table"))
-		amounts := eval[[]string](t, ctx, `[...document.querySelectorAll("#postings-table tbody tr")].map(r => r.dataset.amount)`)
-		sum := new(big.Int)
-		for _, a := range amounts {
-			v, _ := new(big.Int).SetString(a, 10)
-			sum.Add(sum, v)
-		}
-		if len(amounts) != postings || sum.Cmp(want) != 0 {
-			t.Errorf("the band lists %d postings summing to %s; want %d summing to %s", len(amounts), sum, postings, want)
-		}
-		if paths := eval[string](t, ctx, `document.querySelector("#postings-table tbody td.path").textContent`); paths == "" {
-			t.Error("a posting is listed without its explanation path")
+			if band := eval[string](t, ctx, `document.querySelector('`+sel+`').dataset.amount`); band != want.String() || want.Sign() == 0 {
+				t.Errorf("band %s carries %s; the API's flows say %s", tc.band, band, want)
+			}
+			// Its label is the exact amount, formatted.
+			if label := eval[string](t, ctx, `document.querySelector('`+sel+`').getAttribute("aria-label")`); shownUnits(t, label[strings.LastIndex(label, ": ")+2:], money.ETH) != want.String() {
+				t.Errorf("band %s is labelled %q; want %s base units", tc.band, label, want)
+			}
+			// Follow it with the keyboard: focus the band, press Enter.
+			do(t, ctx, "select band", chromedp.Focus(sel), chromedp.KeyEvent("\r"), chromedp.WaitVisible("#postings-table"))
+			amounts := eval[[]string](t, ctx, `[...document.querySelectorAll("#postings-table tbody tr")].map(r => r.dataset.amount)`)
+			sum := new(big.Int)
+			for _, a := range amounts {
+				v, _ := new(big.Int).SetString(a, 10)
+				sum.Add(sum, v)
+			}
+			if len(amounts) != postings || sum.Cmp(want) != 0 {
+				t.Errorf("band %s lists %d postings summing to %s; want %d summing to %s", tc.band, len(amounts), sum, postings, want)
+			}
+			if paths := eval[string](t, ctx, `document.querySelector("#postings-table tbody td.path").textContent`); !strings.Contains(paths, "→ split ") {
+				t.Errorf("band %s lists a posting whose path is %q; want the split's", tc.band, paths)
+			}
 		}
 		checkLabels(t, ctx, "flows")
 		shoot(t, ctx, shots, "flows.png")

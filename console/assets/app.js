@@ -325,7 +325,7 @@ async function flows(q) {
   const chart = h("div", { class: "sankey", id: "sankey" }, h("p", { class: "note" }, "Loading…"));
   const detail = h("div", { id: "band-postings" });
   render("Flows", periodForm("/flows", q, [h("label", {}, "Currency", select)]),
-    h("p", { class: "note" }, "Sources → programs → payees. A band's width is its amount; select one (click, or Tab then Enter) to list the postings behind it."),
+    h("p", { class: "note" }, "Sources → programs → rules → payees. A band's width is its amount; select one (click, or Tab then Enter) to list the postings behind it."),
     chart, h("h2", { id: "band-title" }, "Postings of a band"), detail);
   let flowList;
   try {
@@ -340,26 +340,50 @@ async function flows(q) {
   }
   drawSankey(chart, flowList, cur, (band) => {
     document.getElementById("band-title").textContent = `Postings of ${band.label}`;
-    const keep = band.side === "in"
-      ? (e, x) => x.from === band.account && (e.program || "") === band.program && x.currency === cur
-      : (e, x) => x.to === band.account && (e.program || "") === band.program && x.currency === cur;
-    listPostings(detail, { account: band.account, since: p.sinceISO, until: p.untilISO }, keep);
+    const mine = (e, x) => (e.program || "") === band.program && x.currency === cur;
+    const keep = {
+      in: (e, x) => mine(e, x) && x.from === band.account,
+      rule: (e, x) => mine(e, x) && ruleOf(x.path || "", x.to) === band.rule,
+      out: (e, x) => mine(e, x) && x.to === band.account && ruleOf(x.path || "", x.to) === band.rule,
+    }[band.side];
+    // A band into a rule has no one account: it lists the period's entries.
+    const q = band.side === "rule" ? { since: p.sinceISO, until: p.untilISO } : { account: band.account, since: p.sinceISO, until: p.untilISO };
+    listPostings(detail, q, keep);
   });
 }
 
-/** drawSankey draws sources → programs → payees; every band carries its exact amount. */
+/**
+ * ruleOf names the rule of a program that made a posting from its path,
+ * as the API's flows do (api.Rule, whose table test has the cases): the
+ * step before the payee, or the last step, cut before its first figure.
+ */
+function ruleOf(path, to) {
+  const steps = path.split(" → ");
+  if (steps.length < 2) return "";
+  let step = steps[steps.length - 1];
+  if (step === to) step = steps[steps.length - 2];
+  const words = step.split(/\s+/).filter(Boolean);
+  const cut = words.findIndex((w) => /[0-9]/.test(w));
+  return (cut < 0 ? words : words.slice(0, cut)).join(" ");
+}
+
+/** drawSankey draws sources → programs → rules → payees; every band carries its exact amount. A flow without a rule goes from its program straight to its payee. */
 function drawSankey(el, flowList, cur, onSelect) {
   const links = new Map();
-  const add = (side, source, target, account, program, amount) => {
+  const add = (side, source, target, account, f) => {
     const k = `${source}\u0000${target}`;
-    const l = links.get(k) || { source, target, side, account, program, amounts: [] };
-    l.amounts.push(amount);
+    const l = links.get(k) || { source, target, side, account, program: f.program, rule: f.rule || "", amounts: [] };
+    l.amounts.push(f.amount);
     links.set(k, l);
   };
   const prog = (f) => "program:" + (f.program || "(direct)");
+  const rule = (f) => `rule:${f.rule} (${f.program || "direct"})`;
   for (const f of flowList) {
-    add("in", "from:" + f.from, prog(f), f.from, f.program, f.amount);
-    add("out", prog(f), "to:" + f.to, f.to, f.program, f.amount);
+    add("in", "from:" + f.from, prog(f), f.from, f);
+    if (f.rule) {
+      add("rule", prog(f), rule(f), "", f);
+      add("out", rule(f), "to:" + f.to, f.to, f);
+    } else add("out", prog(f), "to:" + f.to, f.to, f);
   }
   const ls = [...links.values()].map((l) => {
     const amount = sumUnits(l.amounts);
@@ -367,13 +391,13 @@ function drawSankey(el, flowList, cur, onSelect) {
     // amount (to the pixel); the exact amount is the band's label.
     return { ...l, amount, value: Number(BigInt(amount)) };
   });
-  const label = (name) => name.replace(/^(from|to|program):/, "");
+  const label = (name) => name.replace(/^(from|to|program|rule):/, "");
   drawBands(el, ls, {
     title: `Flows of ${cur}`,
     label,
     text: (l) => `${label(l.source)} → ${label(l.target)}: ${money(l.amount, cur)}`,
     colour: (l) => label(l.side === "in" ? l.target : l.source),
-    onSelect: (l, text) => onSelect({ side: l.side, account: l.account, program: l.program || "", label: text, amount: l.amount }),
+    onSelect: (l, text) => onSelect({ side: l.side, account: l.account, program: l.program || "", rule: l.rule, label: text, amount: l.amount }),
   });
 }
 

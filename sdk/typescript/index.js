@@ -107,7 +107,7 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
           const page = await get("/v1/flows", { ...q, after });
           entries += page.entries;
           for (const f of page.flows) {
-            const k = JSON.stringify([f.from, f.program, f.to, f.currency]);
+            const k = JSON.stringify([f.from, f.program, f.rule, f.to, f.currency]);
             const old = sums.get(k);
             sums.set(k, old ? { ...old, amount: (BigInt(old.amount) + BigInt(f.amount)).toString(), postings: old.postings + f.postings } : { ...f });
           }

@@ -1065,7 +1065,7 @@ export interface paths {
         };
         /**
          * Sum a period's postings by path
-         * @description Sums the postings of the entries in a period (`since` inclusive, `until` exclusive) by path: one flow per source account, program, destination account and currency, with the exact sum of its postings' amounts and their count; and the entries read, counted by UTC hour (every entry of the period, whatever its currency). With `account=`, only the postings from or to that account are summed (read through the account's index): its income by source and program, and its spending. It is what the console's Sankey diagram, totals and an account's income are drawn from; `listEntries` with the same period and `account=` lists the postings behind a flow.
+         * @description Sums the postings of the entries in a period (`since` inclusive, `until` exclusive) by path: one flow per source account, program, rule, destination account and currency, with the exact sum of its postings' amounts and their count (the rule is named from the postings' explanation paths: the step before the payee, cut before its first figure, such as `split` or `platform fee`); and the entries read, counted by UTC hour (every entry of the period, whatever its currency). With `account=`, only the postings from or to that account are summed (read through the account's index): its income by source and program, and its spending. It is what the console's Sankey diagram, totals and an account's income are drawn from; `listEntries` with the same period and `account=` lists the postings behind a flow.
          *
          *     One call reads at most 10000 entries, in commit order. When the period holds more, the answer carries `next`: pass it as `after` (with the same period) to sum the following entries, and add the flows of every answer together. Reading is by the journal's sequence index and the time filter, so a call costs the entries it reads, not the store's size; a period of N entries costs N/10000 calls.
          *
@@ -2585,6 +2585,8 @@ export interface components {
             from: components["schemas"]["AccountName"];
             /** @description The program whose entries made the postings; "" for entries submitted directly. */
             program: string;
+            /** @description The program's rule that made them, named from their explanation paths ("split", "platform fee", "seller remainder"); "" for postings without a path. */
+            rule: string;
             to: components["schemas"]["AccountName"];
             currency: components["schemas"]["Currency"];
             /** @description The sum of the postings' amounts, exact. */
