@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
 )
 
@@ -22,7 +25,7 @@ const rollupWarmFactor = 10
 // and its entries, as summed from the journal: every entry of the hour
 // with a sequence number up to upTo. Sequence numbers are given in commit
 // order, so an entry of the hour committed later, even one dated in the
-// past, has a larger one and is added when the hour is next asked for.
+// past, has a larger one: the rollups' cursor meets it and adds it.
 type hourRollup struct {
 	sums    map[flowKey]*flowSum
 	entries int
@@ -40,6 +43,10 @@ type rollups struct {
 	keys  int
 	max   int
 	tick  uint64
+	// cursor: every entry up to this sequence number is in the kept
+	// hours it falls in; started (at the newest entry) with the first use.
+	cursor  uint64
+	started bool
 }
 
 func newRollups(max int) *rollups {
@@ -86,6 +93,9 @@ func (r *rollups) period(ctx context.Context, st Store, since, until time.Time, 
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := r.catchUp(ctx, st); err != nil {
+		return 0, false, err
+	}
 	r.tick++
 	entries := 0
 	var kept []*hourRollup
@@ -97,22 +107,16 @@ func (r *rollups) period(ctx context.Context, st Store, since, until time.Time, 
 				return 0, false, nil
 			}
 			hr = &hourRollup{sums: map[flowKey]*flowSum{}}
+			n, err := scanJournal(ctx, st, ledger.JournalFilter{Since: h, Until: h.Add(time.Hour)}, func(e ledger.Entry) error {
+				return hr.add(e)
+			})
+			if err != nil {
+				return 0, false, err
+			}
+			budget -= n
 			r.hours[h] = hr
+			r.keys += len(hr.sums)
 		}
-		before := len(hr.sums)
-		n, err := scanJournal(ctx, st, ledger.JournalFilter{Since: h, Until: h.Add(time.Hour), After: hr.upTo}, func(e ledger.Entry) error {
-			hr.entries++
-			hr.upTo = e.Seq
-			return addFlows(hr.sums, e, "", "")
-		})
-		if err != nil {
-			// The hour may hold part of an entry's postings: sum it again.
-			r.keys -= before
-			delete(r.hours, h)
-			return 0, false, err
-		}
-		budget -= n
-		r.keys += len(hr.sums) - before
 		hr.used = r.tick
 		kept = append(kept, hr)
 	}
@@ -148,6 +152,78 @@ func (r *rollups) period(ctx context.Context, st Store, since, until time.Time, 
 		entries += n
 	}
 	return entries, true, nil
+}
+
+// add sums e into the hour.
+func (hr *hourRollup) add(e ledger.Entry) error {
+	hr.entries++
+	hr.upTo = max(hr.upTo, e.Seq)
+	return addFlows(hr.sums, e, "", "")
+}
+
+// catchUp adds to the kept hours the entries committed since the cursor
+// (by the journal's sequence index: a call costs the new entries), each to
+// the hour it is dated in, if that hour is kept and did not sum it. The
+// first call starts the cursor at the newest entry, found from the
+// newest entry.committed event (committed with its entry).
+func (r *rollups) catchUp(ctx context.Context, st Store) error {
+	if !r.started {
+		seq, err := newestEntry(ctx, st)
+		if err != nil {
+			return err
+		}
+		r.cursor, r.started = seq, true
+	}
+	_, err := scanJournal(ctx, st, ledger.JournalFilter{After: r.cursor}, func(e ledger.Entry) error {
+		r.cursor = e.Seq
+		hr := r.hours[e.Time.UTC().Truncate(time.Hour)]
+		if hr == nil || e.Seq <= hr.upTo {
+			return nil
+		}
+		before := len(hr.sums)
+		if err := hr.add(e); err != nil {
+			return err
+		}
+		r.keys += len(hr.sums) - before
+		return nil
+	})
+	if err != nil {
+		// An hour may hold part of an entry: start again from nothing.
+		clear(r.hours)
+		r.keys, r.started = 0, false
+	}
+	return err
+}
+
+// eventsLookBack bounds how many of the newest events newestEntry reads.
+const eventsLookBack = 1024
+
+// newestEntry is the sequence number of the newest entry that an
+// entry.committed event among the newest events names (0 if none: the
+// cursor then starts at the journal's beginning).
+func newestEntry(ctx context.Context, st Store) (uint64, error) {
+	head, err := st.EventHead(ctx)
+	if err != nil {
+		return 0, err
+	}
+	from := head - min(head, eventsLookBack)
+	evs, err := st.Events(ctx, from, eventsLookBack)
+	if err != nil {
+		return 0, err
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type != engine.EventEntryCommitted {
+			continue
+		}
+		var d struct {
+			Seq uint64 `json:"seq"`
+		}
+		if err := json.Unmarshal(evs[i].Data, &d); err != nil {
+			return 0, fmt.Errorf("event %d: %w", evs[i].Seq, err)
+		}
+		return d.Seq, nil
+	}
+	return 0, nil
 }
 
 // evict drops the hours used longest ago while more than max sums are kept
