@@ -43,6 +43,11 @@ func BenchmarkConsolePages(b *testing.B) {
 	hour := client.ListFlowsQuery{Since: last.Add(-time.Hour), Until: last}
 	day := client.ListFlowsQuery{Since: last.Add(-24 * time.Hour), Until: last}
 	week := client.ListFlowsQuery{Since: last.Add(-7 * 24 * time.Hour), Until: last}
+	// The console asks for whole days (its period is two dates): whole
+	// hours only, all kept.
+	end := last.Truncate(24 * time.Hour)
+	dayWhole := client.ListFlowsQuery{Since: end.Add(-24 * time.Hour), Until: end}
+	weekWhole := client.ListFlowsQuery{Since: end.Add(-7 * 24 * time.Hour), Until: end}
 	paged := func(q client.ListFlowsQuery) client.ListFlowsQuery { q.After = "0"; return q }
 	pages := []struct {
 		name string
@@ -83,6 +88,8 @@ func BenchmarkConsolePages(b *testing.B) {
 		{"flows-day-paged", func() error { return allFlows(ctx, c, paged(day)) }, 0},
 		{"flows-day", func() error { return allFlows(ctx, c, day) }, 1},
 		{"flows-week", func() error { return allFlows(ctx, c, week) }, 7},
+		{"flows-day-dates", func() error { return allFlows(ctx, c, dayWhole) }, 1},
+		{"flows-week-dates", func() error { return allFlows(ctx, c, weekWhole) }, 7},
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
