@@ -158,6 +158,15 @@ func TestProgramsInABrowser(t *testing.T) {
 		if got := texts(t, ctx, "#statement-table tbody tr:first-child td:nth-child(2)"); fmt.Sprint(got) != "[50 / 50]" {
 			t.Errorf("app-1's calls (raw / clipped) show %q; want 50 / 50", got)
 		}
+		// Scores are shown from their integer digits, as the API gives them.
+		st, err := admin.GetUsageStatement(context.Background(), 0, client.GetUsageStatementQuery{Participant: "app-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown := texts(t, ctx, "#statement-table tbody tr:first-child td:nth-child(7)")
+		if digits := strings.NewReplacer(",", "", ".", "").Replace(fmt.Sprint(shown)); len(shown) != 1 || strings.TrimLeft(digits, "[0") != strings.TrimLeft(fmt.Sprint(st.Rows[0].Score)+"]", "0") {
+			t.Errorf("app-1's score shows %q; the API's is %d (in 1/%d)", shown, st.Rows[0].Score, st.Header.ScoreUnit)
+		}
 		// Beside epoch 1: each app's difference is the API's, signed.
 		for _, id := range []string{"app-1", "app-2", "app-3"} {
 			diff := new(big.Int)

@@ -2,7 +2,7 @@
 // section per program, each asked for by the IDs the operator types (the
 // API lists neither assets nor collections nor participants). Every call
 // is the SDK's generated one for the route (client.ops).
-import { sumUnits } from "./amount.js";
+import { formatUnits, sumUnits } from "./amount.js";
 import { drawBands } from "./charts.js";
 import { errorBox, h, money, period, render, state, table } from "./ui.js";
 
@@ -169,7 +169,9 @@ async function showUsage(out, q) {
   const facts = [["Period", `${hd.start.slice(0, 10)} – ${hd.end.slice(0, 10)}`], ["Formula", hd.formula], ["Revenue", money(hd.revenue, cur)], ["Carried in", money(hd.carry_in, cur)],
     ["Pool", money(hd.pool, cur)], ["Paid", money(hd.paid, cur)], ["Carried out", money(hd.carry_out, cur)], ["Participants paid", `${hd.paid_count} of ${hd.participants}`]];
   const unit = hd.score_unit;
-  const score = (v) => (unit > 1 ? (v / unit).toFixed(String(unit).length - 1) : String(v));
+  // Scores are integers in units of 1/score_unit (a power of ten): shown
+  // by moving the decimal point in their digits, not by dividing.
+  const score = (v) => formatUnits(String(v), /^10*$/.test(String(unit)) ? String(unit).length - 1 : 0);
   const head = ["Participant", ...metrics.map((m) => ({ label: `${m} (raw / clipped)`, num: true })), { label: "Base", num: true }, { label: "Smoothed", num: true },
     { label: "Streak", num: true }, { label: "Multiplier", num: true }, { label: "Score", num: true }, { label: "Rank", num: true }, { label: "Amount", num: true }];
   const rows = st.rows.map((r) => h("tr", { "data-participant": r.participant, "data-amount": r.amount },
