@@ -104,6 +104,8 @@ type Server struct {
 	shared sharedUntil
 	// flowsMax is FlowsEntriesMax, lowered by tests to see paging.
 	flowsMax int
+	// rollups are the whole hours' flows kept summed.
+	rollups *rollups
 }
 
 // Handler is a route's handler. It returns an error instead of writing one,
@@ -151,7 +153,7 @@ func New(cfg Config) *Server {
 	if cfg.EventPoll == 0 {
 		cfg.EventPoll = 200 * time.Millisecond
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}, tokens: newTokenCache(time.Now), flowsMax: FlowsEntriesMax}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), commits: make(chan struct{}), streams: streams{cursors: map[*uint64]struct{}{}}, tokens: newTokenCache(time.Now), flowsMax: FlowsEntriesMax, rollups: newRollups(RollupKeysMax)}
 	if h, ok := cfg.Store.(commitHook); ok {
 		h.OnEvents(s.committed)
 		s.storeWakes = true

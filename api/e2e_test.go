@@ -428,7 +428,7 @@ var expectedAccess = map[string][]auth.Role{
 	"GET /v1/tokens":                                {auth.Admin},
 	"POST /v1/tokens":                               {auth.Admin},
 	"DELETE /v1/tokens/{id}":                        {auth.Admin},
-	"GET /v1/events":                                {auth.Admin, auth.Reader},
+	"GET /v1/events":                                {auth.Admin, auth.Reader, auth.Payee}, // a payee: of its own accounts (account=)
 	"GET /v1/config/withdrawal-minimums/{currency}": {auth.Admin, auth.Reader, auth.Payee},
 	"PUT /v1/config/withdrawal-minimums/{currency}": {auth.Admin},
 	// The console's aggregates: flows for those who read everything, and

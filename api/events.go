@@ -2,16 +2,21 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tributary-ledger/tributary/auth"
+	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
+	"github.com/tributary-ledger/tributary/ledger"
 )
 
 const (
@@ -85,8 +90,12 @@ func (s *Server) Listen(ctx context.Context) {
 // sequence number; a client that reconnects with Last-Event-ID (or
 // ?after=N) resumes after it, without gaps or repeats, because events are
 // numbered in commit order.
-func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *Call) error {
+func (s *Server) events(w http.ResponseWriter, r *http.Request, c *Call) error {
 	var cursor uint64
+	keep, err := s.eventFilter(r, c)
+	if err != nil {
+		return err
+	}
 	from := r.Header.Get("Last-Event-ID")
 	if from == "" {
 		from = r.URL.Query().Get("after")
@@ -150,6 +159,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *Call) error {
 			return err
 		}
 		for _, ev := range evs {
+			if ok, err := keep(ctx, ev); err != nil {
+				return err
+			} else if !ok {
+				cursor = ev.Seq
+				continue
+			}
 			if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.Seq, ev.Type, ev.Data); err != nil {
 				return nil // the client went away
 			}
@@ -184,4 +199,53 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *Call) error {
 func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 	return nil
+}
+
+// eventFilter says which events a stream sends: all of them, or with
+// account= only those about that account (a payee token must name one of
+// its own). A withdrawal.changed event names its account; an
+// entry.committed event is about the accounts its entry's postings move
+// money from or to, read from the journal; any other event (configuration,
+// a program's own) is about no account.
+func (s *Server) eventFilter(r *http.Request, c *Call) (func(context.Context, engine.Event) (bool, error), error) {
+	account := r.URL.Query().Get("account")
+	if account == "" {
+		if c.Token.Role == auth.Payee {
+			return nil, errcode.Errorf(auth.ErrForbidden, "a payee token streams the events of its own accounts: add account=…")
+		}
+		return func(context.Context, engine.Event) (bool, error) { return true, nil }, nil
+	}
+	if err := ledger.ValidateAccount(account); err != nil {
+		return nil, err
+	}
+	if c.Token.Role == auth.Payee {
+		if err := scope(c, account); err != nil {
+			return nil, err
+		}
+	}
+	return func(ctx context.Context, ev engine.Event) (bool, error) {
+		switch ev.Type {
+		case engine.EventWithdrawalChanged:
+			var d struct {
+				Account string `json:"account"`
+			}
+			if err := json.Unmarshal(ev.Data, &d); err != nil {
+				return false, fmt.Errorf("event %d: %w", ev.Seq, err)
+			}
+			return d.Account == account, nil
+		case engine.EventEntryCommitted:
+			var d struct {
+				Seq uint64 `json:"seq"`
+			}
+			if err := json.Unmarshal(ev.Data, &d); err != nil {
+				return false, fmt.Errorf("event %d: %w", ev.Seq, err)
+			}
+			e, err := s.cfg.Store.EntryBySeq(ctx, d.Seq)
+			if err != nil {
+				return false, err
+			}
+			return slices.ContainsFunc(e.Postings, func(p ledger.Posting) bool { return p.From == account || p.To == account }), nil
+		}
+		return false, nil
+	}, nil
 }

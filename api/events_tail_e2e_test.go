@@ -14,15 +14,15 @@ import (
 	"github.com/tributary-ledger/tributary/wire"
 )
 
-// firstEventIDs opens the event stream with query and header and returns
+// firstEventIDs opens the event stream with secret, query and header and returns
 // the ids of its first n events, committing one more entry (by commit)
 // once the stream is open, for streams that start empty.
-func firstEventIDs(t *testing.T, e *env, query, lastEventID string, n int, commit func()) []string {
+func firstEventIDs(t *testing.T, e *env, secret, query, lastEventID string, n int, commit func()) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/v1/events"+query, nil)
-	req.Header.Set("Authorization", "Bearer "+adminSecret)
+	req.Header.Set("Authorization", "Bearer "+secret)
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
@@ -63,7 +63,7 @@ func TestEventsTail(t *testing.T) {
 		}
 	}
 	// An empty outbox: tail=3 waits for the first event.
-	if got := fmt.Sprint(firstEventIDs(t, e, "?tail=3", "", 1, commit)); got != "[1]" {
+	if got := fmt.Sprint(firstEventIDs(t, e, adminSecret, "?tail=3", "", 1, commit)); got != "[1]" {
 		t.Errorf("tail=3 on an empty outbox: %s; want [1]", got)
 	}
 	for range 4 {
@@ -79,7 +79,7 @@ func TestEventsTail(t *testing.T) {
 		{"?tail=1&after=2", "", "[3 4 5]"},
 		{"?tail=1", "5", "[6 7 8]"},
 	} {
-		if got := fmt.Sprint(firstEventIDs(t, e, tc.query, tc.lastEventID, strings.Count(tc.want, " ")+1, commit)); got != tc.want {
+		if got := fmt.Sprint(firstEventIDs(t, e, adminSecret, tc.query, tc.lastEventID, strings.Count(tc.want, " ")+1, commit)); got != tc.want {
 			t.Errorf("GET /v1/events%s (Last-Event-ID %q): events %s; want %s", tc.query, tc.lastEventID, got, tc.want)
 		}
 	}

@@ -54,9 +54,8 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 	start := time.Unix(clock.Load(), 0).UTC()
 	rng := rand.New(rand.NewPCG(21, 1))
 	accounts := []string{"@buyer:1", "@buyer:2", "artist:a", "artist:b", "label"}
-	type key struct{ from, to, cur string }
-	want := map[key]*big.Int{}
-	count := map[key]int{}
+	want := map[flowKey]*big.Int{}
+	count := map[flowKey]int{}
 	inHour := 0
 	for i := range 60 {
 		// Times out of commit order, as programs' entries may be: the
@@ -75,20 +74,50 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 			continue
 		}
 		inHour++
-		k := key{from, to, cur}
+		k := flowKey{from, to, cur}
 		if want[k] == nil {
 			want[k] = new(big.Int)
 		}
 		want[k].Add(want[k], amt)
 		count[k]++
 	}
-	q := client.ListFlowsQuery{Since: start.Add(time.Hour), Until: start.Add(2 * time.Hour)}
-	got := map[key]*big.Int{}
-	gotCount := map[key]int{}
+	// Paged (after=0: at most 7 entries a call), and at once from the
+	// hour the server keeps summed, first read then kept.
+	for _, mode := range []struct {
+		after string
+		calls int
+	}{{"0", inHour/7 + 1}, {"", 1}, {"", 1}} {
+		got, gotCount, entries, calls, hours := readFlows(t, admin, client.ListFlowsQuery{Since: start.Add(time.Hour), Until: start.Add(2 * time.Hour), After: mode.after})
+		if entries != inHour || calls != mode.calls {
+			t.Errorf("after=%q: read %d entries in %d calls; want %d in %d", mode.after, entries, calls, inHour, mode.calls)
+		}
+		if len(hours) != 1 || hours[start.Add(time.Hour)] != inHour {
+			t.Errorf("after=%q: entries by hour %v; want %d in the hour at %v", mode.after, hours, inHour, start.Add(time.Hour))
+		}
+		if len(got) != len(want) {
+			t.Errorf("after=%q: %d paths; want %d", mode.after, len(got), len(want))
+		}
+		for k, v := range want {
+			if got[k] == nil || got[k].Cmp(v) != 0 || gotCount[k] != count[k] {
+				t.Errorf("after=%q: path %v: %v in %d postings; want %v in %d", mode.after, k, got[k], gotCount[k], v, count[k])
+			}
+		}
+	}
+}
+
+// flowKey is a flow's path without its program and rule.
+type flowKey struct{ from, to, cur string }
+
+// readFlows reads the flows of q, following next, and returns their sums
+// by path, the postings, entries and calls, and the entries by hour.
+func readFlows(t *testing.T, admin *client.Client, q client.ListFlowsQuery) (map[flowKey]*big.Int, map[flowKey]int, int, int, map[time.Time]int) {
+	t.Helper()
+	got := map[flowKey]*big.Int{}
+	gotCount := map[flowKey]int{}
 	entries, calls := 0, 0
 	hours := map[time.Time]int{}
 	for {
-		page, err := admin.ListFlows(ctx, q)
+		page, err := admin.ListFlows(context.Background(), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +130,7 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 			if f.Program != "" {
 				t.Errorf("flow %+v: program %q; want none for entries submitted directly", f, f.Program)
 			}
-			k := key{f.From, f.To, f.Currency}
+			k := flowKey{f.From, f.To, f.Currency}
 			v, ok := new(big.Int).SetString(string(f.Amount), 10)
 			if !ok {
 				t.Fatalf("flow amount %q is not an integer", f.Amount)
@@ -113,23 +142,9 @@ func TestFlowsSumEveryPostingOfThePeriod(t *testing.T) {
 			gotCount[k] += f.Postings
 		}
 		if page.Next == "" {
-			break
+			return got, gotCount, entries, calls, hours
 		}
 		q.After = page.Next
-	}
-	if wantCalls := inHour/7 + 1; entries != inHour || calls != wantCalls {
-		t.Errorf("read %d entries in %d calls; want %d in %d (7 per call)", entries, calls, inHour, wantCalls)
-	}
-	if len(hours) != 1 || hours[start.Add(time.Hour)] != inHour {
-		t.Errorf("entries by hour %v; want %d in the hour at %v", hours, inHour, start.Add(time.Hour))
-	}
-	if len(got) != len(want) {
-		t.Errorf("%d paths; want %d", len(got), len(want))
-	}
-	for k, v := range want {
-		if got[k] == nil || got[k].Cmp(v) != 0 || gotCount[k] != count[k] {
-			t.Errorf("path %v: %v in %d postings; want %v in %d", k, got[k], gotCount[k], v, count[k])
-		}
 	}
 }
 

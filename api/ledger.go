@@ -81,7 +81,8 @@ func (s *Server) coreRoutes() []Route {
 		core(tagTokens, program.Route{Method: "GET", Path: "/v1/tokens", ID: "listTokens", Roles: admins, Handler: program.Describe[none, wire.TokenListJSON](false)}, s.listTokens),
 		core(tagTokens, program.Route{Method: "POST", Path: "/v1/tokens", ID: "createToken", Roles: admins, Status: program.Created, Handler: program.Describe[wire.TokenRequest, wire.NewTokenJSON](false)}, s.createToken),
 		core(tagTokens, program.Route{Method: "DELETE", Path: "/v1/tokens/{id}", ID: "revokeToken", Roles: admins, Params: []program.Param{program.PathParam("id", "The token's ID.", "tok_0123456789ab")}, Handler: program.Describe[none, wire.TokenJSON](false)}, s.revokeToken),
-		core(tagEvents, program.Route{Method: "GET", Path: "/v1/events", ID: "streamEvents", Roles: readers, Params: []program.Param{
+		core(tagEvents, program.Route{Method: "GET", Path: "/v1/events", ID: "streamEvents", Roles: readOwn, Params: []program.Param{
+			{Name: "account", In: "query", Doc: "Only the events about this account: its withdrawals' changes and the entries that move money from or to it. Required for payee tokens.", Schema: "AccountName"},
 			{Name: "Last-Event-ID", In: "header", Doc: "Resume after this event's sequence number. Takes precedence over `after`.", Schema: "SeqString"},
 			{Name: "after", In: "query", Doc: "Resume after this event's sequence number, for clients that cannot set `Last-Event-ID`. Ignored when `Last-Event-ID` is sent. Default 0: from the first event.", Schema: "SeqString"},
 			{Name: "tail", In: "query", Doc: "Start with this many of the newest events instead of the first (0: only events committed from now on), for a live view that wants no history. Ignored when `Last-Event-ID` or `after` is sent.", Schema: "SeqString"}},

@@ -42,9 +42,19 @@ func BenchmarkConsolePages(b *testing.B) {
 	last := t0.Add(time.Duration(n) * time.Second)
 	hour := client.ListFlowsQuery{Since: last.Add(-time.Hour), Until: last}
 	day := client.ListFlowsQuery{Since: last.Add(-24 * time.Hour), Until: last}
+	week := client.ListFlowsQuery{Since: last.Add(-7 * 24 * time.Hour), Until: last}
+	// The console asks for whole days (its period is two dates): whole
+	// hours only, all kept.
+	end := last.Truncate(24 * time.Hour)
+	dayWhole := client.ListFlowsQuery{Since: end.Add(-24 * time.Hour), Until: end}
+	weekWhole := client.ListFlowsQuery{Since: end.Add(-7 * 24 * time.Hour), Until: end}
+	paged := func(q client.ListFlowsQuery) client.ListFlowsQuery { q.After = "0"; return q }
 	pages := []struct {
 		name string
 		load func() error
+		// warm: loads before timing, for the server to keep the
+		// period's hours summed (a week takes seven).
+		warm int
 	}{
 		{"account", func() error {
 			if _, err := c.GetAccount(ctx, "payee:7"); err != nil {
@@ -55,30 +65,39 @@ func BenchmarkConsolePages(b *testing.B) {
 			}
 			_, err := c.ListEntries(ctx, client.ListEntriesQuery{Account: "payee:7", Limit: 100})
 			return err
-		}},
+		}, 0},
 		{"account-income-31-days", func() error {
 			return allFlows(ctx, c, client.ListFlowsQuery{Account: "payee:7", Since: last.AddDate(0, 0, -31), Until: last})
-		}},
+		}, 0},
 		{"overview-hour", func() error {
 			if _, err := c.ListFlows(ctx, hour); err != nil {
 				return err
 			}
 			_, err := c.ListWithdrawals(ctx, client.ListWithdrawalsQuery{State: "pending"})
 			return err
-		}},
-		{"flows-hour", func() error { return allFlows(ctx, c, hour) }},
+		}, 0},
+		{"flows-hour", func() error { return allFlows(ctx, c, hour) }, 0},
 		{"pending-withdrawals", func() error {
 			_, err := c.ListWithdrawals(ctx, client.ListWithdrawalsQuery{State: "pending"})
 			return err
-		}},
+		}, 0},
 		{"flows-band-hour", func() error {
 			_, err := c.ListEntries(ctx, client.ListEntriesQuery{Account: "payee:7", Since: hour.Since, Until: hour.Until, Limit: 1000})
 			return err
-		}},
-		{"flows-day", func() error { return allFlows(ctx, c, day) }},
+		}, 0},
+		{"flows-day-paged", func() error { return allFlows(ctx, c, paged(day)) }, 0},
+		{"flows-day", func() error { return allFlows(ctx, c, day) }, 1},
+		{"flows-week", func() error { return allFlows(ctx, c, week) }, 7},
+		{"flows-day-dates", func() error { return allFlows(ctx, c, dayWhole) }, 1},
+		{"flows-week-dates", func() error { return allFlows(ctx, c, weekWhole) }, 7},
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
+			for range p.warm {
+				if err := p.load(); err != nil {
+					b.Fatal(err)
+				}
+			}
 			for b.Loop() {
 				if err := p.load(); err != nil {
 					b.Fatal(err)

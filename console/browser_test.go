@@ -15,6 +15,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/client"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // The browser tests drive Debian's headless Chromium through chromedp
@@ -235,6 +236,28 @@ func TestConsoleInABrowser(t *testing.T) {
 				wantIn.Add(wantIn, v)
 			}
 		}
+		// The balance over the period ends at today's posted balance and
+		// starts, before the demo's first sale, at zero.
+		a, err := admin.GetAccount(context.Background(), "owner")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var posted string
+		for _, b := range a.Balances {
+			if b.Currency == "ETH" {
+				posted = string(b.Posted)
+			}
+		}
+		chart := `document.querySelector('#balance-chart figure[data-currency="ETH"]')`
+		if end, start := eval[string](t, ctx, chart+`.dataset.end`), eval[string](t, ctx, chart+`.dataset.start`); end != posted || start != "0" {
+			t.Errorf("owner's ETH chart runs from %s to %s; want 0 to the API's posted %s", start, end, posted)
+		}
+		if shown := eval[string](t, ctx, chart+`.querySelector(".end").textContent`); shownUnits(t, shown, money.ETH) != posted {
+			t.Errorf("owner's ETH chart says it ends at %q; the API says %s", shown, posted)
+		}
+		if label := eval[string](t, ctx, chart+`.querySelector("svg").getAttribute("aria-label")`); !strings.HasPrefix(label, "Posted ETH balance from 2026-01-01 until 2026-04-01: 0.00 ETH at the start, ") {
+			t.Errorf("owner's ETH chart is labelled %q", label)
+		}
 		gotIn := new(big.Int)
 		for _, a := range eval[[]string](t, ctx, `[...document.querySelectorAll('#income-table tr[data-currency="ETH"]')].map(r => r.dataset.amount)`) {
 			v, _ := new(big.Int).SetString(a, 10)
@@ -246,37 +269,51 @@ func TestConsoleInABrowser(t *testing.T) {
 	})
 
 	t.Run("a Sankey band lists its postings", func(t *testing.T) {
-		open(t, ctx, url, "#/flows?since="+demoSince+"&until="+demoUntil+"&currency=ETH")
-		band := eval[string](t, ctx, `document.querySelector('path.band[data-band="market|owner"]').dataset.amount`)
-		// The API's flows into owner from the market, summed here.
 		flows, err := admin.ListFlows(context.Background(), client.ListFlowsQuery{Since: demoStart, Until: demoStart.AddDate(0, 3, 0), Currency: "ETH"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, postings := new(big.Int), 0
-		for _, f := range flows.Flows {
-			if f.Program == "market" && f.To == "owner" {
-				v, _ := new(big.Int).SetString(string(f.Amount), 10)
-				want.Add(want, v)
-				postings += f.Postings
+		// Two bands, each summed here from the API's flows: the market's
+		// split rule as a whole (program → rule), and what it paid owner
+		// (rule → payee).
+		for _, tc := range []struct {
+			band string
+			of   func(f wire.FlowJSON) bool
+		}{
+			{"market|split (market)", func(f wire.FlowJSON) bool { return f.Program == "market" && f.Rule == "split" }},
+			{"split (market)|owner", func(f wire.FlowJSON) bool { return f.Program == "market" && f.Rule == "split" && f.To == "owner" }},
+		} {
+			open(t, ctx, url, "#/flows?since="+demoSince+"&until="+demoUntil+"&currency=ETH")
+			sel := fmt.Sprintf(`path.band[data-band=%q]`, tc.band)
+			want, postings := new(big.Int), 0
+			for _, f := range flows.Flows {
+				if tc.of(f) {
+					v, _ := new(big.Int).SetString(string(f.Amount), 10)
+					want.Add(want, v)
+					postings += f.Postings
+				}
 			}
-		}
-		if band != want.String() {
-			t.Errorf("band market → owner carries %s; the API's flows say %s", band, want)
-		}
-		// Follow it with the keyboard: focus the band, press Enter.
-		do(t, ctx, "select band", chromedp.Focus(`path.band[data-band="market|owner"]`), chromedp.KeyEvent("\r"), chromedp.WaitVisible("#postings-table"))
-		amounts := eval[[]string](t, ctx, `[...document.querySelectorAll("#postings-table tbody tr")].map(r => r.dataset.amount)`)
-		sum := new(big.Int)
-		for _, a := range amounts {
-			v, _ := new(big.Int).SetString(a, 10)
-			sum.Add(sum, v)
-		}
-		if len(amounts) != postings || sum.Cmp(want) != 0 {
-			t.Errorf("the band lists %d postings summing to %s; want %d summing to %s", len(amounts), sum, postings, want)
-		}
-		if paths := eval[string](t, ctx, `document.querySelector("#postings-table tbody td.path").textContent`); paths == "" {
-			t.Error("a posting is listed without its explanation path")
+			if band := eval[string](t, ctx, `document.querySelector('`+sel+`').dataset.amount`); band != want.String() || want.Sign() == 0 {
+				t.Errorf("band %s carries %s; the API's flows say %s", tc.band, band, want)
+			}
+			// Its label is the exact amount, formatted.
+			if label := eval[string](t, ctx, `document.querySelector('`+sel+`').getAttribute("aria-label")`); shownUnits(t, label[strings.LastIndex(label, ": ")+2:], money.ETH) != want.String() {
+				t.Errorf("band %s is labelled %q; want %s base units", tc.band, label, want)
+			}
+			// Follow it with the keyboard: focus the band, press Enter.
+			do(t, ctx, "select band", chromedp.Focus(sel), chromedp.KeyEvent("\r"), chromedp.WaitVisible("#postings-table"))
+			amounts := eval[[]string](t, ctx, `[...document.querySelectorAll("#postings-table tbody tr")].map(r => r.dataset.amount)`)
+			sum := new(big.Int)
+			for _, a := range amounts {
+				v, _ := new(big.Int).SetString(a, 10)
+				sum.Add(sum, v)
+			}
+			if len(amounts) != postings || sum.Cmp(want) != 0 {
+				t.Errorf("band %s lists %d postings summing to %s; want %d summing to %s", tc.band, len(amounts), sum, postings, want)
+			}
+			if paths := eval[string](t, ctx, `document.querySelector("#postings-table tbody td.path").textContent`); !strings.Contains(paths, "→ split ") {
+				t.Errorf("band %s lists a posting whose path is %q; want the split's", tc.band, paths)
+			}
 		}
 		checkLabels(t, ctx, "flows")
 		shoot(t, ctx, shots, "flows.png")
@@ -319,6 +356,19 @@ func TestConsoleInABrowser(t *testing.T) {
 		}
 		if len(ws.Withdrawals) != 1 || ws.Withdrawals[0].Amount != "2000000000000000000" || ws.Withdrawals[0].Currency != "ETH" {
 			t.Errorf("after the payee's request, owner's pending withdrawals are %+v; want one of 2 ETH", ws.Withdrawals)
+		}
+		// The payee's page hears its own events live: the platform posts
+		// the withdrawal and the page lists the change as the API words it.
+		do(t, p, "live", chromedp.WaitVisible(`#live-note[data-live="open"]`))
+		if _, _, err := admin.PostWithdrawal(context.Background(), "post-owner", ws.Withdrawals[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		heard := `[...document.querySelectorAll('#account-events li[data-type="withdrawal.changed"]')].map(li => li.textContent)`
+		waitFor(t, p, heard+`.some(x => x.endsWith("owner: 2.00 ETH posted"))`)
+		for _, ev := range eval[[]string](t, p, heard) {
+			if !strings.Contains(ev, " owner: ") {
+				t.Errorf("the payee's page lists another account's event: %q", ev)
+			}
 		}
 		shoot(t, p, shots, "payee-phone.png")
 		open(t, p, url, "#/account/collaborator")

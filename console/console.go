@@ -34,12 +34,19 @@ func Mount(api http.Handler) http.Handler {
 		http.ServeFileFS(w, r, sub, "index.html")
 	}))
 	mux.Handle("GET /console/", secured(files.ServeHTTP))
-	// The client is the SDK's own module, embedded from sdk/typescript.
-	mux.Handle("GET /console/sdk.js", secured(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-		w.Write(typescript.Module)
-	}))
+	// The client is the SDK's own module, embedded from sdk/typescript,
+	// with the table of routes it imports.
+	mux.Handle("GET /console/sdk.js", module(typescript.Module))
+	mux.Handle("GET /console/operations.js", module(typescript.Operations))
 	return mux
+}
+
+// module serves an embedded ES module.
+func module(src []byte) http.Handler {
+	return secured(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Write(src)
+	})
 }
 
 // secured adds the headers every console response carries.

@@ -38,6 +38,13 @@ const (
 // admin client.
 func demoServer(t *testing.T) (string, *client.Client) {
 	t.Helper()
+	return demoServerAt(t, time.Now)
+}
+
+// demoServerAt is demoServer with the server's clock now (programs whose
+// epochs end by the server's time are seeded by moving it).
+func demoServerAt(t *testing.T, now func() time.Time) (string, *client.Client) {
+	t.Helper()
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "console.db"))
 	if err != nil {
@@ -72,7 +79,7 @@ func demoServer(t *testing.T) (string, *client.Client) {
 			t.Fatalf("seeding %s: %v", op.Key, err)
 		}
 	}
-	a := api.New(api.Config{Store: s, Engine: eng, Currencies: reg, EventPoll: 50 * time.Millisecond, Modules: programs.Modules(programs.Deps{})})
+	a := api.New(api.Config{Store: s, Engine: eng, Currencies: reg, EventPoll: 50 * time.Millisecond, Now: now, Modules: programs.Modules(programs.Deps{})})
 	srv := httptest.NewServer(console.Mount(a.Handler()))
 	// Event streams stay open while a page shows: close them with the server.
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })

@@ -82,7 +82,11 @@ type FlowJSON struct {
 	From string `json:"from" schema:"AccountName"`
 	// The program whose entries made the postings; "" for entries
 	// submitted directly.
-	Program  string `json:"program"`
+	Program string `json:"program"`
+	// The program's rule that made them, named from their explanation
+	// paths ("split", "platform fee", "seller remainder"); "" for postings
+	// without a path.
+	Rule     string `json:"rule"`
 	To       string `json:"to" schema:"AccountName"`
 	Currency string `json:"currency" schema:"Currency"`
 	// The sum of the postings' amounts, exact.

@@ -3,82 +3,13 @@
 // The API decides what a token may see; a refusal is shown as the API
 // worded it, and the console adds no rules of its own.
 import { createClient } from "./sdk.js";
-import { formatAmount, parseDecimal, sumUnits } from "./amount.js";
+import { parseDecimal, sumUnits } from "./amount.js";
+import { announce, errorBox, h, money, params, period, periodForm, render, state, table } from "./ui.js";
+import { balanceChart, drawBands, payoutBatches } from "./charts.js";
+import { programs } from "./programs.js";
 
 const TOKEN = "tributary.token";
 const main = document.getElementById("main");
-const state = { client: null, decimals: new Map(), sub: null };
-
-// ---- helpers ----------------------------------------------------------
-
-/** h builds an element: h("td", {class: "num"}, "12.00"). */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) if (c !== undefined && c !== null) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
-
-const money = (units, currency) => formatAmount(units, currency, (c) => state.decimals.get(c));
-
-function table(caption, head, rows, attrs = {}) {
-  return h("div", { class: "table-wrap" },
-    h("table", attrs,
-      h("caption", { class: "visually-hidden" }, caption),
-      h("thead", {}, h("tr", {}, head.map((c) => h("th", { scope: "col", class: c.num ? "num" : undefined }, c.label || c)))),
-      h("tbody", {}, rows)));
-}
-
-function errorBox(err) {
-  const code = err && err.code ? ` (${err.code})` : "";
-  return h("p", { class: "error", role: "alert", "data-error-code": err && err.code }, `${err && err.message ? err.message : err}${code}`);
-}
-
-function announce(text) {
-  document.getElementById("status").textContent = text;
-}
-
-/** render replaces the page with a heading and content, focusing the heading for screen readers. */
-function render(title, ...content) {
-  delete main.dataset.loaded;
-  state.sub?.close();
-  state.sub = null;
-  document.title = `${title} · Tributary console`;
-  const h1 = h("h1", { tabindex: "-1" }, title);
-  main.replaceChildren(h1, ...content);
-  h1.focus();
-}
-
-function params() {
-  const [path, q] = location.hash.slice(1).split("?");
-  return { path: path || "/", q: new URLSearchParams(q || "") };
-}
-
-/** period reads since/until from the URL; by default the last 30 days. */
-function period(q) {
-  const until = q.get("until") || new Date(Date.now() + 86400e3).toISOString().slice(0, 10);
-  const since = q.get("since") || new Date(Date.parse(until) - 31 * 86400e3).toISOString().slice(0, 10);
-  const iso = (d) => (d.length === 10 ? d + "T00:00:00Z" : d);
-  return { since, until, sinceISO: iso(since), untilISO: iso(until) };
-}
-
-function periodForm(route, q, extra = []) {
-  const p = period(q);
-  const since = h("input", { type: "date", name: "since", id: "since", value: p.since, required: true });
-  const until = h("input", { type: "date", name: "until", id: "until", value: p.until, required: true });
-  return h("form", {
-    "aria-label": "Period",
-    onsubmit: (e) => {
-      e.preventDefault();
-      const n = new URLSearchParams(new FormData(e.target));
-      location.hash = `#${route}?${n}`;
-    },
-  }, h("label", {}, "From (inclusive)", since), h("label", {}, "Until (exclusive)", until), extra, h("button", { type: "submit" }, "Show"));
-}
 
 // ---- pages ------------------------------------------------------------
 
@@ -127,11 +58,13 @@ async function overview(q) {
   const totals = h("div", { id: "totals" }, h("p", { class: "note" }, "Loading…"));
   const hoursEl = h("div", { id: "hours", class: "hours" });
   const pending = h("div", { id: "pending" }, h("p", { class: "note" }, "Loading…"));
+  const batches = h("div", { id: "batches" }, h("p", { class: "note" }, "Loading…"));
   const events = h("ol", { class: "events", id: "events", "aria-live": "polite" });
   render("Overview", periodForm("/overview", q),
     h("h2", {}, "Totals by program and currency"), totals,
     h("h2", {}, "Entries per hour"), hoursEl,
     h("h2", {}, "Pending withdrawals"), pending,
+    h("h2", {}, "Payout batches"), batches,
     h("h2", {}, "Live events"), h("p", { class: "note", id: "events-note" }, "Connecting to the event stream…"), events);
   try {
     const { flows, entries, hours } = await state.client.flows.all({ since: p.sinceISO, until: p.untilISO });
@@ -158,6 +91,7 @@ async function overview(q) {
   } catch (err) {
     pending.replaceChildren(errorBox(err));
   }
+  await payoutBatches(batches);
   const note = document.getElementById("events-note");
   state.sub = state.client.events.subscribe((ev) => {
     note.textContent = `Live: last event ${ev.id}.`;
@@ -227,8 +161,9 @@ async function account(name, q) {
   const postings = h("div", { id: "postings" });
   const withdrawals = h("div", { id: "withdrawals" });
   const form = h("div", { id: "withdraw" });
+  const chart = h("div", { id: "balance-chart" });
   render(`Account ${name}`, h("h2", {}, "Balance"), balances, h("h2", {}, "Withdrawals"), withdrawals, form,
-    h("h2", {}, "Income by source and program"), periodForm(`/account/${encodeURIComponent(name)}`, q), income,
+    h("h2", {}, "Balance over time, income by source and program"), periodForm(`/account/${encodeURIComponent(name)}`, q), chart, income,
     h("h2", {}, "Postings"), postings);
   let acct;
   try {
@@ -252,25 +187,31 @@ async function account(name, q) {
     }
   };
   await refreshWithdrawals();
+  await balanceChart(chart, name, acct, period(q));
   await showIncome(income, name, period(q));
   if (!acct.external) form.replaceChildren(withdrawForm(name, acct, refreshWithdrawals, showBalances));
   await listPostings(postings, { account: name }, (e, p) => p.from === name || p.to === name, { all: false });
-  // Live: the withdrawals and balance follow the event stream. A token
-  // that may not read the stream (payee) is told so and can reload.
+  // Live: the account's own events (the API filters them by account=,
+  // which a payee token may ask for its own accounts), listed as they
+  // arrive; the withdrawals and balance follow them.
   const live = h("p", { class: "note", id: "live-note" }, "");
+  const events = h("ol", { class: "events", id: "account-events", "aria-live": "polite", "aria-label": `Events of ${name}` });
   withdrawals.before(live);
+  postings.after(h("h2", {}, "Live events"), events);
   state.sub = state.client.events.subscribe(async (ev) => {
-    if (ev.type === "withdrawal.changed" && ev.data.account === name) {
+    events.prepend(h("li", { "data-event": ev.id, "data-type": ev.type }, h("code", {}, `#${ev.id} ${ev.type}`), " ", describeEvent(ev)));
+    while (events.children.length > 20) events.lastChild.remove();
+    if (ev.type === "withdrawal.changed") {
       announce(`Withdrawal ${ev.data.id} is ${ev.data.state}`);
       await refreshWithdrawals();
-      showBalances(await state.client.accounts.get(name));
-    } else if (ev.type === "payout.batch" && ev.data.withdrawals) {
-      // A batch's lines come in one event, without their accounts: this
-      // account may have one among them.
+    } else if (ev.type === "entry.committed") {
+      // A payout batch's lines come in one payout.batch event that names
+      // no account (so this stream leaves it out); the batch's entry,
+      // which moves this account's money, does come: its line may be here.
       await refreshWithdrawals();
-      showBalances(await state.client.accounts.get(name));
     }
-  }, { tail: 0, onOpen: () => { live.textContent = "Live: changes show as they happen."; live.dataset.live = "open"; }, onError: (err) => {
+    showBalances(await state.client.accounts.get(name));
+  }, { tail: 5, account: name, onOpen: () => { live.textContent = "Live: changes show as they happen."; live.dataset.live = "open"; }, onError: (err) => {
     delete live.dataset.live;
     live.textContent = err.status === 401 || err.status === 403
       ? `No live updates (${err.code}): ${err.message}. Reload to see changes.`
@@ -390,7 +331,7 @@ async function flows(q) {
   const chart = h("div", { class: "sankey", id: "sankey" }, h("p", { class: "note" }, "Loading…"));
   const detail = h("div", { id: "band-postings" });
   render("Flows", periodForm("/flows", q, [h("label", {}, "Currency", select)]),
-    h("p", { class: "note" }, "Sources → programs → payees. A band's width is its amount; select one (click, or Tab then Enter) to list the postings behind it."),
+    h("p", { class: "note" }, "Sources → programs → rules → payees. A band's width is its amount; select one (click, or Tab then Enter) to list the postings behind it."),
     chart, h("h2", { id: "band-title" }, "Postings of a band"), detail);
   let flowList;
   try {
@@ -405,26 +346,50 @@ async function flows(q) {
   }
   drawSankey(chart, flowList, cur, (band) => {
     document.getElementById("band-title").textContent = `Postings of ${band.label}`;
-    const keep = band.side === "in"
-      ? (e, x) => x.from === band.account && (e.program || "") === band.program && x.currency === cur
-      : (e, x) => x.to === band.account && (e.program || "") === band.program && x.currency === cur;
-    listPostings(detail, { account: band.account, since: p.sinceISO, until: p.untilISO }, keep);
+    const mine = (e, x) => (e.program || "") === band.program && x.currency === cur;
+    const keep = {
+      in: (e, x) => mine(e, x) && x.from === band.account,
+      rule: (e, x) => mine(e, x) && ruleOf(x.path || "", x.to) === band.rule,
+      out: (e, x) => mine(e, x) && x.to === band.account && ruleOf(x.path || "", x.to) === band.rule,
+    }[band.side];
+    // A band into a rule has no one account: it lists the period's entries.
+    const q = band.side === "rule" ? { since: p.sinceISO, until: p.untilISO } : { account: band.account, since: p.sinceISO, until: p.untilISO };
+    listPostings(detail, q, keep);
   });
 }
 
-/** drawSankey draws sources → programs → payees; every band carries its exact amount. */
+/**
+ * ruleOf names the rule of a program that made a posting from its path,
+ * as the API's flows do (api.Rule, whose table test has the cases): the
+ * step before the payee, or the last step, cut before its first figure.
+ */
+function ruleOf(path, to) {
+  const steps = path.split(" → ");
+  if (steps.length < 2) return "";
+  let step = steps[steps.length - 1];
+  if (step === to) step = steps[steps.length - 2];
+  const words = step.split(/\s+/).filter(Boolean);
+  const cut = words.findIndex((w) => /[0-9]/.test(w));
+  return (cut < 0 ? words : words.slice(0, cut)).join(" ");
+}
+
+/** drawSankey draws sources → programs → rules → payees; every band carries its exact amount. A flow without a rule goes from its program straight to its payee. */
 function drawSankey(el, flowList, cur, onSelect) {
   const links = new Map();
-  const add = (side, source, target, account, program, amount) => {
+  const add = (side, source, target, account, f) => {
     const k = `${source}\u0000${target}`;
-    const l = links.get(k) || { source, target, side, account, program, amounts: [] };
-    l.amounts.push(amount);
+    const l = links.get(k) || { source, target, side, account, program: f.program, rule: f.rule || "", amounts: [] };
+    l.amounts.push(f.amount);
     links.set(k, l);
   };
   const prog = (f) => "program:" + (f.program || "(direct)");
+  const rule = (f) => `rule:${f.rule} (${f.program || "direct"})`;
   for (const f of flowList) {
-    add("in", "from:" + f.from, prog(f), f.from, f.program, f.amount);
-    add("out", prog(f), "to:" + f.to, f.to, f.program, f.amount);
+    add("in", "from:" + f.from, prog(f), f.from, f);
+    if (f.rule) {
+      add("rule", prog(f), rule(f), "", f);
+      add("out", rule(f), "to:" + f.to, f.to, f);
+    } else add("out", prog(f), "to:" + f.to, f.to, f);
   }
   const ls = [...links.values()].map((l) => {
     const amount = sumUnits(l.amounts);
@@ -432,46 +397,14 @@ function drawSankey(el, flowList, cur, onSelect) {
     // amount (to the pixel); the exact amount is the band's label.
     return { ...l, amount, value: Number(BigInt(amount)) };
   });
-  const names = [...new Set(ls.flatMap((l) => [l.source, l.target]))];
-  const width = Math.max(640, Math.min(1100, el.clientWidth || 900));
-  const height = Math.max(320, names.length * 28);
-  const { nodes, links: laid } = d3.sankey().nodeId((d) => d.name).nodeWidth(14).nodePadding(14).extent([[1, 1], [width - 1, height - 1]])({
-    nodes: names.map((name) => ({ name })),
-    links: ls.map((l) => ({ ...l })),
+  const label = (name) => name.replace(/^(from|to|program|rule):/, "");
+  drawBands(el, ls, {
+    title: `Flows of ${cur}`,
+    label,
+    text: (l) => `${label(l.source)} → ${label(l.target)}: ${money(l.amount, cur)}`,
+    colour: (l) => label(l.side === "in" ? l.target : l.source),
+    onSelect: (l, text) => onSelect({ side: l.side, account: l.account, program: l.program || "", rule: l.rule, label: text, amount: l.amount }),
   });
-  const svgNS = "http://www.w3.org/2000/svg";
-  const s = (tag, attrs, ...kids) => {
-    const n = document.createElementNS(svgNS, tag);
-    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
-    n.append(...kids);
-    return n;
-  };
-  const label = (name) => name.replace(/^(from|to|program):/, "");
-  const colour = d3.scaleOrdinal(["#1f4e79", "#7b3f00", "#2e6b30", "#6a1b9a", "#9a3412", "#155e75"]);
-  const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "group", "aria-label": `Flows of ${cur}` });
-  const path = d3.sankeyLinkHorizontal();
-  for (const l of laid) {
-    const text = `${label(l.source.name)} → ${label(l.target.name)}: ${money(l.amount, cur)}`;
-    const band = { side: l.side, account: l.account, program: l.program || "", label: text, amount: l.amount };
-    const select = () => {
-      svg.querySelectorAll("path.band.selected").forEach((n) => n.classList.remove("selected"));
-      p.classList.add("selected");
-      onSelect(band);
-    };
-    const p = s("path", {
-      class: "band", d: path(l), stroke: colour(label(l.side === "in" ? l.target.name : l.source.name)), "stroke-width": Math.max(1, l.width),
-      tabindex: "0", role: "button", "aria-label": text, "data-band": `${label(l.source.name)}|${label(l.target.name)}`, "data-amount": l.amount,
-    }, s("title", {}, text));
-    p.addEventListener("click", select);
-    p.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(); } });
-    svg.append(p);
-  }
-  for (const n of nodes) {
-    svg.append(s("rect", { x: n.x0, y: n.y0, width: n.x1 - n.x0, height: Math.max(1, n.y1 - n.y0) }));
-    const left = n.x0 < width / 2;
-    svg.append(s("text", { x: left ? n.x1 + 6 : n.x0 - 6, y: (n.y0 + n.y1) / 2, dy: "0.35em", "text-anchor": left ? "start" : "end" }, label(n.name)));
-  }
-  el.replaceChildren(svg);
 }
 
 // ---- routing ----------------------------------------------------------
@@ -488,6 +421,7 @@ async function route() {
   if (path.startsWith("/account")) page = account(decodeURIComponent(path.slice("/account/".length)), q);
   else if (path === "/flows") page = flows(q);
   else if (path === "/overview") page = overview(q);
+  else if (path === "/programs") page = programs(q);
   else {
     location.hash = "#/overview";
     return;

@@ -9,3 +9,9 @@ import _ "embed"
 //
 //go:embed index.js
 var Module []byte
+
+// Operations is operations.js, the table of routes index.js imports
+// (generated from the OpenAPI document).
+//
+//go:embed operations.js
+var Operations []byte

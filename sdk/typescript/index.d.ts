@@ -1,8 +1,8 @@
 // Types of @tributary/client. The bodies are the API's own schemas, from
 // schema.d.ts (generated from the OpenAPI document: npm run generate).
-import type { components, paths } from "./schema.js";
+import type { components, operations, paths } from "./schema.js";
 
-export type { components, paths };
+export type { components, operations, paths };
 type S = components["schemas"];
 
 export declare class TributaryError extends Error {
@@ -26,7 +26,27 @@ export interface Subscription {
   close(): void;
 }
 
+type Params<K extends keyof operations> = operations[K]["parameters"];
+type JSONOf<T> = T extends { content: { "application/json": infer B } } ? B : never;
+/** The arguments of an operation: its path parameters, query, body. */
+export type CallArgs<K extends keyof operations> = {
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+} & (Params<K> extends { path: infer P } ? { path: P } : { path?: never }) &
+  (Params<K> extends { query?: infer Q } ? ([Q] extends [never] ? { query?: never } : { query?: Q }) : { query?: never }) &
+  (operations[K] extends { requestBody: infer B } ? { body: JSONOf<B> } : { body?: never });
+/** What an operation answers when it succeeds: its 200 or 201 body. */
+export type Answer<K extends keyof operations> = operations[K]["responses"] extends { 200: infer R }
+  ? JSONOf<R> extends never ? string : JSONOf<R>
+  : operations[K]["responses"] extends { 201: infer R } ? JSONOf<R> : unknown;
+/** One call per operation of the API, by its operationId (generated from the OpenAPI document). */
+export type Operations = {
+  [K in keyof operations]: {} extends CallArgs<K> ? (args?: CallArgs<K>) => Promise<Answer<K>> : (args: CallArgs<K>) => Promise<Answer<K>>;
+};
+
 export interface Client {
+  /** Every route of the API, by operationId: ops.getUsageStatement({ path: { epoch: "3" } }). */
+  ops: Operations;
   request(method: string, path: string, opts?: { query?: Record<string, unknown>; body?: unknown; idempotencyKey?: string; signal?: AbortSignal }): Promise<unknown>;
   currencies: { list(): Promise<S["CurrencyList"]> };
   accounts: {
@@ -50,7 +70,7 @@ export interface Client {
     all(q?: Query<"/v1/flows">): Promise<{ flows: S["Flow"][]; entries: number; hours: S["FlowHour"][] }>;
   };
   events: {
-    subscribe(handler: (ev: Event) => void, opts?: { after?: string | number; tail?: number; retryMs?: number; onError?: (err: unknown) => void; onOpen?: () => void }): Subscription;
+    subscribe(handler: (ev: Event) => void, opts?: { after?: string | number; tail?: number; account?: string; retryMs?: number; onError?: (err: unknown) => void; onOpen?: () => void }): Subscription;
   };
 }
 

@@ -3,6 +3,9 @@
 // no dependency: it runs as is in browsers (the console serves this very
 // file) and in Node.js 18+. Its types are in index.d.ts, over schema.d.ts,
 // which openapi-typescript generates from the server's OpenAPI document.
+// Every route is a call in client.ops, by its operationId, made from
+// operations.js (generated from the same document).
+import { operations } from "./operations.js";
 
 /** An error the API answered: its HTTP status and stable code. */
 export class TributaryError extends Error {
@@ -63,7 +66,10 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
       const e = (data && data.error) || {};
       throw new TributaryError(res.status, e.code || "http_" + res.status, e.message || text || res.statusText);
     }
-    return data;
+    // A route that answers other than JSON (a CSV export, the metrics)
+    // answers its text.
+    const json = (res.headers.get("Content-Type") || "").includes("json");
+    return json || data !== undefined ? data : text;
   }
 
   const enc = encodeURIComponent;
@@ -72,6 +78,7 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
 
   return {
     request,
+    ops: operationCalls(request),
     currencies: { list: () => get("/v1/currencies") },
     accounts: {
       list: (q) => get("/v1/accounts", q),
@@ -100,7 +107,7 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
           const page = await get("/v1/flows", { ...q, after });
           entries += page.entries;
           for (const f of page.flows) {
-            const k = JSON.stringify([f.from, f.program, f.to, f.currency]);
+            const k = JSON.stringify([f.from, f.program, f.rule, f.to, f.currency]);
             const old = sums.get(k);
             sums.set(k, old ? { ...old, amount: (BigInt(old.amount) + BigInt(f.amount)).toString(), postings: old.postings + f.postings } : { ...f });
           }
@@ -121,18 +128,39 @@ export function createClient({ baseUrl = "", token = "", fetch: fetchImpl } = {}
        * Without after, `tail: n` starts with the n newest events instead
        * of the whole history (0: only new ones), for a live view; until
        * the first event arrives, a reconnection asks for the tail again.
+       * With `account`, only the events about that account (a payee
+       * token must name one of its own).
        * onOpen is called each time the stream is (re)connected, onError
        * with each failure (a refusal ends the subscription).
        */
-      subscribe(handler, { after, tail, retryMs = 1000, onError, onOpen } = {}) {
-        return subscribe(doFetch, base + "/v1/events", headers, handler, { after, tail, retryMs, onError, onOpen });
+      subscribe(handler, { after, tail, account, retryMs = 1000, onError, onOpen } = {}) {
+        return subscribe(doFetch, base + "/v1/events", headers, handler, { after, tail, account, retryMs, onError, onOpen });
       },
     },
   };
 }
 
+/**
+ * operationCalls makes one function per operation of the API:
+ * ops.getUsageStatement({ path: { epoch: "3" } }). A write that takes an
+ * Idempotency-Key gets a fresh one unless idempotencyKey is given.
+ */
+function operationCalls(request) {
+  const ops = {};
+  for (const [id, op] of Object.entries(operations)) {
+    ops[id] = ({ path = {}, query, body, idempotencyKey, signal } = {}) => {
+      const url = op.path.replace(/\{([^}]+)\}/g, (_, name) => {
+        if (path[name] === undefined || path[name] === "") throw new TypeError(`${id} needs path.${name}`);
+        return encodeURIComponent(String(path[name]));
+      });
+      return request(op.method, url, { query, body, signal, idempotencyKey: op.key ? idempotencyKey || newKey() : undefined });
+    };
+  }
+  return Object.freeze(ops);
+}
+
 /** subscribe reads the event stream, reconnecting after the last id. */
-function subscribe(doFetch, url, headers, handler, { after, tail, retryMs, onError, onOpen }) {
+function subscribe(doFetch, url, headers, handler, { after, tail, account, retryMs, onError, onOpen }) {
   const ctl = new AbortController();
   const sub = {
     lastEventId: after === undefined ? "" : String(after),
@@ -145,7 +173,7 @@ function subscribe(doFetch, url, headers, handler, { after, tail, retryMs, onErr
       try {
         const extra = { Accept: "text/event-stream" };
         if (sub.lastEventId) extra["Last-Event-ID"] = sub.lastEventId;
-        const from = !sub.lastEventId && tail !== undefined ? "?tail=" + encodeURIComponent(tail) : "";
+        const from = queryString({ account, tail: sub.lastEventId ? undefined : tail });
         const res = await doFetch(url + from, { headers: headers(extra), signal: ctl.signal });
         if (!res.ok) {
           let e = {};

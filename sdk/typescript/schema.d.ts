@@ -819,7 +819,9 @@ export interface paths {
          *
          *     where `id` is the event's sequence number (commit order, without gaps) and `type` is `entry.committed` (data `EntryCommittedEvent`), `withdrawal.changed` (data `WithdrawalChangedEvent`), `config.changed` (data `ConfigChangedEvent`) or a type written by a program. Idle streams receive a `: keep-alive` comment every 15 seconds. A client that reconnects with `Last-Event-ID` (or `?after=`) resumes after that event without gaps or repeats. A live view that wants no history starts with `?tail=N`: the N newest events, then new ones (`tail=0`: only new ones); it reconnects with `Last-Event-ID` like any other.
          *
-         *     **Who may call:** a bearer token with role `admin`, `reader`.
+         *     With `account=`, the stream sends only the events about that account: `withdrawal.changed` of its withdrawals and `entry.committed` of the entries that move money from or to it (each read from the journal); configuration and programs' own events are left out. Ids keep their numbering, so they have gaps; `tail=N` counts every event, before the filter.
+         *
+         *     **Who may call:** a bearer token with role `admin`, `reader`, `payee`. A `payee` token must pass `account=` naming one of its own accounts (403 otherwise).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -1087,9 +1089,11 @@ export interface paths {
         };
         /**
          * Sum a period's postings by path
-         * @description Sums the postings of the entries in a period (`since` inclusive, `until` exclusive) by path: one flow per source account, program, destination account and currency, with the exact sum of its postings' amounts and their count; and the entries read, counted by UTC hour (every entry of the period, whatever its currency). With `account=`, only the postings from or to that account are summed (read through the account's index): its income by source and program, and its spending. It is what the console's Sankey diagram, totals and an account's income are drawn from; `listEntries` with the same period and `account=` lists the postings behind a flow.
+         * @description Sums the postings of the entries in a period (`since` inclusive, `until` exclusive) by path: one flow per source account, program, rule, destination account and currency, with the exact sum of its postings' amounts and their count (the rule is named from the postings' explanation paths: the step before the payee, cut before its first figure, such as `split` or `platform fee`); and the entries read, counted by UTC hour (every entry of the period, whatever its currency). With `account=`, only the postings from or to that account are summed (read through the account's index): its income by source and program, and its spending. It is what the console's Sankey diagram, totals and an account's income are drawn from; `listEntries` with the same period and `account=` lists the postings behind a flow.
          *
-         *     One call reads at most 10000 entries, in commit order. When the period holds more, the answer carries `next`: pass it as `after` (with the same period) to sum the following entries, and add the flows of every answer together. Reading is by the journal's sequence index and the time filter, so a call costs the entries it reads, not the store's size; a period of N entries costs N/10000 calls.
+         *     Without `account=` and `after`, a period with both ends given is answered in one call from the whole UTC hours the server keeps summed (in memory, by path, every currency; the hours used longest ago are dropped past 1,000,000 sums): a kept hour costs one indexed query for the entries committed since it was summed (an entry dated in the hour but committed later is added then), an hour not yet kept is read whole and kept, and the partial hours at either end are read from the journal. When the hours not yet kept hold more than 100000 entries, the call keeps those it read and answers as below; the next call goes further.
+         *
+         *     With `after` (`after=0` from the start), or `account=`, one call reads at most 10000 entries, in commit order. When the period holds more, the answer carries `next`: pass it as `after` (with the same period) to sum the following entries, and add the flows of every answer together. Reading is by the journal's sequence index and the time filter, so a call costs the entries it reads, not the store's size; a period of N entries costs N/10000 calls.
          *
          *     **Who may call:** a bearer token with role `admin`, `reader`, `payee`. A `payee` token must pass `account=` naming one of its own accounts (403 otherwise).
          */
@@ -2607,6 +2611,8 @@ export interface components {
             from: components["schemas"]["AccountName"];
             /** @description The program whose entries made the postings; "" for entries submitted directly. */
             program: string;
+            /** @description The program's rule that made them, named from their explanation paths ("split", "platform fee", "seller remainder"); "" for postings without a path. */
+            rule: string;
             to: components["schemas"]["AccountName"];
             currency: components["schemas"]["Currency"];
             /** @description The sum of the postings' amounts, exact. */
@@ -5395,6 +5401,8 @@ export interface operations {
     streamEvents: {
         parameters: {
             query?: {
+                /** @description Only the events about this account: its withdrawals' changes and the entries that move money from or to it. Required for payee tokens. */
+                account?: components["schemas"]["AccountName"];
                 /** @description Resume after this event's sequence number, for clients that cannot set `Last-Event-ID`. Ignored when `Last-Event-ID` is sent. Default 0: from the first event. */
                 after?: components["schemas"]["SeqString"];
                 /** @description Start with this many of the newest events instead of the first (0: only events committed from now on), for a live view that wants no history. Ignored when `Last-Event-ID` or `after` is sent. */

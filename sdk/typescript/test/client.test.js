@@ -12,7 +12,7 @@ const admin = () => createClient({ baseUrl: url, token: process.env.TRIBUTARY_AD
 const payee = () => createClient({ baseUrl: url, token: process.env.TRIBUTARY_PAYEE_TOKEN });
 
 /** next resolves with the first event (after those already seen) that match accepts. */
-function collect(client, after, stopWhen, tail) {
+function collect(client, after, stopWhen, tail, account) {
   return new Promise((resolve, reject) => {
     const seen = [];
     const timer = setTimeout(() => { sub.close(); reject(new Error(`no matching event; saw ${seen.map((e) => e.id)}`)); }, 20000);
@@ -23,7 +23,7 @@ function collect(client, after, stopWhen, tail) {
         sub.close();
         resolve({ seen, last: sub.lastEventId });
       }
-    }, { after, tail, retryMs: 50, onError: (err) => { if (err.status === 401 || err.status === 403) { clearTimeout(timer); reject(err); } } });
+    }, { after, tail, account, retryMs: 50, onError: (err) => { if (err.status === 401 || err.status === 403) { clearTimeout(timer); reject(err); } } });
   });
 }
 
@@ -88,6 +88,34 @@ test("a payee requests a withdrawal, idempotently, and the stream reports it pos
   const { seen } = await heard;
   const last = seen[seen.length - 1];
   assert.equal(last.data.amount, "1000000000000000000");
-  // A payee may not read the stream: the subscription stops with the API's refusal.
+  // A payee reads the stream of its own account only: every event it
+  // hears is about collaborator, and another account's is refused.
+  const own = await collect(payee(), undefined, (ev) => ev.type === "withdrawal.changed" && ev.data.id === w.id && ev.data.state === "posted", undefined, "collaborator");
+  for (const ev of own.seen) {
+    if (ev.type === "withdrawal.changed") assert.equal(ev.data.account, "collaborator");
+    else {
+      assert.equal(ev.type, "entry.committed");
+      const e = await admin().entries.get(ev.data.seq);
+      assert.ok(e.postings.some((p) => p.from === "collaborator" || p.to === "collaborator"), `event ${ev.id}: entry ${e.seq} does not touch collaborator`);
+    }
+  }
+  assert.ok(own.seen.some((ev) => ev.type === "entry.committed"), "the payee hears the entries that paid it");
   await assert.rejects(collect(payee(), undefined, () => true), (err) => err.code === "forbidden");
+  await assert.rejects(collect(payee(), undefined, () => true, undefined, "owner"), (err) => err.code === "forbidden");
+});
+
+test("ops has a call for every route of the OpenAPI document", { skip }, async () => {
+  const doc = await admin().ops.getOpenAPI();
+  const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId)).sort();
+  assert.deepEqual(Object.keys(admin().ops).sort(), ids);
+  assert.deepEqual(await admin().ops.listCurrencies(), await admin().currencies.list());
+  const asset = await admin().ops.getMarketAsset({ path: { id: "asset-7" } });
+  assert.equal(asset.owner, "owner");
+  // A write resent under its key answers the same; a path parameter is required.
+  const body = { account: "owner", amount: "1", currency: "ETH" };
+  const w = await admin().ops.requestWithdrawal({ body, idempotencyKey: "sdk-ops-1" });
+  assert.deepEqual(await admin().ops.requestWithdrawal({ body, idempotencyKey: "sdk-ops-1" }), w);
+  assert.throws(() => admin().ops.getMarketAsset({ path: {} }), /getMarketAsset needs path.id/);
+  const csv = await admin().ops.getMetrics();
+  assert.equal(typeof csv, "string");
 });

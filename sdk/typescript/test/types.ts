@@ -21,3 +21,14 @@ export async function example(): Promise<string> {
   }
   return available + path + state + flows.entries;
 }
+
+// Every route has a typed call, generated from the OpenAPI document.
+export async function everyRoute(): Promise<string> {
+  const st = await c.ops.getUsageStatement({ path: { epoch: 3 } });
+  const streams = await c.ops.getDepsStreams({ query: { at: "2026-01-01T00:00:00Z" } });
+  const batches = await c.ops.listPayoutBatches();
+  const asset = await c.ops.createMarketAsset({ body: { id: "a", owner: "o" } as never, idempotencyKey: "k" });
+  // @ts-expect-error a path parameter is required
+  await c.ops.getMarketAsset({});
+  return String(st) + String(streams) + String(batches) + String(asset);
+}
