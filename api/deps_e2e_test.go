@@ -16,6 +16,7 @@ import (
 	"github.com/tributary-ledger/tributary/program/deps"
 	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/program/splitbook"
+	"github.com/tributary-ledger/tributary/wire"
 )
 
 // npmLock writes a package-lock.json v3 of a project that depends on deps.
@@ -240,6 +241,12 @@ func settleEpoch(t *testing.T, e *env, config *client.Client) {
 	}
 	_, _, err = e.admin.SettleDepsEpoch(ctx, "settle-2", 2)
 	refused(t, "settling an open epoch", err, "deps_epoch_state")
+	// Epoch 1's batch is written under deps:settle:1 whatever key the
+	// request came with: a platform entry taking that key first would
+	// block the settlement, so the key is refused (and settling below
+	// still works).
+	_, _, err = e.admin.CreateEntry(ctx, "deps:settle:1", wire.EntryRequest{Postings: []wire.PostingJSON{usd("@world", "dev:ana", "1")}})
+	refused(t, "a platform entry under an epoch's settle key", err, "key_reserved")
 	dests := map[string]string{"dev:ana": "@bank:ana", "dev:cho": "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", "owner:calendar-utils": "@bank:cal"}
 	for a, d := range dests {
 		if _, _, err := e.admin.SetPayoutDestination(ctx, "dest-"+a, a, payout.DestinationRequest{Destination: d}); err != nil {

@@ -28,7 +28,7 @@ import (
 
 // ErrKeyReserved refuses a platform key that has the shape of a payee's
 // stored key.
-var ErrKeyReserved = errcode.New(errcode.Invalid, "key_reserved", "keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, and keys starting schedule: for the scheduler")
+var ErrKeyReserved = errcode.New(errcode.Invalid, "key_reserved", "keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, keys starting schedule: for the scheduler, and the prefixes programs write under themselves (deps:settle:)")
 
 // scopeHex is how many hex digits of the principal's digest its prefix
 // keeps: 64 bits, so that two payee principals never share a space by
@@ -69,7 +69,7 @@ func reservedKey(key string) bool {
 const ScheduleKeyPrefix = "schedule:"
 
 // checkPlatformKey refuses a key the platform may not send.
-func checkPlatformKey(key string) error {
+func (s *Server) checkPlatformKey(key string) error {
 	if err := ledger.ValidateKey(key); err != nil {
 		return err
 	}
@@ -78,6 +78,13 @@ func checkPlatformKey(key string) error {
 	}
 	if strings.HasPrefix(key, ScheduleKeyPrefix) {
 		return errcode.Errorf(ErrKeyReserved, "key %q starts with %s, which is reserved for the scheduler's runs; choose another", key, ScheduleKeyPrefix)
+	}
+	for _, m := range s.cfg.Modules {
+		for _, p := range m.Keys {
+			if strings.HasPrefix(key, p) {
+				return errcode.Errorf(ErrKeyReserved, "key %q starts with %s, which the %s program writes under itself; choose another", key, p, m.Name)
+			}
+		}
 	}
 	if payout.IsLineRef(key) {
 		// A withdrawal's ID is its key: an entry under a line's reference
@@ -98,7 +105,7 @@ func (s *Server) idempotencyKey(r *http.Request, c *Call) (string, error) {
 		return key, ledger.ValidateKey(key)
 	}
 	if c.Token.Role != auth.Payee {
-		return key, checkPlatformKey(key)
+		return key, s.checkPlatformKey(key)
 	}
 	if err := ledger.ValidateKey(key); err != nil {
 		return "", err

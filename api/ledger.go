@@ -359,7 +359,7 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 		out.Results[i].Key = it.Key
 		ps, err := s.fromPostings(it.Postings)
 		if err == nil {
-			err = checkPlatformKey(it.Key)
+			err = s.checkPlatformKey(it.Key)
 		}
 		if err == nil {
 			err = moneyLeaves(c, ps)

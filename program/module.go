@@ -47,6 +47,11 @@ type Module struct {
 	Errors []*errcode.Error
 	// State lists the keys the program keeps its state under.
 	State []StateKey
+	// Keys are prefixes of idempotency keys the program writes under
+	// itself, whatever key the request came with (one settlement per
+	// epoch, say): the API refuses them from a platform, which could
+	// otherwise take such a key first and block the program's write.
+	Keys []string
 	// Verify, when set, recomputes what the program stored (statements,
 	// batches) from its inputs and the journal, for `tributary verify`;
 	// it answers an error of its own only when it could not read.

@@ -26,6 +26,7 @@ var (
 func Module() program.Module {
 	return program.Module{
 		Name: Program, Title: "Dependency royalty streams", Docs: docs,
+		Keys: []string{SettleKeyPrefix},
 		Routes: []program.Route{
 			{Method: "GET", Path: "/v1/deps/config", ID: "getDepsConfig", Roles: program.ConfigReaders, Handler: program.Read(serveGetParams)},
 			{Method: "PUT", Path: "/v1/deps/config", ID: "setDepsConfig", Roles: program.Admins, Handler: program.Write(serveSetParams)},

@@ -42,7 +42,10 @@ func Payable(es EpochState) []Part {
 // SettleKey is the key an epoch's payout batch is written under: one per
 // epoch, whatever key the request came with, so that settling an epoch
 // twice answers the first batch instead of paying twice.
-func SettleKey(n uint64) string { return "deps:settle:" + strconv.FormatUint(n, 10) }
+func SettleKey(n uint64) string { return SettleKeyPrefix + strconv.FormatUint(n, 10) }
+
+// SettleKeyPrefix starts every SettleKey; the module reserves it.
+const SettleKeyPrefix = "deps:settle:"
 
 // Settled is what settling an epoch made: its payout batch, and the payees
 // left out of it (their money stays in their accounts, for a later batch).
