@@ -21,21 +21,8 @@ import (
 // one entry, the same one on both nodes; the journal and the outbox must
 // be numbered without a gap; the balances must be the journal's sums.
 func TestTwoNodesExactlyOnce(t *testing.T) {
-	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
-	if url == "" {
-		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
-	}
 	ctx := context.Background()
-	a, schemaURL, cleanup, err := OpenFresh(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cleanup() })
-	b, err := Open(ctx, schemaURL, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	a, b := twoNodes(t)
 	var nodes [2]*engine.Group
 	for i, s := range []*Store{a, b} {
 		nodes[i] = engine.NewGroup(engine.New(s, money.NewRegistry()), 1, 256)
@@ -131,21 +118,8 @@ func payment(i int) []ledger.Posting {
 // pays from one buyer's funds, b spends most of them, then a tries to
 // spend more than is left.
 func TestCachedBalancesSeeOtherNodes(t *testing.T) {
-	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
-	if url == "" {
-		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
-	}
 	ctx := context.Background()
-	a, schemaURL, cleanup, err := OpenFresh(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cleanup() })
-	b, err := Open(ctx, schemaURL, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	a, b := twoNodes(t)
 	ea, eb := engine.New(a, money.NewRegistry()), engine.New(b, money.NewRegistry())
 	at := time.Unix(1700000000, 0)
 	move := func(e *engine.Engine, key, from, to string, cents uint64) error {
@@ -184,4 +158,25 @@ func TestCachedBalancesSeeOtherNodes(t *testing.T) {
 	if _, err := engine.Verify(ctx, b); err != nil {
 		t.Errorf("Verify: %v", err)
 	}
+}
+
+// twoNodes opens two stores on one fresh schema, as two nodes of one
+// deployment are; it skips without TRIBUTARY_POSTGRES_URL.
+func twoNodes(t *testing.T) (a, b *Store) {
+	t.Helper()
+	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
+	if url == "" {
+		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
+	}
+	a, schemaURL, cleanup, err := OpenFresh(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cleanup() })
+	b, err = Open(context.Background(), schemaURL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
 }
