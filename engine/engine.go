@@ -629,9 +629,12 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 	}
 	if len(ch.Withdrawals) > 0 {
 		ov.bulk = append(ov.bulk, bulkWithdrawals{ws: ch.Withdrawals, entry: ent, announce: !ch.WithdrawalsAnnounced})
-		if len(ov.withdrawals) > 0 || len(ov.bulk) > 1 {
+		if len(ov.withdrawals) > 0 || len(ov.bulk) > 1 || !ch.WithdrawalsAnnounced {
 			// An ID may repeat what the batch changed before: one
-			// map keeps the last change of each.
+			// map keeps the last change of each. Withdrawals the
+			// operation does not announce itself go there too: the
+			// map's path writes their withdrawal.changed events,
+			// the in-place path (changedWithdrawals) writes none.
 			ov.unbulk()
 		}
 	}
