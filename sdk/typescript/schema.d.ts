@@ -2858,6 +2858,8 @@ export interface components {
         Part: {
             account: string;
             amount: components["schemas"]["Amount"];
+            /** @description Path explains a part paid through a contributor that is a split of the split book: ["contributor 50%", "split:band", "split 20%", "drummer"]. Other parts have none. */
+            path?: string[];
         };
         /** @description What one paying repo's budget became. Conservation: Paid + Refused + Sleeper + Escrow = Reserved, and Reserved + Shortfall = Budget. */
         Payer: {
@@ -3011,6 +3013,8 @@ export interface components {
             streams?: components["schemas"]["Stream"][];
             /** @description Recipients are the repos a stream pays, with their split as it stood at open. */
             recipients: components["schemas"]["Recipient"][];
+            /** @description Splits are the split book's splits the recipients' contributors name (a linked repo's, even one no stream paid), and those they nest, as they stood at open, in ID order. */
+            splits?: components["schemas"]["SplitDef"][];
         };
         /** @description A posting on the wire. */
         Posting: {
