@@ -3729,7 +3729,7 @@ export interface components {
          *     - `json_duplicate_name`: a JSON object names the same member twice
          *     - `json_invalid_utf8`: the body is not valid UTF-8
          *     - `key_invalid`: idempotency key is invalid
-         *     - `key_reserved`: keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, keys starting schedule: for the scheduler, and the prefixes programs write under themselves (deps:settle:)
+         *     - `key_reserved`: keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, keys starting schedule: for the scheduler, and the key prefixes programs write under themselves (the refusal names the prefix and the program)
          *     - `lockfile_format_unknown`: lockfile format is unknown
          *     - `lockfile_malformed`: lockfile is malformed
          *     - `lockfile_version_unsupported`: lockfile format version is not supported

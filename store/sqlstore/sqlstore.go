@@ -110,7 +110,7 @@ type Store struct {
 	// many would pass the dialect's ParamsMax.
 	ins [][len(insertChunks)]*sql.Stmt
 
-	cache *balanceCache // nil unless the dialect has a single writer
+	cache *balanceCache // nil unless the dialect has a single writer or caches balances (CacheBalances)
 
 	// largeRows, beforeLarge and afterLarge: see SetLargeCommit.
 	largeRows   int
