@@ -3,8 +3,8 @@ package api_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
