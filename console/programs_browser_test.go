@@ -194,6 +194,38 @@ func TestProgramsInABrowser(t *testing.T) {
 		shoot(t, ctx, shots, "programs.png")
 	})
 
+	t.Run("a what-if of an epoch under another configuration", func(t *testing.T) {
+		open(t, ctx, url, "#/programs?epoch=0&participants=app-1,app-2,app-3"+period)
+		field := `#whatif-form input[name="formula.decay_bp"]`
+		do(t, ctx, "what-if form", chromedp.WaitVisible(field))
+		if v := eval[string](t, ctx, `document.querySelector('`+field+`').value`); v != "2000" {
+			t.Errorf("the what-if starts from decay_bp %q; want the epoch's 2000", v)
+		}
+		// Each rank takes half of what remains instead of a fifth.
+		do(t, ctx, "recompute", chromedp.SetValue(field, "5000"), chromedp.Click(`#whatif-form button[type="submit"]`), chromedp.WaitVisible("#whatif-table"))
+		rows := eval[[]string](t, ctx, `[...document.querySelectorAll("#whatif-table tbody tr")].map(r => [...r.children].map(c => c.textContent).join(" | "))`)
+		want := []string{
+			"app-1 | 20,000.00 USD | 50,000.00 USD | +30,000.00 USD",
+			"app-2 | 16,000.00 USD | 25,000.00 USD | +9,000.00 USD",
+			"app-3 | 12,800.00 USD | 12,500.00 USD | -300.00 USD",
+		}
+		if fmt.Sprint(rows) != fmt.Sprint(want) {
+			t.Errorf("the what-if shows %q; want %q", rows, want)
+		}
+		// Nothing was written: the statement still pays the seed's figures.
+		st, err := admin.GetUsageStatement(context.Background(), 0, client.GetUsageStatementQuery{Participant: "app-3"})
+		if err != nil || st.Rows[0].Amount.String() != "1280000" {
+			t.Errorf("epoch 0's statement after the what-if: %+v, %v; want app-3 still paid 1280000", st.Rows, err)
+		}
+		// A refused configuration shows the API's refusal.
+		do(t, ctx, "refused", chromedp.SetValue(field, "0"), chromedp.Click(`#whatif-form button[type="submit"]`), chromedp.WaitVisible("#whatif-result [role=alert]"))
+		if got := eval[string](t, ctx, `document.querySelector("#whatif-result").textContent`); !strings.Contains(got, "usage_pool_unallocatable") {
+			t.Errorf("a what-if at decay 0 shows %q; want the refusal usage_pool_unallocatable", got)
+		}
+		checkLabels(t, ctx, "programs")
+		shoot(t, ctx, shots, "programs-whatif.png")
+	})
+
 	t.Run("payout batches on the overview", func(t *testing.T) {
 		b, _, err := admin.CreatePayoutBatch(context.Background(), "batch-1", payout.BatchRequest{Currency: "ETH"})
 		if err != nil {
