@@ -53,10 +53,16 @@ func newRollups(max int) *rollups {
 	return &rollups{hours: map[time.Time]*hourRollup{}, max: max}
 }
 
+// scanPage is how many entries scanJournal asks for at a time: the
+// stores' largest page, so that an hour (3,600 entries at one a second)
+// is one page, which the store bounds at the hour's last entry; a later
+// page would walk on to the journal's end.
+const scanPage = 10_000
+
 // scanJournal calls each for every entry f selects, reading page by page,
 // and returns how many it read.
 func scanJournal(ctx context.Context, st Store, f ledger.JournalFilter, each func(ledger.Entry) error) (int, error) {
-	f.Limit = PageMax
+	f.Limit = scanPage
 	n := 0
 	for {
 		page, err := st.JournalFiltered(ctx, f)
