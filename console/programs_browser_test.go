@@ -240,6 +240,22 @@ func TestProgramsInABrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("the overview follows payout batches live", func(t *testing.T) {
+		open(t, ctx, url, "#/overview?"+period[1:])
+		// The stream is open once its last events are listed.
+		do(t, ctx, "stream", chromedp.WaitVisible("#events li"), chromedp.WaitVisible("#batches-table"))
+		b, _, err := admin.CreatePayoutBatch(context.Background(), "batch-live", payout.BatchRequest{Currency: "USD"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := fmt.Sprintf(`#batches-table tr[data-batch="%d"]`, b.ID)
+		do(t, ctx, "the new batch, without a reload", chromedp.WaitVisible(row), chromedp.WaitVisible(`#events li[data-type="payout.batch"]`))
+		shown := eval[string](t, ctx, `document.querySelector('`+row+` td.num').textContent`)
+		if units := shownUnits(t, shown, money.USD); units != string(b.Total) {
+			t.Errorf("batch %d's total shows %q; the API says %s", b.ID, shown, b.Total)
+		}
+	})
+
 	t.Run("phone width", func(t *testing.T) {
 		p := tab(t, ctx)
 		do(t, p, "phone", chromedp.EmulateViewport(390, 844))
