@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/big"
@@ -12,8 +13,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tributary-ledger/tributary/client"
+	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/collection"
+	"github.com/tributary-ledger/tributary/program/deps/depscli"
 	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/program/usage"
 )
@@ -268,4 +271,65 @@ func TestProgramsInABrowser(t *testing.T) {
 		}
 		shoot(t, p, shots, "programs-phone.png")
 	})
+}
+
+// TestDepsStreamsInABrowser draws the dependency streams of the deps
+// seed's epoch 1 (`tributary demo deps`, left open), on a server clock an
+// hour into it: each band of the graph carries the API's rate for its
+// payer and dependency, and each repo's incoming rate is the API's sum.
+func TestDepsStreamsInABrowser(t *testing.T) {
+	seed, err := depscli.SeedOps(money.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open1 []engine.Op
+	for _, op := range seed {
+		if op.Key != "demo:close:1" {
+			open1 = append(open1, op)
+		}
+	}
+	at := time.Date(2026, 1, 12, 1, 0, 0, 0, time.UTC)
+	url, admin := demoServerWith(t, func() time.Time { return at }, open1)
+	st, err := admin.GetDepsStreams(context.Background(), client.GetDepsStreamsQuery{From: "npm:meeting-bot"})
+	if err != nil || len(st.Streams) == 0 {
+		t.Fatalf("the API's streams: %+v, %v; want epoch 1's", st, err)
+	}
+	// What the page should show for npm:meeting-bot's streams, summed from
+	// the API's: by payer and dependency (the bands), and by dependency
+	// (the incoming table).
+	const payer = "npm:meeting-bot"
+	bands, incoming := map[string]string{}, map[string]string{}
+	add := func(m map[string]string, k, rate string) {
+		sum, _ := new(big.Int).SetString(cmp.Or(m[k], "0"), 10)
+		v, ok := new(big.Int).SetString(rate, 10)
+		if !ok {
+			t.Fatalf("rate %q", rate)
+		}
+		m[k] = sum.Add(sum, v).String()
+	}
+	for _, s := range st.Streams {
+		if s.Payer != payer {
+			continue
+		}
+		dep := s.Path[len(s.Path)-1]
+		add(bands, s.Payer+"|"+dep, string(s.StreamRate))
+		add(incoming, dep, string(s.StreamRate))
+	}
+	if len(bands) == 0 {
+		t.Fatalf("the API's streams %+v have none from %s", st.Streams, payer)
+	}
+	ctx := browser(t)
+	signIn(t, ctx, url, adminSecret, "")
+	open(t, ctx, url, "#/programs?from="+payer)
+	do(t, ctx, "a payer's streams", chromedp.WaitVisible("#streams-graph path.band"), chromedp.WaitVisible("#incoming-table"))
+	shown := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll("#streams-graph path.band")].map(b => [b.dataset.band, b.dataset.amount]))`)
+	if fmt.Sprint(shown) != fmt.Sprint(bands) {
+		t.Errorf("the graph's bands carry %v; the API's streams from %s sum to %v", shown, payer, bands)
+	}
+	rows := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll("#incoming-table tbody tr")].map(r => [r.dataset.repo, r.dataset.rate]))`)
+	if fmt.Sprint(rows) != fmt.Sprint(incoming) {
+		t.Errorf("the incoming rates show %v; the API's streams sum to %v", rows, incoming)
+	}
+	checkLabels(t, ctx, "programs")
+	shoot(t, ctx, screenshotDir(t), "programs-deps.png")
 }
