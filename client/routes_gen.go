@@ -393,7 +393,7 @@ type SimulateUsageEpochQuery struct {
 	Participants string
 }
 
-// SimulateUsageEpoch calls POST /v1/usage/epochs/{epoch}/simulate: what a closed epoch would have paid under another configuration.
+// SimulateUsageEpoch calls POST /v1/usage/epochs/{epoch}/simulate: simulate a closed epoch under another configuration.
 func (c *Client) SimulateUsageEpoch(ctx context.Context, epoch uint64, body usage.Config, q SimulateUsageEpochQuery) (out usage.WhatIfJSON, err error) {
 	_, err = c.do(ctx, "POST", "/v1/usage/epochs/"+strconv.FormatUint(epoch, 10)+"/simulate"+query("participants", q.Participants), "", body, &out)
 	return out, err

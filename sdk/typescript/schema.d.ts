@@ -1920,7 +1920,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * What a closed epoch would have paid under another configuration
+         * Simulate a closed epoch under another configuration
          * @description Recomputes a closed epoch's statement under the configuration in the body (the JSON form of the TOML file, as `PUT /v1/usage/config` takes it) and writes nothing: the epoch's stored counts, participants, history, carry-in and funding, divided by the other rules; a metric the body adds counts zero. This is `tributary usage simulate` for one epoch, over HTTP, for a what-if panel. The body must keep the program's epochs and currency (422 `usage_config_invalid`) and pass the checks a configuration passes (422 `usage_config_invalid`, `usage_weight_invalid`, `usage_category_shares_sum`, `usage_pool_unallocatable`, `usage_metric_unknown`, `usage_limit`; 400 `usage_id_invalid`). An epoch not closed is 404 `usage_epoch_open`; a participant asked for without a line in either statement 404 `usage_participant_unknown`; more than 100 participants 422 `usage_limit`; stored inputs that no longer match the close's digest 422 `usage_statement_mismatch`.
          *
          *     **Who may call:** a bearer token with role `admin`, `reader`, `configurator`.
