@@ -470,6 +470,7 @@ var expectedAccess = map[string][]auth.Role{
 	"POST /v1/usage/epochs/{epoch}/close":              {auth.Admin, auth.Configurator},
 	"GET /v1/usage/epochs/{epoch}":                     {auth.Admin, auth.Reader, auth.Configurator},
 	"GET /v1/usage/epochs/{epoch}/statement":           {auth.Admin, auth.Reader, auth.Configurator},
+	"POST /v1/usage/epochs/{epoch}/simulate":           {auth.Admin, auth.Reader, auth.Configurator},
 	"GET /v1/feeshare/params":                          {auth.Admin, auth.Reader, auth.Configurator},
 	"PUT /v1/feeshare/params":                          {auth.Admin},
 	"POST /v1/feeshare/register":                       nil, // the deployer's EIP-712 signature, or an admin token

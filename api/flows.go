@@ -137,6 +137,12 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, c *Call) erro
 // addFlows adds an entry's postings in currency ("" for all) from or to
 // account ("" for any) to sums.
 func addFlows(sums map[flowKey]*flowSum, e ledger.Entry, currency, account string) error {
+	return eachFlow(e, currency, account, func(k flowKey, amount money.Amount) error { return addFlow(sums, k, amount, 1) })
+}
+
+// eachFlow calls fn with the flow of each of an entry's postings in
+// currency ("" for all) from or to account ("" for any).
+func eachFlow(e ledger.Entry, currency, account string, fn func(flowKey, money.Amount) error) error {
 	for _, p := range e.Postings {
 		if currency != "" && p.Currency != currency {
 			continue
@@ -144,7 +150,7 @@ func addFlows(sums map[flowKey]*flowSum, e ledger.Entry, currency, account strin
 		if account != "" && p.From != account && p.To != account {
 			continue
 		}
-		if err := addFlow(sums, flowKey{p.From, e.Program, Rule(p.Path, p.To), p.To, p.Currency}, p.Amount, 1); err != nil {
+		if err := fn(flowKey{p.From, e.Program, Rule(p.Path, p.To), p.To, p.Currency}, p.Amount); err != nil {
 			return err
 		}
 	}

@@ -1240,6 +1240,13 @@ func TestOpenAPIExchanges(t *testing.T) {
 		t.Errorf("the statement without a participant = %.300s; want no rows", body)
 	}
 	do(404, call{token: reader, method: "GET", path: "/v1/usage/epochs/" + epoch + "/statement?participant=nope"})
+	// The what-if: read-only, no Idempotency-Key; the same configuration
+	// pays what was paid.
+	body, _ = do(200, call{token: reader, method: "POST", path: "/v1/usage/epochs/" + epoch + "/simulate?participants=app-1", body: usageConfig})
+	if !strings.Contains(body, `"difference":"0"`) {
+		t.Errorf("the what-if under the same configuration = %.300s; want a difference of 0", body)
+	}
+	do(404, call{token: reader, method: "POST", path: "/v1/usage/epochs/999/simulate", body: usageConfig})
 	do(403, call{token: ingestor, method: "GET", path: "/v1/usage/epochs/" + epoch})
 	// The close moved the status on; the configuration still answers as
 	// it first did.

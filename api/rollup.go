@@ -9,6 +9,7 @@ import (
 
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
 )
 
 // RollupKeysMax bounds the flow sums the server keeps for whole hours
@@ -27,10 +28,21 @@ const rollupWarmFactor = 10
 // order, so an entry of the hour committed later, even one dated in the
 // past, has a larger one: the rollups' cursor meets it and adds it.
 type hourRollup struct {
-	sums    map[flowKey]*flowSum
+	// sums are the hour's flows, each by its key's number in the
+	// rollups' table (slot finds a key's sum while adding): merging a
+	// week's 168 hours then adds numbered sums into a slice, instead of
+	// hashing five strings for each of some 170,000.
+	sums    []numberedSum
+	slot    map[flowKey]int
 	entries int
 	upTo    uint64
 	used    uint64
+}
+
+// numberedSum is a flow's sum by its key's number in the rollups' table.
+type numberedSum struct {
+	id  int32
+	sum flowSum
 }
 
 // rollups are the hours the server has summed, kept between requests so
@@ -47,16 +59,29 @@ type rollups struct {
 	// hours it falls in; started (at the newest entry) with the first use.
 	cursor  uint64
 	started bool
+	// ids number the flow keys of the kept hours, table names them;
+	// merged and touched are a request's merge, kept for the next (the
+	// lock is held).
+	ids     map[flowKey]int32
+	table   []flowKey
+	merged  []flowSum
+	touched []int32
 }
 
 func newRollups(max int) *rollups {
-	return &rollups{hours: map[time.Time]*hourRollup{}, max: max}
+	return &rollups{hours: map[time.Time]*hourRollup{}, max: max, ids: map[flowKey]int32{}}
 }
+
+// scanPage is how many entries scanJournal asks for at a time: the
+// stores' largest page, so that an hour (3,600 entries at one a second)
+// is one page, which the store bounds at the hour's last entry; a later
+// page would walk on to the journal's end.
+const scanPage = 10_000
 
 // scanJournal calls each for every entry f selects, reading page by page,
 // and returns how many it read.
 func scanJournal(ctx context.Context, st Store, f ledger.JournalFilter, each func(ledger.Entry) error) (int, error) {
-	f.Limit = PageMax
+	f.Limit = scanPage
 	n := 0
 	for {
 		page, err := st.JournalFiltered(ctx, f)
@@ -106,9 +131,9 @@ func (r *rollups) period(ctx context.Context, st Store, since, until time.Time, 
 				r.evict()
 				return 0, false, nil
 			}
-			hr = &hourRollup{sums: map[flowKey]*flowSum{}}
+			hr = &hourRollup{slot: map[flowKey]int{}}
 			n, err := scanJournal(ctx, st, ledger.JournalFilter{Since: h, Until: h.Add(time.Hour)}, func(e ledger.Entry) error {
-				return hr.add(e)
+				return r.add(hr, e)
 			})
 			if err != nil {
 				return 0, false, err
@@ -120,15 +145,10 @@ func (r *rollups) period(ctx context.Context, st Store, since, until time.Time, 
 		hr.used = r.tick
 		kept = append(kept, hr)
 	}
+	if err := r.merge(kept, currency, sums); err != nil {
+		return 0, false, err
+	}
 	for _, hr := range kept {
-		for k, v := range hr.sums {
-			if currency != "" && k.currency != currency {
-				continue
-			}
-			if err := addFlow(sums, k, v.amount, v.postings); err != nil {
-				return 0, false, err
-			}
-		}
 		entries += hr.entries
 	}
 	for i, h := 0, first; h.Before(last); i, h = i+1, h.Add(time.Hour) {
@@ -154,11 +174,67 @@ func (r *rollups) period(ctx context.Context, st Store, since, until time.Time, 
 	return entries, true, nil
 }
 
-// add sums e into the hour.
-func (hr *hourRollup) add(e ledger.Entry) error {
+// merge adds the flows in currency ("" for all) of the hours kept to sums:
+// by number into merged, then once each into sums.
+func (r *rollups) merge(kept []*hourRollup, currency string, sums map[flowKey]*flowSum) error {
+	if len(r.merged) < len(r.table) {
+		r.merged = append(r.merged, make([]flowSum, len(r.table)-len(r.merged))...)
+	}
+	defer func() {
+		for _, id := range r.touched {
+			r.merged[id] = flowSum{}
+		}
+		r.touched = r.touched[:0]
+	}()
+	for _, hr := range kept {
+		for _, ns := range hr.sums {
+			if currency != "" && r.table[ns.id].currency != currency {
+				continue
+			}
+			m := &r.merged[ns.id]
+			if m.postings == 0 {
+				r.touched = append(r.touched, ns.id)
+			}
+			total, err := m.amount.Add(ns.sum.amount)
+			if err != nil {
+				return err
+			}
+			m.amount, m.postings = total, m.postings+ns.sum.postings
+		}
+	}
+	for _, id := range r.touched {
+		if err := addFlow(sums, r.table[id], r.merged[id].amount, r.merged[id].postings); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add sums e into the hour hr, numbering the keys it has not seen.
+func (r *rollups) add(hr *hourRollup, e ledger.Entry) error {
 	hr.entries++
 	hr.upTo = max(hr.upTo, e.Seq)
-	return addFlows(hr.sums, e, "", "")
+	return eachFlow(e, "", "", func(k flowKey, amount money.Amount) error {
+		i, ok := hr.slot[k]
+		if !ok {
+			id, ok := r.ids[k]
+			if !ok {
+				id = int32(len(r.table))
+				r.ids[k] = id
+				r.table = append(r.table, k)
+			}
+			i = len(hr.sums)
+			hr.slot[k] = i
+			hr.sums = append(hr.sums, numberedSum{id: id})
+		}
+		s := &hr.sums[i].sum
+		total, err := s.amount.Add(amount)
+		if err != nil {
+			return err
+		}
+		s.amount, s.postings = total, s.postings+1
+		return nil
+	})
 }
 
 // catchUp adds to the kept hours the entries committed since the cursor
@@ -181,7 +257,7 @@ func (r *rollups) catchUp(ctx context.Context, st Store) error {
 			return nil
 		}
 		before := len(hr.sums)
-		if err := hr.add(e); err != nil {
+		if err := r.add(hr, e); err != nil {
 			return err
 		}
 		r.keys += len(hr.sums) - before
@@ -242,5 +318,12 @@ func (r *rollups) evict() {
 		}
 		r.keys -= len(o.sums)
 		delete(r.hours, oldest)
+	}
+	// The table keeps the keys of hours dropped: past twice the sums
+	// kept, start again from nothing (summing hours again when asked).
+	if len(r.table) > 2*r.max {
+		clear(r.hours)
+		clear(r.ids)
+		r.table, r.merged, r.keys = nil, nil, 0
 	}
 }

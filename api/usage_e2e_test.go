@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -287,11 +288,90 @@ func TestUsageEndToEnd(t *testing.T) {
 			_, err = dev1.GetUsageStatement(ctx, 0, client.GetUsageStatementQuery{Participant: "app-1"})
 			refused(t, "a payee reading the statement", err, "forbidden")
 
+			whatIf(t, e, reader, dev1)
+
 			// The program's status carries the remainder into epoch 1.
 			cfgNow, err := reader.GetUsageConfig(ctx)
 			if err != nil || cfgNow.Status.NextClose != 1 || cfgNow.Status.Carry.String() != "3276800" || cfgNow.Status.LastClosed == nil || *cfgNow.Status.LastClosed != 0 {
 				t.Errorf("UsageConfig after the close = %+v, %v; want next close 1, carry 3276800, last closed 0", cfgNow.Status, err)
 			}
 		})
+	}
+}
+
+// whatIf checks POST /v1/usage/epochs/0/simulate on TestUsageEndToEnd's
+// closed epoch: ranked_decay at 50% instead of 20% pays the five ranks
+// $50,000, $25,000, $12,500, $6,250 and $3,125 of the same $100,000 pool,
+// beside what was paid, and writes nothing.
+func whatIf(t *testing.T, e *env, reader, payee *client.Client) {
+	t.Helper()
+	ctx := context.Background()
+	journal := func() int {
+		es, err := e.s.Journal(ctx, 0, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es)
+	}
+	before := journal()
+	alt := seedUsageConfig()
+	alt.Formula.DecayBP = 5000
+	ids := client.SimulateUsageEpochQuery{Participants: "app-1,app-2,app-3,app-4,app-5"}
+	got, err := reader.SimulateUsageEpoch(ctx, 0, alt, ids)
+	if err != nil {
+		t.Fatalf("SimulateUsageEpoch(0): %v", err)
+	}
+	want := []struct{ id, alt, actual, diff string }{
+		{"app-1", "5000000", "2000000", "3000000"},
+		{"app-2", "2500000", "1600000", "900000"},
+		{"app-3", "1250000", "1280000", "-30000"},
+		{"app-4", "625000", "1024000", "-399000"},
+		{"app-5", "312500", "819200", "-506700"},
+	}
+	if len(got.Rows) != len(want) {
+		t.Fatalf("what-if rows = %+v; want %d", got.Rows, len(want))
+	}
+	for i, w := range want {
+		r := got.Rows[i]
+		if r.Line.Participant != w.id || r.Line.Amount.String() != w.alt || r.Actual.String() != w.actual || r.Difference != w.diff {
+			t.Errorf("what-if row %d = %s %s (actual %s, difference %s); want %s %s (actual %s, difference %s)",
+				i, r.Line.Participant, r.Line.Amount, r.Actual, r.Difference, w.id, w.alt, w.actual, w.diff)
+		}
+	}
+	if got.Header.Paid.String() != "9687500" || got.Header.CarryOut.String() != "312500" || got.Actual.Paid.String() != "6723200" {
+		t.Errorf("what-if headers: paid %s carry %s, actual paid %s; want 9687500, 312500 and 6723200", got.Header.Paid, got.Header.CarryOut, got.Actual.Paid)
+	}
+	if after := journal(); after != before {
+		t.Errorf("journal after a what-if holds %d entries; want %d (nothing written)", after, before)
+	}
+	if cfg, err := reader.GetUsageConfig(ctx); err != nil || len(cfg.Versions) != 1 || cfg.Versions[0].Config.Formula.DecayBP != 2000 {
+		t.Errorf("config after a what-if = %+v, %v; want the one version at 20%%", cfg, err)
+	}
+
+	otherCurrency := seedUsageConfig()
+	otherCurrency.Currency = "EUR"
+	unallocatable := seedUsageConfig()
+	unallocatable.Formula.DecayBP = 0
+	many := make([]string, 101)
+	for i := range many {
+		many[i] = fmt.Sprintf("app-%d", i)
+	}
+	for _, tc := range []struct {
+		what   string
+		caller *client.Client
+		epoch  uint64
+		cfg    usage.Config
+		ids    string
+		code   string
+	}{
+		{"a payee", payee, 0, alt, "", "forbidden"},
+		{"an open epoch", reader, 1, alt, "", "usage_epoch_open"},
+		{"another currency", reader, 0, otherCurrency, "", "usage_config_invalid"},
+		{"a formula that allocates nothing", reader, 0, unallocatable, "", "usage_pool_unallocatable"},
+		{"a participant without a line", reader, 0, alt, "app-1,app-6", "usage_participant_unknown"},
+		{"101 participants", reader, 0, alt, strings.Join(many, ","), "usage_limit"},
+	} {
+		_, err := tc.caller.SimulateUsageEpoch(ctx, tc.epoch, tc.cfg, client.SimulateUsageEpochQuery{Participants: tc.ids})
+		refused(t, "a what-if by "+tc.what, err, tc.code)
 	}
 }

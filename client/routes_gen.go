@@ -388,6 +388,17 @@ func (c *Client) GetUsageEpoch(ctx context.Context, epoch uint64) (out usage.Sum
 	return out, err
 }
 
+// SimulateUsageEpochQuery holds the query parameters of POST /v1/usage/epochs/{epoch}/simulate; zero values are left out.
+type SimulateUsageEpochQuery struct {
+	Participants string
+}
+
+// SimulateUsageEpoch calls POST /v1/usage/epochs/{epoch}/simulate: simulate a closed epoch under another configuration.
+func (c *Client) SimulateUsageEpoch(ctx context.Context, epoch uint64, body usage.Config, q SimulateUsageEpochQuery) (out usage.WhatIfJSON, err error) {
+	_, err = c.do(ctx, "POST", "/v1/usage/epochs/"+strconv.FormatUint(epoch, 10)+"/simulate"+query("participants", q.Participants), "", body, &out)
+	return out, err
+}
+
 // GetUsageStatementQuery holds the query parameters of GET /v1/usage/epochs/{epoch}/statement; zero values are left out.
 type GetUsageStatementQuery struct {
 	Participant string

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/big"
@@ -12,8 +13,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tributary-ledger/tributary/client"
+	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/collection"
+	"github.com/tributary-ledger/tributary/program/deps/depscli"
 	"github.com/tributary-ledger/tributary/program/payout"
 	"github.com/tributary-ledger/tributary/program/usage"
 )
@@ -194,6 +197,38 @@ func TestProgramsInABrowser(t *testing.T) {
 		shoot(t, ctx, shots, "programs.png")
 	})
 
+	t.Run("a what-if of an epoch under another configuration", func(t *testing.T) {
+		open(t, ctx, url, "#/programs?epoch=0&participants=app-1,app-2,app-3"+period)
+		field := `#whatif-form input[name="formula.decay_bp"]`
+		do(t, ctx, "what-if form", chromedp.WaitVisible(field))
+		if v := eval[string](t, ctx, `document.querySelector('`+field+`').value`); v != "2000" {
+			t.Errorf("the what-if starts from decay_bp %q; want the epoch's 2000", v)
+		}
+		// Each rank takes half of what remains instead of a fifth.
+		do(t, ctx, "recompute", chromedp.SetValue(field, "5000"), chromedp.Click(`#whatif-form button[type="submit"]`), chromedp.WaitVisible("#whatif-table"))
+		rows := eval[[]string](t, ctx, `[...document.querySelectorAll("#whatif-table tbody tr")].map(r => [...r.children].map(c => c.textContent).join(" | "))`)
+		want := []string{
+			"app-1 | 20,000.00 USD | 50,000.00 USD | +30,000.00 USD",
+			"app-2 | 16,000.00 USD | 25,000.00 USD | +9,000.00 USD",
+			"app-3 | 12,800.00 USD | 12,500.00 USD | -300.00 USD",
+		}
+		if fmt.Sprint(rows) != fmt.Sprint(want) {
+			t.Errorf("the what-if shows %q; want %q", rows, want)
+		}
+		// Nothing was written: the statement still pays the seed's figures.
+		st, err := admin.GetUsageStatement(context.Background(), 0, client.GetUsageStatementQuery{Participant: "app-3"})
+		if err != nil || st.Rows[0].Amount.String() != "1280000" {
+			t.Errorf("epoch 0's statement after the what-if: %+v, %v; want app-3 still paid 1280000", st.Rows, err)
+		}
+		// A refused configuration shows the API's refusal.
+		do(t, ctx, "refused", chromedp.SetValue(field, "0"), chromedp.Click(`#whatif-form button[type="submit"]`), chromedp.WaitVisible("#whatif-result [role=alert]"))
+		if got := eval[string](t, ctx, `document.querySelector("#whatif-result").textContent`); !strings.Contains(got, "usage_pool_unallocatable") {
+			t.Errorf("a what-if at decay 0 shows %q; want the refusal usage_pool_unallocatable", got)
+		}
+		checkLabels(t, ctx, "programs")
+		shoot(t, ctx, shots, "programs-whatif.png")
+	})
+
 	t.Run("payout batches on the overview", func(t *testing.T) {
 		b, _, err := admin.CreatePayoutBatch(context.Background(), "batch-1", payout.BatchRequest{Currency: "ETH"})
 		if err != nil {
@@ -204,6 +239,22 @@ func TestProgramsInABrowser(t *testing.T) {
 		do(t, ctx, "batches", chromedp.WaitVisible(row))
 		shown := eval[string](t, ctx, `document.querySelector('`+row+` td.num').textContent`)
 		if units := shownUnits(t, shown, money.ETH); units != string(b.Total) || b.Total == "0" {
+			t.Errorf("batch %d's total shows %q; the API says %s", b.ID, shown, b.Total)
+		}
+	})
+
+	t.Run("the overview follows payout batches live", func(t *testing.T) {
+		open(t, ctx, url, "#/overview?"+period[1:])
+		// The stream is open once its last events are listed.
+		do(t, ctx, "stream", chromedp.WaitVisible("#events li"), chromedp.WaitVisible("#batches-table"))
+		b, _, err := admin.CreatePayoutBatch(context.Background(), "batch-live", payout.BatchRequest{Currency: "USD"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := fmt.Sprintf(`#batches-table tr[data-batch="%d"]`, b.ID)
+		do(t, ctx, "the new batch, without a reload", chromedp.WaitVisible(row), chromedp.WaitVisible(`#events li[data-type="payout.batch"]`))
+		shown := eval[string](t, ctx, `document.querySelector('`+row+` td.num').textContent`)
+		if units := shownUnits(t, shown, money.USD); units != string(b.Total) {
 			t.Errorf("batch %d's total shows %q; the API says %s", b.ID, shown, b.Total)
 		}
 	})
@@ -220,4 +271,65 @@ func TestProgramsInABrowser(t *testing.T) {
 		}
 		shoot(t, p, shots, "programs-phone.png")
 	})
+}
+
+// TestDepsStreamsInABrowser draws the dependency streams of the deps
+// seed's epoch 1 (`tributary demo deps`, left open), on a server clock an
+// hour into it: each band of the graph carries the API's rate for its
+// payer and dependency, and each repo's incoming rate is the API's sum.
+func TestDepsStreamsInABrowser(t *testing.T) {
+	seed, err := depscli.SeedOps(money.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open1 []engine.Op
+	for _, op := range seed {
+		if op.Key != "demo:close:1" {
+			open1 = append(open1, op)
+		}
+	}
+	at := time.Date(2026, 1, 12, 1, 0, 0, 0, time.UTC)
+	url, admin := demoServerWith(t, func() time.Time { return at }, open1)
+	st, err := admin.GetDepsStreams(context.Background(), client.GetDepsStreamsQuery{From: "npm:meeting-bot"})
+	if err != nil || len(st.Streams) == 0 {
+		t.Fatalf("the API's streams: %+v, %v; want epoch 1's", st, err)
+	}
+	// What the page should show for npm:meeting-bot's streams, summed from
+	// the API's: by payer and dependency (the bands), and by dependency
+	// (the incoming table).
+	const payer = "npm:meeting-bot"
+	bands, incoming := map[string]string{}, map[string]string{}
+	add := func(m map[string]string, k, rate string) {
+		sum, _ := new(big.Int).SetString(cmp.Or(m[k], "0"), 10)
+		v, ok := new(big.Int).SetString(rate, 10)
+		if !ok {
+			t.Fatalf("rate %q", rate)
+		}
+		m[k] = sum.Add(sum, v).String()
+	}
+	for _, s := range st.Streams {
+		if s.Payer != payer {
+			continue
+		}
+		dep := s.Path[len(s.Path)-1]
+		add(bands, s.Payer+"|"+dep, string(s.StreamRate))
+		add(incoming, dep, string(s.StreamRate))
+	}
+	if len(bands) == 0 {
+		t.Fatalf("the API's streams %+v have none from %s", st.Streams, payer)
+	}
+	ctx := browser(t)
+	signIn(t, ctx, url, adminSecret, "")
+	open(t, ctx, url, "#/programs?from="+payer)
+	do(t, ctx, "a payer's streams", chromedp.WaitVisible("#streams-graph path.band"), chromedp.WaitVisible("#incoming-table"))
+	shown := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll("#streams-graph path.band")].map(b => [b.dataset.band, b.dataset.amount]))`)
+	if fmt.Sprint(shown) != fmt.Sprint(bands) {
+		t.Errorf("the graph's bands carry %v; the API's streams from %s sum to %v", shown, payer, bands)
+	}
+	rows := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll("#incoming-table tbody tr")].map(r => [r.dataset.repo, r.dataset.rate]))`)
+	if fmt.Sprint(rows) != fmt.Sprint(incoming) {
+		t.Errorf("the incoming rates show %v; the API's streams sum to %v", rows, incoming)
+	}
+	checkLabels(t, ctx, "programs")
+	shoot(t, ctx, screenshotDir(t), "programs-deps.png")
 }

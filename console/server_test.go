@@ -45,6 +45,13 @@ func demoServer(t *testing.T) (string, *client.Client) {
 // epochs end by the server's time are seeded by moving it).
 func demoServerAt(t *testing.T, now func() time.Time) (string, *client.Client) {
 	t.Helper()
+	return demoServerWith(t, now, nil)
+}
+
+// demoServerWith is demoServerAt with more operations applied after the
+// market demo's (another program's seed).
+func demoServerWith(t *testing.T, now func() time.Time, more []engine.Op) (string, *client.Client) {
+	t.Helper()
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "console.db"))
 	if err != nil {
@@ -74,7 +81,7 @@ func demoServerAt(t *testing.T, now func() time.Time) (string, *client.Client) {
 		payout.SetDestination("demo:dest-collaborator", t0.Add(-time.Hour), "collaborator", "@bank:collaborator"),
 		payout.SetDestination("demo:dest-owner", t0.Add(-time.Hour), "owner", "@bank:owner"),
 	}
-	for _, op := range ops {
+	for _, op := range append(ops, more...) {
 		if _, err := eng.ApplyOne(ctx, op); err != nil {
 			t.Fatalf("seeding %s: %v", op.Key, err)
 		}

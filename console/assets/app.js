@@ -95,8 +95,10 @@ async function overview(q) {
   const note = document.getElementById("events-note");
   state.sub = state.client.events.subscribe((ev) => {
     note.textContent = `Live: last event ${ev.id}.`;
-    events.prepend(h("li", {}, h("code", {}, `#${ev.id} ${ev.type}`), " ", describeEvent(ev)));
+    events.prepend(h("li", { "data-event": ev.id, "data-type": ev.type }, h("code", {}, `#${ev.id} ${ev.type}`), " ", describeEvent(ev)));
     while (events.children.length > 20) events.lastChild.remove();
+    // A batch made, paid or failed elsewhere shows in the table as it happens.
+    if (ev.type === "payout.batch") payoutBatches(batches);
   }, { tail: 20, onError: (err) => note.replaceChildren(errorBox(err)) });
 }
 

@@ -44,7 +44,7 @@ export async function programs(q) {
     h("h2", {}, "Market: an asset and its sales"), form("Market asset", [["asset", "Asset ID"]], q), market,
     h("h2", {}, "Collections: rotation and each track's earnings"), form("Collection", [["collection", "Collection ID"], ["since", "From (inclusive)", { type: "date", value: period(q).since }], ["until", "Until (exclusive)", { type: "date", value: period(q).until }]], q), collection,
     h("h2", {}, "Fee sharing: contracts and their fees"), feeshare,
-    h("h2", {}, "Usage: an epoch's statement"),
+    h("h2", {}, "Usage: an epoch's statement and a what-if"),
     form("Usage epoch", [["epoch", "Epoch", { inputmode: "numeric" }], ["participants", "Participants (comma-separated IDs)"], ["compare", "Compare with epoch", { inputmode: "numeric" }]], q), usage,
     h("h2", {}, "Dependency streams"), form("Dependency streams", [["to", "Into repo or package"], ["from", "From payer"]], q), deps);
   const p = period(q);
@@ -186,7 +186,66 @@ async function showUsage(out, q) {
     h("p", { class: "note" }, "Statement digest ", h("code", {}, st.digest)),
   ];
   if (q.get("compare") && ids.length) parts.push(await compare(epoch, Number(q.get("compare")), ids, st));
+  if (ids.length) parts.push(await whatIf(epoch, ids));
   out.replaceChildren(...parts);
+}
+
+/** leaves lists a configuration's values as [path, value] pairs (metrics.0.weight_bp), but the epochs and currency, which a what-if keeps. */
+function leaves(v, path = []) {
+  if (v !== null && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => leaves(x, [...path, k]));
+  return ["epoch", "currency"].includes(path[0]) ? [] : [[path.join("."), v]];
+}
+
+/** withValue is cfg with the value at path replaced by text, read as the type the value had (amounts stay strings). */
+function withValue(cfg, path, text) {
+  const keys = path.split(".");
+  let at = cfg;
+  for (const k of keys.slice(0, -1)) at = at[k];
+  const last = keys[keys.length - 1];
+  const was = at[last];
+  at[last] = typeof was === "number" ? Number(text) : typeof was === "boolean" ? text === "true" : text;
+  return cfg;
+}
+
+/**
+ * whatIf is the what-if panel: the configuration the epoch was closed
+ * under, one field per value; changed and sent, the server recomputes the
+ * epoch under it (writing nothing) and each participant's amount is shown
+ * beside the one actually paid, with the difference.
+ */
+async function whatIf(epoch, ids) {
+  const { versions } = await state.client.ops.getUsageConfig();
+  const inForce = versions.filter((v) => v.epoch <= epoch).pop();
+  if (!inForce) return h("p", { class: "note" }, `No configuration applies to epoch ${epoch}.`);
+  const result = h("div", { id: "whatif-result", "aria-live": "polite" });
+  const fields = leaves(inForce.config).map(([path, v]) =>
+    h("label", {}, path, h("input", { type: "text", name: path, id: `whatif-${path}`, value: String(v), autocomplete: "off" })));
+  const run = async (e) => {
+    e.preventDefault();
+    let cfg = structuredClone(inForce.config);
+    for (const [path, text] of new FormData(e.target)) cfg = withValue(cfg, path, String(text).trim());
+    result.replaceChildren(h("p", { class: "note" }, "Recomputing…"));
+    try {
+      const sim = await state.client.ops.simulateUsageEpoch({ path: { epoch }, query: { participants: ids.join(",") }, body: cfg });
+      result.replaceChildren(whatIfTable(sim));
+    } catch (err) {
+      result.replaceChildren(errorBox(err));
+    }
+  };
+  return h("div", {}, h("h3", {}, `What if epoch ${epoch} had another configuration?`),
+    h("p", { class: "note" }, "Change a value of the configuration the epoch was closed under; the server recomputes the epoch from its stored counts and writes nothing."),
+    h("form", { "aria-label": "What-if configuration", id: "whatif-form", onsubmit: run }, fields, h("button", { type: "submit" }, "Recompute")), result);
+}
+
+/** whatIfTable shows each participant's amount under the what-if beside the one paid, and the difference. */
+function whatIfTable(sim) {
+  const cur = sim.header.currency;
+  const signed = (d) => (d.startsWith("-") ? "-" + money(d.slice(1), cur) : "+" + money(d, cur));
+  const rows = sim.rows.map((r) => h("tr", { "data-participant": r.line.participant, "data-amount": r.line.amount, "data-diff": r.difference },
+    h("td", {}, r.line.participant), h("td", { class: "num" }, money(r.actual, cur)), h("td", { class: "num" }, money(r.line.amount, cur)), h("td", { class: "num" }, signed(r.difference))));
+  return h("div", {},
+    h("p", { id: "whatif-totals" }, `Paid ${money(sim.header.paid, cur)} (actually ${money(sim.actual.paid, cur)}); carried out ${money(sim.header.carry_out, cur)} (actually ${money(sim.actual.carry_out, cur)}).`),
+    table(`Epoch ${sim.epoch} under the what-if`, ["Participant", { label: "Paid", num: true }, { label: "What-if", num: true }, { label: "Difference", num: true }], rows, { id: "whatif-table" }));
 }
 
 /** compare puts the participants' amounts in epoch beside those in another epoch, with the difference. */

@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/wire"
 )
@@ -86,4 +87,27 @@ type StatementJSON struct {
 // registered.
 type RegisteredJSON struct {
 	Registered int `json:"registered"`
+}
+
+// WhatIfJSON answers POST /v1/usage/epochs/{epoch}/simulate: the statement
+// a closed epoch would have had under another configuration (its header),
+// and for each participant asked for, its line under that configuration
+// beside the amount actually paid.
+type WhatIfJSON struct {
+	Epoch uint64 `json:"epoch" jsonschema:"minimum=0"`
+	// The header the alternative statement would have.
+	Header StatementHeader `json:"header"`
+	// The header of the statement actually given, for comparison.
+	Actual StatementHeader `json:"actual"`
+	// One line per participant asked for with `participants`, in that order.
+	Rows []WhatIfRow `json:"rows"`
+}
+
+// WhatIfRow is one participant under the alternative configuration: its
+// statement line there, what it was actually paid, and the difference.
+type WhatIfRow struct {
+	Line   StatementRow `json:"line"`
+	Actual money.Amount `json:"actual" schema:"Amount"`
+	// The alternative's amount minus the actual one, in base units.
+	Difference string `json:"difference" schema:"SignedAmount"`
 }

@@ -2,12 +2,15 @@ package usage
 
 import (
 	_ "embed"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/tributary-ledger/tributary/auth"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
+	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/wire"
 )
@@ -36,6 +39,7 @@ func Module() program.Module {
 			{Method: "POST", Path: "/v1/usage/reports", ID: "reportUsage", Roles: program.Ingestors, Status: program.Created, Handler: program.Write(serveReportUsage)},
 			{Method: "POST", Path: "/v1/usage/epochs/{epoch}/close", ID: "closeUsageEpoch", Roles: program.Configurators, Params: []program.Param{epochParam}, Status: program.Created, Handler: program.Write(serveCloseEpoch)},
 			{Method: "GET", Path: "/v1/usage/epochs/{epoch}", ID: "getUsageEpoch", Roles: program.ConfigReaders, Params: []program.Param{epochParam}, Handler: program.Read(serveGetEpoch)},
+			{Method: "POST", Path: "/v1/usage/epochs/{epoch}/simulate", ID: "simulateUsageEpoch", Roles: program.ConfigReaders, Params: []program.Param{epochParam, {Name: "participants", In: "query", Doc: "The participants whose lines to include: up to 100 IDs, separated by commas.", Example: "app-a,app-b"}}, Handler: whatIfHandler},
 			{Method: "GET", Path: "/v1/usage/epochs/{epoch}/statement", ID: "getUsageStatement", Roles: program.ConfigReaders, Params: []program.Param{epochParam, {Name: "participant", In: "query", Doc: "The participant whose line to include.", Schema: "UsageParticipantId"}}, Handler: program.Read(serveGetStatement)},
 		},
 		Errors: []*errcode.Error{ErrConfig, ErrWeight, ErrCategoryShare, ErrUnallocatable, ErrMetric, ErrParticipant, ErrID,
@@ -214,4 +218,56 @@ func serveGetStatement(c program.Call) (StatementJSON, error) {
 		out.Rows = append(out.Rows, o.Row(i))
 	}
 	return out, nil
+}
+
+// whatIfHandler serves the what-if: a POST, since it takes a whole
+// configuration, but a read (no Idempotency-Key, nothing written), which
+// program.Read and program.Write do not make.
+var whatIfHandler = program.Handler{Body: reflect.TypeFor[Config](), Answer: reflect.TypeFor[WhatIfJSON](),
+	Serve: func(c program.Call, body any) (program.Reply, error) {
+		a, err := serveWhatIf(c, *body.(*Config))
+		return program.Reply{Answer: a}, err
+	}}
+
+// maxWhatIfRows is how many participants' lines one what-if answers.
+const maxWhatIfRows = 100
+
+// serveWhatIf recomputes a closed epoch under cfg (Simulate, one epoch)
+// and answers the alternative's header and the lines asked for.
+func serveWhatIf(c program.Call, cfg Config) (WhatIfJSON, error) {
+	epoch, err := epochOf(c)
+	if err != nil {
+		return WhatIfJSON{}, err
+	}
+	var ids []string
+	if q := c.Query("participants"); q != "" {
+		ids = strings.Split(q, ",")
+	}
+	if len(ids) > maxWhatIfRows {
+		return WhatIfJSON{}, errcode.Errorf(ErrLimit, "%d participants asked for; a what-if answers at most %d lines", len(ids), maxWhatIfRows)
+	}
+	sims, err := Simulate(c.View(), cfg, epoch, epoch)
+	if err != nil {
+		return WhatIfJSON{}, program.InPath(err, ErrEpochOpen)
+	}
+	s := sims[0]
+	out := WhatIfJSON{Epoch: epoch, Header: s.Alt.Header(), Actual: s.Actual.Header(), Rows: []WhatIfRow{}}
+	for _, id := range ids {
+		i, ok := s.Actual.Slot(id)
+		if !ok || !(s.Actual.Listed(i) || s.Alt.Listed(i)) {
+			return WhatIfJSON{}, errcode.WithKind(errcode.Errorf(ErrParticipant, "participant %q has no line in epoch %d's statement", id, epoch), errcode.NotFound)
+		}
+		actual, alt := s.Actual.Amounts[i], s.Alt.Amounts[i]
+		out.Rows = append(out.Rows, WhatIfRow{Line: s.Alt.Row(i), Actual: actual, Difference: difference(alt, actual)})
+	}
+	return out, nil
+}
+
+// difference is b - a in base units, with a minus sign when a is larger.
+func difference(b, a money.Amount) string {
+	if d, err := b.Sub(a); err == nil {
+		return d.String()
+	}
+	d, _ := a.Sub(b) // cannot fail: a > b
+	return "-" + d.String()
 }

@@ -104,6 +104,7 @@ export const operations = Object.freeze({
   setUsageConfig: { method: "PUT", path: "/v1/usage/config", key: true },
   setWithdrawalMinimum: { method: "PUT", path: "/v1/config/withdrawal-minimums/{currency}", key: true },
   settleDepsEpoch: { method: "POST", path: "/v1/deps/epochs/{epoch}/settle", key: true },
+  simulateUsageEpoch: { method: "POST", path: "/v1/usage/epochs/{epoch}/simulate", key: false },
   streamEvents: { method: "GET", path: "/v1/events", key: false },
   updateCollection: { method: "PUT", path: "/v1/collection/collections/{id}", key: true },
   updateFeeshareContract: { method: "POST", path: "/v1/feeshare/update", key: true },

@@ -1910,6 +1910,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/usage/epochs/{epoch}/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a closed epoch under another configuration
+         * @description Recomputes a closed epoch's statement under the configuration in the body (the JSON form of the TOML file, as `PUT /v1/usage/config` takes it) and writes nothing: the epoch's stored counts, participants, history, carry-in and funding, divided by the other rules; a metric the body adds counts zero. This is `tributary usage simulate` for one epoch, over HTTP, for a what-if panel. The body must keep the program's epochs and currency (422 `usage_config_invalid`) and pass the checks a configuration passes (422 `usage_config_invalid`, `usage_weight_invalid`, `usage_category_shares_sum`, `usage_pool_unallocatable`, `usage_metric_unknown`, `usage_limit`; 400 `usage_id_invalid`). An epoch not closed is 404 `usage_epoch_open`; a participant asked for without a line in either statement 404 `usage_participant_unknown`; more than 100 participants 422 `usage_limit`; stored inputs that no longer match the close's digest 422 `usage_statement_mismatch`.
+         *
+         *     **Who may call:** a bearer token with role `admin`, `reader`, `configurator`.
+         */
+        post: operations["simulateUsageEpoch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/usage/epochs/{epoch}/statement": {
         parameters: {
             query?: never;
@@ -3644,6 +3666,23 @@ export interface components {
             /** @description The first epoch the configuration applies to. */
             epoch: number;
             config: components["schemas"]["UsageConfig"];
+        };
+        /** @description Answers POST /v1/usage/epochs/{epoch}/simulate: the statement a closed epoch would have had under another configuration (its header), and for each participant asked for, its line under that configuration beside the amount actually paid. */
+        UsageWhatIf: {
+            epoch: number;
+            /** @description The header the alternative statement would have. */
+            header: components["schemas"]["UsageStatementHeader"];
+            /** @description The header of the statement actually given, for comparison. */
+            actual: components["schemas"]["UsageStatementHeader"];
+            /** @description One line per participant asked for with `participants`, in that order. */
+            rows: components["schemas"]["UsageWhatIfRow"][];
+        };
+        /** @description One participant under the alternative configuration: its statement line there, what it was actually paid, and the difference. */
+        UsageWhatIfRow: {
+            line: components["schemas"]["UsageStatementRow"];
+            actual: components["schemas"]["Amount"];
+            /** @description The alternative's amount minus the actual one, in base units. */
+            difference: components["schemas"]["SignedAmount"];
         };
         /** @description A withdrawal on the wire. */
         Withdrawal: {
@@ -7415,6 +7454,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageSummary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    simulateUsageEpoch: {
+        parameters: {
+            query?: {
+                /** @description The participants whose lines to include: up to 100 IDs, separated by commas. */
+                participants?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The epoch's number, from 0 at the configured anchor (anything else is 400 `bad_request`). */
+                epoch: number;
+            };
+            cookie?: never;
+        };
+        /** @description The alternative configuration, in full. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UsageConfig"];
+            };
+        };
+        responses: {
+            /** @description The alternative statement's header, the actual one's, and for each participant asked for its line under the alternative, its actual amount and the difference (alternative minus actual, in base units). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageWhatIf"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -31,14 +31,21 @@ func (s *Store) JournalFiltered(ctx context.Context, f ledger.JournalFilter) ([]
 	}
 	var q query
 	if f.After == 0 && (!f.Since.IsZero() || !f.Until.IsZero()) {
-		// The first page of a period starts its walk along the journal at
-		// the period's first entry, found in the time index (time_ns,
-		// seq), instead of at seq 1 filtering by time: an hour after a
+		// The first page of a period walks the journal from the period's
+		// first entry to its last, both found in the time index (time_ns,
+		// seq), instead of from seq 1 filtering by time: an hour after a
 		// million entries is read in milliseconds, not in a scan of the
-		// million. (+seq: not the key's own min, which SQLite finds by
-		// walking the key from 1; and no other bound on seq, so that the
-		// walk starts there.) Later pages start at their cursor, inside.
+		// million; and a period the page does not fill (an hour a week
+		// ago) does not walk on to the journal's end looking for more.
+		// (+seq: not the key's own min and max, which SQLite finds by
+		// walking the key from its end.) Later pages start at their
+		// cursor, inside, and end where the page fills or the journal
+		// does: their bound would cost a scan of the period's index each
+		// page, so a reader of a period in one page (the flows' rollups)
+		// reads it bounded.
 		q.add("SELECT " + entryCols + " FROM entries WHERE seq >= (SELECT min(+seq) FROM entries WHERE 1 = 1")
+		q.addTime(f)
+		q.add(") AND seq <= (SELECT max(+seq) FROM entries WHERE 1 = 1")
 		q.addTime(f)
 		q.add(")")
 	} else {

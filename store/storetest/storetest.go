@@ -839,12 +839,25 @@ func testJournalByAccount(t *testing.T, s Store) {
 	if err != nil || len(all) != n {
 		t.Fatalf("Journal = %d entries, %v; want %d", len(all), err, n)
 	}
+	// Entries committed last but dated inside the window (and one before
+	// it): a period's read is bounded by its entries' sequence numbers,
+	// found by time, and must reach these.
+	for i, at := range []time.Duration{100 * time.Minute, 499 * time.Minute, 10 * time.Minute} {
+		ps := []ledger.Posting{{From: "@x0", To: "@x1", Currency: "USD", Amount: usd(uint64(i + 1)), Path: "late"}}
+		res, err := e.Apply(ctx, []engine.Op{engine.Transfer(fmt.Sprintf("late%d", i), t0.Add(at), ps)})
+		if err != nil || res[0].Err != nil {
+			t.Fatalf("late entry %d: %v, %v", i, err, res[0].Err)
+		}
+	}
 	var names []string
 	for a := 0; a <= accounts; a++ { // a == accounts names no entry
 		names = append(names, fmt.Sprintf("@x%d", a))
 	}
 	CheckJournalByAccount(t, s, names, time.Time{}, time.Time{})
 	CheckJournalByAccount(t, s, names, t0.Add(30*time.Minute), t0.Add(500*time.Minute))
+	// A window ending long before the journal does (its first page not
+	// filled: bounded at its last entry, the late one).
+	CheckJournalByAccount(t, s, names, t0.Add(95*time.Minute), t0.Add(101*time.Minute))
 }
 
 // testLargeBatches commits two batches of 3,000 entries each (large
