@@ -271,33 +271,39 @@ func (r *rollups) catchUp(ctx context.Context, st Store) error {
 	return err
 }
 
-// eventsLookBack bounds how many of the newest events newestEntry reads.
-const eventsLookBack = 1024
+// eventsLookBack is how many events newestEntry reads at a time.
+var eventsLookBack uint64 = 1024
 
 // newestEntry is the sequence number of the newest entry that an
-// entry.committed event among the newest events names (0 if none: the
-// cursor then starts at the journal's beginning).
+// entry.committed event names, looked for from the newest event back, a
+// page at a time (0 if none: the cursor then starts at the journal's
+// beginning). A page of other events alone (a batch's results resolving
+// a thousand lines) must not send the cursor back to the beginning: the
+// first flows call would then read the whole journal.
 func newestEntry(ctx context.Context, st Store) (uint64, error) {
 	head, err := st.EventHead(ctx)
 	if err != nil {
 		return 0, err
 	}
-	from := head - min(head, eventsLookBack)
-	evs, err := st.Events(ctx, from, eventsLookBack)
-	if err != nil {
-		return 0, err
-	}
-	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Type != engine.EventEntryCommitted {
-			continue
+	for end := head; end > 0; {
+		from := end - min(end, eventsLookBack)
+		evs, err := st.Events(ctx, from, int(end-from))
+		if err != nil {
+			return 0, err
 		}
-		var d struct {
-			Seq uint64 `json:"seq"`
+		for i := len(evs) - 1; i >= 0; i-- {
+			if evs[i].Type != engine.EventEntryCommitted {
+				continue
+			}
+			var d struct {
+				Seq uint64 `json:"seq"`
+			}
+			if err := json.Unmarshal(evs[i].Data, &d); err != nil {
+				return 0, fmt.Errorf("event %d: %w", evs[i].Seq, err)
+			}
+			return d.Seq, nil
 		}
-		if err := json.Unmarshal(evs[i].Data, &d); err != nil {
-			return 0, fmt.Errorf("event %d: %w", evs[i].Seq, err)
-		}
-		return d.Seq, nil
+		end = from
 	}
 	return 0, nil
 }

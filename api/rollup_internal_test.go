@@ -1,14 +1,18 @@
 package api
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
 // TestRollupMergeByNumber checks that hours summed by numbered keys merge
@@ -65,5 +69,45 @@ func TestRollupMergeByNumber(t *testing.T) {
 		if len(r.hours) != 0 || len(r.table) != 0 || r.keys != 0 {
 			t.Fatalf("round %d: after evict %d hours, %d keys numbered, %d kept; want none", round, len(r.hours), len(r.table), r.keys)
 		}
+	}
+}
+
+// TestNewestEntryLooksBackPastOtherEvents: when the newest page of events
+// holds no entry.committed (only withdrawals' changes, as after a batch's
+// results), the rollups' cursor starts at the newest entry further back,
+// not at the journal's beginning.
+func TestNewestEntryLooksBackPastOtherEvents(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "rollup.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	e := engine.New(s, money.NewRegistry())
+	at := time.Unix(1700000000, 0)
+	for i := range 2 {
+		if _, err := e.ApplyOne(ctx, engine.Transfer(fmt.Sprint("pay-", i), at, []ledger.Posting{{From: "@world", To: "artist", Currency: "USD", Amount: money.FromUint64(10)}})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An entry that makes two withdrawals: its entry.committed, then two
+	// withdrawal.changed, the newest page of two events holding no entry's.
+	reserve := engine.ProgramOp("notes", "reserve", "reserve", at, func(h *ledger.Hasher) {}, nil, func(engine.View) (engine.Change, error) {
+		ch := engine.Change{Kind: ledger.WithdrawalRequest}
+		for _, id := range []string{"w-1", "w-2"} {
+			w := ledger.Withdrawal{ID: id, Account: "artist", Destination: "@bank", Currency: "USD", Amount: money.FromUint64(1), State: ledger.WithdrawalPending, Created: at}
+			ch.Withdrawals = append(ch.Withdrawals, w)
+			ch.Postings = append(ch.Postings, w.Posting())
+		}
+		return ch, nil
+	})
+	if _, err := e.ApplyOne(ctx, reserve); err != nil {
+		t.Fatal(err)
+	}
+	defer func(n uint64) { eventsLookBack = n }(eventsLookBack)
+	eventsLookBack = 2
+	seq, err := newestEntry(ctx, s)
+	if err != nil || seq != 3 {
+		t.Errorf("newestEntry = %d, %v; want 3, the withdrawals' entry", seq, err)
 	}
 }
