@@ -82,6 +82,25 @@ type View interface {
 	Balance(account, currency string) (ledger.Balance, error)
 }
 
+// RangeView is the View of an operation in an engine transaction, which
+// also reads ranges: what a payout batch selects from, so that the
+// balances it selects are the ones it changes, read and locked once, as
+// the transaction sees them. Views of committed state (the routes'
+// reads) need not have it.
+type RangeView interface {
+	View
+	// BalanceRange returns every balance of currency whose account
+	// starts with prefix, in key order, as the transaction sees it (the
+	// writes of earlier operations in the batch included). The slice is
+	// the engine's: read it, do not change or keep it after the
+	// operation returns.
+	BalanceRange(prefix, currency string) ([]ledger.Balance, error)
+	// StatePage returns up to limit of the operation's program's state
+	// records whose keys start with prefix and sort after after, in key
+	// order, as the transaction sees them.
+	StatePage(prefix, after string, limit int) ([]StateValue, error)
+}
+
 // Change is what an operation writes.
 type Change struct {
 	Kind       ledger.Kind
