@@ -138,4 +138,4 @@ func (s *Store) StatePage(ctx context.Context, program, prefix, after string, li
 }
 
 // statePageSQL reads a page of a program's state records under a prefix.
-const statePageSQL = "SELECT skey, value FROM state WHERE program = ? AND skey > ? AND skey >= ? AND skey < ? ORDER BY skey LIMIT ?"
+const statePageSQL = "SELECT skey, value FROM state WHERE program = $1 AND skey > $2 AND skey >= $3 AND skey < $4 ORDER BY skey LIMIT $5"
