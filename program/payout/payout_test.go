@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,13 +17,15 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/payout"
+	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
+	"github.com/tributary-ledger/tributary/store/sqlstore"
 )
 
 var t0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 
 type env struct {
-	st  *sqlite.Store
+	st  *sqlstore.Store // the reads
 	eng *engine.Engine
 	n   int
 }
@@ -34,7 +37,29 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &env{st: st, eng: engine.New(st, money.NewRegistry())}
+	return &env{st: st.Store, eng: engine.New(st, money.NewRegistry())}
+}
+
+// eachStore runs f on SQLite, and on PostgreSQL when
+// TRIBUTARY_POSTGRES_URL is set: a batch selects through the store's
+// range reads, locked on PostgreSQL.
+// (fresh makes a new, empty store each time).
+func eachStore(t *testing.T, f func(t *testing.T, fresh func() *env)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, func() *env { return newEnv(t) }) })
+	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
+	if url == "" {
+		return
+	}
+	t.Run("postgres", func(t *testing.T) {
+		f(t, func() *env {
+			st, _, cleanup, err := postgres.OpenFresh(context.Background(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cleanup() })
+			return &env{st: st.Store, eng: engine.New(st, money.NewRegistry())}
+		})
+	})
 }
 
 func (e *env) key() string { e.n++; return fmt.Sprintf("k-%d", e.n) }
@@ -64,7 +89,7 @@ func (e *env) dest(t *testing.T, account, dest string) {
 }
 
 type view struct {
-	st *sqlite.Store
+	st *sqlstore.Store
 }
 
 func (v view) State(key string) ([]byte, bool, error) {
@@ -135,7 +160,11 @@ func sameLines(b payout.Batch, want []payout.Candidate, e *env) error {
 // so no balance can change between selection and reservation; a replay
 // under the key answers the first batch, whatever changed since.
 func TestSelectedInTransaction(t *testing.T) {
-	e := newEnv(t)
+	eachStore(t, selectedInTransaction)
+}
+
+func selectedInTransaction(t *testing.T, fresh func() *env) {
+	e := fresh()
 	for i, acct := range []string{"a:1", "a:2", "a:3"} {
 		e.pay(t, acct, uint64(100*(i+1)))
 		e.dest(t, acct, fmt.Sprintf("@bank:%d", i+1))
@@ -356,9 +385,13 @@ func TestDestinations(t *testing.T) {
 // batch's lines are exactly the eligible balances, its total their sum,
 // and every selected account has nothing available left.
 func TestConservation(t *testing.T) {
+	eachStore(t, conservation)
+}
+
+func conservation(t *testing.T, fresh func() *env) {
 	r := rand.New(rand.NewPCG(7, 19))
 	for i := range 20 {
-		e := newEnv(t)
+		e := fresh()
 		n := 1 + r.IntN(40)
 		want, total := 0, uint64(0)
 		min := uint64(r.IntN(500))
