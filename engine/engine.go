@@ -265,6 +265,11 @@ type overlay struct {
 	at       map[ledger.BalanceKey]int32
 	atFilled int
 	bals     []ledger.Balance
+	// runs are ranges of bals read by key range (RangeView.BalanceRange),
+	// sorted by key and found by binary search, not in at: a payout
+	// batch's million balances need no map.
+	runs    [][2]int32
+	runHint int32 // the position find found last in a run
 	// touched lists, for each accepted operation, the positions of the
 	// balances it changed, once each, with the operation's place among
 	// the batch's entries; write sorts them by key.
@@ -469,7 +474,7 @@ func (ov *overlay) prefetch(ops []Op) error {
 		}
 		for _, p := range op.Postings {
 			for _, k := range [2]ledger.BalanceKey{{Account: p.From, Currency: p.Currency}, {Account: p.To, Currency: p.Currency}} {
-				if _, ok := ov.at[k]; ok {
+				if _, ok := ov.find(k); ok {
 					continue
 				}
 				if _, ok := seen[k]; !ok {
@@ -764,7 +769,7 @@ func (ov *overlay) loadBalances(pos []int32, keys []ledger.BalanceKey, sorted bo
 	var atBuf [2 * balanceKeysLinear]int
 	missing, missingAt := missBuf[:0], atBuf[:0] // missingAt: index in keys
 	for i, k := range keys {
-		p, ok := ov.at[k]
+		p, ok := ov.find(k)
 		if !ok {
 			if len(missing) == cap(missing) {
 				missing = slices.Grow(missing, len(keys)-i)

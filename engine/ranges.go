@@ -32,11 +32,14 @@ func (v *opView) BalanceRange(prefix, currency string) ([]ledger.Balance, error)
 	} else {
 		ov.bals = slices.Grow(ov.bals, len(rows))
 		for _, b := range rows {
-			if _, ok := ov.at[b.BalanceKey]; !ok {
+			if _, ok := ov.find(b.BalanceKey); !ok {
 				ov.bals = append(ov.bals, b)
 			}
 		}
 	}
+	// A sorted run, found by search rather than put in the map.
+	ov.runs = append(ov.runs, [2]int32{int32(start), int32(len(ov.bals))})
+	ov.atFilled = len(ov.bals)
 	loaded := ov.bals[start:len(ov.bals):len(ov.bals)]
 	if len(earlier) == 0 {
 		return loaded, nil
@@ -98,4 +101,25 @@ func (v *opView) StatePage(prefix, after string, limit int) ([]StateValue, error
 			return out[:min(len(out), limit)], nil
 		}
 	}
+}
+
+// find returns the position in ov.bals of a loaded balance.
+func (ov *overlay) find(k ledger.BalanceKey) (int32, bool) {
+	if p, ok := ov.at[k]; ok {
+		return p, true
+	}
+	for _, r := range ov.runs {
+		// Keys are mostly sought in order (an entry's sorted postings):
+		// the one after the last found first.
+		if h := ov.runHint + 1; h >= r[0] && h < r[1] && ov.bals[h].BalanceKey == k {
+			ov.runHint = h
+			return h, true
+		}
+		run := ov.bals[r[0]:r[1]]
+		if i, ok := slices.BinarySearchFunc(run, k, func(b ledger.Balance, k ledger.BalanceKey) int { return b.BalanceKey.Compare(k) }); ok {
+			ov.runHint = r[0] + int32(i)
+			return ov.runHint, true
+		}
+	}
+	return 0, false
 }
