@@ -62,8 +62,8 @@ type Store interface {
 type Config struct {
 	Store  Store
 	Engine *engine.Engine
-	// Group, when set, commits single writes from concurrent requests
-	// together; nil applies each alone.
+	// Group, when set, commits single writes and entry batches from
+	// concurrent requests together; nil applies each alone.
 	Group      *engine.Group
 	Currencies *money.Registry
 	Log        *slog.Logger

@@ -118,6 +118,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, c *Call) error {
 			return err
 		}
 		cursor = head - min(n, head)
+		if n > 0 && r.URL.Query().Has("account") {
+			// An account's tail is its own newest events, not those of
+			// the stream's newest that happen to be about it.
+			if cursor, err = s.tailKept(r.Context(), keep, head, n); err != nil {
+				return err
+			}
+		}
 	}
 	// Drain the request: net/http notices a client that went away (and
 	// cancels r.Context()) only once the body has been read, and a stream
@@ -199,6 +206,38 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, c *Call) error {
 func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 	return nil
+}
+
+// tailScanMax bounds how far back an account's tail is looked for: a
+// quiet account's stream starts with what it finds among the newest
+// tailScanMax events, however few, rather than reading the whole stream.
+const tailScanMax = 10 * eventsPage
+
+// tailKept returns the cursor from which a stream sends the n newest
+// events keep accepts, among the tailScanMax before head.
+func (s *Server) tailKept(ctx context.Context, keep func(context.Context, engine.Event) (bool, error), head, n uint64) (uint64, error) {
+	from := head - min(head, tailScanMax)
+	var kept []uint64
+	for c := from; c < head; {
+		evs, err := s.cfg.Store.Events(ctx, c, eventsPage)
+		if err != nil || len(evs) == 0 {
+			return from, err
+		}
+		for _, ev := range evs {
+			ok, err := keep(ctx, ev)
+			if err != nil {
+				return 0, err
+			}
+			if ok {
+				kept = append(kept, ev.Seq)
+			}
+			c = ev.Seq
+		}
+	}
+	if uint64(len(kept)) <= n {
+		return from, nil
+	}
+	return kept[uint64(len(kept))-n] - 1, nil
 }
 
 // eventFilter says which events a stream sends: all of them, or with

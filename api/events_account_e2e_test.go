@@ -52,6 +52,14 @@ func TestEventsOfAnAccount(t *testing.T) {
 	if got := fmt.Sprint(firstEventIDs(t, e, adminSecret, "?account=artist:2&after=2", "", 2, nil)); got != "[4 5]" {
 		t.Errorf("artist:2's events after 2: %s; want [4 5]", got)
 	}
+	// An account's tail is its own newest events, even when the stream's
+	// newest are about another account.
+	if got := fmt.Sprint(firstEventIDs(t, e, tok.Secret, "?account=artist:1&tail=3", "", 3, nil)); got != "[3 6 7]" {
+		t.Errorf("artist:1's tail of 3: %s; want [3 6 7]", got)
+	}
+	if got := fmt.Sprint(firstEventIDs(t, e, adminSecret, "?account=artist:2&tail=2", "", 2, nil)); got != "[4 5]" {
+		t.Errorf("artist:2's tail of 2: %s; want [4 5]", got)
+	}
 	for _, tc := range []struct {
 		secret, query string
 		status        int

@@ -28,7 +28,7 @@ import (
 
 // ErrKeyReserved refuses a platform key that has the shape of a payee's
 // stored key.
-var ErrKeyReserved = errcode.New(errcode.Invalid, "key_reserved", "keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, keys starting schedule: for the scheduler, and the prefixes programs write under themselves (deps:settle:)")
+var ErrKeyReserved = errcode.New(errcode.Invalid, "key_reserved", "keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, keys starting schedule: for the scheduler, and the key prefixes programs write under themselves (the refusal names the prefix and the program)")
 
 // scopeHex is how many hex digits of the principal's digest its prefix
 // keeps: 64 bits, so that two payee principals never share a space by

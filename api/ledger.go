@@ -372,7 +372,7 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 		ops = append(ops, engine.Transfer(it.Key, c.Now, ps))
 		index = append(index, i)
 	}
-	res, err := s.cfg.Engine.Apply(r.Context(), ops)
+	res, err := s.applyBatch(r, ops)
 	if err != nil {
 		return err
 	}
@@ -400,6 +400,16 @@ func (s *Server) createEntries(w http.ResponseWriter, r *http.Request, c *Call) 
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// applyBatch runs a batch request's operations, in the server's commit
+// group when there is one, so that concurrent batches share a commit as
+// single writes do; each keeps its own results either way.
+func (s *Server) applyBatch(r *http.Request, ops []engine.Op) ([]engine.Result, error) {
+	if s.cfg.Group != nil {
+		return s.cfg.Group.ApplyBatch(r.Context(), ops)
+	}
+	return s.cfg.Engine.Apply(r.Context(), ops)
 }
 
 // ErrDirectPayout refuses a direct entry that pays money out of the

@@ -149,6 +149,11 @@ func (v storeView) State(key string) ([]byte, bool, error) {
 	return v.s.State(v.r.Context(), v.program, key)
 }
 
+// ProgramState reads another program's state (engine.ReadOnly).
+func (v storeView) ProgramState(program, key string) ([]byte, bool, error) {
+	return v.s.State(v.r.Context(), program, key)
+}
+
 func (v storeView) Withdrawal(id string) (ledger.Withdrawal, bool, error) {
 	w, err := v.s.Withdrawal(v.r.Context(), id)
 	if errors.Is(err, ledger.ErrNotFound) {

@@ -172,8 +172,13 @@ func (r *ClaimsReconciler) step(ctx context.Context) (int, error) {
 		}
 		claims = append(claims, payout.Claim{Account: ev.Account, Amount: ev.Amount, Cumulative: ev.Cumulative})
 	}
+	// The key names the cursor the step starts from as well as the block
+	// it ends at: after a reorganization and back, the same blocks are
+	// applied again from another cursor, and a key of the end alone
+	// would replay the old step, leave the cursor where it was, and
+	// come round to the same step forever.
 	last := blocks[len(blocks)-1]
-	key := fmt.Sprintf("claims:%s:%d:%x", strings.ToLower(contract), last.Number, last.Hash[:8])
+	key := fmt.Sprintf("claims:%s:%d:%x:%d:%x", strings.ToLower(contract), cur.Number, cur.Hash[:8], last.Number, last.Hash[:8])
 	op := payout.ApplyClaims(key, r.cfg.Now(), r.cfg.Currency, contract, blocks, claims)
 	if _, err := r.eng.ApplyOne(ctx, op); err != nil {
 		if errcode.Code(err) != errcode.InternalCode {

@@ -262,7 +262,9 @@ func TestPayoutBatchOnChain(t *testing.T) {
 	c.mine(t, must(c.claims.PostRoot(ctx, c.operator, b3.ID, tree3.Root(), usdc(530))))
 	l.apply(t, payout.Publish(l.key("publish"), l.at, b3.ID, nil))
 	settle()
-	deep, err := NewClaimsReconciler(c.claims, l.eng, l.st, ReconcilerConfig{Currency: "USDC", Start: c.deployBlock})
+	// Steps of two blocks: going back onto the first chain below then
+	// steps over exactly the blocks it stepped over before.
+	deep, err := NewClaimsReconciler(c.claims, l.eng, l.st, ReconcilerConfig{Currency: "USDC", Start: c.deployBlock, BlocksPerStep: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,6 +289,10 @@ func TestPayoutBatchOnChain(t *testing.T) {
 	c.sim.Commit()
 	stepDeep()
 	claimed := l.entries(t)
+	chainA, err := c.sim.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := l.state(t, ref(3, c.alicA)); got != ledger.WithdrawalPosted {
 		t.Fatalf("alice's week 3, claimed and applied: %s; want posted", got)
 	}
@@ -324,6 +330,51 @@ func TestPayoutBatchOnChain(t *testing.T) {
 		t.Error(err)
 	}
 
+	// And back: the first chain becomes the canonical one again. Its
+	// blocks were applied before, under the same numbers and hashes; the
+	// step that applies them again starts from another cursor (the other
+	// chain's head), so it is a new step, not a replay of the old one
+	// that would leave the cursor where it was and come round forever.
+	if err := c.sim.Backend.Fork([32]byte(chainA.Hash)); err != nil {
+		t.Fatal(err)
+	}
+	// Bob's claim comes back from the pool; the first chain grows past
+	// the other's head, so the reconciler reads on and sees the switch.
+	for range 3 {
+		c.sim.Commit()
+	}
+	for i := 0; ; i++ {
+		if i == 10 {
+			t.Fatal("the reconciler did not come to rest on the first chain again")
+		}
+		n, err := deep.Step(ctx)
+		if err != nil {
+			t.Fatalf("stepping back onto the first chain: %v", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	cur, err := payout.ReadCursor(stateView{program: payout.Program, ctx: ctx, s: l.st}, c.claims.Address().Hex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := c.sim.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur.Number != head.Number || cur.Hash != merkle.Hash(head.Hash) {
+		t.Errorf("the cursor after going back = %d %s; want the first chain's head %d %s", cur.Number, cur.Hash.Hex(), head.Number, head.Hash.Hex())
+	}
+	for id, want := range map[string]ledger.WithdrawalState{ref(3, c.alicA): ledger.WithdrawalPosted, ref(3, c.bobA): ledger.WithdrawalPosted} {
+		if got := l.state(t, id); got != want {
+			t.Errorf("back on the first chain, %s: %s; want %s", id, got, want)
+		}
+	}
+	if n := l.entries(t) - claimed; n != 1 {
+		t.Errorf("after going back, the claims took %d entries with postings; want still 1", n)
+	}
+
 	// A root the ledger did not publish pays carol more than her lines:
 	// the engine refuses the claim, the reconciler says so in its
 	// readiness and stays at the block before, and nothing is posted.
@@ -332,6 +383,12 @@ func TestPayoutBatchOnChain(t *testing.T) {
 	c.mine(t, must(c.claims.PostRoot(ctx, c.operator, 4, cheat.Root(), usdc(625))))
 	c.mine(t, must(c.claims.Claim(ctx, c.carol, proof(t, cheat, c.carolA))))
 	before := l.entries(t)
+	// Two-block steps: up to the blocks before the claim's, steps apply.
+	for i := 0; ; i++ {
+		if n, err := deep.Step(ctx); err != nil || n == 0 || i == 5 {
+			break
+		}
+	}
 	for range 2 {
 		_, err := deep.Step(ctx)
 		if !errors.Is(err, ErrRefused) || !errors.Is(err, payout.ErrClaim) {

@@ -98,6 +98,11 @@ func (v storeView) State(key string) ([]byte, bool, error) {
 }
 
 // Withdrawal reads none: no program that recomputes offline reads one.
+// ProgramState reads another program's state (engine.ReadOnly).
+func (v storeView) ProgramState(program, key string) ([]byte, bool, error) {
+	return v.s.State(v.ctx, program, key)
+}
+
 func (v storeView) Withdrawal(string) (ledger.Withdrawal, bool, error) {
 	return ledger.Withdrawal{}, false, nil
 }

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/tributary-ledger/tributary/errcode"
@@ -82,10 +83,12 @@ var statusKinds = map[int]errcode.Kind{
 // allocations of encoding/json's Decoder. It is as lenient as that
 // Decoder was where a server's answer could differ from this build's
 // types: unknown members are skipped (a newer server may add fields),
-// names match without regard to case when none matches exactly, and
+// names match without regard to case when none matches exactly (as
+// strings.EqualFold: "_" and "-" still count, as they did), and
 // duplicate names and invalid UTF-8 are not refused.
 var answerJSON = jsonv2.JoinOptions(
 	jsonv2.MatchCaseInsensitiveNames(true),
+	jsonv1.MatchCaseSensitiveDelimiter(true),
 	jsontext.AllowDuplicateNames(true),
 	jsontext.AllowInvalidUTF8(true),
 )

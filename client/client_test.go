@@ -31,6 +31,7 @@ func TestEntryAnswers(t *testing.T) {
 		{name: "escaped", body: strings.Replace(entry, `"k1"`, `"k\u0031"`, 1)},
 		{name: "unknown field", body: strings.Replace(entry, `"seq":7`, `"seq":7,"new":[1,{"a":null}]`, 1)},
 		{name: "names in another case", body: strings.Replace(entry, `"seq":7`, `"SEQ":7`, 1)},
+		{name: "a name with a delimiter", body: strings.Replace(entry, `"kind"`, `"k_ey":"other","kind"`, 1)},
 		{name: "a name twice", body: strings.Replace(entry, `"seq":7`, `"seq":6,"seq":7`, 1)},
 		{name: "invalid UTF-8", body: strings.Replace(entry, "bench", "b\xffnch", 1)},
 		{name: "cut short", body: entry[:60], cut: 40},

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -140,5 +141,68 @@ func TestBulkWithdrawalsAlone(t *testing.T) {
 	}
 	if len(evs) != 2 || evs[0].Type != engine.EventEntryCommitted || evs[1].Type != "bulk.reserved" {
 		t.Fatalf("events = %+v; want the entry's and the operation's", evs)
+	}
+}
+
+// TestBulkWithdrawalsAloneUnannounced: an operation's withdrawals that it
+// does not announce itself, alone in their batch, each get their
+// withdrawal.changed event (the in-place path writes none, so they must
+// not take it).
+func TestBulkWithdrawalsAloneUnannounced(t *testing.T) {
+	s := openStore(t)
+	e := engine.New(s, money.NewRegistry())
+	ctx := context.Background()
+	at := time.Unix(100, 0).UTC()
+	if _, err := e.ApplyOne(ctx, engine.Transfer("fund", at, append(usd("@world", "a", 10), usd("@world", "b", 10)...))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ApplyOne(ctx, reserve("r", at, false, "a", "b")); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.Events(ctx, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range evs { // after the funding entry's
+		types = append(types, ev.Type)
+	}
+	want := []string{engine.EventEntryCommitted, "bulk.reserved", "withdrawal.changed", "withdrawal.changed"}
+	if !slices.Equal(types, want) {
+		t.Errorf("events = %q; want %q", types, want)
+	}
+}
+
+// TestBulkWithdrawalIDTaken: an operation that creates a withdrawal under
+// an ID another withdrawal has is refused, and nothing is written: the
+// store inserts a new pending withdrawal rather than merging it into the
+// old row (which would keep the old account and amount under the new
+// debit, a pending amount nothing could resolve).
+func TestBulkWithdrawalIDTaken(t *testing.T) {
+	s := openStore(t)
+	e := engine.New(s, money.NewRegistry())
+	ctx := context.Background()
+	at := time.Unix(100, 0).UTC()
+	if _, err := e.ApplyOne(ctx, engine.Transfer("fund", at, append(usd("@world", "a", 10), usd("@world", "b", 10)...))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ApplyOne(ctx, reserve("r1", at, true, "a")); err != nil {
+		t.Fatal(err)
+	}
+	// w-a again, for account b.
+	taken := engine.ProgramOp("bulk", "r2", "reserve", at, func(h *ledger.Hasher) {}, nil, func(engine.View) (engine.Change, error) {
+		w := ledger.Withdrawal{ID: "w-a", Account: "b", Destination: "@rail", Currency: "USD", Amount: money.FromUint64(7), State: ledger.WithdrawalPending, Created: at}
+		return engine.Change{Kind: ledger.WithdrawalRequest, WithdrawalsAnnounced: true, Withdrawals: []ledger.Withdrawal{w}, Postings: []ledger.Posting{w.Posting()}}, nil
+	})
+	if res, err := e.ApplyOne(ctx, taken); err == nil && res.Err == nil {
+		t.Fatal("a withdrawal under a taken ID was accepted")
+	}
+	w, err := s.Withdrawal(ctx, "w-a")
+	if err != nil || w.Account != "a" || w.Amount != money.FromUint64(3) || w.State != ledger.WithdrawalPending {
+		t.Errorf("w-a = %+v, %v; want a's 3, pending", w, err)
+	}
+	bals, err := s.AccountBalances(ctx, "b")
+	if err != nil || len(bals) != 1 || !bals[0].DebitsPending.IsZero() {
+		t.Errorf("b = %+v, %v; want nothing pending", bals, err)
 	}
 }

@@ -57,7 +57,13 @@ type Op struct {
 	Legacy  func() ledger.Hash
 	Time    time.Time // the event's time, passed in, never read from a clock here
 	Program string    // owner of the state Run reads and writes; "" for the ledger
-	Run     func(View) (Change, error)
+	// Reads names the other programs whose state Run may read, read-only,
+	// through ReadOnly (the deps program pays a repo's contributors through
+	// the split book's splits). Reading in the transaction, rather than in
+	// the handler, keeps the op's digest the request's and lets no change of
+	// the other program commit between the read and the write.
+	Reads []string
+	Run   func(View) (Change, error)
 	// Postings, when set, are the postings Run returns, known before it
 	// runs (a plain transfer): the engine then locks their balances with
 	// those of the batch's other such operations, in one read, instead
@@ -99,6 +105,31 @@ type RangeView interface {
 	// records whose keys start with prefix and sort after after, in key
 	// order, as the transaction sees them.
 	StatePage(prefix, after string, limit int) ([]StateValue, error)
+}
+
+// ProgramReader is a View that can read another program's state: the
+// engine's (for the programs an Op declares in Reads) and the API's and
+// the command line's read views.
+type ProgramReader interface {
+	ProgramState(program, key string) ([]byte, bool, error)
+}
+
+// ReadOnly returns a View whose State reads program's state instead of the
+// operation's own, through v (a ProgramReader). It writes nothing: a
+// Change's state writes always go to the operation's own program.
+func ReadOnly(v View, program string) View { return otherView{View: v, program: program} }
+
+type otherView struct {
+	View
+	program string
+}
+
+func (o otherView) State(key string) ([]byte, bool, error) {
+	r, ok := o.View.(ProgramReader)
+	if !ok {
+		return nil, false, fmt.Errorf("engine: this view cannot read %q's state", o.program)
+	}
+	return r.ProgramState(o.program, key)
 }
 
 // Change is what an operation writes.
@@ -591,7 +622,7 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 		}
 		return prev, true, nil
 	}
-	view := &opView{ov: ov, program: op.Program}
+	view := &opView{ov: ov, program: op.Program, reads: op.Reads}
 	ch, err := op.Run(view)
 	if err != nil {
 		return nil, false, err
@@ -653,9 +684,12 @@ func (ov *overlay) apply(e *Engine, op Op) (*ledger.Entry, bool, error) {
 	}
 	if len(ch.Withdrawals) > 0 {
 		ov.bulk = append(ov.bulk, bulkWithdrawals{ws: ch.Withdrawals, entry: ent, announce: !ch.WithdrawalsAnnounced})
-		if len(ov.withdrawals) > 0 || len(ov.bulk) > 1 {
+		if len(ov.withdrawals) > 0 || len(ov.bulk) > 1 || !ch.WithdrawalsAnnounced {
 			// An ID may repeat what the batch changed before: one
-			// map keeps the last change of each.
+			// map keeps the last change of each. Withdrawals the
+			// operation does not announce itself go there too: the
+			// map's path writes their withdrawal.changed events,
+			// the in-place path (changedWithdrawals) writes none.
 			ov.unbulk()
 		}
 	}
@@ -1001,16 +1035,29 @@ func withdrawalTime(w ledger.Withdrawal) time.Time {
 type opView struct {
 	ov      *overlay
 	program string
+	reads   []string // Op.Reads
 }
 
 func (v *opView) State(key string) ([]byte, bool, error) {
-	k := [2]string{v.program, key}
+	return v.state(v.program, key)
+}
+
+// ProgramState reads a program the operation declared in Op.Reads.
+func (v *opView) ProgramState(program, key string) ([]byte, bool, error) {
+	if !slices.Contains(v.reads, program) {
+		return nil, false, fmt.Errorf("engine: an operation of %q reads %q's state without declaring it in Op.Reads", v.program, program)
+	}
+	return v.state(program, key)
+}
+
+func (v *opView) state(program, key string) ([]byte, bool, error) {
+	k := [2]string{program, key}
 	if sv, ok := v.ov.state[k]; ok {
 		return sv.value, sv.ok, nil
 	}
-	val, ok, err := v.ov.tx.LockState(v.ov.ctx, v.program, key)
+	val, ok, err := v.ov.tx.LockState(v.ov.ctx, program, key)
 	if err != nil {
-		return nil, false, fmt.Errorf("reading state %s/%s: %w", v.program, key, err)
+		return nil, false, fmt.Errorf("reading state %s/%s: %w", program, key, err)
 	}
 	v.ov.state[k] = stateValue{value: val, ok: ok}
 	return val, ok, nil

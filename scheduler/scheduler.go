@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/tributary-ledger/tributary/api"
@@ -71,34 +72,80 @@ func (r *Runner) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Tick runs what is due now: for each schedule, its ended periods in
-// order (or only the latest, by its catch-up), stopping at one that must
-// be retried. A schedule that fails does not hold up the others: its error
-// is returned with theirs, after all have run.
+// Tick runs what is due now: every schedule's ended periods (or only the
+// latest, by its catch-up), all schedules' runs in the order their periods
+// ended, runs that end at the same time in schedule ID order. So a week
+// missed while no server ran replays as it would have run: a dependency
+// epoch's close, the next one's open and the settlement, week by week (an
+// epoch cannot close before it was opened). A schedule stops at a run that
+// must be retried, or that fails; the others go on, and its error is
+// returned with theirs, after all have run.
 func (r *Runner) Tick(ctx context.Context) error {
 	now := r.Now()
-	after := ""
+	runs, err := r.due(ctx, now)
+	if err != nil {
+		return err
+	}
 	var errs []error
+	from := map[string]uint64{}
+	stopped := map[string]bool{}
+	for _, p := range runs {
+		id := p.st.ID
+		if stopped[id] {
+			continue
+		}
+		if _, ok := from[id]; !ok {
+			from[id] = p.st.Next
+		}
+		retry, err := r.runPeriod(ctx, *p.st, from[id], p.n)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("schedule %s: %w", id, err))
+		}
+		if err != nil || retry {
+			stopped[id] = true
+			continue
+		}
+		from[id] = p.n + 1
+	}
+	return errors.Join(errs...)
+}
+
+// pending is one schedule's period due to run.
+type pending struct {
+	st *schedule.State
+	n  uint64
+}
+
+// due lists every schedule's due periods, in the order they ended (the
+// schedules are read in ID order, and the sort keeps it for ties).
+func (r *Runner) due(ctx context.Context, now time.Time) ([]pending, error) {
+	var runs []pending
+	after := ""
 	for {
 		page, err := schedule.Page(func(prefix, after string, limit int) ([]engine.StateValue, error) {
 			return r.Store.StatePage(ctx, schedule.Program, prefix, after, limit)
 		}, after, 100)
 		if err != nil {
-			return errors.Join(append(errs, err)...)
+			return nil, err
 		}
-		for _, st := range page.Schedules {
-			if err := r.runDue(ctx, st, now); err != nil {
-				errs = append(errs, fmt.Errorf("schedule %s: %w", st.ID, err))
+		for i := range page.Schedules {
+			st := &page.Schedules[i]
+			for _, n := range dueOf(*st, now) {
+				runs = append(runs, pending{st: st, n: n})
 			}
 		}
 		if page.Next == "" {
-			return errors.Join(errs...)
+			break
 		}
 		after = "schedule/" + page.Schedules[len(page.Schedules)-1].ID
 	}
+	slices.SortStableFunc(runs, func(a, b pending) int { return a.st.End(a.n).Compare(b.st.End(b.n)) })
+	return runs, nil
 }
 
-func (r *Runner) runDue(ctx context.Context, st schedule.State, now time.Time) error {
+// dueOf is a schedule's periods to run now: its ended periods in order, at
+// most perTick, or only the latest by its catch-up.
+func dueOf(st schedule.State, now time.Time) []uint64 {
 	due := st.Due(now, perTick)
 	if st.CatchUp == schedule.CatchUpLatest && len(due) > 0 {
 		last, ok := st.LastEnded(now)
@@ -107,15 +154,7 @@ func (r *Runner) runDue(ctx context.Context, st schedule.State, now time.Time) e
 		}
 		due = []uint64{last}
 	}
-	from := st.Next
-	for _, n := range due {
-		retry, err := r.runPeriod(ctx, st, from, n)
-		if err != nil || retry {
-			return err
-		}
-		from = n + 1
-	}
-	return nil
+	return due
 }
 
 // runPeriod sends period n's run and records it; retry says the run must

@@ -37,8 +37,11 @@ const (
 	writeTimeout      = 60 * time.Second
 	idleTimeout       = 120 * time.Second
 	shutdownTimeout   = 30 * time.Second
-	// groupMax bounds the writes committed together in one transaction.
-	groupMax = 256
+	// groupMax bounds the operations committed together in one
+	// transaction: room for 16 clients' single payments many times over,
+	// and for several batch requests of a hundred (a request larger than
+	// this goes alone).
+	groupMax = 1000
 	// scheduleTick is how often the scheduler looks for due runs: a
 	// schedule's period is a minute at the shortest.
 	scheduleTick = 10 * time.Second

@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/splitbook"
 )
 
 // Program is the program's name: its state namespace and route segment.
@@ -228,7 +229,9 @@ func readUsage(v engine.View, n uint64, bucket int) (map[string]map[string]Count
 // op is an operation of the program whose digest has the fields fields
 // adds (engine.ProgramOp; there is no older digest to replay).
 func op(key, what string, at time.Time, fields func(*ledger.Hasher), run func(engine.View) (engine.Change, error)) engine.Op {
-	return engine.ProgramOp(Program, key, what, at, fields, nil, run)
+	o := engine.ProgramOp(Program, key, what, at, fields, nil, run)
+	o.Reads = []string{splitbook.Program} // contributors that are splits (contributors.go)
+	return o
 }
 
 func configure(kind, id, action string, writes ...engine.StateWrite) engine.Change {
@@ -445,6 +448,9 @@ func ApplyAsset(key string, at time.Time, id string, doc string) engine.Op {
 			return engine.Change{}, err
 		}
 		r.Asset = a
+		if err := checkSplits(v, r); err != nil {
+			return engine.Change{}, err
+		}
 		return configure("asset", id, "applied", engine.WriteJSON(repoKey(id), r)), nil
 	})
 }
@@ -587,7 +593,8 @@ func checkReport(i int, r Report) error {
 }
 
 // World reads the world epoch n opens on: every linked repo, its graph,
-// the usage of the last closed epoch, and what each treasury holds.
+// the usage of the last closed epoch, what each treasury holds, and the
+// split book's splits the repos' contributors name.
 func world(v engine.View, p Params, st Status) (World, error) {
 	w := World{Params: p, Deps: map[string][]string{}, Usage: map[string]map[string]uint64{}, Available: map[string]money.Amount{}}
 	ids, err := readIndex(v)
@@ -633,7 +640,8 @@ func world(v engine.View, p Params, st Status) (World, error) {
 			}
 		}
 	}
-	return w, nil
+	w.Splits, err = readSplits(v, w.Repos)
+	return w, err
 }
 
 // OpenEpoch opens epoch n: it fixes the epoch's streams from the
@@ -883,7 +891,7 @@ func releaseEscrow(v engine.View, p Params, n uint64, accrued []Escrow) ([]Relea
 			if err != nil {
 				return nil, nil, err
 			}
-			parts, err := splitIncome(Recipient{Repo: r.ID, Owner: r.Owner, Contributors: r.Asset.Contributors}, total)
+			parts, err := repoIncome(v, r, total)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -969,10 +977,14 @@ func paySleepers(v engine.View, p Params, n uint64, skim money.Amount, released 
 	for _, r := range w.Repos {
 		repos[r.ID] = r
 	}
+	set, err := splitSet(w.Splits)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Income, 0, len(parts))
 	for _, part := range parts {
 		r := repos[part.Account]
-		split, err := splitIncome(Recipient{Repo: r.ID, Owner: r.Owner, Contributors: r.Asset.Contributors}, part.Amount)
+		split, err := splitIncome(Recipient{Repo: r.ID, Owner: r.Owner, Contributors: r.Asset.Contributors}, part.Amount, set)
 		if err != nil {
 			return nil, err
 		}

@@ -85,7 +85,8 @@ type Asset struct {
 	// nothing).
 	PassSet bool `json:"pass_set,omitempty"`
 	// Contributors split the repo's income, basis points summing to 10000;
-	// none sends it to the owner.
+	// none sends it to the owner. An account "split:<id>" is the split
+	// book's split <id> (contributors.go).
 	Contributors []split.Share `json:"contributors,omitempty"`
 }
 

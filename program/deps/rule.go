@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program/splitbook"
 	"github.com/tributary-ledger/tributary/split"
 )
 
@@ -25,6 +26,9 @@ type World struct {
 	Usage map[string]map[string]uint64
 	// Available[account] is what a treasury holds.
 	Available map[string]money.Amount
+	// Splits are the split book's splits the repos' contributors name, and
+	// those they nest, in ID order.
+	Splits []splitbook.Def
 }
 
 // Plan is an epoch's streams, fixed when it opens.
@@ -40,6 +44,10 @@ type Plan struct {
 	// Recipients are the repos a stream pays, with their split as it stood
 	// at open.
 	Recipients []Recipient `json:"recipients"`
+	// Splits are the split book's splits the recipients' contributors
+	// name (a linked repo's, even one no stream paid), and those they nest, as they
+	// stood at open, in ID order.
+	Splits []splitbook.Def `json:"splits,omitempty"`
 }
 
 // Payer is what one paying repo's budget became. Conservation:
@@ -246,6 +254,7 @@ func Rule(n uint64, w World) (Plan, error) {
 		}
 	}
 	plan.Streams = c.streams
+	plan.Splits = w.Splits
 	for i := 0; i < g.nRepos; i++ {
 		if c.paid[i] {
 			r := g.repos[i]

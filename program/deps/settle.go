@@ -9,7 +9,6 @@ import (
 
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
-	"github.com/tributary-ledger/tributary/split"
 )
 
 // ReserveAccount holds epoch n's reservations between its open and its
@@ -58,19 +57,28 @@ type Income struct {
 type Part struct {
 	Account string       `json:"account"`
 	Amount  money.Amount `json:"amount"`
+	// Path explains a part paid through a contributor that is a split of
+	// the split book: ["contributor 50%", "split:band", "split 20%",
+	// "drummer"]. Other parts have none.
+	Path []string `json:"path,omitempty"`
 }
 
 // Settle computes a plan's close. Each recipient's income is the sum of the
 // streams it takes, split over its contributors (as they stood at open) by
-// largest remainder, or paid whole to its owner when it names none.
+// largest remainder, a contributor that is a split through that split (as
+// it stood at open, Plan.Splits), or paid whole to its owner when it names
+// none.
 //
 // Errors: an amount overflows, or a split is refused (the plan was made
 // from validated splits, so neither happens).
 func Settle(plan Plan) (Settlement, error) {
 	st := Settlement{Epoch: plan.Epoch, Income: []Income{}, Refunds: []Part{}, Escrow: []Part{}, Sleeper: money.Zero}
+	set, err := splitSet(plan.Splits)
+	if err != nil {
+		return st, err
+	}
 	income := map[string]money.Amount{}
 	escrow := map[string]money.Amount{}
-	var err error
 	for _, s := range plan.Streams {
 		switch {
 		case s.Escrow:
@@ -94,7 +102,7 @@ func Settle(plan Plan) (Settlement, error) {
 	}
 	for _, r := range plan.Recipients {
 		in := Income{Repo: r.Repo, Amount: income[r.Repo]}
-		if in.Parts, err = splitIncome(r, in.Amount); err != nil {
+		if in.Parts, err = splitIncome(r, in.Amount, set); err != nil {
 			return st, err
 		}
 		for _, p := range in.Parts {
@@ -138,27 +146,6 @@ func Settle(plan Plan) (Settlement, error) {
 	return st, nil
 }
 
-// splitIncome splits a recipient's income over its contributors, or gives
-// it to its owner.
-func splitIncome(r Recipient, x money.Amount) ([]Part, error) {
-	if len(r.Contributors) == 0 {
-		return []Part{{Account: r.Owner, Amount: x}}, nil
-	}
-	shares := make([]uint64, len(r.Contributors))
-	for i, c := range r.Contributors {
-		shares[i] = c.ShareBP
-	}
-	amounts, err := split.Allocate(x, shares)
-	if err != nil {
-		return nil, err
-	}
-	parts := make([]Part, len(amounts))
-	for i, a := range amounts {
-		parts[i] = Part{Account: r.Contributors[i].Account, Amount: a}
-	}
-	return parts, nil
-}
-
 // Credits returns the contributor credit an epoch earns: each recipient's
 // income from payers of another owner (income between repos of one owner
 // does not count), split over its contributors as its income is, summed
@@ -174,8 +161,11 @@ func Credits(plan Plan) ([]Part, error) {
 	for _, r := range plan.Recipients {
 		recipients[r.Repo] = r
 	}
+	set, err := splitSet(plan.Splits)
+	if err != nil {
+		return nil, err
+	}
 	income := map[string]money.Amount{}
-	var err error
 	for _, s := range plan.Streams {
 		r, ok := recipients[s.To()]
 		if !ok || s.Paid.IsZero() || owner[s.Payer] == r.Owner {
@@ -187,7 +177,7 @@ func Credits(plan Plan) ([]Part, error) {
 	}
 	credit := map[string]money.Amount{}
 	for _, repo := range slices.Sorted(maps.Keys(income)) {
-		parts, err := splitIncome(recipients[repo], income[repo])
+		parts, err := splitIncome(recipients[repo], income[repo], set)
 		if err != nil {
 			return nil, err
 		}

@@ -1280,35 +1280,41 @@ const pathsBlock = 4096
 //
 // Errors: ErrEpochOpen (not closed yet), ErrDigest, ledger.ErrNotFound.
 func Explain(v engine.View, epoch uint64) (*Outcome, Summary, error) {
+	o, sum, _, err := explain(v, epoch)
+	return o, sum, err
+}
+
+// explain is Explain, keeping the epoch's loaded inputs.
+func explain(v engine.View, epoch uint64) (*Outcome, Summary, *loaded, error) {
 	st, err := ReadStatus(v)
 	if err != nil {
-		return nil, Summary{}, err
+		return nil, Summary{}, nil, err
 	}
 	if !st.Configured || epoch >= st.NextClose {
-		return nil, Summary{}, errcode.Errorf(ErrEpochOpen, "epoch %d is not closed; only closed epochs have statements", epoch)
+		return nil, Summary{}, nil, errcode.Errorf(ErrEpochOpen, "epoch %d is not closed; only closed epochs have statements", epoch)
 	}
 	stored, err := readSummary(v, epoch)
 	if err != nil {
-		return nil, Summary{}, err
+		return nil, Summary{}, nil, err
 	}
 	sum := stored.Summary
 	vs, err := ReadVersions(v)
 	if err != nil {
-		return nil, Summary{}, err
+		return nil, Summary{}, nil, err
 	}
 	l, err := load(v, vs, epoch, sum.Slots, true)
 	if err != nil {
-		return nil, Summary{}, err
+		return nil, Summary{}, nil, err
 	}
 	l.in.Funding, l.in.CarryIn, l.in.Rules = sum.Funding, sum.CarryIn, stored.Rules
 	o, err := Close(&l.in)
 	if err != nil {
-		return nil, Summary{}, err
+		return nil, Summary{}, nil, err
 	}
 	if d := o.Digest(); d != sum.Digest {
-		return nil, Summary{}, errcode.Errorf(ErrDigest, "epoch %d: recomputed statement %s differs from the stored %s; the stored inputs were changed", epoch, d, sum.Digest)
+		return nil, Summary{}, nil, errcode.Errorf(ErrDigest, "epoch %d: recomputed statement %s differs from the stored %s; the stored inputs were changed", epoch, d, sum.Digest)
 	}
-	return o, sum, nil
+	return o, sum, l, nil
 }
 
 // SimEpoch is one epoch of a what-if: the amounts actually paid and those

@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/tributary-ledger/tributary/cli"
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
+	"github.com/tributary-ledger/tributary/program"
 	"github.com/tributary-ledger/tributary/program/usage"
 	"github.com/tributary-ledger/tributary/split"
 	"github.com/tributary-ledger/tributary/store/sqlite"
@@ -245,6 +249,36 @@ func TestEngineAppMining(t *testing.T) {
 	if got := sims[0].Alt.Amounts[0].Uint64(); got != 100_000_00*50/150 {
 		t.Errorf("simulated pro_rata epoch 0 app-1 = %d; want %d", got, 100_000_00*50/150)
 	}
+
+	// tributary verify recomputes each close entry's postings: the real
+	// ones match; one paid to another account under app-3's path (the
+	// amount right, the explanation unchanged) does not.
+	recs := cli.Records(v.ctx, v.s, usage.Program)
+	if rep, err := usage.VerifyStatements(recs); err != nil || rep.Checked != 2 || len(rep.Mismatches) != 0 {
+		t.Fatalf("verify = %+v, %v; want 2 closes checked, no mismatch", rep, err)
+	}
+	rep, err := usage.VerifyStatements(redirected{recs, "dev-3", "mallory"})
+	if err != nil || len(rep.Mismatches) == 0 || errcode.Code(rep.Mismatches[0]) != "usage_statement_mismatch" || !strings.Contains(rep.Mismatches[0].Error(), "mallory") {
+		t.Errorf("verify with dev-3's payout sent to mallory = %+v, %v; want usage_statement_mismatch naming mallory", rep, err)
+	}
+}
+
+// redirected reads the journal with every posting to account from sent
+// to to instead, as a tampered close entry would read.
+type redirected struct {
+	program.Records
+	from, to string
+}
+
+func (r redirected) EntryByKey(key string) (ledger.Entry, error) {
+	e, err := r.Records.EntryByKey(key)
+	e.Postings = slices.Clone(e.Postings)
+	for i := range e.Postings {
+		if e.Postings[i].To == r.from {
+			e.Postings[i].To = r.to
+		}
+	}
+	return e, err
 }
 
 func TestEngineRevenuePool(t *testing.T) {

@@ -83,7 +83,7 @@ func closedEpochs(r program.Records, rep *program.VerifyReport) ([]uint64, error
 // verifyEpoch returns closed epoch's stored summary and what of it does
 // not match; an error only when the store could not be read.
 func verifyEpoch(r program.Records, epoch uint64) (Summary, []string, error) {
-	o, sum, err := Explain(r, epoch)
+	o, sum, l, err := explain(r, epoch)
 	if err != nil {
 		// A statement that differs, or inputs that no longer decode or
 		// were removed: the stored close is not what they recompute.
@@ -113,44 +113,30 @@ func verifyEpoch(r program.Records, epoch uint64) (Summary, []string, error) {
 	if err != nil {
 		return sum, nil, err
 	}
-	return sum, append(problems, paidAsStated(o, e)...), nil
+	return sum, append(problems, paidAsStated(o, l, e)...), nil
 }
 
-// paidAsStated checks that entry e, the close of o's epoch, paid each
-// participant exactly its statement line's amount from the pool account:
-// its postings' paths name the participant, and a split's parts add up.
-func paidAsStated(o *Outcome, e ledger.Entry) []string {
-	cfg := o.in.Config
+// paidAsStated checks that entry e is the close of o's epoch and posts
+// exactly what the close recomputes: each paid participant's amount from
+// the pool, to the account (or a split's accounts) in force for the
+// epoch, under the same explanation path, and nothing else.
+func paidAsStated(o *Outcome, l *loaded, e ledger.Entry) []string {
 	ref := "usage:epoch-" + strconv.FormatUint(o.in.Epoch, 10)
 	if e.Ref != ref {
 		return []string{fmt.Sprintf("entry %d is %q, not the close %q", e.Seq, e.Ref, ref)}
 	}
-	prefix := ref + " → " + cfg.Formula.Kind + " → "
-	paid := map[string]money.Amount{}
-	for i, p := range e.Postings {
-		rest, ok := strings.CutPrefix(p.Path, prefix)
-		id, _, _ := strings.Cut(rest, " ")
-		if !ok || p.From != cfg.Pool.Account || p.Currency != cfg.Currency {
-			return []string{fmt.Sprintf("entry %d's posting %d (%s → %s %s, %s) is not a payout from the pool %s", e.Seq, i+1, p.From, p.To, p.Amount, p.Path, cfg.Pool.Account)}
-		}
-		sum, err := paid[id].Add(p.Amount)
-		if err != nil {
-			return []string{fmt.Sprintf("entry %d pays %s more than 2^256-1", e.Seq, id)}
-		}
-		paid[id] = sum
+	want, err := payouts(o, l.accounts, l.splits)
+	if err != nil {
+		return []string{fmt.Sprintf("the close's payouts do not recompute: %v", err)}
+	}
+	if len(e.Postings) != len(want) {
+		return []string{fmt.Sprintf("entry %d has %d postings; the close recomputes %d", e.Seq, len(e.Postings), len(want))}
 	}
 	var problems []string
-	n := 0
-	for i, id := range o.in.IDs {
-		if a := o.Amounts[i]; !a.IsZero() {
-			n++
-			if paid[id] != a && len(problems) < problemsMax {
-				problems = append(problems, fmt.Sprintf("entry %d pays %s %s; its statement line says %s", e.Seq, id, paid[id], a))
-			}
+	for i, p := range e.Postings {
+		if w := want[i]; p != w && len(problems) < problemsMax {
+			problems = append(problems, fmt.Sprintf("entry %d's posting %d is %s → %s %s %s (%s); the close recomputes %s → %s %s %s (%s)", e.Seq, i+1, p.From, p.To, p.Amount, p.Currency, p.Path, w.From, w.To, w.Amount, w.Currency, w.Path))
 		}
-	}
-	if n != len(paid) {
-		problems = append(problems, fmt.Sprintf("entry %d pays %d participants; the statement pays %d", e.Seq, len(paid), n))
 	}
 	return problems
 }

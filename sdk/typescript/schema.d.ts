@@ -570,7 +570,7 @@ export interface paths {
         get?: never;
         /**
          * Apply a repo's asset.toml
-         * @description Applies an asset.toml: `[royalties] multiplier` (an exact decimal from 0 to 100; 1.0 is the default rate), `acceptance` (an exact decimal from 0 to 1; 0 refuses every stream), `allow_forks`, `pass_bp` (for the streams the repo pays: the basis points a holder at depth 1, 2, … passes on), and `[[contributors]] account, share` (basis points summing to 10000) that split the repo's income. It counts from the next epoch that opens. A value out of range or not an exact decimal is 422 `deps_decimal_invalid`; a malformed file or unknown key 422 `deps_asset_invalid`; a bad split 422 `split_*`.
+         * @description Applies an asset.toml: `[royalties] multiplier` (an exact decimal from 0 to 100; 1.0 is the default rate), `acceptance` (an exact decimal from 0 to 1; 0 refuses every stream), `allow_forks`, `pass_bp` (for the streams the repo pays: the basis points a holder at depth 1, 2, … passes on), and `[[contributors]] account, share` (basis points summing to 10000) that split the repo's income; a contributor `split:<id>` is paid through the split book's split `<id>` and those it nests (read when an epoch opens and kept with its plan; the contributors split counts as the first of the book's depth levels). It counts from the next epoch that opens. A value out of range or not an exact decimal is 422 `deps_decimal_invalid`; a malformed file or unknown key 422 `deps_asset_invalid`; a bad split 422 `split_*` (a nesting past the depth `split_depth_max`, a cycle `split_cycle`); a contributor naming a split the book lacks 422 `deps_asset_invalid`.
          *
          *     The write is idempotent under its `Idempotency-Key`.
          *
@@ -2198,7 +2198,7 @@ export interface components {
             pass_bp?: number[];
             /** @description PassSet says the asset.toml set pass_bp (an empty list passes nothing). */
             pass_set?: boolean;
-            /** @description Contributors split the repo's income, basis points summing to 10000; none sends it to the owner. */
+            /** @description Contributors split the repo's income, basis points summing to 10000; none sends it to the owner. An account "split:<id>" is the split book's split <id> (contributors.go). */
             contributors?: components["schemas"]["SplitShare"][];
         };
         /** @description AssetRequest applies an asset.toml. */
@@ -2858,6 +2858,8 @@ export interface components {
         Part: {
             account: string;
             amount: components["schemas"]["Amount"];
+            /** @description Path explains a part paid through a contributor that is a split of the split book: ["contributor 50%", "split:band", "split 20%", "drummer"]. Other parts have none. */
+            path?: string[];
         };
         /** @description What one paying repo's budget became. Conservation: Paid + Refused + Sleeper + Escrow = Reserved, and Reserved + Shortfall = Budget. */
         Payer: {
@@ -3011,6 +3013,8 @@ export interface components {
             streams?: components["schemas"]["Stream"][];
             /** @description Recipients are the repos a stream pays, with their split as it stood at open. */
             recipients: components["schemas"]["Recipient"][];
+            /** @description Splits are the split book's splits the recipients' contributors name (a linked repo's, even one no stream paid), and those they nest, as they stood at open, in ID order. */
+            splits?: components["schemas"]["SplitDef"][];
         };
         /** @description A posting on the wire. */
         Posting: {
@@ -3725,7 +3729,7 @@ export interface components {
          *     - `json_duplicate_name`: a JSON object names the same member twice
          *     - `json_invalid_utf8`: the body is not valid UTF-8
          *     - `key_invalid`: idempotency key is invalid
-         *     - `key_reserved`: keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, keys starting schedule: for the scheduler, and the prefixes programs write under themselves (deps:settle:)
+         *     - `key_reserved`: keys of the form ~p<16 hex digits>~… are reserved for payee key spaces, keys starting schedule: for the scheduler, and the key prefixes programs write under themselves (the refusal names the prefix and the program)
          *     - `lockfile_format_unknown`: lockfile format is unknown
          *     - `lockfile_malformed`: lockfile is malformed
          *     - `lockfile_version_unsupported`: lockfile format version is not supported

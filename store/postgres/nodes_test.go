@@ -15,27 +15,15 @@ import (
 
 // TestTwoNodesExactlyOnce: two nodes (two stores, each with its own pool
 // and its group commit, on one schema) serve 16 clients each, every
-// payment through the hot accounts. Each client sends each payment to its
-// node and again to the other one, in turn after the first answer or both
+// payment through the hot accounts, half the clients five payments to a
+// request (batch requests joining the group commit). Each client sends
+// each request to its node and again to the other one, in turn after the first answer or both
 // at once, as a client retrying after a timeout does. Every key must give
 // one entry, the same one on both nodes; the journal and the outbox must
 // be numbered without a gap; the balances must be the journal's sums.
 func TestTwoNodesExactlyOnce(t *testing.T) {
-	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
-	if url == "" {
-		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
-	}
 	ctx := context.Background()
-	a, schemaURL, cleanup, err := OpenFresh(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cleanup() })
-	b, err := Open(ctx, schemaURL, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	a, b := twoNodes(t)
 	var nodes [2]*engine.Group
 	for i, s := range []*Store{a, b} {
 		nodes[i] = engine.NewGroup(engine.New(s, money.NewRegistry()), 1, 256)
@@ -51,32 +39,40 @@ func TestTwoNodesExactlyOnce(t *testing.T) {
 	for node := range 2 {
 		for c := range clients {
 			wg.Go(func() {
-				for j := range each {
-					key := fmt.Sprintf("n%d-c%d-%d", node, c, j)
-					op := engine.Transfer(key, at, payment(c*each+j))
-					var res [2]engine.Result
+				// Odd clients send their payments five to a request,
+				// so that batch requests share commits too.
+				size := 1 + 4*(c%2)
+				for j := 0; j < each; j += size {
+					ops := make([]engine.Op, size)
+					for k := range ops {
+						ops[k] = engine.Transfer(fmt.Sprintf("n%d-c%d-%d", node, c, j+k), at, payment(c*each+j+k))
+					}
+					var res [2][]engine.Result
 					var errOf [2]error
 					if j%2 == 0 {
-						res[0], errOf[0] = nodes[node].Apply(ctx, op)
-						res[1], errOf[1] = nodes[1-node].Apply(ctx, op)
+						res[0], errOf[0] = nodes[node].ApplyBatch(ctx, ops)
+						res[1], errOf[1] = nodes[1-node].ApplyBatch(ctx, ops)
 					} else {
 						var both sync.WaitGroup
 						for k := range 2 {
-							both.Go(func() { res[k], errOf[k] = nodes[(node+k)%2].Apply(ctx, op) })
+							both.Go(func() { res[k], errOf[k] = nodes[(node+k)%2].ApplyBatch(ctx, ops) })
 						}
 						both.Wait()
 					}
 					if errOf[0] != nil || errOf[1] != nil {
-						fail(fmt.Errorf("%s: %v, %v", key, errOf[0], errOf[1]))
+						fail(fmt.Errorf("%s: %v, %v", ops[0].Key, errOf[0], errOf[1]))
 						continue
 					}
-					if res[0].Entry.Seq != res[1].Entry.Seq || res[0].Replayed == res[1].Replayed {
-						fail(fmt.Errorf("%s: entries %d (replayed %v) and %d (replayed %v); want one entry, once new and once replayed",
-							key, res[0].Entry.Seq, res[0].Replayed, res[1].Entry.Seq, res[1].Replayed))
+					for k, op := range ops {
+						r0, r1 := res[0][k], res[1][k]
+						if r0.Err != nil || r1.Err != nil || r0.Entry.Seq != r1.Entry.Seq || r0.Replayed == r1.Replayed {
+							fail(fmt.Errorf("%s: entries %d (replayed %v, %v) and %d (replayed %v, %v); want one entry, once new and once replayed",
+								op.Key, r0.Entry.Seq, r0.Replayed, r0.Err, r1.Entry.Seq, r1.Replayed, r1.Err))
+						}
+						mu.Lock()
+						seqOf[op.Key] = r0.Entry.Seq
+						mu.Unlock()
 					}
-					mu.Lock()
-					seqOf[key] = res[0].Entry.Seq
-					mu.Unlock()
 				}
 			})
 		}
@@ -131,21 +127,8 @@ func payment(i int) []ledger.Posting {
 // pays from one buyer's funds, b spends most of them, then a tries to
 // spend more than is left.
 func TestCachedBalancesSeeOtherNodes(t *testing.T) {
-	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
-	if url == "" {
-		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
-	}
 	ctx := context.Background()
-	a, schemaURL, cleanup, err := OpenFresh(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cleanup() })
-	b, err := Open(ctx, schemaURL, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	a, b := twoNodes(t)
 	ea, eb := engine.New(a, money.NewRegistry()), engine.New(b, money.NewRegistry())
 	at := time.Unix(1700000000, 0)
 	move := func(e *engine.Engine, key, from, to string, cents uint64) error {
@@ -184,4 +167,25 @@ func TestCachedBalancesSeeOtherNodes(t *testing.T) {
 	if _, err := engine.Verify(ctx, b); err != nil {
 		t.Errorf("Verify: %v", err)
 	}
+}
+
+// twoNodes opens two stores on one fresh schema, as two nodes of one
+// deployment are; it skips without TRIBUTARY_POSTGRES_URL.
+func twoNodes(t *testing.T) (a, b *Store) {
+	t.Helper()
+	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
+	if url == "" {
+		t.Skip("TRIBUTARY_POSTGRES_URL is not set")
+	}
+	a, schemaURL, cleanup, err := OpenFresh(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cleanup() })
+	b, err = Open(context.Background(), schemaURL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
 }

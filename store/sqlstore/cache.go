@@ -6,8 +6,8 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 )
 
-// BalanceCacheMax bounds the balances the single writer keeps in memory,
-// about 300 bytes each.
+// BalanceCacheMax bounds the balances a store keeps in memory (the
+// single writer's, or a PostgreSQL node's), about 300 bytes each.
 const BalanceCacheMax = 1 << 17
 
 // balanceCache keeps committed balances in memory for a store whose

@@ -110,7 +110,7 @@ type Store struct {
 	// many would pass the dialect's ParamsMax.
 	ins [][len(insertChunks)]*sql.Stmt
 
-	cache *balanceCache // nil unless the dialect has a single writer
+	cache *balanceCache // nil unless the dialect has a single writer or caches balances (CacheBalances)
 
 	// largeRows, beforeLarge and afterLarge: see SetLargeCommit.
 	largeRows   int
@@ -849,10 +849,17 @@ func (t *txn) Write(ctx context.Context, b *engine.Batch) error {
 	}
 	for _, i := range byID(b.Withdrawals) {
 		w := &b.Withdrawals[i]
+		// A pending withdrawal is only ever created: one the transaction
+		// did not read is inserted, never upserted, so an ID that is
+		// taken fails the commit instead of merging into the old row
+		// (keeping its account and amount under the new debit). A later
+		// batch of this transaction updates the row this one inserted.
 		shape := insWithdrawalNew
-		if found, read := t.existing[existKey{"withdrawals", w.ID, ""}]; found || !read {
+		k := existKey{"withdrawals", w.ID, ""}
+		if found, read := t.existing[k]; found || (!read && w.State != ledger.WithdrawalPending) {
 			shape = insWithdrawalOld
 		}
+		t.existing[k] = true
 		ins.add(shape, w.ID, w.Account, w.Destination, w.Currency, amountArg(w.Amount), int(w.State), w.RequestSeq, w.ResolveSeq, toNanos(w.Created), toNanos(w.Resolved))
 	}
 	for _, ev := range b.Events {

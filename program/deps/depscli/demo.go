@@ -182,8 +182,17 @@ func writeStreams(cmd *cobra.Command, rec deps.EpochRecord) error {
 	for _, in := range rec.Settlement.Income {
 		cli.Printf(tw, "%s\t%s\t\n", in.Repo, cur(in.Amount))
 		for _, p := range in.Parts {
-			cli.Printf(tw, "\t%s\t%s\n", cur(p.Amount), p.Account)
+			cli.Printf(tw, "\t%s\t%s\n", cur(p.Amount), partLabel(p))
 		}
 	}
 	return tw.Flush()
+}
+
+// partLabel names a contributor's part: its account, or, for a part paid
+// through a split of the split book, the path naming every level.
+func partLabel(p deps.Part) string {
+	if len(p.Path) > 0 {
+		return strings.Join(p.Path, " → ")
+	}
+	return p.Account
 }

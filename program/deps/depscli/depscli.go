@@ -180,7 +180,7 @@ func writeExplain(w io.Writer, ex deps.ExplainJSON, currency string) error {
 	if in := ex.Income; in != nil {
 		cli.Printf(w, "\nincome %s:\n", cur(in.Amount))
 		for _, p := range in.Parts {
-			cli.Printf(w, "  %s  %s\n", cur(p.Amount), p.Account)
+			cli.Printf(w, "  %s  %s\n", cur(p.Amount), partLabel(p))
 		}
 	}
 	return nil
