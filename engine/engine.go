@@ -88,6 +88,25 @@ type View interface {
 	Balance(account, currency string) (ledger.Balance, error)
 }
 
+// RangeView is the View of an operation in an engine transaction, which
+// also reads ranges: what a payout batch selects from, so that the
+// balances it selects are the ones it changes, read and locked once, as
+// the transaction sees them. Views of committed state (the routes'
+// reads) need not have it.
+type RangeView interface {
+	View
+	// BalanceRange returns every balance of currency whose account
+	// starts with prefix, in key order, as the transaction sees it (the
+	// writes of earlier operations in the batch included). The slice is
+	// the engine's: read it, do not change or keep it after the
+	// operation returns.
+	BalanceRange(prefix, currency string) ([]ledger.Balance, error)
+	// StatePage returns up to limit of the operation's program's state
+	// records whose keys start with prefix and sort after after, in key
+	// order, as the transaction sees them.
+	StatePage(prefix, after string, limit int) ([]StateValue, error)
+}
+
 // ProgramReader is a View that can read another program's state: the
 // engine's (for the programs an Op declares in Reads) and the API's and
 // the command line's read views.
@@ -277,6 +296,11 @@ type overlay struct {
 	at       map[ledger.BalanceKey]int32
 	atFilled int
 	bals     []ledger.Balance
+	// runs are ranges of bals read by key range (RangeView.BalanceRange),
+	// sorted by key and found by binary search, not in at: a payout
+	// batch's million balances need no map.
+	runs    [][2]int32
+	runHint int32 // the position find found last in a run
 	// touched lists, for each accepted operation, the positions of the
 	// balances it changed, once each, with the operation's place among
 	// the batch's entries; write sorts them by key.
@@ -481,7 +505,7 @@ func (ov *overlay) prefetch(ops []Op) error {
 		}
 		for _, p := range op.Postings {
 			for _, k := range [2]ledger.BalanceKey{{Account: p.From, Currency: p.Currency}, {Account: p.To, Currency: p.Currency}} {
-				if _, ok := ov.at[k]; ok {
+				if _, ok := ov.find(k); ok {
 					continue
 				}
 				if _, ok := seen[k]; !ok {
@@ -779,7 +803,7 @@ func (ov *overlay) loadBalances(pos []int32, keys []ledger.BalanceKey, sorted bo
 	var atBuf [2 * balanceKeysLinear]int
 	missing, missingAt := missBuf[:0], atBuf[:0] // missingAt: index in keys
 	for i, k := range keys {
-		p, ok := ov.at[k]
+		p, ok := ov.find(k)
 		if !ok {
 			if len(missing) == cap(missing) {
 				missing = slices.Grow(missing, len(keys)-i)

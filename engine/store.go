@@ -41,6 +41,15 @@ type Tx interface {
 	// always taken in one order. It returns one balance per key, in the
 	// order of keys; missing balances come back as zero.
 	LockBalances(ctx context.Context, keys []ledger.BalanceKey) ([]ledger.Balance, error)
+	// LockBalanceRange returns and locks every stored balance of currency
+	// whose account starts with prefix (all accounts for ""), in key
+	// order: an operation that selects from balances and then changes
+	// them (a payout batch) reads each once.
+	LockBalanceRange(ctx context.Context, prefix, currency string) ([]ledger.Balance, error)
+	// LockStatePage returns and locks up to limit of a program's state
+	// records whose keys start with prefix and sort after after, in key
+	// order.
+	LockStatePage(ctx context.Context, program, prefix, after string, limit int) ([]StateValue, error)
 	// LockState returns and locks a program's state value.
 	LockState(ctx context.Context, program, key string) ([]byte, bool, error)
 	// LockWithdrawal returns and locks a withdrawal.

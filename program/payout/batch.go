@@ -241,11 +241,40 @@ func Run(key string, at time.Time, sel Selection, cands []Candidate, missing int
 	})
 }
 
-func runBatch(v engine.View, at time.Time, sel Selection, cands []Candidate, missing int) (engine.Change, error) {
+// RunSelected makes a payout batch of what sel selects, selected in the
+// batch's own transaction: every balance of sel's currency and prefix
+// read and locked once, as the transaction sees it, with its
+// destination. A balance cannot change between its selection and its
+// reservation, so the batch never fails on one that dropped meanwhile,
+// and a line reserves exactly the available balance committed when the
+// batch was. Its request digest is Run's: a replay, on any build, answers
+// the first batch. Refusals as Run's.
+func RunSelected(key string, at time.Time, sel Selection) engine.Op {
+	return op(key, "batch", at, func(h *ledger.Hasher) { h.String(sel.Currency).Amount(sel.Minimum).String(sel.Prefix) }, func(v engine.View) (engine.Change, error) {
+		if err := refuseOpen(v, sel); err != nil {
+			return engine.Change{}, err
+		}
+		cands, missing, err := selectIn(v, sel)
+		if err != nil {
+			return engine.Change{}, err
+		}
+		return runBatch(v, at, sel, cands, missing)
+	})
+}
+
+// refuseOpen refuses a batch while another of its currency is open.
+func refuseOpen(v engine.View, sel Selection) error {
 	if open, ok, err := v.State(openKey(sel.Currency)); err != nil {
-		return engine.Change{}, err
+		return err
 	} else if ok {
-		return engine.Change{}, errcode.Errorf(ErrOpen, "batch %s of %s is open; publish or cancel it first, so that each claims tree builds on the one before", open, sel.Currency)
+		return errcode.Errorf(ErrOpen, "batch %s of %s is open; publish or cancel it first, so that each claims tree builds on the one before", open, sel.Currency)
+	}
+	return nil
+}
+
+func runBatch(v engine.View, at time.Time, sel Selection, cands []Candidate, missing int) (engine.Change, error) {
+	if err := refuseOpen(v, sel); err != nil {
+		return engine.Change{}, err
 	}
 	if len(cands) == 0 {
 		return engine.Change{}, errcode.Errorf(ErrEmpty, "no %s balance of at least %s base units%s has a payout destination: %d such balances lack one (register them with PUT /v1/payout-destinations/{account})", sel.Currency, sel.Minimum, prefixNote(sel.Prefix), missing)

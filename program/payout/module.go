@@ -216,12 +216,6 @@ func serveRemoveDestination(c program.Call, _ program.NoBody) (program.Effect[wi
 	return program.EntryAnswer(RemoveDestination(c.Key(), c.Now(), c.Path("account"))), nil
 }
 
-// Candidates reads the balances and destinations sel selects from
-// through c (SelectPaged).
-func Candidates(c program.Call, sel Selection) ([]Candidate, int, error) {
-	return SelectPaged(sel, Pages{Destinations: c.List, Balances: c.Balances})
-}
-
 // selection reads a batch request.
 func selection(c program.Call, req BatchRequest) (Selection, error) {
 	if _, err := c.Currencies().Lookup(req.Currency); err != nil {
@@ -254,11 +248,7 @@ func serveRun(c program.Call, req BatchRequest) (program.Effect[Batch], error) {
 	if err != nil {
 		return program.Effect[Batch]{}, err
 	}
-	cands, missing, err := Candidates(c, sel)
-	if err != nil {
-		return program.Effect[Batch]{}, err
-	}
-	return program.Record(Run(c.Key(), c.Now(), sel, cands, missing), func(v engine.View) (Batch, error) {
+	return program.Record(RunSelected(c.Key(), c.Now(), sel), func(v engine.View) (Batch, error) {
 		raw, _, err := v.State(openKey(sel.Currency))
 		if err != nil {
 			return Batch{}, err

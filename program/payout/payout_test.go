@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,13 +17,15 @@ import (
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/payout"
+	"github.com/tributary-ledger/tributary/store/postgres"
 	"github.com/tributary-ledger/tributary/store/sqlite"
+	"github.com/tributary-ledger/tributary/store/sqlstore"
 )
 
 var t0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 
 type env struct {
-	st  *sqlite.Store
+	st  *sqlstore.Store // the reads
 	eng *engine.Engine
 	n   int
 }
@@ -34,7 +37,29 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &env{st: st, eng: engine.New(st, money.NewRegistry())}
+	return &env{st: st.Store, eng: engine.New(st, money.NewRegistry())}
+}
+
+// eachStore runs f on SQLite, and on PostgreSQL when
+// TRIBUTARY_POSTGRES_URL is set: a batch selects through the store's
+// range reads, locked on PostgreSQL.
+// (fresh makes a new, empty store each time).
+func eachStore(t *testing.T, f func(t *testing.T, fresh func() *env)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, func() *env { return newEnv(t) }) })
+	url := os.Getenv("TRIBUTARY_POSTGRES_URL")
+	if url == "" {
+		return
+	}
+	t.Run("postgres", func(t *testing.T) {
+		f(t, func() *env {
+			st, _, cleanup, err := postgres.OpenFresh(context.Background(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cleanup() })
+			return &env{st: st.Store, eng: engine.New(st, money.NewRegistry())}
+		})
+	})
 }
 
 func (e *env) key() string { e.n++; return fmt.Sprintf("k-%d", e.n) }
@@ -64,7 +89,7 @@ func (e *env) dest(t *testing.T, account, dest string) {
 }
 
 type view struct {
-	st *sqlite.Store
+	st *sqlstore.Store
 }
 
 func (v view) State(key string) ([]byte, bool, error) {
@@ -94,14 +119,120 @@ func (e *env) run(sel payout.Selection) (payout.Batch, error) {
 		}
 		dests[d.Account] = d
 	}
-	cands, missing := payout.Select(sel, bals, dests)
-	ent, err := e.try(payout.Run(e.key(), t0, sel, cands, missing))
+	// The batch selects in its transaction; Select over the committed
+	// balances and destinations says what it must have selected.
+	want, _ := payout.Select(sel, bals, dests)
+	ent, err := e.try(payout.RunSelected(e.key(), t0, sel))
 	if err != nil {
 		return payout.Batch{}, err
 	}
 	var id uint64
 	fmt.Sscanf(ent.Ref, "payout:%d", &id)
-	return payout.ReadBatch(view{e.st}, id)
+	b, err := payout.ReadBatch(view{e.st}, id)
+	if err != nil {
+		return b, err
+	}
+	return b, sameLines(b, want, e)
+}
+
+// unhinted is op without its postings known in advance (Op.Postings),
+// which the engine would lock at the transaction's start.
+func unhinted(op engine.Op) engine.Op {
+	op.Postings = nil
+	return op
+}
+
+// sameLines checks that b's lines are the candidates', in order.
+func sameLines(b payout.Batch, want []payout.Candidate, e *env) error {
+	lines, err := payout.ReadLines(view{e.st}, b)
+	if err != nil {
+		return err
+	}
+	if len(lines) != len(want) {
+		return fmt.Errorf("batch %d has %d lines; Select selects %d", b.ID, len(lines), len(want))
+	}
+	for i, l := range lines {
+		c := want[i]
+		if l.Account != c.Account || l.Destination != c.Destination.Destination || string(l.Amount) != c.Amount.String() {
+			return fmt.Errorf("line %d = %+v; Select selects %+v", i+1, l, c)
+		}
+	}
+	return nil
+}
+
+// TestSelectedInTransaction: a batch selects the balances and
+// destinations as its own transaction sees them, the writes of earlier
+// operations in the same engine batch included (a payee paid, a
+// destination set, one removed, a new account funded and registered),
+// and later operations of that batch change the balances it read; so no
+// balance can change between selection and reservation; a replay
+// under the key answers the first batch, whatever changed since.
+func TestSelectedInTransaction(t *testing.T) {
+	eachStore(t, selectedInTransaction)
+}
+
+func selectedInTransaction(t *testing.T, fresh func() *env) {
+	e := fresh()
+	for i, acct := range []string{"a:1", "a:2", "a:3"} {
+		e.pay(t, acct, uint64(100*(i+1)))
+		e.dest(t, acct, fmt.Sprintf("@bank:%d", i+1))
+	}
+	fund := func(acct string, units uint64) engine.Op {
+		return engine.Transfer(e.key(), t0, []ledger.Posting{{From: "@world", To: acct, Currency: "USD", Amount: money.FromUint64(units), Path: "test"}})
+	}
+	key := e.key()
+	ops := []engine.Op{
+		fund("a:1", 50),
+		payout.SetDestination(e.key(), t0, "a:2", "@psp:two"),
+		payout.RemoveDestination(e.key(), t0, "a:3"),
+		fund("a:4", 400),
+		payout.SetDestination(e.key(), t0, "a:4", "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"),
+		payout.RunSelected(key, t0, usd),
+		// After the batch, in its transaction: balances it read (ops
+		// whose postings the engine does not know before they run, so
+		// it finds them among the balances the batch loaded).
+		unhinted(fund("a:2", 5)),
+		unhinted(fund("a:3", 1)),
+	}
+	res, err := e.eng.Apply(context.Background(), ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil || r.Replayed {
+			t.Fatalf("%s: %v", r.Entry.Key, r.Err)
+		}
+	}
+	b, err := payout.ReadBatch(view{e.st}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := t0
+	want := []payout.Candidate{
+		{Account: "a:1", Destination: payout.Destination{Account: "a:1", Destination: "@bank:1", Rail: payout.RailBank, Set: at}, Amount: money.FromUint64(150)},
+		{Account: "a:2", Destination: payout.Destination{Account: "a:2", Destination: "@psp:two", Rail: payout.RailBank, Set: at}, Amount: money.FromUint64(200)},
+		{Account: "a:4", Destination: payout.Destination{Account: "a:4", Destination: "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4", Rail: payout.RailChain, Set: at}, Amount: money.FromUint64(400)},
+	}
+	if err := sameLines(b, want, e); err != nil {
+		t.Fatal(err)
+	}
+	if b.Total != "750" || b.ChainLines != 1 {
+		t.Errorf("batch = %+v; want 750 over 3 lines, 1 on chain", b)
+	}
+	for acct, avail := range map[string]string{"a:1": "0", "a:2": "5", "a:3": "301", "a:4": "0"} {
+		if got := e.available(t, acct); got != avail {
+			t.Errorf("%s available after the batch = %s; want %s", acct, got, avail)
+		}
+	}
+	e.pay(t, "a:3", 1000)
+	first := res[5].Entry
+	again, err := e.eng.ApplyOne(context.Background(), payout.RunSelected(key, t0, usd))
+	if err != nil || !again.Replayed || again.Entry.Seq != first.Seq || again.Entry.Ref != first.Ref {
+		t.Errorf("replay = %+v, %v; want entry %d replayed", again.Entry, err, first.Seq)
+	}
+	if _, err := engine.Verify(context.Background(), e.st); err != nil {
+		t.Error(err)
+	}
 }
 
 func (e *env) available(t *testing.T, account string) string {
@@ -267,9 +398,13 @@ func TestDestinations(t *testing.T) {
 // batch's lines are exactly the eligible balances, its total their sum,
 // and every selected account has nothing available left.
 func TestConservation(t *testing.T) {
+	eachStore(t, conservation)
+}
+
+func conservation(t *testing.T, fresh func() *env) {
 	r := rand.New(rand.NewPCG(7, 19))
 	for i := range 20 {
-		e := newEnv(t)
+		e := fresh()
 		n := 1 + r.IntN(40)
 		want, total := 0, uint64(0)
 		min := uint64(r.IntN(500))

@@ -3,6 +3,8 @@ package payout
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,6 +78,34 @@ func SelectPaged(sel Selection, p Pages) (out []Candidate, missing int, err erro
 		}
 		f.After = page[len(page)-1].BalanceKey
 	}
+}
+
+// rangePages serves a balance range read at once as SelectPaged's pages.
+func rangePages(bals []ledger.Balance) func(f ledger.BalanceFilter) ([]ledger.Balance, error) {
+	return func(f ledger.BalanceFilter) ([]ledger.Balance, error) {
+		i, _ := slices.BinarySearchFunc(bals, f.After, func(b ledger.Balance, k ledger.BalanceKey) int {
+			if b.BalanceKey.Compare(k) <= 0 {
+				return -1
+			}
+			return 1
+		})
+		return bals[i:min(i+f.Limit, len(bals))], nil
+	}
+}
+
+// selectIn is SelectPaged through an engine transaction's view: the
+// balances it selects are those the batch then reserves, read and locked
+// once, with the destinations as the transaction sees them.
+func selectIn(v engine.View, sel Selection) ([]Candidate, int, error) {
+	rv, ok := v.(engine.RangeView)
+	if !ok {
+		return nil, 0, fmt.Errorf("a payout batch selects in an engine transaction; this view reads no ranges")
+	}
+	bals, err := rv.BalanceRange(sel.Prefix, sel.Currency)
+	if err != nil {
+		return nil, 0, err
+	}
+	return SelectPaged(sel, Pages{Destinations: rv.StatePage, Balances: rangePages(bals)})
 }
 
 // destCursor walks the destinations in key order, a page at a time.

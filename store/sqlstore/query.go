@@ -140,20 +140,9 @@ func (s *Store) Withdrawals(ctx context.Context, f ledger.WithdrawalFilter) ([]l
 // StatePage returns a program's state records whose keys start with prefix
 // and sort after after, in key order.
 func (s *Store) StatePage(ctx context.Context, program, prefix, after string, limit int) ([]engine.StateValue, error) {
-	var q query
-	q.add("SELECT skey, value FROM state WHERE program = ? AND skey > ? AND skey >= ? AND skey < ? ORDER BY skey LIMIT ?", program, after, prefix, prefix+"\U0010FFFF", clampLimit(limit))
-	rows, err := s.r.QueryContext(ctx, s.q(q.sb.String()), q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("reading state of %s: %w", program, err)
-	}
-	defer rows.Close()
-	var out []engine.StateValue
-	for rows.Next() {
-		var v engine.StateValue
-		if err := rows.Scan(&v.Key, &v.Value); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	rows, err := s.r.QueryContext(ctx, s.q(statePageSQL), program, after, prefix, prefix+"\U0010FFFF", clampLimit(limit))
+	return collectState(program, rows, err)
 }
+
+// statePageSQL reads a page of a program's state records under a prefix.
+const statePageSQL = "SELECT skey, value FROM state WHERE program = $1 AND skey > $2 AND skey >= $3 AND skey < $4 ORDER BY skey LIMIT $5"
