@@ -26,13 +26,7 @@ import (
 // level, and each part's path names every level.
 func TestNestedContributorsGolden(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nested.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	reg := money.NewRegistry()
-	e := engine.New(st, reg)
+	st, e, reg := openEngine(t)
 	week := 7 * 24 * time.Hour
 	at := benchAnchor.Add(-time.Hour)
 	apply := func(op engine.Op) error {
@@ -56,7 +50,7 @@ func TestNestedContributorsGolden(t *testing.T) {
 	must(engine.Transfer("fund", at, []ledger.Posting{{From: "@sponsor", To: "tr:a", Currency: "USD", Amount: money.FromUint64(10_000), Path: "fund"}}))
 
 	// Refused at apply, nothing written: a split the book does not hold.
-	err = apply(deps.ApplyAsset("asset-bad", at, "github.com/l/lib", "[[contributors]]\naccount = \"split:nobody\"\nshare = 10000\n"))
+	err := apply(deps.ApplyAsset("asset-bad", at, "github.com/l/lib", "[[contributors]]\naccount = \"split:nobody\"\nshare = 10000\n"))
 	if code := errcode.Code(err); code != deps.ErrAsset.Code() {
 		t.Fatalf("a contributor naming a missing split: %v (code %q); want %s", err, code, deps.ErrAsset.Code())
 	}

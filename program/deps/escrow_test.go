@@ -19,13 +19,7 @@ import (
 // for escrow_epochs and its escrow returns to the payer.
 func TestEscrowClaimAndExpiry(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "escrow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	reg := money.NewRegistry()
-	e := engine.New(st, reg)
+	st, e, reg := openEngine(t)
 	week := 7 * 24 * time.Hour
 	at := benchAnchor.Add(-time.Hour)
 	apply := func(op engine.Op) {
@@ -74,4 +68,17 @@ func TestEscrowClaimAndExpiry(t *testing.T) {
 			t.Errorf("%s holds %d; want %d", account, got, want)
 		}
 	}
+}
+
+// openEngine is an engine over a fresh SQLite store, closed when the test
+// ends, and its currency registry.
+func openEngine(t *testing.T) (*sqlite.Store, *engine.Engine, *money.Registry) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "deps.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	reg := money.NewRegistry()
+	return st, engine.New(st, reg), reg
 }

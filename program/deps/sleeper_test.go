@@ -2,7 +2,6 @@ package deps_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program/deps"
 	"github.com/tributary-ledger/tributary/program/usage"
-	"github.com/tributary-ledger/tributary/store/sqlite"
 )
 
 // TestSleeperPool: the 10% skim of a payer's budget is paid at the close
@@ -20,13 +18,7 @@ import (
 // advisory get nothing, and the pool keeps what the cap leaves.
 func TestSleeperPool(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "sleeper.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	reg := money.NewRegistry()
-	e := engine.New(st, reg)
+	st, e, reg := openEngine(t)
 	at := benchAnchor.Add(-time.Hour)
 	apply := func(op engine.Op) {
 		t.Helper()
