@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tributary-ledger/tributary/auth"
-	"github.com/tributary-ledger/tributary/errcode"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
 	"github.com/tributary-ledger/tributary/program"
@@ -60,30 +59,13 @@ type flowSum struct {
 
 func (s *Server) listFlows(w http.ResponseWriter, r *http.Request, c *Call) error {
 	q := r.URL.Query()
-	f := ledger.JournalFilter{Account: q.Get("account"), Limit: min(PageMax, s.flowsMax)}
-	var err error
-	if f.Account != "" {
-		if err := ledger.ValidateAccount(f.Account); err != nil {
+	if a := q.Get("account"); a != "" {
+		if err := ledger.ValidateAccount(a); err != nil {
 			return err
 		}
 	}
-	if c.Token.Role == auth.Payee {
-		if f.Account == "" {
-			return errcode.Errorf(auth.ErrForbidden, "a payee token sums the flows of its own accounts: add account=…")
-		}
-		if err := scope(c, f.Account); err != nil {
-			return err
-		}
-	}
-	if a := q.Get("after"); a != "" {
-		if f.After, err = strconv.ParseUint(a, 10, 64); err != nil {
-			return errcode.Errorf(ErrQuery, "after=%q; want a sequence number", a)
-		}
-	}
-	if f.Since, err = parseTime(q.Get("since"), "since"); err != nil {
-		return err
-	}
-	if f.Until, err = parseTime(q.Get("until"), "until"); err != nil {
+	f, err := journalFilter(r, c, min(PageMax, s.flowsMax), "sums the flows")
+	if err != nil {
 		return err
 	}
 	currency := q.Get("currency")

@@ -244,30 +244,40 @@ func parseTime(q, name string) (time.Time, error) {
 	return t, nil
 }
 
-func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) error {
+// journalFilter reads a journal query's account, after, since and until,
+// at most n entries; a payee token must name one of its own accounts
+// (what says what the route does with them, for the refusal).
+func journalFilter(r *http.Request, c *Call, n int, what string) (ledger.JournalFilter, error) {
 	q := r.URL.Query()
+	f := ledger.JournalFilter{Account: q.Get("account"), Limit: n}
+	if c.Token.Role == auth.Payee {
+		if f.Account == "" {
+			return f, errcode.Errorf(auth.ErrForbidden, "a payee token %s of its own accounts: add account=…", what)
+		}
+		if err := scope(c, f.Account); err != nil {
+			return f, err
+		}
+	}
+	var err error
+	if a := q.Get("after"); a != "" {
+		if f.After, err = strconv.ParseUint(a, 10, 64); err != nil {
+			return f, errcode.Errorf(ErrQuery, "after=%q; want a sequence number", a)
+		}
+	}
+	if f.Since, err = parseTime(q.Get("since"), "since"); err != nil {
+		return f, err
+	}
+	f.Until, err = parseTime(q.Get("until"), "until")
+	return f, err
+}
+
+func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, c *Call) error {
 	n, err := limit(r)
 	if err != nil {
 		return err
 	}
-	f := ledger.JournalFilter{Account: q.Get("account"), Limit: n}
-	if c.Token.Role == auth.Payee {
-		if f.Account == "" {
-			return errcode.Errorf(auth.ErrForbidden, "a payee token lists entries of its own accounts: add account=…")
-		}
-		if err := scope(c, f.Account); err != nil {
-			return err
-		}
-	}
-	if a := q.Get("after"); a != "" {
-		if f.After, err = strconv.ParseUint(a, 10, 64); err != nil {
-			return errcode.Errorf(ErrQuery, "after=%q; want a sequence number", a)
-		}
-	}
-	if f.Since, err = parseTime(q.Get("since"), "since"); err != nil {
-		return err
-	}
-	if f.Until, err = parseTime(q.Get("until"), "until"); err != nil {
+	f, err := journalFilter(r, c, n, "lists entries")
+	if err != nil {
 		return err
 	}
 	ents, err := s.cfg.Store.JournalFiltered(r.Context(), f)
