@@ -7,20 +7,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
 // clockTick is Linux's USER_HZ, the unit of /proc's CPU times.
 const clockTick = 10 * time.Millisecond
-
-func ownCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // ProcCPU returns the CPU time (user and system) a watched process has
 // used so far. With Watch.Of, PID is a PostgreSQL postmaster and the time

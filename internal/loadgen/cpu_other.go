@@ -7,8 +7,6 @@ import (
 	"time"
 )
 
-func ownCPU() time.Duration { return 0 }
-
 // ProcCPU reads /proc, which only Linux has.
 func ProcCPU(Watch) (time.Duration, error) {
 	return 0, errors.New("reading another process's CPU time needs Linux's /proc")

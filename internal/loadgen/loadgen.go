@@ -23,6 +23,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tributary-ledger/tributary/internal/rusage"
 )
 
 // The workload's figures, in cents.
@@ -201,7 +203,7 @@ func (l *load) run(ctx context.Context) (Report, error) {
 
 // cpu returns the generator's CPU time, then each watched process's.
 func (l *load) cpu() ([]time.Duration, error) {
-	out := []time.Duration{ownCPU()}
+	out := []time.Duration{rusage.CPU()}
 	for _, w := range l.c.Watch {
 		d, err := ProcCPU(w)
 		if err != nil {

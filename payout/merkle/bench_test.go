@@ -4,20 +4,11 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// cpuTime is the process's CPU time so far, user and system: on a shared
-// machine it moves less with the load than wall time does.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		panic(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/tributary-ledger/tributary/internal/rusage"
+)
 
 // loopCPU runs f in b.Loop and reports its CPU time per run as cpu-ms/op
 // (the sum over cores, for the parallel parts).
@@ -25,9 +16,9 @@ func loopCPU(b *testing.B, f func()) {
 	b.ReportAllocs()
 	var cpu time.Duration
 	for b.Loop() {
-		start := cpuTime()
+		start := rusage.CPU()
 		f()
-		cpu += cpuTime() - start
+		cpu += rusage.CPU() - start
 	}
 	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 }

@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tributary-ledger/tributary/internal/rusage"
 
 	"github.com/tributary-ledger/tributary/cli"
 
@@ -124,18 +124,18 @@ func BenchmarkEpoch10k(b *testing.B) {
 // times and the close's postings, and leaves the timer stopped.
 func timeEpoch(b *testing.B, e *engine.Engine) {
 	ctx := context.Background()
-	t0, c0 := time.Now(), cpuTime()
+	t0, c0 := time.Now(), rusage.CPU()
 	if _, err := e.ApplyOne(ctx, deps.OpenEpoch("open-1", benchAnchor.Add(7*24*time.Hour), 1)); err != nil {
 		b.Fatal(err)
 	}
-	t1, c1 := time.Now(), cpuTime()
+	t1, c1 := time.Now(), rusage.CPU()
 	res, err := e.ApplyOne(ctx, deps.CloseEpoch("close-1", benchAnchor.Add(14*24*time.Hour), 1))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()
 	b.ReportMetric((c1 - c0).Seconds(), "open-cpu-s")
-	b.ReportMetric((cpuTime() - c1).Seconds(), "close-cpu-s")
+	b.ReportMetric((rusage.CPU() - c1).Seconds(), "close-cpu-s")
 	b.ReportMetric(t1.Sub(t0).Seconds(), "open-s")
 	b.ReportMetric(time.Since(t1).Seconds(), "close-s")
 	b.ReportMetric(float64(len(res.Entry.Postings)), "postings")
@@ -196,15 +196,6 @@ func setUp(b *testing.B, e *engine.Engine, s *synth, reg *money.Registry) {
 	apply(deps.CloseEpoch("close-0", benchAnchor.Add(7*24*time.Hour), 0))
 }
 
-// cpuTime is the process's user plus system time so far: on a machine
-// shared with other work it says more about the work done than the wall
-// clock.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkRuleScale is the pure rule and settlement at a scale named by
 // TRIBUTARY_DEPS_SCALE ("repos,payers", e.g. "300000,100000"); skipped
 // without it. It measures how the rule grows towards the npm-scale epoch.
@@ -217,7 +208,7 @@ func BenchmarkRuleScale(b *testing.B) {
 	w := s.world()
 	b.ResetTimer()
 	for b.Loop() {
-		c0 := cpuTime()
+		c0 := rusage.CPU()
 		plan, err := deps.Rule(1, w)
 		if err != nil {
 			b.Fatal(err)
@@ -225,7 +216,7 @@ func BenchmarkRuleScale(b *testing.B) {
 		if _, err := deps.Settle(plan); err != nil {
 			b.Fatal(err)
 		}
-		b.ReportMetric((cpuTime() - c0).Seconds(), "cpu-s")
+		b.ReportMetric((rusage.CPU() - c0).Seconds(), "cpu-s")
 		b.ReportMetric(float64(len(plan.Streams)), "streams")
 	}
 }
@@ -300,7 +291,7 @@ func BenchmarkEpochNPM(b *testing.B) {
 		e := engine.New(st, reg)
 		t0 := time.Now()
 		setUp(b, e, s, reg)
-		b.Logf("set up %d repos, %d dependencies in %s (load %s)", len(s.repos), edges, time.Since(t0).Round(time.Second), loadAvg())
+		b.Logf("set up %d repos, %d dependencies in %s (load %s)", len(s.repos), edges, time.Since(t0).Round(time.Second), rusage.LoadAvg())
 		runtime.GC()
 		b.StartTimer()
 		timeEpoch(b, e)
@@ -309,25 +300,9 @@ func BenchmarkEpochNPM(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(len(rec.Plan.Streams)), "streams")
-		b.ReportMetric(float64(maxRSS())/(1<<20), "maxrss-MiB")
-		b.Logf("load average after: %s", loadAvg())
+		b.ReportMetric(float64(rusage.MaxRSS())/(1<<20), "maxrss-MiB")
+		b.Logf("load average after: %s", rusage.LoadAvg())
 		st.Close()
 		b.StartTimer()
 	}
-}
-
-// maxRSS is the process's peak resident memory in bytes.
-func maxRSS() int64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Maxrss << 10
-}
-
-// loadAvg is the machine's load average (/proc/loadavg), for the record.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Join(strings.Fields(string(b))[:3], " ")
 }

@@ -11,9 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tributary-ledger/tributary/internal/rusage"
 
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
@@ -21,12 +22,6 @@ import (
 	"github.com/tributary-ledger/tributary/payout/merkle"
 	"github.com/tributary-ledger/tributary/store/sqlite"
 )
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // residentBytes is the process's resident set from /proc.
 func residentBytes() uint64 {
@@ -124,7 +119,7 @@ func BenchmarkBatchSQLite(b *testing.B) {
 		postings, dests = nil, nil
 		sm := sample()
 		stopProfile := profileTimed(b)
-		cpu0, t0 := cpuTime(), time.Now()
+		cpu0, t0 := rusage.CPU(), time.Now()
 		b.StartTimer()
 
 		// The batch as the route runs it: the selection (balances and
@@ -155,7 +150,7 @@ func BenchmarkBatchSQLite(b *testing.B) {
 		tExport := time.Since(t2)
 		b.StopTimer()
 		total := time.Since(t0)
-		cpu := cpuTime() - cpu0
+		cpu := rusage.CPU() - cpu0
 		stopProfile()
 		sm.stop(b)
 		if bt.Lines != n || len(ex.Lines) != n {

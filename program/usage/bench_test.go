@@ -10,9 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tributary-ledger/tributary/internal/rusage"
 
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
@@ -55,14 +56,6 @@ func benchInput(n int, formula usage.Formula) *usage.Input {
 	return in
 }
 
-// cpuTime is the process's user plus system time so far: on a shared
-// machine it says more about the work done than the wall clock.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // peak samples the heap in use and the process's resident memory while fn
 // runs, for rough peak figures. The resident set counts what the heap does
 // not: SQLite's page cache and the copies its driver makes of bound values
@@ -90,9 +83,9 @@ func peak(b *testing.B, fn func()) {
 			}
 		}
 	}()
-	cpu0 := cpuTime()
+	cpu0 := rusage.CPU()
 	fn()
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((rusage.CPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	close(done)
 	wg.Wait()
 	var after runtime.MemStats

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-ledger/tributary/internal/rusage"
+
 	"github.com/tributary-ledger/tributary/engine"
 	"github.com/tributary-ledger/tributary/ledger"
 	"github.com/tributary-ledger/tributary/money"
@@ -81,7 +83,7 @@ func BenchCommits(b *testing.B, s Store, batch, writers int) {
 
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := rusage.CPU()
 	var wg sync.WaitGroup
 	for w := range per {
 		wg.Add(1)
@@ -94,7 +96,7 @@ func BenchCommits(b *testing.B, s Store, batch, writers int) {
 	}
 	wg.Wait()
 	b.StopTimer()
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := rusage.CPU() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/entry")
 	}
 
